@@ -1,0 +1,223 @@
+// `weir chat TARGET [MESSAGE...]` — one turn, or a REPL on a terminal.
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/output.hpp"
+#include "core/engine/engine.hpp"
+#include "core/error.hpp"
+#include "core/store/session_repository.hpp"
+
+namespace weir::cli {
+
+namespace {
+
+struct ChatOptions {
+  std::string target;
+  std::vector<std::string> words;
+  std::string session;
+  bool no_stream = false;
+  bool dry_run = false;
+  std::vector<std::string> overrides;
+};
+
+// `-o key=value`: the value is JSON when it parses as JSON, else a string, so
+// `-o temperature=0.2`, `-o stop='["END"]'` and `-o system=be brief` all work.
+json parse_overrides(const std::vector<std::string>& pairs) {
+  json overrides = json::object();
+  for (const auto& pair : pairs) {
+    auto equals = pair.find('=');
+    if (equals == std::string::npos || equals == 0)
+      throw Error(ErrorKind::usage, "-o takes KEY=VALUE, got '" + pair + "'");
+    auto value_text = pair.substr(equals + 1);
+    auto value = json::parse(value_text, nullptr, false);
+    overrides[pair.substr(0, equals)] = value.is_discarded() ? json(value_text) : value;
+  }
+  return overrides;
+}
+
+std::string read_all_stdin() {
+  std::stringstream buffer;
+  buffer << std::cin.rdbuf();
+  return buffer.str();
+}
+
+// One conversation: either a saved session or an in-memory history (REPL).
+class Conversation {
+ public:
+  Conversation(CommandContext& context, const ChatOptions& options) : context_(context), options_(options) {
+    if (!options.session.empty()) history_ = SessionRepository(context.database()).messages(options.session);
+  }
+
+  const json& history() const { return history_; }
+
+  void append(const json& messages) {
+    if (!options_.session.empty())
+      SessionRepository(context_.database()).append(options_.session, options_.target, messages);
+    for (const auto& message : messages) history_.push_back(message);
+  }
+
+  void reset() {
+    if (!options_.session.empty()) SessionRepository(context_.database()).remove(options_.session);
+    history_ = json::array();
+  }
+
+ private:
+  CommandContext& context_;
+  const ChatOptions& options_;
+  json history_ = json::array();
+};
+
+// Sends one user message and prints the answer. Keeps the conversation whole:
+// a finished turn is appended; an interrupted one keeps what arrived; a failed
+// one appends nothing.
+void run_turn(CommandContext& context, const ChatOptions& options, Conversation& conversation,
+              const std::string& message) {
+  ChatInput input;
+  input.target = options.target;
+  input.messages = conversation.history();
+  json user_message = {{"role", "user"}, {"content", message}};
+  input.messages.push_back(user_message);
+  input.overrides = parse_overrides(options.overrides);
+  input.stream = !options.no_stream;
+  input.front_door = "chat";
+
+  Engine engine(context.database(), context.paths());
+  if (options.dry_run) {
+    print_json(engine.describe(input));
+    return;
+  }
+
+  const bool print_live = input.stream && !context.options.json;
+  const bool show_reasoning = print_live && stderr_is_terminal();
+  const bool dim = stderr_uses_color();
+  std::string received;
+  bool in_reasoning = false;
+  auto on_delta = [&](const StreamDelta& delta) {
+    if (show_reasoning && !delta.reasoning.empty()) {
+      if (!in_reasoning && dim) std::fputs("\033[2m", stderr);
+      in_reasoning = true;
+      std::fwrite(delta.reasoning.data(), 1, delta.reasoning.size(), stderr);
+      std::fflush(stderr);
+    }
+    if (delta.content.empty()) return;
+    if (in_reasoning) {
+      std::fputs(dim ? "\033[0m\n" : "\n", stderr);
+      in_reasoning = false;
+    }
+    received += delta.content;
+    if (print_live) {
+      std::fwrite(delta.content.data(), 1, delta.content.size(), stdout);
+      std::fflush(stdout);
+    }
+  };
+  auto finish_line = [&](const std::string& printed) {
+    if (in_reasoning && dim) std::fputs("\033[0m", stderr);
+    if (!printed.empty() && printed.back() != '\n') std::fputc('\n', stdout);
+    std::fflush(stdout);
+  };
+
+  CancelToken cancel;
+  ChatResult result;
+  {
+    InterruptScope interrupt(cancel);
+    try {
+      result = engine.run(input, on_delta, cancel);
+    } catch (const Error& error) {
+      if (print_live) finish_line(received);
+      if (error.kind() == ErrorKind::interrupted && !received.empty())
+        conversation.append(json::array({user_message, {{"role", "assistant"}, {"content", received}}}));
+      throw;
+    }
+  }
+  conversation.append(json::array({user_message, result.completion.assistant_message()}));
+  if (context.options.json) {
+    print_json(result.response);
+  } else if (!input.stream) {
+    std::fwrite(result.completion.content.data(), 1, result.completion.content.size(), stdout);
+    finish_line(result.completion.content);
+  } else {
+    finish_line(received);
+  }
+}
+
+void run_repl(CommandContext& context, const ChatOptions& options) {
+  Conversation conversation(context, options);
+  std::cerr << "weir chat with " << options.target
+            << (options.session.empty() ? "" : " (session " + options.session + ")")
+            << " — /reset clears the conversation, /exit or Ctrl-D leaves\n";
+  while (true) {
+    std::cout << "> " << std::flush;
+    std::string line;
+    CancelToken prompt_cancel;
+    bool got_line;
+    {
+      InterruptScope interrupt(prompt_cancel);
+      got_line = static_cast<bool>(std::getline(std::cin, line));
+    }
+    if (!got_line) {
+      if (prompt_cancel.cancelled()) {  // Ctrl-C at the prompt: a fresh prompt, as shells do
+        std::cin.clear();
+        std::clearerr(stdin);
+        std::cout << '\n';
+        continue;
+      }
+      std::cout << '\n';
+      return;  // end of input
+    }
+    if (line.empty()) continue;
+    if (line == "/exit" || line == "/quit") return;
+    if (line == "/reset") {
+      conversation.reset();
+      std::cerr << "(conversation cleared)\n";
+      continue;
+    }
+    if (line == "/help") {
+      std::cerr << "/reset  forget the conversation\n/exit   leave (or Ctrl-D)\nCtrl-C  stop an answer\n";
+      continue;
+    }
+    try {
+      run_turn(context, options, conversation, line);
+    } catch (const Error& error) {
+      if (error.kind() == ErrorKind::interrupted)
+        std::cerr << "(stopped)\n";
+      else
+        print_error(error.what());
+    }
+  }
+}
+
+}  // namespace
+
+void register_chat_command(CLI::App& app, CommandContext& context) {
+  auto options = std::make_shared<ChatOptions>();
+  auto* chat = app.add_subcommand("chat", "Chat through a gateway (streams the answer; a REPL on a terminal)");
+  chat->add_option("target", options->target, "Gateway id, slug or name, or @provider/model")->required();
+  chat->add_option("message", options->words, "The message (piped standard input is added to it)");
+  chat->add_option("--session", options->session, "Keep the conversation under this name");
+  chat->add_flag("--no-stream", options->no_stream, "Ask the upstream for the whole answer at once");
+  chat->add_flag("--dry-run", options->dry_run, "Print the exact upstream request instead of sending it");
+  chat->add_option("-o,--override", options->overrides, "Override a gateway field the gateway allows: KEY=VALUE")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  chat->callback([&context, options] {
+    std::string message;
+    for (const auto& word : options->words) message += (message.empty() ? "" : " ") + word;
+    if (!stdin_is_terminal()) {
+      auto piped = read_all_stdin();
+      if (!piped.empty()) message = message.empty() ? piped : message + "\n\n" + piped;
+    } else if (message.empty() && !options->dry_run) {
+      run_repl(context, *options);
+      return;
+    }
+    if (message.empty())
+      throw Error(ErrorKind::usage, "nothing to send: give a message or pipe one in (`echo hi | weir chat " +
+                                        options->target + "`)");
+    Conversation conversation(context, *options);
+    run_turn(context, *options, conversation, message);
+  });
+}
+
+}  // namespace weir::cli

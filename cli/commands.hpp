@@ -1,0 +1,17 @@
+// Each command group registers its subcommands on the root CLI11 app. The
+// handlers only translate: parse arguments, call core, print the result.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/context.hpp"
+
+namespace weir::cli {
+
+void register_provider_commands(CLI::App& app, CommandContext& context);
+void register_gateway_commands(CLI::App& app, CommandContext& context);
+void register_chat_command(CLI::App& app, CommandContext& context);
+void register_logs_commands(CLI::App& app, CommandContext& context);
+void register_system_commands(CLI::App& app, CommandContext& context);  // paths, version
+
+}  // namespace weir::cli

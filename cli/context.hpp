@@ -1,0 +1,34 @@
+// CommandContext — what every command handler shares: the global options and
+// the store, opened lazily so commands that never touch it (`--version`,
+// `paths`, `completions`) pay nothing for it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/store/database.hpp"
+#include "core/store/paths.hpp"
+
+namespace weir::cli {
+
+struct GlobalOptions {
+  std::string home;
+  bool json = false;
+  bool quiet = false;
+};
+
+class CommandContext {
+ public:
+  GlobalOptions options;
+
+  const Paths& paths();
+  // Creates the home directory and opens (and migrates) the store on first use.
+  Database& database();
+
+ private:
+  std::optional<Paths> paths_;
+  std::unique_ptr<Database> database_;
+};
+
+}  // namespace weir::cli

@@ -1,0 +1,63 @@
+#include "cli/output.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace weir::cli {
+
+bool stdout_is_terminal() { return isatty(STDOUT_FILENO) == 1; }
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+bool stdin_is_terminal() { return isatty(STDIN_FILENO) == 1; }
+
+bool stderr_uses_color() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return stderr_is_terminal() && !(no_color && *no_color);
+}
+
+void print_json(const nlohmann::json& value) {
+  std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+  std::cout.flush();
+}
+
+void print_error(const std::string& message) {
+  if (stderr_uses_color())
+    std::cerr << "\033[31mweir: error:\033[0m " << message << '\n';
+  else
+    std::cerr << "weir: error: " << message << '\n';
+}
+
+void print_notice(const std::string& message, bool quiet) {
+  if (!quiet) std::cerr << "weir: " << message << '\n';
+}
+
+namespace {
+// Display width of UTF-8 text: count code points, not bytes.
+size_t display_width(const std::string& text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char character) {
+    return (static_cast<unsigned char>(character) & 0xC0) != 0x80;
+  }));
+}
+}  // namespace
+
+void Table::print() const {
+  std::vector<size_t> widths;
+  for (const auto& row : rows_) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t column = 0; column < row.size(); ++column)
+      widths[column] = std::max(widths[column], display_width(row[column]));
+  }
+  for (const auto& row : rows_) {
+    std::string line;
+    for (size_t column = 0; column < row.size(); ++column) {
+      line += row[column];
+      if (column + 1 < row.size()) line.append(widths[column] - display_width(row[column]) + 2, ' ');
+    }
+    std::cout << line << '\n';
+  }
+}
+
+}  // namespace weir::cli

@@ -1,0 +1,35 @@
+// Output discipline for the command line (principle 5): results on stdout,
+// diagnostics on stderr, colour only on a terminal and never with NO_COLOR.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace weir::cli {
+
+bool stdout_is_terminal();
+bool stderr_is_terminal();
+bool stdin_is_terminal();
+// Colour for stderr diagnostics: a terminal and no NO_COLOR.
+bool stderr_uses_color();
+
+void print_json(const nlohmann::json& value);
+// "weir: error: ..." on stderr.
+void print_error(const std::string& message);
+// "weir: ..." on stderr unless quiet.
+void print_notice(const std::string& message, bool quiet);
+
+// A plain table: columns padded to their widest cell, a header row, no borders.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> header) : rows_{std::move(header)} {}
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void print() const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace weir::cli

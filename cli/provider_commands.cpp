@@ -1,0 +1,185 @@
+// `weir provider add|list|show|remove|models`
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
+#include "core/store/gateway_repository.hpp"
+#include "core/store/provider_repository.hpp"
+
+namespace weir::cli {
+
+namespace {
+
+std::string key_source(const ProviderConfig& config) {
+  if (!config.api_key_env.empty()) {
+    const char* value = std::getenv(config.api_key_env.c_str());
+    return "$" + config.api_key_env + (value && *value ? " (set)" : " (not set)");
+  }
+  if (!config.api_key_cmd.empty()) return "command: " + config.api_key_cmd;
+  return "none";
+}
+
+struct AddOptions {
+  std::string name, kind, base_url, api_key_env, api_key_cmd;
+  std::vector<std::string> headers;
+  int connect_timeout_ms = 0, idle_timeout_ms = 0, max_retries = -1;
+};
+
+void add_provider(CommandContext& context, const AddOptions& options) {
+  validate_name(options.name, "provider name");
+  ProviderRepository providers(context.database());
+  auto existing = providers.find(options.name);
+  const auto* preset = find_provider_preset(options.name);
+
+  ProviderConfig config;
+  if (existing) {
+    config = *existing;
+  } else if (preset) {
+    config.kind = preset->kind;
+    config.base_url = std::string(preset->base_url);
+    config.api_key_env = std::string(preset->api_key_env);
+  }
+  config.name = options.name;
+  if (!options.kind.empty()) config.kind = parse_provider_kind(options.kind);
+  if (!options.base_url.empty()) config.base_url = options.base_url;
+  if (!options.api_key_env.empty()) {
+    config.api_key_env = options.api_key_env;
+    config.api_key_cmd.clear();
+  }
+  if (!options.api_key_cmd.empty()) {
+    config.api_key_cmd = options.api_key_cmd;
+    config.api_key_env.clear();
+  }
+  for (const auto& header : options.headers) {
+    auto colon = header.find(':');
+    if (colon == std::string::npos || colon == 0)
+      throw Error(ErrorKind::usage, "--header takes NAME:VALUE, got '" + header + "'");
+    auto value = header.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+    config.headers[header.substr(0, colon)] = value;
+  }
+  if (options.connect_timeout_ms > 0) config.connect_timeout_ms = options.connect_timeout_ms;
+  if (options.idle_timeout_ms > 0) config.idle_timeout_ms = options.idle_timeout_ms;
+  if (options.max_retries >= 0) config.max_retries = options.max_retries;
+
+  if (config.kind != ProviderKind::extractive && config.base_url.empty()) {
+    std::string presets;
+    for (const auto& candidate : provider_presets()) presets += (presets.empty() ? "" : ", ") + std::string(candidate.name);
+    throw Error(ErrorKind::usage, "provider '" + options.name + "' needs --base-url (or use a preset name: " +
+                                      presets + ")");
+  }
+  if (config.base_url.rfind("http://", 0) != 0 && config.base_url.rfind("https://", 0) != 0 &&
+      config.kind != ProviderKind::extractive)
+    throw Error(ErrorKind::usage, "--base-url must start with http:// or https://, got '" + config.base_url + "'");
+  while (!config.base_url.empty() && config.base_url.back() == '/') config.base_url.pop_back();
+
+  providers.save(config);
+  if (context.options.json) {
+    print_json(config.to_json());
+  } else {
+    std::cout << (existing ? "updated" : "added") << " provider " << config.name << " (" << to_string(config.kind)
+              << ", " << config.base_url << ", key: " << key_source(config) << ")\n";
+  }
+}
+
+}  // namespace
+
+void register_provider_commands(CLI::App& app, CommandContext& context) {
+  auto* group = app.add_subcommand("provider", "Upstream model services (OpenAI-compatible and others)");
+  group->require_subcommand(1);
+
+  auto add_options = std::make_shared<AddOptions>();
+  auto* add = group->add_subcommand("add", "Add or update a provider; preset names fill the base URL and key variable");
+  add->add_option("name", add_options->name, "Provider name (presets: openai, ollama, openrouter, groq, mistral, "
+                                             "deepseek, together, lmstudio, vllm, llamacpp)")
+      ->required();
+  add->add_option("--kind", add_options->kind, "openai | anthropic | gemini | ollama | extractive");
+  add->add_option("--base-url", add_options->base_url, "Base URL, e.g. http://127.0.0.1:8080/v1");
+  auto* env = add->add_option("--api-key-env", add_options->api_key_env, "Environment variable holding the API key");
+  add->add_option("--api-key-cmd", add_options->api_key_cmd, "Command that prints the API key (run once per process)")
+      ->excludes(env);
+  add->add_option("--header", add_options->headers, "Extra header NAME:VALUE sent with every request");
+  add->add_option("--connect-timeout", add_options->connect_timeout_ms, "Connect timeout in ms (default 10000)")
+      ->check(CLI::Range(1, 600'000));
+  add->add_option("--idle-timeout", add_options->idle_timeout_ms,
+                  "Longest silence from the upstream in ms (default 120000)")
+      ->check(CLI::Range(1, 3'600'000));
+  add->add_option("--max-retries", add_options->max_retries, "Retries on 429/5xx/connection errors (default 2)")
+      ->check(CLI::Range(0, 10));
+  add->callback([&context, add_options] { add_provider(context, *add_options); });
+
+  group->add_subcommand("list", "List providers")->callback([&context] {
+    auto providers = ProviderRepository(context.database()).list();
+    if (context.options.json) {
+      auto list = json::array();
+      for (const auto& provider : providers) list.push_back(provider.to_json());
+      print_json(list);
+      return;
+    }
+    if (providers.empty()) {
+      print_notice("no providers yet; add one with `weir provider add openai` (or any preset)", context.options.quiet);
+      return;
+    }
+    Table table({"NAME", "KIND", "BASE URL", "KEY"});
+    for (const auto& provider : providers)
+      table.add({provider.name, std::string(to_string(provider.kind)), provider.base_url, key_source(provider)});
+    table.print();
+  });
+
+  auto name = std::make_shared<std::string>();
+  auto* show = group->add_subcommand("show", "Show a provider's settings (never its key)");
+  show->add_option("name", *name, "Provider name")->required();
+  show->callback([&context, name] {
+    auto provider = ProviderRepository(context.database()).get(*name);
+    if (context.options.json) {
+      print_json(provider.to_json());
+      return;
+    }
+    std::cout << "name: " << provider.name << "\nkind: " << to_string(provider.kind)
+              << "\nbase_url: " << provider.base_url << "\nkey: " << key_source(provider)
+              << "\nconnect_timeout_ms: " << provider.connect_timeout_ms
+              << "\nidle_timeout_ms: " << provider.idle_timeout_ms << "\nmax_retries: " << provider.max_retries << '\n';
+    for (const auto& [header, value] : provider.headers) std::cout << "header: " << header << ": " << value << '\n';
+  });
+
+  auto remove_name = std::make_shared<std::string>();
+  auto force = std::make_shared<bool>(false);
+  auto* remove = group->add_subcommand("remove", "Remove a provider");
+  remove->add_option("name", *remove_name, "Provider name")->required();
+  remove->add_flag("--force", *force, "Remove even if gateways use it");
+  remove->callback([&context, remove_name, force] {
+    ProviderRepository providers(context.database());
+    providers.get(*remove_name);  // not_found with suggestions
+    if (!*force) {
+      std::string users;
+      for (const auto& gateway : GatewayRepository(context.database()).list())
+        if (gateway.config.provider() == *remove_name) users += (users.empty() ? "" : ", ") + gateway.name;
+      if (!users.empty())
+        throw Error(ErrorKind::usage, "provider '" + *remove_name + "' is used by gateways: " + users +
+                                          "; update them first or pass --force");
+    }
+    providers.remove(*remove_name);
+    if (context.options.json)
+      print_json({{"removed", *remove_name}});
+    else
+      std::cout << "removed provider " << *remove_name << '\n';
+  });
+
+  auto models_name = std::make_shared<std::string>();
+  auto* models = group->add_subcommand("models", "List the models a provider offers (asks the service)");
+  models->add_option("name", *models_name, "Provider name")->required();
+  models->callback([&context, models_name] {
+    auto provider = ProviderRepository(context.database()).resolve(*models_name);
+    auto ids = make_provider(provider)->models(CancelToken());
+    if (context.options.json) {
+      print_json(ids);
+      return;
+    }
+    for (const auto& id : ids) std::cout << id << '\n';
+  });
+}
+
+}  // namespace weir::cli

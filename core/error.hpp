@@ -1,0 +1,52 @@
+// weir::Error — the one exception type core throws for anything a user can act on.
+//
+// Contract: every failure that reaches a front door is a weir::Error whose kind
+// fixes the CLI exit code and the HTTP status, and whose message says what was
+// wrong and what to do about it. Front doors translate; they never invent kinds.
+// Anything else escaping core (std::bad_alloc, a bug) is an internal error.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace weir {
+
+enum class ErrorKind {
+  runtime,          // something failed on this machine (disk, store, a command)
+  usage,            // the caller asked for something invalid
+  not_found,        // a named gateway, provider, session, log row... does not exist
+  upstream,         // the upstream model/provider failed or answered nonsense
+  upstream_timeout, // the upstream did not connect or went silent
+  authentication,   // missing or rejected credentials
+  permission,       // credentials fine, but not allowed to do this
+  rate_limited,     // rate or budget limit hit (ours or the upstream's)
+  too_large,        // a body or message over the configured limit
+  interrupted,      // the user (or a client) cancelled
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, std::string message, std::string code = {})
+      : std::runtime_error(std::move(message)), kind_(kind), code_(std::move(code)) {}
+
+  ErrorKind kind() const noexcept { return kind_; }
+  // A stable machine-readable code for error objects ("context_length_exceeded").
+  // Empty means: use the kind's default code.
+  const std::string& code() const noexcept { return code_; }
+
+ private:
+  ErrorKind kind_;
+  std::string code_;
+};
+
+// Exit codes of DESIGN.md: 0 ok, 1 runtime, 2 usage, 3 not found, 4 upstream,
+// 5 auth/permission, 6 rate or budget limit, 130 interrupted.
+int exit_code(ErrorKind kind) noexcept;
+int http_status(ErrorKind kind) noexcept;
+// OpenAI error object "type" for this kind ("invalid_request_error", ...).
+std::string_view error_type(ErrorKind kind) noexcept;
+// Default "code" for this kind when the error carries none.
+std::string_view default_error_code(ErrorKind kind) noexcept;
+
+}  // namespace weir

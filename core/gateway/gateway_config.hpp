@@ -1,0 +1,61 @@
+// GatewayConfig — the validated configuration of one gateway.
+//
+// A gateway is one JSON object (DESIGN.md "Gateway configuration"). This class
+// owns the schema: every field, its type, range and default. from_json()
+// rejects unknown keys and out-of-range values with an Error(usage) that names
+// the field and says what is allowed. fields() holds only what the user set —
+// that is what is stored and exported, so defaults can improve without
+// rewriting stored gateways; effective() fills in every default and is what
+// `gateway show` prints.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace weir {
+
+using json = nlohmann::json;
+
+class GatewayConfig {
+ public:
+  GatewayConfig() = default;
+  // Validates `object` (a JSON object of config fields). Requires provider and model.
+  static GatewayConfig from_json(const json& object);
+
+  // Applies `changes` on top of this config (a null value unsets a field) and
+  // validates the result; *this is untouched when validation fails.
+  GatewayConfig merged(const json& changes) const;
+
+  const json& fields() const noexcept { return fields_; }
+  json effective() const;
+
+  std::string provider() const;
+  std::string model() const;
+  std::string system() const;
+  std::vector<std::string> system_files() const;
+  std::vector<std::string> system_urls() const;
+  std::string prompt_template() const;
+  std::string prefill() const;
+  std::vector<std::string> stop() const;
+  // The sampling fields the user set, as upstream body fields.
+  json sampling() const;
+  std::vector<std::string> overridable() const;
+  std::optional<long long> max_context_tokens() const;
+  std::string on_overflow() const;  // "error" | "truncate"
+
+  // Names of every field, for help texts and completion.
+  static std::vector<std::string_view> field_names();
+  // The fields a request may override when the gateway allows it.
+  static const std::vector<std::string_view>& overridable_candidates();
+  // True for temperature, top_p, ... (fields sent to the upstream as they are).
+  static bool is_sampling_field(std::string_view name);
+
+ private:
+  json fields_ = json::object();
+};
+
+}  // namespace weir

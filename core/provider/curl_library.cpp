@@ -1,0 +1,105 @@
+#include "core/provider/curl_library.hpp"
+
+#include <dlfcn.h>
+
+#include <string>
+
+#include "core/error.hpp"
+
+namespace weir::curl {
+
+namespace {
+
+[[noreturn]] void fail_to_load(const std::string& reason) {
+  throw Error(ErrorKind::runtime, "libcurl (libcurl.so.4) could not be loaded: " + reason +
+                                      "; install the Debian package libcurl4");
+}
+
+template <typename Function>
+void resolve(void* library, const char* name, Function& target) {
+  void* symbol = dlsym(library, name);
+  if (symbol == nullptr) {
+    const char* reason = dlerror();
+    fail_to_load(reason != nullptr ? reason : std::string("missing symbol ") + name);
+  }
+  target = reinterpret_cast<Function>(symbol);
+}
+
+CurlLibrary load() {
+  void* library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) {
+    const char* error_text = dlerror();
+    std::string reason = error_text != nullptr ? error_text : "libcurl.so.4 not found";
+    // The GnuTLS build has the same ABI and is what some minimal images carry.
+    library = dlopen("libcurl-gnutls.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) fail_to_load(reason);
+  }
+  // The library stays loaded for the life of the process: handles cached in
+  // thread_local storage may outlive any scope we could unload it from.
+  CurlLibrary table{};
+  CURLcode (*global_init)(long) = nullptr;
+  resolve(library, "curl_global_init", global_init);
+  resolve(library, "curl_easy_init", table.easy_init);
+  resolve(library, "curl_easy_cleanup", table.easy_cleanup);
+  resolve(library, "curl_easy_reset", table.easy_reset);
+  resolve(library, "curl_easy_setopt", table.easy_setopt);
+  resolve(library, "curl_easy_getinfo", table.easy_getinfo);
+  resolve(library, "curl_easy_strerror", table.easy_strerror);
+  resolve(library, "curl_slist_append", table.slist_append);
+  resolve(library, "curl_slist_free_all", table.slist_free_all);
+  resolve(library, "curl_multi_init", table.multi_init);
+  resolve(library, "curl_multi_cleanup", table.multi_cleanup);
+  resolve(library, "curl_multi_add_handle", table.multi_add_handle);
+  resolve(library, "curl_multi_remove_handle", table.multi_remove_handle);
+  resolve(library, "curl_multi_perform", table.multi_perform);
+  resolve(library, "curl_multi_poll", table.multi_poll);
+  resolve(library, "curl_multi_info_read", table.multi_info_read);
+  resolve(library, "curl_multi_strerror", table.multi_strerror);
+  // curl_global_init is not thread-safe; running it inside the guarded
+  // initialisation of a function-local static makes it happen exactly once.
+  if (CURLcode code = global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK)
+    throw Error(ErrorKind::runtime,
+                std::string("libcurl could not initialise: ") + table.easy_strerror(code));
+  return table;
+}
+
+}  // namespace
+
+const CurlLibrary& curl_library() {
+  // A throwing initialiser leaves the static uninitialised, so a later call
+  // (after the user installed the package in a long-running serve) retries.
+  static const CurlLibrary table = load();
+  return table;
+}
+
+CURLcode set_long_option(CURL* handle, CURLoption option, long value) {
+  return curl_library().easy_setopt(handle, option, value);
+}
+
+CURLcode set_offset_option(CURL* handle, CURLoption option, curl_off_t value) {
+  return curl_library().easy_setopt(handle, option, value);
+}
+
+CURLcode set_string_option(CURL* handle, CURLoption option, const char* value) {
+  return curl_library().easy_setopt(handle, option, value);
+}
+
+CURLcode set_pointer_option(CURL* handle, CURLoption option, void* value) {
+  return curl_library().easy_setopt(handle, option, value);
+}
+
+CURLcode set_list_option(CURL* handle, CURLoption option, curl_slist* value) {
+  return curl_library().easy_setopt(handle, option, value);
+}
+
+CURLcode set_write_callback(CURL* handle, CURLoption option, WriteCallback callback) {
+  return curl_library().easy_setopt(handle, option, callback);
+}
+
+long get_long_info(CURL* handle, CURLINFO info) {
+  long value = 0;
+  if (curl_library().easy_getinfo(handle, info, &value) != CURLE_OK) return 0;
+  return value;
+}
+
+}  // namespace weir::curl

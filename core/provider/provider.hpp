@@ -1,0 +1,76 @@
+// Provider — one upstream model service, behind one interface.
+//
+// A ProviderConfig is what `weir provider add` stores; make_provider() turns it
+// into an adapter that speaks that service's wire format. Adapters translate at
+// the edge (principle 2): callers hand them a ChatRequest and receive
+// normalised StreamDeltas and a folded Completion, whatever the wire said.
+//
+// Contract for chat(): on_delta is called on the calling thread for every
+// upstream chunk as soon as it is parsed (exactly once, with everything, for a
+// non-streaming request); the return value is the fold of those deltas. Every
+// failure is a weir::Error (upstream, upstream_timeout, authentication,
+// rate_limited, interrupted when `cancel` fires). Retries of 429/5xx/connection
+// errors happen inside, and only before the first delta was delivered.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cancellation.hpp"
+#include "core/provider/chat.hpp"
+
+namespace weir {
+
+enum class ProviderKind { openai, anthropic, gemini, ollama, extractive };
+
+std::string_view to_string(ProviderKind kind) noexcept;
+// Throws Error(usage) naming the valid kinds.
+ProviderKind parse_provider_kind(std::string_view text);
+
+struct ProviderConfig {
+  std::string name;
+  ProviderKind kind = ProviderKind::openai;
+  std::string base_url;       // e.g. https://api.openai.com/v1 (no trailing slash)
+  std::string api_key_env;    // name of the environment variable holding the key
+  std::string api_key_cmd;    // or a shell command that prints it
+  std::map<std::string, std::string> headers;  // sent with every request
+  int connect_timeout_ms = 10'000;
+  int idle_timeout_ms = 120'000;  // longest silence between upstream bytes
+  int max_retries = 2;            // extra attempts on 429/5xx/connection errors
+
+  json to_json() const;  // never contains a key, only where to find it
+  static ProviderConfig from_json(const json& object);
+};
+
+// Well-known OpenAI-compatible services: base URL and key variable filled in.
+struct ProviderPreset {
+  std::string_view name;
+  ProviderKind kind;
+  std::string_view base_url;
+  std::string_view api_key_env;  // empty: the service needs no key
+};
+const std::vector<ProviderPreset>& provider_presets();
+const ProviderPreset* find_provider_preset(std::string_view name);
+
+using DeltaCallback = std::function<void(const StreamDelta&)>;
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual Completion chat(const ChatRequest& request, const DeltaCallback& on_delta,
+                          const CancelToken& cancel) = 0;
+  // What chat() would send, without sending it: {method, url, headers, body}.
+  // Secrets are shown as a placeholder naming where they come from.
+  virtual json describe_request(const ChatRequest& request) const = 0;
+  // The model ids the service offers (GET /models for OpenAI-compatible ones).
+  virtual std::vector<std::string> models(const CancelToken& cancel) = 0;
+};
+
+std::unique_ptr<Provider> make_provider(const ProviderConfig& config);
+
+}  // namespace weir

@@ -1,0 +1,23 @@
+#include "core/error.hpp"
+#include "core/provider/openai_provider.hpp"
+#include "core/provider/provider.hpp"
+
+namespace weir {
+
+std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
+  switch (config.kind) {
+    case ProviderKind::openai:
+    case ProviderKind::ollama:
+      // Ollama serves an OpenAI-compatible API under /v1.
+      return std::make_unique<OpenAiProvider>(config);
+    case ProviderKind::anthropic:
+    case ProviderKind::gemini:
+    case ProviderKind::extractive:
+      break;
+  }
+  throw Error(ErrorKind::usage, "provider kind '" + std::string(to_string(config.kind)) +
+                                    "' is not supported yet (provider '" + config.name +
+                                    "'); use an OpenAI-compatible endpoint (kind openai or ollama)");
+}
+
+}  // namespace weir

@@ -1,0 +1,132 @@
+#include "core/store/database.hpp"
+
+#include <sqlite3.h>
+
+#include "core/error.hpp"
+#include "core/store/migrations.hpp"
+
+namespace weir {
+
+namespace {
+[[noreturn]] void fail(sqlite3* handle, std::string_view what) {
+  std::string message = "database error while " + std::string(what) + ": " +
+                        (handle ? sqlite3_errmsg(handle) : "out of memory");
+  int code = handle ? sqlite3_errcode(handle) : SQLITE_NOMEM;
+  if (code == SQLITE_FULL) message += " (the disk is full; free some space and retry)";
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+    message += " (another weir process holds the store; retry when it finishes)";
+  if (code == SQLITE_READONLY) message += " (the store is read-only; check its permissions)";
+  throw Error(ErrorKind::runtime, std::move(message));
+}
+}  // namespace
+
+Database::Database(const std::string& path) : path_(path) {
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &handle_, flags, nullptr) != SQLITE_OK) {
+    std::string message = "cannot open the store at " + path + ": " +
+                          (handle_ ? sqlite3_errmsg(handle_) : "out of memory") +
+                          "; check that the directory exists and is writable, or pass --home";
+    sqlite3_close(handle_);
+    handle_ = nullptr;
+    throw Error(ErrorKind::runtime, std::move(message));
+  }
+  sqlite3_busy_timeout(handle_, 10'000);
+  sqlite3_extended_result_codes(handle_, 0);
+  execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  migrate(*this);
+}
+
+Database::~Database() { sqlite3_close_v2(handle_); }
+
+void Database::execute(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  if (sqlite3_exec(handle_, text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    sqlite3_free(message);
+    fail(handle_, "running '" + text.substr(0, 60) + "'");
+  }
+}
+
+Statement Database::prepare(std::string_view sql) { return Statement(*this, sql); }
+
+int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
+int Database::changes() const { return sqlite3_changes(handle_); }
+
+Statement::Statement(Database& database, std::string_view sql) : database_(&database) {
+  if (sqlite3_prepare_v2(database.handle(), sql.data(), static_cast<int>(sql.size()), &statement_,
+                         nullptr) != SQLITE_OK)
+    fail(database.handle(), "preparing '" + std::string(sql.substr(0, 60)) + "'");
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+Statement::Statement(Statement&& other) noexcept
+    : database_(other.database_), statement_(other.statement_) {
+  other.statement_ = nullptr;
+}
+
+Statement& Statement::bind(int position, std::string_view text) {
+  if (sqlite3_bind_text(statement_, position, text.data(), static_cast<int>(text.size()),
+                        SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(database_->handle(), "binding a value");
+  return *this;
+}
+
+Statement& Statement::bind(int position, int64_t value) {
+  if (sqlite3_bind_int64(statement_, position, value) != SQLITE_OK)
+    fail(database_->handle(), "binding a value");
+  return *this;
+}
+
+Statement& Statement::bind(int position, double value) {
+  if (sqlite3_bind_double(statement_, position, value) != SQLITE_OK)
+    fail(database_->handle(), "binding a value");
+  return *this;
+}
+
+Statement& Statement::bind_null(int position) {
+  if (sqlite3_bind_null(statement_, position) != SQLITE_OK)
+    fail(database_->handle(), "binding a value");
+  return *this;
+}
+
+Statement& Statement::bind(int position, const std::optional<std::string>& text) {
+  return text ? bind(position, std::string_view(*text)) : bind_null(position);
+}
+
+bool Statement::step() {
+  int result = sqlite3_step(statement_);
+  if (result == SQLITE_ROW) return true;
+  if (result == SQLITE_DONE) return false;
+  fail(database_->handle(), std::string("running '") + std::string(sqlite3_sql(statement_)).substr(0, 60) + "'");
+}
+
+void Statement::run() {
+  while (step()) {
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+std::string Statement::text(int column) const {
+  const auto* bytes = sqlite3_column_text(statement_, column);
+  if (!bytes) return {};
+  return std::string(reinterpret_cast<const char*>(bytes),
+                     static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
+}
+
+std::optional<std::string> Statement::optional_text(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return text(column);
+}
+
+int64_t Statement::integer(int column) const { return sqlite3_column_int64(statement_, column); }
+double Statement::real(int column) const { return sqlite3_column_double(statement_, column); }
+bool Statement::is_null(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+}  // namespace weir

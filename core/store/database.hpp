@@ -1,0 +1,96 @@
+// Database — a thin RAII wrapper over one SQLite connection.
+//
+// The store is the single source of truth (principle 3). Opening a Database
+// puts it in WAL mode, enables foreign keys, sets a busy timeout so concurrent
+// weir processes wait instead of failing, and runs the numbered migrations in
+// migrations.cpp inside one transaction each. Every SQLite failure becomes a
+// weir::Error(runtime) that says which statement failed and why.
+//
+// A Database is used from one thread at a time; each thread or process opens
+// its own.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace weir {
+
+class Statement;
+
+class Database {
+ public:
+  // Opens (creating if needed) the database file and migrates it.
+  explicit Database(const std::string& path);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs one or more statements with no parameters and no results.
+  void execute(std::string_view sql);
+  Statement prepare(std::string_view sql);
+  int64_t last_insert_rowid() const;
+  int changes() const;
+
+  // Runs `work` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it throws.
+  template <typename Work>
+  void transaction(Work&& work) {
+    execute("BEGIN IMMEDIATE");
+    try {
+      work();
+    } catch (...) {
+      execute("ROLLBACK");
+      throw;
+    }
+    execute("COMMIT");
+  }
+
+  sqlite3* handle() const noexcept { return handle_; }
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  sqlite3* handle_ = nullptr;
+  std::string path_;
+};
+
+// A prepared statement. Bind by 1-based position, step, read columns by
+// 0-based position. Reset between runs with reset().
+class Statement {
+ public:
+  Statement(Database& database, std::string_view sql);
+  ~Statement();
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+
+  Statement& bind(int position, std::string_view text);
+  Statement& bind(int position, const char* text) { return bind(position, std::string_view(text)); }
+  Statement& bind(int position, const std::string& text) { return bind(position, std::string_view(text)); }
+  Statement& bind(int position, int64_t value);
+  Statement& bind(int position, int value) { return bind(position, static_cast<int64_t>(value)); }
+  Statement& bind(int position, double value);
+  Statement& bind_null(int position);
+  Statement& bind(int position, const std::optional<std::string>& text);
+
+  // Advances to the next row; false when done.
+  bool step();
+  // Runs a statement that returns no rows.
+  void run();
+  void reset();
+
+  std::string text(int column) const;
+  std::optional<std::string> optional_text(int column) const;
+  int64_t integer(int column) const;
+  double real(int column) const;
+  bool is_null(int column) const;
+
+ private:
+  Database* database_;
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+}  // namespace weir

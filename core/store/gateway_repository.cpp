@@ -1,0 +1,184 @@
+#include "core/store/gateway_repository.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
+#include "core/store/database.hpp"
+
+namespace weir {
+
+std::string Gateway::slug() const { return is_bare() ? name : make_slug(name, id); }
+
+json Gateway::to_json() const {
+  json object = {{"id", id}, {"name", name}, {"slug", slug()}};
+  auto effective = config.effective();
+  for (auto& [key, value] : effective.items()) object[key] = value;
+  if (!is_bare()) {
+    object["created_at"] = format_timestamp(created_at);
+    object["updated_at"] = format_timestamp(updated_at);
+  }
+  return object;
+}
+
+json Gateway::to_export() const {
+  json object = {{"id", id}, {"name", name}};
+  for (auto& [key, value] : config.fields().items()) object[key] = value;
+  return object;
+}
+
+namespace {
+Gateway read_gateway(Statement& row) {
+  Gateway gateway;
+  gateway.id = row.text(0);
+  gateway.name = row.text(1);
+  gateway.config = GatewayConfig::from_json(json::parse(row.text(2)));
+  gateway.created_at = row.integer(3);
+  gateway.updated_at = row.integer(4);
+  return gateway;
+}
+
+// Edit distance, for "did you mean" suggestions.
+size_t distance(const std::string& left, const std::string& right) {
+  std::vector<size_t> previous(right.size() + 1), current(right.size() + 1);
+  for (size_t column = 0; column <= right.size(); ++column) previous[column] = column;
+  for (size_t row = 1; row <= left.size(); ++row) {
+    current[0] = row;
+    for (size_t column = 1; column <= right.size(); ++column)
+      current[column] = std::min({previous[column] + 1, current[column - 1] + 1,
+                                  previous[column - 1] + (left[row - 1] == right[column - 1] ? 0 : 1)});
+    std::swap(previous, current);
+  }
+  return previous[right.size()];
+}
+
+constexpr const char* kColumns = "SELECT id, name, config, created_at, updated_at FROM gateways ";
+}  // namespace
+
+std::optional<Gateway> GatewayRepository::find_where(const char* condition, const std::string& value) {
+  auto query = database_.prepare(std::string(kColumns) + condition);
+  query.bind(1, value);
+  if (!query.step()) return std::nullopt;
+  return read_gateway(query);
+}
+
+Gateway GatewayRepository::create(const std::string& name, const GatewayConfig& config, std::string id) {
+  validate_name(name, "gateway name");
+  if (find_where("WHERE name = ?1", name))
+    throw Error(ErrorKind::usage, "a gateway named '" + name +
+                                      "' already exists; use `weir gateway update " + name +
+                                      "` or choose another name");
+  if (id.empty()) id = new_uuid_v7();
+  if (!is_uuid(id)) throw Error(ErrorKind::usage, "gateway id '" + id + "' is not a lower-case UUID");
+  if (find_where("WHERE id = ?1", id))
+    throw Error(ErrorKind::usage, "a gateway with id " + id + " already exists");
+  Gateway gateway{id, name, config, now_milliseconds(), 0};
+  gateway.updated_at = gateway.created_at;
+  database_
+      .prepare("INSERT INTO gateways(id, name, config, created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?4)")
+      .bind(1, gateway.id)
+      .bind(2, gateway.name)
+      .bind(3, config.fields().dump())
+      .bind(4, gateway.created_at)
+      .run();
+  return gateway;
+}
+
+void GatewayRepository::update(Gateway& gateway) {
+  validate_name(gateway.name, "gateway name");
+  if (auto other = find_where("WHERE name = ?1", gateway.name); other && other->id != gateway.id)
+    throw Error(ErrorKind::usage, "a gateway named '" + gateway.name + "' already exists");
+  gateway.updated_at = now_milliseconds();
+  database_.prepare("UPDATE gateways SET name = ?2, config = ?3, updated_at = ?4 WHERE id = ?1")
+      .bind(1, gateway.id)
+      .bind(2, gateway.name)
+      .bind(3, gateway.config.fields().dump())
+      .bind(4, gateway.updated_at)
+      .run();
+  if (database_.changes() == 0)
+    throw Error(ErrorKind::not_found, "gateway " + gateway.id + " no longer exists");
+}
+
+bool GatewayRepository::remove(const std::string& id) {
+  database_.prepare("DELETE FROM gateways WHERE id = ?1").bind(1, id).run();
+  return database_.changes() > 0;
+}
+
+std::vector<Gateway> GatewayRepository::list() {
+  std::vector<Gateway> gateways;
+  auto query = database_.prepare(std::string(kColumns) + "ORDER BY name");
+  while (query.step()) gateways.push_back(read_gateway(query));
+  return gateways;
+}
+
+std::optional<Gateway> GatewayRepository::find(const std::string& reference) {
+  if (is_uuid(reference)) return find_where("WHERE id = ?1", reference);
+  if (auto colon = reference.rfind(':'); colon != std::string::npos) {
+    auto gateway = find_where("WHERE name = ?1", reference.substr(0, colon));
+    if (gateway && gateway->slug() == reference) return gateway;
+    return std::nullopt;
+  }
+  return find_where("WHERE name = ?1", reference);
+}
+
+Gateway GatewayRepository::resolve(const std::string& reference) {
+  if (auto gateway = find(reference)) return *gateway;
+  std::string message = "no gateway '" + reference + "'";
+  auto gateways = list();
+  if (gateways.empty()) {
+    message += "; none exists yet. Create one with `weir gateway create NAME --provider P --model M`";
+  } else {
+    std::sort(gateways.begin(), gateways.end(), [&](const Gateway& left, const Gateway& right) {
+      return distance(left.name, reference) < distance(right.name, reference);
+    });
+    message += "; did you mean: ";
+    for (size_t index = 0; index < std::min<size_t>(3, gateways.size()); ++index)
+      message += (index ? ", " : "") + gateways[index].name;
+    message += "? (`weir gateway list` shows all)";
+  }
+  throw Error(ErrorKind::not_found, message);
+}
+
+Gateway GatewayRepository::resolve_target(const std::string& reference) {
+  if (!reference.empty() && reference.front() == '@') {
+    auto slash = reference.find('/');
+    if (slash == std::string::npos || slash == 1 || slash + 1 == reference.size())
+      throw Error(ErrorKind::usage, "a bare model target is written @provider/model, got '" + reference + "'");
+    Gateway bare;
+    bare.name = reference;
+    bare.config = GatewayConfig::from_json(
+        {{"provider", reference.substr(1, slash - 1)}, {"model", reference.substr(slash + 1)}});
+    return bare;
+  }
+  return resolve(reference);
+}
+
+std::pair<Gateway, bool> GatewayRepository::apply(const json& document) {
+  if (!document.is_object())
+    throw Error(ErrorKind::usage, "a gateway file must hold one JSON object (as `weir gateway export` writes)");
+  auto fields = document;
+  std::string id = fields.value("id", "");
+  std::string name = fields.value("name", "");
+  fields.erase("id");
+  fields.erase("name");
+  if (name.empty()) throw Error(ErrorKind::usage, "the gateway file has no \"name\"");
+  validate_name(name, "gateway name");
+  if (!id.empty() && !is_uuid(id))
+    throw Error(ErrorKind::usage, "the gateway file's \"id\" '" + id + "' is not a lower-case UUID");
+  auto config = GatewayConfig::from_json(fields);  // validates before anything is written
+
+  std::optional<Gateway> existing = id.empty() ? std::nullopt : find_where("WHERE id = ?1", id);
+  if (!existing) existing = find_where("WHERE name = ?1", name);
+  if (existing) {
+    if (!id.empty() && existing->id != id)
+      throw Error(ErrorKind::usage, "a gateway named '" + name + "' exists with another id (" + existing->id +
+                                        "); rename one of them or drop \"id\" from the file");
+    existing->name = name;
+    existing->config = config;
+    update(*existing);
+    return {*existing, false};
+  }
+  return {create(name, config, id), true};
+}
+
+}  // namespace weir

@@ -1,0 +1,11 @@
+// Schema migrations: numbered, applied in order at open, one transaction each.
+//
+// PRAGMA user_version records how many have run. A store written by a newer
+// weir (user_version beyond what this binary knows) is refused rather than
+// guessed at, so an old binary can never damage a newer store.
+#pragma once
+
+namespace weir {
+class Database;
+void migrate(Database& database);
+}  // namespace weir

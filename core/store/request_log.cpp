@@ -1,0 +1,117 @@
+#include "core/store/request_log.hpp"
+
+#include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
+#include "core/store/database.hpp"
+
+namespace weir {
+
+nlohmann::json RequestRecord::to_json() const {
+  nlohmann::json object = {{"id", id},
+                           {"created_at", format_timestamp(created_at)},
+                           {"front_door", front_door},
+                           {"gateway_id", gateway_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(gateway_id)},
+                           {"gateway", gateway_name},
+                           {"provider", provider},
+                           {"model", model},
+                           {"status", status},
+                           {"prompt_tokens", prompt_tokens},
+                           {"completion_tokens", completion_tokens},
+                           {"cached_tokens", cached_tokens},
+                           {"cost", cost},
+                           {"usage_lines", usage_lines},
+                           {"latency_ms", latency_ms},
+                           {"time_to_first_token_ms", time_to_first_token_ms
+                                                          ? nlohmann::json(*time_to_first_token_ms)
+                                                          : nlohmann::json(nullptr)},
+                           {"error", error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error)},
+                           {"metadata", metadata}};
+  return object;
+}
+
+void RequestLog::record(RequestRecord& record) {
+  if (record.id.empty()) record.id = new_uuid_v7();
+  if (record.created_at == 0) record.created_at = now_milliseconds();
+  auto insert = database_.prepare(
+      "INSERT INTO requests(id, created_at, front_door, gateway_id, gateway_name, provider, model, status, "
+      "prompt_tokens, completion_tokens, cached_tokens, cost, usage_lines, latency_ms, time_to_first_token_ms, "
+      "error, metadata) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+  insert.bind(1, record.id)
+      .bind(2, static_cast<int64_t>(record.created_at))
+      .bind(3, record.front_door)
+      .bind(4, record.gateway_id)
+      .bind(5, record.gateway_name)
+      .bind(6, record.provider)
+      .bind(7, record.model)
+      .bind(8, record.status)
+      .bind(9, static_cast<int64_t>(record.prompt_tokens))
+      .bind(10, static_cast<int64_t>(record.completion_tokens))
+      .bind(11, static_cast<int64_t>(record.cached_tokens))
+      .bind(12, record.cost)
+      .bind(13, record.usage_lines.dump())
+      .bind(14, record.latency_ms);
+  if (record.time_to_first_token_ms)
+    insert.bind(15, *record.time_to_first_token_ms);
+  else
+    insert.bind_null(15);
+  insert.bind(16, record.error);
+  insert.bind(17, record.metadata.dump());
+  insert.run();
+}
+
+namespace {
+constexpr const char* kSelect =
+    "SELECT id, created_at, front_door, gateway_id, gateway_name, provider, model, status, prompt_tokens, "
+    "completion_tokens, cached_tokens, cost, usage_lines, latency_ms, time_to_first_token_ms, error, metadata "
+    "FROM requests ";
+
+RequestRecord read_record(Statement& row) {
+  RequestRecord record;
+  record.id = row.text(0);
+  record.created_at = row.integer(1);
+  record.front_door = row.text(2);
+  record.gateway_id = row.text(3);
+  record.gateway_name = row.text(4);
+  record.provider = row.text(5);
+  record.model = row.text(6);
+  record.status = row.text(7);
+  record.prompt_tokens = row.integer(8);
+  record.completion_tokens = row.integer(9);
+  record.cached_tokens = row.integer(10);
+  record.cost = row.real(11);
+  record.usage_lines = nlohmann::json::parse(row.text(12), nullptr, false);
+  if (record.usage_lines.is_discarded()) record.usage_lines = nlohmann::json::array();
+  record.latency_ms = row.real(13);
+  if (!row.is_null(14)) record.time_to_first_token_ms = row.real(14);
+  record.error = row.text(15);
+  record.metadata = nlohmann::json::parse(row.text(16), nullptr, false);
+  if (record.metadata.is_discarded()) record.metadata = nullptr;
+  return record;
+}
+}  // namespace
+
+std::vector<RequestRecord> RequestLog::recent(int limit) {
+  std::vector<RequestRecord> records;
+  auto query = database_.prepare(std::string(kSelect) + "ORDER BY created_at DESC, id DESC LIMIT ?1");
+  query.bind(1, limit);
+  while (query.step()) records.push_back(read_record(query));
+  return records;
+}
+
+RequestRecord RequestLog::get(const std::string& id_or_prefix) {
+  auto query = database_.prepare(std::string(kSelect) + "WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 2");
+  std::string escaped;
+  for (char character : id_or_prefix) {
+    if (character == '%' || character == '_' || character == '\\') escaped.push_back('\\');
+    escaped.push_back(character);
+  }
+  query.bind(1, escaped);
+  if (id_or_prefix.empty() || !query.step())
+    throw Error(ErrorKind::not_found, "no request log row '" + id_or_prefix + "'; `weir logs` lists recent ones");
+  auto record = read_record(query);
+  if (query.step())
+    throw Error(ErrorKind::usage, "'" + id_or_prefix + "' matches several request log rows; give more of the id");
+  return record;
+}
+
+}  // namespace weir

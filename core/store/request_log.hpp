@@ -1,0 +1,53 @@
+// RequestLog — one row per inference, for `weir logs` and `weir usage`.
+//
+// Every front door records what it ran: which gateway and model, how it ended,
+// tokens, cost lines, latency and time to first token. Rows are written after
+// the answer has been delivered, never in front of it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace weir {
+
+class Database;
+
+struct RequestRecord {
+  std::string id;  // UUIDv7, set by record() when empty
+  long long created_at = 0;
+  std::string front_door;  // "chat", "http", "mcp", "batch"
+  std::string gateway_id;
+  std::string gateway_name;
+  std::string provider;
+  std::string model;
+  std::string status;  // "ok", "error", "cancelled"
+  long long prompt_tokens = 0;
+  long long completion_tokens = 0;
+  long long cached_tokens = 0;
+  double cost = 0;
+  nlohmann::json usage_lines = nlohmann::json::array();
+  double latency_ms = 0;
+  std::optional<double> time_to_first_token_ms;
+  std::string error;
+  nlohmann::json metadata;  // null or an object
+
+  nlohmann::json to_json() const;
+};
+
+class RequestLog {
+ public:
+  explicit RequestLog(Database& database) : database_(database) {}
+  void record(RequestRecord& record);
+  // Newest first.
+  std::vector<RequestRecord> recent(int limit);
+  // By full id or a unique prefix; Error(not_found) otherwise.
+  RequestRecord get(const std::string& id_or_prefix);
+
+ private:
+  Database& database_;
+};
+
+}  // namespace weir

@@ -1,0 +1,271 @@
+#include "tests/support/fake_upstream.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+namespace weir::testing {
+
+namespace {
+
+std::string to_lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char letter) { return static_cast<char>(std::tolower(letter)); });
+  return text;
+}
+
+json chunk_with(json choices) {
+  return {{"id", openai_chunk::kId},
+          {"object", "chat.completion.chunk"},
+          {"created", 1700000000},
+          {"model", openai_chunk::kModel},
+          {"choices", std::move(choices)}};
+}
+
+std::string delta_chunk(json delta, json finish_reason = nullptr) {
+  return chunk_with(json::array({{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish_reason}}}))
+      .dump();
+}
+
+json openai_error(const std::string& message, const std::string& type) {
+  return {{"error", {{"message", message}, {"type", type}, {"code", nullptr}}}};
+}
+
+}  // namespace
+
+std::string RecordedRequest::header(const std::string& name) const {
+  auto found = headers.find(to_lower(name));
+  return found == headers.end() ? std::string() : found->second;
+}
+
+ScriptedResponse ScriptedResponse::json_body(int status, const json& body,
+                                             std::vector<std::pair<std::string, std::string>> headers) {
+  ScriptedResponse response;
+  response.status = status;
+  response.body = body.dump();
+  response.headers = std::move(headers);
+  return response;
+}
+
+ScriptedResponse ScriptedResponse::sse(const std::vector<std::string>& payloads, std::chrono::milliseconds delay) {
+  ScriptedResponse response;
+  response.content_type = "text/event-stream";
+  response.streamed = true;
+  for (const auto& payload : payloads) response.events.push_back({payload, delay});
+  return response;
+}
+
+ScriptedResponse ScriptedResponse::stalled(const std::vector<std::string>& payloads, std::chrono::milliseconds stall) {
+  ScriptedResponse response = sse(payloads);
+  response.stall_after = stall;
+  return response;
+}
+
+ScriptedResponse ScriptedResponse::raw(int status, std::string content_type, std::string body) {
+  ScriptedResponse response;
+  response.status = status;
+  response.content_type = std::move(content_type);
+  response.body = std::move(body);
+  return response;
+}
+
+ScriptedResponse ScriptedResponse::text_answer(const std::string& text, bool stream) {
+  if (!stream) return json_body(200, chat_completion(text));
+  return sse({openai_chunk::role(), openai_chunk::content(text), openai_chunk::finish("stop"),
+              openai_chunk::usage(10, 5), openai_chunk::kDone});
+}
+
+namespace openai_chunk {
+
+std::string role() { return delta_chunk({{"role", "assistant"}, {"content", ""}}); }
+
+std::string content(const std::string& text) { return delta_chunk({{"content", text}}); }
+
+std::string reasoning_content(const std::string& text) { return delta_chunk({{"reasoning_content", text}}); }
+
+std::string tool_call(int index, const std::string& id, const std::string& name, const std::string& arguments) {
+  json call = {{"index", index}, {"function", {{"arguments", arguments}}}};
+  if (!id.empty()) {
+    call["id"] = id;
+    call["type"] = "function";
+  }
+  if (!name.empty()) call["function"]["name"] = name;
+  return delta_chunk({{"tool_calls", json::array({call})}});
+}
+
+std::string finish(const std::string& reason) { return delta_chunk(json::object(), reason); }
+
+std::string usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens, int64_t reasoning_tokens) {
+  json chunk = chunk_with(json::array());
+  chunk["usage"] = {{"prompt_tokens", prompt_tokens},
+                    {"completion_tokens", completion_tokens},
+                    {"total_tokens", prompt_tokens + completion_tokens},
+                    {"prompt_tokens_details", {{"cached_tokens", cached_tokens}}},
+                    {"completion_tokens_details", {{"reasoning_tokens", reasoning_tokens}}}};
+  return chunk.dump();
+}
+
+}  // namespace openai_chunk
+
+json chat_completion(const std::string& content, const std::string& finish_reason, int64_t prompt_tokens,
+                     int64_t completion_tokens) {
+  return {{"id", openai_chunk::kId},
+          {"object", "chat.completion"},
+          {"created", 1700000000},
+          {"model", openai_chunk::kModel},
+          {"choices", json::array({{{"index", 0},
+                                    {"message", {{"role", "assistant"}, {"content", content}}},
+                                    {"finish_reason", finish_reason}}})},
+          {"usage", {{"prompt_tokens", prompt_tokens},
+                     {"completion_tokens", completion_tokens},
+                     {"total_tokens", prompt_tokens + completion_tokens}}}};
+}
+
+struct FakeUpstream::State {
+  httplib::Server server;
+  std::thread listener;
+  int port = 0;
+
+  mutable std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;
+  std::deque<ScriptedResponse> script;
+  std::optional<ScriptedResponse> default_response;
+  std::vector<std::string> models{"fake-model", "fake-model-large"};
+  std::vector<RecordedRequest> requests;
+
+  // Sleeps unless the fake is shutting down; false means: stop now.
+  bool pause(std::chrono::milliseconds duration) {
+    std::unique_lock lock(mutex);
+    return !wake.wait_for(lock, duration, [this] { return stopping; });
+  }
+
+  void record(const httplib::Request& request) {
+    RecordedRequest recorded;
+    recorded.method = request.method;
+    recorded.path = request.path;
+    for (const auto& [name, value] : request.headers) recorded.headers[to_lower(name)] = value;
+    recorded.body = request.body;
+    json parsed = json::parse(request.body, nullptr, false);
+    if (!parsed.is_discarded()) recorded.json_body = std::move(parsed);
+    std::lock_guard lock(mutex);
+    requests.push_back(std::move(recorded));
+  }
+
+  ScriptedResponse next_response(const httplib::Request& request) {
+    std::lock_guard lock(mutex);
+    if (!script.empty()) {
+      ScriptedResponse response = std::move(script.front());
+      script.pop_front();
+      return response;
+    }
+    if (default_response) return *default_response;
+    json body = json::parse(request.body, nullptr, false);
+    bool stream = !body.is_discarded() && body.is_object() && body.value("stream", false);
+    return ScriptedResponse::text_answer("Hello from the fake upstream.", stream);
+  }
+
+  void answer(const ScriptedResponse& scripted, httplib::Response& response) {
+    response.status = scripted.status;
+    for (const auto& [name, value] : scripted.headers) response.set_header(name, value);
+    if (!scripted.streamed) {
+      response.set_content(scripted.body, scripted.content_type);
+      return;
+    }
+    response.set_chunked_content_provider(
+        scripted.content_type, [this, events = scripted.events, stall = scripted.stall_after](
+                                   size_t, httplib::DataSink& sink) {
+          for (const auto& event : events) {
+            if (event.delay.count() > 0 && !pause(event.delay)) return false;
+            std::string frame = "data: " + event.payload + "\n\n";
+            if (!sink.write(frame.data(), frame.size())) return false;
+          }
+          if (stall.count() > 0 && !pause(stall)) return false;
+          sink.done();
+          return true;
+        });
+  }
+};
+
+FakeUpstream::FakeUpstream() : state_(std::make_unique<State>()) {
+  State* state = state_.get();
+  state->server.Post("/v1/chat/completions", [state](const httplib::Request& request, httplib::Response& response) {
+    state->record(request);
+    state->answer(state->next_response(request), response);
+  });
+  state->server.Get("/v1/models", [state](const httplib::Request& request, httplib::Response& response) {
+    state->record(request);
+    json data = json::array();
+    {
+      std::lock_guard lock(state->mutex);
+      for (const auto& id : state->models)
+        data.push_back({{"id", id}, {"object", "model"}, {"created", 1700000000}, {"owned_by", "fake"}});
+    }
+    response.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
+  });
+  auto not_found = [state](const httplib::Request& request, httplib::Response& response) {
+    state->record(request);
+    response.status = 404;
+    response.set_content(openai_error("no route " + request.method + " " + request.path, "invalid_request_error").dump(),
+                         "application/json");
+  };
+  state->server.Get(".*", not_found);
+  state->server.Post(".*", not_found);
+
+  // One request per connection: an idle keep-alive connection would hold a
+  // server thread, and stop() waits for it until the keep-alive timeout (5 s).
+  state->server.set_keep_alive_max_count(1);
+  state->port = state->server.bind_to_any_port("127.0.0.1");
+  if (state->port <= 0) throw std::runtime_error("fake upstream: could not bind 127.0.0.1");
+  state->listener = std::thread([state] { state->server.listen_after_bind(); });
+  // stop() before the accept loop runs would be lost and the join would hang.
+  while (!state->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+FakeUpstream::~FakeUpstream() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
+  }
+  state_->wake.notify_all();
+  state_->server.stop();
+  state_->listener.join();
+}
+
+int FakeUpstream::port() const { return state_->port; }
+
+std::string FakeUpstream::base_url() const { return "http://127.0.0.1:" + std::to_string(state_->port) + "/v1"; }
+
+void FakeUpstream::enqueue(ScriptedResponse response) {
+  std::lock_guard lock(state_->mutex);
+  state_->script.push_back(std::move(response));
+}
+
+void FakeUpstream::set_default(ScriptedResponse response) {
+  std::lock_guard lock(state_->mutex);
+  state_->default_response = std::move(response);
+}
+
+void FakeUpstream::set_models(std::vector<std::string> model_ids) {
+  std::lock_guard lock(state_->mutex);
+  state_->models = std::move(model_ids);
+}
+
+std::vector<RecordedRequest> FakeUpstream::requests() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->requests;
+}
+
+size_t FakeUpstream::request_count() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->requests.size();
+}
+
+}  // namespace weir::testing

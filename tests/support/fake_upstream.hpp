@@ -1,0 +1,120 @@
+// An in-process fake of an OpenAI-compatible upstream, for tests.
+//
+// It listens on 127.0.0.1 on a port the OS picks, from construction until
+// destruction, and serves:
+//   POST /v1/chat/completions  the next scripted response, or the default one
+//   GET  /v1/models            the configured model list
+//   anything else              404 with an OpenAI error object
+// Every request is recorded (method, path, headers, body, body as JSON).
+//
+// The default response, used when the script is empty, answers in the shape
+// asked for: an SSE stream (role, content, finish, usage chunks and [DONE])
+// when the request body says "stream": true, else a chat.completion object.
+//
+// Streams really are streamed: each event is written (and flushed) after its
+// own delay, and a stalled response holds the connection open in silence.
+// Destruction interrupts any delay or stall at once, so a test never waits
+// for a stall to run out.
+//
+// Thread-safe: requests are served on the server's threads while the test
+// thread scripts and inspects.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace weir::testing {
+
+using json = nlohmann::json;
+
+struct RecordedRequest {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  json json_body;  // null when the body is not JSON
+  // The header's value (name in any case), or "" when absent.
+  std::string header(const std::string& name) const;
+};
+
+struct StreamEvent {
+  std::string payload;                    // written as "data: <payload>\n\n"
+  std::chrono::milliseconds delay{0};     // silence before this event
+};
+
+struct ScriptedResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Retry-After", "0"}
+  std::string content_type = "application/json";
+  std::string body;  // the whole body, when not streamed
+
+  bool streamed = false;                       // send `events` as SSE, one by one
+  std::vector<StreamEvent> events;
+  std::chrono::milliseconds stall_after{0};    // then keep the connection open, silent
+
+  // A status and JSON body, with optional extra headers.
+  static ScriptedResponse json_body(int status, const json& body,
+                                    std::vector<std::pair<std::string, std::string>> headers = {});
+  // An SSE stream of the given data payloads, each after `delay`.
+  static ScriptedResponse sse(const std::vector<std::string>& payloads,
+                              std::chrono::milliseconds delay = std::chrono::milliseconds(0));
+  // An SSE stream that sends the payloads, then goes silent for `stall`.
+  static ScriptedResponse stalled(const std::vector<std::string>& payloads, std::chrono::milliseconds stall);
+  // Any status, content type and bytes.
+  static ScriptedResponse raw(int status, std::string content_type, std::string body);
+  // A complete answer with `text`: an OpenAI stream or a chat.completion.
+  static ScriptedResponse text_answer(const std::string& text, bool stream);
+};
+
+// Payloads of the usual OpenAI stream chunks (for ScriptedResponse::sse).
+namespace openai_chunk {
+inline constexpr const char* kId = "chatcmpl-fake";
+inline constexpr const char* kModel = "fake-model";
+std::string role();
+std::string content(const std::string& text);
+std::string reasoning_content(const std::string& text);
+// id and name are left out of the chunk when empty, as real servers do after
+// the first fragment of a call.
+std::string tool_call(int index, const std::string& id, const std::string& name, const std::string& arguments);
+std::string finish(const std::string& reason);
+std::string usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens = 0,
+                  int64_t reasoning_tokens = 0);
+inline constexpr const char* kDone = "[DONE]";
+}  // namespace openai_chunk
+
+// A plain chat.completion object answering `content`.
+json chat_completion(const std::string& content, const std::string& finish_reason = "stop",
+                     int64_t prompt_tokens = 10, int64_t completion_tokens = 5);
+
+class FakeUpstream {
+ public:
+  FakeUpstream();
+  ~FakeUpstream();
+  FakeUpstream(const FakeUpstream&) = delete;
+  FakeUpstream& operator=(const FakeUpstream&) = delete;
+
+  int port() const;
+  std::string base_url() const;  // "http://127.0.0.1:PORT/v1"
+
+  // Responses for POST /v1/chat/completions, used in order.
+  void enqueue(ScriptedResponse response);
+  // Replaces the built-in default answer for when the queue is empty.
+  void set_default(ScriptedResponse response);
+  void set_models(std::vector<std::string> model_ids);
+
+  std::vector<RecordedRequest> requests() const;
+  size_t request_count() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace weir::testing

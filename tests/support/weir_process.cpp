@@ -1,0 +1,166 @@
+#include "tests/support/weir_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace weir::testing {
+
+namespace {
+void close_fd(int& fd) {
+  if (fd >= 0) close(fd);
+  fd = -1;
+}
+}  // namespace
+
+WeirProcess::WeirProcess(const std::vector<std::string>& arguments, const std::string& input,
+                         const std::map<std::string, std::string>& environment) {
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
+    throw std::runtime_error("pipe failed");
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; *entry; ++entry) {
+    std::string text(*entry);
+    auto equals = text.find('=');
+    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  merged.erase("WEIR_HOME");
+  merged["NO_COLOR"] = "1";
+  for (const auto& [key, value] : environment) merged[key] = value;
+  std::vector<std::string> environment_text;
+  for (const auto& [key, value] : merged) environment_text.push_back(key + "=" + value);
+  std::vector<char*> environment_pointers;
+  for (auto& entry : environment_text) environment_pointers.push_back(entry.data());
+  environment_pointers.push_back(nullptr);
+
+  std::vector<std::string> argument_text = arguments;
+  std::vector<char*> argument_pointers;
+  for (auto& argument : argument_text) argument_pointers.push_back(argument.data());
+  argument_pointers.push_back(nullptr);
+
+  int spawned = posix_spawn(&pid_, argument_pointers[0], &actions, nullptr, argument_pointers.data(),
+                            environment_pointers.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (spawned != 0) {
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    throw std::runtime_error("cannot start " + arguments[0]);
+  }
+  out_fd_ = out_pipe[0];
+  err_fd_ = err_pipe[0];
+  int in_fd = in_pipe[1];
+  std::string to_write = input;
+  reader_ = std::thread([this, in_fd, to_write]() mutable {
+    // Feed stdin and drain stdout/stderr together so neither side blocks.
+    int stdin_fd = in_fd;
+    size_t written = 0;
+    if (to_write.empty()) close_fd(stdin_fd);
+    else fcntl(stdin_fd, F_SETFL, O_NONBLOCK);
+    signal(SIGPIPE, SIG_IGN);
+    while (out_fd_ >= 0 || err_fd_ >= 0) {
+      pollfd fds[3] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}, {stdin_fd, POLLOUT, 0}};
+      if (poll(fds, 3, 1000) < 0) continue;
+      char buffer[65536];
+      for (int index = 0; index < 2; ++index) {
+        if (fds[index].fd < 0 || !(fds[index].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t got = read(fds[index].fd, buffer, sizeof buffer);
+        if (got > 0) {
+          (index == 0 ? out_ : err_).append(buffer, static_cast<size_t>(got));
+        } else {
+          close_fd(index == 0 ? out_fd_ : err_fd_);
+        }
+      }
+      if (stdin_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+        ssize_t put = write(stdin_fd, to_write.data() + written, to_write.size() - written);
+        if (put > 0) written += static_cast<size_t>(put);
+        if (put < 0 || written == to_write.size()) close_fd(stdin_fd);
+      }
+    }
+    close_fd(stdin_fd);
+  });
+}
+
+WeirProcess::~WeirProcess() {
+  if (!waited_) {
+    send_signal(SIGKILL);
+    wait(std::chrono::seconds(5));
+  }
+}
+
+void WeirProcess::send_signal(int signal_number) {
+  if (pid_ > 0 && !waited_) kill(pid_, signal_number);
+}
+
+ProcessResult WeirProcess::wait(std::chrono::milliseconds timeout) {
+  if (waited_) return result_;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      result_.timed_out = true;
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (reader_.joinable()) reader_.join();
+  waited_ = true;
+  result_.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result_.out = out_;
+  result_.err = err_;
+  return result_;
+}
+
+WeirHome::WeirHome() {
+  char pattern[] = "/tmp/weir-test-XXXXXX";
+  if (!mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+WeirHome::~WeirHome() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::vector<std::string> WeirHome::full_arguments(const std::vector<std::string>& arguments) const {
+  std::vector<std::string> full = {WEIR_BINARY, "--home", path_};
+  full.insert(full.end(), arguments.begin(), arguments.end());
+  return full;
+}
+
+ProcessResult WeirHome::run(const std::vector<std::string>& arguments, const std::string& input,
+                            std::chrono::milliseconds timeout) const {
+  WeirProcess process(full_arguments(arguments), input, environment);
+  return process.wait(timeout);
+}
+
+std::unique_ptr<WeirProcess> WeirHome::start(const std::vector<std::string>& arguments,
+                                             const std::string& input) const {
+  return std::make_unique<WeirProcess>(full_arguments(arguments), input, environment);
+}
+
+}  // namespace weir::testing

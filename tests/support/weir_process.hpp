@@ -1,0 +1,68 @@
+// Runs the built `weir` binary as a subprocess, as a user's shell would.
+//
+// A WeirHome is a fresh temporary --home (removed at destruction) so tests
+// never share state. run() feeds standard input, captures stdout and stderr
+// separately, and kills the process if it outlives the timeout (a hung weir
+// fails the test instead of hanging the suite). start() returns a live
+// process for tests that must act while it runs (send SIGINT mid-stream).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace weir::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal when killed by a signal
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+};
+
+class WeirProcess {
+ public:
+  WeirProcess(const std::vector<std::string>& arguments, const std::string& input,
+              const std::map<std::string, std::string>& environment);
+  ~WeirProcess();
+  WeirProcess(const WeirProcess&) = delete;
+  WeirProcess& operator=(const WeirProcess&) = delete;
+
+  void send_signal(int signal_number);
+  ProcessResult wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+ private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  std::thread reader_;
+  std::string out_, err_;
+  bool waited_ = false;
+  ProcessResult result_;
+};
+
+class WeirHome {
+ public:
+  WeirHome();
+  ~WeirHome();
+  WeirHome(const WeirHome&) = delete;
+  WeirHome& operator=(const WeirHome&) = delete;
+
+  const std::string& path() const { return path_; }
+  // Environment added to every run (e.g. API key variables).
+  std::map<std::string, std::string> environment;
+
+  ProcessResult run(const std::vector<std::string>& arguments, const std::string& input = "",
+                    std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+  std::unique_ptr<WeirProcess> start(const std::vector<std::string>& arguments, const std::string& input = "") const;
+
+ private:
+  std::vector<std::string> full_arguments(const std::vector<std::string>& arguments) const;
+  std::string path_;
+};
+
+}  // namespace weir::testing
