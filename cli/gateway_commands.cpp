@@ -144,7 +144,13 @@ void print_gateway(const Gateway& gateway, bool as_json) {
     print_json(object);
     return;
   }
-  for (const auto& [key, value] : object.items()) {
+  // Identity first, then the fields in schema order, then timestamps.
+  std::vector<std::string> keys = {"id", "name", "slug"};
+  for (auto field : GatewayConfig::field_names()) keys.emplace_back(field);
+  keys.insert(keys.end(), {"created_at", "updated_at"});
+  for (const auto& key : keys) {
+    if (!object.contains(key)) continue;
+    const auto& value = object[key];
     std::string text;
     if (value.is_string())
       text = value.get<std::string>();

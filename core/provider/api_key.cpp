@@ -29,8 +29,8 @@ struct CommandResult {
 };
 
 [[noreturn]] void fail_to_run(const ProviderConfig& config, const std::string& why) {
-  throw Error(ErrorKind::authentication, "api_key_cmd for provider '" + config.name +
-                                             "' could not be started: " + why);
+  throw Error(ErrorKind::authentication,
+              "api_key_cmd for provider '" + config.name + "' could not be started: " + why);
 }
 
 // posix_spawn rather than popen: popen would hand the child our stdin (which
@@ -68,15 +68,18 @@ CommandResult run_command(const ProviderConfig& config) {
     if (count < 0 && errno == EINTR) continue;
     if (count <= 0) break;
     // Keep draining past the cap so the child never blocks on a full pipe.
-    if (result.output.size() < kMaxCommandOutput) result.output.append(buffer, static_cast<size_t>(count));
+    if (result.output.size() < kMaxCommandOutput)
+      result.output.append(buffer, static_cast<size_t>(count));
   }
   close(read_end);
 
   int status = 0;
   while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) result.exit_status = 128 + WTERMSIG(status);
+  if (WIFEXITED(status))
+    result.exit_status = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    result.exit_status = 128 + WTERMSIG(status);
   return result;
 }
 
@@ -98,11 +101,12 @@ std::string key_from_command(const ProviderConfig& config) {
   CommandResult result = run_command(config);
   std::string key = trim_trailing_whitespace(std::move(result.output));
   if (result.exit_status != 0 || key.empty())
-    throw Error(ErrorKind::authentication,
-                "api_key_cmd for provider '" + config.name + "' " +
-                    (result.exit_status != 0 ? "failed (exit " + std::to_string(result.exit_status) + ")"
-                                             : std::string("printed nothing")) +
-                    "; run it by hand to see why");
+    throw Error(
+        ErrorKind::authentication,
+        "api_key_cmd for provider '" + config.name + "' " +
+            (result.exit_status != 0 ? "failed (exit " + std::to_string(result.exit_status) + ")"
+                                     : std::string("printed nothing")) +
+            "; run it by hand to see why");
   keys_by_command.emplace(config.api_key_cmd, key);
   return key;
 }

@@ -56,7 +56,8 @@ struct CurlSession {
     multi = library.multi_init();
     easy = library.easy_init();
     if (multi == nullptr || easy == nullptr)
-      throw Error(ErrorKind::runtime, "libcurl could not create a transfer handle (out of memory?)");
+      throw Error(ErrorKind::runtime,
+                  "libcurl could not create a transfer handle (out of memory?)");
   }
 };
 
@@ -82,13 +83,19 @@ size_t on_header_line(char* data, size_t size, size_t count, void* user) {
     transfer->head.status = 0;
     if (space != std::string_view::npos)
       for (char digit : line.substr(space + 1, 3))
-        if (digit >= '0' && digit <= '9') transfer->head.status = transfer->head.status * 10 + (digit - '0');
+        if (digit >= '0' && digit <= '9')
+          transfer->head.status = transfer->head.status * 10 + (digit - '0');
     return length;
   }
   auto colon = line.find(':');
-  if (colon != std::string_view::npos && colon > 0)
+  if (colon == std::string_view::npos || colon == 0) return length;
+  try {  // allocation may throw, and nothing may unwind through libcurl
     transfer->head.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
                                         std::string(trim(line.substr(colon + 1))));
+  } catch (...) {
+    transfer->failure = std::current_exception();
+    return 0;
+  }
   return length;
 }
 
@@ -128,8 +135,9 @@ bool is_connection_failure(CURLcode code) {
 
 [[noreturn]] void throw_transfer_failure(CURLcode code, const char* error_buffer,
                                          const HttpRequest& request, const Transfer& transfer) {
-  std::string detail = error_buffer[0] != '\0' ? std::string(error_buffer)
-                                               : std::string(curl::curl_library().easy_strerror(code));
+  std::string detail = error_buffer[0] != '\0'
+                           ? std::string(error_buffer)
+                           : std::string(curl::curl_library().easy_strerror(code));
   switch (code) {
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -144,10 +152,11 @@ bool is_connection_failure(CURLcode code) {
         throw HttpConnectionError(ErrorKind::upstream_timeout,
                                   "could not connect to " + request.url + " within " +
                                       std::to_string(request.connect_timeout_ms) +
-                                      " ms (connect timeout): " + detail + "; is the service running?");
-      throw Error(ErrorKind::upstream_timeout,
-                  request.url + " sent nothing for " + std::to_string(request.idle_timeout_ms) +
-                      " ms (idle timeout): " + detail);
+                                      " ms (connect timeout): " + detail +
+                                      "; is the service running?");
+      throw Error(ErrorKind::upstream_timeout, request.url + " sent nothing for " +
+                                                   std::to_string(request.idle_timeout_ms) +
+                                                   " ms (idle timeout): " + detail);
     default:
       break;
   }
@@ -204,7 +213,8 @@ void configure(CURL* easy, const HttpRequest& request, Transfer& transfer, curl_
       set_string_option(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
     if (!request.body.empty() || request.method == "POST") {
-      set_offset_option(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      set_offset_option(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                        static_cast<curl_off_t>(request.body.size()));
       set_string_option(easy, CURLOPT_POSTFIELDS, request.body.c_str());
     }
   }
@@ -220,18 +230,19 @@ HttpResponseHead run_transfer(CurlSession& session, const HttpRequest& request,
 
   library.easy_reset(session.easy);
   curl_slist* headers = build_header_list(request);
-  configure(session.easy, request, transfer, headers, error_buffer.data());
-
   struct Cleanup {
     const curl::CurlLibrary& library;
     CurlSession& session;
     curl_slist* headers;
     bool added = false;
     ~Cleanup() {
+      // Removing a handle mid-transfer closes its connection, so an aborted
+      // answer never leaves half a response on a reused connection.
       if (added) library.multi_remove_handle(session.multi, session.easy);
       library.slist_free_all(headers);
     }
   } cleanup{library, session, headers};
+  configure(session.easy, request, transfer, headers, error_buffer.data());
 
   if (CURLMcode code = library.multi_add_handle(session.multi, session.easy); code != CURLM_OK)
     throw Error(ErrorKind::runtime, std::string("libcurl: ") + library.multi_strerror(code));
@@ -250,21 +261,25 @@ HttpResponseHead run_transfer(CurlSession& session, const HttpRequest& request,
     if (silent_for >= idle_limit)
       throw Error(ErrorKind::upstream_timeout,
                   request.url + " sent nothing for " + std::to_string(request.idle_timeout_ms) +
-                      " ms (idle timeout); the upstream may be stuck or overloaded — raise the "
+                      " ms (idle timeout); the upstream may be stuck or overloaded; raise the "
                       "provider's idle_timeout_ms if the model is just slow");
     auto remaining = std::chrono::ceil<std::chrono::milliseconds>(idle_limit - silent_for).count();
-    int wait_ms = static_cast<int>(std::min<long long>(kWakeUpIntervalMs, std::max<long long>(1, remaining)));
-    if (CURLMcode code = library.multi_poll(session.multi, nullptr, 0, wait_ms, nullptr); code != CURLM_OK)
+    int wait_ms =
+        static_cast<int>(std::min<long long>(kWakeUpIntervalMs, std::max<long long>(1, remaining)));
+    if (CURLMcode code = library.multi_poll(session.multi, nullptr, 0, wait_ms, nullptr);
+        code != CURLM_OK)
       throw Error(ErrorKind::runtime, std::string("libcurl: ") + library.multi_strerror(code));
   }
 
   CURLcode result = CURLE_OK;
   int queued = 0;
   while (CURLMsg* message = library.multi_info_read(session.multi, &queued))
-    if (message->msg == CURLMSG_DONE && message->easy_handle == session.easy) result = message->data.result;
+    if (message->msg == CURLMSG_DONE && message->easy_handle == session.easy)
+      result = message->data.result;
   if (result != CURLE_OK) throw_transfer_failure(result, error_buffer.data(), request, transfer);
   if (transfer.head.status == 0)
-    transfer.head.status = static_cast<int>(curl::get_long_info(session.easy, CURLINFO_RESPONSE_CODE));
+    transfer.head.status =
+        static_cast<int>(curl::get_long_info(session.easy, CURLINFO_RESPONSE_CODE));
   return std::move(transfer.head);
 }
 
@@ -279,6 +294,7 @@ std::optional<std::string> HttpResponseHead::header(std::string_view name) const
 
 HttpResponseHead send_http_request(const HttpRequest& request, const HttpBodyCallback& on_body,
                                    const CancelToken& cancel) {
+  if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
   thread_local CurlSession session;
   if (session.busy) {
     // A body callback that itself makes a request (a tool call answered by
@@ -297,7 +313,8 @@ HttpResponseHead send_http_request(const HttpRequest& request, const HttpBodyCal
   return run_transfer(session, request, on_body, cancel);
 }
 
-HttpResponse fetch_http(const HttpRequest& request, const CancelToken& cancel, size_t max_body_bytes) {
+HttpResponse fetch_http(const HttpRequest& request, const CancelToken& cancel,
+                        size_t max_body_bytes) {
   HttpResponse response;
   response.head = send_http_request(
       request,

@@ -41,7 +41,8 @@ std::string string_member(const json& object, const char* key) {
 int64_t integer_member(const json& object, const char* key) {
   const json* value = member(object, key);
   if (value == nullptr || !value->is_number()) return 0;
-  return value->is_number_float() ? static_cast<int64_t>(value->get<double>()) : value->get<int64_t>();
+  return value->is_number_float() ? static_cast<int64_t>(value->get<double>())
+                                  : value->get<int64_t>();
 }
 
 // Message content is a string, null, or (in newer APIs) a list of parts.
@@ -115,7 +116,8 @@ std::string upstream_message(std::string_view body) {
     if (!message.empty()) return message;
   }
   std::string_view trimmed = body;
-  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) trimmed.remove_suffix(1);
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
+    trimmed.remove_suffix(1);
   if (trimmed.empty()) return "(empty response body)";
   return first_bytes(trimmed, 500);
 }
@@ -127,12 +129,14 @@ StreamDelta delta_of_chunk(const json& chunk) {
     if (const json* message = member(*choice, "delta")) {
       delta.content = text_of(member(*message, "content"));
       delta.reasoning = reasoning_of(*message);
-      if (const json* calls = member(*message, "tool_calls"); calls != nullptr && calls->is_array()) {
+      if (const json* calls = member(*message, "tool_calls");
+          calls != nullptr && calls->is_array()) {
         int position = 0;
         for (const auto& call : *calls) {
           ToolCallFragment fragment;
           const json* index = member(call, "index");
-          fragment.index = index != nullptr && index->is_number_integer() ? index->get<int>() : position;
+          fragment.index =
+              index != nullptr && index->is_number_integer() ? index->get<int>() : position;
           fragment.id = string_member(call, "id");
           if (const json* function = member(call, "function")) {
             fragment.name = string_member(*function, "name");
@@ -156,7 +160,8 @@ StreamDelta delta_of_completion(const json& completion) {
     if (const json* message = member(*choice, "message")) {
       delta.content = text_of(member(*message, "content"));
       delta.reasoning = reasoning_of(*message);
-      if (const json* calls = member(*message, "tool_calls"); calls != nullptr && calls->is_array()) {
+      if (const json* calls = member(*message, "tool_calls");
+          calls != nullptr && calls->is_array()) {
         int position = 0;
         for (const auto& call : *calls) {
           ToolCallFragment fragment;
@@ -195,7 +200,8 @@ class RetryableFailure : public Error {
 };
 
 std::optional<double> parse_number(std::string_view text) {
-  if (text.empty() || text.find_first_not_of("0123456789.") != std::string_view::npos) return std::nullopt;
+  if (text.empty() || text.find_first_not_of("0123456789.") != std::string_view::npos)
+    return std::nullopt;
   try {
     return std::stod(std::string(text));
   } catch (const std::exception&) {
@@ -209,7 +215,8 @@ std::optional<milliseconds> retry_after_of(const HttpResponseHead& head) {
     if (auto number = parse_number(*value)) return milliseconds(static_cast<int64_t>(*number));
   auto value = head.header("retry-after");
   if (!value) return std::nullopt;
-  if (auto seconds = parse_number(*value)) return milliseconds(static_cast<int64_t>(*seconds * 1000));
+  if (auto seconds = parse_number(*value))
+    return milliseconds(static_cast<int64_t>(*seconds * 1000));
   std::tm parts{};
   const char* end = strptime(value->c_str(), "%a, %d %b %Y %H:%M:%S", &parts);
   if (end == nullptr) return std::nullopt;
@@ -231,8 +238,10 @@ std::string provider_label(const ProviderConfig& config) {
   const std::string name = provider_label(config);
   if (status == 401 || status == 403) {
     std::string hint;
-    if (!config.api_key_env.empty()) hint = "check $" + config.api_key_env;
-    else if (!config.api_key_cmd.empty()) hint = "check the output of api_key_cmd";
+    if (!config.api_key_env.empty())
+      hint = "check $" + config.api_key_env;
+    else if (!config.api_key_cmd.empty())
+      hint = "check the output of api_key_cmd";
     else
       hint = "no API key is configured; add one with `weir provider add " + config.name +
              " --api-key-env VAR`";
@@ -240,17 +249,20 @@ std::string provider_label(const ProviderConfig& config) {
                 name + " rejected the API key " + http_status + ": " + message + "; " + hint);
   }
   if (status == 404)
-    throw Error(ErrorKind::upstream, name + ": " + (model.empty() ? "" : "model '" + model + "' or ") +
-                                         "endpoint not found at " + http.url + " " + http_status + ": " +
-                                         message);
+    throw Error(ErrorKind::upstream,
+                name + ": " + (model.empty() ? "" : "model '" + model + "' or ") +
+                    "endpoint not found at " + http.url + " " + http_status + ": " + message);
   if (status == 429)
     throw RetryableFailure(ErrorKind::rate_limited,
                            name + " is rate limiting requests " + http_status + ": " + message,
                            retry_after_of(head));
   if (status == 500 || status == 502 || status == 503 || status == 504 || status == 529)
-    throw RetryableFailure(ErrorKind::upstream, name + " answered HTTP " + std::to_string(status) + ": " + message,
+    throw RetryableFailure(ErrorKind::upstream,
+                           name + " answered HTTP " + std::to_string(status) + ": " + message,
                            retry_after_of(head));
-  if (status >= 500) throw Error(ErrorKind::upstream, name + " answered HTTP " + std::to_string(status) + ": " + message);
+  if (status >= 500)
+    throw Error(ErrorKind::upstream,
+                name + " answered HTTP " + std::to_string(status) + ": " + message);
   if (status >= 300 && status < 400)
     throw Error(ErrorKind::upstream, name + " redirected " + http.url + " " + http_status + " to " +
                                          head.header("location").value_or("(no location)") +
@@ -264,7 +276,8 @@ void sleep_cancellable(milliseconds duration, const CancelToken& cancel) {
     if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kCancelPollInterval, deadline - now));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(kCancelPollInterval, deadline - now));
   }
 }
 
@@ -289,13 +302,16 @@ void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, A
       attempt();
       return;
     } catch (const RetryableFailure& failure) {
-      std::string tries = attempt_number > 0 ? " (after " + std::to_string(attempt_number + 1) + " attempts)" : "";
+      std::string tries =
+          attempt_number > 0 ? " (after " + std::to_string(attempt_number + 1) + " attempts)" : "";
+      // A long wait is better left to the user than spent blocking them.
+      if (failure.retry_after() && *failure.retry_after() > kLongestRetryWait)
+        throw Error(failure.kind(),
+                    failure.what() + tries + "; the upstream asks to retry in " +
+                        std::to_string((failure.retry_after()->count() + 999) / 1000) +
+                        " s, try again then");
       if (!may_retry() || attempt_number >= max_retries)
         throw Error(failure.kind(), failure.what() + tries);
-      if (failure.retry_after() && *failure.retry_after() > kLongestRetryWait)
-        throw Error(failure.kind(), failure.what() + std::string("; the upstream asks to retry in ") +
-                                        std::to_string((failure.retry_after()->count() + 999) / 1000) +
-                                        " s, try again then");
       wait = failure.retry_after() ? *failure.retry_after() : backoff(attempt_number);
     } catch (const HttpConnectionError& failure) {
       if (!may_retry() || attempt_number >= max_retries) throw;
@@ -311,7 +327,8 @@ std::string endpoint(const ProviderConfig& config, std::string_view path) {
   std::string base = config.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (base.empty())
-    throw Error(ErrorKind::usage, "provider '" + config.name + "' has no base_url; set one with `weir provider add " +
+    throw Error(ErrorKind::usage, "provider '" + config.name +
+                                      "' has no base_url; set one with `weir provider add " +
                                       config.name + " --base-url URL`");
   return base + std::string(path);
 }
@@ -320,7 +337,8 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 bool same_header_name(std::string_view left, std::string_view right) {
   return std::equal(left.begin(), left.end(), right.begin(), right.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    return std::tolower(static_cast<unsigned char>(a)) ==
+           std::tolower(static_cast<unsigned char>(b));
   });
 }
 
@@ -367,12 +385,29 @@ class ChatAttempt {
  public:
   ChatAttempt(const ProviderConfig& config, const HttpRequest& http, const ChatRequest& request,
               const std::function<void(const StreamDelta&)>& deliver, Completion& completion)
-      : config_(config), http_(http), request_(request), deliver_(deliver), completion_(completion) {}
+      : config_(config),
+        http_(http),
+        request_(request),
+        deliver_(deliver),
+        completion_(completion) {}
 
   void run(const CancelToken& cancel) {
-    HttpResponseHead head = send_http_request(
-        http_, [this](const HttpResponseHead& response, std::string_view bytes) { on_bytes(response, bytes); },
-        cancel);
+    HttpResponseHead head;
+    try {
+      head = send_http_request(
+          http_,
+          [this](const HttpResponseHead& response, std::string_view bytes) {
+            on_bytes(response, bytes);
+          },
+          cancel);
+    } catch (const Error& error) {
+      // After [DONE] the answer is complete; a server that then neither ends
+      // the response nor closes cleanly must not turn it into a failure.
+      bool transport_failure = error.kind() == ErrorKind::upstream_timeout ||
+                               dynamic_cast<const HttpConnectionError*>(&error) != nullptr;
+      if (!(mode_ == Mode::stream && done_ && transport_failure)) throw;
+      return;
+    }
     if (mode_ == Mode::undecided) decide(head);
     switch (mode_) {
       case Mode::error:
@@ -397,9 +432,12 @@ class ChatAttempt {
       return;
     }
     std::string type = head.header("content-type").value_or("");
-    if (type.find("text/event-stream") != std::string::npos) mode_ = Mode::stream;
-    else if (type.find("json") != std::string::npos) mode_ = Mode::json;  // a server that ignored stream
-    else mode_ = request_.stream ? Mode::stream : Mode::json;
+    if (type.find("text/event-stream") != std::string::npos)
+      mode_ = Mode::stream;
+    else if (type.find("json") != std::string::npos)
+      mode_ = Mode::json;  // a server that ignored stream
+    else
+      mode_ = request_.stream ? Mode::stream : Mode::json;
   }
 
   void on_bytes(const HttpResponseHead& head, std::string_view bytes) {
@@ -410,7 +448,8 @@ class ChatAttempt {
     } else if (mode_ == Mode::json) {
       if (buffer_.size() + bytes.size() > kMaxJsonBody)
         throw Error(ErrorKind::upstream, "the answer from " + http_.url + " is larger than " +
-                                             std::to_string(kMaxJsonBody >> 20) + " MiB; refusing to read more");
+                                             std::to_string(kMaxJsonBody >> 20) +
+                                             " MiB; refusing to read more");
       buffer_.append(bytes);
     } else if (buffer_.size() < kMaxErrorBody) {
       buffer_.append(bytes.substr(0, kMaxErrorBody - buffer_.size()));
@@ -428,10 +467,14 @@ class ChatAttempt {
     if (chunk.is_discarded()) {
       if (event.event == "error")
         throw Error(ErrorKind::upstream, "upstream error mid-stream: " + first_bytes(data, 500));
-      throw Error(ErrorKind::upstream, "upstream sent malformed stream data: " + first_bytes(data, 200));
+      throw Error(ErrorKind::upstream,
+                  "upstream sent malformed stream data: " + first_bytes(data, 200));
     }
-    if (member(chunk, "error") != nullptr || event.event == "error")
-      throw Error(ErrorKind::upstream, "upstream error mid-stream: " + upstream_message(chunk));
+    if (member(chunk, "error") != nullptr || event.event == "error") {
+      std::string message = upstream_message(chunk);
+      throw Error(ErrorKind::upstream, "upstream error mid-stream: " +
+                                           (message.empty() ? first_bytes(data, 500) : message));
+    }
     remember_identity(chunk);
     StreamDelta delta = delta_of_chunk(chunk);
     if (delta.finish_reason) finish_seen_ = true;
@@ -441,14 +484,16 @@ class ChatAttempt {
   void finish_stream() {
     for (const auto& event : parser_.finish()) on_event(event);
     if (!done_ && !finish_seen_)
-      throw Error(ErrorKind::upstream, "upstream closed the stream before finishing (no finish_reason and no "
-                                       "[DONE]); the answer is incomplete");
+      throw Error(ErrorKind::upstream,
+                  "upstream closed the stream before finishing (no finish_reason and no "
+                  "[DONE]); the answer is incomplete");
   }
 
   void finish_json() {
     json completion = json::parse(buffer_, nullptr, false);
     if (completion.is_discarded() || !completion.is_object())
-      throw Error(ErrorKind::upstream, "upstream sent a malformed answer: " + first_bytes(buffer_, 200));
+      throw Error(ErrorKind::upstream,
+                  "upstream sent a malformed answer: " + first_bytes(buffer_, 200));
     if (member(completion, "error") != nullptr)
       throw Error(ErrorKind::upstream, "upstream error: " + upstream_message(completion));
     remember_identity(completion);
@@ -456,8 +501,10 @@ class ChatAttempt {
   }
 
   void remember_identity(const json& object) {
-    if (std::string id = string_member(object, "id"); !id.empty() && completion_.id.empty()) completion_.id = id;
-    if (std::string model = string_member(object, "model"); !model.empty() && completion_.model.empty())
+    if (std::string id = string_member(object, "id"); !id.empty() && completion_.id.empty())
+      completion_.id = id;
+    if (std::string model = string_member(object, "model");
+        !model.empty() && completion_.model.empty())
       completion_.model = model;
   }
 

@@ -15,9 +15,10 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
     case ProviderKind::extractive:
       break;
   }
-  throw Error(ErrorKind::usage, "provider kind '" + std::string(to_string(config.kind)) +
-                                    "' is not supported yet (provider '" + config.name +
-                                    "'); use an OpenAI-compatible endpoint (kind openai or ollama)");
+  throw Error(ErrorKind::usage,
+              "provider kind '" + std::string(to_string(config.kind)) +
+                  "' is not supported yet (provider '" + config.name +
+                  "'); use an OpenAI-compatible endpoint (kind openai or ollama)");
 }
 
 }  // namespace weir

@@ -53,7 +53,8 @@ void SseParser::end_line(std::vector<SseEvent>& events) {
   std::string_view line = line_;
   if (at_stream_start_) {
     at_stream_start_ = false;
-    if (line.substr(0, kByteOrderMark.size()) == kByteOrderMark) line.remove_prefix(kByteOrderMark.size());
+    if (line.substr(0, kByteOrderMark.size()) == kByteOrderMark)
+      line.remove_prefix(kByteOrderMark.size());
   }
   if (line.empty()) {
     dispatch(events);

@@ -30,7 +30,9 @@ json chunk_with(json choices) {
 }
 
 std::string delta_chunk(json delta, json finish_reason = nullptr) {
-  return chunk_with(json::array({{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish_reason}}}))
+  return chunk_with(
+             json::array(
+                 {{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", finish_reason}}}))
       .dump();
 }
 
@@ -45,8 +47,8 @@ std::string RecordedRequest::header(const std::string& name) const {
   return found == headers.end() ? std::string() : found->second;
 }
 
-ScriptedResponse ScriptedResponse::json_body(int status, const json& body,
-                                             std::vector<std::pair<std::string, std::string>> headers) {
+ScriptedResponse ScriptedResponse::json_body(
+    int status, const json& body, std::vector<std::pair<std::string, std::string>> headers) {
   ScriptedResponse response;
   response.status = status;
   response.body = body.dump();
@@ -54,7 +56,8 @@ ScriptedResponse ScriptedResponse::json_body(int status, const json& body,
   return response;
 }
 
-ScriptedResponse ScriptedResponse::sse(const std::vector<std::string>& payloads, std::chrono::milliseconds delay) {
+ScriptedResponse ScriptedResponse::sse(const std::vector<std::string>& payloads,
+                                       std::chrono::milliseconds delay) {
   ScriptedResponse response;
   response.content_type = "text/event-stream";
   response.streamed = true;
@@ -62,7 +65,8 @@ ScriptedResponse ScriptedResponse::sse(const std::vector<std::string>& payloads,
   return response;
 }
 
-ScriptedResponse ScriptedResponse::stalled(const std::vector<std::string>& payloads, std::chrono::milliseconds stall) {
+ScriptedResponse ScriptedResponse::stalled(const std::vector<std::string>& payloads,
+                                           std::chrono::milliseconds stall) {
   ScriptedResponse response = sse(payloads);
   response.stall_after = stall;
   return response;
@@ -88,9 +92,12 @@ std::string role() { return delta_chunk({{"role", "assistant"}, {"content", ""}}
 
 std::string content(const std::string& text) { return delta_chunk({{"content", text}}); }
 
-std::string reasoning_content(const std::string& text) { return delta_chunk({{"reasoning_content", text}}); }
+std::string reasoning_content(const std::string& text) {
+  return delta_chunk({{"reasoning_content", text}});
+}
 
-std::string tool_call(int index, const std::string& id, const std::string& name, const std::string& arguments) {
+std::string tool_call(int index, const std::string& id, const std::string& name,
+                      const std::string& arguments) {
   json call = {{"index", index}, {"function", {{"arguments", arguments}}}};
   if (!id.empty()) {
     call["id"] = id;
@@ -102,7 +109,8 @@ std::string tool_call(int index, const std::string& id, const std::string& name,
 
 std::string finish(const std::string& reason) { return delta_chunk(json::object(), reason); }
 
-std::string usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens, int64_t reasoning_tokens) {
+std::string usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens,
+                  int64_t reasoning_tokens) {
   json chunk = chunk_with(json::array());
   chunk["usage"] = {{"prompt_tokens", prompt_tokens},
                     {"completion_tokens", completion_tokens},
@@ -114,8 +122,8 @@ std::string usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cach
 
 }  // namespace openai_chunk
 
-json chat_completion(const std::string& content, const std::string& finish_reason, int64_t prompt_tokens,
-                     int64_t completion_tokens) {
+json chat_completion(const std::string& content, const std::string& finish_reason,
+                     int64_t prompt_tokens, int64_t completion_tokens) {
   return {{"id", openai_chunk::kId},
           {"object", "chat.completion"},
           {"created", 1700000000},
@@ -123,9 +131,10 @@ json chat_completion(const std::string& content, const std::string& finish_reaso
           {"choices", json::array({{{"index", 0},
                                     {"message", {{"role", "assistant"}, {"content", content}}},
                                     {"finish_reason", finish_reason}}})},
-          {"usage", {{"prompt_tokens", prompt_tokens},
-                     {"completion_tokens", completion_tokens},
-                     {"total_tokens", prompt_tokens + completion_tokens}}}};
+          {"usage",
+           {{"prompt_tokens", prompt_tokens},
+            {"completion_tokens", completion_tokens},
+            {"total_tokens", prompt_tokens + completion_tokens}}}};
 }
 
 struct FakeUpstream::State {
@@ -196,25 +205,30 @@ struct FakeUpstream::State {
 
 FakeUpstream::FakeUpstream() : state_(std::make_unique<State>()) {
   State* state = state_.get();
-  state->server.Post("/v1/chat/completions", [state](const httplib::Request& request, httplib::Response& response) {
-    state->record(request);
-    state->answer(state->next_response(request), response);
-  });
-  state->server.Get("/v1/models", [state](const httplib::Request& request, httplib::Response& response) {
-    state->record(request);
-    json data = json::array();
-    {
-      std::lock_guard lock(state->mutex);
-      for (const auto& id : state->models)
-        data.push_back({{"id", id}, {"object", "model"}, {"created", 1700000000}, {"owned_by", "fake"}});
-    }
-    response.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
-  });
+  state->server.Post("/v1/chat/completions",
+                     [state](const httplib::Request& request, httplib::Response& response) {
+                       state->record(request);
+                       state->answer(state->next_response(request), response);
+                     });
+  state->server.Get(
+      "/v1/models", [state](const httplib::Request& request, httplib::Response& response) {
+        state->record(request);
+        json data = json::array();
+        {
+          std::lock_guard lock(state->mutex);
+          for (const auto& id : state->models)
+            data.push_back(
+                {{"id", id}, {"object", "model"}, {"created", 1700000000}, {"owned_by", "fake"}});
+        }
+        response.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
+      });
   auto not_found = [state](const httplib::Request& request, httplib::Response& response) {
     state->record(request);
     response.status = 404;
-    response.set_content(openai_error("no route " + request.method + " " + request.path, "invalid_request_error").dump(),
-                         "application/json");
+    response.set_content(
+        openai_error("no route " + request.method + " " + request.path, "invalid_request_error")
+            .dump(),
+        "application/json");
   };
   state->server.Get(".*", not_found);
   state->server.Post(".*", not_found);
@@ -241,7 +255,9 @@ FakeUpstream::~FakeUpstream() {
 
 int FakeUpstream::port() const { return state_->port; }
 
-std::string FakeUpstream::base_url() const { return "http://127.0.0.1:" + std::to_string(state_->port) + "/v1"; }
+std::string FakeUpstream::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(state_->port) + "/v1";
+}
 
 void FakeUpstream::enqueue(ScriptedResponse response) {
   std::lock_guard lock(state_->mutex);

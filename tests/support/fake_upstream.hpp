@@ -45,8 +45,8 @@ struct RecordedRequest {
 };
 
 struct StreamEvent {
-  std::string payload;                    // written as "data: <payload>\n\n"
-  std::chrono::milliseconds delay{0};     // silence before this event
+  std::string payload;                 // written as "data: <payload>\n\n"
+  std::chrono::milliseconds delay{0};  // silence before this event
 };
 
 struct ScriptedResponse {
@@ -55,9 +55,9 @@ struct ScriptedResponse {
   std::string content_type = "application/json";
   std::string body;  // the whole body, when not streamed
 
-  bool streamed = false;                       // send `events` as SSE, one by one
+  bool streamed = false;  // send `events` as SSE, one by one
   std::vector<StreamEvent> events;
-  std::chrono::milliseconds stall_after{0};    // then keep the connection open, silent
+  std::chrono::milliseconds stall_after{0};  // then keep the connection open, silent
 
   // A status and JSON body, with optional extra headers.
   static ScriptedResponse json_body(int status, const json& body,
@@ -66,7 +66,8 @@ struct ScriptedResponse {
   static ScriptedResponse sse(const std::vector<std::string>& payloads,
                               std::chrono::milliseconds delay = std::chrono::milliseconds(0));
   // An SSE stream that sends the payloads, then goes silent for `stall`.
-  static ScriptedResponse stalled(const std::vector<std::string>& payloads, std::chrono::milliseconds stall);
+  static ScriptedResponse stalled(const std::vector<std::string>& payloads,
+                                  std::chrono::milliseconds stall);
   // Any status, content type and bytes.
   static ScriptedResponse raw(int status, std::string content_type, std::string body);
   // A complete answer with `text`: an OpenAI stream or a chat.completion.
@@ -82,7 +83,8 @@ std::string content(const std::string& text);
 std::string reasoning_content(const std::string& text);
 // id and name are left out of the chunk when empty, as real servers do after
 // the first fragment of a call.
-std::string tool_call(int index, const std::string& id, const std::string& name, const std::string& arguments);
+std::string tool_call(int index, const std::string& id, const std::string& name,
+                      const std::string& arguments);
 std::string finish(const std::string& reason);
 std::string usage(int64_t prompt_tokens, int64_t completion_tokens, int64_t cached_tokens = 0,
                   int64_t reasoning_tokens = 0);

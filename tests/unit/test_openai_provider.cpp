@@ -54,8 +54,8 @@ struct ChatOutcome {
 ChatOutcome run_chat(const ProviderConfig& config, const ChatRequest& request,
                      const CancelToken& cancel = CancelToken()) {
   ChatOutcome outcome;
-  outcome.completion =
-      make_provider(config)->chat(request, [&](const StreamDelta& delta) { outcome.deltas.push_back(delta); }, cancel);
+  outcome.completion = make_provider(config)->chat(
+      request, [&](const StreamDelta& delta) { outcome.deltas.push_back(delta); }, cancel);
   return outcome;
 }
 
@@ -70,7 +70,9 @@ Error expect_error(const std::function<void()>& action) {
   return Error(ErrorKind::runtime, "unreachable");
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -100,7 +102,8 @@ TEST_CASE("openai: the upstream receives exactly the request body and headers") 
   request.messages = json::array({{{"role", "system"}, {"content", "Be brief."}},
                                   {{"role", "user"}, {"content", "Name a colour."}},
                                   {{"role", "assistant"}, {"content", "The colour is"}}});
-  request.parameters = {{"temperature", 0.2}, {"top_p", 0.9}, {"max_tokens", 64}, {"stop", json::array({"\n\n"})}};
+  request.parameters = {
+      {"temperature", 0.2}, {"top_p", 0.9}, {"max_tokens", 64}, {"stop", json::array({"\n\n"})}};
 
   SUBCASE("streaming") {
     request.stream = true;
@@ -147,8 +150,9 @@ TEST_CASE("openai: the upstream receives exactly the request body and headers") 
 
 TEST_CASE("openai: a stream is delivered delta by delta and folded") {
   FakeUpstream upstream;
-  upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::content("Hel"), chunk::content("lo"),
-                                          chunk::finish("stop"), chunk::usage(12, 3, 4, 1), chunk::kDone}));
+  upstream.enqueue(
+      ScriptedResponse::sse({chunk::role(), chunk::content("Hel"), chunk::content("lo"),
+                             chunk::finish("stop"), chunk::usage(12, 3, 4, 1), chunk::kDone}));
   auto outcome = run_chat(config_for(upstream), simple_request(true));
   REQUIRE(outcome.deltas.size() == 4);  // the role chunk carries nothing
   CHECK(outcome.deltas[0].content == "Hel");
@@ -237,9 +241,18 @@ TEST_CASE("openai: a stream may end without [DONE] once a finish_reason came, no
   CHECK(contains(error.what(), "closed the stream before finishing"));
 }
 
+TEST_CASE("openai: a server that holds the connection open after [DONE] does not fail the answer") {
+  FakeUpstream upstream;
+  upstream.enqueue(ScriptedResponse::stalled({chunk::content("Complete."), chunk::kDone}, 3s));
+  auto config = config_for(upstream);
+  config.idle_timeout_ms = 200;
+  CHECK(run_chat(config, simple_request(true)).completion.content == "Complete.");
+}
+
 TEST_CASE("openai: 429 with Retry-After 0 is retried and then succeeds") {
   FakeUpstream upstream;
-  upstream.enqueue(ScriptedResponse::json_body(429, {{"error", {{"message", "slow down"}}}}, {{"Retry-After", "0"}}));
+  upstream.enqueue(ScriptedResponse::json_body(429, {{"error", {{"message", "slow down"}}}},
+                                               {{"Retry-After", "0"}}));
   upstream.enqueue(ScriptedResponse::text_answer("After the wait.", true));
   auto start = std::chrono::steady_clock::now();
   auto completion = run_chat(config_for(upstream), simple_request(true)).completion;
@@ -248,9 +261,28 @@ TEST_CASE("openai: 429 with Retry-After 0 is retried and then succeeds") {
   CHECK(seconds_since(start) < 1.0);
 }
 
+TEST_CASE("openai: Retry-After may be an HTTP date") {
+  FakeUpstream upstream;
+  upstream.enqueue(ScriptedResponse::json_body(503, {{"error", {{"message", "busy"}}}},
+                                               {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}}));
+  upstream.enqueue(ScriptedResponse::text_answer("Later.", false));
+  auto start = std::chrono::steady_clock::now();
+  CHECK(run_chat(config_for(upstream), simple_request(false)).completion.content == "Later.");
+  CHECK(seconds_since(start) < 1.0);  // a date in the past means: now
+
+  upstream.enqueue(ScriptedResponse::json_body(503, {{"error", {{"message", "maintenance"}}}},
+                                               {{"Retry-After", "Fri, 01 Jan 2100 00:00:00 GMT"}}));
+  auto error = expect_error([&] { run_chat(config_for(upstream), simple_request(false)); });
+  CHECK(error.kind() == ErrorKind::upstream);
+  CHECK(
+      contains(error.what(), "fake answered HTTP 503: maintenance; the upstream asks to retry in"));
+  CHECK(upstream.request_count() == 3);
+}
+
 TEST_CASE("openai: 429 asking for a long wait fails at once and says when to retry") {
   FakeUpstream upstream;
-  upstream.enqueue(ScriptedResponse::json_body(429, {{"error", {{"message", "quota"}}}}, {{"Retry-After", "120"}}));
+  upstream.enqueue(ScriptedResponse::json_body(429, {{"error", {{"message", "quota"}}}},
+                                               {{"Retry-After", "120"}}));
   auto error = expect_error([&] { run_chat(config_for(upstream), simple_request(true)); });
   CHECK(error.kind() == ErrorKind::rate_limited);
   CHECK(contains(error.what(), "quota"));
@@ -260,7 +292,8 @@ TEST_CASE("openai: 429 asking for a long wait fails at once and says when to ret
 
 TEST_CASE("openai: 500 is retried, then reported with the upstream's message") {
   FakeUpstream upstream;
-  upstream.set_default(ScriptedResponse::json_body(500, {{"error", {{"message", "the model crashed"}}}}));
+  upstream.set_default(
+      ScriptedResponse::json_body(500, {{"error", {{"message", "the model crashed"}}}}));
   auto config = config_for(upstream);
   config.max_retries = 1;
   auto error = expect_error([&] { run_chat(config, simple_request(true)); });
@@ -276,10 +309,12 @@ TEST_CASE("openai: HTTP errors that are not retried") {
   SUBCASE("401 names the key variable") {
     setenv("WEIR_TEST_FAKE_KEY", "sk-test-secret", 1);
     config.api_key_env = "WEIR_TEST_FAKE_KEY";
-    upstream.enqueue(ScriptedResponse::json_body(401, {{"error", {{"message", "Incorrect API key provided"}}}}));
+    upstream.enqueue(
+        ScriptedResponse::json_body(401, {{"error", {{"message", "Incorrect API key provided"}}}}));
     auto error = expect_error([&] { run_chat(config, simple_request(true)); });
     CHECK(error.kind() == ErrorKind::authentication);
-    CHECK(contains(error.what(), "fake rejected the API key (HTTP 401): Incorrect API key provided"));
+    CHECK(
+        contains(error.what(), "fake rejected the API key (HTTP 401): Incorrect API key provided"));
     CHECK(contains(error.what(), "$WEIR_TEST_FAKE_KEY"));
     CHECK_FALSE(contains(error.what(), "sk-test-secret"));
     CHECK(upstream.requests().at(0).header("Authorization") == "Bearer sk-test-secret");
@@ -290,11 +325,13 @@ TEST_CASE("openai: HTTP errors that are not retried") {
     upstream.enqueue(ScriptedResponse::json_body(404, {{"error", "model 'fake-model' not found"}}));
     auto error = expect_error([&] { run_chat(config, simple_request(true)); });
     CHECK(error.kind() == ErrorKind::upstream);
-    CHECK(contains(error.what(), "model 'fake-model' or endpoint not found at " + upstream.base_url()));
+    CHECK(contains(error.what(),
+                   "model 'fake-model' or endpoint not found at " + upstream.base_url()));
     CHECK(contains(error.what(), "model 'fake-model' not found"));
   }
   SUBCASE("400 carries the upstream's message, or the raw body") {
-    upstream.enqueue(ScriptedResponse::json_body(400, {{"error", {{"message", "max_tokens is too large"}}}}));
+    upstream.enqueue(
+        ScriptedResponse::json_body(400, {{"error", {{"message", "max_tokens is too large"}}}}));
     auto error = expect_error([&] { run_chat(config, simple_request(true)); });
     CHECK(contains(error.what(), "fake rejected the request (HTTP 400): max_tokens is too large"));
     upstream.enqueue(ScriptedResponse::raw(400, "text/plain", "bad things\n"));
@@ -310,12 +347,14 @@ TEST_CASE("openai: a missing key fails before any request is sent") {
   config.api_key_env = "WEIR_TEST_KEY_THAT_IS_NOT_SET";
   auto error = expect_error([&] { run_chat(config, simple_request(true)); });
   CHECK(error.kind() == ErrorKind::authentication);
-  CHECK(contains(error.what(), "needs an API key in $WEIR_TEST_KEY_THAT_IS_NOT_SET, which is not set"));
+  CHECK(contains(error.what(),
+                 "needs an API key in $WEIR_TEST_KEY_THAT_IS_NOT_SET, which is not set"));
   CHECK(upstream.request_count() == 0);
 }
 
 TEST_CASE("api_key_cmd runs once per command and its failures are clear") {
-  auto counter = std::filesystem::temp_directory_path() / ("weir-key-cmd-" + std::to_string(getpid()));
+  auto counter =
+      std::filesystem::temp_directory_path() / ("weir-key-cmd-" + std::to_string(getpid()));
   std::filesystem::remove(counter);
   ProviderConfig config;
   config.name = "vault";
@@ -352,11 +391,14 @@ TEST_CASE("openai: malformed stream data is an upstream error, not a crash") {
 TEST_CASE("openai: an error object mid-stream is an upstream error") {
   FakeUpstream upstream;
   upstream.enqueue(ScriptedResponse::sse(
-      {chunk::content("Hi"), json{{"error", {{"message", "overloaded, try later"}}}}.dump(), chunk::kDone}));
+      {chunk::content("Hi"), json{{"error", {{"message", "overloaded, try later"}}}}.dump(),
+       chunk::kDone}));
   std::vector<StreamDelta> deltas;
   auto error = expect_error([&] {
     make_provider(config_for(upstream))
-        ->chat(simple_request(true), [&](const StreamDelta& delta) { deltas.push_back(delta); }, CancelToken());
+        ->chat(
+            simple_request(true), [&](const StreamDelta& delta) { deltas.push_back(delta); },
+            CancelToken());
   });
   CHECK(error.kind() == ErrorKind::upstream);
   CHECK(contains(error.what(), "upstream error mid-stream: overloaded, try later"));
@@ -372,8 +414,9 @@ TEST_CASE("openai: a stalled upstream hits the idle timeout long before the stal
   std::vector<StreamDelta> deltas;
   auto start = std::chrono::steady_clock::now();
   auto error = expect_error([&] {
-    make_provider(config)->chat(simple_request(true), [&](const StreamDelta& delta) { deltas.push_back(delta); },
-                                CancelToken());
+    make_provider(config)->chat(
+        simple_request(true), [&](const StreamDelta& delta) { deltas.push_back(delta); },
+        CancelToken());
   });
   double elapsed = seconds_since(start);
   CHECK(error.kind() == ErrorKind::upstream_timeout);
@@ -401,7 +444,8 @@ TEST_CASE("openai: cancelling during a stream ends the call quickly") {
 
 TEST_CASE("openai: cancelling during a retry wait ends the call quickly") {
   FakeUpstream upstream;
-  upstream.set_default(ScriptedResponse::json_body(503, {{"error", {{"message", "busy"}}}}, {{"Retry-After", "20"}}));
+  upstream.set_default(ScriptedResponse::json_body(503, {{"error", {{"message", "busy"}}}},
+                                                   {{"Retry-After", "20"}}));
   CancelToken cancel;
   std::thread canceller([cancel] {
     std::this_thread::sleep_for(200ms);

@@ -12,12 +12,14 @@ using namespace weir;
 
 namespace {
 
-std::vector<SseEvent> parse_in_slices(std::string_view stream, const std::vector<size_t>& cut_points) {
+std::vector<SseEvent> parse_in_slices(std::string_view stream,
+                                      const std::vector<size_t>& cut_points) {
   SseParser parser;
   std::vector<SseEvent> events;
   size_t start = 0;
   for (size_t cut : cut_points) {
-    for (auto& event : parser.feed(stream.substr(start, cut - start))) events.push_back(std::move(event));
+    for (auto& event : parser.feed(stream.substr(start, cut - start)))
+      events.push_back(std::move(event));
     start = cut;
   }
   for (auto& event : parser.feed(stream.substr(start))) events.push_back(std::move(event));
@@ -30,8 +32,8 @@ std::vector<SseEvent> parse_whole(std::string_view stream) { return parse_in_sli
 bool same_events(const std::vector<SseEvent>& left, const std::vector<SseEvent>& right) {
   if (left.size() != right.size()) return false;
   for (size_t i = 0; i < left.size(); ++i)
-    if (left[i].event != right[i].event || left[i].data != right[i].data || left[i].id != right[i].id ||
-        left[i].retry_ms != right[i].retry_ms)
+    if (left[i].event != right[i].event || left[i].data != right[i].data ||
+        left[i].id != right[i].id || left[i].retry_ms != right[i].retry_ms)
       return false;
   return true;
 }

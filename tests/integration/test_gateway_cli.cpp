@@ -1,0 +1,277 @@
+// `weir gateway ...` and `weir provider ...` end to end, plus the pipeline
+// features a gateway configures (templates, files, overrides, context budget).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/support/fake_upstream.hpp"
+#include "tests/support/weir_process.hpp"
+
+using namespace weir::testing;
+
+namespace {
+json run_json(const WeirHome& home, const std::vector<std::string>& arguments) {
+  auto arguments_with_json = arguments;
+  arguments_with_json.insert(arguments_with_json.begin(), "--json");
+  auto result = home.run(arguments_with_json);
+  REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+  return json::parse(result.out);
+}
+}  // namespace
+
+TEST_CASE("gateway export then apply round-trips to an identical config") {
+  WeirHome home;
+  REQUIRE(home.run({"gateway", "create", "full", "--provider", "openai", "--model", "gpt-4o", "--description",
+                    "everything set", "--system", "sys", "--prompt-template", "Q: {prompt}", "--prefill", "A:",
+                    "--stop", "X", "--temperature", "0.7", "--top-p", "0.5", "--top-k", "40", "--presence-penalty",
+                    "0.1", "--frequency-penalty", "-0.1", "--seed", "42", "--max-tokens", "100",
+                    "--reasoning-effort", "low", "--verbosity", "high", "--overridable", "temperature,stop",
+                    "--max-context-tokens", "8000", "--on-overflow", "truncate", "--tool-result-window", "3"})
+              .exit_code == 0);
+  auto exported = home.run({"gateway", "export", "full"});
+  REQUIRE(exported.exit_code == 0);
+  auto before = run_json(home, {"gateway", "show", "full"});
+
+  // Into a fresh home: the same gateway, id included.
+  WeirHome other;
+  auto applied = other.run({"gateway", "apply", "-f", "-"}, exported.out);
+  REQUIRE_MESSAGE(applied.exit_code == 0, applied.err);
+  CHECK(applied.out.find("created") != std::string::npos);
+  CHECK(other.run({"gateway", "export", "full"}).out == exported.out);
+  auto after = run_json(other, {"gateway", "show", "full"});
+  before.erase("created_at"), before.erase("updated_at"), after.erase("created_at"), after.erase("updated_at");
+  CHECK(before == after);
+
+  // Applying again updates in place.
+  auto again = other.run({"gateway", "apply", "-f", "-"}, exported.out);
+  CHECK(again.out.find("updated") != std::string::npos);
+  CHECK(run_json(other, {"gateway", "list"}).size() == 1);
+}
+
+TEST_CASE("apply of an invalid file changes nothing") {
+  WeirHome home;
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "p", "--model", "m", "--temperature", "0.5"}).exit_code ==
+          0);
+  auto original = home.run({"gateway", "export", "g"}).out;
+  auto document = json::parse(original);
+
+  SUBCASE("out-of-range value") {
+    document["temperature"] = 9;
+    auto result = home.run({"gateway", "apply", "-f", "-"}, document.dump());
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("temperature") != std::string::npos);
+  }
+  SUBCASE("unknown key") {
+    document["temprature"] = 0.1;
+    auto result = home.run({"gateway", "apply", "-f", "-"}, document.dump());
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("unknown gateway field 'temprature'") != std::string::npos);
+  }
+  SUBCASE("not JSON") {
+    auto result = home.run({"gateway", "apply", "-f", "-"}, "{\"name\": ");
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("not valid JSON") != std::string::npos);
+  }
+  SUBCASE("missing model") {
+    document.erase("model");
+    auto result = home.run({"gateway", "apply", "-f", "-"}, document.dump());
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("model") != std::string::npos);
+  }
+  SUBCASE("missing file") {
+    auto result = home.run({"gateway", "apply", "-f", "/nonexistent/gateway.json"});
+    CHECK(result.exit_code == 2);
+  }
+  CHECK(home.run({"gateway", "export", "g"}).out == original);
+}
+
+TEST_CASE("gateway validation names the field and what is allowed") {
+  WeirHome home;
+  struct Case {
+    std::vector<std::string> flags;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {{"--temperature", "2.5"}, "'temperature' must be from 0 to 2"},
+      {{"--top-p", "-1"}, "'top_p' must be from 0 to 1"},
+      {{"--max-tokens", "0"}, "'max_tokens' must be from 1"},
+      {{"--max-tokens", "ten"}, "--max-tokens takes an integer"},
+      {{"--reasoning-effort", "extreme"}, "must be one of none, minimal, low, medium, high"},
+      {{"--on-overflow", "ignore"}, "must be one of error, truncate"},
+      {{"--prompt-template", "no placeholder"}, "must contain {prompt}"},
+      {{"--overridable", "model"}, "names 'model', which a request cannot override"},
+      {{"--system-file", "/nonexistent/prompt.md"}, "no such file"},
+      {{"--system-url", "ftp://example/x"}, "http:// or https://"},
+  };
+  for (const auto& test : cases) {
+    std::vector<std::string> arguments = {"gateway", "create", "g", "--provider", "p", "--model", "m"};
+    arguments.insert(arguments.end(), test.flags.begin(), test.flags.end());
+    auto result = home.run(arguments);
+    CHECK_MESSAGE(result.exit_code == 2, test.flags[0]);
+    CHECK_MESSAGE(result.err.find(test.expected) != std::string::npos, result.err);
+  }
+  CHECK(home.run({"gateway", "create", "g", "--model", "m"}).exit_code == 2);
+  CHECK(home.run({"gateway", "create", "bad name", "--provider", "p", "--model", "m"}).exit_code == 2);
+  CHECK(home.run({"gateway", "create", "a:b", "--provider", "p", "--model", "m"}).exit_code == 2);
+  CHECK(run_json(home, {"gateway", "list"}).empty());
+}
+
+TEST_CASE("gateway show prints every field with its effective default") {
+  WeirHome home;
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "p", "--model", "m"}).exit_code == 0);
+  auto shown = run_json(home, {"gateway", "show", "g"});
+  for (const char* field : {"id", "name", "slug", "provider", "model", "system", "system_files", "system_urls",
+                            "prompt_template", "prefill", "stop", "temperature", "top_p", "top_k",
+                            "presence_penalty", "frequency_penalty", "seed", "max_tokens", "reasoning_effort",
+                            "verbosity", "overridable", "max_context_tokens", "on_overflow", "tool_result_window"})
+    CHECK_MESSAGE(shown.contains(field), field);
+  CHECK(shown["on_overflow"] == "error");
+  CHECK(shown["temperature"].is_null());
+  CHECK(shown["overridable"].size() > 5);
+}
+
+TEST_CASE("gateway update, rename, unset and delete") {
+  WeirHome home;
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "p", "--model", "m", "--temperature", "0.5"}).exit_code ==
+          0);
+  auto id = run_json(home, {"gateway", "show", "g"})["id"];
+  REQUIRE(home.run({"gateway", "update", "g", "--model", "m2", "--unset", "temperature", "--name", "h"}).exit_code ==
+          0);
+  auto shown = run_json(home, {"gateway", "show", "h"});
+  CHECK(shown["id"] == id);
+  CHECK(shown["model"] == "m2");
+  CHECK(shown["temperature"].is_null());
+  CHECK(home.run({"gateway", "show", "g"}).exit_code == 3);
+  auto bad = home.run({"gateway", "update", "h", "--temperature", "7"});
+  CHECK(bad.exit_code == 2);
+  CHECK(run_json(home, {"gateway", "show", "h"})["model"] == "m2");
+  CHECK(home.run({"gateway", "update", "h"}).exit_code == 2);  // nothing to update
+  REQUIRE(home.run({"gateway", "create", "other", "--provider", "p", "--model", "m"}).exit_code == 0);
+  CHECK(home.run({"gateway", "create", "other", "--provider", "p", "--model", "m"}).exit_code == 2);
+  CHECK(home.run({"gateway", "update", "other", "--name", "h"}).exit_code == 2);
+  REQUIRE(home.run({"gateway", "delete", "h"}).exit_code == 0);
+  CHECK(home.run({"gateway", "delete", "h"}).exit_code == 3);
+  CHECK(run_json(home, {"gateway", "list"}).size() == 1);
+}
+
+TEST_CASE("providers: presets fill the base URL and key variable; removal protects gateways") {
+  WeirHome home;
+  auto added = run_json(home, {"provider", "add", "groq"});
+  CHECK(added["base_url"] == "https://api.groq.com/openai/v1");
+  CHECK(added["api_key_env"] == "GROQ_API_KEY");
+  CHECK(home.run({"provider", "add", "custom"}).exit_code == 2);  // no preset, no --base-url
+  CHECK(home.run({"provider", "add", "custom", "--base-url", "localhost:1"}).exit_code == 2);
+  CHECK(home.run({"provider", "add", "custom", "--kind", "nonsense", "--base-url", "http://x"}).exit_code == 2);
+  REQUIRE(home.run({"provider", "add", "custom", "--base-url", "http://127.0.0.1:1/v1/"}).exit_code == 0);
+  CHECK(run_json(home, {"provider", "show", "custom"})["base_url"] == "http://127.0.0.1:1/v1");
+  CHECK(run_json(home, {"provider", "list"}).size() == 2);
+  CHECK(home.run({"provider", "show", "nope"}).exit_code == 3);
+
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "custom", "--model", "m"}).exit_code == 0);
+  auto refused = home.run({"provider", "remove", "custom"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("used by gateways: g") != std::string::npos);
+  CHECK(home.run({"provider", "remove", "custom", "--force"}).exit_code == 0);
+  CHECK(home.run({"provider", "remove", "custom"}).exit_code == 3);
+}
+
+TEST_CASE("provider models lists what the service offers") {
+  FakeUpstream upstream;
+  upstream.set_models({"beta", "alpha"});
+  WeirHome home;
+  REQUIRE(home.run({"provider", "add", "fake", "--base-url", upstream.base_url()}).exit_code == 0);
+  auto listed = home.run({"provider", "models", "fake"});
+  REQUIRE_MESSAGE(listed.exit_code == 0, listed.err);
+  CHECK(listed.out == "alpha\nbeta\n");
+}
+
+TEST_CASE("prompt template, system files and the override policy shape the request") {
+  FakeUpstream upstream;
+  upstream.set_default(ScriptedResponse::text_answer("ok", true));
+  WeirHome home;
+  REQUIRE(home.run({"provider", "add", "fake", "--base-url", upstream.base_url()}).exit_code == 0);
+  std::string system_file = home.path() + "/style.md";
+  std::ofstream(system_file) << "Use British spelling.";
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "fake", "--model", "m", "--system", "Be kind.",
+                    "--system-file", system_file, "--prompt-template", "Question: {prompt}\nAnswer briefly.",
+                    "--temperature", "0.5", "--overridable", "temperature,max_tokens"})
+              .exit_code == 0);
+
+  auto result = home.run({"chat", "g", "why?", "-o", "temperature=0.1", "-o", "max_tokens=5"});
+  REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+  auto body = upstream.requests().back().json_body;
+  CHECK(body["messages"][0]["content"] == "Be kind.\n\nUse British spelling.");
+  CHECK(body["messages"][1]["content"] == "Question: why?\nAnswer briefly.");
+  CHECK(body["temperature"] == 0.1);
+  CHECK(body["max_tokens"] == 5);
+
+  // Edits to the file show up in the next call.
+  std::ofstream(system_file) << "Use American spelling.";
+  REQUIRE(home.run({"chat", "g", "hi"}).exit_code == 0);
+  CHECK(upstream.requests().back().json_body["messages"][0]["content"] == "Be kind.\n\nUse American spelling.");
+
+  auto refused = home.run({"chat", "g", "hi", "-o", "top_p=0.3"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("does not let a request set 'top_p'") != std::string::npos);
+  auto out_of_range = home.run({"chat", "g", "hi", "-o", "temperature=5"});
+  CHECK(out_of_range.exit_code == 2);
+  CHECK(home.run({"chat", "g", "hi", "-o", "novalue"}).exit_code == 2);
+  auto count = upstream.request_count();
+  std::filesystem::remove(system_file);
+  auto missing = home.run({"chat", "g", "hi"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("style.md") != std::string::npos);
+  CHECK(upstream.request_count() == count);
+}
+
+TEST_CASE("system URLs are fetched once and cached") {
+  FakeUpstream upstream;
+  upstream.set_default(ScriptedResponse::text_answer("ok", true));
+  FakeUpstream instructions;  // serves any GET path with 404 unless it is /v1/models
+  instructions.set_models({"irrelevant"});
+  WeirHome home;
+  REQUIRE(home.run({"provider", "add", "fake", "--base-url", upstream.base_url()}).exit_code == 0);
+  std::string url = instructions.base_url() + "/models";
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "fake", "--model", "m", "--system-url", url}).exit_code ==
+          0);
+  REQUIRE(home.run({"chat", "g", "one"}).exit_code == 0);
+  REQUIRE(home.run({"chat", "g", "two"}).exit_code == 0);
+  CHECK(instructions.request_count() == 1);
+  auto system = upstream.requests().back().json_body["messages"][0]["content"].get<std::string>();
+  CHECK(system.find("irrelevant") != std::string::npos);
+
+  REQUIRE(home.run({"gateway", "update", "g", "--system-url", instructions.base_url() + "/missing"}).exit_code == 0);
+  auto failed = home.run({"chat", "g", "three"});
+  CHECK(failed.exit_code == 4);
+  CHECK(failed.err.find("/missing") != std::string::npos);
+}
+
+TEST_CASE("context budget: error names the sizes; truncate drops the oldest turns") {
+  FakeUpstream upstream;
+  upstream.set_default(ScriptedResponse::text_answer(std::string(400, 'a'), true));
+  WeirHome home;
+  REQUIRE(home.run({"provider", "add", "fake", "--base-url", upstream.base_url()}).exit_code == 0);
+  REQUIRE(home.run({"gateway", "create", "strict", "--provider", "fake", "--model", "m", "--system", "sys",
+                    "--max-context-tokens", "300", "--max-tokens", "50"})
+              .exit_code == 0);
+  REQUIRE(home.run({"gateway", "create", "loose", "--provider", "fake", "--model", "m", "--system", "sys",
+                    "--max-context-tokens", "300", "--max-tokens", "50", "--on-overflow", "truncate"})
+              .exit_code == 0);
+
+  auto too_long = home.run({"chat", "strict", std::string(2000, 'x')});
+  CHECK(too_long.exit_code == 2);
+  CHECK(too_long.err.find("max_context_tokens") != std::string::npos);
+  CHECK(upstream.request_count() == 0);
+
+  // Each turn adds ~100 tokens of user text and ~100 of answer: the third turn overflows 250.
+  for (const char* turn : {"first", "second", "third"}) {
+    auto result = home.run({"--json", "chat", "loose", "--session", "s", std::string(turn) + std::string(400, 'u')});
+    REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+  }
+  auto messages = upstream.requests().back().json_body["messages"];
+  CHECK(messages[0]["role"] == "system");
+  CHECK(messages.back()["content"].get<std::string>().rfind("third", 0) == 0);
+  for (const auto& message : messages)
+    CHECK(message["content"].get<std::string>().rfind("first", 0) != 0);
+}
