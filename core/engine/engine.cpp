@@ -82,6 +82,15 @@ void check_messages(const json& messages) {
     if (role != "system" && role != "developer" && role != "user" && role != "assistant" && role != "tool")
       throw Error(ErrorKind::usage, "message " + std::to_string(index) + " has an unknown role '" + role +
                                         "'; use system, developer, user, assistant or tool");
+    // JSON text must be UTF-8: find bad bytes here, where we can say which
+    // message holds them, rather than when the upstream body is serialised.
+    try {
+      (void)message.dump();
+    } catch (const json::type_error& error) {
+      throw Error(ErrorKind::usage, "message " + std::to_string(index) + " (" + role +
+                                        ") is not valid UTF-8 text: " + error.what() +
+                                        "; convert it first (e.g. iconv -f latin1 -t utf-8)");
+    }
   }
 }
 

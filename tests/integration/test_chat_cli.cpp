@@ -386,3 +386,15 @@ TEST_CASE("Ctrl-C stops the stream, exits 130 and keeps what arrived in the sess
   auto logs = json::parse(fixture.home.run({"logs", "--json"}).out);
   CHECK(logs[1]["status"] == "cancelled");
 }
+
+TEST_CASE("invalid UTF-8 input is a usage error naming the message, and nothing is sent") {
+  ChatFixture fixture;
+  fixture.create_gateway({"g", "--provider", "fake", "--model", "m"});
+  for (const char* flag : {"--dry-run", "--no-stream"}) {
+    auto result = fixture.home.run({"chat", "g", flag}, "bad \xff\xfe bytes");
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find("not valid UTF-8") != std::string::npos);
+    CHECK(result.err.find("internal error") == std::string::npos);
+  }
+  CHECK(fixture.upstream.request_count() == 0);
+}
