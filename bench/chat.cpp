@@ -50,7 +50,7 @@ CapturedRun run_checked(const std::vector<std::string>& arguments) {
   CapturedRun run = weir::bench::run_capturing(arguments);
   if (run.exit_code != 0)
     throw std::runtime_error("`" + weir::bench::shell_line(arguments) + "` exited with " +
-                             std::to_string(run.exit_code) + ":\n" + run.out + run.err);
+                             std::to_string(run.exit_code) + ":\n" + run.standard_output + run.standard_error);
   return run;
 }
 
@@ -71,7 +71,7 @@ Pair pair_for_mode(const std::string& mode, const std::string& weir_binary, cons
   std::vector<std::string> dry_run = chat;
   dry_run.push_back("--dry-run");
   dry_run.push_back(kMessage);
-  RequestJson request = RequestJson::parse(run_checked(dry_run).out);
+  RequestJson request = RequestJson::parse(run_checked(dry_run).standard_output);
 
   Pair pair;
   pair.mode = mode;
@@ -95,9 +95,9 @@ Pair pair_for_mode(const std::string& mode, const std::string& weir_binary, cons
 bool check_pair(const Pair& pair, const weir::testing::FakeUpstream& upstream) {
   for (const Command* command : {&pair.weir, &pair.curl}) {
     CapturedRun run = run_checked(command->arguments);
-    if (run.out.find(kExpectedAnswer) == std::string::npos)
+    if (run.standard_output.find(kExpectedAnswer) == std::string::npos)
       throw std::runtime_error("`" + weir::bench::shell_line(command->arguments) +
-                               "` did not print the upstream's answer:\n" + run.out + run.err);
+                               "` did not print the upstream's answer:\n" + run.standard_output + run.standard_error);
   }
   auto requests = upstream.requests();
   if (requests.size() < 2) throw std::runtime_error("the fake upstream did not record both requests");
@@ -106,13 +106,32 @@ bool check_pair(const Pair& pair, const weir::testing::FakeUpstream& upstream) {
   return from_weir == from_curl && from_weir == pair.request_body;
 }
 
+// --serve: set everything up, print the commands, and keep the upstream
+// listening until standard input closes, so a person can profile one run
+// (strace, perf, callgrind) against the very setup the benchmark times.
+bool take_serve_flag(int& argc, char** argv) {
+  bool serve = false;
+  int kept = 1;
+  for (int index = 1; index < argc; ++index) {
+    if (std::string(argv[index]) == "--serve")
+      serve = true;
+    else
+      argv[kept++] = argv[index];
+  }
+  argc = kept;
+  return serve;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace weir::bench;
   try {
+    bool serve = take_serve_flag(argc, argv);
     Options options =
-        parse_options(argc, argv, "Time added by `weir chat` over curl sending the same request to a local upstream.",
+        parse_options(argc, argv, "Time added by `weir chat` over curl sending the same request to a local upstream.\n"
+                      "With --serve: set up, print the commands, and keep the upstream listening until\n"
+                      "standard input closes, to profile single runs.",
                       Options{WEIR_BENCH_DEFAULT_BINARY, 200, 10});
     std::string curl_binary = find_executable("curl");
 
@@ -127,6 +146,20 @@ int main(int argc, char** argv) {
                                pair_for_mode("stream", options.weir, home.path(), curl_binary)};
     std::map<std::string, bool> same_body;
     for (const auto& pair : pairs) same_body[pair.mode] = check_pair(pair, upstream);
+
+    if (serve) {
+      json commands = json::object();
+      for (const auto& pair : pairs) {
+        commands[pair.weir.name] = shell_line(pair.weir.arguments);
+        commands[pair.curl.name] = shell_line(pair.curl.arguments);
+      }
+      std::cout << json{{"serving", upstream.base_url()}, {"home", home.path()}, {"commands", commands}}.dump(2)
+                << "\nserving until standard input closes (Ctrl-D)" << std::endl;
+      std::string ignored;
+      while (std::getline(std::cin, ignored)) {
+      }
+      return 0;
+    }
 
     std::vector<Command> commands;
     for (const auto& pair : pairs) {

@@ -108,9 +108,9 @@ int reap(pid_t child) {
 }
 
 // A pidfd becomes readable when the child exits, which lets a plain poll()
-// bound the wait without a signal handler or a busy loop.
-// The raw system call, because glibc 2.36's <sys/pidfd.h> declares its
-// wrapper without C linkage, which C++ then cannot link to.
+// bound the wait without a signal handler or a busy loop. It is opened with
+// the raw system call because glibc 2.36's <sys/pidfd.h> declares the wrapper
+// without C linkage, so C++ code cannot link to it.
 FileDescriptor open_process_descriptor(pid_t child) {
   FileDescriptor process(static_cast<int>(::syscall(SYS_pidfd_open, child, 0)));
   if (process.get() < 0) {
@@ -213,27 +213,27 @@ std::string find_executable(const std::string& name) {
 
 CapturedRun run_capturing(const std::vector<std::string>& arguments, std::chrono::milliseconds timeout) {
   PreparedCommand command(Command{"captured", arguments});
-  int out_pipe[2];
-  int err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) fail_with_errno("pipe2");
-  FileDescriptor out_read(out_pipe[0]), out_write(out_pipe[1]);
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) fail_with_errno("pipe2");
-  FileDescriptor err_read(err_pipe[0]), err_write(err_pipe[1]);
+  int output_pipe[2];
+  int error_pipe[2];
+  if (::pipe2(output_pipe, O_CLOEXEC) != 0) fail_with_errno("pipe2");
+  FileDescriptor output_read(output_pipe[0]), output_write(output_pipe[1]);
+  if (::pipe2(error_pipe, O_CLOEXEC) != 0) fail_with_errno("pipe2");
+  FileDescriptor error_read(error_pipe[0]), error_write(error_pipe[1]);
   FileDescriptor null_input = open_null(O_RDONLY);
 
   SpawnActions actions;
   actions.duplicate(null_input.get(), 0);
-  actions.duplicate(out_write.get(), 1);
-  actions.duplicate(err_write.get(), 2);
+  actions.duplicate(output_write.get(), 1);
+  actions.duplicate(error_write.get(), 2);
   pid_t child = spawn(command.argument_pointers, actions);
   // Only the child may hold the write ends, or the reads below never see EOF.
-  out_write.reset();
-  err_write.reset();
+  output_write.reset();
+  error_write.reset();
 
   CapturedRun result;
   auto deadline = Clock::now() + timeout;
-  pollfd watched[2] = {{out_read.get(), POLLIN, 0}, {err_read.get(), POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
+  pollfd watched[2] = {{output_read.get(), POLLIN, 0}, {error_read.get(), POLLIN, 0}};
+  std::string* sinks[2] = {&result.standard_output, &result.standard_error};
   int open_streams = 2;
   char buffer[16384];
   while (open_streams > 0) {
@@ -284,7 +284,7 @@ std::map<std::string, std::vector<double>> measure_interleaved(const std::vector
         // The timed run threw its output away; run it again to say why.
         CapturedRun again = run_capturing(command.arguments, timeout);
         throw std::runtime_error(command.name + " exited with " + std::to_string(exit_code) + ": " +
-                                 shell_line(command.arguments) + "\n" + again.err);
+                                 shell_line(command.arguments) + "\n" + again.standard_error);
       }
       if (round >= warmups)
         samples[command.name].push_back(std::chrono::duration<double, std::milli>(finished - started).count());

@@ -27,8 +27,8 @@ struct Command {
 
 struct CapturedRun {
   int exit_code = -1;  // 128 + signal when killed by a signal
-  std::string out;
-  std::string err;
+  std::string standard_output;
+  std::string standard_error;
 };
 
 struct Summary {

@@ -21,10 +21,10 @@ int main(int argc, char** argv) {
 
     // A broken binary that exits at once would look wonderfully fast.
     CapturedRun version = run_capturing({options.weir, "--version"});
-    if (version.exit_code != 0 || version.out.rfind("weir ", 0) != 0)
+    if (version.exit_code != 0 || version.standard_output.rfind("weir ", 0) != 0)
       throw std::runtime_error("`" + options.weir + " --version` did not print a version (exit " +
-                               std::to_string(version.exit_code) + "): " + version.out + version.err);
-    if (version.out.back() == '\n') version.out.pop_back();
+                               std::to_string(version.exit_code) + "): " + version.standard_output + version.standard_error);
+    if (version.standard_output.back() == '\n') version.standard_output.pop_back();
 
     std::vector<Command> commands = {
         {"weir", {options.weir, "--version"}},
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     auto samples = measure_interleaved(commands, options.warmups, options.iterations);
 
     json report = {{"benchmark", "startup"},
-                   {"weir_version", version.out},
+                   {"weir_version", version.standard_output},
                    {"iterations", options.iterations},
                    {"warmups", options.warmups},
                    {"commands", json::object()}};

@@ -90,7 +90,9 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
     return;
   }
 
-  const bool print_live = input.stream && !context.options.json;
+  // Non-streaming answers arrive as one delta: printing it from the callback
+  // too means the user has the answer before the request log is written.
+  const bool print_live = !context.options.json;
   const bool show_reasoning = print_live && stderr_is_terminal();
   const bool dim = stderr_uses_color();
   std::string received;
@@ -133,14 +135,10 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
     }
   }
   conversation.append(json::array({user_message, result.completion.assistant_message()}));
-  if (context.options.json) {
+  if (context.options.json)
     print_json(result.response);
-  } else if (!input.stream) {
-    std::fwrite(result.completion.content.data(), 1, result.completion.content.size(), stdout);
-    finish_line(result.completion.content);
-  } else {
+  else
     finish_line(received);
-  }
 }
 
 void run_repl(CommandContext& context, const ChatOptions& options) {

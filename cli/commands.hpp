@@ -11,6 +11,8 @@ namespace weir::cli {
 void register_provider_commands(CLI::App& app, CommandContext& context);
 void register_gateway_commands(CLI::App& app, CommandContext& context);
 void register_chat_command(CLI::App& app, CommandContext& context);
+void register_collection_commands(CLI::App& app, CommandContext& context);
+void register_document_commands(CLI::App& app, CommandContext& context);
 void register_logs_commands(CLI::App& app, CommandContext& context);
 void register_system_commands(CLI::App& app, CommandContext& context);  // paths, version
 

@@ -1,6 +1,9 @@
 // The weir executable: builds the command tree, runs the chosen handler, and
 // turns a weir::Error into a message on stderr and its documented exit code.
+#include <algorithm>
 #include <exception>
+#include <iterator>
+#include <string_view>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +11,51 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
+
+namespace {
+
+using Registration = void (*)(CLI::App&, weir::cli::CommandContext&);
+
+struct CommandGroup {
+  std::string_view name;
+  Registration registration;
+};
+
+constexpr CommandGroup kCommandGroups[] = {
+    {"provider", weir::cli::register_provider_commands},   {"gateway", weir::cli::register_gateway_commands},
+    {"chat", weir::cli::register_chat_command},            {"collection", weir::cli::register_collection_commands},
+    {"doc", weir::cli::register_document_commands},        {"logs", weir::cli::register_logs_commands},
+    {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},
+};
+
+// Building every command's options costs more than the rest of a short run,
+// so only the group argv names is registered; help and errors about an
+// unknown command still see all of them.
+void register_commands(CLI::App& app, weir::cli::CommandContext& context, int argc, char** argv) {
+  for (int index = 1; index < argc; ++index) {
+    std::string_view word = argv[index];
+    if (word == "--home") {
+      ++index;  // its value
+      continue;
+    }
+    if (word.empty() || word.front() == '-') continue;
+    for (const auto& group : kCommandGroups)
+      if (group.name == word) {
+        group.registration(app, context);
+        return;
+      }
+    break;
+  }
+  Registration done[std::size(kCommandGroups)] = {};
+  size_t count = 0;
+  for (const auto& group : kCommandGroups) {
+    if (std::find(done, done + count, group.registration) != done + count) continue;
+    group.registration(app, context);
+    done[count++] = group.registration;
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace weir;
@@ -23,11 +71,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", context.options.json, "Machine-readable output (one JSON document)");
   app.add_flag("-q,--quiet", context.options.quiet, "Print only results, no notices");
 
-  register_provider_commands(app, context);
-  register_gateway_commands(app, context);
-  register_chat_command(app, context);
-  register_logs_commands(app, context);
-  register_system_commands(app, context);
+  register_commands(app, context, argc, argv);
 
   try {
     app.parse(argc, argv);

@@ -595,4 +595,55 @@ std::vector<std::string> OpenAiProvider::models(const CancelToken& cancel) {
   return ids;
 }
 
+std::vector<std::vector<float>> OpenAiProvider::embeddings(const std::string& model,
+                                                           const std::vector<std::string>& inputs,
+                                                           const CancelToken& cancel) {
+  HttpRequest http;
+  http.method = "POST";
+  http.url = endpoint(config_, "/embeddings");
+  http.headers = build_headers(config_, true, false, resolve_api_key(config_));
+  http.body = json{{"model", model}, {"input", inputs}, {"encoding_format", "float"}}.dump();
+  http.connect_timeout_ms = config_.connect_timeout_ms;
+  http.idle_timeout_ms = config_.idle_timeout_ms;
+
+  HttpResponse response;
+  run_with_retries(
+      config_, cancel,
+      [&] {
+        response = fetch_http(http, cancel, kMaxJsonBody);
+        if (response.head.status < 200 || response.head.status >= 300)
+          throw_status_error(config_, http, model, response.head, response.body);
+      },
+      [] { return true; });
+
+  auto fail = [&](const std::string& why) {
+    return Error(ErrorKind::upstream, provider_label(config_) + " answered POST " + http.url + " with " + why +
+                                          ": " + first_bytes(response.body, 200));
+  };
+  json answer = json::parse(response.body, nullptr, false);
+  const json* data = answer.is_discarded() ? nullptr : member(answer, "data");
+  if (data == nullptr || !data->is_array()) throw fail("no embedding list");
+  if (data->size() != inputs.size())
+    throw fail(std::to_string(data->size()) + " embeddings for " + std::to_string(inputs.size()) + " inputs");
+  std::vector<std::vector<float>> vectors(inputs.size());
+  for (size_t position = 0; position < data->size(); ++position) {
+    const auto& item = (*data)[position];
+    size_t slot = position;
+    if (const json* index = member(item, "index"); index && index->is_number_unsigned())
+      slot = index->get<size_t>();
+    const json* embedding = member(item, "embedding");
+    if (slot >= vectors.size() || embedding == nullptr || !embedding->is_array() || embedding->empty())
+      throw fail("a malformed embedding");
+    auto& vector = vectors[slot];
+    vector.reserve(embedding->size());
+    for (const auto& value : *embedding) {
+      if (!value.is_number()) throw fail("a non-numeric embedding value");
+      vector.push_back(value.get<float>());
+    }
+  }
+  for (const auto& vector : vectors)
+    if (vector.empty()) throw fail("a missing embedding");
+  return vectors;
+}
+
 }  // namespace weir

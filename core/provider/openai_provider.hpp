@@ -35,6 +35,8 @@ class OpenAiProvider final : public Provider {
                   const CancelToken& cancel) override;
   json describe_request(const ChatRequest& request) const override;
   std::vector<std::string> models(const CancelToken& cancel) override;
+  std::vector<std::vector<float>> embeddings(const std::string& model, const std::vector<std::string>& inputs,
+                                             const CancelToken& cancel) override;
 
  private:
   ProviderConfig config_;

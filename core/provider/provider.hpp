@@ -69,6 +69,11 @@ class Provider {
   virtual json describe_request(const ChatRequest& request) const = 0;
   // The model ids the service offers (GET /models for OpenAI-compatible ones).
   virtual std::vector<std::string> models(const CancelToken& cancel) = 0;
+  // One embedding per input, in input order (POST /embeddings with
+  // encoding_format "float"), retried like chat(). Services without an
+  // embeddings endpoint throw Error(usage).
+  virtual std::vector<std::vector<float>> embeddings(const std::string& model, const std::vector<std::string>& inputs,
+                                                     const CancelToken& cancel) = 0;
 };
 
 std::unique_ptr<Provider> make_provider(const ProviderConfig& config);

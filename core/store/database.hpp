@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -74,6 +75,7 @@ class Statement {
   Statement& bind(int position, int value) { return bind(position, static_cast<int64_t>(value)); }
   Statement& bind(int position, double value);
   Statement& bind_null(int position);
+  Statement& bind_blob(int position, const void* data, size_t size);
   Statement& bind(int position, const std::optional<std::string>& text);
 
   // Advances to the next row; false when done.
@@ -84,6 +86,8 @@ class Statement {
 
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;
+  // The column's bytes (valid until the next step/reset) and their count.
+  std::pair<const void*, size_t> blob(int column) const;
   int64_t integer(int column) const;
   double real(int column) const;
   bool is_null(int column) const;

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -65,6 +65,71 @@ CREATE TABLE remote_sources (
   body TEXT NOT NULL,
   fetched_at INTEGER NOT NULL
 );
+)sql",
+    // 2: knowledge collections. documents.id is the HNSW label and the FTS5
+    // rowid, so it must never be reused (AUTOINCREMENT). `generation` counts
+    // vector changes per collection; a document row remembers the generation
+    // of its last vector change and deleted_documents the generation of its
+    // removal, so an index built at generation G catches up by replaying what
+    // is newer. An index older than index_floor cannot catch up (after a
+    // reset or a tombstone purge) and is rebuilt.
+    R"sql(
+CREATE TABLE collections (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  embedder TEXT NOT NULL,
+  dimension INTEGER NOT NULL,
+  context TEXT NOT NULL DEFAULT '',
+  generation INTEGER NOT NULL DEFAULT 0,
+  index_floor INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE documents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  collection_id TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  docid TEXT NOT NULL,
+  text TEXT NOT NULL,
+  ref TEXT,
+  tags TEXT NOT NULL DEFAULT '[]',
+  meta TEXT NOT NULL DEFAULT '{}',
+  content_hash TEXT NOT NULL,
+  vector BLOB,
+  state TEXT NOT NULL DEFAULT 'queued',
+  generation INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE(collection_id, docid)
+);
+CREATE INDEX documents_by_generation ON documents(collection_id, generation);
+CREATE INDEX documents_by_ref ON documents(collection_id, ref);
+CREATE TABLE deleted_documents (
+  document_id INTEGER NOT NULL,
+  collection_id TEXT NOT NULL,
+  generation INTEGER NOT NULL
+);
+CREATE INDEX deleted_documents_by_generation ON deleted_documents(collection_id, generation);
+CREATE TABLE sources (
+  collection_id TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  chunks INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (collection_id, path)
+);
+CREATE VIRTUAL TABLE documents_fts USING fts5(
+  text, content='documents', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
+  INSERT INTO documents_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER documents_fts_delete AFTER DELETE ON documents BEGIN
+  INSERT INTO documents_fts(documents_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER documents_fts_update AFTER UPDATE OF text ON documents BEGIN
+  INSERT INTO documents_fts(documents_fts, rowid, text) VALUES ('delete', old.id, old.text);
+  INSERT INTO documents_fts(rowid, text) VALUES (new.id, new.text);
+END;
 )sql",
 };
 }  // namespace

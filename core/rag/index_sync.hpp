@@ -1,0 +1,54 @@
+// Index sync — hands out a collection's HNSW index, current with the store.
+//
+// The index file is a cache of the vectors in SQLite (principle 3). Opening it
+// compares the generation it was built at with the collection's:
+//   equal                 → used as it is (nothing is rebuilt);
+//   behind, not below the collection's index_floor
+//                         → caught up by replaying the vector changes and
+//                           deletions that are newer, then saved;
+//   missing, corrupt, of another dimension, below the floor, or ahead
+//                         → rebuilt from every vector in the store, then saved.
+// Deletions pile up as markDelete tombstones; when they are a large share the
+// index is rebuilt (compacted) and the store's tombstone log is trimmed.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/rag/vector_index.hpp"
+#include "core/store/collection_repository.hpp"
+
+namespace weir {
+
+class Database;
+
+enum class IndexOpening { current, caught_up, rebuilt };
+
+struct OpenedIndex {
+  std::unique_ptr<VectorIndex> index;
+  IndexOpening how = IndexOpening::current;
+  int64_t replayed = 0;  // vectors and deletions replayed when catching up
+};
+
+std::string index_path(const std::string& indexes_directory, const Collection& collection);
+
+OpenedIndex open_current_index(Database& database, Collection& collection, const std::string& indexes_directory);
+
+}  // namespace weir
+
+namespace weir {
+
+// What `weir collection check` reports: whether the index, once opened (and
+// so caught up or rebuilt as needed), holds exactly the store's vectors.
+struct IndexCheck {
+  IndexOpening opening = IndexOpening::current;
+  int64_t documents = 0;       // documents with a vector in the store
+  int64_t indexed = 0;         // live vectors in the index
+  int64_t missing = 0;         // in the store, not in the index
+  int64_t generation = 0;
+  bool consistent() const { return missing == 0 && documents == indexed; }
+};
+
+IndexCheck check_index(Database& database, Collection& collection, const std::string& indexes_directory);
+
+}  // namespace weir

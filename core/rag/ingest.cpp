@@ -1,0 +1,237 @@
+#include "core/rag/ingest.hpp"
+
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
+#include "core/hash.hpp"
+#include "core/rag/document_writer.hpp"
+#include "core/rag/embedder.hpp"
+#include "core/rag/index_sync.hpp"
+#include "core/store/database.hpp"
+
+namespace fs = std::filesystem;
+
+namespace weir {
+
+namespace {
+
+const std::vector<std::string> kDefaultIncludes = {"*.md", "*.markdown", "*.mdx", "*.txt", "*.text",
+                                                   "*.rst", "*.adoc", "*.org"};
+
+bool matches_any(const std::vector<std::string>& globs, const std::string& path) {
+  auto name = fs::path(path).filename().string();
+  return std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
+    return fnmatch(glob.c_str(), path.c_str(), 0) == 0 || fnmatch(glob.c_str(), name.c_str(), 0) == 0;
+  });
+}
+
+bool valid_utf8(std::string_view text) {
+  size_t index = 0;
+  while (index < text.size()) {
+    auto byte = static_cast<unsigned char>(text[index]);
+    size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || index + length > text.size()) return false;
+    for (size_t next = 1; next < length; ++next)
+      if ((static_cast<unsigned char>(text[index + next]) & 0xC0) != 0x80) return false;
+    index += length;
+  }
+  return true;
+}
+
+void sync_index(Database& database, const Paths& paths, Collection& collection) {
+  open_current_index(database, collection, paths.indexes);
+}
+
+struct Source {
+  std::string content_hash;
+  int64_t chunks = 0;
+};
+
+std::optional<Source> find_source(Database& database, const Collection& collection, const std::string& path) {
+  auto query = database.prepare("SELECT content_hash, chunks FROM sources WHERE collection_id = ?1 AND path = ?2");
+  query.bind(1, collection.id).bind(2, path);
+  if (!query.step()) return std::nullopt;
+  return Source{query.text(0), query.integer(1)};
+}
+
+void save_source(Database& database, const Collection& collection, const std::string& path, const Source& source) {
+  database
+      .prepare("INSERT INTO sources(collection_id, path, content_hash, chunks, updated_at) VALUES(?1, ?2, ?3, ?4, ?5) "
+               "ON CONFLICT(collection_id, path) DO UPDATE SET content_hash = excluded.content_hash, "
+               "chunks = excluded.chunks, updated_at = excluded.updated_at")
+      .bind(1, collection.id)
+      .bind(2, path)
+      .bind(3, source.content_hash)
+      .bind(4, source.chunks)
+      .bind(5, now_milliseconds())
+      .run();
+}
+
+std::string chunk_docid(const std::string& path, int64_t index) { return path + "#" + std::to_string(index); }
+
+}  // namespace
+
+ImportReport import_documents(Database& database, const Paths& paths, const std::string& collection_name,
+                              std::istream& input, const ImportOptions& options, const CancelToken& cancel) {
+  auto collection = CollectionRepository(database).get(collection_name);
+  auto embedder = make_embedder(collection.embedder, collection.dimension, database);
+  auto report = import_jsonl(database, collection, *embedder, input, options, cancel);
+  sync_index(database, paths, collection);
+  return report;
+}
+
+nlohmann::json AddReport::to_json() const {
+  auto skipped_list = nlohmann::json::array();
+  for (const auto& entry : skipped) skipped_list.push_back({{"path", entry.path}, {"reason", entry.reason}});
+  return {{"files", files},
+          {"files_unchanged", files_unchanged},
+          {"files_removed", files_removed},
+          {"added", counts.added},
+          {"updated", counts.updated},
+          {"meta_only", counts.meta_only},
+          {"unchanged", counts.unchanged},
+          {"deleted", counts.deleted},
+          {"skipped", skipped_list}};
+}
+
+AddReport add_files(Database& database, const Paths& paths, const std::string& collection_name,
+                    const std::vector<std::string>& inputs, const AddOptions& options, const CancelToken& cancel) {
+  auto collection = CollectionRepository(database).get(collection_name);
+  auto embedder = make_embedder(collection.embedder, collection.dimension, database);
+  DocumentWriter writer(database, collection, *embedder, cancel);
+  AddReport report;
+  const auto& includes = options.include.empty() ? kDefaultIncludes : options.include;
+
+  auto add_one = [&](const std::string& path) {
+    if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+    if (options.on_file) options.on_file(path);
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+      report.skipped.push_back({path, "cannot be read"});
+      return;
+    }
+    std::stringstream buffer;
+    buffer << file.rdbuf();
+    auto text = buffer.str();
+    if (text.find('\0') != std::string::npos) {
+      report.skipped.push_back({path, "binary (contains NUL bytes)"});
+      return;
+    }
+    if (!valid_utf8(text)) {
+      report.skipped.push_back({path, "not valid UTF-8; convert it first (iconv)"});
+      return;
+    }
+    auto previous = find_source(database, collection, path);
+    Source source{hash64_hex(text), 0};
+    if (previous && previous->content_hash == source.content_hash) {
+      ++report.files_unchanged;
+      report.counts.unchanged += previous->chunks;
+      return;
+    }
+    auto chunking = options.chunking;
+    auto extension = fs::path(path).extension().string();
+    chunking.markdown = extension == ".md" || extension == ".markdown" || extension == ".mdx";
+    auto chunks = chunk_text(text, chunking);
+    for (size_t index = 0; index < chunks.size(); ++index) {
+      Document document;
+      document.docid = chunk_docid(path, static_cast<int64_t>(index));
+      document.text = std::move(chunks[index].text);
+      document.ref = path.size() <= 64 ? std::optional<std::string>(path) : std::nullopt;
+      document.tags = options.tags;
+      document.meta = {{"path", path}, {"chunk", index}};
+      if (!chunks[index].heading.empty()) document.meta["heading"] = chunks[index].heading;
+      writer.upsert(std::move(document));
+    }
+    source.chunks = static_cast<int64_t>(chunks.size());
+    for (int64_t stale = source.chunks; previous && stale < previous->chunks; ++stale)
+      writer.remove(chunk_docid(path, stale));
+    writer.flush();
+    save_source(database, collection, path, source);
+    ++report.files;
+  };
+
+  for (const auto& input : inputs) {
+    std::error_code error;
+    auto status = fs::status(input, error);
+    if (error || !fs::exists(status))
+      throw Error(ErrorKind::usage, "no such file or directory: " + input);
+    if (fs::is_regular_file(status)) {
+      add_one(fs::path(input).lexically_normal().string());
+      continue;
+    }
+    if (!fs::is_directory(status)) {
+      report.skipped.push_back({input, "not a regular file or directory"});
+      continue;
+    }
+    auto root = fs::path(input).lexically_normal();
+    std::set<std::string> seen;
+    std::vector<std::string> files;
+    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, error);
+         it != fs::recursive_directory_iterator(); it.increment(error)) {
+      if (error) break;
+      auto name = it->path().filename().string();
+      if (it->is_directory() && !name.empty() && name[0] == '.') {  // .git and friends
+        it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file()) continue;
+      auto relative = it->path().lexically_relative(root).string();
+      if (!matches_any(includes, relative) || matches_any(options.exclude, relative)) continue;
+      files.push_back(it->path().lexically_normal().string());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& path : files) {
+      seen.insert(path);
+      add_one(path);
+    }
+    // Files that were added from this directory before and are gone now.
+    auto prefix = root.string();
+    if (prefix.empty() || prefix.back() != '/') prefix += '/';
+    std::vector<std::pair<std::string, int64_t>> vanished;
+    auto known = database.prepare(
+        "SELECT path, chunks FROM sources WHERE collection_id = ?1 AND substr(path, 1, length(?2)) = ?2");
+    known.bind(1, collection.id).bind(2, prefix == "./" ? std::string() : prefix);
+    while (known.step())
+      if (!seen.count(known.text(0))) vanished.emplace_back(known.text(0), known.integer(1));
+    for (const auto& [path, chunks] : vanished) {
+      if (!matches_any(includes, fs::path(path).lexically_relative(root).string())) continue;
+      for (int64_t index = 0; index < chunks; ++index) writer.remove(chunk_docid(path, index));
+      database.prepare("DELETE FROM sources WHERE collection_id = ?1 AND path = ?2")
+          .bind(1, collection.id)
+          .bind(2, path)
+          .run();
+      ++report.files_removed;
+    }
+  }
+  writer.flush();
+  auto written = writer.counts();
+  report.counts.added += written.added;
+  report.counts.updated += written.updated;
+  report.counts.meta_only += written.meta_only;
+  report.counts.unchanged += written.unchanged;
+  report.counts.deleted += written.deleted;
+  sync_index(database, paths, collection);
+  return report;
+}
+
+bool delete_document(Database& database, const Paths& paths, const std::string& collection_name,
+                     const std::string& docid) {
+  auto collection = CollectionRepository(database).get(collection_name);
+  bool removed = false;
+  database.transaction([&] {
+    DocumentRepository documents(database);
+    if (!documents.find(collection, docid)) return;
+    removed = documents.remove(collection, docid, CollectionRepository(database).next_generation(collection));
+  });
+  if (removed) sync_index(database, paths, collection);
+  return removed;
+}
+
+}  // namespace weir

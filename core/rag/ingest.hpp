@@ -1,0 +1,63 @@
+// Ingest — putting documents into a collection, start to finish.
+//
+// The front doors call these rather than the pieces: each resolves the
+// collection and its embedder, writes through DocumentWriter, and leaves the
+// HNSW index current (index_sync.hpp) so the next search opens it as it is.
+//
+// add_files() implements `collection add`: text and Markdown files, and
+// directories walked recursively with include/exclude globs, chunked
+// (chunker.hpp) into documents `PATH#N` with ref = PATH. A file whose content
+// hash is unchanged since the last add is skipped; chunks past a file's new
+// chunk count are deleted; files that vanished from a walked directory lose
+// their chunks.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cancellation.hpp"
+#include "core/rag/chunker.hpp"
+#include "core/rag/jsonl_import.hpp"
+#include "core/store/paths.hpp"
+
+namespace weir {
+
+class Database;
+
+ImportReport import_documents(Database& database, const Paths& paths, const std::string& collection_name,
+                              std::istream& input, const ImportOptions& options, const CancelToken& cancel);
+
+struct AddOptions {
+  ChunkOptions chunking;
+  std::vector<std::string> include;  // globs on the path below a walked directory; default: text and Markdown
+  std::vector<std::string> exclude;
+  std::vector<std::string> tags;     // given to every chunk
+  std::function<void(const std::string& path)> on_file;  // progress
+};
+
+struct AddReport {
+  WriteCounts counts;
+  int64_t files = 0;           // files read and chunked
+  int64_t files_unchanged = 0; // skipped by content hash
+  int64_t files_removed = 0;   // vanished from a walked directory
+  struct Skipped {
+    std::string path;
+    std::string reason;
+  };
+  std::vector<Skipped> skipped;  // binary, invalid UTF-8, unreadable
+  nlohmann::json to_json() const;
+};
+
+AddReport add_files(Database& database, const Paths& paths, const std::string& collection_name,
+                    const std::vector<std::string>& inputs, const AddOptions& options, const CancelToken& cancel);
+
+// Deletes one document and keeps the index current; false when absent.
+bool delete_document(Database& database, const Paths& paths, const std::string& collection_name,
+                     const std::string& docid);
+
+}  // namespace weir

@@ -1,0 +1,48 @@
+// JSONL import — `weir collection import C FILE|-`.
+//
+// One JSON object per line: {docid, text, __ref?, __tags?, __meta?}, upserted
+// by docid (document_writer.hpp). The input is streamed and committed in
+// batches, so memory stays flat whatever the file size. A bad line (not JSON,
+// invalid UTF-8, a missing or oversize field, an unknown key) is reported
+// with its line number and reason and the rest lands — unless `strict`, which
+// makes the import all or nothing (one transaction, rolled back if any line
+// was rejected). Blank lines are skipped.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/rag/document_writer.hpp"
+
+namespace weir {
+
+struct ImportReport {
+  WriteCounts counts;
+  int64_t rejected = 0;
+  struct LineError {
+    int64_t line;
+    std::string reason;
+  };
+  std::vector<LineError> errors;  // the first 1000; `rejected` counts all
+  bool rolled_back = false;       // strict import with rejected lines
+  nlohmann::json to_json() const;
+};
+
+struct ImportOptions {
+  bool strict = false;
+  // Called now and then with the bytes consumed so far (for a progress bar).
+  std::function<void(uint64_t bytes_read)> on_progress;
+};
+
+// Parses one JSONL line into a document, or returns the reason it is rejected.
+std::string parse_document_line(const std::string& line, Document& document);
+
+ImportReport import_jsonl(Database& database, const Collection& collection, Embedder& embedder, std::istream& input,
+                          const ImportOptions& options, const CancelToken& cancel);
+
+}  // namespace weir
