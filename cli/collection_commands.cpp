@@ -300,7 +300,7 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
       std::vector<std::string> terms, tags;
       int top = 5;
       double min_score = 0.2;
-      std::string reranker = "rrf";
+      std::string reranker = "lexical";
       std::string mode = "hybrid";
       bool include_references = false;
     };
@@ -310,7 +310,7 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
     search->add_option("terms", options->terms, "Search terms; each is searched, results are merged")->required();
     search->add_option("--top", options->top, "How many results, 1..128 (default 5)");
     search->add_option("--min-score", options->min_score, "Lowest score shown, 0.01..0.99 (default 0.2)");
-    search->add_option("--reranker", options->reranker, "none | rrf | lexical (default rrf)");
+    search->add_option("--reranker", options->reranker, "lexical (default: fused score, then exact-match and proximity boost) | none | rrf");
     search->add_option("--mode", options->mode, "hybrid | lexical (BM25 only) | dense (vectors only); default hybrid");
     search->add_flag("--include-references", options->include_references,
                      "Also show documents sharing a result's ref");

@@ -48,7 +48,9 @@ std::vector<DenseCandidate> dense_candidates(
     return candidates;
   }
   size_t fetch = filtered ? kCandidatesPerRetriever * 10 : kCandidatesPerRetriever;
-  for (const auto& hit : index.search(query_vector.data(), fetch)) {
+  // A breadth well above the candidate count: at ef = k the local
+  // embedder's neighbours are found too approximately (bench/retrieval).
+  for (const auto& hit : index.search(query_vector.data(), fetch, std::max<size_t>(fetch * 4, 400))) {
     if (filtered && !tagged_ids.count(hit.label)) continue;
     candidates.push_back({hit.label, hit.similarity});
     if (candidates.size() == kCandidatesPerRetriever) break;
@@ -185,9 +187,12 @@ std::vector<SearchHit> Searcher::search(const SearchRequest& request, const Canc
 
       std::vector<std::pair<int64_t, std::string_view>> texts;
       if (request.reranker == Reranker::lexical) {
+        // The lexical reranker reads only the best few by the `none` score.
         std::vector<int64_t> ids;
-        for (const auto& candidate : input.lexical) ids.push_back(candidate.document);
-        for (const auto& candidate : input.dense) ids.push_back(candidate.document);
+        for (const auto& hit : fuse(input, Reranker::none)) {
+          if (ids.size() == kLexicalRerankDepth) break;
+          ids.push_back(hit.document);
+        }
         for (auto& document : DocumentRepository(database_).by_ids(ids))
           texts_storage[document.id] = std::move(document.text);
         for (auto id : ids)

@@ -36,7 +36,9 @@ struct SearchRequest {
   std::vector<std::string> terms;
   int top = 5;              // 1..128
   double min_score = 0.2;   // 0.01..0.99
-  Reranker reranker = Reranker::rrf;
+  // The measured best on SciFact (bench/retrieval): lexical 0.708 nDCG@10,
+  // none 0.700, rrf 0.680 against BM25 alone 0.687.
+  Reranker reranker = Reranker::lexical;
   Retrieval retrieval = Retrieval::hybrid;
   bool include_references = false;
   std::vector<std::string> tags;  // a result must carry every one of them

@@ -49,18 +49,22 @@ static_assert(sizeof(size_t) == 8, "the file format stores hnswlib's size_t fiel
 static_assert(sizeof(InternalId) == 4 && sizeof(LinkCount) == 4);
 static_assert(sizeof(hnswlib::labeltype) == sizeof(int64_t));
 
-// Graph parameters, measured on 100k clustered 512-dimensional vectors (see
-// the report of the change that introduced this file): M = 16 keeps the
-// level-0 lists at 32 links, which with ef 64 gives recall@10 above 0.95 at
-// well under a millisecond; a larger ef_construction bought little recall for
-// a much slower build.
+// Graph and search parameters, measured on 100k SciFact passages embedded by
+// the local embedder (512 dimensions, the claims as queries), recall@10
+// against an exhaustive scan:
+//   M 16, ef_construction 100: ef 64 -> 0.896, ef 100 -> 0.934, ef 128 -> 0.946
+//   M 16, ef_construction 200: ef 64 -> 0.931, ef 96 -> 0.956, ef 100 -> 0.960
+//   M 24 or 32, ef_construction 100: at most 0.02 above M 16 at the same ef
+// A better graph was cheaper per unit of recall than a wider search, so the
+// build pays (about twice the time of ef_construction 100) for searches that
+// reach 0.95 in about a millisecond. Larger M mostly cost memory.
 constexpr size_t kLinksPerNode = 16;
-constexpr size_t kConstructionBreadth = 40;
-// The floor of the search breadth when the caller leaves ef at 0: with fewer
-// candidates, small k loses recall quickly.
-constexpr size_t kMinimumSearchBreadth = 64;
+constexpr size_t kConstructionBreadth = 200;
+// The search breadth when the caller leaves ef at 0 (never below k).
+constexpr size_t kMinimumSearchBreadth = 96;
 // Small enough that an empty collection costs little memory; doubling from
-// here makes growth amortised O(1) (glibc remaps large blocks in place).
+// here keeps growth amortised O(1), and glibc grows large blocks by
+// remapping pages rather than copying them.
 constexpr size_t kInitialCapacity = 1024;
 // hnswlib keeps internal ids in 32 bits (with ~0 meaning "no entry point")
 // and its visited lists size themselves with an int.
@@ -522,7 +526,15 @@ void VectorIndex::upsert(int64_t label, const float* vector) {
     // UndefinedBehaviorSanitizer rejects. Tombstones are what compaction
     // clears anyway.
     if (auto found = graph.label_lookup_.find(key); found != graph.label_lookup_.end()) {
-      if (!graph.isMarkedDeleted(found->second)) graph.markDeletedInternal(found->second);
+      InternalId existing = found->second;
+      bool deleted = graph.isMarkedDeleted(existing);
+      // Catching up replays every changed document, most often with the
+      // vector it already has: keep (or revive) the node, links and all.
+      if (std::memcmp(graph.getDataByInternalId(existing), normalised.data(), graph.data_size_) == 0) {
+        if (deleted) graph.unmarkDeletedInternal(existing);
+        return;
+      }
+      if (!deleted) graph.markDeletedInternal(existing);
       graph.label_lookup_.erase(found);
     }
     graph.addPoint(normalised.data(), key);
