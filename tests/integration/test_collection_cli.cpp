@@ -345,13 +345,13 @@ TEST_CASE("searching while an import runs works; two concurrent imports do not c
   auto make = [](const std::string& prefix, int count) {
     std::string jsonl;
     for (int index = 0; index < count; ++index)
-      jsonl += line({{"docid", prefix + std::to_string(index % 3000)},  // overlapping docids across the two
+      jsonl += line({{"docid", prefix + std::to_string(index % 1500)},  // overlapping docids across the two
                      {"text", prefix + " text number " + std::to_string(index)}});
     return jsonl;
   };
   std::string file_a = kb.home.path() + "/a.jsonl", file_b = kb.home.path() + "/b.jsonl";
-  std::ofstream(file_a) << make("shared-", 6000);
-  std::ofstream(file_b) << make("shared-", 6000);
+  std::ofstream(file_a) << make("shared-", 3000);
+  std::ofstream(file_b) << make("shared-", 3000);
   auto first = kb.home.start({"collection", "import", "kb", file_a});
   auto second = kb.home.start({"collection", "import", "kb", file_b});
   int searches = 0;
@@ -365,7 +365,7 @@ TEST_CASE("searching while an import runs works; two concurrent imports do not c
   CHECK_MESSAGE(first_result.exit_code == 0, first_result.err);
   CHECK_MESSAGE(second_result.exit_code == 0, second_result.err);
   CHECK(searches == 20);
-  CHECK(run_json(kb.home, {"collection", "show", "kb"})["documents"] == 6 + 3000);
+  CHECK(run_json(kb.home, {"collection", "show", "kb"})["documents"] == 6 + 1500);
   CHECK(run_json(kb.home, {"collection", "check", "kb"})["consistent"] == true);
 }
 

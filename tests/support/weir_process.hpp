@@ -33,7 +33,8 @@ class WeirProcess {
   WeirProcess& operator=(const WeirProcess&) = delete;
 
   void send_signal(int signal_number);
-  ProcessResult wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // Generous: the sanitizer build runs several times slower than release.
+  ProcessResult wait(std::chrono::milliseconds timeout = std::chrono::seconds(180));
 
  private:
   pid_t pid_ = -1;
@@ -57,7 +58,7 @@ class WeirHome {
   std::map<std::string, std::string> environment;
 
   ProcessResult run(const std::vector<std::string>& arguments, const std::string& input = "",
-                    std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+                    std::chrono::milliseconds timeout = std::chrono::seconds(180)) const;
   std::unique_ptr<WeirProcess> start(const std::vector<std::string>& arguments, const std::string& input = "") const;
 
  private:
