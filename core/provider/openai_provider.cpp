@@ -565,23 +565,33 @@ json OpenAiProvider::describe_request(const ChatRequest& request) const {
           {"body", build_body(request)}};
 }
 
+namespace {
+// A whole-body JSON exchange (model list, embeddings): the provider's
+// timeouts, retries as for chat, and an HTTP error status turned into the
+// matching weir::Error.
+HttpResponse exchange_json(const ProviderConfig& config, HttpRequest& http, const std::string& model,
+                           const CancelToken& cancel) {
+  http.connect_timeout_ms = config.connect_timeout_ms;
+  http.idle_timeout_ms = config.idle_timeout_ms;
+  HttpResponse response;
+  run_with_retries(
+      config, cancel,
+      [&] {
+        response = fetch_http(http, cancel, kMaxJsonBody);
+        if (response.head.status < 200 || response.head.status >= 300)
+          throw_status_error(config, http, model, response.head, response.body);
+      },
+      [] { return true; });
+  return response;
+}
+}  // namespace
+
 std::vector<std::string> OpenAiProvider::models(const CancelToken& cancel) {
   HttpRequest http;
   http.method = "GET";
   http.url = endpoint(config_, "/models");
   http.headers = build_headers(config_, false, false, resolve_api_key(config_));
-  http.connect_timeout_ms = config_.connect_timeout_ms;
-  http.idle_timeout_ms = config_.idle_timeout_ms;
-
-  HttpResponse response;
-  run_with_retries(
-      config_, cancel,
-      [&] {
-        response = fetch_http(http, cancel, kMaxJsonBody);
-        if (response.head.status < 200 || response.head.status >= 300)
-          throw_status_error(config_, http, "", response.head, response.body);
-      },
-      [] { return true; });
+  HttpResponse response = exchange_json(config_, http, "", cancel);
 
   json listing = json::parse(response.body, nullptr, false);
   const json* data = listing.is_discarded() ? nullptr : member(listing, "data");
@@ -603,18 +613,7 @@ std::vector<std::vector<float>> OpenAiProvider::embeddings(const std::string& mo
   http.url = endpoint(config_, "/embeddings");
   http.headers = build_headers(config_, true, false, resolve_api_key(config_));
   http.body = json{{"model", model}, {"input", inputs}, {"encoding_format", "float"}}.dump();
-  http.connect_timeout_ms = config_.connect_timeout_ms;
-  http.idle_timeout_ms = config_.idle_timeout_ms;
-
-  HttpResponse response;
-  run_with_retries(
-      config_, cancel,
-      [&] {
-        response = fetch_http(http, cancel, kMaxJsonBody);
-        if (response.head.status < 200 || response.head.status >= 300)
-          throw_status_error(config_, http, model, response.head, response.body);
-      },
-      [] { return true; });
+  HttpResponse response = exchange_json(config_, http, model, cancel);
 
   auto fail = [&](const std::string& why) {
     return Error(ErrorKind::upstream, provider_label(config_) + " answered POST " + http.url + " with " + why +
