@@ -9,20 +9,32 @@
 namespace weir {
 
 namespace {
-// Adds every vector the statement yields (columns: id, vector).
+// Adds every vector the statement yields (columns: id, vector), in batches
+// that upsert_many spreads over the hardware threads.
 int64_t add_vectors(Statement& rows, VectorIndex& index, const Collection& collection) {
+  constexpr size_t kBatch = 16384;
+  const auto dimension = static_cast<size_t>(collection.dimension);
   int64_t added = 0;
-  std::vector<float> vector(static_cast<size_t>(collection.dimension));
+  std::vector<int64_t> labels;
+  std::vector<float> vectors;
+  auto flush = [&] {
+    index.upsert_many(labels, vectors.data());
+    added += static_cast<int64_t>(labels.size());
+    labels.clear();
+    vectors.clear();
+  };
   while (rows.step()) {
     auto [data, size] = rows.blob(1);
-    if (size != vector.size() * sizeof(float))
+    if (size != dimension * sizeof(float))
       throw Error(ErrorKind::runtime, "collection '" + collection.name + "': a stored vector has " +
                                           std::to_string(size / sizeof(float)) + " dimensions instead of " +
                                           std::to_string(collection.dimension) + "; the store is damaged");
-    std::memcpy(vector.data(), data, size);
-    index.upsert(rows.integer(0), vector.data());
-    ++added;
+    labels.push_back(rows.integer(0));
+    vectors.resize(vectors.size() + dimension);
+    std::memcpy(vectors.data() + vectors.size() - dimension, data, size);
+    if (labels.size() == kBatch) flush();
   }
+  if (!labels.empty()) flush();
   return added;
 }
 

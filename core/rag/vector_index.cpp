@@ -6,19 +6,23 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <mutex>
 #include <queue>
 #include <stdexcept>
+#include <thread>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -541,6 +545,83 @@ void VectorIndex::upsert(int64_t label, const float* vector) {
       graph.label_lookup_.erase(found);
     }
     graph.addPoint(normalised.data(), key);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::runtime_error& error) {
+    throw Error(ErrorKind::runtime, std::string("cannot add a vector to the index: ") + error.what());
+  }
+}
+
+void VectorIndex::upsert_many(const std::vector<int64_t>& labels, const float* vectors) {
+  const auto dimension = static_cast<size_t>(implementation_->dimension);
+  Graph& graph = *implementation_->graph;
+  // Known labels (replacements, revivals) and repeats keep upsert()'s serial
+  // path; only labels new to the graph are inserted concurrently, which is
+  // what hnswlib's addPoint supports.
+  std::vector<size_t> fresh;
+  std::vector<size_t> repeats;  // applied after the fresh ones, in order: the later one wins
+  std::unordered_set<int64_t> seen;
+  for (size_t position = 0; position < labels.size(); ++position) {
+    auto key = static_cast<hnswlib::labeltype>(labels[position]);
+    if (!seen.insert(labels[position]).second)
+      repeats.push_back(position);
+    else if (graph.label_lookup_.count(key) || graph.cur_element_count == 0)
+      upsert(labels[position], vectors + position * dimension);
+    else
+      fresh.push_back(position);
+  }
+  insert_new(labels, vectors, fresh);
+  for (auto position : repeats) upsert(labels[position], vectors + position * dimension);
+}
+
+void VectorIndex::insert_new(const std::vector<int64_t>& labels, const float* vectors,
+                             const std::vector<size_t>& fresh) {
+  if (fresh.empty()) return;
+  const auto dimension = static_cast<size_t>(implementation_->dimension);
+  Graph& graph = *implementation_->graph;
+
+  std::vector<float> normalised(fresh.size() * dimension);
+  for (size_t index = 0; index < fresh.size(); ++index) {
+    auto copy = normalised_copy(vectors + fresh[index] * dimension, implementation_->dimension, "the vector to index");
+    std::memcpy(normalised.data() + index * dimension, copy.data(), dimension * sizeof(float));
+  }
+  size_t needed = graph.cur_element_count + fresh.size();
+  if (needed > kMaximumCapacity)
+    throw Error(ErrorKind::runtime, "the vector index is full (" + std::to_string(kMaximumCapacity) +
+                                        " vectors); rebuild it to drop deleted vectors or split the collection");
+  if (needed > graph.max_elements_)
+    graph.resizeIndex(std::min(kMaximumCapacity, std::max(needed, graph.max_elements_ * 2)));
+
+  // Below this many insertions per thread, starting threads costs more than
+  // it saves (and small collections keep a reproducible graph).
+  constexpr size_t kInsertionsPerThread = 2000;
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                    std::max<size_t>(1, fresh.size() / kInsertionsPerThread));
+  std::atomic<size_t> next{0};
+  std::mutex failure_lock;
+  std::exception_ptr failure;
+  auto insert = [&] {
+    for (size_t index = next++; index < fresh.size(); index = next++) {
+      try {
+        graph.addPoint(normalised.data() + index * dimension, static_cast<hnswlib::labeltype>(labels[fresh[index]]));
+      } catch (...) {
+        std::lock_guard lock(failure_lock);
+        if (!failure) failure = std::current_exception();
+        next = fresh.size();
+      }
+    }
+  };
+  if (threads <= 1) {
+    insert();
+  } else {
+    std::vector<std::thread> workers;
+    for (size_t thread = 1; thread < threads; ++thread) workers.emplace_back(insert);
+    insert();
+    for (auto& worker : workers) worker.join();
+  }
+  if (!failure) return;
+  try {
+    std::rethrow_exception(failure);
   } catch (const Error&) {
     throw;
   } catch (const std::runtime_error& error) {

@@ -19,8 +19,8 @@
 // one; a leftover temporary file is ignored by load().
 //
 // Thread safety: the const members (search, contains, the counts, save) may
-// run concurrently with each other; upsert, remove and set_generation need
-// exclusive access.
+// run concurrently with each other; upsert, upsert_many, remove and
+// set_generation need exclusive access.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +64,13 @@ class VectorIndex {
   // tombstone, counted by deleted_count() until the index is rebuilt; the
   // same vector again changes nothing (beyond the revival).
   void upsert(int64_t label, const float* vector);
+  // upsert() for many vectors (`vectors` holds labels.size() × dimension()
+  // floats, in label order). New labels are inserted on every hardware
+  // thread when there are enough of them to pay for the threads; the graph
+  // then differs from run to run, as any parallel HNSW build does, while
+  // search quality does not. Rebuilds and catch-ups after imports go through
+  // here: insertion is most of an import's cost.
+  void upsert_many(const std::vector<int64_t>& labels, const float* vectors);
   // Marks `label` deleted (no-op when absent or already removed). The node
   // stays in the graph as a tombstone until the index is rebuilt.
   void remove(int64_t label);
@@ -83,6 +90,9 @@ class VectorIndex {
   bool needs_compaction() const;
 
  private:
+  // Inserts labels[fresh[i]] (none of them in the graph yet, no repeats)
+  // concurrently.
+  void insert_new(const std::vector<int64_t>& labels, const float* vectors, const std::vector<size_t>& fresh);
   struct Implementation;
   std::unique_ptr<Implementation> implementation_;
 };

@@ -155,6 +155,55 @@ TEST_CASE("vector index: search agrees with an exhaustive scan") {
   CHECK(self[0].similarity == doctest::Approx(1.0f).epsilon(1e-5));
 }
 
+TEST_CASE("vector index: upsert_many inserts in parallel with the same recall, and keeps upsert's rules") {
+  const int dimension = 32;
+  const size_t count = 6000;  // enough for several insertion threads
+  auto vectors = random_unit_vectors(count, dimension, 11);
+  std::vector<int64_t> labels;
+  for (size_t row = 0; row < count; ++row) labels.push_back(5000 + static_cast<int64_t>(row));
+  VectorIndex index(dimension);
+  index.upsert_many(labels, vectors.data());
+  CHECK(index.live_count() == count);
+  CHECK(index.deleted_count() == 0);
+
+  auto queries = random_unit_vectors(100, dimension, 12);
+  size_t found = 0;
+  for (size_t query = 0; query < 100; ++query) {
+    const float* vector = queries.data() + query * static_cast<size_t>(dimension);
+    auto hits = index.search(vector, 10);
+    REQUIRE(hits.size() == 10);
+    auto exact = exact_top(vectors, labels, vector, dimension, 10);
+    std::set<int64_t> expected(exact.begin(), exact.end());
+    for (int64_t label : labels_of(hits)) found += expected.count(label);
+  }
+  double recall = static_cast<double>(found) / 1000.0;
+  MESSAGE("recall@10 after a parallel build = " << recall);
+  CHECK(recall >= 0.95);
+
+  // A second batch: a known label with a new vector (a tombstone), the same
+  // vector again (no change), a label twice (the later wins), a new label.
+  auto more = random_unit_vectors(3, dimension, 13);
+  std::vector<float> batch;
+  batch.insert(batch.end(), more.begin(), more.begin() + dimension);                       // 5000: replaced
+  batch.insert(batch.end(), vectors.begin() + dimension, vectors.begin() + 2 * dimension);  // 5001: unchanged
+  batch.insert(batch.end(), more.begin() + dimension, more.begin() + 2 * dimension);       // 99: new
+  batch.insert(batch.end(), more.begin() + 2 * dimension, more.end());                     // 99: again, wins
+  index.upsert_many({5000, 5001, 99, 99}, batch.data());
+  CHECK(index.live_count() == count + 1);
+  CHECK(index.deleted_count() == 2);  // 5000's old vector and 99's first one
+  auto replaced = index.search(more.data(), 1);
+  REQUIRE(replaced.size() == 1);
+  CHECK(replaced[0].label == 5000);
+  auto twice = index.search(more.data() + 2 * dimension, 1);
+  REQUIRE(twice.size() == 1);
+  CHECK(twice[0].label == 99);
+  CHECK(twice[0].similarity == doctest::Approx(1.0f).epsilon(1e-5));
+
+  std::vector<float> bad(static_cast<size_t>(dimension), std::numeric_limits<float>::quiet_NaN());
+  CHECK_THROWS_AS(index.upsert_many({77}, bad.data()), weir::Error);
+  CHECK_FALSE(index.contains(77));
+}
+
 TEST_CASE("vector index: vectors are normalised, similarity is cosine in [-1, 1]") {
   VectorIndex index(4);
   const float along_x[] = {3, 0, 0, 0};
