@@ -208,7 +208,7 @@ std::string_view light_stem(std::string_view word, std::string& storage) {
   return word;
 }
 
-std::string fts_match_expression(std::string_view query) {
+std::vector<std::string> fts_match_phrases(std::string_view query) {
   std::vector<std::string> terms;
   std::vector<std::string> stopwords;
   std::string word;
@@ -219,14 +219,17 @@ std::string fts_match_expression(std::string_view query) {
       bucket.push_back(word);
   }
   // A query of nothing but function words ("The Who") still deserves results.
-  const auto& chosen = terms.empty() ? stopwords : terms;
+  auto& chosen = terms.empty() ? stopwords : terms;
+  // next_word() never yields '"', so the quoting needs no escaping.
+  for (auto& term : chosen) term = '"' + term + '"';
+  return std::move(chosen);
+}
+
+std::string fts_match_expression(std::string_view query) {
   std::string expression;
-  for (const auto& term : chosen) {
+  for (const auto& phrase : fts_match_phrases(query)) {
     if (!expression.empty()) expression += " OR ";
-    // next_word() never yields '"', so the quoting needs no escaping.
-    expression += '"';
-    expression += term;
-    expression += '"';
+    expression += phrase;
   }
   return expression;
 }

@@ -43,13 +43,15 @@ bool is_stopword(std::string_view word);
 // has to be stable and cheap, since FTS5 does the real stemming for BM25.
 std::string_view light_stem(std::string_view word, std::string& storage);
 
-// Turns arbitrary user text into a safe FTS5 MATCH expression: each distinct
-// word becomes a double-quoted string (so FTS5 syntax — AND, OR, NOT, NEAR,
-// parentheses, '*', '^', ':', '-', '+' — is matched literally, never
-// interpreted) and the strings are OR-joined, leaving the ranking to bm25().
-// Stopwords are dropped unless the query has nothing else. Returns an empty
-// string when the text has no words: the caller must then skip the lexical
+// Turns arbitrary user text into safe FTS5 MATCH phrases: each distinct word
+// becomes a double-quoted string, so FTS5 syntax (AND, OR, NOT, NEAR,
+// parentheses, '*', '^', ':', '-', '+') is matched literally, never
+// interpreted. Stopwords are dropped unless the query has nothing else.
+// Empty when the text has no words: the caller must then skip the lexical
 // retriever (an empty MATCH is an FTS5 syntax error).
+std::vector<std::string> fts_match_phrases(std::string_view query);
+
+// The phrases of fts_match_phrases() OR-joined, leaving the ranking to bm25().
 std::string fts_match_expression(std::string_view query);
 
 

@@ -7,7 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/rag/index_sync.hpp"
-#include "core/rag/lexical_query.hpp"
+#include "core/rag/lexical_retriever.hpp"
 #include "core/store/database.hpp"
 
 namespace weir {
@@ -17,14 +17,6 @@ namespace {
 // over-fetching from HNSW and filtering (hnswlib 0.6.2 has no filter API).
 constexpr int64_t kExactScanLimit = 5000;
 constexpr int kReferencesPerMatch = 20;
-
-std::string tag_condition(const std::vector<std::string>& tags, int first_parameter) {
-  std::string condition;
-  for (size_t index = 0; index < tags.size(); ++index)
-    condition += " AND EXISTS (SELECT 1 FROM json_each(d.tags) WHERE value = ?" +
-                 std::to_string(first_parameter + static_cast<int>(index)) + ")";
-  return condition;
-}
 
 float dot(const float* left, const float* right, size_t size) {
   float total = 0;
@@ -137,14 +129,14 @@ std::vector<SearchHit> Searcher::search(const SearchRequest& request, const Canc
     std::unordered_set<int64_t> tagged_ids;
     if (!request.tags.empty()) {
       auto count_query = database_.prepare("SELECT count(*) FROM documents d WHERE d.collection_id = ?1" +
-                                           tag_condition(request.tags, 2));
+                                           tag_condition_sql(request.tags.size(), 2));
       count_query.bind(1, collection.id);
       for (size_t index = 0; index < request.tags.size(); ++index)
         count_query.bind(static_cast<int>(index) + 2, request.tags[index]);
       count_query.step();
       bool exact = count_query.integer(0) <= kExactScanLimit;
       auto rows = database_.prepare("SELECT d.id, d.vector FROM documents d WHERE d.collection_id = ?1" +
-                                    tag_condition(request.tags, 2));
+                                    tag_condition_sql(request.tags.size(), 2));
       rows.bind(1, collection.id);
       for (size_t index = 0; index < request.tags.size(); ++index)
         rows.bind(static_cast<int>(index) + 2, request.tags[index]);
@@ -169,17 +161,8 @@ std::vector<SearchHit> Searcher::search(const SearchRequest& request, const Canc
       FusionInput input;
       input.query = term;
 
-      auto expression = request.retrieval == Retrieval::dense ? std::string() : fts_match_expression(term);
-      if (!expression.empty()) {
-        auto lexical = database_.prepare(
-            "SELECT d.id, -bm25(documents_fts) FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
-            "WHERE documents_fts MATCH ?1 AND d.collection_id = ?2" + tag_condition(request.tags, 4) +
-            " ORDER BY bm25(documents_fts) LIMIT ?3");
-        lexical.bind(1, expression).bind(2, collection.id).bind(3, static_cast<int64_t>(kCandidatesPerRetriever));
-        for (size_t index = 0; index < request.tags.size(); ++index)
-          lexical.bind(static_cast<int>(index) + 4, request.tags[index]);
-        while (lexical.step()) input.lexical.push_back({lexical.integer(0), lexical.real(1)});
-      }
+      if (request.retrieval != Retrieval::dense)
+        input.lexical = lexical_candidates(database_, {collection.id, term, request.tags});
 
       if (request.retrieval != Retrieval::lexical)
         input.dense = dense_candidates(*opened.index, query_vectors[term_index], tagged_vectors, tagged_ids,

@@ -6,6 +6,14 @@
 
 namespace weir {
 
+std::string tag_condition_sql(size_t tag_count, int first_parameter) {
+  std::string condition;
+  for (size_t index = 0; index < tag_count; ++index)
+    condition += " AND EXISTS (SELECT 1 FROM json_each(d.tags) WHERE value = ?" +
+                 std::to_string(first_parameter + static_cast<int>(index)) + ")";
+  return condition;
+}
+
 namespace {
 constexpr const char* kColumns =
     "SELECT id, docid, text, ref, tags, meta, content_hash, created_at, updated_at FROM documents ";

@@ -33,6 +33,10 @@ struct Document {
   nlohmann::json to_json(const std::string& collection_name) const;
 };
 
+// An SQL condition (starting with " AND") that keeps the documents, aliased
+// `d`, carrying every one of `tag_count` tags bound from ?first_parameter on.
+std::string tag_condition_sql(size_t tag_count, int first_parameter);
+
 struct DocumentFilter {
   std::string tag;
   std::string ref;

@@ -1,0 +1,108 @@
+// The lexical retriever against a real store: BM25 order, the collection and
+// tag filters, and the leaving out of common words (with the threshold
+// lowered so a handful of documents can show it).
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/rag/lexical_retriever.hpp"
+#include "core/store/collection_repository.hpp"
+#include "core/store/database.hpp"
+#include "core/store/document_repository.hpp"
+
+using namespace weir;
+
+namespace {
+struct Store {
+  std::filesystem::path directory;
+  std::unique_ptr<Database> database;
+  Collection collection;
+  Collection other;
+  std::vector<std::string> docids_by_id;  // index = documents.id
+
+  Store() {
+    directory = std::filesystem::temp_directory_path() / ("weir-lexical-" + std::to_string(getpid()));
+    std::filesystem::remove_all(directory);
+    std::filesystem::create_directories(directory);
+    database = std::make_unique<Database>((directory / "weir.db").string());
+    collection = CollectionRepository(*database).create("notes", "local", 2, "");
+    other = CollectionRepository(*database).create("other", "local", 2, "");
+  }
+  ~Store() { std::filesystem::remove_all(directory); }
+
+  void add(const Collection& target, const std::string& docid, const std::string& text,
+           nlohmann::json tags = nlohmann::json::array()) {
+    database->transaction([&] {
+      Document document;
+      document.docid = docid;
+      document.text = text;
+      document.tags = std::move(tags);
+      document.content_hash = docid;
+      auto id = DocumentRepository(*database).insert(target, document, {1.0f, 0.0f}, 1);
+      if (docids_by_id.size() <= static_cast<size_t>(id)) docids_by_id.resize(static_cast<size_t>(id) + 1);
+      docids_by_id[static_cast<size_t>(id)] = docid;
+    });
+  }
+
+  std::vector<std::string> search(LexicalQuery query) {
+    std::vector<std::string> docids;
+    for (const auto& candidate : lexical_candidates(*database, query))
+      docids.push_back(docids_by_id[static_cast<size_t>(candidate.document)]);
+    return docids;
+  }
+};
+}  // namespace
+
+TEST_CASE("lexical retriever: BM25 order within one collection, tag filter") {
+  Store store;
+  store.add(store.collection, "a", "zebra stripes and zebra foals", {"animals"});
+  store.add(store.collection, "b", "a zebra crossing on the road");
+  store.add(store.collection, "c", "nothing relevant here");
+  store.add(store.other, "x", "zebra zebra zebra");
+
+  auto found = store.search({store.collection.id, "zebra", {}});
+  CHECK(found == std::vector<std::string>{"a", "b"});  // "x" is in another collection
+  CHECK(store.search({store.collection.id, "zebra", {"animals"}}) == std::vector<std::string>{"a"});
+  CHECK(store.search({store.collection.id, "the of and", {}}).empty() == false);  // stopwords only still match
+  CHECK(store.search({store.collection.id, "  ¡¿ ", {}}).empty());
+}
+
+TEST_CASE("lexical retriever: a common word is left out when rarer ones are there") {
+  Store store;
+  // "common" is in five documents, "rare" in one, "scarce" in one.
+  for (int index = 0; index < 5; ++index)
+    store.add(store.collection, "common" + std::to_string(index), "common filler text number " + std::to_string(index));
+  store.add(store.collection, "rare", "rare word with common company");
+  store.add(store.collection, "scarce", "scarce item");
+
+  LexicalQuery query{store.collection.id, "common rare scarce", {}};
+  // Unpruned (the default threshold): every document holding any word.
+  auto unpruned = store.search(query);
+  CHECK(unpruned.size() == 7);
+  CHECK(std::set<std::string>(unpruned.begin(), unpruned.begin() + 2) == std::set<std::string>{"rare", "scarce"});
+
+  // With "common" above the threshold, only the rare words' documents are candidates.
+  query.common_term_documents = 3;
+  auto pruned = store.search(query);
+  CHECK(std::set<std::string>(pruned.begin(), pruned.end()) == std::set<std::string>{"rare", "scarce"});
+
+  // Only common words: the documents holding all of them...
+  query.text = "common filler";
+  auto all_of = store.search(query);
+  CHECK(all_of.size() == 5);
+  // ...and any of them when none holds all.
+  store.add(store.collection, "lonely1", "lonely");
+  store.add(store.collection, "lonely2", "lonely");
+  store.add(store.collection, "lonely3", "lonely");
+  store.add(store.collection, "lonely4", "lonely");
+  query.text = "common lonely";
+  CHECK(store.search(query).size() == 10);
+  // One word, however common, is searched as it is.
+  query.text = "common";
+  CHECK(store.search(query).size() == 6);
+}
