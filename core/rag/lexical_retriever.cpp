@@ -1,5 +1,7 @@
 #include "core/rag/lexical_retriever.hpp"
 
+#include <algorithm>
+
 #include "core/rag/lexical_query.hpp"
 #include "core/store/database.hpp"
 #include "core/store/document_repository.hpp"
@@ -27,6 +29,15 @@ bool is_common(Database& database, const std::string& phrase, int64_t cap) {
   return probe.integer(0) > cap;
 }
 
+// The rule of the header: a share of the store, within the floor and ceiling.
+// FTS5 keeps one small docsize row per document, the cheapest thing to count.
+int64_t common_term_threshold(Database& database) {
+  auto count = database.prepare("SELECT count(*) FROM documents_fts_docsize");
+  count.step();
+  auto share = static_cast<int64_t>(kCommonTermShare * static_cast<double>(count.integer(0)));
+  return std::clamp(share, kCommonTermFloor, kCommonTermCeiling);
+}
+
 std::vector<LexicalCandidate> run_match(Database& database, const LexicalQuery& query, const std::string& expression) {
   auto statement = database.prepare(
       "SELECT d.id, -bm25(documents_fts) FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
@@ -46,9 +57,11 @@ std::vector<LexicalCandidate> lexical_candidates(Database& database, const Lexic
   if (phrases.empty()) return {};
   std::vector<std::string> rare;
   // One phrase has nothing to leave out.
-  if (phrases.size() > 1)
+  if (phrases.size() > 1) {
+    auto threshold = query.common_term_documents > 0 ? query.common_term_documents : common_term_threshold(database);
     for (const auto& phrase : phrases)
-      if (!is_common(database, phrase, query.common_term_documents)) rare.push_back(phrase);
+      if (!is_common(database, phrase, threshold)) rare.push_back(phrase);
+  }
   if (phrases.size() == 1 || rare.size() == phrases.size()) return run_match(database, query, joined(phrases, " OR "));
   if (!rare.empty()) return run_match(database, query, joined(rare, " OR "));
   auto candidates = run_match(database, query, joined(phrases, " AND "));

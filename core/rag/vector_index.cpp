@@ -393,6 +393,19 @@ struct VectorIndex::Implementation {
     return graph->fstdistfunc_(query, graph->getDataByInternalId(element), graph->dist_func_param_);
   }
 
+  // Every live node scored: exact, and cheaper than the graph walk when the
+  // walk would compute about as many distances as there are nodes.
+  std::vector<std::pair<float, InternalId>> scan(const float* query, size_t k) const {
+    std::vector<std::pair<float, InternalId>> scored;
+    scored.reserve(graph->cur_element_count);
+    for (InternalId element = 0; element < graph->cur_element_count; ++element)
+      if (!graph->isMarkedDeleted(element)) scored.emplace_back(distance(query, element), element);
+    auto kept = std::min(k, scored.size());
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(kept), scored.end());
+    scored.resize(kept);
+    return scored;
+  }
+
   // hnswlib's searchKnn() reads the breadth from a member that setEf() writes,
   // so two concurrent searches with different ef would race; it also bumps
   // shared metric counters, and with NO_MANUAL_VECTORIZATION it loses its
@@ -646,7 +659,10 @@ std::vector<VectorHit> VectorIndex::search(const float* query, size_t k, size_t 
   if (k == 0 || live_count() == 0) return {};
   auto normalised = normalised_copy(query, implementation_->dimension, "the query vector");
   size_t breadth = std::max(ef == 0 ? kMinimumSearchBreadth : ef, k);
-  auto nearest = implementation_->nearest(normalised.data(), k, breadth);
+  // A walk of breadth ef expands about ef nodes of up to 2M links each.
+  bool exhaustive = implementation_->graph->cur_element_count <= breadth * kLinksPerNode;
+  auto nearest = exhaustive ? implementation_->scan(normalised.data(), k)
+                            : implementation_->nearest(normalised.data(), k, breadth);
   std::vector<VectorHit> hits;
   hits.reserve(nearest.size());
   for (const auto& [distance, element] : nearest) {

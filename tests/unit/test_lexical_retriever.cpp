@@ -81,7 +81,8 @@ TEST_CASE("lexical retriever: a common word is left out when rarer ones are ther
   store.add(store.collection, "scarce", "scarce item");
 
   LexicalQuery query{store.collection.id, "common rare scarce", {}};
-  // Unpruned (the default threshold): every document holding any word.
+  // Unpruned (the store is far below the 500-document floor): every
+  // document holding any word.
   auto unpruned = store.search(query);
   CHECK(unpruned.size() == 7);
   CHECK(std::set<std::string>(unpruned.begin(), unpruned.begin() + 2) == std::set<std::string>{"rare", "scarce"});
