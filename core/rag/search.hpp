@@ -36,8 +36,8 @@ struct SearchRequest {
   std::vector<std::string> terms;
   int top = 5;              // 1..128
   double min_score = 0.2;   // 0.01..0.99
-  // The measured best on SciFact (bench/retrieval): lexical 0.708 nDCG@10,
-  // none 0.700, rrf 0.680 against BM25 alone 0.687.
+  // The measured best on SciFact test (bench/retrieval): lexical 0.699
+  // nDCG@10, none 0.686, rrf 0.678 against BM25 alone 0.675.
   Reranker reranker = Reranker::lexical;
   Retrieval retrieval = Retrieval::hybrid;
   bool include_references = false;
