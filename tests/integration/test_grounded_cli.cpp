@@ -4,6 +4,9 @@
 // provider — the built binary, a temporary home, and the fake upstream.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -394,4 +397,29 @@ TEST_CASE("local/extractive answers offline from the collection, with sources, a
   auto wrong_model = fixture.home.run({"chat", "@local/gpt", "hi"});
   CHECK(wrong_model.exit_code == 2);
   CHECK(wrong_model.err.find("only the model 'extractive'") != std::string::npos);
+}
+
+TEST_CASE("weir chat shows server-side tool activity on a terminal's stderr, never on stdout") {
+  GroundedFixture fixture;
+  fixture.gateway({"--strategy", "query_function", "--top", "1"});
+  fixture.upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::tool_call(0, "call_1", "docs_search", "{\"search_"),
+                                                  chunk::tool_call(0, "", "", "terms\":[\"rotation\"]}"),
+                                                  chunk::finish("tool_calls"), chunk::kDone}));
+  fixture.upstream.enqueue(ScriptedResponse::text_answer("Every ninety days.", true));
+  // script(1) gives weir a terminal for stderr; stdout goes to a file.
+  const std::string answer_file = fixture.home.path() + "/answer.txt";
+  const std::string command = "script -qec \"NO_COLOR=1 '" WEIR_BINARY "' --home '" + fixture.home.path() +
+                              "' chat g 'How often are keys rotated?' > '" + answer_file + "'\" /dev/null < /dev/null";
+  FILE* terminal = popen(command.c_str(), "r");
+  REQUIRE(terminal != nullptr);
+  std::string shown;
+  char buffer[4096];
+  while (size_t read = std::fread(buffer, 1, sizeof buffer, terminal)) shown.append(buffer, read);
+  CHECK(pclose(terminal) == 0);
+  CHECK(shown.find("[docs_search {\"search_terms\":[\"rotation\"]}]") != std::string::npos);
+  CHECK(shown.find("[docs_search succeeded]") != std::string::npos);
+  std::ifstream answer(answer_file);
+  std::stringstream printed;
+  printed << answer.rdbuf();
+  CHECK(printed.str() == "Every ninety days.\n");
 }
