@@ -168,7 +168,14 @@ std::vector<std::string> extractive_answer(const Grounding& grounding, const std
   if (grounding.collections.empty())
     return {"This gateway has no collections attached, so the extractive model has nothing to answer from. "
             "Attach one with `weir gateway update GATEWAY --collection NAME`."};
-  std::string shown_question = trim(question);
+  std::string shown_question;  // on one line: runs of white space become one space
+  for (char character : trim(question)) {
+    bool space = character == ' ' || character == '\n' || character == '\t' || character == '\r';
+    if (!space)
+      shown_question += character;
+    else if (!shown_question.empty() && shown_question.back() != ' ')
+      shown_question += ' ';
+  }
   if (shown_question.size() > 200) {  // cut at a character boundary, not inside one
     size_t cut = 200;
     while (cut > 0 && (static_cast<unsigned char>(shown_question[cut]) & 0xC0) == 0x80) --cut;

@@ -21,6 +21,10 @@ TEST_CASE("the extractive answer quotes the best sentences with their sources") 
   lines = extractive_answer(grounding, "how often are keys rotated");
   CHECK(lines[0] == "Keys are rotated every ninety days. [docs/keys]");
 
+  lines = extractive_answer(grounding, "penguins\n\n  and  seals");
+  REQUIRE(lines.size() == 1);
+  CHECK(lines[0].rfind("Nothing relevant to \"penguins and seals\"", 0) == 0);
+
   lines = extractive_answer(grounding, "penguins");
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].rfind("Nothing relevant to \"penguins\" was found in the collection docs", 0) == 0);
