@@ -324,6 +324,12 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
       if (document.is_discarded())
         throw Error(ErrorKind::usage, (*file == "-" ? std::string("standard input") : *file) +
                                           " is not valid JSON; nothing was changed");
+      if (document.is_object() && document.contains("rag")) {  // collections must exist before anything is written
+        json fields = document;
+        fields.erase("id");
+        fields.erase("name");
+        check_collections(context, GatewayConfig::from_json(fields));
+      }
       auto [gateway, created] = GatewayRepository(context.database()).apply(document);
       if (context.options.json)
         print_json(gateway.to_json());

@@ -108,6 +108,11 @@ TEST_CASE("gateway flags build the rag block; update merges into it; show prints
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("at least one collection") != std::string::npos);
 
+  exported["rag"]["collections"] = json::array({"docs", "elsewhere"});
+  auto applied = fixture.home.run({"gateway", "apply", "-f", "-"}, exported.dump());
+  CHECK(applied.exit_code == 3);
+  CHECK(applied.err.find("elsewhere") != std::string::npos);
+
   auto detached = fixture.home.run({"gateway", "update", "g", "--unset", "rag"});
   REQUIRE_MESSAGE(detached.exit_code == 0, detached.err);
   shown = json::parse(fixture.home.run({"--json", "gateway", "show", "g"}).out);
