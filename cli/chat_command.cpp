@@ -150,13 +150,14 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
     }
   }
   conversation.append(json::array({user_message, result.completion.assistant_message()}));
-  if (auto retrieval = result.response["generation_context"].find("retrieval");
-      retrieval != result.response["generation_context"].end() && retrieval->contains("rewrite_error"))
-    print_notice((*retrieval)["rewrite_error"].get<std::string>(), context.options.quiet);
   if (context.options.json)
     print_json(result.response);
   else
     finish_line(received);
+  // After the answer's last line, so a terminal shows the two apart.
+  if (auto retrieval = result.response["generation_context"].find("retrieval");
+      retrieval != result.response["generation_context"].end() && retrieval->contains("rewrite_error"))
+    print_notice((*retrieval)["rewrite_error"].get<std::string>(), context.options.quiet);
 }
 
 void run_repl(CommandContext& context, const ChatOptions& options) {

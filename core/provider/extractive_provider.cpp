@@ -265,18 +265,20 @@ Completion ExtractiveProvider::chat(const ChatRequest& request, const DeltaCallb
   auto lines = extractive_answer(request.grounding, question);
   Completion completion;
   completion.model = kExtractiveModel;
+  StreamDelta pending;  // not streaming: everything goes in one delta (Provider contract)
   for (size_t index = 0; index < lines.size(); ++index) {
     if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
-    StreamDelta delta;
-    delta.content = (index == 0 ? "" : "\n") + lines[index];
-    completion.apply(delta);
-    on_delta(delta);
+    pending.content += (index == 0 ? "" : "\n") + lines[index];
+    if (request.stream) {
+      completion.apply(pending);
+      on_delta(pending);
+      pending = StreamDelta{};
+    }
   }
-  StreamDelta finish;
-  finish.finish_reason = "stop";
-  finish.usage = Usage{};  // no tokens: nothing left this machine
-  completion.apply(finish);
-  on_delta(finish);
+  pending.finish_reason = "stop";
+  pending.usage = Usage{};  // no tokens: nothing left this machine
+  completion.apply(pending);
+  on_delta(pending);
   return completion;
 }
 

@@ -10,8 +10,9 @@
 // Contract: the engine fills request.grounding (collections, query,
 // documents best first) before calling chat(); the messages themselves are
 // only read for the question when grounding.query is empty. The answer is
-// streamed as one delta per sentence, then a finish delta ("stop") and a
-// usage delta of zero tokens: nothing was sent anywhere. Deterministic: the
+// streamed as one delta per sentence, then a finish delta ("stop") with a
+// usage of zero tokens (nothing was sent anywhere); a request with
+// stream = false gets all of it in one delta. Deterministic: the
 // same request and documents give the same answer.
 #pragma once
 

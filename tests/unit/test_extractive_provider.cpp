@@ -52,6 +52,11 @@ TEST_CASE("the extractive provider streams sentence by sentence and rejects othe
   CHECK(pieces.size() == 2);
   CHECK(completion.content == "Keys are rotated yearly. [docs/keys]\nKeys are long. [docs/keys]");
   CHECK(completion.finish_reason == "stop");
+  request.stream = false;
+  int deltas = 0;
+  completion = provider->chat(request, [&](const StreamDelta&) { ++deltas; }, CancelToken());
+  CHECK(deltas == 1);
+  CHECK(completion.content == "Keys are rotated yearly. [docs/keys]\nKeys are long. [docs/keys]");
   request.model = "gpt-4o";
   CHECK_THROWS_AS(provider->chat(request, [](const StreamDelta&) {}, CancelToken()), Error);
 }
