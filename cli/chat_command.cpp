@@ -98,6 +98,21 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   std::string received;
   bool in_reasoning = false;
   auto on_delta = [&](const StreamDelta& delta) {
+    if (delta.server_tool) {
+      // Server-side tool activity is a diagnostic: stderr, on a terminal only.
+      if (show_reasoning) {
+        const auto& tool = *delta.server_tool;
+        if (in_reasoning) {
+          std::fputs(dim ? "\033[0m\n" : "\n", stderr);
+          in_reasoning = false;
+        }
+        std::string line = tool.state == "started" ? "[" + tool.name + " " + tool.arguments + "]"
+                                                   : "[" + tool.name + " " + tool.state + "]";
+        std::fprintf(stderr, "%s%s%s\n", dim ? "\033[2m" : "", line.c_str(), dim ? "\033[0m" : "");
+        std::fflush(stderr);
+      }
+      return;
+    }
     if (show_reasoning && !delta.reasoning.empty()) {
       if (!in_reasoning && dim) std::fputs("\033[2m", stderr);
       in_reasoning = true;
@@ -139,6 +154,10 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
     print_json(result.response);
   else
     finish_line(received);
+  // After the answer's last line, so a terminal shows the two apart.
+  if (auto retrieval = result.response["generation_context"].find("retrieval");
+      retrieval != result.response["generation_context"].end() && retrieval->contains("rewrite_error"))
+    print_notice((*retrieval)["rewrite_error"].get<std::string>(), context.options.quiet);
 }
 
 void run_repl(CommandContext& context, const ChatOptions& options) {

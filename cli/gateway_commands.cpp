@@ -9,15 +9,17 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
+#include "core/store/collection_repository.hpp"
 #include "core/store/gateway_repository.hpp"
 
 namespace weir::cli {
 
 namespace {
 
-enum class FlagValue { text, text_list, number, integer, path_list };
+enum class FlagValue { text, text_list, number, integer, path_list, boolean };
 
 // One command-line flag per gateway field; create and update share them.
+// A field "rag.KEY" is KEY of the nested `rag` block.
 struct ConfigFlag {
   const char* flag;
   const char* field;
@@ -49,6 +51,20 @@ constexpr ConfigFlag kConfigFlags[] = {
     {"--max-context-tokens", "max_context_tokens", FlagValue::integer, "Context budget in tokens"},
     {"--on-overflow", "on_overflow", FlagValue::text, "error | truncate (drop the oldest messages)"},
     {"--tool-result-window", "tool_result_window", FlagValue::integer, "Keep only the last N tool results verbatim"},
+    {"--collection", "rag.collections", FlagValue::text_list,
+     "Collection to answer from (repeatable or comma-separated; replaces the list)"},
+    {"--strategy", "rag.strategy", FlagValue::text,
+     "plain | concatenate | user_rewrite | full_rewrite | query_function (default plain)"},
+    {"--window", "rag.window", FlagValue::integer, "User messages read by concatenate and the rewrites (default 3)"},
+    {"--top", "rag.top", FlagValue::integer, "Documents retrieved, 1..128 (default 5)"},
+    {"--min-score", "rag.min_score", FlagValue::number, "Lowest document score, 0.01..0.99 (default 0.2)"},
+    {"--reranker", "rag.reranker", FlagValue::text, "none | rrf | lexical (default lexical)"},
+    {"--include-references", "rag.include_references", FlagValue::boolean,
+     "Also retrieve the documents sharing a match's ref"},
+    {"--rewrite-model", "rag.rewrite_model", FlagValue::text,
+     "PROVIDER/MODEL for user_rewrite and full_rewrite (default: the gateway's model)"},
+    {"--max-tool-iterations", "rag.max_tool_iterations", FlagValue::integer,
+     "query_function: rounds of server-side searches before giving up (default 8)"},
 };
 
 struct ConfigFlagValues {
@@ -59,15 +75,34 @@ struct ConfigFlagValues {
 void add_config_flags(CLI::App* command, ConfigFlagValues& values) {
   for (const auto& flag : kConfigFlags) {
     auto& target = values.values[flag.field];
+    if (flag.value == FlagValue::boolean) {
+      command->add_flag_callback(flag.flag, [&target] { target.push_back("true"); }, flag.help);
+      continue;
+    }
     bool list = flag.value == FlagValue::text_list || flag.value == FlagValue::path_list;
     auto* option = command->add_option(flag.flag, target, flag.help);
     if (list) {
       option->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-      if (std::string(flag.field) == "overridable") option->delimiter(',');
+      if (std::string(flag.field) == "overridable" || std::string(flag.field) == "rag.collections")
+        option->delimiter(',');
     } else {
       option->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }
   }
+}
+
+// The JSON slot of a field: top level, or inside the `rag` block for "rag.KEY".
+json& field_slot(json& changes, const std::string& field) {
+  const std::string prefix = "rag.";
+  if (field.rfind(prefix, 0) != 0) return changes[field];
+  if (!changes.contains("rag") || !changes["rag"].is_object()) changes["rag"] = json::object();
+  return changes["rag"][field.substr(prefix.size())];
+}
+
+bool has_field(const json& changes, const std::string& field) {
+  const std::string prefix = "rag.";
+  if (field.rfind(prefix, 0) != 0) return changes.contains(field);
+  return changes.contains("rag") && changes["rag"].is_object() && changes["rag"].contains(field.substr(prefix.size()));
 }
 
 // Turns the flags that were given into gateway config fields.
@@ -78,11 +113,14 @@ json config_changes(const ConfigFlagValues& values) {
     if (given.empty()) continue;
     const std::string& last = given.back();
     switch (flag.value) {
+      case FlagValue::boolean:
+        field_slot(changes, flag.field) = true;
+        break;
       case FlagValue::text:
-        changes[flag.field] = last;
+        field_slot(changes, flag.field) = last;
         break;
       case FlagValue::text_list:
-        changes[flag.field] = given;
+        field_slot(changes, flag.field) = given;
         break;
       case FlagValue::path_list: {
         json paths = json::array();
@@ -93,7 +131,7 @@ json config_changes(const ConfigFlagValues& values) {
             throw Error(ErrorKind::usage, std::string(flag.flag) + " " + path + ": no such file");
           paths.push_back(absolute.lexically_normal().string());
         }
-        changes[flag.field] = paths;
+        field_slot(changes, flag.field) = paths;
         break;
       }
       case FlagValue::number:
@@ -102,15 +140,15 @@ json config_changes(const ConfigFlagValues& values) {
         try {
           if (flag.value == FlagValue::integer) {
             long long number = std::stoll(last, &used);
-            if (used == last.size()) changes[flag.field] = number;
+            if (used == last.size()) field_slot(changes, flag.field) = number;
           } else {
             double number = std::stod(last, &used);
-            if (used == last.size()) changes[flag.field] = number;
+            if (used == last.size()) field_slot(changes, flag.field) = number;
           }
         } catch (const std::exception&) {
           used = 0;
         }
-        if (!changes.contains(flag.field))
+        if (!has_field(changes, flag.field))
           throw Error(ErrorKind::usage, std::string(flag.flag) + " takes " +
                                             (flag.value == FlagValue::integer ? "an integer" : "a number") +
                                             ", got '" + last + "'");
@@ -119,11 +157,17 @@ json config_changes(const ConfigFlagValues& values) {
     }
   }
   for (const auto& field : values.unset) {
-    if (changes.contains(field))
+    if (has_field(changes, field) || (field == "rag" && changes.contains("rag")))
       throw Error(ErrorKind::usage, "'" + field + "' is both set and unset in one update");
-    changes[field] = nullptr;
+    field_slot(changes, field) = nullptr;
   }
   return changes;
+}
+
+// A typo in a collection name should fail now, not at the first chat.
+void check_collections(CommandContext& context, const GatewayConfig& config) {
+  if (auto rag = config.rag())
+    for (const auto& name : rag->collections) CollectionRepository(context.database()).get(name);
 }
 
 std::string read_input(const std::string& path) {
@@ -177,6 +221,7 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
     add_config_flags(create, *values);
     create->callback([&context, name, values] {
       auto config = GatewayConfig::from_json(config_changes(*values));
+      check_collections(context, config);
       auto gateway = GatewayRepository(context.database()).create(*name, config);
       if (context.options.json)
         print_json(gateway.to_json());
@@ -227,7 +272,7 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
     update->add_option("gateway", *reference, "Gateway id, slug or name")->required();
     update->add_option("--name", *rename, "Rename the gateway");
     add_config_flags(update, *values);
-    update->add_option("--unset", values->unset, "Remove a field so its default applies (repeatable)");
+    update->add_option("--unset", values->unset, "Remove a field so its default applies (repeatable; rag.KEY for one key of the rag block)");
     update->callback([&context, reference, rename, values] {
       GatewayRepository gateways(context.database());
       auto gateway = gateways.resolve(*reference);
@@ -235,6 +280,7 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
       if (changes.empty() && rename->empty())
         throw Error(ErrorKind::usage, "nothing to update; pass the flags to change (see `weir gateway update --help`)");
       gateway.config = gateway.config.merged(changes);
+      check_collections(context, gateway.config);
       if (!rename->empty()) gateway.name = *rename;
       gateways.update(gateway);
       if (context.options.json)
@@ -278,6 +324,12 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
       if (document.is_discarded())
         throw Error(ErrorKind::usage, (*file == "-" ? std::string("standard input") : *file) +
                                           " is not valid JSON; nothing was changed");
+      if (document.is_object() && document.contains("rag")) {  // collections must exist before anything is written
+        json fields = document;
+        fields.erase("id");
+        fields.erase("name");
+        check_collections(context, GatewayConfig::from_json(fields));
+      }
       auto [gateway, created] = GatewayRepository(context.database()).apply(document);
       if (context.options.json)
         print_json(gateway.to_json());

@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/engine/collection_search_tools.hpp"
 #include "core/engine/context_budget.hpp"
+#include "core/engine/document_injection.hpp"
 #include "core/engine/instructions.hpp"
+#include "core/engine/retrieval.hpp"
+#include "core/engine/tool_loop.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
+#include "core/rag/search.hpp"
 #include "core/store/database.hpp"
 #include "core/store/provider_repository.hpp"
 
@@ -94,11 +99,57 @@ void check_messages(const json& messages) {
   }
 }
 
+constexpr const char* kDocumentsPreamble =
+    "Documents retrieved from the knowledge collections for the message below. Use those that are relevant, "
+    "cite them by collection and docid, and say so when none of them answers it.";
+
+// The retrieved documents as ChatRequest::grounding and as the short list
+// generation_context reports.
+void record_hits(const RetrievalResult& retrieval, ChatRequest& request, json& listed) {
+  for (const auto& collection : retrieval.collections) request.grounding.collections.push_back(collection.name);
+  request.grounding.query = retrieval.query;
+  for (const auto& hit : retrieval.hits) {
+    request.grounding.documents.push_back(
+        {hit.collection, hit.document.docid, hit.document.ref.value_or(""), hit.document.text, hit.score});
+    json entry = {{"collection", hit.collection},
+                  {"docid", hit.document.docid},
+                  {"ref", hit.document.ref ? json(*hit.document.ref) : json(nullptr)},
+                  {"score", hit.score}};
+    if (!hit.reference_of.empty()) entry["reference_of"] = hit.reference_of;
+    listed.push_back(std::move(entry));
+  }
+}
+
+// Server-side search tools join the client's tools; a name clash would make
+// the model's calls ambiguous, so it is refused.
+void offer_tools(json& parameters, const CollectionSearchTools& tools) {
+  json combined = parameters.contains("tools") ? parameters["tools"] : json::array();
+  for (const auto& tool : combined) {
+    auto name = tool.is_object() && tool.contains("function") && tool["function"].is_object()
+                    ? tool["function"].value("name", "")
+                    : std::string();
+    if (tools.handles(name))
+      throw Error(ErrorKind::usage, "the request defines a tool named '" + name +
+                                        "', which is the gateway's own collection search tool; rename it");
+  }
+  for (const auto& tool : tools.definitions()) combined.push_back(tool);
+  parameters["tools"] = std::move(combined);
+}
+
 }  // namespace
 
 Engine::Engine(Database& database, Paths paths) : database_(database), paths_(std::move(paths)) {}
 
-PreparedChat Engine::prepare(const ChatInput& input) {
+Engine::~Engine() = default;
+
+Searcher& Engine::searcher() {
+  if (!searcher_) searcher_ = std::make_unique<Searcher>(database_, paths_.indexes);
+  return *searcher_;
+}
+
+PreparedChat Engine::prepare(const ChatInput& input) { return prepare(input, nullptr); }
+
+PreparedChat Engine::prepare(const ChatInput& input, const CancelToken* rewrite_cancel) {
   PreparedChat prepared;
   GatewayRepository gateways(database_);
   prepared.gateway = gateways.resolve_target(input.target);
@@ -115,13 +166,36 @@ PreparedChat Engine::prepare(const ChatInput& input) {
   if (!system_text.empty()) messages.push_back({{"role", "system"}, {"content", system_text}});
   for (const auto& message : input.messages) messages.push_back(message);
   apply_prompt_template(messages, config.prompt_template());
-  prepared.prefill = config.prefill();
-  if (!prepared.prefill.empty()) messages.push_back({{"role", "assistant"}, {"content", prepared.prefill}});
 
   json parameters = config.sampling();
   auto stop = config.stop();
   if (!stop.empty()) parameters["stop"] = stop;
   for (const auto& [key, value] : passthrough.items()) parameters[key] = value;
+
+  if (auto rag = config.rag()) {
+    RetrievalInput retrieval_input;
+    retrieval_input.settings = *rag;
+    retrieval_input.conversation = input.messages;
+    retrieval_input.main_provider = prepared.provider;
+    retrieval_input.main_model = config.model();
+    retrieval_input.rewrite_cancel = rewrite_cancel;
+    PriceTable prices = PriceTable::load(paths_.prices);
+    retrieval_input.prices = &prices;
+    CancelToken no_cancel;
+    auto retrieval = retrieve(retrieval_input, database_, searcher(), rewrite_cancel ? *rewrite_cancel : no_cancel);
+    for (const auto& collection : retrieval.collections) append_to_system(messages, collection.context);
+    inject_documents(messages, format_documents(retrieval.hits, kDocumentsPreamble));
+    if (retrieval.search_tools) offer_tools(parameters, *retrieval.search_tools);
+    record_hits(retrieval, prepared.request, prepared.retrieved);
+    prepared.strategy = retrieval.strategy;
+    prepared.search_query = retrieval.query;
+    prepared.rewrite_error = retrieval.rewrite_error;
+    prepared.rewrite_usage_lines = retrieval.rewrite_usage_lines;
+    prepared.search_tools = retrieval.search_tools;
+  }
+
+  prepared.prefill = config.prefill();
+  if (!prepared.prefill.empty()) messages.push_back({{"role", "assistant"}, {"content", prepared.prefill}});
 
   if (auto limit = config.max_context_tokens()) {
     long long budget = *limit - parameters.value("max_tokens", 0LL);
@@ -166,7 +240,7 @@ ChatResult Engine::run(const ChatInput& input, const DeltaCallback& on_delta, co
   };
 
   try {
-    auto prepared = prepare(input);
+    auto prepared = prepare(input, &cancel);
     record.gateway_id = prepared.gateway.id;
     record.gateway_name = prepared.gateway.name;
     record.provider = prepared.provider.name;
@@ -176,6 +250,10 @@ ChatResult Engine::run(const ChatInput& input, const DeltaCallback& on_delta, co
     auto provider = make_provider(prepared.provider);
     bool first = true;
     auto forward = [&](const StreamDelta& delta) {
+      if (delta.server_tool) {  // tool activity is not the answer's first token
+        on_delta(delta);
+        return;
+      }
       if (first) {
         first = false;
         record.time_to_first_token_ms = milliseconds_since(start);
@@ -187,14 +265,35 @@ ChatResult Engine::run(const ChatInput& input, const DeltaCallback& on_delta, co
       }
       on_delta(delta);
     };
+    ToolLoopOptions loop;
+    if (auto tools = prepared.search_tools) {
+      loop.is_server_tool = [tools](const std::string& name) { return tools->handles(name); };
+      loop.run_server_tool = [this, tools](const ToolCall& call, const CancelToken& token) {
+        return tools->run(call, searcher(), token);
+      };
+      auto rag = prepared.gateway.config.rag();
+      loop.max_rounds = rag ? rag->max_tool_iterations : loop.max_rounds;
+      loop.cap_advice = prepared.gateway.is_bare()
+                            ? std::string("raise rag.max_tool_iterations")
+                            : "raise the cap with `weir gateway update " + prepared.gateway.name +
+                                  " --max-tool-iterations N`, or ask a narrower question";
+    }
+    auto loop_result = run_tool_loop(*provider, prepared.request, loop, forward, cancel);
     auto& completion = result.completion;
-    completion = provider->chat(prepared.request, forward, cancel);
+    completion = std::move(loop_result.completion);
     completion.content = prepared.prefill + completion.content;
     if (completion.finish_reason.empty()) completion.finish_reason = "stop";
 
     PriceTable prices = PriceTable::load(paths_.prices);
     Usage usage = completion.usage.value_or(Usage{});
-    json usage_lines = prices.usage_lines(usage, prepared.provider.name, prepared.request.model, "chat completion");
+    json usage_lines = prepared.rewrite_usage_lines;
+    std::string purpose = loop_result.upstream_calls > 1
+                              ? "chat completion (" + std::to_string(loop_result.upstream_calls) + " model calls)"
+                              : "chat completion";
+    for (auto& line : prices.usage_lines(usage, prepared.provider.name, prepared.request.model, purpose))
+      usage_lines.push_back(std::move(line));
+    json runned_functions = json::array();
+    for (const auto& function : loop_result.functions) runned_functions.push_back(function.to_json());
 
     json message = completion.assistant_message();
     if (!completion.reasoning.empty()) message["reasoning_content"] = completion.reasoning;
@@ -209,9 +308,21 @@ ChatResult Engine::run(const ChatInput& input, const DeltaCallback& on_delta, co
          {{"gateway", prepared.gateway.is_bare() ? json(nullptr)
                                                  : json{{"id", prepared.gateway.id}, {"name", prepared.gateway.name}}},
           {"generated_usage", usage_lines},
-          {"runned_functions", json::array()},
+          {"runned_functions", runned_functions},
           {"dropped_messages", prepared.dropped_messages}}},
     };
+    if (!prepared.strategy.empty()) {
+      json retrieval = {{"strategy", prepared.strategy},
+                        {"query", prepared.search_query.empty() ? json(nullptr) : json(prepared.search_query)},
+                        {"documents", prepared.retrieved}};
+      if (!prepared.rewrite_error.empty()) {
+        retrieval["rewrite_error"] = prepared.rewrite_error;
+        // The request log keeps why the rewrite was skipped, next to the caller's metadata.
+        if (!record.metadata.is_object()) record.metadata = json::object();
+        record.metadata["rewrite_error"] = prepared.rewrite_error;
+      }
+      result.response["generation_context"]["retrieval"] = std::move(retrieval);
+    }
 
     record.status = "ok";
     record.prompt_tokens = usage.prompt_tokens;

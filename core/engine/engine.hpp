@@ -9,10 +9,22 @@
 // delivered as the first content delta so the printed answer starts with it.
 // Every run, failed or not, leaves one row in the request log.
 //
-// prepare() stops before the upstream call, for `chat --dry-run`.
+// Gateways with collections (the `rag` block) add retrieval: the collections'
+// context texts are appended to the system text; an injection strategy
+// searches (after a query rewrite for user_rewrite / full_rewrite) and puts
+// the documents at the start of the last user message
+// (document_injection.hpp); query_function offers search tools instead and
+// the tool loop runs them (tool_loop.hpp). The documents also travel in
+// ChatRequest::grounding, which the extractive provider answers from; with
+// that provider, query_function searches like plain (it cannot call tools).
+//
+// prepare() stops before the upstream call, for `chat --dry-run`; it searches
+// but sends no rewrite (a dry run sends nothing), using the plain query.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +38,8 @@
 namespace weir {
 
 class Database;
+class Searcher;
+class CollectionSearchTools;
 
 struct ChatInput {
   std::string target;                     // gateway id, slug, name, or @provider/model
@@ -42,6 +56,13 @@ struct PreparedChat {
   ChatRequest request;        // exactly what goes upstream
   std::string prefill;        // also the trailing assistant message of request.messages
   int dropped_messages = 0;   // removed by on_overflow = truncate
+  // Retrieval (empty when the gateway has no collections):
+  std::string strategy;                 // the effective strategy
+  std::string search_query;             // what was searched ("" for query_function)
+  std::string rewrite_error;            // why a rewrite fell back to plain
+  json rewrite_usage_lines = json::array();  // generated_usage lines of the rewrite
+  json retrieved = json::array();       // [{collection, docid, ref, score}] injected
+  std::shared_ptr<const CollectionSearchTools> search_tools;  // query_function only
 };
 
 struct ChatResult {
@@ -53,6 +74,7 @@ struct ChatResult {
 class Engine {
  public:
   Engine(Database& database, Paths paths);
+  ~Engine();
 
   PreparedChat prepare(const ChatInput& input);
   // {method, url, headers, body} of the upstream call, without sending it.
@@ -60,8 +82,12 @@ class Engine {
   ChatResult run(const ChatInput& input, const DeltaCallback& on_delta, const CancelToken& cancel);
 
  private:
+  PreparedChat prepare(const ChatInput& input, const CancelToken* rewrite_cancel);
+  Searcher& searcher();
+
   Database& database_;
   Paths paths_;
+  std::unique_ptr<Searcher> searcher_;  // opened on first use; keeps indexes loaded
 };
 
 }  // namespace weir

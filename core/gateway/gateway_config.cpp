@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 
-enum class FieldType { text, text_list, text_or_list, number, integer, choice };
+enum class FieldType { text, text_list, text_or_list, number, integer, choice, rag_block };
 
 struct FieldRule {
   std::string_view name;
@@ -45,6 +45,23 @@ const std::vector<FieldRule>& rules() {
       {"max_context_tokens", FieldType::integer, 1, 100'000'000},
       {"on_overflow", FieldType::choice, 0, 0, {"error", "truncate"}},
       {"tool_result_window", FieldType::integer, 0, 10'000},
+      {"rag", FieldType::rag_block},
+  };
+  return table;
+}
+
+// The keys of the `rag` block, validated with the same rules as top-level fields.
+const std::vector<FieldRule>& rag_rules() {
+  static const std::vector<FieldRule> table = {
+      {"collections", FieldType::text_list},
+      {"strategy", FieldType::choice, 0, 0, {"plain", "concatenate", "user_rewrite", "full_rewrite", "query_function"}},
+      {"window", FieldType::integer, 1, 64},
+      {"top", FieldType::integer, 1, 128},
+      {"min_score", FieldType::number, 0.01, 0.99},
+      {"reranker", FieldType::choice, 0, 0, {"none", "rrf", "lexical"}},
+      {"include_references", FieldType::text},  // checked as a boolean below
+      {"rewrite_model", FieldType::text},
+      {"max_tool_iterations", FieldType::integer, 1, 64},
   };
   return table;
 }
@@ -80,8 +97,13 @@ void check_text(std::string_view field, const json& value) {
   if (!value.is_string()) invalid(field, "must be a string, got " + value.dump());
 }
 
+void validate_rag_block(const json& value);
+
 void validate_field(const FieldRule& rule, const json& value) {
   switch (rule.type) {
+    case FieldType::rag_block:
+      validate_rag_block(value);
+      break;
     case FieldType::text:
       check_text(rule.name, value);
       break;
@@ -116,7 +138,55 @@ void validate_field(const FieldRule& rule, const json& value) {
   }
 }
 
+void validate_rag_block(const json& value) {
+  if (!value.is_object())
+    invalid("rag", "must be an object such as {\"collections\": [\"docs\"]}, got " + value.dump());
+  std::vector<std::string_view> known;
+  for (const auto& rule : rag_rules()) known.push_back(rule.name);
+  for (const auto& [key, item] : value.items()) {
+    const FieldRule* rule = nullptr;
+    for (const auto& candidate : rag_rules())
+      if (candidate.name == key) rule = &candidate;
+    if (!rule) invalid("rag", "has an unknown key '" + key + "'; known keys: " + join(known));
+    if (item.is_null()) continue;
+    FieldRule named = *rule;
+    std::string full_name = "rag." + key;
+    named.name = full_name;
+    if (key == "include_references") {
+      if (!item.is_boolean()) invalid(full_name, "must be true or false, got " + item.dump());
+      continue;
+    }
+    validate_field(named, item);
+    if (key == "collections")
+      for (size_t index = 0; index < item.size(); ++index) {
+        if (item[index].get<std::string>().empty()) invalid(full_name, "has an empty collection name");
+        for (size_t earlier = 0; earlier < index; ++earlier)
+          if (item[earlier] == item[index])
+            invalid(full_name, "lists '" + item[index].get<std::string>() + "' twice");
+      }
+    if (key == "rewrite_model") {
+      auto text = item.get<std::string>();
+      auto slash = text.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == text.size())
+        invalid(full_name, "must be PROVIDER/MODEL (e.g. openai/gpt-4o-mini), got '" + text + "'");
+    }
+  }
+  auto collections = value.find("collections");
+  if (collections == value.end() || !collections->is_array() || collections->empty())
+    invalid("rag", "needs at least one collection (--collection C); to detach every collection, "
+                   "remove the block with `--unset rag`");
+}
+
 }  // namespace
+
+json RagSettings::to_json() const {
+  return {{"collections", collections},     {"strategy", strategy},
+          {"window", window},               {"top", top},
+          {"min_score", min_score},         {"reranker", reranker},
+          {"include_references", include_references},
+          {"rewrite_model", rewrite_model.empty() ? json(nullptr) : json(rewrite_model)},
+          {"max_tool_iterations", max_tool_iterations}};
+}
 
 const std::vector<std::string_view>& GatewayConfig::overridable_candidates() {
   static const std::vector<std::string_view> names = [] {
@@ -147,7 +217,7 @@ GatewayConfig GatewayConfig::from_json(const json& object) {
     const auto* rule = find_rule(key);
     if (!rule) {
       std::string message = "unknown gateway field '" + key + "'";
-      if (key == "rag" || key == "tools")
+      if (key == "tools")
         message += "; '" + key + "' is not supported by this version of weir";
       message += "; known fields: " + join(field_names());
       throw Error(ErrorKind::usage, message);
@@ -181,7 +251,12 @@ GatewayConfig GatewayConfig::from_json(const json& object) {
   // Store only the fields that are set: a null in the input means "unset".
   for (const auto& rule : rules()) {
     auto it = object.find(std::string(rule.name));
-    if (it != object.end() && !it->is_null()) config.fields_[std::string(rule.name)] = *it;
+    if (it == object.end() || it->is_null()) continue;
+    json value = *it;
+    if (rule.name == "rag")  // a null key inside the block means "unset" too
+      for (auto member = value.begin(); member != value.end();)
+        member = member->is_null() ? value.erase(member) : std::next(member);
+    config.fields_[std::string(rule.name)] = std::move(value);
   }
   return config;
 }
@@ -191,6 +266,8 @@ GatewayConfig GatewayConfig::merged(const json& changes) const {
   for (const auto& [key, value] : changes.items()) {
     if (value.is_null())
       combined.erase(key);
+    else if (key == "rag" && value.is_object() && combined.contains("rag") && combined["rag"].is_object())
+      combined["rag"].merge_patch(value);  // key by key; a null unsets that key
     else
       combined[key] = value;
   }
@@ -202,7 +279,7 @@ json GatewayConfig::effective() const {
   for (const auto& rule : rules()) {
     std::string name(rule.name);
     if (auto it = fields_.find(name); it != fields_.end()) {
-      result[name] = *it;
+      result[name] = name == "rag" ? rag()->to_json() : *it;
       continue;
     }
     if (name == "overridable") {
@@ -212,6 +289,8 @@ json GatewayConfig::effective() const {
       result[name] = defaults;
     } else if (name == "on_overflow") {
       result[name] = "error";
+    } else if (name == "rag") {
+      result[name] = nullptr;  // no collections attached
     } else if (rule.type == FieldType::text) {
       result[name] = "";
     } else if (rule.type == FieldType::text_list || rule.type == FieldType::text_or_list) {
@@ -268,6 +347,27 @@ std::optional<long long> GatewayConfig::max_context_tokens() const {
 std::string GatewayConfig::on_overflow() const {
   auto value = text_field(fields_, "on_overflow");
   return value.empty() ? "error" : value;
+}
+
+}  // namespace weir
+
+namespace weir {
+
+std::optional<RagSettings> GatewayConfig::rag() const {
+  auto it = fields_.find("rag");
+  if (it == fields_.end() || !it->is_object()) return std::nullopt;
+  const json& block = *it;
+  RagSettings settings;
+  settings.collections = block.value("collections", std::vector<std::string>{});
+  settings.strategy = block.value("strategy", settings.strategy);
+  settings.window = block.value("window", settings.window);
+  settings.top = block.value("top", settings.top);
+  settings.min_score = block.value("min_score", settings.min_score);
+  settings.reranker = block.value("reranker", settings.reranker);
+  settings.include_references = block.value("include_references", settings.include_references);
+  settings.rewrite_model = block.value("rewrite_model", settings.rewrite_model);
+  settings.max_tool_iterations = block.value("max_tool_iterations", settings.max_tool_iterations);
+  return settings;
 }
 
 }  // namespace weir

@@ -7,6 +7,10 @@
 // that is what is stored and exported, so defaults can improve without
 // rewriting stored gateways; effective() fills in every default and is what
 // `gateway show` prints.
+//
+// The `rag` block is one nested object (collections and how to search them);
+// an update merges into it key by key (a null value unsets one key), so
+// `gateway update G --top 8` keeps the collections and the strategy.
 #pragma once
 
 #include <optional>
@@ -19,6 +23,21 @@
 namespace weir {
 
 using json = nlohmann::json;
+
+// The effective `rag` block: what the user set, defaults filled in.
+struct RagSettings {
+  std::vector<std::string> collections;  // names or ids, at least one
+  // plain | concatenate | user_rewrite | full_rewrite | query_function
+  std::string strategy = "plain";
+  int window = 3;          // user messages read by concatenate and the rewrites
+  int top = 5;             // 1..128 documents
+  double min_score = 0.2;  // 0.01..0.99, see core/rag/fusion.hpp for its meaning
+  std::string reranker = "lexical";  // none | rrf | lexical (the measured best)
+  bool include_references = false;
+  std::string rewrite_model;  // "provider/model"; empty: the gateway's own model
+  int max_tool_iterations = 8;  // query_function: rounds of server-side tool calls
+  json to_json() const;
+};
 
 class GatewayConfig {
  public:
@@ -46,6 +65,8 @@ class GatewayConfig {
   std::vector<std::string> overridable() const;
   std::optional<long long> max_context_tokens() const;
   std::string on_overflow() const;  // "error" | "truncate"
+  // The rag block with defaults, or nullopt when no collections are attached.
+  std::optional<RagSettings> rag() const;
 
   // Names of every field, for help texts and completion.
   static std::vector<std::string_view> field_names();

@@ -18,6 +18,10 @@ json ToolCall::to_json() const {
   return {{"id", id}, {"type", "function"}, {"function", {{"name", name}, {"arguments", arguments}}}};
 }
 
+json ServerToolActivity::to_json() const {
+  return {{"name", name}, {"id", id}, {"arguments", arguments}, {"state", state}};
+}
+
 void Completion::apply(const StreamDelta& delta) {
   content += delta.content;
   reasoning += delta.reasoning;

@@ -18,6 +18,24 @@ namespace weir {
 
 using json = nlohmann::json;
 
+// One document the engine retrieved for a request (core/engine/retrieval.hpp).
+struct GroundingDocument {
+  std::string collection;
+  std::string docid;
+  std::string ref;  // empty when the document has none
+  std::string text;
+  double score = 0;  // in [0, 1], see core/rag/fusion.hpp
+};
+
+// What the engine's retrieval found for this request. Providers of real models
+// ignore it: the documents already sit in the last user message. The built-in
+// extractive provider answers from it alone (core/provider/extractive_provider.hpp).
+struct Grounding {
+  std::vector<std::string> collections;  // the gateway's collections; empty: none attached
+  std::string query;                     // what was searched
+  std::vector<GroundingDocument> documents;  // best first; empty: nothing relevant
+};
+
 // What goes to an upstream: the provider adapter turns this into its wire body.
 struct ChatRequest {
   std::string model;          // the upstream's model id
@@ -27,6 +45,7 @@ struct ChatRequest {
   // reasoning_effort, verbosity, tools, tool_choice, response_format, ...).
   json parameters = json::object();
   bool stream = true;
+  Grounding grounding;  // never sent on the wire
 };
 
 struct Usage {
@@ -53,13 +72,26 @@ struct ToolCall {
   json to_json() const;   // {"id","type":"function","function":{"name","arguments"}}
 };
 
-// One normalised upstream chunk.
+// A server-side tool call weir runs itself (a collection search offered by the
+// query_function strategy), reported while it runs; never part of the answer.
+// On the wire it is a chunk with `choices: []` and this as `servertool`.
+struct ServerToolActivity {
+  std::string name;
+  std::string id;         // the model's tool-call id
+  std::string arguments;  // JSON text, as the model produced it
+  std::string state;      // "started", then "succeeded" or "failed"
+  json to_json() const;   // {name, id, arguments, state}
+};
+
+// One normalised upstream chunk. The engine also emits deltas that carry only
+// `server_tool` (no content) while its tool loop runs.
 struct StreamDelta {
   std::string content;
   std::string reasoning;  // from `reasoning` or `reasoning_content`
   std::vector<ToolCallFragment> tool_calls;
   std::optional<std::string> finish_reason;
   std::optional<Usage> usage;
+  std::optional<ServerToolActivity> server_tool;
 };
 
 // The folded result of one upstream call.

@@ -69,6 +69,8 @@ const std::vector<ProviderPreset>& provider_presets() {
       {"lmstudio", ProviderKind::openai, "http://127.0.0.1:1234/v1", ""},
       {"vllm", ProviderKind::openai, "http://127.0.0.1:8000/v1", ""},
       {"llamacpp", ProviderKind::openai, "http://127.0.0.1:8080/v1", ""},
+      // Built in, offline: answers from retrieved documents (extractive_provider.hpp).
+      {"local", ProviderKind::extractive, "", ""},
   };
   return presets;
 }

@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "core/provider/extractive_provider.hpp"
 #include "core/provider/openai_provider.hpp"
 #include "core/provider/provider.hpp"
 
@@ -10,15 +11,16 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
     case ProviderKind::ollama:
       // Ollama serves an OpenAI-compatible API under /v1.
       return std::make_unique<OpenAiProvider>(config);
+    case ProviderKind::extractive:
+      return std::make_unique<ExtractiveProvider>(config);
     case ProviderKind::anthropic:
     case ProviderKind::gemini:
-    case ProviderKind::extractive:
       break;
   }
   throw Error(ErrorKind::usage,
               "provider kind '" + std::string(to_string(config.kind)) +
                   "' is not supported yet (provider '" + config.name +
-                  "'); use an OpenAI-compatible endpoint (kind openai or ollama)");
+                  "'); use an OpenAI-compatible endpoint (kind openai or ollama) or the built-in `local` (extractive)");
 }
 
 }  // namespace weir

@@ -1,0 +1,100 @@
+#include "core/engine/collection_search_tools.hpp"
+
+#include <cctype>
+
+#include "core/engine/document_injection.hpp"
+#include "core/error.hpp"
+#include "core/rag/fusion.hpp"
+
+namespace weir {
+
+namespace {
+constexpr size_t kMostTerms = 10;
+constexpr size_t kMostTermCharacters = 500;
+}  // namespace
+
+std::string search_tool_name(const std::string& collection_name) {
+  std::string name;
+  for (unsigned char character : collection_name)
+    name += (std::isalnum(character) || character == '_' || character == '-') ? static_cast<char>(character) : '_';
+  const std::string suffix = "_search";
+  if (name.size() > 64 - suffix.size()) name.resize(64 - suffix.size());
+  return name + suffix;
+}
+
+CollectionSearchTools::CollectionSearchTools(const RagSettings& settings, const std::vector<Collection>& collections)
+    : settings_(settings), collections_(collections) {
+  for (size_t index = 0; index < collections_.size(); ++index) {
+    auto name = search_tool_name(collections_[index].name);
+    if (!by_tool_name_.emplace(name, index).second)
+      throw Error(ErrorKind::usage, "collections '" + collections_[by_tool_name_[name]].name + "' and '" +
+                                        collections_[index].name + "' would both get the search tool '" + name +
+                                        "'; rename one of them");
+  }
+}
+
+nlohmann::json CollectionSearchTools::definitions() const {
+  auto tools = nlohmann::json::array();
+  for (const auto& collection : collections_) {
+    std::string description = "Search the knowledge collection '" + collection.name + "'";
+    if (!collection.context.empty()) description += " (" + collection.context + ")";
+    description +=
+        ". Returns the most relevant documents, each with its collection, docid and ref. Call it before answering "
+        "a question the collection may cover; give several short search terms to cover different phrasings.";
+    tools.push_back(
+        {{"type", "function"},
+         {"function",
+          {{"name", search_tool_name(collection.name)},
+           {"description", description},
+           {"parameters",
+            {{"type", "object"},
+             {"properties",
+              {{"search_terms",
+                {{"type", "array"},
+                 {"items", {{"type", "string"}}},
+                 {"minItems", 1},
+                 {"maxItems", kMostTerms},
+                 {"description", "Search terms or questions (at most 10, 500 characters in all)"}}}}},
+             {"required", {"search_terms"}}}}}}});
+  }
+  return tools;
+}
+
+bool CollectionSearchTools::handles(const std::string& tool_name) const { return by_tool_name_.count(tool_name) > 0; }
+
+std::string CollectionSearchTools::run(const ToolCall& call, Searcher& searcher, const CancelToken& cancel) const {
+  auto it = by_tool_name_.find(call.name);
+  if (it == by_tool_name_.end()) throw Error(ErrorKind::usage, "there is no tool named '" + call.name + "'");
+  auto arguments = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
+  if (arguments.is_discarded() || !arguments.is_object())
+    throw Error(ErrorKind::usage, "the arguments of " + call.name + " are not a JSON object; send {\"search_terms\": [\"...\"]}");
+  auto terms_value = arguments.find("search_terms");
+  if (terms_value == arguments.end() || !terms_value->is_array() || terms_value->empty())
+    throw Error(ErrorKind::usage, call.name + " needs \"search_terms\": a non-empty array of strings");
+  std::vector<std::string> terms;
+  size_t characters = 0;
+  for (const auto& term : *terms_value) {
+    if (!term.is_string()) throw Error(ErrorKind::usage, "every entry of \"search_terms\" must be a string");
+    auto text = term.get<std::string>();
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+    characters += text.size();
+    terms.push_back(std::move(text));
+  }
+  if (terms.empty()) throw Error(ErrorKind::usage, "\"search_terms\" holds only empty strings");
+  if (terms.size() > kMostTerms || characters > kMostTermCharacters)
+    throw Error(ErrorKind::usage, "\"search_terms\" allows at most 10 terms and 500 characters in all; send fewer");
+
+  SearchRequest request;
+  request.collections = {collections_[it->second].id};
+  request.terms = terms;
+  request.top = settings_.top;
+  request.min_score = settings_.min_score;
+  request.reranker = parse_reranker(settings_.reranker);
+  request.include_references = settings_.include_references;
+  auto hits = searcher.search(request, cancel);
+  if (hits.empty())
+    return "No documents in the collection '" + collections_[it->second].name + "' matched those search terms.";
+  return format_documents(hits, "");
+}
+
+}  // namespace weir

@@ -1,0 +1,224 @@
+#include "core/engine/tool_loop.hpp"
+
+#include <chrono>
+#include <map>
+#include <optional>
+
+#include "core/error.hpp"
+
+namespace weir {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+void add_usage(std::optional<Usage>& total, const Usage& more) {
+  if (!total) total = Usage{};
+  total->prompt_tokens += more.prompt_tokens;
+  total->completion_tokens += more.completion_tokens;
+  total->cached_tokens += more.cached_tokens;
+  total->reasoning_tokens += more.reasoning_tokens;
+}
+
+// Routes the tool-call fragments of one round: a call is the client's or the
+// server's once its name is known; until then its fragments wait.
+class RoundRouter {
+ public:
+  RoundRouter(const ToolLoopOptions& options, const DeltaCallback& on_delta) : options_(options), on_delta_(on_delta) {}
+
+  void route(const StreamDelta& delta, Completion& round) {
+    round.apply(delta);
+    StreamDelta forwarded = delta;
+    forwarded.tool_calls.clear();
+    forwarded.usage.reset();
+    for (const auto& fragment : delta.tool_calls) {
+      auto& call = calls_[fragment.index];
+      call.name += fragment.name;
+      if (!call.decided && !call.name.empty()) decide(call);
+      if (!call.decided) {
+        call.waiting.push_back(fragment);
+      } else if (!call.server) {
+        auto renumbered = fragment;
+        renumbered.index = call.client_index;
+        forwarded.tool_calls.push_back(renumbered);
+      }
+    }
+    if (delta.finish_reason) {
+      flush_undecided(forwarded);
+      // A round that ends in server-side calls only is not the answer's end.
+      if (has_server_calls() && !has_client_calls()) forwarded.finish_reason.reset();
+    }
+    if (!forwarded.content.empty() || !forwarded.reasoning.empty() || !forwarded.tool_calls.empty() ||
+        forwarded.finish_reason)
+      on_delta_(forwarded);
+  }
+
+  // Calls whose name never came are treated as the client's.
+  void finish(Completion&) {
+    StreamDelta forwarded;
+    flush_undecided(forwarded);
+    if (!forwarded.tool_calls.empty()) on_delta_(forwarded);
+  }
+
+  bool is_server(int index) const {
+    auto it = calls_.find(index);
+    return it != calls_.end() && it->second.decided && it->second.server;
+  }
+  bool has_server_calls() const {
+    for (const auto& [index, call] : calls_)
+      if (call.decided && call.server) return true;
+    return false;
+  }
+  bool has_client_calls() const {
+    for (const auto& [index, call] : calls_)
+      if (!call.decided || !call.server) return true;
+    return false;
+  }
+
+ private:
+  struct Call {
+    std::string name;
+    bool decided = false;
+    bool server = false;
+    int client_index = 0;
+    std::vector<ToolCallFragment> waiting;
+  };
+
+  void decide(Call& call) {
+    call.decided = true;
+    call.server = options_.is_server_tool(call.name);
+    if (!call.server) call.client_index = next_client_index_++;
+  }
+
+  void flush_undecided(StreamDelta& forwarded) {
+    for (auto& [index, call] : calls_) {
+      if (!call.decided) decide(call);
+      if (call.server) {
+        call.waiting.clear();
+        continue;
+      }
+      for (auto& fragment : call.waiting) {
+        fragment.index = call.client_index;
+        forwarded.tool_calls.push_back(fragment);
+      }
+      call.waiting.clear();
+    }
+  }
+
+  const ToolLoopOptions& options_;
+  const DeltaCallback& on_delta_;
+  std::map<int, Call> calls_;
+  int next_client_index_ = 0;
+};
+
+StreamDelta activity(const ToolCall& call, const char* state) {
+  StreamDelta delta;
+  delta.server_tool = ServerToolActivity{call.name, call.id, call.arguments, state};
+  return delta;
+}
+
+}  // namespace
+
+nlohmann::json RunnedFunction::to_json() const {
+  auto parsed = nlohmann::json::parse(arguments, nullptr, false);
+  nlohmann::json object = {{"name", name},
+                           {"id", id},
+                           {"arguments", parsed.is_discarded() ? nlohmann::json(arguments) : parsed},
+                           {"success", success},
+                           {"duration_ms", duration_ms}};
+  if (!success) object["error"] = error;
+  return object;
+}
+
+nlohmann::json server_tool_chunk(const ServerToolActivity& activity, const std::string& completion_id,
+                                 const std::string& model, int64_t created) {
+  return {{"id", completion_id},
+          {"object", "chat.completion.chunk"},
+          {"created", created},
+          {"model", model},
+          {"choices", nlohmann::json::array()},
+          {"servertool", activity.to_json()}};
+}
+
+ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOptions& options,
+                             const DeltaCallback& on_delta, const CancelToken& cancel) {
+  ToolLoopResult result;
+  if (!options.is_server_tool) {
+    result.completion = provider.chat(request, on_delta, cancel);
+    result.upstream_calls = 1;
+    return result;
+  }
+
+  std::string content, reasoning;
+  std::optional<Usage> total_usage;
+  for (int rounds_run = 0;; ++rounds_run) {
+    if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+    Completion round;
+    RoundRouter router(options, on_delta);
+    auto folded = provider.chat(
+        request, [&](const StreamDelta& delta) { router.route(delta, round); }, cancel);
+    router.finish(round);
+    ++result.upstream_calls;
+    // A provider returns the fold of the deltas it delivered; keep its metadata.
+    round.id = folded.id;
+    round.model = folded.model;
+    if (folded.usage) round.usage = folded.usage;
+    if (round.usage) add_usage(total_usage, *round.usage);
+    content += round.content;
+    reasoning += round.reasoning;
+
+    std::vector<ToolCall> server_calls, client_calls;
+    for (size_t index = 0; index < round.tool_calls.size(); ++index) {
+      const auto& call = round.tool_calls[index];
+      if (call.name.empty() && call.id.empty()) continue;
+      (router.is_server(static_cast<int>(index)) ? server_calls : client_calls).push_back(call);
+    }
+    bool final_round = server_calls.empty() || !client_calls.empty();
+    if (final_round) {
+      result.completion = round;
+      result.completion.content = content;
+      result.completion.reasoning = reasoning;
+      result.completion.tool_calls = client_calls;
+      if (!client_calls.empty()) result.completion.finish_reason = "tool_calls";
+      result.completion.usage = total_usage;
+      if (total_usage) {
+        StreamDelta usage;
+        usage.usage = total_usage;
+        on_delta(usage);
+      }
+      return result;
+    }
+    if (rounds_run == options.max_rounds)
+      throw Error(ErrorKind::upstream,
+                  "the model was still calling server-side tools after " + std::to_string(options.max_rounds) +
+                      " rounds, so weir stopped without an answer" +
+                      (options.cap_advice.empty() ? "" : "; " + options.cap_advice),
+                  "tool_iterations_exceeded");
+
+    Completion calls_only;
+    calls_only.content = round.content;
+    calls_only.tool_calls = server_calls;
+    request.messages.push_back(calls_only.assistant_message());
+    for (const auto& call : server_calls) {
+      if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+      on_delta(activity(call, "started"));
+      RunnedFunction function{call.name, call.id, call.arguments, true, 0, {}};
+      auto start = Clock::now();
+      std::string output;
+      try {
+        output = options.run_server_tool(call, cancel);
+      } catch (const Error& error) {
+        if (error.kind() == ErrorKind::interrupted) throw;
+        function.success = false;
+        function.error = error.what();
+        output = std::string("error: ") + error.what();
+      }
+      function.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      on_delta(activity(call, function.success ? "succeeded" : "failed"));
+      request.messages.push_back({{"role", "tool"}, {"tool_call_id", call.id}, {"content", output}});
+      result.functions.push_back(std::move(function));
+    }
+  }
+}
+
+}  // namespace weir

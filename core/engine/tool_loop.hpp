@@ -1,0 +1,72 @@
+// Tool loop — step 7 of the engine pipeline: server-side tools run inside weir.
+//
+// run_tool_loop() calls the upstream, and while the model asks only for
+// server-side tools (those `is_server_tool` accepts), runs them, appends the
+// assistant's tool calls and one `tool` message per call, and calls again,
+// until the model answers. Streaming is preserved:
+//   - content and reasoning deltas reach `on_delta` as they arrive, in every
+//     round (text a model writes before calling a tool is part of the answer);
+//   - tool-call fragments of server-side tools never reach `on_delta`; they are
+//     assembled (Completion::apply) and reported as ServerToolActivity deltas
+//     ("started", then "succeeded" or "failed") around each run;
+//   - a round that ends in server-side calls has its finish and usage deltas
+//     held back; after the final round one usage delta carries the sum.
+// Client-defined tools pass through: when the model calls one, the turn ends
+// with finish_reason "tool_calls" and only the client's calls (renumbered from
+// index 0) in the result; server-side calls in that same response are dropped
+// unrun, because the client could not return their results. The client's tool
+// results continue the conversation in its next request.
+// A failing server-side tool (a weir::Error other than interrupted) becomes
+// its tool message ("error: ...") so the model can react. After
+// `max_rounds` rounds of server-side calls, a model still asking for them is
+// an Error(upstream, "tool_iterations_exceeded"). Cancellation is checked
+// before each round and each tool run, and by the provider during a call.
+// With no server-side tools at all, it is exactly one provider call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cancellation.hpp"
+#include "core/provider/provider.hpp"
+
+namespace weir {
+
+struct RunnedFunction {
+  std::string name;
+  std::string id;
+  std::string arguments;  // JSON text, as the model sent it
+  bool success = false;
+  double duration_ms = 0;
+  std::string error;  // when !success
+  nlohmann::json to_json() const;  // {name, id, arguments (parsed when JSON), success, duration_ms, error?}
+};
+
+struct ToolLoopOptions {
+  std::function<bool(const std::string& name)> is_server_tool;  // empty: no server-side tools
+  // Runs one server-side call and returns the tool message content.
+  std::function<std::string(const ToolCall& call, const CancelToken& cancel)> run_server_tool;
+  int max_rounds = 8;
+  std::string cap_advice;  // appended to the cap error: how to raise it
+};
+
+struct ToolLoopResult {
+  Completion completion;  // content of every round; the last round's finish; summed usage
+  std::vector<RunnedFunction> functions;
+  int upstream_calls = 0;
+};
+
+// The chat.completion.chunk a streaming front door sends for server-side tool
+// activity: `choices` is empty, so OpenAI clients see no answer text in it,
+// and `servertool` is {name, id, arguments, state}.
+nlohmann::json server_tool_chunk(const ServerToolActivity& activity, const std::string& completion_id,
+                                 const std::string& model, int64_t created);
+
+ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOptions& options,
+                             const DeltaCallback& on_delta, const CancelToken& cancel);
+
+}  // namespace weir
