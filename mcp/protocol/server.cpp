@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <list>
 #include <map>
@@ -59,10 +61,12 @@ struct Server::State {
 
   std::unique_ptr<MessageWriter> writer;
   std::atomic<int> log_level{static_cast<int>(LogLevel::warning)};
-  // Written once by `initialize` on the reading thread, before any call thread
-  // that reads it is started.
-  std::string version = std::string(kLatestVersion);
+  // Index in kSupportedVersions, set by `initialize`; atomic because a client
+  // may (against the lifecycle) call a tool before initializing.
+  std::atomic<size_t> version_index{0};
   bool initialized = false;
+
+  std::string_view version() const { return kSupportedVersions[version_index.load()]; }
 
   std::mutex in_flight_mutex;
   std::map<std::string, std::shared_ptr<CallCancellation>> in_flight;  // by id.dump()
@@ -190,11 +194,13 @@ json Server::State::initialize(const json& params) {
   auto requested = params.find("protocolVersion");
   if (requested == params.end() || !requested->is_string())
     throw ProtocolError(error_code::invalid_params, "Invalid params: \"protocolVersion\" must be a string");
-  version = negotiate_version(requested->get<std::string>());
+  auto negotiated = negotiate_version(requested->get<std::string>());
+  version_index.store(static_cast<size_t>(
+      std::find(kSupportedVersions.begin(), kSupportedVersions.end(), negotiated) - kSupportedVersions.begin()));
   initialized = true;
   json server_info = {{"name", info.name}, {"version", info.version}};
   if (!info.title.empty()) server_info["title"] = info.title;
-  json result = {{"protocolVersion", version},
+  json result = {{"protocolVersion", negotiated},
                  {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
                  {"serverInfo", server_info}};
   if (!info.instructions.empty()) result["instructions"] = info.instructions;
@@ -203,7 +209,7 @@ json Server::State::initialize(const json& params) {
 
 json Server::State::list_tools() const {
   auto list = json::array();
-  for (const auto& tool : tools) list.push_back(tool_to_json(tool.definition, version));
+  for (const auto& tool : tools) list.push_back(tool_to_json(tool.definition, version()));
   return {{"tools", list}};
 }
 
@@ -234,7 +240,7 @@ void Server::State::start_call(const IncomingMessage& request) {
     if (in_flight.size() >= options.max_calls_in_flight) {
       auto result = ToolResult::error("weir is already running " + std::to_string(in_flight.size()) +
                                       " calls; wait for one to finish and try again");
-      send(make_result(request.id, result_to_json(result, version)));
+      send(make_result(request.id, result_to_json(result, version())));
       return;
     }
     in_flight[key] = cancellation;
@@ -245,9 +251,14 @@ void Server::State::start_call(const IncomingMessage& request) {
   worker.thread = std::thread([this, &tool, id = request.id, key, cancellation, arguments = std::move(arguments),
                                progress_token = std::move(progress_token), finished = worker.finished] {
     CallContext context(cancellation, progress_token, *writer, log_level, tool.definition.name);
+    auto started = std::chrono::steady_clock::now();
     json response;
     try {
-      response = make_result(id, result_to_json(tool.handler(arguments, context), version));
+      auto result = tool.handler(arguments, context);
+      auto milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      context.log(result.is_error ? LogLevel::warning : LogLevel::debug,
+                  {{"tool", tool.definition.name}, {"is_error", result.is_error}, {"milliseconds", milliseconds}});
+      response = make_result(id, result_to_json(result, version()));
     } catch (const ProtocolError& error) {
       response = make_error(id, error.code(), error.what(), error.data());
     } catch (const std::exception& error) {

@@ -11,7 +11,9 @@
 // Concurrency: the reading thread answers everything but `tools/call` itself,
 // so `ping` is never queued behind a call; each call runs on its own thread.
 // A cancelled call's response is not sent (the MCP rule); its handler is told
-// through CallContext. At end of input serve() waits for the calls in flight,
+// through CallContext. Each finished call is logged to the client
+// (`notifications/message`: debug, or warning for an isError result) at the
+// level it set. At end of input serve() waits for the calls in flight,
 // sends their answers, and returns. Diagnostics go to stderr only.
 #pragma once
 

@@ -291,11 +291,34 @@ TEST_CASE("stdin closed mid-call: the call still answers, then exit 0") {
   CHECK(session->wait_exit() == 0);
 }
 
-TEST_CASE("logging/setLevel is accepted") {
+TEST_CASE("logging/setLevel chooses which call logs reach the client") {
   McpFixture fixture;
   auto session = fixture.serve();
   session->initialize();
-  CHECK(session->request("logging/setLevel", {{"level", "debug"}}, 1)["result"] == json::object());
+  auto log_messages = [&session] {
+    std::vector<json> logs;
+    for (const auto& message : session->messages())
+      if (message.value("method", "") == "notifications/message") logs.push_back(message["params"]);
+    return logs;
+  };
+  // Default level warning: a successful call logs nothing, a failed one a warning.
+  fixture.upstream.enqueue(ScriptedResponse::text_answer("fine", true));
+  call(*session, "invoke_ai_model", {{"prompt", "hi"}}, 1);
+  CHECK(log_messages().empty());
+  call(*session, "invoke_ai_model", json::object(), 2);
+  REQUIRE(log_messages().size() == 1);
+  CHECK(log_messages()[0]["level"] == "warning");
+  CHECK(log_messages()[0]["data"]["tool"] == "invoke_ai_model");
+
+  CHECK(session->request("logging/setLevel", {{"level", "debug"}}, 3)["result"] == json::object());
+  fixture.upstream.enqueue(ScriptedResponse::text_answer("fine", true));
+  call(*session, "invoke_ai_model", {{"prompt", "hi"}}, 4);
+  REQUIRE(log_messages().size() == 2);
+  CHECK(log_messages()[1]["level"] == "debug");
+
+  CHECK(session->request("logging/setLevel", {{"level", "error"}}, 5)["result"] == json::object());
+  call(*session, "invoke_ai_model", json::object(), 6);
+  CHECK(log_messages().size() == 2);
 }
 
 TEST_CASE("collection tools: search with structured results, limits, upsert and delete") {
