@@ -1,5 +1,7 @@
 #include "mcp/protocol/json_rpc.hpp"
 
+#include <algorithm>
+
 namespace weir::mcp::protocol {
 
 namespace {
@@ -49,6 +51,28 @@ IncomingMessage classify(const json& message) {
   if (params != message.end()) incoming.params = *params;
   incoming.kind = id == message.end() ? MessageKind::notification : MessageKind::request;
   return incoming;
+}
+
+size_t nesting_depth(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char character : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (character == '\\')
+        escaped = true;
+      else if (character == '"')
+        in_string = false;
+    } else if (character == '"') {
+      in_string = true;
+    } else if (character == '[' || character == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((character == ']' || character == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
 }
 
 json make_result(const json& id, json result) {

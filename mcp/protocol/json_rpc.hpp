@@ -10,6 +10,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -51,6 +52,13 @@ struct IncomingMessage {
 };
 
 IncomingMessage classify(const json& message);
+
+// The deepest nesting of arrays and objects in JSON text (brackets inside
+// strings do not count). Copying or printing a parsed value recurses once per
+// level, so the server refuses messages nested deeper than kMaxNesting before
+// parsing them, instead of running out of stack.
+size_t nesting_depth(std::string_view text);
+inline constexpr size_t kMaxNesting = 128;
 
 json make_result(const json& id, json result);
 json make_error(const json& id, int code, const std::string& message, const json& data = nullptr);

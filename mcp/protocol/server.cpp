@@ -121,6 +121,11 @@ void Server::serve(int input_fd, int output_fd) {
 }
 
 void Server::State::handle_line(const std::string& line) {
+  if (nesting_depth(line) > kMaxNesting) {
+    send(make_error(nullptr, error_code::invalid_request,
+                    "Invalid Request: JSON nested more than " + std::to_string(kMaxNesting) + " levels deep"));
+    return;
+  }
   auto message = json::parse(line, nullptr, false);
   if (message.is_discarded()) {
     send(make_error(nullptr, error_code::parse_error, "Parse error: the line is not valid JSON"));

@@ -151,6 +151,15 @@ TEST_CASE("a message over 10 MiB is an error, not a crash; the next one is answe
   CHECK((*answer)["error"]["message"].get<std::string>().find("too large") != std::string::npos);
   CHECK(session->request("ping", nullptr, 6).contains("result"));
   CHECK(fixture.upstream.request_count() == 0);
+  // Deep nesting within the size limit is refused before parsing, not a stack overflow.
+  session->send_raw("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"ping\",\"params\":{\"x\":" +
+                    std::string(1000000, '[') + std::string(1000000, ']') + "}}\n");
+  auto deep = session->wait_for([](const json& message) {
+    return message.contains("error") && message["error"]["message"].get<std::string>().find("nested") != std::string::npos;
+  });
+  REQUIRE(deep);
+  CHECK(error_code(*deep) == -32600);
+  CHECK(session->request("ping", nullptr, 9).contains("result"));
   // Just under the limit is accepted (and reaches the model).
   fixture.upstream.enqueue(ScriptedResponse::text_answer("long read", true));
   auto big = call(*session, "invoke_ai_model", {{"prompt", std::string(9 * 1024 * 1024, 'b')}}, 7);

@@ -56,6 +56,14 @@ TEST_CASE("JSON-RPC classification") {
   CHECK(classify(json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "x"}, {"params", 3}}).kind == MessageKind::invalid);
 }
 
+TEST_CASE("nesting depth is measured outside strings") {
+  using weir::mcp::protocol::nesting_depth;
+  CHECK(nesting_depth(R"({"a": [1, {"b": 2}]})") == 3);
+  CHECK(nesting_depth(R"({"a": "[[[[{{{{\"[["})") == 1);
+  CHECK(nesting_depth("42") == 0);
+  CHECK(nesting_depth(std::string(1000, '[')) == 1000);
+}
+
 TEST_CASE("LineReader: lines, blank lines, an oversize line skipped whole, the last unterminated line") {
   using weir::mcp::protocol::LineReader;
   int fds[2];
