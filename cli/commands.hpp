@@ -14,6 +14,7 @@ void register_chat_command(CLI::App& app, CommandContext& context);
 void register_collection_commands(CLI::App& app, CommandContext& context);
 void register_document_commands(CLI::App& app, CommandContext& context);
 void register_logs_commands(CLI::App& app, CommandContext& context);
+void register_mcp_commands(CLI::App& app, CommandContext& context);
 void register_system_commands(CLI::App& app, CommandContext& context);  // paths, version
 
 }  // namespace weir::cli

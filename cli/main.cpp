@@ -25,6 +25,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"provider", weir::cli::register_provider_commands},   {"gateway", weir::cli::register_gateway_commands},
     {"chat", weir::cli::register_chat_command},            {"collection", weir::cli::register_collection_commands},
     {"doc", weir::cli::register_document_commands},        {"logs", weir::cli::register_logs_commands},
+    {"mcp", weir::cli::register_mcp_commands},
     {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},
 };
 

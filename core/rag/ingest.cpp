@@ -221,6 +221,19 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
   return report;
 }
 
+WriteCounts upsert_document(Database& database, const Paths& paths, const std::string& collection_name,
+                            Document document, const CancelToken& cancel) {
+  auto problem = document_problem(document);
+  if (!problem.empty()) throw Error(ErrorKind::usage, "document '" + document.docid + "': " + problem);
+  auto collection = CollectionRepository(database).get(collection_name);
+  auto embedder = make_embedder(collection.embedder, collection.dimension, database);
+  DocumentWriter writer(database, collection, *embedder, cancel);
+  writer.upsert(std::move(document));
+  writer.flush();
+  sync_index(database, paths, collection);
+  return writer.counts();
+}
+
 bool delete_document(Database& database, const Paths& paths, const std::string& collection_name,
                      const std::string& docid) {
   auto collection = CollectionRepository(database).get(collection_name);

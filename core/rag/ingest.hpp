@@ -22,6 +22,7 @@
 
 #include "core/cancellation.hpp"
 #include "core/rag/chunker.hpp"
+#include "core/rag/document_writer.hpp"
 #include "core/rag/jsonl_import.hpp"
 #include "core/store/paths.hpp"
 
@@ -55,6 +56,12 @@ struct AddReport {
 
 AddReport add_files(Database& database, const Paths& paths, const std::string& collection_name,
                     const std::vector<std::string>& inputs, const AddOptions& options, const CancelToken& cancel);
+
+// Upserts one document (the whole truth about its docid, as in an import) and
+// keeps the index current. Throws Error(usage) naming the problem when the
+// document breaks a limit (document_problem); the counts say what happened.
+WriteCounts upsert_document(Database& database, const Paths& paths, const std::string& collection_name,
+                            Document document, const CancelToken& cancel);
 
 // Deletes one document and keeps the index current; false when absent.
 bool delete_document(Database& database, const Paths& paths, const std::string& collection_name,

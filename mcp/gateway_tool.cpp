@@ -1,0 +1,65 @@
+#include "mcp/gateway_tool.hpp"
+
+#include "core/cancellation.hpp"
+#include "core/engine/engine.hpp"
+#include "mcp/tool_errors.hpp"
+
+namespace weir::mcp {
+
+using json = nlohmann::json;
+using protocol::CallContext;
+using protocol::ToolResult;
+
+void add_gateway_tool(protocol::Server& server, const GatewayToolConfig& config, DatabasePool& pool) {
+  protocol::ToolDefinition definition;
+  definition.name = config.name();
+  definition.title = config.title.empty() ? "Ask " + config.gateway : config.title;
+  definition.description =
+      config.description.empty()
+          ? "Sends a prompt to the AI model behind the weir gateway '" + config.gateway +
+                "' (with its own instructions and knowledge) and returns its answer as text."
+          : config.description;
+  definition.input_schema = {
+      {"type", "object"},
+      {"properties", {{"prompt", {{"type", "string"}, {"description", "The message to send to the model"}}}}},
+      {"required", {"prompt"}},
+      {"additionalProperties", false}};
+  definition.annotations = {{"readOnlyHint", true}, {"openWorldHint", true}};
+
+  auto name = definition.name;
+  server.add_tool(std::move(definition), [config, name, &pool](const json& arguments, CallContext& context) {
+    auto prompt = arguments.find("prompt");
+    if (prompt == arguments.end() || !prompt->is_string() || prompt->get_ref<const std::string&>().empty())
+      return ToolResult::error("'prompt' is required: a non-empty string with the message for the model.");
+    for (const auto& item : arguments.items())
+      if (item.key() != "prompt")
+        return ToolResult::error("unknown argument '" + item.key() + "'; " + name + " takes only 'prompt'.");
+
+    CancelToken cancel;
+    context.on_cancel([cancel] { cancel.cancel(); });
+
+    ChatInput input;
+    input.target = config.gateway;
+    input.messages = json::array({{{"role", "user"}, {"content", *prompt}}});
+    input.stream = true;
+    input.front_door = "mcp";
+    input.metadata = {{"tool", name}};
+
+    size_t characters = 0;
+    auto on_delta = [&context, &characters](const StreamDelta& delta) {
+      if (delta.content.empty() || !context.wants_progress()) return;
+      characters += delta.content.size();
+      context.progress(static_cast<double>(characters), std::nullopt, delta.content);
+    };
+    try {
+      auto database = pool.acquire();
+      Engine engine(*database, pool.paths());
+      auto result = engine.run(input, on_delta, cancel);
+      return ToolResult::text(result.completion.content);
+    } catch (const Error& error) {
+      return tool_error(error);
+    }
+  });
+}
+
+}  // namespace weir::mcp

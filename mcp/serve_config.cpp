@@ -1,0 +1,140 @@
+#include "mcp/serve_config.hpp"
+
+#include <set>
+
+#include "core/error.hpp"
+#include "core/rag/fusion.hpp"
+#include "mcp/tool_names.hpp"
+
+namespace weir::mcp {
+
+using json = nlohmann::json;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& source, const std::string& message) {
+  throw Error(ErrorKind::usage, source + ": " + message);
+}
+
+void check_keys(const json& object, const std::set<std::string>& known, const std::string& where) {
+  if (!object.is_object()) fail(where, "must be a JSON object");
+  for (const auto& item : object.items())
+    if (!known.count(item.key())) {
+      std::string list;
+      for (const auto& key : known) list += (list.empty() ? "" : ", ") + key;
+      fail(where, "unknown key '" + item.key() + "' (known: " + list + ")");
+    }
+}
+
+template <typename Value>
+void read(const json& object, const char* key, Value& value, const std::string& where) {
+  auto found = object.find(key);
+  if (found == object.end()) return;
+  try {
+    value = found->get<Value>();
+  } catch (const json::exception&) {
+    fail(where, std::string("'") + key + "' has the wrong type: " + found->dump());
+  }
+}
+
+}  // namespace
+
+std::string GatewayToolConfig::name() const {
+  return mcp::tool_name("invoke_", tool_name.empty() ? "ai_model" : tool_name, "");
+}
+
+std::string CollectionToolConfig::base_name() const {
+  if (!tool_name.empty()) return tool_identifier(tool_name);
+  std::string joined;
+  for (const auto& collection : collections) joined += (joined.empty() ? "" : "_") + collection;
+  return tool_identifier(joined);
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    auto part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    auto first = part.find_first_not_of(" \t");
+    if (first != std::string::npos) part = part.substr(first, part.find_last_not_of(" \t") - first + 1);
+    else part.clear();
+    if (!part.empty()) parts.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return parts;
+}
+
+void ServeConfig::add_json(const json& document, const std::string& source) {
+  check_keys(document, {"gateways", "collections"}, source);
+  if (document.contains("gateways")) {
+    if (!document["gateways"].is_array()) fail(source, "'gateways' must be an array");
+    size_t index = 0;
+    for (const auto& entry : document["gateways"]) {
+      auto where = source + ": gateways[" + std::to_string(index++) + "]";
+      check_keys(entry, {"gateway", "tool_name", "tool_description", "tool_title"}, where);
+      GatewayToolConfig gateway;
+      read(entry, "gateway", gateway.gateway, where);
+      read(entry, "tool_name", gateway.tool_name, where);
+      read(entry, "tool_description", gateway.description, where);
+      read(entry, "tool_title", gateway.title, where);
+      if (gateway.gateway.empty()) fail(where, "'gateway' (the gateway to serve) is required");
+      gateways.push_back(std::move(gateway));
+    }
+  }
+  if (document.contains("collections")) {
+    if (!document["collections"].is_array()) fail(source, "'collections' must be an array");
+    size_t index = 0;
+    for (const auto& entry : document["collections"]) {
+      auto where = source + ": collections[" + std::to_string(index++) + "]";
+      check_keys(entry,
+                 {"collections", "tool_name", "top_k", "min_score", "reranker", "include_references", "allow_write"},
+                 where);
+      CollectionToolConfig set;
+      if (entry.contains("collections") && entry["collections"].is_string())
+        set.collections = split_list(entry["collections"].get<std::string>());
+      else
+        read(entry, "collections", set.collections, where);
+      read(entry, "tool_name", set.tool_name, where);
+      read(entry, "top_k", set.top_k, where);
+      read(entry, "min_score", set.min_score, where);
+      read(entry, "reranker", set.reranker, where);
+      read(entry, "include_references", set.include_references, where);
+      read(entry, "allow_write", set.allow_write, where);
+      if (set.collections.empty()) fail(where, "'collections' must name at least one collection");
+      collection_sets.push_back(std::move(set));
+    }
+  }
+}
+
+void ServeConfig::validate() const {
+  if (gateways.empty() && collection_sets.empty())
+    throw Error(ErrorKind::usage,
+                "nothing to serve: give --gateway G, --collections C1,C2 or --config FILE (see `weir mcp serve --help`)");
+  std::set<std::string> names;
+  auto claim = [&names](const std::string& name) {
+    if (!names.insert(name).second)
+      throw Error(ErrorKind::usage, "two tools would be named '" + name + "'; give them different tool names");
+  };
+  for (const auto& gateway : gateways) {
+    if (gateway.gateway.empty()) throw Error(ErrorKind::usage, "a served gateway needs a name (--gateway G)");
+    claim(gateway.name());
+  }
+  for (const auto& set : collection_sets) {
+    if (set.collections.empty()) throw Error(ErrorKind::usage, "--collections needs at least one collection name");
+    if (set.top_k < 1 || set.top_k > 128)
+      throw Error(ErrorKind::usage, "top-k must be 1..128, got " + std::to_string(set.top_k));
+    if (!(set.min_score >= 0.01 && set.min_score <= 0.99))
+      throw Error(ErrorKind::usage, "min-score must be 0.01..0.99, got " + std::to_string(set.min_score));
+    parse_reranker(set.reranker);  // throws naming the accepted values
+    auto base = set.base_name();
+    claim(tool_name("", base, "_search"));
+    if (set.allow_write) {
+      claim(tool_name("", base, "_upsert"));
+      claim(tool_name("", base, "_delete"));
+    }
+  }
+}
+
+}  // namespace weir::mcp

@@ -1,0 +1,58 @@
+// ServeConfig — what `weir mcp serve` offers: gateways as `invoke_<name>`
+// tools and sets of collections as `<name>_search` (and, when writable,
+// `<name>_upsert` / `<name>_delete`) tools.
+//
+// It comes from the command-line flags (one gateway, one collection set) and
+// from `--config FILE`, a JSON object with any number of each:
+//   {"gateways":    [{"gateway": "support", "tool_name": "support",
+//                     "tool_description": "...", "tool_title": "..."}],
+//    "collections": [{"collections": ["docs", "faq"], "tool_name": "kb",
+//                     "top_k": 5, "min_score": 0.2, "reranker": "lexical",
+//                     "include_references": false, "allow_write": false}]}
+// Contract: from_json() and validate() throw Error(usage) naming the key or
+// value at fault (unknown keys included); validate() also rejects two tools
+// with one name. Nothing here touches the store: gateways and collections are
+// resolved on the first call, so the server answers `initialize` at once.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace weir::mcp {
+
+struct GatewayToolConfig {
+  std::string gateway;               // id, slug, name or @provider/model
+  std::string tool_name = "ai_model";
+  std::string description;           // default: says which gateway answers
+  std::string title;
+
+  std::string name() const;          // invoke_<identifier>
+};
+
+struct CollectionToolConfig {
+  std::vector<std::string> collections;  // names or ids
+  std::string tool_name;                 // default: the collection names joined by `_`
+  int top_k = 5;                         // 1..128
+  double min_score = 0.2;                // 0.01..0.99
+  std::string reranker = "lexical";
+  bool include_references = false;
+  bool allow_write = false;
+
+  std::string base_name() const;  // the identifier before _search, _upsert, _delete
+};
+
+struct ServeConfig {
+  std::vector<GatewayToolConfig> gateways;
+  std::vector<CollectionToolConfig> collection_sets;
+
+  // Adds what a --config file holds.
+  void add_json(const nlohmann::json& document, const std::string& source);
+  void validate() const;
+};
+
+// Splits "a,b, c" into {"a", "b", "c"}, dropping empty parts.
+std::vector<std::string> split_list(const std::string& text);
+
+}  // namespace weir::mcp
