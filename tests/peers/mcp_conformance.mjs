@@ -8,7 +8,8 @@
 //
 // Usage: node tests/peers/mcp_conformance.mjs WEIR_BINARY
 // Exit 0 when everything conforms, 1 on the first failure, 77 (skipped) when
-// the peers are not installed (`npm ci --prefix tests/peers`).
+// the peers are not installed (`npm ci --prefix tests/peers`), unless
+// WEIR_REQUIRE_PEERS=1 (scripts/test) makes that a failure too.
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -24,8 +25,11 @@ if (!weir) {
   process.exit(2);
 }
 if (!existsSync(path.join(here, "node_modules/@modelcontextprotocol/sdk"))) {
-  console.error("skipped: the npm peers are not installed; run `npm ci --prefix tests/peers`");
-  process.exit(77);
+  // scripts/test installs them and sets WEIR_REQUIRE_PEERS: there, missing
+  // peers are a failure, never a skip.
+  const required = process.env.WEIR_REQUIRE_PEERS === "1";
+  console.error(`${required ? "FAIL" : "skipped"}: the npm peers are not installed; run \`npm ci --prefix tests/peers\``);
+  process.exit(required ? 1 : 77);
 }
 const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
 const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
