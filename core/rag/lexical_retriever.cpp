@@ -63,8 +63,9 @@ std::vector<LexicalCandidate> lexical_candidates(Database& database, const Lexic
       if (!is_common(database, phrase, threshold)) rare.push_back(phrase);
   }
   if (phrases.size() == 1 || rare.size() == phrases.size()) return run_match(database, query, joined(phrases, " OR "));
-  if (!rare.empty()) return run_match(database, query, joined(rare, " OR "));
-  auto candidates = run_match(database, query, joined(phrases, " AND "));
+  // The rare words may all live in other collections (counts are over the
+  // store): with no candidate here, the whole query is searched after all.
+  auto candidates = run_match(database, query, joined(rare.empty() ? phrases : rare, rare.empty() ? " AND " : " OR "));
   if (candidates.empty()) candidates = run_match(database, query, joined(phrases, " OR "));
   return candidates;
 }

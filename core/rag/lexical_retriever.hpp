@@ -10,7 +10,8 @@
 // the documents holding a rarer word, which BM25 ranks first anyway (a common
 // word's IDF is small), and the lexical reranker still credits every query
 // word in the texts it reads. A query of common words only asks for the
-// documents holding all of them, and falls back to any of them when none does.
+// documents holding all of them. Either way, when that finds nothing in the
+// collection, the query is searched whole.
 //
 // Measured on SciFact train (bench/retrieval --split train): hybrid nDCG@10
 // 0.7176 -> 0.7171 and BM25 alone 0.701 -> 0.687, for a lexical median of

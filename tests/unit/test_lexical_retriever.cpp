@@ -103,6 +103,11 @@ TEST_CASE("lexical retriever: a common word is left out when rarer ones are ther
   store.add(store.collection, "lonely4", "lonely");
   query.text = "common lonely";
   CHECK(store.search(query).size() == 10);
+  // A rare word found only in another collection leaves no candidate here,
+  // so the whole query is searched.
+  store.add(store.other, "elsewhere", "xylophone");
+  query.text = "common xylophone";
+  CHECK(store.search(query).size() == 6);
   // One word, however common, is searched as it is.
   query.text = "common";
   CHECK(store.search(query).size() == 6);
