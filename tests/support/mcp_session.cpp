@@ -2,61 +2,24 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <map>
 #include <stdexcept>
-
-extern char** environ;
 
 namespace weir::testing {
 
 using json = nlohmann::json;
 
 McpSession::McpSession(const WeirHome& home, const std::vector<std::string>& serve_arguments) {
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
-    throw std::runtime_error("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-
-  std::map<std::string, std::string> merged;
-  for (char** entry = environ; *entry; ++entry) {
-    std::string text(*entry);
-    auto equals = text.find('=');
-    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
-  }
-  merged.erase("WEIR_HOME");
-  merged["NO_COLOR"] = "1";
-  for (const auto& [key, value] : home.environment) merged[key] = value;
-  std::vector<std::string> environment_text;
-  for (const auto& [key, value] : merged) environment_text.push_back(key + "=" + value);
-  std::vector<char*> environment_pointers;
-  for (auto& entry : environment_text) environment_pointers.push_back(entry.data());
-  environment_pointers.push_back(nullptr);
-
   std::vector<std::string> arguments = {WEIR_BINARY, "--home", home.path(), "mcp", "serve"};
   arguments.insert(arguments.end(), serve_arguments.begin(), serve_arguments.end());
-  std::vector<char*> argument_pointers;
-  for (auto& argument : arguments) argument_pointers.push_back(argument.data());
-  argument_pointers.push_back(nullptr);
-
-  int spawned = posix_spawn(&pid_, argument_pointers[0], &actions, nullptr, argument_pointers.data(),
-                            environment_pointers.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  in_fd_ = in_pipe[1];
-  out_fd_ = out_pipe[0];
-  err_fd_ = err_pipe[0];
-  if (spawned != 0) throw std::runtime_error("cannot start " + arguments[0]);
+  auto child = spawn_with_pipes(arguments, home.environment);
+  pid_ = child.pid;
+  in_fd_ = child.stdin_fd;
+  out_fd_ = child.stdout_fd;
+  err_fd_ = child.stderr_fd;
 
   out_reader_ = std::thread([this] {
     std::string buffer;

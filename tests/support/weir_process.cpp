@@ -23,8 +23,8 @@ void close_fd(int& fd) {
 }
 }  // namespace
 
-WeirProcess::WeirProcess(const std::vector<std::string>& arguments, const std::string& input,
-                         const std::map<std::string, std::string>& environment) {
+SpawnedChild spawn_with_pipes(const std::vector<std::string>& arguments,
+                              const std::map<std::string, std::string>& environment) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
@@ -55,7 +55,8 @@ WeirProcess::WeirProcess(const std::vector<std::string>& arguments, const std::s
   for (auto& argument : argument_text) argument_pointers.push_back(argument.data());
   argument_pointers.push_back(nullptr);
 
-  int spawned = posix_spawn(&pid_, argument_pointers[0], &actions, nullptr, argument_pointers.data(),
+  SpawnedChild child;
+  int spawned = posix_spawn(&child.pid, argument_pointers[0], &actions, nullptr, argument_pointers.data(),
                             environment_pointers.data());
   posix_spawn_file_actions_destroy(&actions);
   close(in_pipe[0]);
@@ -67,9 +68,19 @@ WeirProcess::WeirProcess(const std::vector<std::string>& arguments, const std::s
     close(err_pipe[0]);
     throw std::runtime_error("cannot start " + arguments[0]);
   }
-  out_fd_ = out_pipe[0];
-  err_fd_ = err_pipe[0];
-  int in_fd = in_pipe[1];
+  child.stdin_fd = in_pipe[1];
+  child.stdout_fd = out_pipe[0];
+  child.stderr_fd = err_pipe[0];
+  return child;
+}
+
+WeirProcess::WeirProcess(const std::vector<std::string>& arguments, const std::string& input,
+                         const std::map<std::string, std::string>& environment) {
+  auto child = spawn_with_pipes(arguments, environment);
+  pid_ = child.pid;
+  out_fd_ = child.stdout_fd;
+  err_fd_ = child.stderr_fd;
+  int in_fd = child.stdin_fd;
   std::string to_write = input;
   reader_ = std::thread([this, in_fd, to_write]() mutable {
     // Feed stdin and drain stdout/stderr together so neither side blocks.

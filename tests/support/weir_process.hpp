@@ -24,6 +24,18 @@ struct ProcessResult {
   bool timed_out = false;
 };
 
+// A started child whose standard input, output and error are pipes.
+struct SpawnedChild {
+  pid_t pid = -1;
+  int stdin_fd = -1;   // write end
+  int stdout_fd = -1;  // read end
+  int stderr_fd = -1;  // read end
+};
+// Starts arguments[0] with the caller's environment minus WEIR_HOME, plus
+// NO_COLOR=1 and `environment`. Throws std::runtime_error if it cannot.
+SpawnedChild spawn_with_pipes(const std::vector<std::string>& arguments,
+                              const std::map<std::string, std::string>& environment);
+
 class WeirProcess {
  public:
   WeirProcess(const std::vector<std::string>& arguments, const std::string& input,
