@@ -13,7 +13,7 @@
 // Every failure is an isError result saying what to change.
 #pragma once
 
-#include "mcp/database_pool.hpp"
+#include "core/store/database_pool.hpp"
 #include "mcp/protocol/server.hpp"
 #include "mcp/serve_config.hpp"
 

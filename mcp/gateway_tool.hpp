@@ -8,7 +8,7 @@
 // results (tool_errors.hpp).
 #pragma once
 
-#include "mcp/database_pool.hpp"
+#include "core/store/database_pool.hpp"
 #include "mcp/protocol/server.hpp"
 #include "mcp/serve_config.hpp"
 

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "mcp/collection_tools.hpp"
-#include "mcp/database_pool.hpp"
+#include "core/store/database_pool.hpp"
 #include "mcp/gateway_tool.hpp"
 #include "mcp/protocol/server.hpp"
 

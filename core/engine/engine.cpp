@@ -156,7 +156,11 @@ PreparedChat Engine::prepare(const ChatInput& input, const CancelToken* rewrite_
   auto& gateway = prepared.gateway;
 
   json passthrough = json::object();
-  apply_overrides(input.overrides, gateway, passthrough);
+  json overrides = input.overrides;
+  if (input.public_caller)
+    for (const char* field : {"tools", "tool_choice", "parallel_tool_calls", "functions", "function_call"})
+      overrides.erase(field);
+  apply_overrides(overrides, gateway, passthrough);
   const auto& config = gateway.config;
   prepared.provider = ProviderRepository(database_).resolve(config.provider());
 
@@ -175,6 +179,8 @@ PreparedChat Engine::prepare(const ChatInput& input, const CancelToken* rewrite_
   if (auto rag = config.rag()) {
     RetrievalInput retrieval_input;
     retrieval_input.settings = *rag;
+    if (input.public_caller && retrieval_input.settings.strategy == "query_function")
+      retrieval_input.settings.strategy = "plain";
     retrieval_input.conversation = input.messages;
     retrieval_input.main_provider = prepared.provider;
     retrieval_input.main_model = config.model();

@@ -48,6 +48,10 @@ struct ChatInput {
   bool stream = true;                     // stream from the upstream
   std::string front_door = "chat";        // recorded in the request log
   json metadata = nullptr;                // recorded in the request log
+  // A caller holding a public API key (`weir serve`): the request's own tools
+  // are dropped and the gateway offers no server-side tools (query_function
+  // retrieval is done as plain injection instead).
+  bool public_caller = false;
 };
 
 struct PreparedChat {

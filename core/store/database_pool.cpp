@@ -1,6 +1,6 @@
-#include "mcp/database_pool.hpp"
+#include "core/store/database_pool.hpp"
 
-namespace weir::mcp {
+namespace weir {
 
 DatabasePool::Lease DatabasePool::acquire() {
   {
@@ -29,4 +29,4 @@ void DatabasePool::give_back(std::unique_ptr<Database> database) {
   idle_.push_back(std::move(database));
 }
 
-}  // namespace weir::mcp
+}  // namespace weir

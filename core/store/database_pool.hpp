@@ -1,10 +1,10 @@
-// DatabasePool — SQLite connections for concurrent tool calls.
+// DatabasePool — SQLite connections for concurrent requests (MCP tool calls, HTTP).
 //
-// A Database is not thread-safe, and two `invoke_*` calls must not wait for
+// A Database is not thread-safe, and two requests must not wait for
 // each other, so each call leases a connection of its own: an idle one when
 // there is one, else a new one. The home directory and the first connection
 // are made on the first lease, not at start-up (the server must answer
-// `initialize` before it has touched the disk). Thread-safe.
+// its first handshake before it has touched the disk). Thread-safe.
 #pragma once
 
 #include <memory>
@@ -14,7 +14,7 @@
 #include "core/store/database.hpp"
 #include "core/store/paths.hpp"
 
-namespace weir::mcp {
+namespace weir {
 
 class DatabasePool {
  public:
@@ -47,4 +47,4 @@ class DatabasePool {
   std::vector<std::unique_ptr<Database>> idle_;
 };
 
-}  // namespace weir::mcp
+}  // namespace weir
