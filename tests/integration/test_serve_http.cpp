@@ -467,3 +467,76 @@ TEST_CASE("serve: refuses a non-loopback bind without keys; binds with one") {
   ServeProcess serve(fixture.home, {"--host", "0.0.0.0"});
   CHECK(http_request(serve.port(), "GET", "/v1/models").status == 401);
 }
+
+TEST_CASE("serve: a query_function gateway streams servertool chunks; for a public key it injects instead") {
+  ServeFixture fixture;
+  fixture.run_ok({"collection", "create", "docs"});
+  auto imported = fixture.home.run({"collection", "import", "docs", "-"},
+                                   R"({"docid": "keys", "text": "API keys are rotated every ninety days."})" "\n");
+  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
+  fixture.run_ok({"gateway", "create", "searcher", "--provider", "fake", "--model", "fake-model", "--collection", "docs",
+                  "--strategy", "query_function", "--min-score", "0.01"});
+  ServeProcess serve(fixture.home);
+
+  fixture.upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::tool_call(0, "call_1", "docs_search", "{\"search_"),
+                                                  chunk::tool_call(0, "", "", "terms\": [\"key rotation\"]}"),
+                                                  chunk::finish("tool_calls"), chunk::kDone}));
+  fixture.upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::content("Every ninety days."), chunk::finish("stop"),
+                                                  chunk::kDone}));
+  auto reply = post_chat(serve.port(), {{"model", "searcher"}, {"prompt", "How often are keys rotated?"}, {"stream", true}});
+  REQUIRE(reply.status == 200);
+  std::vector<std::string> states;
+  std::string text;
+  for (const auto& payload : sse_data(reply.body)) {
+    if (payload == "[DONE]") continue;
+    auto event = json::parse(payload);
+    if (event.contains("servertool")) {
+      CHECK(event["choices"] == json::array());  // no answer text in activity chunks
+      CHECK(event["servertool"]["name"] == "docs_search");
+      states.push_back(event["servertool"]["state"].get<std::string>());
+      continue;
+    }
+    auto& delta = event["choices"][0]["delta"];
+    CHECK_FALSE(delta.contains("tool_calls"));  // the server-side call never reaches the client
+    if (delta.contains("content")) text += delta["content"].get<std::string>();
+  }
+  CHECK(states == std::vector<std::string>{"started", "succeeded"});
+  CHECK(text == "Every ninety days.");
+
+  // A public key: no search tool is offered; the documents are injected.
+  auto key = fixture.create_key({"app", "--public"});
+  auto id = json::parse(fixture.run_ok({"gateway", "show", "searcher", "--json"}).out)["id"].get<std::string>();
+  std::this_thread::sleep_for(1100ms);
+  fixture.upstream.enqueue(ScriptedResponse::text_answer("Ninety days.", false));
+  auto public_reply = post_chat(serve.port(), {{"model", id}, {"prompt", "How often are keys rotated?"}},
+                                {{"Authorization", "Bearer " + key}});
+  REQUIRE_MESSAGE(public_reply.status == 200, public_reply.body);
+  auto upstream_body = fixture.upstream.requests().back().json_body;
+  CHECK_FALSE(upstream_body.contains("tools"));
+  CHECK(upstream_body["messages"].back()["content"].get<std::string>().find("ninety days") != std::string::npos);
+}
+
+TEST_CASE("serve: client tools pass through; the turn ends with finish_reason tool_calls") {
+  ServeFixture fixture;
+  ServeProcess serve(fixture.home);
+  fixture.upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::tool_call(0, "call_9", "get_weather", "{\"city\":"),
+                                                  chunk::tool_call(0, "", "", "\"Oslo\"}"), chunk::finish("tool_calls"),
+                                                  chunk::kDone}));
+  json tools = json::array({{{"type", "function"},
+                             {"function", {{"name", "get_weather"}, {"parameters", {{"type", "object"}}}}}}});
+  auto reply = post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "weather?"}, {"tools", tools}, {"stream", true}});
+  REQUIRE(reply.status == 200);
+  CHECK(fixture.upstream.requests().back().json_body["tools"] == tools);
+  std::string arguments, finish;
+  for (const auto& payload : sse_data(reply.body)) {
+    if (payload == "[DONE]") continue;
+    auto choice = json::parse(payload)["choices"][0];
+    for (const auto& call : choice["delta"].value("tool_calls", json::array())) {
+      if (call.contains("id")) CHECK(call["id"] == "call_9");
+      arguments += call["function"]["arguments"].get<std::string>();
+    }
+    if (!choice["finish_reason"].is_null()) finish = choice["finish_reason"].get<std::string>();
+  }
+  CHECK(arguments == "{\"city\":\"Oslo\"}");
+  CHECK(finish == "tool_calls");
+}
