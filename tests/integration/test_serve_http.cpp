@@ -203,6 +203,12 @@ TEST_CASE("serve: bad requests get OpenAI error objects with the right status") 
   CHECK(too_large.status == 413);
   CHECK(body_json(too_large)["error"]["code"] == "payload_too_large");
 
+  auto deep = http_request(serve.port(), "POST", "/v1/chat/completions", std::string(400, '[') + std::string(400, ']'));
+  CHECK(deep.status == 400);
+  CHECK(body_json(deep)["error"]["message"].get<std::string>().find("levels deep") != std::string::npos);
+  auto not_utf8 = http_request(serve.port(), "POST", "/v1/chat/completions", "{\"model\": \"assistant\", \"prompt\": \"\xff\xfe\"}");
+  CHECK(not_utf8.status == 400);
+
   auto no_model = post_chat(serve.port(), {{"prompt", "hi"}});
   CHECK(no_model.status == 400);
   CHECK(body_json(no_model)["error"]["message"].get<std::string>().find("\"model\"") != std::string::npos);
