@@ -181,6 +181,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
         },
         cancel);
   } catch (const Error& error) {
+    pings.reset();               // from here on only this thread writes
     if (!stream.begun()) throw;  // nothing sent yet: a plain HTTP error
     if (error.kind() != ErrorKind::interrupted) {
       stream.event(error_body(error));

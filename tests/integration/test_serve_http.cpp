@@ -161,7 +161,7 @@ TEST_CASE("serve: chunks are forwarded as they arrive, not buffered") {
   ServeProcess serve(fixture.home);
   RawConnection connection(serve.port());
   std::string body = json{{"model", "assistant"}, {"prompt", "hi"}, {"stream", true}}.dump();
-  connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+  connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
                   std::to_string(body.size()) + "\r\n\r\n" + body);
   // The upstream is now silent for 30 s: the words must already be here.
   CHECK(connection.read_until("first words", 10s));
@@ -235,6 +235,29 @@ TEST_CASE("serve: bad requests get OpenAI error objects with the right status") 
   CHECK(http_request(serve.port(), "GET", "/healthz").status == 200);  // and the server is still fine
 }
 
+TEST_CASE("serve: a body far over the limit gets its 413, not a connection reset") {
+  ServeFixture fixture;
+  ServeProcess serve(fixture.home, {"--max-body", "1"});
+  std::string body = json{{"model", "assistant"}, {"prompt", std::string(8 * 1024 * 1024, 'x')}}.dump();
+  auto reply = http_request(serve.port(), "POST", "/v1/chat/completions", body);
+  CHECK(reply.status == 413);
+  CHECK(reply.body.find("payload_too_large") != std::string::npos);
+}
+
+TEST_CASE("serve: requests from web pages are refused (Origin, DNS rebinding)") {
+  ServeFixture fixture;
+  ServeProcess serve(fixture.home);
+  auto cross_site = http_request(serve.port(), "POST", "/v1/chat/completions", R"({"model":"assistant","prompt":"hi"})",
+                                 {{"Origin", "https://evil.example"}, {"Content-Type", "text/plain"}});
+  CHECK(cross_site.status == 403);
+  CHECK(cross_site.body.find("web pages") != std::string::npos);
+  auto rebound = http_raw(serve.port(), "GET /v1/models HTTP/1.1\r\nHost: evil.example:8484\r\nConnection: close\r\n\r\n");
+  CHECK(rebound.status == 403);
+  auto local = http_raw(serve.port(), "GET /v1/models HTTP/1.1\r\nHost: localhost:8484\r\nConnection: close\r\n\r\n");
+  CHECK(local.status == 200);
+  CHECK(fixture.upstream.request_count() == 0);
+}
+
 TEST_CASE("serve: one keep-alive connection serves several requests; chunked request bodies work") {
   ServeFixture fixture;
   ServeProcess serve(fixture.home);
@@ -247,7 +270,7 @@ TEST_CASE("serve: one keep-alive connection serves several requests; chunked req
     return count;
   };
   for (size_t round = 1; round <= 3; ++round) {
-    connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     for (int wait = 0; wait < 500 && answers() < round; ++wait) connection.read_until("\"ok\"}", 20ms);
     CHECK(answers() == round);
   }
@@ -257,7 +280,7 @@ TEST_CASE("serve: one keep-alive connection serves several requests; chunked req
   char first[24], second[24];
   std::snprintf(first, sizeof first, "%zx", half);
   std::snprintf(second, sizeof second, "%zx", body.size() - half);
-  auto reply = http_raw(serve.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+  auto reply = http_raw(serve.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                                       "Transfer-Encoding: chunked\r\n\r\n" +
                                           std::string(first) + "\r\n" + body.substr(0, half) + "\r\n" + second +
                                           "\r\n" + body.substr(half) + "\r\n0\r\n\r\n");
@@ -363,7 +386,7 @@ TEST_CASE("serve: a client that hangs up cancels the upstream request within 100
     RawConnection connection(serve.port());
     std::string body = json{{"model", "assistant"}, {"prompt", "hi"}, {"stream", stream}}.dump();
     auto sent_at = std::chrono::steady_clock::now();
-    connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+    connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
                     "\r\n\r\n" + body);
     if (stream) REQUIRE(connection.read_until("hmm", 10s));
     else std::this_thread::sleep_for(300ms);  // the upstream call is under way
@@ -450,7 +473,7 @@ TEST_CASE("serve: SIGTERM lets a stream in flight finish, then exits 0 with the 
   auto serve = std::make_unique<ServeProcess>(fixture.home);
   RawConnection connection(serve->port());
   std::string body = json{{"model", "assistant"}, {"prompt", "count"}, {"stream", true}}.dump();
-  connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+  connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
                   "\r\n\r\n" + body);
   REQUIRE(connection.read_until("one ", 10s));
   serve->send_signal(SIGTERM);
