@@ -208,7 +208,10 @@ void Server::run() {
     ++state.open_connections;
     state.connection_fds.insert(fd);
     state.waiting_connections.push_back(fd);
-    if (state.idle_threads == 0)
+    // An idle thread takes one connection, and stays counted as idle until it
+    // wakes: a burst that outnumbers the idle threads needs new ones, or the
+    // rest would wait for a busy keep-alive connection to end.
+    if (state.waiting_connections.size() > state.idle_threads)
       state.threads.emplace_back([this] { state_->worker(); });
     else
       state.pool_changed.notify_all();

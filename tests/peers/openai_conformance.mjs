@@ -1,0 +1,206 @@
+// Conformance of `weir serve` with the official OpenAI Node SDK from npm
+// (`openai`, pinned in package.json / package-lock.json): the SDK parses
+// weir's answers, streams, model list and errors with its own code, so a
+// field in the wrong place or an error of the wrong shape fails here.
+//   1. chat.completions.create, not streamed: text, usage, and the gateway's
+//      system prompt reaching the upstream;
+//   2. streamed with stream_options.include_usage: the deltas, one usage chunk;
+//   3. models.list: the gateway is listed;
+//   4. an unknown gateway is OpenAI.NotFoundError (404, with a message);
+//   5. once a key exists: a wrong key is OpenAI.AuthenticationError (401),
+//      the right one works;
+//   6. SIGTERM stops weir with exit status 0.
+// The gateway's model is a fake OpenAI upstream on 127.0.0.1 in this process.
+//
+// Usage: node tests/peers/openai_conformance.mjs WEIR_BINARY
+// Exit 0 when everything conforms, 1 on the first failure, 77 (skipped) when
+// the peers are not installed (`npm ci --prefix tests/peers`), unless
+// WEIR_REQUIRE_PEERS=1 (scripts/test) makes that a failure too.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const weir = process.argv[2];
+if (!weir) {
+  console.error("usage: node openai_conformance.mjs WEIR_BINARY");
+  process.exit(2);
+}
+if (!existsSync(path.join(here, "node_modules/openai"))) {
+  // scripts/test installs them and sets WEIR_REQUIRE_PEERS: there, missing
+  // peers are a failure, never a skip.
+  const required = process.env.WEIR_REQUIRE_PEERS === "1";
+  console.error(`${required ? "FAIL" : "skipped"}: the npm peers are not installed; run \`npm ci --prefix tests/peers\``);
+  process.exit(required ? 1 : 77);
+}
+const { default: OpenAI } = await import("openai");
+
+function check(condition, what, detail) {
+  if (!condition) {
+    console.error(`FAIL: ${what}${detail === undefined ? "" : ": " + JSON.stringify(detail)}`);
+    process.exitCode = 1;
+    throw new Error(what);
+  }
+  console.log(`ok: ${what}`);
+}
+
+// A fake OpenAI-compatible upstream speaking the real wire format: a
+// chat.completion object, or an SSE stream of a role chunk, content deltas, a
+// finish chunk, a usage chunk (when asked for with stream_options) and
+// [DONE]. It records each request body so the test can see what weir sent.
+const pieces = ["The answer", " is", " 42."];
+const answer = pieces.join("");
+const usage = { prompt_tokens: 21, completion_tokens: 5, total_tokens: 26 };
+const received = [];
+const upstream = http.createServer((request, response) => {
+  let body = "";
+  request.on("data", (data) => (body += data));
+  request.on("end", () => {
+    const parsed = JSON.parse(body || "{}");
+    received.push(parsed);
+    const base = { id: "chatcmpl-fake", created: 1700000000, model: "fake-model" };
+    if (!parsed.stream) {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify({ ...base, object: "chat.completion", usage,
+        choices: [{ index: 0, message: { role: "assistant", content: answer }, finish_reason: "stop" }] }));
+      return;
+    }
+    const event = (payload) => `data: ${JSON.stringify(payload)}\n\n`;
+    const chunk = (delta, finish = null) =>
+      event({ ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }] });
+    const events = [chunk({ role: "assistant", content: "" }), ...pieces.map((piece) => chunk({ content: piece })),
+                    chunk({}, "stop")];
+    if (parsed.stream_options?.include_usage)
+      events.push(event({ ...base, object: "chat.completion.chunk", choices: [], usage }));
+    events.push("data: [DONE]\n\n");
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    // A few milliseconds apart, so weir has to pass them on as they come.
+    const next = () => {
+      const piece = events.shift();
+      if (events.length === 0) return response.end(piece);
+      response.write(piece);
+      setTimeout(next, 5);
+    };
+    next();
+  });
+});
+await new Promise((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+const upstreamUrl = `http://127.0.0.1:${upstream.address().port}/v1`;
+
+const home = mkdtempSync(path.join(tmpdir(), "weir-openai-conformance-"));
+const run = (...args) => execFileSync(weir, ["--home", home, ...args], { stdio: ["ignore", "pipe", "inherit"] }).toString();
+
+// Starts `weir serve --port 0` and resolves with the address it prints on
+// stderr once it listens.
+function startServe() {
+  const child = spawn(weir, ["--home", home, "serve", "--port", "0"], { stdio: ["ignore", "inherit", "pipe"] });
+  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const listening = new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`weir serve did not start within 10 s: ${seen}`)), 10000);
+    child.stderr.on("data", (data) => {
+      process.stderr.write(data);
+      seen += data;
+      const match = seen.match(/listening on (http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`weir serve exited (${code}) before listening: ${seen}`)));
+  });
+  return { child, exited, listening };
+}
+
+const systemPrompt = "You are terse. Answer with a number.";
+let serve;
+try {
+  run("provider", "add", "fake", "--base-url", upstreamUrl, "--max-retries", "0");
+  run("gateway", "create", "helper", "--provider", "fake", "--model", "fake-model", "--system", systemPrompt);
+  serve = startServe();
+  const address = await serve.listening;
+  // No key exists yet: on loopback weir lets everyone in, whatever the key.
+  const client = new OpenAI({ baseURL: `${address}/v1`, apiKey: "unused-before-keys-exist", maxRetries: 0 });
+
+  // 1. Not streamed.
+  const completion = await client.chat.completions.create({
+    model: "helper", messages: [{ role: "user", content: "What is the answer?" }] });
+  check(completion.object === "chat.completion" && completion.choices[0].message.content === answer &&
+        completion.choices[0].finish_reason === "stop", "create: the answer text", completion);
+  check(completion.usage?.prompt_tokens === usage.prompt_tokens && completion.usage?.completion_tokens === usage.completion_tokens &&
+        completion.usage?.total_tokens === usage.total_tokens, "create: usage is the upstream's", completion.usage);
+  const sent = received.at(-1);
+  check(sent.model === "fake-model" && sent.messages[0].role === "system" && sent.messages[0].content === systemPrompt &&
+        sent.messages.at(-1).content === "What is the answer?", "create: the upstream got the gateway's model and system prompt", sent);
+
+  // 2. Streamed, with the usage chunk asked for.
+  const stream = await client.chat.completions.create({
+    model: "helper", messages: [{ role: "user", content: "Stream it" }], stream: true,
+    stream_options: { include_usage: true } });
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  const text = chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? "").join("");
+  check(text === answer, "stream: the content deltas join into the answer", chunks);
+  check(chunks.every((chunk) => chunk.object === "chat.completion.chunk" && chunk.id === chunks[0].id),
+        "stream: every event is a chat.completion.chunk of one id", chunks.map((chunk) => [chunk.object, chunk.id]));
+  check(chunks.some((chunk) => chunk.choices[0]?.finish_reason === "stop"), "stream: a finish chunk says stop");
+  const usageChunks = chunks.filter((chunk) => chunk.usage);
+  check(usageChunks.length === 1 && usageChunks[0] === chunks.at(-1) && usageChunks[0].choices.length === 0 &&
+        usageChunks[0].usage.total_tokens === usage.total_tokens,
+        "stream: exactly one usage chunk, the last, with empty choices", usageChunks);
+  check(received.at(-1).stream === true && received.at(-1).messages[0].content === systemPrompt,
+        "stream: the upstream was asked to stream, with the system prompt", received.at(-1));
+
+  // 3. The model list.
+  const models = [];
+  for await (const model of client.models.list()) models.push(model);
+  check(models.some((model) => model.id === "helper" && model.object === "model"), "models.list: the gateway is listed",
+        models.map((model) => model.id));
+
+  // 4. An unknown gateway.
+  let missing;
+  try {
+    await client.chat.completions.create({ model: "no-such-gateway", messages: [{ role: "user", content: "hi" }] });
+  } catch (error) {
+    missing = error;
+  }
+  check(missing instanceof OpenAI.NotFoundError && missing.status === 404 && typeof missing.error?.message === "string" &&
+        missing.error.message.length > 0, "unknown gateway: OpenAI.NotFoundError, 404, with a message",
+        { name: missing?.constructor?.name, status: missing?.status, error: missing?.error });
+
+  // 5. Keys: once one exists, every request needs it.
+  const key = JSON.parse(run("--json", "key", "create", "conformance")).key;
+  check(typeof key === "string" && key.length > 0, "key create --json: a key");
+  // weir re-reads its keys at most once a second (core/http/access_control.cpp).
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  const intruder = new OpenAI({ baseURL: `${address}/v1`, apiKey: "not-the-key", maxRetries: 0 });
+  let refused;
+  try {
+    await intruder.chat.completions.create({ model: "helper", messages: [{ role: "user", content: "hi" }] });
+  } catch (error) {
+    refused = error;
+  }
+  check(refused instanceof OpenAI.AuthenticationError && refused.status === 401 && refused.error?.message?.length > 0,
+        "wrong key: OpenAI.AuthenticationError, 401, with a message",
+        { name: refused?.constructor?.name, status: refused?.status, error: refused?.error });
+  const keyed = new OpenAI({ baseURL: `${address}/v1`, apiKey: key, maxRetries: 0 });
+  const allowed = await keyed.chat.completions.create({ model: "helper", messages: [{ role: "user", content: "again" }] });
+  check(allowed.choices[0].message.content === answer, "right key: the request is answered", allowed);
+
+  // 6. A clean stop.
+  serve.child.kill("SIGTERM");
+  const ended = await serve.exited;
+  check(ended.code === 0, "SIGTERM: weir serve exits 0", ended);
+} catch (error) {
+  if (!process.exitCode) {
+    console.error(error);
+    process.exitCode = 1;
+  }
+} finally {
+  if (serve && serve.child.exitCode === null && serve.child.signalCode === null) serve.child.kill("SIGKILL");
+  upstream.close();
+  rmSync(home, { recursive: true, force: true });
+}
