@@ -74,7 +74,8 @@ void serve(CommandContext& context, const ServeOptions& options) {
   // run() also returns when stop() came from elsewhere; wake the waiter then.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
-  print_notice("weir serve: stopped", context.options.quiet);
+  api.log_writer.flush();
+  print_notice("serve stopped", context.options.quiet);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "core/engine/document_injection.hpp"
 #include "core/engine/instructions.hpp"
 #include "core/engine/retrieval.hpp"
+#include "core/store/request_log_writer.hpp"
 #include "core/engine/tool_loop.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -138,8 +139,15 @@ void offer_tools(json& parameters, const CollectionSearchTools& tools) {
 
 }  // namespace
 
-Engine::Engine(Database& database, Paths paths, Searcher* shared_searcher)
-    : database_(database), paths_(std::move(paths)), shared_searcher_(shared_searcher) {}
+Engine::Engine(Database& database, Paths paths, Searcher* shared_searcher, RequestLogWriter* log_writer)
+    : database_(database), paths_(std::move(paths)), shared_searcher_(shared_searcher), log_writer_(log_writer) {}
+
+void Engine::record(RequestRecord& row) {
+  if (log_writer_)
+    log_writer_->submit(row);
+  else
+    RequestLog(database_).record(row);
+}
 
 Engine::~Engine() = default;
 
@@ -234,14 +242,13 @@ ChatResult Engine::run(const ChatInput& input, const DeltaCallback& on_delta, co
   record.front_door = input.front_door;
   record.metadata = input.metadata;
   record.gateway_name = input.target;
-  RequestLog log(database_);
   // A failure before or during the call is logged, then reaches the front door unchanged.
   auto log_failure = [&](const Error& error) {
     record.status = error.kind() == ErrorKind::interrupted ? "cancelled" : "error";
     record.error = error.what();
     record.latency_ms = milliseconds_since(start);
     try {
-      log.record(record);
+      this->record(record);
     } catch (const Error&) {
       // The original error matters more than a log row we could not write.
     }
@@ -339,7 +346,7 @@ ChatResult Engine::run(const ChatInput& input, const DeltaCallback& on_delta, co
     record.usage_lines = usage_lines;
     record.cost = total_amount(usage_lines);
     record.latency_ms = milliseconds_since(start);
-    log.record(record);
+    this->record(record);
     result.response["generation_context"]["request_id"] = record.id;
     return result;
   } catch (const Error& error) {

@@ -40,6 +40,7 @@ namespace weir {
 class Database;
 class Searcher;
 class CollectionSearchTools;
+class RequestLogWriter;
 
 struct ChatInput {
   std::string target;                     // gateway id, slug, name, or @provider/model
@@ -79,7 +80,10 @@ class Engine {
  public:
   // `shared_searcher`: a server's Searcher whose loaded indexes every request
   // reuses; without one, the Engine opens its own on first need.
-  Engine(Database& database, Paths paths, Searcher* shared_searcher = nullptr);
+  // `log_writer`: a server's background writer for the request log row;
+  // without one, run() writes the row itself before returning.
+  Engine(Database& database, Paths paths, Searcher* shared_searcher = nullptr,
+         RequestLogWriter* log_writer = nullptr);
   ~Engine();
 
   PreparedChat prepare(const ChatInput& input);
@@ -93,7 +97,9 @@ class Engine {
 
   Database& database_;
   Paths paths_;
+  void record(RequestRecord& record);
   Searcher* shared_searcher_;
+  RequestLogWriter* log_writer_;
   std::unique_ptr<Searcher> searcher_;  // opened on first use; keeps indexes loaded
 };
 

@@ -9,7 +9,7 @@
 namespace weir::http {
 
 ApiContext::ApiContext(DatabasePool& database_pool, std::chrono::milliseconds keep_alive_interval)
-    : pool(database_pool), keep_alive(keep_alive_interval), searcher(std::make_unique<SharedSearcher>(database_pool)) {}
+    : pool(database_pool), log_writer(database_pool), keep_alive(keep_alive_interval), searcher(std::make_unique<SharedSearcher>(database_pool)) {}
 
 ApiContext::~ApiContext() = default;
 

@@ -14,6 +14,7 @@
 #include "core/http/keep_alive_ticker.hpp"
 #include "core/http/server.hpp"
 #include "core/store/database_pool.hpp"
+#include "core/store/request_log_writer.hpp"
 
 namespace weir {
 class SharedSearcher;
@@ -25,6 +26,7 @@ struct ApiContext {
   explicit ApiContext(DatabasePool& pool, std::chrono::milliseconds keep_alive_interval);
   ~ApiContext();
   DatabasePool& pool;
+  RequestLogWriter log_writer;  // rows are written after the answers, in batches
   KeepAliveTicker keep_alive;
   std::unique_ptr<SharedSearcher> searcher;  // one set of loaded indexes for every search request
 };

@@ -160,7 +160,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   CancelToken cancel;
   response.on_disconnect([cancel] { cancel.cancel(); });
   auto database = context.pool.acquire();
-  Engine engine(*database, context.pool.paths(), &context.searcher->searcher());
+  Engine engine(*database, context.pool.paths(), &context.searcher->searcher(), &context.log_writer);
 
   if (!choice.stream) {
     auto result = engine.run(input, [](const StreamDelta&) {}, cancel);

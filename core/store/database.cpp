@@ -47,7 +47,33 @@ Database::Database(const std::string& path) : path_(path) {
   migrate(*this);
 }
 
-Database::~Database() { sqlite3_close_v2(handle_); }
+Database::~Database() {
+  for (auto& [sql, statement] : cached_) sqlite3_finalize(statement);
+  sqlite3_close_v2(handle_);
+}
+
+sqlite3_stmt* Database::take_cached(std::string_view sql) {
+  auto found = cached_.find(std::string(sql));
+  if (found == cached_.end()) return nullptr;
+  auto* statement = found->second;
+  cached_.erase(found);
+  return statement;
+}
+
+void Database::give_back(std::string sql, sqlite3_stmt* statement) {
+  // A statement left mid-step holds read locks: reset it before keeping it.
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  if (cached_.count(sql)) {  // a second copy was in use at the same time
+    sqlite3_finalize(statement);
+    return;
+  }
+  if (cached_.size() >= kMaxCachedStatements) {  // one-off SQL must not pin the cache
+    sqlite3_finalize(cached_.begin()->second);
+    cached_.erase(cached_.begin());
+  }
+  cached_.emplace(std::move(sql), statement);
+}
 
 void Database::execute(std::string_view sql) {
   std::string text(sql);
@@ -63,16 +89,23 @@ Statement Database::prepare(std::string_view sql) { return Statement(*this, sql)
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 int Database::changes() const { return sqlite3_changes(handle_); }
 
-Statement::Statement(Database& database, std::string_view sql) : database_(&database) {
+Statement::Statement(Database& database, std::string_view sql) : database_(&database), sql_(sql) {
+  statement_ = database.take_cached(sql);
+  if (statement_) return;
   if (sqlite3_prepare_v2(database.handle(), sql.data(), static_cast<int>(sql.size()), &statement_,
-                         nullptr) != SQLITE_OK)
+                         nullptr) != SQLITE_OK) {
+    sqlite3_finalize(statement_);
+    statement_ = nullptr;
     fail(database.handle(), "preparing '" + std::string(sql.substr(0, 60)) + "'");
+  }
 }
 
-Statement::~Statement() { sqlite3_finalize(statement_); }
+Statement::~Statement() {
+  if (statement_) database_->give_back(std::move(sql_), statement_);
+}
 
 Statement::Statement(Statement&& other) noexcept
-    : database_(other.database_), statement_(other.statement_) {
+    : database_(other.database_), statement_(other.statement_), sql_(std::move(other.sql_)) {
   other.statement_ = nullptr;
 }
 

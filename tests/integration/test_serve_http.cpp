@@ -40,7 +40,15 @@ struct ServeFixture {
     arguments.push_back("--json");
     return json::parse(run_ok(arguments).out)["key"].get<std::string>();
   }
-  json logs() { return json::parse(run_ok({"logs", "--json"}).out); }
+  // The request log, once it holds at least `rows` rows: weir serve writes
+  // them on a thread of its own, just after the answer.
+  json logs(size_t rows = 0) {
+    for (int attempt = 0;; ++attempt) {
+      auto listed = json::parse(run_ok({"logs", "--json"}).out);
+      if (listed.size() >= rows || attempt == 200) return listed;
+      std::this_thread::sleep_for(25ms);
+    }
+  }
 };
 
 json body_json(const HttpReply& reply) {
@@ -78,7 +86,7 @@ TEST_CASE("serve: a non-streaming completion runs the gateway and answers a chat
   CHECK(upstream_body["temperature"] == 0.5);
   CHECK(upstream_body["stream"] == false);
 
-  auto rows = fixture.logs();
+  auto rows = fixture.logs(1);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0]["front_door"] == "http");
   CHECK(rows[0]["status"] == "ok");
@@ -344,7 +352,8 @@ TEST_CASE("serve: public keys must name the full gateway id and lose every tool"
 
   CHECK(http_request(serve.port(), "GET", "/v1/models", {}, auth).status == 403);
   CHECK(http_request(serve.port(), "POST", "/v1/collections/search", R"({"collections":"x","query":"y"})", auth).status == 403);
-  auto rows = fixture.logs();
+  auto rows = fixture.logs(1);
+  REQUIRE(rows.size() == 1);
   CHECK(rows[0]["metadata"]["api_key"] == "web");
 }
 
