@@ -16,5 +16,6 @@ void register_document_commands(CLI::App& app, CommandContext& context);
 void register_logs_commands(CLI::App& app, CommandContext& context);
 void register_mcp_commands(CLI::App& app, CommandContext& context);
 void register_system_commands(CLI::App& app, CommandContext& context);  // paths, version
+void register_documentation_commands(CLI::App& app, CommandContext& context);  // __man-page, __command-tree
 
 }  // namespace weir::cli
