@@ -16,6 +16,7 @@ void register_document_commands(CLI::App& app, CommandContext& context);
 void register_logs_commands(CLI::App& app, CommandContext& context);
 void register_mcp_commands(CLI::App& app, CommandContext& context);
 void register_system_commands(CLI::App& app, CommandContext& context);  // paths, version
+void register_completion_commands(CLI::App& app, CommandContext& context);  // completions, __complete
 void register_documentation_commands(CLI::App& app, CommandContext& context);  // __man-page, __command-tree
 
 }  // namespace weir::cli

@@ -31,6 +31,8 @@ constexpr CommandGroup kCommandGroups[] = {
     {"doc", weir::cli::register_document_commands},        {"logs", weir::cli::register_logs_commands},
     {"mcp", weir::cli::register_mcp_commands},
     {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},
+    {"completions", weir::cli::register_completion_commands, true},
+    {"__complete", weir::cli::register_completion_commands},
     {"__man-page", weir::cli::register_documentation_commands, true},
     {"__command-tree", weir::cli::register_documentation_commands, true},
 };

@@ -1,6 +1,7 @@
 # Writes what `weir` generates about itself from its own command definitions:
-# OUTPUT_DIR/man/weir.1 (from the template TEMPLATE). The build writes it into
-# the build tree; the `regenerate_docs` target writes it over the committed copy.
+# OUTPUT_DIR/completions/{weir.bash,_weir,weir.fish} and OUTPUT_DIR/man/weir.1
+# (from the template TEMPLATE). The build writes them into the build tree;
+# the `regenerate_docs` target writes them over the committed copies.
 #   cmake -DWEIR=build/cli/weir -DTEMPLATE=man/weir.1.in -DOUTPUT_DIR=DIR -P cmake/generate_docs.cmake
 foreach(required WEIR TEMPLATE OUTPUT_DIR)
   if(NOT DEFINED ${required})
@@ -8,7 +9,7 @@ foreach(required WEIR TEMPLATE OUTPUT_DIR)
   endif()
 endforeach()
 
-file(MAKE_DIRECTORY ${OUTPUT_DIR}/man)
+file(MAKE_DIRECTORY ${OUTPUT_DIR}/completions ${OUTPUT_DIR}/man)
 
 function(generate output)
   # Written beside the target and renamed, so an interrupted run never leaves
@@ -21,4 +22,7 @@ function(generate output)
   file(RENAME ${output}.tmp ${output})
 endfunction()
 
+generate(${OUTPUT_DIR}/completions/weir.bash completions bash)
+generate(${OUTPUT_DIR}/completions/_weir completions zsh)
+generate(${OUTPUT_DIR}/completions/weir.fish completions fish)
 generate(${OUTPUT_DIR}/man/weir.1 __man-page ${TEMPLATE})

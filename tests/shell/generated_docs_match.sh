@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The committed man page is exactly what this build of
+# The committed completion scripts and man page are exactly what this build of
 # weir generates from its command definitions (build/generated).
 #   generated_docs_match.sh GENERATED_DIR SOURCE_DIR
 set -euo pipefail
 generated=$1 source=$2
 status=0
-for file in man/weir.1; do
+for file in completions/weir.bash completions/_weir completions/weir.fish man/weir.1; do
   if ! diff -u "$source/$file" "$generated/$file"; then
     echo "FAIL: $file differs from what weir generates from its command definitions" >&2
     status=1
