@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/value_names.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "core/engine/engine.hpp"
@@ -211,9 +212,12 @@ void run_repl(CommandContext& context, const ChatOptions& options) {
 void register_chat_command(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<ChatOptions>();
   auto* chat = app.add_subcommand("chat", "Chat through a gateway (streams the answer; a REPL on a terminal)");
-  chat->add_option("target", options->target, "Gateway id, slug or name, or @provider/model")->required();
+  chat->add_option("target", options->target, "Gateway id, slug or name, or @provider/model")
+      ->required()
+      ->type_name(value_name::target);
   chat->add_option("message", options->words, "The message (piped standard input is added to it)");
-  chat->add_option("--session", options->session, "Keep the conversation under this name");
+  chat->add_option("--session", options->session, "Keep the conversation under this name")
+      ->type_name(value_name::session);
   chat->add_flag("--no-stream", options->no_stream, "Ask the upstream for the whole answer at once");
   chat->add_flag("--dry-run", options->dry_run, "Print the exact upstream request instead of sending it");
   chat->add_option("-o,--override", options->overrides, "Override a gateway field the gateway allows: KEY=VALUE")

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/value_names.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
@@ -111,7 +112,7 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
   auto add_named = [&](const char* name, const char* help, auto action) {
     auto target = std::make_shared<std::string>();
     auto* command = group->add_subcommand(name, help);
-    command->add_option("collection", *target, "Collection name or id")->required();
+    command->add_option("collection", *target, "Collection name or id")->required()->type_name(value_name::collection);
     command->callback([&context, target, action] { action(context, *target); });
     return command;
   };
@@ -204,8 +205,10 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
     };
     auto options = std::make_shared<Options>();
     auto* import = group->add_subcommand("import", "Upsert documents from JSONL: {docid, text, __ref?, __tags?, __meta?}");
-    import->add_option("collection", options->collection, "Collection name or id")->required();
-    import->add_option("file", options->file, "JSONL file, or - for standard input")->required();
+    import->add_option("collection", options->collection, "Collection name or id")
+        ->required()
+        ->type_name(value_name::collection);
+    import->add_option("file", options->file, "JSONL file, or - for standard input")->required()->type_name(value_name::file);
     import->add_flag("--strict", options->strict, "All or nothing: any bad line rejects the whole import");
     import->callback([&context, options] {
       std::ifstream file;
@@ -255,8 +258,8 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
     };
     auto options = std::make_shared<Options>();
     auto* add = group->add_subcommand("add", "Add text and Markdown files or directories, split into chunks");
-    add->add_option("collection", options->collection, "Collection name or id")->required();
-    add->add_option("paths", options->paths, "Files or directories")->required();
+    add->add_option("collection", options->collection, "Collection name or id")->required()->type_name(value_name::collection);
+    add->add_option("paths", options->paths, "Files or directories")->required()->type_name(value_name::path);
     add->add_option("--chunk-tokens", options->chunk_tokens, "Chunk budget in tokens (default 300)")
         ->check(CLI::Range(32, 8192));
     add->add_option("--overlap", options->overlap, "Tokens shared by consecutive chunks (default 40)")
@@ -306,7 +309,9 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
     };
     auto options = std::make_shared<Options>();
     auto* search = group->add_subcommand("search", "Hybrid search (BM25 + dense) over one or more collections");
-    search->add_option("collections", options->collections, "Collection name(s), comma-separated")->required();
+    search->add_option("collections", options->collections, "Collection name(s), comma-separated")
+        ->required()
+        ->type_name(value_name::collections);
     search->add_option("terms", options->terms, "Search terms; each is searched, results are merged")->required();
     search->add_option("--top", options->top, "How many results, 1..128 (default 5)");
     search->add_option("--min-score", options->min_score, "Lowest score shown, 0.01..0.99 (default 0.2)");

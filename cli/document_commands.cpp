@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/value_names.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -25,7 +26,7 @@ void register_document_commands(CLI::App& app, CommandContext& context) {
     };
     auto options = std::make_shared<Options>();
     auto* list = group->add_subcommand("list", "List documents, newest first");
-    list->add_option("collection", options->collection, "Collection name or id")->required();
+    list->add_option("collection", options->collection, "Collection name or id")->required()->type_name(value_name::collection);
     list->add_option("--tag", options->filter.tag, "Only documents with this tag");
     list->add_option("--ref", options->filter.ref, "Only documents with this ref");
     list->add_option("--contains", options->filter.content, "Only documents whose text contains this");
@@ -68,7 +69,7 @@ void register_document_commands(CLI::App& app, CommandContext& context) {
     auto collection = std::make_shared<std::string>();
     auto docid = std::make_shared<std::string>();
     auto* get = group->add_subcommand("get", "Print one document");
-    get->add_option("collection", *collection, "Collection name or id")->required();
+    get->add_option("collection", *collection, "Collection name or id")->required()->type_name(value_name::collection);
     get->add_option("docid", *docid, "Document id")->required();
     get->callback([&context, collection, docid] {
       auto& database = context.database();
@@ -86,7 +87,7 @@ void register_document_commands(CLI::App& app, CommandContext& context) {
     auto collection = std::make_shared<std::string>();
     auto docid = std::make_shared<std::string>();
     auto* remove = group->add_subcommand("delete", "Delete one document");
-    remove->add_option("collection", *collection, "Collection name or id")->required();
+    remove->add_option("collection", *collection, "Collection name or id")->required()->type_name(value_name::collection);
     remove->add_option("docid", *docid, "Document id")->required();
     remove->callback([&context, collection, docid] {
       if (!delete_document(context.database(), context.paths(), *collection, *docid))

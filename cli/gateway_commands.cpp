@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/value_names.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
 #include "core/store/collection_repository.hpp"
@@ -25,14 +26,16 @@ struct ConfigFlag {
   const char* field;
   FlagValue value;
   const char* help;
+  const char* value_name = nullptr;  // for help and completion; the CLI11 default otherwise
 };
 
 constexpr ConfigFlag kConfigFlags[] = {
-    {"--provider", "provider", FlagValue::text, "Provider name (see `weir provider list`)"},
+    {"--provider", "provider", FlagValue::text, "Provider name (see `weir provider list`)", value_name::provider},
     {"--model", "model", FlagValue::text, "Upstream model id"},
     {"--description", "description", FlagValue::text, "What the gateway is for"},
     {"--system", "system", FlagValue::text, "System instructions"},
-    {"--system-file", "system_files", FlagValue::path_list, "File whose text is appended to the instructions"},
+    {"--system-file", "system_files", FlagValue::path_list, "File whose text is appended to the instructions",
+     value_name::file},
     {"--system-url", "system_urls", FlagValue::text_list, "URL whose text is appended (cached 600 s)"},
     {"--prompt-template", "prompt_template", FlagValue::text, "Template for the user's message; must contain {prompt}"},
     {"--prefill", "prefill", FlagValue::text, "Start of every answer (sent as a trailing assistant message)"},
@@ -52,7 +55,7 @@ constexpr ConfigFlag kConfigFlags[] = {
     {"--on-overflow", "on_overflow", FlagValue::text, "error | truncate (drop the oldest messages)"},
     {"--tool-result-window", "tool_result_window", FlagValue::integer, "Keep only the last N tool results verbatim"},
     {"--collection", "rag.collections", FlagValue::text_list,
-     "Collection to answer from (repeatable or comma-separated; replaces the list)"},
+     "Collection to answer from (repeatable or comma-separated; replaces the list)", value_name::collection},
     {"--strategy", "rag.strategy", FlagValue::text,
      "plain | concatenate | user_rewrite | full_rewrite | query_function (default plain)"},
     {"--window", "rag.window", FlagValue::integer, "User messages read by concatenate and the rewrites (default 3)"},
@@ -81,6 +84,14 @@ void add_config_flags(CLI::App* command, ConfigFlagValues& values) {
     }
     bool list = flag.value == FlagValue::text_list || flag.value == FlagValue::path_list;
     auto* option = command->add_option(flag.flag, target, flag.help);
+    // The values are kept as text until the field is validated; help still
+    // names the type a user must give, as CLI11 does for typed options.
+    if (flag.value_name != nullptr)
+      option->type_name(flag.value_name);
+    else if (flag.value == FlagValue::number)
+      option->type_name("FLOAT");
+    else if (flag.value == FlagValue::integer)
+      option->type_name("INT");
     if (list) {
       option->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
       if (std::string(flag.field) == "overridable" || std::string(flag.field) == "rag.collections")
@@ -257,7 +268,7 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
   {
     auto reference = std::make_shared<std::string>();
     auto* show = group->add_subcommand("show", "Show a gateway's effective configuration, defaults included");
-    show->add_option("gateway", *reference, "Gateway id, slug or name")->required();
+    show->add_option("gateway", *reference, "Gateway id, slug or name")->required()->type_name(value_name::gateway);
     show->callback([&context, reference] {
       print_gateway(GatewayRepository(context.database()).resolve(*reference), context.options.json);
     });
@@ -269,7 +280,7 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
     auto rename = std::make_shared<std::string>();
     auto values = std::make_shared<ConfigFlagValues>();
     auto* update = group->add_subcommand("update", "Change some fields of a gateway");
-    update->add_option("gateway", *reference, "Gateway id, slug or name")->required();
+    update->add_option("gateway", *reference, "Gateway id, slug or name")->required()->type_name(value_name::gateway);
     update->add_option("--name", *rename, "Rename the gateway");
     add_config_flags(update, *values);
     update->add_option("--unset", values->unset, "Remove a field so its default applies (repeatable; rag.KEY for one key of the rag block)");
@@ -293,7 +304,7 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
   {
     auto reference = std::make_shared<std::string>();
     auto* remove = group->add_subcommand("delete", "Delete a gateway");
-    remove->add_option("gateway", *reference, "Gateway id, slug or name")->required();
+    remove->add_option("gateway", *reference, "Gateway id, slug or name")->required()->type_name(value_name::gateway);
     remove->callback([&context, reference] {
       GatewayRepository gateways(context.database());
       auto gateway = gateways.resolve(*reference);
@@ -308,7 +319,7 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
   {
     auto reference = std::make_shared<std::string>();
     auto* exporter = group->add_subcommand("export", "Print a gateway as a JSON file for `gateway apply`");
-    exporter->add_option("gateway", *reference, "Gateway id, slug or name")->required();
+    exporter->add_option("gateway", *reference, "Gateway id, slug or name")->required()->type_name(value_name::gateway);
     exporter->callback([&context, reference] {
       print_json(GatewayRepository(context.database()).resolve(*reference).to_export());
     });
@@ -317,7 +328,7 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
   {
     auto file = std::make_shared<std::string>();
     auto* apply = group->add_subcommand("apply", "Create or update a gateway from a JSON file (as export writes)");
-    apply->add_option("-f,--file", *file, "The file, or - for standard input")->required();
+    apply->add_option("-f,--file", *file, "The file, or - for standard input")->required()->type_name(value_name::file);
     apply->callback([&context, file] {
       auto text = read_input(*file);
       auto document = json::parse(text, nullptr, false);

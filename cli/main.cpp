@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/value_names.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -19,6 +20,9 @@ using Registration = void (*)(CLI::App&, weir::cli::CommandContext&);
 struct CommandGroup {
   std::string_view name;
   Registration registration;
+  // Commands that describe the whole command line (completion scripts, the
+  // man page) need every group registered, not just their own.
+  bool needs_every_group = false;
 };
 
 constexpr CommandGroup kCommandGroups[] = {
@@ -28,6 +32,10 @@ constexpr CommandGroup kCommandGroups[] = {
     {"mcp", weir::cli::register_mcp_commands},             {"serve", weir::cli::register_serve_command},
     {"key", weir::cli::register_key_commands},
     {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},
+    {"completions", weir::cli::register_completion_commands, true},
+    {"__complete", weir::cli::register_completion_commands},
+    {"__man-page", weir::cli::register_documentation_commands, true},
+    {"__command-tree", weir::cli::register_documentation_commands, true},
 };
 
 // Building every command's options costs more than the rest of a short run,
@@ -41,11 +49,12 @@ void register_commands(CLI::App& app, weir::cli::CommandContext& context, int ar
       continue;
     }
     if (word.empty() || word.front() == '-') continue;
-    for (const auto& group : kCommandGroups)
-      if (group.name == word) {
-        group.registration(app, context);
-        return;
-      }
+    auto named = std::find_if(std::begin(kCommandGroups), std::end(kCommandGroups),
+                              [word](const CommandGroup& group) { return group.name == word; });
+    if (named != std::end(kCommandGroups) && !named->needs_every_group) {
+      named->registration(app, context);
+      return;
+    }
     break;
   }
   Registration done[std::size(kCommandGroups)] = {};
@@ -69,7 +78,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options work after the command too: `weir gateway list --json`
   app.add_option("--home", context.options.home, "Where weir keeps its data (default: $WEIR_HOME, "
-                                                 "$XDG_DATA_HOME/weir, ~/.local/share/weir)");
+                                                 "$XDG_DATA_HOME/weir, ~/.local/share/weir)")
+      ->type_name(weir::cli::value_name::directory);
   app.add_flag("--json", context.options.json, "Machine-readable output (one JSON document)");
   app.add_flag("-q,--quiet", context.options.quiet, "Print only results, no notices");
 

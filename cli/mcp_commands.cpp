@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/value_names.hpp"
 #include "core/error.hpp"
 #include "mcp/serve_config.hpp"
 #include "mcp/stdio_server.hpp"
@@ -38,12 +39,14 @@ void register_mcp_commands(CLI::App& app, CommandContext& context) {
   auto* serve = group->add_subcommand(
       "serve", "Serve MCP over stdio (for Claude Desktop, Claude Code, VS Code...): gateways as invoke_<name> "
                "tools, collections as <name>_search tools");
-  serve->add_option("--gateway", options->gateway.gateway, "Gateway served as the invoke_<tool-name> tool");
+  serve->add_option("--gateway", options->gateway.gateway, "Gateway served as the invoke_<tool-name> tool")
+      ->type_name(value_name::target);
   serve->add_option("--tool-name", options->gateway.tool_name, "Its tool name, made an identifier (default ai_model)");
   serve->add_option("--tool-description", options->gateway.description, "Its description, for the model");
   serve->add_option("--tool-title", options->gateway.title, "Its title, for people");
   serve->add_option("--collections", options->collection_list,
-                    "Collections served as the <collection-tool-name>_search tool, comma-separated");
+                    "Collections served as the <collection-tool-name>_search tool, comma-separated")
+      ->type_name(value_name::collections);
   serve->add_option("--collection-tool-name", options->collections.tool_name,
                     "Name of the collection tools (default: the collection names)");
   serve->add_option("--top-k", options->collections.top_k, "Results per search, 1..128 (default 5)");
@@ -54,7 +57,8 @@ void register_mcp_commands(CLI::App& app, CommandContext& context) {
   serve->add_flag("--allow-write", options->collections.allow_write,
                   "Add <name>_upsert and <name>_delete tools that change the collections");
   serve->add_option("--config", options->config_file,
-                    "JSON file serving several gateways and collection sets (see README, \"MCP\")");
+                    "JSON file serving several gateways and collection sets (see README, \"MCP\")")
+      ->type_name(value_name::file);
   serve->callback([&context, options, serve] {
     mcp::ServeConfig config;
     bool gateway_flags = serve->count("--tool-name") || serve->count("--tool-description") || serve->count("--tool-title");

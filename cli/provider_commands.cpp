@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/value_names.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -131,7 +132,7 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
 
   auto name = std::make_shared<std::string>();
   auto* show = group->add_subcommand("show", "Show a provider's settings (never its key)");
-  show->add_option("name", *name, "Provider name")->required();
+  show->add_option("name", *name, "Provider name")->required()->type_name(value_name::provider);
   show->callback([&context, name] {
     auto provider = ProviderRepository(context.database()).get(*name);
     if (context.options.json) {
@@ -148,7 +149,7 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
   auto remove_name = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
   auto* remove = group->add_subcommand("remove", "Remove a provider");
-  remove->add_option("name", *remove_name, "Provider name")->required();
+  remove->add_option("name", *remove_name, "Provider name")->required()->type_name(value_name::provider);
   remove->add_flag("--force", *force, "Remove even if gateways use it");
   remove->callback([&context, remove_name, force] {
     ProviderRepository providers(context.database());
@@ -170,7 +171,7 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
 
   auto models_name = std::make_shared<std::string>();
   auto* models = group->add_subcommand("models", "List the models a provider offers (asks the service)");
-  models->add_option("name", *models_name, "Provider name")->required();
+  models->add_option("name", *models_name, "Provider name")->required()->type_name(value_name::provider);
   models->callback([&context, models_name] {
     auto provider = ProviderRepository(context.database()).resolve(*models_name);
     auto ids = make_provider(provider)->models(CancelToken());

@@ -2,9 +2,12 @@
 #include <sqlite3.h>
 
 #include <iostream>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/error.hpp"
+#include "core/provider/curl_library.hpp"
 
 namespace weir::cli {
 
@@ -21,15 +24,28 @@ void register_system_commands(CLI::App& app, CommandContext& context) {
               << "prices: " << paths.prices << "\n";
   });
 
-  app.add_subcommand("version", "Print version details")->callback([&context] {
-    nlohmann::json details = {{"version", WEIR_VERSION}, {"commit", WEIR_GIT_COMMIT}, {"sqlite", sqlite3_libversion()}};
-    if (context.options.json) {
-      print_json(details);
-      return;
-    }
-    std::cout << "weir " << WEIR_VERSION << " (commit " << WEIR_GIT_COMMIT << ")\nsqlite " << sqlite3_libversion()
-              << '\n';
-  });
+  app.add_subcommand("version", "Print the version, git commit and the versions of SQLite, libcurl and hnswlib")
+      ->callback([&context] {
+        // libcurl is loaded only when needed (curl_library.hpp); without it
+        // weir still works offline, so its absence is reported, not an error.
+        std::string curl_version;
+        try {
+          curl_version = curl::loaded_curl_version();
+        } catch (const Error&) {
+          curl_version = "not found";
+        }
+        nlohmann::json details = {{"version", WEIR_VERSION},       {"commit", WEIR_GIT_COMMIT},
+                                  {"sqlite", sqlite3_libversion()}, {"libcurl", curl_version},
+                                  {"hnswlib", WEIR_HNSWLIB_VERSION}};
+        if (context.options.json) {
+          print_json(details);
+          return;
+        }
+        std::cout << "weir " << WEIR_VERSION << " (commit " << WEIR_GIT_COMMIT << ")\n"
+                  << "sqlite " << sqlite3_libversion() << "\n"
+                  << "libcurl " << curl_version << "\n"
+                  << "hnswlib " << WEIR_HNSWLIB_VERSION << '\n';
+      });
 }
 
 }  // namespace weir::cli

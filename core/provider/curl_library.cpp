@@ -55,6 +55,7 @@ CurlLibrary load() {
   resolve(library, "curl_multi_poll", table.multi_poll);
   resolve(library, "curl_multi_info_read", table.multi_info_read);
   resolve(library, "curl_multi_strerror", table.multi_strerror);
+  resolve(library, "curl_version_info", table.version_info);
   // curl_global_init is not thread-safe; running it inside the guarded
   // initialisation of a function-local static makes it happen exactly once.
   if (CURLcode code = global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK)
@@ -70,6 +71,11 @@ const CurlLibrary& curl_library() {
   // (after the user installed the package in a long-running serve) retries.
   static const CurlLibrary table = load();
   return table;
+}
+
+std::string loaded_curl_version() {
+  const curl_version_info_data* info = curl_library().version_info(CURLVERSION_NOW);
+  return info != nullptr && info->version != nullptr ? info->version : "unknown";
 }
 
 CURLcode set_long_option(CURL* handle, CURLoption option, long value) {

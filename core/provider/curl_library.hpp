@@ -15,6 +15,8 @@
 
 #include <curl/curl.h>
 
+#include <string>
+
 namespace weir::curl {
 
 struct CurlLibrary {
@@ -34,10 +36,15 @@ struct CurlLibrary {
   CURLMcode (*multi_poll)(CURLM*, curl_waitfd*, unsigned int, int, int*);
   CURLMsg* (*multi_info_read)(CURLM*, int*);
   const char* (*multi_strerror)(CURLMcode);
+  curl_version_info_data* (*version_info)(CURLversion);
 };
 
 // Loads libcurl on first use; throws Error(runtime) when it cannot.
 const CurlLibrary& curl_library();
+
+// The version of the libcurl weir loads ("7.88.1"); Error(runtime) when it
+// cannot be loaded.
+std::string loaded_curl_version();
 
 using WriteCallback = size_t (*)(char* data, size_t size, size_t count, void* user);
 
