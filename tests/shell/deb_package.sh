@@ -2,8 +2,10 @@
 # The .deb that `cpack` makes installs on this Debian 12 system without root
 # or containers: its files are where Debian expects them, every Depends is a
 # Debian package installed here at a version that satisfies it, every shared
-# library `ldd` shows for the packaged binary belongs to a package named in
-# Depends, and the binary runs from the unpacked tree (`dpkg -x`).
+# library the packaged binary links to belongs to a package named in Depends
+# (and every other one `ldd` shows, to one they bring in), libcurl4 (loaded
+# with dlopen) is named too, and the binary runs from the unpacked tree
+# (`dpkg -x`).
 #   deb_package.sh BUILD_DIR
 set -euo pipefail
 build=$1
@@ -66,20 +68,44 @@ root=$scratch/root
 dpkg -x "$deb" "$root"
 weir=$root/usr/bin/weir
 
-# Every library the dynamic loader maps is owned by a package in Depends.
-while read -r library; do
+# The packages Depends brings in, directly or through their own Depends.
+declare -A brought=()
+queue=("${!depended[@]}")
+while ((${#queue[@]})); do
+  name=${queue[0]}
+  queue=("${queue[@]:1}")
+  [ -z "${brought[$name]:-}" ] || continue
+  brought[$name]=1
+  for next in $(dpkg-query -W -f='${Depends}, ${Pre-Depends}' "$name" 2>/dev/null |
+    tr ',|' '\n\n' | awk 'NF {print $1}' | sed 's/:.*//'); do
+    [ -n "${brought[$next]:-}" ] || queue+=("$next")
+  done
+done
+
+# Every library the binary names (DT_NEEDED, and the dynamic loader) belongs
+# to a package in Depends; every library ldd shows, to one Depends brings in
+# (e.g. libstdc++6 under libasan8 in a sanitizer build).
+needed=" $(readelf -d "$weir" | sed -n 's/.*Shared library: \[\(.*\)\].*/\1/p' | tr '\n' ' ') "
+interpreter=$(readelf -l "$weir" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+while read -r soname library; do
   owner=""
   for candidate in "$library" "$(readlink -f "$library")" "${library#/usr}" "/usr$library"; do
     owner=$(dpkg -S "$candidate" 2>/dev/null | head -1 | cut -d: -f1) && [ -n "$owner" ] && break
   done
   if [ -z "$owner" ]; then
     fail "ldd shows $library, which no Debian package owns"
-  elif [ -n "${depended[$owner]:-}" ]; then
-    echo "ok: $library is in $owner, a dependency"
+  elif [[ $needed == *" $soname "* || $library == "$interpreter" ]]; then
+    if [ -n "${depended[$owner]:-}" ]; then
+      echo "ok: $soname, which weir links to, is in $owner, named in Depends"
+    else
+      fail "weir links to $soname from $owner, which Depends does not name"
+    fi
+  elif [ -n "${brought[$owner]:-}" ]; then
+    echo "ok: $soname, loaded for another library, is in $owner, which Depends brings in"
   else
-    fail "ldd shows $library from $owner, which Depends does not name"
+    fail "ldd shows $library from $owner, which nothing in Depends brings in"
   fi
-done < <(ldd "$weir" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}')
+done < <(ldd "$weir" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3} $1 ~ /^\// {print $1, $1}')
 
 version=$("$weir" --version)
 [ "$version" = "weir $(dpkg-deb -f "$deb" Version)" ] && echo "ok: $weir --version: $version" ||
