@@ -20,7 +20,7 @@
 
 namespace weir::cli {
 
-enum class ValueCompletion { none, choices, file, directory, gateway, collection, provider, session };
+enum class ValueCompletion { none, choices, file, directory, gateway, collection, provider, session, key };
 
 // What a shell completes for the value: a `weir __complete` kind
 // ("gateways"...), "files", "directories", "choices" or "none".

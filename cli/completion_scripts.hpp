@@ -5,7 +5,7 @@
 // words typed so far (skipping option values, noting `--home DIR`), finds the
 // command they name, and offers its subcommands, its options (plus the global
 // ones) or what its next argument or option value takes. Store names come from
-// `weir [--home DIR] __complete gateways|collections|providers|sessions`, run
+// `weir [--home DIR] __complete gateways|collections|providers|sessions|keys`, run
 // at TAB time with errors silenced, so a broken home never breaks the shell.
 #pragma once
 

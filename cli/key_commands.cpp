@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/value_names.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/key_repository.hpp"
 
@@ -73,7 +74,7 @@ void register_key_commands(CLI::App& app, CommandContext& context) {
 
   auto revoke_name = std::make_shared<std::string>();
   auto* revoke = group->add_subcommand("revoke", "Delete a key; requests using it are refused within a second");
-  revoke->add_option("name", *revoke_name, "The key's name")->required();
+  revoke->add_option("name", *revoke_name, "The key's name")->required()->type_name(value_name::key);
   revoke->callback([&context, revoke_name] {
     KeyRepository(context.database()).revoke(*revoke_name);
     print_notice("key '" + *revoke_name + "' revoked", context.options.quiet);

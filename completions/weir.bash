@@ -208,7 +208,7 @@ _weir_command() {
   'key revoke')
     _weir_commands=''
     _weir_options='-h --help --home --json -q --quiet'
-    _weir_arguments='none'
+    _weir_arguments='keys'
     ;;
   'paths')
     _weir_commands=''

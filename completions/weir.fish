@@ -250,7 +250,7 @@ function __weir_command
             set -g __weir_command_descriptions
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
-            set -g __weir_arguments 'none'
+            set -g __weir_arguments 'keys'
         case 'paths'
             set -g __weir_commands
             set -g __weir_command_descriptions

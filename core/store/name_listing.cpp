@@ -17,6 +17,7 @@ const char* listing_query(NamedKind kind) {
     case NamedKind::collection: return "SELECT name FROM collections ORDER BY name";
     case NamedKind::provider: return "SELECT name FROM providers ORDER BY name";
     case NamedKind::session: return "SELECT name FROM sessions ORDER BY name";
+    case NamedKind::key: return "SELECT name FROM keys ORDER BY name";
   }
   return "";
 }
@@ -32,6 +33,7 @@ std::optional<NamedKind> named_kind_from_plural(std::string_view plural) {
   if (plural == "collections") return NamedKind::collection;
   if (plural == "providers") return NamedKind::provider;
   if (plural == "sessions") return NamedKind::session;
+  if (plural == "keys") return NamedKind::key;
   return std::nullopt;
 }
 

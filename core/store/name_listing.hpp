@@ -1,5 +1,5 @@
 // Name listing — the names of stored gateways, collections, providers or
-// sessions, for shell completion (`weir __complete KIND`).
+// sessions and API keys, for shell completion (`weir __complete KIND`).
 //
 // A completion runs on every TAB, so this opens the database read-only and
 // does nothing else: no home directory is created, no migration runs, no
@@ -14,9 +14,9 @@
 
 namespace weir {
 
-enum class NamedKind { gateway, collection, provider, session };
+enum class NamedKind { gateway, collection, provider, session, key };
 
-// "gateways", "collections", "providers", "sessions"; nullopt for anything else.
+// "gateways", "collections", "providers", "sessions", "keys"; nullopt for anything else.
 std::optional<NamedKind> named_kind_from_plural(std::string_view plural);
 
 // Sorted names of that kind in the store at `database_path`.

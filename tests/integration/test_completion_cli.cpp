@@ -27,6 +27,8 @@ TEST_CASE("__complete lists the store's names, sorted, one per line") {
   CHECK(home.run({"__complete", "collections"}).out == "notes\n");
   CHECK(home.run({"__complete", "providers"}).out == "ollama\n");
   CHECK(home.run({"__complete", "sessions"}).out.empty());
+  REQUIRE(home.run({"key", "create", "ci"}).exit_code == 0);
+  CHECK(home.run({"__complete", "keys"}).out == "ci\n");  // for `weir key revoke <TAB>`
   // The global options may also come after it, as the scripts may pass them.
   CHECK(home.run({"__complete", "gateways", "--json"}).out == "alpha\nzeta\n");
 }
