@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
-#include "mcp/collection_tools.hpp"
+#include <memory>
+
 #include "core/store/database_pool.hpp"
+#include "mcp/collection_tools.hpp"
 #include "mcp/gateway_tool.hpp"
-#include "mcp/protocol/server.hpp"
+#include "mcp/protocol/stdio_server.hpp"
+#include "mcp/searcher_pool.hpp"
 
 namespace weir::mcp {
 
@@ -19,9 +22,10 @@ void serve_stdio(const ServeConfig& config, const Paths& paths) {
   info.instructions =
       "weir serves AI gateways and knowledge collections of this machine as tools: invoke_* tools ask a "
       "configured model, *_search tools search local documents.";
-  protocol::Server server(info);
-  for (const auto& gateway : config.gateways) add_gateway_tool(server, gateway, pool);
-  for (const auto& set : config.collection_sets) add_collection_tools(server, set, pool);
+  protocol::StdioServer server(info);
+  auto searchers = std::make_shared<SearcherPool>(pool);
+  for (const auto& gateway : config.gateways) add_gateway_tool(server.tools(), gateway, pool);
+  for (const auto& set : config.collection_sets) add_collection_tools(server.tools(), set, pool, searchers);
   server.serve(STDIN_FILENO, STDOUT_FILENO);
 }
 
