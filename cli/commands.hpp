@@ -15,6 +15,8 @@ void register_collection_commands(CLI::App& app, CommandContext& context);
 void register_document_commands(CLI::App& app, CommandContext& context);
 void register_logs_commands(CLI::App& app, CommandContext& context);
 void register_mcp_commands(CLI::App& app, CommandContext& context);
+void register_serve_command(CLI::App& app, CommandContext& context);
+void register_key_commands(CLI::App& app, CommandContext& context);
 void register_system_commands(CLI::App& app, CommandContext& context);  // paths, version
 
 }  // namespace weir::cli

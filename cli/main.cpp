@@ -25,7 +25,8 @@ constexpr CommandGroup kCommandGroups[] = {
     {"provider", weir::cli::register_provider_commands},   {"gateway", weir::cli::register_gateway_commands},
     {"chat", weir::cli::register_chat_command},            {"collection", weir::cli::register_collection_commands},
     {"doc", weir::cli::register_document_commands},        {"logs", weir::cli::register_logs_commands},
-    {"mcp", weir::cli::register_mcp_commands},
+    {"mcp", weir::cli::register_mcp_commands},             {"serve", weir::cli::register_serve_command},
+    {"key", weir::cli::register_key_commands},
     {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},
 };
 

@@ -34,10 +34,14 @@ class Error : public std::runtime_error {
   // A stable machine-readable code for error objects ("context_length_exceeded").
   // Empty means: use the kind's default code.
   const std::string& code() const noexcept { return code_; }
+  // How long a rate-limited caller should wait (HTTP Retry-After); 0: unknown.
+  int retry_after_seconds() const noexcept { return retry_after_seconds_; }
+  void set_retry_after_seconds(int seconds) noexcept { retry_after_seconds_ = seconds; }
 
  private:
   ErrorKind kind_;
   std::string code_;
+  int retry_after_seconds_ = 0;
 };
 
 // Exit codes of DESIGN.md: 0 ok, 1 runtime, 2 usage, 3 not found, 4 upstream,

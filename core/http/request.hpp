@@ -13,6 +13,12 @@
 
 namespace weir::http {
 
+// Who is calling, as the server's gatekeeper established it (API keys).
+struct Caller {
+  std::string key_name;     // empty: no key (a keyless loopback server)
+  bool public_key = false;  // public keys: full gateway ids only, no tools
+};
+
 struct Request {
   std::string method;
   std::string target;  // as sent: path and query
@@ -21,6 +27,7 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names, in arrival order
   std::string body;
   std::string remote_address;  // the peer's IP address
+  Caller caller;
 
   // The first header of that (lower-case) name, or nullptr.
   const std::string* header(std::string_view lower_case_name) const;

@@ -58,9 +58,9 @@ class Server {
 
   // Before listen(). A second handler for the same method and path replaces the first.
   void route(std::string method, std::string path, Handler handler);
-  // Runs before routing for every request; throwing weir::Error refuses the
-  // request with that error (authentication, rate limits).
-  void set_gatekeeper(std::function<void(const Request&)> gatekeeper);
+  // Runs before routing for every request: sets Request::caller, or throws
+  // weir::Error to refuse the request (authentication, rate limits).
+  void set_gatekeeper(std::function<void(Request&)> gatekeeper);
 
   // Binds and listens; throws Error(runtime) naming the address when it cannot.
   void listen();

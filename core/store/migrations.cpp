@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -130,6 +130,20 @@ CREATE TRIGGER documents_fts_update AFTER UPDATE OF text ON documents BEGIN
   INSERT INTO documents_fts(documents_fts, rowid, text) VALUES ('delete', old.id, old.text);
   INSERT INTO documents_fts(rowid, text) VALUES (new.id, new.text);
 END;
+)sql",
+    // 3: API keys of `weir serve`. Only a SHA-256 of each key is kept; the
+    // prefix (the key's first characters) lets `key list` show which is which.
+    R"sql(
+CREATE TABLE keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('private', 'public')),
+  hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  rpm INTEGER,
+  expires_at INTEGER,
+  created_at INTEGER NOT NULL
+);
 )sql",
 };
 }  // namespace

@@ -1,0 +1,83 @@
+// `weir key create|list|revoke` — API keys of `weir serve`.
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "core/gateway/identifiers.hpp"
+#include "core/store/key_repository.hpp"
+
+namespace weir::cli {
+
+namespace {
+
+struct CreateOptions {
+  std::string name;
+  bool is_public = false;
+  std::string expires;
+  int rpm = 0;
+};
+
+}  // namespace
+
+void register_key_commands(CLI::App& app, CommandContext& context) {
+  auto* group = app.add_subcommand("key", "API keys for `weir serve` (once one exists, every request needs one)");
+  group->require_subcommand(1);
+
+  auto create_options = std::make_shared<CreateOptions>();
+  auto* create = group->add_subcommand("create", "Make a key; it is printed once and only its hash is kept");
+  create->add_option("name", create_options->name, "A name for the key (who or what uses it)")->required();
+  create->add_flag("--public", create_options->is_public,
+                   "A public key: may only name a gateway by its full id, and gets no tools");
+  create->add_option("--expires", create_options->expires, "Lifetime such as 30d, 12h, 90m (default: never expires)");
+  create->add_option("--rpm", create_options->rpm, "Requests per minute allowed (default: unlimited)");
+  create->callback([&context, create_options] {
+    std::optional<int> rpm;
+    if (create_options->rpm != 0) rpm = create_options->rpm;
+    std::optional<int64_t> expires_at;
+    if (!create_options->expires.empty())
+      expires_at = now_milliseconds() + parse_duration_milliseconds(create_options->expires);
+    auto made = KeyRepository(context.database()).create(create_options->name, create_options->is_public, rpm, expires_at);
+    if (context.options.json) {
+      auto document = made.key.to_json();
+      document["key"] = made.text;
+      print_json(document);
+      return;
+    }
+    std::cout << made.text << '\n';
+    print_notice("key '" + made.key.name + "' created (" + (made.key.is_public ? "public" : "private") +
+                     "); store it now: weir keeps only its hash and cannot show it again",
+                 context.options.quiet);
+  });
+
+  group->add_subcommand("list", "List keys (names, kinds, limits; never the keys)")->callback([&context] {
+    auto keys = KeyRepository(context.database()).list();
+    if (context.options.json) {
+      auto list = nlohmann::json::array();
+      for (const auto& key : keys) list.push_back(key.to_json());
+      print_json(list);
+      return;
+    }
+    if (keys.empty()) {
+      print_notice("no keys: `weir serve` accepts requests from loopback without one", context.options.quiet);
+      return;
+    }
+    auto now = now_milliseconds();
+    Table table({"NAME", "KIND", "PREFIX", "RPM", "EXPIRES", "CREATED"});
+    for (const auto& key : keys)
+      table.add({key.name, key.is_public ? "public" : "private", key.prefix + "…",
+                 key.rpm ? std::to_string(*key.rpm) : "-",
+                 key.expires_at ? format_timestamp(*key.expires_at) + (key.expired(now) ? " (expired)" : "") : "never",
+                 format_timestamp(key.created_at)});
+    table.print();
+  });
+
+  auto revoke_name = std::make_shared<std::string>();
+  auto* revoke = group->add_subcommand("revoke", "Delete a key; requests using it are refused within a second");
+  revoke->add_option("name", *revoke_name, "The key's name")->required();
+  revoke->callback([&context, revoke_name] {
+    KeyRepository(context.database()).revoke(*revoke_name);
+    print_notice("key '" + *revoke_name + "' revoked", context.options.quiet);
+  });
+}
+
+}  // namespace weir::cli

@@ -1,0 +1,95 @@
+// `weir serve [--host H] [--port P]` — the OpenAI-compatible HTTP endpoint.
+//
+// Translates only: flags into http::ServerOptions, then core/http does the
+// rest. SIGINT and SIGTERM are taken by a thread of their own (sigwait), which
+// stops accepting and gives streams in flight --drain seconds to finish.
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "core/error.hpp"
+#include "core/http/access_control.hpp"
+#include "core/http/api_routes.hpp"
+#include "core/http/server.hpp"
+#include "core/store/database_pool.hpp"
+#include "core/store/key_repository.hpp"
+
+namespace weir::cli {
+
+namespace {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8484;
+  double max_body_megabytes = 10;
+  double keep_alive_seconds = 15;
+  double drain_seconds = 10;
+};
+
+void serve(CommandContext& context, const ServeOptions& options) {
+  if (options.port < 0 || options.port > 65535) throw Error(ErrorKind::usage, "--port must be 0..65535 (0: any free port)");
+  if (options.max_body_megabytes <= 0 || options.max_body_megabytes > 1024)
+    throw Error(ErrorKind::usage, "--max-body must be more than 0 and at most 1024 (MB)");
+  if (options.keep_alive_seconds < 0) throw Error(ErrorKind::usage, "--keep-alive must be 0 (off) or more seconds");
+  if (options.drain_seconds < 0) throw Error(ErrorKind::usage, "--drain must be 0 or more seconds");
+
+  bool loopback = http::is_loopback_host(options.host);
+  if (!loopback && KeyRepository(context.database()).list().empty())
+    throw Error(ErrorKind::usage, "refusing to listen on " + options.host +
+                                      " without API keys: anyone who can reach it could use your gateways. Create "
+                                      "one with `weir key create NAME`, or bind 127.0.0.1");
+
+  // Signals go to the waiting thread only: block them before any thread starts.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  DatabasePool pool(context.paths());
+  http::ServerOptions server_options;
+  server_options.host = options.host;
+  server_options.port = options.port;
+  server_options.max_body_bytes = static_cast<size_t>(options.max_body_megabytes * 1024 * 1024);
+  http::Server server(server_options);
+  http::AccessControl access(pool, loopback);
+  server.set_gatekeeper([&access](http::Request& request) { access.admit(request); });
+  http::ApiContext api(pool, std::chrono::milliseconds(static_cast<long long>(options.keep_alive_seconds * 1000)));
+  http::mount_api_routes(server, api);
+  server.listen();
+
+  auto drain = std::chrono::milliseconds(static_cast<long long>(options.drain_seconds * 1000));
+  std::thread signal_waiter([&server, stop_signals, drain] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    if (signal_number == SIGINT || signal_number == SIGTERM) server.stop(drain);
+  });
+  std::string address = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  std::cerr << "weir serve: listening on http://" << address << ":" << server.port() << std::endl;
+  server.run();
+  // run() also returns when stop() came from elsewhere; wake the waiter then.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  print_notice("weir serve: stopped", context.options.quiet);
+}
+
+}  // namespace
+
+void register_serve_command(CLI::App& app, CommandContext& context) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* command = app.add_subcommand("serve", "Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)");
+  command->add_option("--host", options->host, "Address to bind (default 127.0.0.1; others need an API key)");
+  command->add_option("--port", options->port, "Port to listen on (default 8484; 0: any free port)");
+  command->add_option("--max-body", options->max_body_megabytes, "Largest request body in MB (default 10)");
+  command->add_option("--keep-alive", options->keep_alive_seconds,
+                      "Seconds of silence before a stream gets a keep-alive comment (default 15; 0: never)");
+  command->add_option("--drain", options->drain_seconds,
+                      "Seconds in-flight requests get to finish after SIGINT/SIGTERM (default 10)");
+  command->callback([&context, options] { serve(context, *options); });
+}
+
+}  // namespace weir::cli

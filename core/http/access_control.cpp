@@ -1,0 +1,62 @@
+#include "core/http/access_control.hpp"
+
+#include <arpa/inet.h>
+
+#include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
+#include "core/secret_hash.hpp"
+
+namespace weir::http {
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  in_addr address{};
+  if (::inet_pton(AF_INET, host.c_str(), &address) == 1) return (ntohl(address.s_addr) >> 24) == 127;
+  return false;
+}
+
+const AccessControl::Snapshot& AccessControl::snapshot() {
+  auto now = std::chrono::steady_clock::now();
+  if (snapshot_.loaded && now - snapshot_.loaded_at < std::chrono::seconds(1)) return snapshot_;
+  Snapshot fresh;
+  auto database = pool_.acquire();
+  for (auto& key : KeyRepository(*database).list()) fresh.by_hash.emplace(key.hash, std::move(key));
+  fresh.loaded_at = now;
+  fresh.loaded = true;
+  snapshot_ = std::move(fresh);
+  return snapshot_;
+}
+
+void AccessControl::admit(Request& request) {
+  if (request.path == "/healthz") return;
+  std::lock_guard lock(mutex_);
+  const auto& keys = snapshot();
+  if (keys.by_hash.empty()) {
+    if (loopback_only_) return;
+    throw Error(ErrorKind::authentication,
+                "this server listens beyond loopback and has no API keys, so it lets nobody in; create one with "
+                "`weir key create NAME`");
+  }
+  const auto* authorization = request.header("authorization");
+  static constexpr std::string_view kBearer = "Bearer ";
+  if (!authorization || authorization->size() <= kBearer.size() ||
+      std::string_view(*authorization).substr(0, kBearer.size()) != kBearer)
+    throw Error(ErrorKind::authentication,
+                "missing API key: send the header `Authorization: Bearer KEY` (keys are made with `weir key create "
+                "NAME`)",
+                "missing_api_key");
+  auto presented = authorization->substr(kBearer.size());
+  auto found = keys.by_hash.find(sha256_hex(presented));
+  if (found == keys.by_hash.end())
+    throw Error(ErrorKind::authentication, "invalid API key: it is not one of this server's keys (see `weir key list`)",
+                "invalid_api_key");
+  const auto& key = found->second;
+  if (key.expired(now_milliseconds()))
+    throw Error(ErrorKind::authentication, "API key '" + key.name + "' has expired; create a new one with `weir key create`",
+                "expired_api_key");
+  if (key.rpm) limiter_.admit(key.id, key.name, *key.rpm);
+  request.caller.key_name = key.name;
+  request.caller.public_key = key.is_public;
+}
+
+}  // namespace weir::http

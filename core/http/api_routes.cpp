@@ -1,0 +1,41 @@
+#include "core/http/api_routes.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/rag/shared_searcher.hpp"
+
+namespace weir::http {
+
+ApiContext::ApiContext(DatabasePool& database_pool, std::chrono::milliseconds keep_alive_interval)
+    : pool(database_pool), keep_alive(keep_alive_interval), searcher(std::make_unique<SharedSearcher>(database_pool)) {}
+
+ApiContext::~ApiContext() = default;
+
+nlohmann::json parse_json_body(const Request& request) {
+  if (request.body.empty())
+    throw Error(ErrorKind::usage, "the request body is empty; send a JSON object (Content-Type: application/json)");
+  try {
+    auto body = nlohmann::json::parse(request.body);
+    if (!body.is_object()) throw Error(ErrorKind::usage, "the request body must be a JSON object, not " + std::string(body.type_name()));
+    return body;
+  } catch (const nlohmann::json::parse_error& error) {
+    throw Error(ErrorKind::usage, "malformed JSON in the request body at byte " + std::to_string(error.byte) + ": " +
+                                      std::string(error.what()).substr(std::string(error.what()).find(':') + 2));
+  }
+}
+
+void mount_api_routes(Server& server, ApiContext& context) {
+  server.route("POST", "/v1/chat/completions",
+               [&context](const Request& request, ResponseWriter& response) { handle_chat_completions(request, response, context); });
+  server.route("GET", "/v1/models",
+               [&context](const Request& request, ResponseWriter& response) { handle_models(request, response, context); });
+  server.route("POST", "/v1/collections/search", [&context](const Request& request, ResponseWriter& response) {
+    handle_collection_search(request, response, context);
+  });
+  server.route("GET", "/healthz", [](const Request&, ResponseWriter& response) {
+    response.send(200, "application/json", nlohmann::json{{"status", "ok"}, {"version", WEIR_VERSION}}.dump());
+  });
+}
+
+}  // namespace weir::http

@@ -1,0 +1,42 @@
+// The OpenAI-compatible API of `weir serve` (DESIGN.md "HTTP"):
+//   POST /v1/chat/completions   a gateway (or @provider/model) as the model,
+//                               streamed or not, through the one Engine
+//   GET  /v1/models             gateways and the models they use, as a list
+//   POST /v1/collections/search the collection search, as JSON
+//   GET  /healthz               liveness, without a key
+// Handlers only translate between HTTP/JSON and core: a malformed body is a
+// 400 naming the problem, core's weir::Errors become error objects with their
+// status, and a client that hangs up cancels the upstream call.
+#pragma once
+
+#include <memory>
+
+#include "core/http/keep_alive_ticker.hpp"
+#include "core/http/server.hpp"
+#include "core/store/database_pool.hpp"
+
+namespace weir {
+class SharedSearcher;
+}
+
+namespace weir::http {
+
+struct ApiContext {
+  explicit ApiContext(DatabasePool& pool, std::chrono::milliseconds keep_alive_interval);
+  ~ApiContext();
+  DatabasePool& pool;
+  KeepAliveTicker keep_alive;
+  std::unique_ptr<SharedSearcher> searcher;  // one set of loaded indexes for every search request
+};
+
+void mount_api_routes(Server& server, ApiContext& context);
+
+// The request body as a JSON object; Error(usage) saying where it is broken.
+nlohmann::json parse_json_body(const Request& request);
+
+// Handlers, one file each.
+void handle_chat_completions(const Request& request, ResponseWriter& response, ApiContext& context);
+void handle_models(const Request& request, ResponseWriter& response, ApiContext& context);
+void handle_collection_search(const Request& request, ResponseWriter& response, ApiContext& context);
+
+}  // namespace weir::http
