@@ -100,8 +100,7 @@ std::string unknown_argument(const json& arguments, const std::vector<std::strin
   return {};
 }
 
-void add_search_tool(protocol::ToolSet& tools, const CollectionToolConfig& config,
-                     std::shared_ptr<SearcherPool> searcher) {
+void add_search_tool(protocol::ToolSet& tools, const CollectionToolConfig& config, SharedSearcher& searcher) {
   protocol::ToolDefinition definition;
   definition.name = tool_name("", config.base_name(), "_search");
   definition.title = "Search " + list_names(config.collections);
@@ -128,7 +127,7 @@ void add_search_tool(protocol::ToolSet& tools, const CollectionToolConfig& confi
       {"required", {"results"}}};
   definition.annotations = {{"readOnlyHint", true}, {"openWorldHint", false}};
 
-  tools.add(std::move(definition), [config, searcher](const json& arguments, CallContext& context) {
+  tools.add(std::move(definition), [config, &searcher](const json& arguments, CallContext& context) {
     auto problem = unknown_argument(arguments, {"search_terms"});
     if (!problem.empty()) return ToolResult::error(problem);
     auto terms = arguments.find("search_terms");
@@ -157,7 +156,7 @@ void add_search_tool(protocol::ToolSet& tools, const CollectionToolConfig& confi
     CancelToken cancel;
     context.on_cancel([cancel] { cancel.cancel(); });
     try {
-      auto hits = searcher->search(request, cancel);
+      auto hits = searcher.search(request, cancel);
       auto results = json::array();
       for (const auto& hit : hits) results.push_back(hit.to_json());
       char minimum[16];
@@ -272,8 +271,8 @@ void add_delete_tool(protocol::ToolSet& tools, const CollectionToolConfig& confi
 }  // namespace
 
 void add_collection_tools(protocol::ToolSet& tools, const CollectionToolConfig& config, DatabasePool& pool,
-                          std::shared_ptr<SearcherPool> searchers) {
-  add_search_tool(tools, config, std::move(searchers));
+                          SharedSearcher& searcher) {
+  add_search_tool(tools, config, searcher);
   if (config.allow_write) {
     add_upsert_tool(tools, config, pool);
     add_delete_tool(tools, config, pool);

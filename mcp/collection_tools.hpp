@@ -6,24 +6,23 @@
 // reranker and references, and answers with the results as text (docid,
 // collection, score, text) and as structuredContent matching its declared
 // outputSchema ({results: [...]}, the fields of `weir collection search --json`).
-// Searches lease Searchers from a SearcherPool shared by the whole server, so
-// indexes load once per server, not per call or per session.
+// Searches go through the server's SharedSearcher (core/rag/shared_searcher.hpp),
+// so indexes load once per server, not per call or per session; it must
+// outlive the tools.
 // `_upsert` takes {docid, text, ref?, tags?, meta?} and `_delete` {docid};
 // with several collections in the set they take a `collection` as well.
 // Every failure is an isError result saying what to change.
 #pragma once
 
-#include <memory>
-
+#include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "mcp/protocol/tool_set.hpp"
-#include "mcp/searcher_pool.hpp"
 #include "mcp/serve_config.hpp"
 
 namespace weir::mcp {
 
 void add_collection_tools(protocol::ToolSet& tools, const CollectionToolConfig& config, DatabasePool& pool,
-                          std::shared_ptr<SearcherPool> searchers);
+                          SharedSearcher& searcher);
 
 // The limits on search_terms.
 inline constexpr size_t kMaxSearchTerms = 10;

@@ -47,6 +47,7 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
     input.public_caller = caller.public_caller;
     input.metadata = {{"tool", name}};
     if (!caller.user.empty()) input.metadata["user"] = caller.user;
+    if (!caller.api_key.empty()) input.metadata["api_key"] = caller.api_key;
 
     size_t characters = 0;
     auto on_delta = [&context, &characters](const StreamDelta& delta) {

@@ -21,6 +21,7 @@ struct GatewayCaller {
   std::string front_door = "mcp";  // ChatInput::front_door
   bool public_caller = false;      // ChatInput::public_caller: a public API key over HTTP
   std::string user;                // recorded in the log metadata as "user" when not empty
+  std::string api_key;             // the HTTP caller's key name, recorded as "api_key" when not empty
 };
 
 void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config, DatabasePool& pool,

@@ -60,10 +60,15 @@ protocol::ServerInfo server_info(HttpEndpoint endpoint) {
 
 }  // namespace
 
-HttpEndpoints::HttpEndpoints(DatabasePool& pool, HttpAuthorizer authorize, protocol::StreamableHttpOptions options)
+HttpCaller caller_from_gatekeeper(const http::Request& request) {
+  return {request.caller.public_key, request.caller.key_name};
+}
+
+HttpEndpoints::HttpEndpoints(DatabasePool& pool, SharedSearcher& searcher, HttpAuthorizer authorize,
+                             protocol::StreamableHttpOptions options)
     : pool_(pool),
+      searcher_(searcher),
       authorize_(std::move(authorize)),
-      searchers_(std::make_shared<SearcherPool>(pool)),
       inference_(std::make_unique<protocol::StreamableHttpServer>(server_info(HttpEndpoint::inference), options)),
       collections_(std::make_unique<protocol::StreamableHttpServer>(server_info(HttpEndpoint::collections), options)) {}
 
@@ -133,9 +138,10 @@ std::shared_ptr<const protocol::ToolSet> HttpEndpoints::make_tools(HttpEndpoint 
     gateway_caller.front_door = "mcp-http";
     gateway_caller.public_caller = caller.public_key;
     gateway_caller.user = config.user;
+    gateway_caller.api_key = caller.key_name;
     add_gateway_tool(*tools, gateway, pool_, gateway_caller);
   } else {
-    add_collection_tools(*tools, config.tools.collection_sets.front(), pool_, searchers_);
+    add_collection_tools(*tools, config.tools.collection_sets.front(), pool_, searcher_);
   }
   return tools;
 }

@@ -4,7 +4,8 @@
 // each session configured by the headers of its initialize request
 // (http_session_config.hpp).
 //
-// Every request is first shown to the authorizer (API key, rate limit); a
+// Every request is first shown to the authorizer (by default: the caller the
+// server's gatekeeper admitted, with its key checked and rate limited); a
 // weir::Error it throws is the answer. Then:
 //   - a caller with no API key whose request carries a browser Origin that is
 //     not a loopback address is refused (403): the spec's guard against DNS
@@ -30,10 +31,10 @@
 #include "core/http/request.hpp"
 #include "core/http/response_writer.hpp"
 #include "core/http/server.hpp"
+#include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "mcp/http_session_config.hpp"
 #include "mcp/protocol/streamable_http_server.hpp"
-#include "mcp/searcher_pool.hpp"
 
 namespace weir::mcp {
 
@@ -43,13 +44,18 @@ struct HttpCaller {
 };
 // Throws weir::Error to refuse the request.
 using HttpAuthorizer = std::function<HttpCaller(const http::Request&)>;
+// The caller as the server's gatekeeper established it (http::Request::caller).
+HttpCaller caller_from_gatekeeper(const http::Request& request);
 
 inline constexpr const char* kInferencePath = "/v1/mcp/inference";
 inline constexpr const char* kCollectionsPath = "/v1/mcp/collections";
 
 class HttpEndpoints {
  public:
-  HttpEndpoints(DatabasePool& pool, HttpAuthorizer authorize, protocol::StreamableHttpOptions options = {});
+  // `searcher` serves the search tools (the server's own, so indexes load
+  // once); it must outlive this object.
+  HttpEndpoints(DatabasePool& pool, SharedSearcher& searcher, HttpAuthorizer authorize = caller_from_gatekeeper,
+                protocol::StreamableHttpOptions options = {});
   ~HttpEndpoints();
   HttpEndpoints(const HttpEndpoints&) = delete;
   HttpEndpoints& operator=(const HttpEndpoints&) = delete;
@@ -68,8 +74,8 @@ class HttpEndpoints {
                                                       const protocol::HttpRequestView& request);
 
   DatabasePool& pool_;
+  SharedSearcher& searcher_;
   HttpAuthorizer authorize_;
-  std::shared_ptr<SearcherPool> searchers_;
   std::unique_ptr<protocol::StreamableHttpServer> inference_;
   std::unique_ptr<protocol::StreamableHttpServer> collections_;
 };

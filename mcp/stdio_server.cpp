@@ -2,19 +2,18 @@
 
 #include <unistd.h>
 
-#include <memory>
-
+#include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "mcp/collection_tools.hpp"
 #include "mcp/gateway_tool.hpp"
 #include "mcp/protocol/stdio_server.hpp"
-#include "mcp/searcher_pool.hpp"
 
 namespace weir::mcp {
 
 void serve_stdio(const ServeConfig& config, const Paths& paths) {
   config.validate();
   DatabasePool pool(paths);
+  SharedSearcher searcher(pool);  // one set of loaded indexes for every search call
   protocol::ServerInfo info;
   info.name = "weir";
   info.title = "weir";
@@ -23,9 +22,8 @@ void serve_stdio(const ServeConfig& config, const Paths& paths) {
       "weir serves AI gateways and knowledge collections of this machine as tools: invoke_* tools ask a "
       "configured model, *_search tools search local documents.";
   protocol::StdioServer server(info);
-  auto searchers = std::make_shared<SearcherPool>(pool);
   for (const auto& gateway : config.gateways) add_gateway_tool(server.tools(), gateway, pool);
-  for (const auto& set : config.collection_sets) add_collection_tools(server.tools(), set, pool, searchers);
+  for (const auto& set : config.collection_sets) add_collection_tools(server.tools(), set, pool, searcher);
   server.serve(STDIN_FILENO, STDOUT_FILENO);
 }
 

@@ -167,8 +167,9 @@ void StreamableHttpServer::post(const HttpRequestView& request, HttpResponder& r
     responder.begin_stream(200, kEventStream, stream_headers);
     streaming = true;
   };
+  auto keep_alive = options_.keep_alive > std::chrono::milliseconds(0) ? options_.keep_alive : std::chrono::hours(24 * 365);
   while (true) {
-    auto event = stream->next(options_.keep_alive);
+    auto event = stream->next(keep_alive);
     switch (event.kind) {
       case RequestStream::Event::Kind::message:
         if (is_response(event.message)) {

@@ -53,7 +53,7 @@ namespace weir::mcp::protocol {
 struct StreamableHttpOptions {
   SessionTableOptions sessions;
   size_t max_calls_in_flight = 32;  // per session
-  std::chrono::milliseconds keep_alive = std::chrono::seconds(15);
+  std::chrono::milliseconds keep_alive = std::chrono::seconds(15);  // 0: no keep-alive comments
 };
 
 class StreamableHttpServer {
