@@ -138,11 +138,13 @@ void offer_tools(json& parameters, const CollectionSearchTools& tools) {
 
 }  // namespace
 
-Engine::Engine(Database& database, Paths paths) : database_(database), paths_(std::move(paths)) {}
+Engine::Engine(Database& database, Paths paths, Searcher* shared_searcher)
+    : database_(database), paths_(std::move(paths)), shared_searcher_(shared_searcher) {}
 
 Engine::~Engine() = default;
 
 Searcher& Engine::searcher() {
+  if (shared_searcher_) return *shared_searcher_;
   if (!searcher_) searcher_ = std::make_unique<Searcher>(database_, paths_.indexes);
   return *searcher_;
 }

@@ -77,7 +77,9 @@ struct ChatResult {
 
 class Engine {
  public:
-  Engine(Database& database, Paths paths);
+  // `shared_searcher`: a server's Searcher whose loaded indexes every request
+  // reuses; without one, the Engine opens its own on first need.
+  Engine(Database& database, Paths paths, Searcher* shared_searcher = nullptr);
   ~Engine();
 
   PreparedChat prepare(const ChatInput& input);
@@ -91,6 +93,7 @@ class Engine {
 
   Database& database_;
   Paths paths_;
+  Searcher* shared_searcher_;
   std::unique_ptr<Searcher> searcher_;  // opened on first use; keeps indexes loaded
 };
 

@@ -27,7 +27,29 @@ const AccessControl::Snapshot& AccessControl::snapshot() {
   return snapshot_;
 }
 
+namespace {
+
+// "localhost:8484" -> "localhost", "[::1]:80" -> "::1"
+std::string host_name(const std::string& host_header) {
+  if (!host_header.empty() && host_header.front() == '[') return host_header.substr(1, host_header.find(']') - 1);
+  return host_header.substr(0, host_header.find(':'));
+}
+
+void refuse_web_pages(const Request& request, bool loopback_only) {
+  if (const auto* origin = request.header("origin"))
+    throw Error(ErrorKind::permission, "weir serve does not answer requests from web pages (Origin: " + *origin +
+                                           "); call it from a program or a server");
+  const auto* host = request.header("host");
+  if (loopback_only && host && !is_loopback_host(host_name(*host)))
+    throw Error(ErrorKind::permission, "Host '" + *host +
+                                           "' is not this machine: a loopback server answers only requests addressed "
+                                           "to localhost, 127.0.0.1 or [::1] (a guard against DNS rebinding)");
+}
+
+}  // namespace
+
 void AccessControl::admit(Request& request) {
+  refuse_web_pages(request, loopback_only_);
   if (request.path == "/healthz") return;
   std::lock_guard lock(mutex_);
   const auto& keys = snapshot();

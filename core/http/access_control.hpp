@@ -8,6 +8,12 @@
 // server bound beyond loopback refuses everything while no key exists, so
 // revoking the last key cannot open it to the network.
 //
+// Requests from web pages are refused (403): one carrying an Origin header,
+// or, on a loopback server, one whose Host is not a loopback name. Without
+// this, any site the user visits could drive their gateways through the
+// browser (a cross-site POST, or DNS rebinding). MCP over HTTP requires the
+// same check.
+//
 // admit() is the server's gatekeeper: it sets Request::caller. Keys are read
 // from the store at most once a second (so `weir key create|revoke` in another
 // process takes effect within a second) and compared by SHA-256.

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/rag/shared_searcher.hpp"
+#include "mcp/protocol/json_rpc.hpp"
 
 namespace weir::http {
 
@@ -15,6 +16,11 @@ ApiContext::~ApiContext() = default;
 nlohmann::json parse_json_body(const Request& request) {
   if (request.body.empty())
     throw Error(ErrorKind::usage, "the request body is empty; send a JSON object (Content-Type: application/json)");
+  // Deep nesting would cost recursion later (serialising it upstream), so it
+  // is refused up front, by the same rule as MCP messages.
+  if (mcp::protocol::nesting_depth(request.body) > mcp::protocol::kMaxNesting)
+    throw Error(ErrorKind::usage, "the request body nests arrays and objects more than " +
+                                      std::to_string(mcp::protocol::kMaxNesting) + " levels deep");
   try {
     auto body = nlohmann::json::parse(request.body);
     if (!body.is_object()) throw Error(ErrorKind::usage, "the request body must be a JSON object, not " + std::string(body.type_name()));

@@ -10,6 +10,7 @@
 #include "core/http/api_routes.hpp"
 #include "core/http/error_body.hpp"
 #include "core/http/sse_stream.hpp"
+#include "core/rag/shared_searcher.hpp"
 
 namespace weir::http {
 
@@ -159,7 +160,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   CancelToken cancel;
   response.on_disconnect([cancel] { cancel.cancel(); });
   auto database = context.pool.acquire();
-  Engine engine(*database, context.pool.paths());
+  Engine engine(*database, context.pool.paths(), &context.searcher->searcher());
 
   if (!choice.stream) {
     auto result = engine.run(input, [](const StreamDelta&) {}, cancel);
@@ -180,6 +181,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
         },
         cancel);
   } catch (const Error& error) {
+    pings.reset();               // from here on only this thread writes
     if (!stream.begun()) throw;  // nothing sent yet: a plain HTTP error
     if (error.kind() != ErrorKind::interrupted) {
       stream.event(error_body(error));

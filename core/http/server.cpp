@@ -69,6 +69,21 @@ std::string peer_address(int fd) {
   return text;
 }
 
+// Closing a socket with unread input makes the kernel send a reset, which can
+// destroy the error response still in flight (a client in the middle of
+// sending a too-large body would see "connection reset" instead of 413). So
+// stop writing, and read and drop what still arrives, for a bounded time.
+void discard_unread_input(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  char sink[16384];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd wait_for{fd, POLLIN, 0};
+    if (::poll(&wait_for, 1, 200) <= 0) return;
+    if (::recv(fd, sink, sizeof sink, 0) <= 0) return;
+  }
+}
+
 }  // namespace
 
 struct Server::State {
@@ -265,6 +280,7 @@ void Server::State::serve_connection(int fd) {
       // The rest of the request cannot be trusted to be framed: answer and close.
       SocketResponseWriter writer(fd, false, true);
       send_status_error(writer, error.status(), error.what());
+      discard_unread_input(fd);
       return;
     }
     request.remote_address = remote;

@@ -111,6 +111,7 @@ Searcher::OpenCollection& Searcher::open(const std::string& name_or_id) {
 
 std::vector<SearchHit> Searcher::search(const SearchRequest& request, const CancelToken& cancel) {
   validate_search_request(request);
+  std::lock_guard lock(mutex_);
   struct Best {
     double score;
     std::string collection;

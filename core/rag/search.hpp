@@ -10,11 +10,13 @@
 // A Searcher caches opened indexes and embedders, so a long-running server
 // pays for loading an index once; every search still checks the collection's
 // generation (one small query) and catches up if an import has run since.
-// Not thread-safe: one Searcher per thread (or a lock around it).
+// Thread-safe by taking turns: search() holds a lock, so one Searcher (with
+// its own Database connection) can serve every thread of a server.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +69,7 @@ class Searcher {
   OpenCollection& open(const std::string& name_or_id);
   Database& database_;
   std::string indexes_directory_;
+  std::mutex mutex_;
   std::map<std::string, std::unique_ptr<OpenCollection>> open_;
 };
 

@@ -2,13 +2,13 @@
 
 namespace weir {
 
-std::vector<SearchHit> SharedSearcher::search(const SearchRequest& request, const CancelToken& cancel) {
+Searcher& SharedSearcher::searcher() {
   std::lock_guard lock(mutex_);
   if (!searcher_) {
     database_ = pool_.open();
     searcher_ = std::make_unique<Searcher>(*database_, pool_.paths().indexes);
   }
-  return searcher_->search(request, cancel);
+  return *searcher_;
 }
 
 }  // namespace weir

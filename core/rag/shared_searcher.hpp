@@ -1,7 +1,8 @@
-// SharedSearcher — one Searcher (and its loaded indexes) shared by every
-// request of a server (HTTP, MCP), opened on first use. A Searcher is not thread-safe,
-// so searches take turns; an index loaded once serves all of them, which is
-// what keeps a search at a few milliseconds instead of an index load each.
+// SharedSearcher — one Searcher (and its loaded indexes) for every request of
+// a server (HTTP, MCP), on a Database connection of its own, opened on first
+// use. An index loaded once serves every request, which keeps a search at a
+// few milliseconds instead of an index load each. Searches take turns (see
+// Searcher). Thread-safe.
 #pragma once
 
 #include <memory>
@@ -17,7 +18,10 @@ namespace weir {
 class SharedSearcher {
  public:
   explicit SharedSearcher(DatabasePool& pool) : pool_(pool) {}
-  std::vector<SearchHit> search(const SearchRequest& request, const CancelToken& cancel);
+  Searcher& searcher();
+  std::vector<SearchHit> search(const SearchRequest& request, const CancelToken& cancel) {
+    return searcher().search(request, cancel);
+  }
 
  private:
   DatabasePool& pool_;

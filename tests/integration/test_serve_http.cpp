@@ -161,7 +161,7 @@ TEST_CASE("serve: chunks are forwarded as they arrive, not buffered") {
   ServeProcess serve(fixture.home);
   RawConnection connection(serve.port());
   std::string body = json{{"model", "assistant"}, {"prompt", "hi"}, {"stream", true}}.dump();
-  connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+  connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
                   std::to_string(body.size()) + "\r\n\r\n" + body);
   // The upstream is now silent for 30 s: the words must already be here.
   CHECK(connection.read_until("first words", 10s));
@@ -203,6 +203,12 @@ TEST_CASE("serve: bad requests get OpenAI error objects with the right status") 
   CHECK(too_large.status == 413);
   CHECK(body_json(too_large)["error"]["code"] == "payload_too_large");
 
+  auto deep = http_request(serve.port(), "POST", "/v1/chat/completions", std::string(400, '[') + std::string(400, ']'));
+  CHECK(deep.status == 400);
+  CHECK(body_json(deep)["error"]["message"].get<std::string>().find("levels deep") != std::string::npos);
+  auto not_utf8 = http_request(serve.port(), "POST", "/v1/chat/completions", "{\"model\": \"assistant\", \"prompt\": \"\xff\xfe\"}");
+  CHECK(not_utf8.status == 400);
+
   auto no_model = post_chat(serve.port(), {{"prompt", "hi"}});
   CHECK(no_model.status == 400);
   CHECK(body_json(no_model)["error"]["message"].get<std::string>().find("\"model\"") != std::string::npos);
@@ -229,6 +235,29 @@ TEST_CASE("serve: bad requests get OpenAI error objects with the right status") 
   CHECK(http_request(serve.port(), "GET", "/healthz").status == 200);  // and the server is still fine
 }
 
+TEST_CASE("serve: a body far over the limit gets its 413, not a connection reset") {
+  ServeFixture fixture;
+  ServeProcess serve(fixture.home, {"--max-body", "1"});
+  std::string body = json{{"model", "assistant"}, {"prompt", std::string(8 * 1024 * 1024, 'x')}}.dump();
+  auto reply = http_request(serve.port(), "POST", "/v1/chat/completions", body);
+  CHECK(reply.status == 413);
+  CHECK(reply.body.find("payload_too_large") != std::string::npos);
+}
+
+TEST_CASE("serve: requests from web pages are refused (Origin, DNS rebinding)") {
+  ServeFixture fixture;
+  ServeProcess serve(fixture.home);
+  auto cross_site = http_request(serve.port(), "POST", "/v1/chat/completions", R"({"model":"assistant","prompt":"hi"})",
+                                 {{"Origin", "https://evil.example"}, {"Content-Type", "text/plain"}});
+  CHECK(cross_site.status == 403);
+  CHECK(cross_site.body.find("web pages") != std::string::npos);
+  auto rebound = http_raw(serve.port(), "GET /v1/models HTTP/1.1\r\nHost: evil.example:8484\r\nConnection: close\r\n\r\n");
+  CHECK(rebound.status == 403);
+  auto local = http_raw(serve.port(), "GET /v1/models HTTP/1.1\r\nHost: localhost:8484\r\nConnection: close\r\n\r\n");
+  CHECK(local.status == 200);
+  CHECK(fixture.upstream.request_count() == 0);
+}
+
 TEST_CASE("serve: one keep-alive connection serves several requests; chunked request bodies work") {
   ServeFixture fixture;
   ServeProcess serve(fixture.home);
@@ -241,7 +270,7 @@ TEST_CASE("serve: one keep-alive connection serves several requests; chunked req
     return count;
   };
   for (size_t round = 1; round <= 3; ++round) {
-    connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     for (int wait = 0; wait < 500 && answers() < round; ++wait) connection.read_until("\"ok\"}", 20ms);
     CHECK(answers() == round);
   }
@@ -251,7 +280,7 @@ TEST_CASE("serve: one keep-alive connection serves several requests; chunked req
   char first[24], second[24];
   std::snprintf(first, sizeof first, "%zx", half);
   std::snprintf(second, sizeof second, "%zx", body.size() - half);
-  auto reply = http_raw(serve.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+  auto reply = http_raw(serve.port(), "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                                       "Transfer-Encoding: chunked\r\n\r\n" +
                                           std::string(first) + "\r\n" + body.substr(0, half) + "\r\n" + second +
                                           "\r\n" + body.substr(half) + "\r\n0\r\n\r\n");
@@ -357,7 +386,7 @@ TEST_CASE("serve: a client that hangs up cancels the upstream request within 100
     RawConnection connection(serve.port());
     std::string body = json{{"model", "assistant"}, {"prompt", "hi"}, {"stream", stream}}.dump();
     auto sent_at = std::chrono::steady_clock::now();
-    connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+    connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
                     "\r\n\r\n" + body);
     if (stream) REQUIRE(connection.read_until("hmm", 10s));
     else std::this_thread::sleep_for(300ms);  // the upstream call is under way
@@ -444,7 +473,7 @@ TEST_CASE("serve: SIGTERM lets a stream in flight finish, then exits 0 with the 
   auto serve = std::make_unique<ServeProcess>(fixture.home);
   RawConnection connection(serve->port());
   std::string body = json{{"model", "assistant"}, {"prompt", "count"}, {"stream", true}}.dump();
-  connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+  connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
                   "\r\n\r\n" + body);
   REQUIRE(connection.read_until("one ", 10s));
   serve->send_signal(SIGTERM);
@@ -466,4 +495,77 @@ TEST_CASE("serve: refuses a non-loopback bind without keys; binds with one") {
   fixture.create_key({"lan"});
   ServeProcess serve(fixture.home, {"--host", "0.0.0.0"});
   CHECK(http_request(serve.port(), "GET", "/v1/models").status == 401);
+}
+
+TEST_CASE("serve: a query_function gateway streams servertool chunks; for a public key it injects instead") {
+  ServeFixture fixture;
+  fixture.run_ok({"collection", "create", "docs"});
+  auto imported = fixture.home.run({"collection", "import", "docs", "-"},
+                                   R"({"docid": "keys", "text": "API keys are rotated every ninety days."})" "\n");
+  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
+  fixture.run_ok({"gateway", "create", "searcher", "--provider", "fake", "--model", "fake-model", "--collection", "docs",
+                  "--strategy", "query_function", "--min-score", "0.01"});
+  ServeProcess serve(fixture.home);
+
+  fixture.upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::tool_call(0, "call_1", "docs_search", "{\"search_"),
+                                                  chunk::tool_call(0, "", "", "terms\": [\"key rotation\"]}"),
+                                                  chunk::finish("tool_calls"), chunk::kDone}));
+  fixture.upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::content("Every ninety days."), chunk::finish("stop"),
+                                                  chunk::kDone}));
+  auto reply = post_chat(serve.port(), {{"model", "searcher"}, {"prompt", "How often are keys rotated?"}, {"stream", true}});
+  REQUIRE(reply.status == 200);
+  std::vector<std::string> states;
+  std::string text;
+  for (const auto& payload : sse_data(reply.body)) {
+    if (payload == "[DONE]") continue;
+    auto event = json::parse(payload);
+    if (event.contains("servertool")) {
+      CHECK(event["choices"] == json::array());  // no answer text in activity chunks
+      CHECK(event["servertool"]["name"] == "docs_search");
+      states.push_back(event["servertool"]["state"].get<std::string>());
+      continue;
+    }
+    auto& delta = event["choices"][0]["delta"];
+    CHECK_FALSE(delta.contains("tool_calls"));  // the server-side call never reaches the client
+    if (delta.contains("content")) text += delta["content"].get<std::string>();
+  }
+  CHECK(states == std::vector<std::string>{"started", "succeeded"});
+  CHECK(text == "Every ninety days.");
+
+  // A public key: no search tool is offered; the documents are injected.
+  auto key = fixture.create_key({"app", "--public"});
+  auto id = json::parse(fixture.run_ok({"gateway", "show", "searcher", "--json"}).out)["id"].get<std::string>();
+  std::this_thread::sleep_for(1100ms);
+  fixture.upstream.enqueue(ScriptedResponse::text_answer("Ninety days.", false));
+  auto public_reply = post_chat(serve.port(), {{"model", id}, {"prompt", "How often are keys rotated?"}},
+                                {{"Authorization", "Bearer " + key}});
+  REQUIRE_MESSAGE(public_reply.status == 200, public_reply.body);
+  auto upstream_body = fixture.upstream.requests().back().json_body;
+  CHECK_FALSE(upstream_body.contains("tools"));
+  CHECK(upstream_body["messages"].back()["content"].get<std::string>().find("ninety days") != std::string::npos);
+}
+
+TEST_CASE("serve: client tools pass through; the turn ends with finish_reason tool_calls") {
+  ServeFixture fixture;
+  ServeProcess serve(fixture.home);
+  fixture.upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::tool_call(0, "call_9", "get_weather", "{\"city\":"),
+                                                  chunk::tool_call(0, "", "", "\"Oslo\"}"), chunk::finish("tool_calls"),
+                                                  chunk::kDone}));
+  json tools = json::array({{{"type", "function"},
+                             {"function", {{"name", "get_weather"}, {"parameters", {{"type", "object"}}}}}}});
+  auto reply = post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "weather?"}, {"tools", tools}, {"stream", true}});
+  REQUIRE(reply.status == 200);
+  CHECK(fixture.upstream.requests().back().json_body["tools"] == tools);
+  std::string arguments, finish;
+  for (const auto& payload : sse_data(reply.body)) {
+    if (payload == "[DONE]") continue;
+    auto choice = json::parse(payload)["choices"][0];
+    for (const auto& call : choice["delta"].value("tool_calls", json::array())) {
+      if (call.contains("id")) CHECK(call["id"] == "call_9");
+      arguments += call["function"]["arguments"].get<std::string>();
+    }
+    if (!choice["finish_reason"].is_null()) finish = choice["finish_reason"].get<std::string>();
+  }
+  CHECK(arguments == "{\"city\":\"Oslo\"}");
+  CHECK(finish == "tool_calls");
 }
