@@ -11,7 +11,7 @@ using protocol::CallContext;
 using protocol::ToolResult;
 
 void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config, DatabasePool& pool,
-                      const GatewayCaller& caller) {
+                      const GatewayCaller& caller, SharedSearcher* searcher) {
   protocol::ToolDefinition definition;
   definition.name = config.name();
   definition.title = config.title.empty() ? "Ask " + config.gateway : config.title;
@@ -28,7 +28,7 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
   definition.annotations = {{"readOnlyHint", true}, {"openWorldHint", true}};
 
   auto name = definition.name;
-  tools.add(std::move(definition), [config, name, caller, &pool](const json& arguments, CallContext& context) {
+  tools.add(std::move(definition), [config, name, caller, searcher, &pool](const json& arguments, CallContext& context) {
     auto prompt = arguments.find("prompt");
     if (prompt == arguments.end() || !prompt->is_string() || prompt->get_ref<const std::string&>().empty())
       return ToolResult::error("'prompt' is required: a non-empty string with the message for the model.");
@@ -57,7 +57,7 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
     };
     try {
       auto database = pool.acquire();
-      Engine engine(*database, pool.paths());
+      Engine engine(*database, pool.paths(), searcher ? &searcher->searcher() : nullptr);
       auto result = engine.run(input, on_delta, cancel);
       return ToolResult::text(result.completion.content);
     } catch (const Error& error) {

@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "mcp/protocol/tool_set.hpp"
 #include "mcp/serve_config.hpp"
@@ -24,7 +25,9 @@ struct GatewayCaller {
   std::string api_key;             // the HTTP caller's key name, recorded as "api_key" when not empty
 };
 
+// `searcher`: the server's, so a gateway with collections reuses its loaded
+// indexes (it must outlive the tool); without one each call opens its own.
 void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config, DatabasePool& pool,
-                      const GatewayCaller& caller = {});
+                      const GatewayCaller& caller = {}, SharedSearcher* searcher = nullptr);
 
 }  // namespace weir::mcp

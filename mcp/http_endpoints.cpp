@@ -32,20 +32,6 @@ class WriterResponder : public protocol::HttpResponder {
   http::ResponseWriter& writer_;
 };
 
-// An Origin a page on this machine has: http(s)://localhost, 127.0.0.1 or [::1], any port.
-bool loopback_origin(const std::string& origin) {
-  auto scheme_end = origin.find("://");
-  if (scheme_end == std::string::npos) return false;
-  auto scheme = origin.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") return false;
-  auto host = origin.substr(scheme_end + 3);
-  if (host.rfind("[::1]", 0) == 0) host = host.substr(5);
-  else if (host.rfind("localhost", 0) == 0) host = host.substr(9);
-  else if (host.rfind("127.0.0.1", 0) == 0) host = host.substr(9);
-  else return false;
-  return host.empty() || (host[0] == ':' && host.find_first_not_of("0123456789", 1) == std::string::npos);
-}
-
 protocol::ServerInfo server_info(HttpEndpoint endpoint) {
   protocol::ServerInfo info;
   info.name = "weir";
@@ -98,13 +84,6 @@ size_t HttpEndpoints::session_count() const { return inference_->session_count()
 void HttpEndpoints::handle(HttpEndpoint endpoint, const http::Request& request, http::ResponseWriter& response) {
   try {
     auto caller = authorize_(request);
-    if (caller.key_name.empty()) {
-      auto origin = request.header("origin");
-      if (origin && !loopback_origin(*origin))
-        throw Error(ErrorKind::permission, "requests from the web page at " + *origin +
-                                               " are refused: weir runs without API keys, so only pages on this "
-                                               "machine (localhost) may call it");
-    }
     if (caller.public_key && endpoint == HttpEndpoint::collections)
       throw Error(ErrorKind::permission,
                   "public API keys cannot use /v1/mcp/collections; use a private key (weir key create NAME)");
@@ -139,7 +118,7 @@ std::shared_ptr<const protocol::ToolSet> HttpEndpoints::make_tools(HttpEndpoint 
     gateway_caller.public_caller = caller.public_key;
     gateway_caller.user = config.user;
     gateway_caller.api_key = caller.key_name;
-    add_gateway_tool(*tools, gateway, pool_, gateway_caller);
+    add_gateway_tool(*tools, gateway, pool_, gateway_caller, &searcher_);
   } else {
     add_collection_tools(*tools, config.tools.collection_sets.front(), pool_, searcher_);
   }

@@ -5,11 +5,9 @@
 // (http_session_config.hpp).
 //
 // Every request is first shown to the authorizer (by default: the caller the
-// server's gatekeeper admitted, with its key checked and rate limited); a
-// weir::Error it throws is the answer. Then:
-//   - a caller with no API key whose request carries a browser Origin that is
-//     not a loopback address is refused (403): the spec's guard against DNS
-//     rebinding, since such a page could otherwise drive a local server;
+// server's gatekeeper admitted, with its key checked and rate limited, and
+// web pages refused by their Origin as the spec asks); a weir::Error it
+// throws is the answer. Then:
 //   - public keys: /v1/mcp/inference only, and X-Mcp-Model-Name must be the
 //     gateway's full id (403 otherwise); their invoke calls run the engine
 //     with ChatInput::public_caller; /v1/mcp/collections is 403;
