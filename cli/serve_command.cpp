@@ -17,6 +17,7 @@
 #include "core/http/server.hpp"
 #include "core/store/database_pool.hpp"
 #include "core/store/key_repository.hpp"
+#include "mcp/http_endpoints.hpp"
 
 namespace weir::cli {
 
@@ -60,6 +61,12 @@ void serve(CommandContext& context, const ServeOptions& options) {
   server.set_gatekeeper([&access](http::Request& request) { access.admit(request); });
   http::ApiContext api(pool, std::chrono::milliseconds(static_cast<long long>(options.keep_alive_seconds * 1000)));
   http::mount_api_routes(server, api);
+  // MCP over streamable HTTP (/v1/mcp/inference, /v1/mcp/collections); the
+  // gatekeeper has already checked the caller's key.
+  mcp::protocol::StreamableHttpOptions mcp_options;
+  mcp_options.keep_alive = std::chrono::milliseconds(static_cast<long long>(options.keep_alive_seconds * 1000));
+  mcp::HttpEndpoints mcp_endpoints(pool, *api.searcher, mcp::caller_from_gatekeeper, mcp_options);
+  mcp_endpoints.mount(server);
   server.listen();
 
   auto drain = std::chrono::milliseconds(static_cast<long long>(options.drain_seconds * 1000));
@@ -74,6 +81,9 @@ void serve(CommandContext& context, const ServeOptions& options) {
   // run() also returns when stop() came from elsewhere; wake the waiter then.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
+  // MCP sessions outlive requests: end them, and give calls still running
+  // (their POSTs were told to stop) a bounded time to finish.
+  mcp_endpoints.shutdown(drain);
   api.log_writer.flush();
   print_notice("serve stopped", context.options.quiet);
 }

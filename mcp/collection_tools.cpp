@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
-#include <mutex>
 
 #include "core/cancellation.hpp"
 #include "core/rag/ingest.hpp"
@@ -32,29 +31,6 @@ std::string list_names(const std::vector<std::string>& names) {
   for (const auto& name : names) list += (list.empty() ? "'" : ", '") + name + "'";
   return list;
 }
-
-// One Searcher (and its connection) for every search call of a set, opened
-// on first use; the lock is what makes sharing it safe.
-class SharedSearcher {
- public:
-  explicit SharedSearcher(DatabasePool& pool) : pool_(pool) {}
-
-  std::vector<SearchHit> search(const SearchRequest& request, const CancelToken& cancel) {
-    std::lock_guard lock(mutex_);
-    if (!searcher_) {
-      auto database = pool_.open();
-      searcher_ = std::make_unique<Searcher>(*database, pool_.paths().indexes);
-      database_ = std::move(database);
-    }
-    return searcher_->search(request, cancel);
-  }
-
- private:
-  DatabasePool& pool_;
-  std::mutex mutex_;
-  std::unique_ptr<Database> database_;
-  std::unique_ptr<Searcher> searcher_;  // declared after database_: destroyed first
-};
 
 json hit_schema() {
   return {{"type", "object"},
@@ -124,7 +100,7 @@ std::string unknown_argument(const json& arguments, const std::vector<std::strin
   return {};
 }
 
-void add_search_tool(protocol::Server& server, const CollectionToolConfig& config, DatabasePool& pool) {
+void add_search_tool(protocol::ToolSet& tools, const CollectionToolConfig& config, SharedSearcher& searcher) {
   protocol::ToolDefinition definition;
   definition.name = tool_name("", config.base_name(), "_search");
   definition.title = "Search " + list_names(config.collections);
@@ -151,8 +127,7 @@ void add_search_tool(protocol::Server& server, const CollectionToolConfig& confi
       {"required", {"results"}}};
   definition.annotations = {{"readOnlyHint", true}, {"openWorldHint", false}};
 
-  auto searcher = std::make_shared<SharedSearcher>(pool);
-  server.add_tool(std::move(definition), [config, searcher](const json& arguments, CallContext& context) {
+  tools.add(std::move(definition), [config, &searcher](const json& arguments, CallContext& context) {
     auto problem = unknown_argument(arguments, {"search_terms"});
     if (!problem.empty()) return ToolResult::error(problem);
     auto terms = arguments.find("search_terms");
@@ -181,7 +156,7 @@ void add_search_tool(protocol::Server& server, const CollectionToolConfig& confi
     CancelToken cancel;
     context.on_cancel([cancel] { cancel.cancel(); });
     try {
-      auto hits = searcher->search(request, cancel);
+      auto hits = searcher.search(request, cancel);
       auto results = json::array();
       for (const auto& hit : hits) results.push_back(hit.to_json());
       char minimum[16];
@@ -197,7 +172,7 @@ void add_search_tool(protocol::Server& server, const CollectionToolConfig& confi
   });
 }
 
-void add_upsert_tool(protocol::Server& server, const CollectionToolConfig& config, DatabasePool& pool) {
+void add_upsert_tool(protocol::ToolSet& tools, const CollectionToolConfig& config, DatabasePool& pool) {
   protocol::ToolDefinition definition;
   definition.name = tool_name("", config.base_name(), "_upsert");
   definition.title = "Add or update a document in " + list_names(config.collections);
@@ -219,7 +194,7 @@ void add_upsert_tool(protocol::Server& server, const CollectionToolConfig& confi
   definition.annotations = {{"readOnlyHint", false}, {"destructiveHint", true}, {"idempotentHint", true},
                             {"openWorldHint", false}};
 
-  server.add_tool(std::move(definition), [config, &pool](const json& arguments, CallContext& context) {
+  tools.add(std::move(definition), [config, &pool](const json& arguments, CallContext& context) {
     std::vector<std::string> known = {"docid", "text", "ref", "tags", "meta"};
     if (config.collections.size() > 1) known.push_back("collection");
     auto problem = unknown_argument(arguments, known);
@@ -256,7 +231,7 @@ void add_upsert_tool(protocol::Server& server, const CollectionToolConfig& confi
   });
 }
 
-void add_delete_tool(protocol::Server& server, const CollectionToolConfig& config, DatabasePool& pool) {
+void add_delete_tool(protocol::ToolSet& tools, const CollectionToolConfig& config, DatabasePool& pool) {
   protocol::ToolDefinition definition;
   definition.name = tool_name("", config.base_name(), "_delete");
   definition.title = "Delete a document from " + list_names(config.collections);
@@ -271,7 +246,7 @@ void add_delete_tool(protocol::Server& server, const CollectionToolConfig& confi
   definition.annotations = {{"readOnlyHint", false}, {"destructiveHint", true}, {"idempotentHint", true},
                             {"openWorldHint", false}};
 
-  server.add_tool(std::move(definition), [config, &pool](const json& arguments, CallContext&) {
+  tools.add(std::move(definition), [config, &pool](const json& arguments, CallContext&) {
     std::vector<std::string> known = {"docid"};
     if (config.collections.size() > 1) known.push_back("collection");
     auto problem = unknown_argument(arguments, known);
@@ -295,11 +270,12 @@ void add_delete_tool(protocol::Server& server, const CollectionToolConfig& confi
 
 }  // namespace
 
-void add_collection_tools(protocol::Server& server, const CollectionToolConfig& config, DatabasePool& pool) {
-  add_search_tool(server, config, pool);
+void add_collection_tools(protocol::ToolSet& tools, const CollectionToolConfig& config, DatabasePool& pool,
+                          SharedSearcher& searcher) {
+  add_search_tool(tools, config, searcher);
   if (config.allow_write) {
-    add_upsert_tool(server, config, pool);
-    add_delete_tool(server, config, pool);
+    add_upsert_tool(tools, config, pool);
+    add_delete_tool(tools, config, pool);
   }
 }
 

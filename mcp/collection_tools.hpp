@@ -6,20 +6,23 @@
 // reranker and references, and answers with the results as text (docid,
 // collection, score, text) and as structuredContent matching its declared
 // outputSchema ({results: [...]}, the fields of `weir collection search --json`).
-// The set shares one Searcher behind a lock (a Searcher is not thread-safe),
-// opened on the first search, so indexes load once per server, not per call.
+// Searches go through the server's SharedSearcher (core/rag/shared_searcher.hpp),
+// so indexes load once per server, not per call or per session; it must
+// outlive the tools.
 // `_upsert` takes {docid, text, ref?, tags?, meta?} and `_delete` {docid};
 // with several collections in the set they take a `collection` as well.
 // Every failure is an isError result saying what to change.
 #pragma once
 
+#include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
-#include "mcp/protocol/server.hpp"
+#include "mcp/protocol/tool_set.hpp"
 #include "mcp/serve_config.hpp"
 
 namespace weir::mcp {
 
-void add_collection_tools(protocol::Server& server, const CollectionToolConfig& config, DatabasePool& pool);
+void add_collection_tools(protocol::ToolSet& tools, const CollectionToolConfig& config, DatabasePool& pool,
+                          SharedSearcher& searcher);
 
 // The limits on search_terms.
 inline constexpr size_t kMaxSearchTerms = 10;

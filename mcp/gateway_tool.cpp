@@ -10,7 +10,8 @@ using json = nlohmann::json;
 using protocol::CallContext;
 using protocol::ToolResult;
 
-void add_gateway_tool(protocol::Server& server, const GatewayToolConfig& config, DatabasePool& pool) {
+void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config, DatabasePool& pool,
+                      const GatewayCaller& caller, SharedSearcher* searcher) {
   protocol::ToolDefinition definition;
   definition.name = config.name();
   definition.title = config.title.empty() ? "Ask " + config.gateway : config.title;
@@ -27,7 +28,7 @@ void add_gateway_tool(protocol::Server& server, const GatewayToolConfig& config,
   definition.annotations = {{"readOnlyHint", true}, {"openWorldHint", true}};
 
   auto name = definition.name;
-  server.add_tool(std::move(definition), [config, name, &pool](const json& arguments, CallContext& context) {
+  tools.add(std::move(definition), [config, name, caller, searcher, &pool](const json& arguments, CallContext& context) {
     auto prompt = arguments.find("prompt");
     if (prompt == arguments.end() || !prompt->is_string() || prompt->get_ref<const std::string&>().empty())
       return ToolResult::error("'prompt' is required: a non-empty string with the message for the model.");
@@ -42,8 +43,11 @@ void add_gateway_tool(protocol::Server& server, const GatewayToolConfig& config,
     input.target = config.gateway;
     input.messages = json::array({{{"role", "user"}, {"content", *prompt}}});
     input.stream = true;
-    input.front_door = "mcp";
+    input.front_door = caller.front_door;
+    input.public_caller = caller.public_caller;
     input.metadata = {{"tool", name}};
+    if (!caller.user.empty()) input.metadata["user"] = caller.user;
+    if (!caller.api_key.empty()) input.metadata["api_key"] = caller.api_key;
 
     size_t characters = 0;
     auto on_delta = [&context, &characters](const StreamDelta& delta) {
@@ -53,7 +57,7 @@ void add_gateway_tool(protocol::Server& server, const GatewayToolConfig& config,
     };
     try {
       auto database = pool.acquire();
-      Engine engine(*database, pool.paths());
+      Engine engine(*database, pool.paths(), searcher ? &searcher->searcher() : nullptr);
       auto result = engine.run(input, on_delta, cancel);
       return ToolResult::text(result.completion.content);
     } catch (const Error& error) {

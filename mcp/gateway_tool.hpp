@@ -8,12 +8,26 @@
 // results (tool_errors.hpp).
 #pragma once
 
+#include <string>
+
+#include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
-#include "mcp/protocol/server.hpp"
+#include "mcp/protocol/tool_set.hpp"
 #include "mcp/serve_config.hpp"
 
 namespace weir::mcp {
 
-void add_gateway_tool(protocol::Server& server, const GatewayToolConfig& config, DatabasePool& pool);
+// Who calls the tool, for the engine and the request log.
+struct GatewayCaller {
+  std::string front_door = "mcp";  // ChatInput::front_door
+  bool public_caller = false;      // ChatInput::public_caller: a public API key over HTTP
+  std::string user;                // recorded in the log metadata as "user" when not empty
+  std::string api_key;             // the HTTP caller's key name, recorded as "api_key" when not empty
+};
+
+// `searcher`: the server's, so a gateway with collections reuses its loaded
+// indexes (it must outlive the tool); without one each call opens its own.
+void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config, DatabasePool& pool,
+                      const GatewayCaller& caller = {}, SharedSearcher* searcher = nullptr);
 
 }  // namespace weir::mcp

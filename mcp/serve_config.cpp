@@ -66,6 +66,16 @@ std::vector<std::string> split_list(const std::string& text) {
   return parts;
 }
 
+void check_top_k(int top_k, std::string_view what) {
+  if (top_k < 1 || top_k > 128)
+    throw Error(ErrorKind::usage, std::string(what) + " must be 1..128, got " + std::to_string(top_k));
+}
+
+void check_min_score(double min_score, std::string_view what) {
+  if (!(min_score >= 0.01 && min_score <= 0.99))
+    throw Error(ErrorKind::usage, std::string(what) + " must be 0.01..0.99, got " + std::to_string(min_score));
+}
+
 void ServeConfig::add_json(const json& document, const std::string& source) {
   check_keys(document, {"gateways", "collections"}, source);
   if (document.contains("gateways")) {
@@ -123,10 +133,8 @@ void ServeConfig::validate() const {
   }
   for (const auto& set : collection_sets) {
     if (set.collections.empty()) throw Error(ErrorKind::usage, "--collections needs at least one collection name");
-    if (set.top_k < 1 || set.top_k > 128)
-      throw Error(ErrorKind::usage, "top-k must be 1..128, got " + std::to_string(set.top_k));
-    if (!(set.min_score >= 0.01 && set.min_score <= 0.99))
-      throw Error(ErrorKind::usage, "min-score must be 0.01..0.99, got " + std::to_string(set.min_score));
+    check_top_k(set.top_k, "top-k");
+    check_min_score(set.min_score, "min-score");
     parse_reranker(set.reranker);  // throws naming the accepted values
     auto base = set.base_name();
     claim(tool_name("", base, "_search"));

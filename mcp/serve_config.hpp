@@ -16,6 +16,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -51,6 +52,12 @@ struct ServeConfig {
   void add_json(const nlohmann::json& document, const std::string& source);
   void validate() const;
 };
+
+// The ranges validate() enforces, for callers that read these values from
+// elsewhere (HTTP headers) and must name their own source: throw Error(usage)
+// "<what> must be 1..128, got N".
+void check_top_k(int top_k, std::string_view what);
+void check_min_score(double min_score, std::string_view what);
 
 // Splits "a,b, c" into {"a", "b", "c"}, dropping empty parts.
 std::vector<std::string> split_list(const std::string& text);

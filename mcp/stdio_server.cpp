@@ -2,16 +2,18 @@
 
 #include <unistd.h>
 
-#include "mcp/collection_tools.hpp"
+#include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
+#include "mcp/collection_tools.hpp"
 #include "mcp/gateway_tool.hpp"
-#include "mcp/protocol/server.hpp"
+#include "mcp/protocol/stdio_server.hpp"
 
 namespace weir::mcp {
 
 void serve_stdio(const ServeConfig& config, const Paths& paths) {
   config.validate();
   DatabasePool pool(paths);
+  SharedSearcher searcher(pool);  // one set of loaded indexes for every search call
   protocol::ServerInfo info;
   info.name = "weir";
   info.title = "weir";
@@ -19,9 +21,9 @@ void serve_stdio(const ServeConfig& config, const Paths& paths) {
   info.instructions =
       "weir serves AI gateways and knowledge collections of this machine as tools: invoke_* tools ask a "
       "configured model, *_search tools search local documents.";
-  protocol::Server server(info);
-  for (const auto& gateway : config.gateways) add_gateway_tool(server, gateway, pool);
-  for (const auto& set : config.collection_sets) add_collection_tools(server, set, pool);
+  protocol::StdioServer server(info);
+  for (const auto& gateway : config.gateways) add_gateway_tool(server.tools(), gateway, pool, {}, &searcher);
+  for (const auto& set : config.collection_sets) add_collection_tools(server.tools(), set, pool, searcher);
   server.serve(STDIN_FILENO, STDOUT_FILENO);
 }
 

@@ -6,7 +6,8 @@
 // from one notification to the next, and `message` carries text for the
 // caller (weir puts streamed answer text there). log() sends
 // `notifications/message` when the level is at or above the one the client
-// set with `logging/setLevel` (default: warning). All of it is thread-safe.
+// set with `logging/setLevel` (default: warning). Both go to the outbox of the
+// request that started the call. All of it is thread-safe.
 #pragma once
 
 #include <atomic>
@@ -19,14 +20,14 @@
 
 #include "mcp/protocol/call_cancellation.hpp"
 #include "mcp/protocol/log_level.hpp"
-#include "mcp/protocol/message_writer.hpp"
+#include "mcp/protocol/outbox.hpp"
 
 namespace weir::mcp::protocol {
 
 class CallContext {
  public:
-  CallContext(std::shared_ptr<CallCancellation> cancellation, nlohmann::json progress_token, MessageWriter& writer,
-              const std::atomic<int>& log_level, std::string logger);
+  CallContext(std::shared_ptr<CallCancellation> cancellation, nlohmann::json progress_token,
+              std::shared_ptr<Outbox> outbox, const std::atomic<int>& log_level, std::string logger);
 
   bool cancelled() const { return cancellation_->cancelled(); }
   // See CallCancellation::on_cancel: quick, thread-safe callbacks only.
@@ -40,7 +41,7 @@ class CallContext {
  private:
   std::shared_ptr<CallCancellation> cancellation_;
   nlohmann::json progress_token_;
-  MessageWriter& writer_;
+  std::shared_ptr<Outbox> outbox_;  // the call's own: its notifications travel with its response
   const std::atomic<int>& log_level_;
   std::string logger_;
 };

@@ -1,21 +1,15 @@
-#include "mcp/protocol/server.hpp"
-
-#include <signal.h>
+#include "mcp/protocol/session.hpp"
 
 #include <algorithm>
-#include <chrono>
+#include <atomic>
 #include <iostream>
 #include <list>
 #include <map>
 #include <mutex>
-#include <stdexcept>
 #include <thread>
-#include <vector>
 
-#include "mcp/protocol/json_rpc.hpp"
-#include "mcp/protocol/line_reader.hpp"
+#include "mcp/protocol/call_cancellation.hpp"
 #include "mcp/protocol/log_level.hpp"
-#include "mcp/protocol/message_writer.hpp"
 #include "mcp/protocol/versions.hpp"
 
 namespace weir::mcp::protocol {
@@ -41,128 +35,130 @@ json result_to_json(const ToolResult& result, std::string_view version) {
   return object;
 }
 
-struct RegisteredTool {
-  ToolDefinition definition;
-  ToolHandler handler;
-};
-
 struct Worker {
   std::shared_ptr<std::atomic<bool>> finished = std::make_shared<std::atomic<bool>>(false);
   std::thread thread;
 };
 
+// Closes the outbox when the handling of one message is over, however it ends.
+class CloseWhenDone {
+ public:
+  explicit CloseWhenDone(std::shared_ptr<Outbox> outbox) : outbox_(std::move(outbox)) {}
+  ~CloseWhenDone() {
+    if (outbox_) outbox_->close();
+  }
+  // The call's thread closes it instead.
+  void hand_over() { outbox_.reset(); }
+
+ private:
+  std::shared_ptr<Outbox> outbox_;
+};
+
 }  // namespace
 
-struct Server::State {
+struct Session::State {
   ServerInfo info;
-  ServerOptions options;
-  std::vector<RegisteredTool> tools;
-  std::map<std::string, size_t> tool_index;
+  std::shared_ptr<const ToolSet> tools;
+  SessionOptions options;
 
-  std::unique_ptr<MessageWriter> writer;
   std::atomic<int> log_level{static_cast<int>(LogLevel::warning)};
   // Index in kSupportedVersions, set by `initialize`; atomic because a client
   // may (against the lifecycle) call a tool before initializing.
   std::atomic<size_t> version_index{0};
-  bool initialized = false;
+  std::atomic<bool> initialized{false};
 
   std::string_view version() const { return kSupportedVersions[version_index.load()]; }
 
   std::mutex in_flight_mutex;
   std::map<std::string, std::shared_ptr<CallCancellation>> in_flight;  // by id.dump()
-  std::list<Worker> workers;                                           // reading thread only
+  CallCounter calls;
 
-  void send(const json& message) { writer->write(message); }
+  std::mutex workers_mutex;
+  std::list<Worker> workers;
 
-  void handle_line(const std::string& line);
-  void handle_request(const IncomingMessage& request);
+  void handle_request(const IncomingMessage& request, const std::shared_ptr<Outbox>& outbox, CloseWhenDone& closer);
   void handle_notification(const IncomingMessage& notification);
   json initialize(const json& params);
   json list_tools() const;
-  void start_call(const IncomingMessage& request);
+  void start_call(const IncomingMessage& request, const std::shared_ptr<Outbox>& outbox, CloseWhenDone& closer);
   void reap_workers(bool all);
 };
 
-Server::Server(ServerInfo info, ServerOptions options) : state_(std::make_unique<State>()) {
+Session::Session(ServerInfo info, std::shared_ptr<const ToolSet> tools, SessionOptions options)
+    : state_(std::make_unique<State>()) {
   state_->info = std::move(info);
-  state_->options = options;
+  state_->tools = tools ? std::move(tools) : std::make_shared<const ToolSet>();
+  state_->options = std::move(options);
 }
 
-Server::~Server() { state_->reap_workers(true); }
+Session::~Session() { state_->reap_workers(true); }
 
-void Server::add_tool(ToolDefinition definition, ToolHandler handler) {
-  if (state_->tool_index.count(definition.name))
-    throw std::invalid_argument("two tools are named '" + definition.name + "'");
-  state_->tool_index[definition.name] = state_->tools.size();
-  state_->tools.push_back({std::move(definition), std::move(handler)});
-}
+bool Session::initialized() const { return state_->initialized.load(); }
 
-void Server::serve(int input_fd, int output_fd) {
-  // A client that goes away must not kill the server mid-answer with SIGPIPE:
-  // the write fails instead and the rest of the answers are dropped.
-  ::signal(SIGPIPE, SIG_IGN);
-  state_->writer = std::make_unique<MessageWriter>(output_fd);
-  LineReader reader(input_fd, state_->options.max_message_bytes);
-  while (true) {
-    auto line = reader.next();
-    if (line.status == LineReader::Status::end) break;
-    if (line.status == LineReader::Status::too_large) {
-      log_stderr("dropped a message of " + std::to_string(line.bytes) + " bytes (limit " +
-                 std::to_string(state_->options.max_message_bytes) + ")");
-      state_->send(make_error(nullptr, error_code::invalid_request,
-                              "message too large: " + std::to_string(line.bytes) + " bytes; the limit is " +
-                                  std::to_string(state_->options.max_message_bytes) + " bytes"));
-      continue;
-    }
-    state_->handle_line(line.text);
-    state_->reap_workers(false);
-  }
-  state_->reap_workers(true);
-}
+std::string_view Session::protocol_version() const { return state_->version(); }
 
-void Server::State::handle_line(const std::string& line) {
-  if (nesting_depth(line) > kMaxNesting) {
-    send(make_error(nullptr, error_code::invalid_request,
-                    "Invalid Request: JSON nested more than " + std::to_string(kMaxNesting) + " levels deep"));
-    return;
-  }
-  auto message = json::parse(line, nullptr, false);
-  if (message.is_discarded()) {
-    send(make_error(nullptr, error_code::parse_error, "Parse error: the line is not valid JSON"));
-    return;
-  }
-  auto incoming = classify(message);
-  switch (incoming.kind) {
+void Session::handle(const IncomingMessage& message, std::shared_ptr<Outbox> outbox) {
+  CloseWhenDone closer(outbox);
+  switch (message.kind) {
     case MessageKind::invalid:
-      send(make_error(incoming.id, error_code::invalid_request, "Invalid Request: " + incoming.problem));
-      return;
+      outbox->send(make_error(message.id, error_code::invalid_request, "Invalid Request: " + message.problem));
+      break;
     case MessageKind::response:
-      return;  // this server sends no requests, so there is nothing to match a response to
+      break;  // this server sends no requests, so there is nothing to match a response to
     case MessageKind::notification:
-      handle_notification(incoming);
-      return;
+      state_->handle_notification(message);
+      break;
     case MessageKind::request:
+      try {
+        state_->handle_request(message, outbox, closer);
+      } catch (const ProtocolError& error) {
+        outbox->send(make_error(message.id, error.code(), error.what(), error.data()));
+      }
       break;
   }
-  try {
-    handle_request(incoming);
-  } catch (const ProtocolError& error) {
-    send(make_error(incoming.id, error.code(), error.what(), error.data()));
-  }
+  state_->reap_workers(false);
 }
 
-void Server::State::handle_request(const IncomingMessage& request) {
+void Session::cancel(const json& request_id) {
+  std::shared_ptr<CallCancellation> cancellation;
+  {
+    std::lock_guard lock(state_->in_flight_mutex);
+    auto found = state_->in_flight.find(request_id.dump());
+    if (found != state_->in_flight.end()) cancellation = found->second;
+  }
+  // An unknown or finished request is ignored, as the spec asks: the
+  // cancellation may simply have crossed the response.
+  if (cancellation) cancellation->cancel();
+}
+
+void Session::cancel_all() {
+  std::vector<std::shared_ptr<CallCancellation>> cancellations;
+  {
+    std::lock_guard lock(state_->in_flight_mutex);
+    for (const auto& [key, cancellation] : state_->in_flight) cancellations.push_back(cancellation);
+  }
+  for (const auto& cancellation : cancellations) cancellation->cancel();
+}
+
+bool Session::wait_idle(std::optional<std::chrono::milliseconds> timeout) {
+  bool idle = state_->calls.wait_idle(timeout);
+  state_->reap_workers(false);
+  return idle;
+}
+
+void Session::State::handle_request(const IncomingMessage& request, const std::shared_ptr<Outbox>& outbox,
+                                    CloseWhenDone& closer) {
   const auto& method = request.method;
   const json params = request.params.is_null() ? json::object() : request.params;
   if (!params.is_object()) throw ProtocolError(error_code::invalid_params, "Invalid params: expected an object");
   if (method == "ping") {
-    send(make_result(request.id, json::object()));
+    outbox->send(make_result(request.id, json::object()));
   } else if (method == "initialize") {
-    send(make_result(request.id, initialize(params)));
+    outbox->send(make_result(request.id, initialize(params)));
   } else if (method == "tools/list") {
-    send(make_result(request.id, list_tools()));
+    outbox->send(make_result(request.id, list_tools()));
   } else if (method == "tools/call") {
-    start_call(request);
+    start_call(request, outbox, closer);
   } else if (method == "logging/setLevel") {
     auto level = params.find("level");
     std::optional<LogLevel> parsed;
@@ -172,13 +168,13 @@ void Server::State::handle_request(const IncomingMessage& request) {
                           "Invalid params: \"level\" must be one of debug, info, notice, warning, error, critical, "
                           "alert, emergency");
     log_level.store(static_cast<int>(*parsed), std::memory_order_relaxed);
-    send(make_result(request.id, json::object()));
+    outbox->send(make_result(request.id, json::object()));
   } else {
     throw ProtocolError(error_code::method_not_found, "Method not found: " + method);
   }
 }
 
-void Server::State::handle_notification(const IncomingMessage& notification) {
+void Session::State::handle_notification(const IncomingMessage& notification) {
   if (notification.method == "notifications/cancelled") {
     if (!notification.params.is_object() || !notification.params.contains("requestId")) return;
     std::shared_ptr<CallCancellation> cancellation;
@@ -187,22 +183,20 @@ void Server::State::handle_notification(const IncomingMessage& notification) {
       auto found = in_flight.find(notification.params["requestId"].dump());
       if (found != in_flight.end()) cancellation = found->second;
     }
-    // An unknown or finished request is ignored, as the spec asks: the
-    // cancellation may simply have crossed the response.
     if (cancellation) cancellation->cancel();
   }
   // notifications/initialized and anything else need no action.
 }
 
-json Server::State::initialize(const json& params) {
-  if (initialized) throw ProtocolError(error_code::invalid_request, "Invalid Request: already initialized");
+json Session::State::initialize(const json& params) {
+  if (initialized.load()) throw ProtocolError(error_code::invalid_request, "Invalid Request: already initialized");
   auto requested = params.find("protocolVersion");
   if (requested == params.end() || !requested->is_string())
     throw ProtocolError(error_code::invalid_params, "Invalid params: \"protocolVersion\" must be a string");
+  if (initialized.exchange(true)) throw ProtocolError(error_code::invalid_request, "Invalid Request: already initialized");
   auto negotiated = negotiate_version(requested->get<std::string>());
   version_index.store(static_cast<size_t>(
       std::find(kSupportedVersions.begin(), kSupportedVersions.end(), negotiated) - kSupportedVersions.begin()));
-  initialized = true;
   json server_info = {{"name", info.name}, {"version", info.version}};
   if (!info.title.empty()) server_info["title"] = info.title;
   json result = {{"protocolVersion", negotiated},
@@ -212,19 +206,20 @@ json Server::State::initialize(const json& params) {
   return result;
 }
 
-json Server::State::list_tools() const {
+json Session::State::list_tools() const {
   auto list = json::array();
-  for (const auto& tool : tools) list.push_back(tool_to_json(tool.definition, version()));
+  for (const auto& tool : tools->tools()) list.push_back(tool_to_json(tool.definition, version()));
   return {{"tools", list}};
 }
 
-void Server::State::start_call(const IncomingMessage& request) {
+void Session::State::start_call(const IncomingMessage& request, const std::shared_ptr<Outbox>& outbox,
+                                CloseWhenDone& closer) {
   const auto& params = request.params;
   if (!params.is_object() || !params.contains("name") || !params["name"].is_string())
     throw ProtocolError(error_code::invalid_params, "Invalid params: \"name\" (the tool to call) must be a string");
   auto name = params["name"].get<std::string>();
-  auto found = tool_index.find(name);
-  if (found == tool_index.end()) throw ProtocolError(error_code::invalid_params, "Unknown tool: " + name);
+  const RegisteredTool* tool = tools->find(name);
+  if (!tool) throw ProtocolError(error_code::invalid_params, "Unknown tool: " + name);
   json arguments = json::object();
   if (params.contains("arguments")) {
     arguments = params["arguments"];
@@ -245,30 +240,34 @@ void Server::State::start_call(const IncomingMessage& request) {
     if (in_flight.size() >= options.max_calls_in_flight) {
       auto result = ToolResult::error("weir is already running " + std::to_string(in_flight.size()) +
                                       " calls; wait for one to finish and try again");
-      send(make_result(request.id, result_to_json(result, version())));
+      outbox->send(make_result(request.id, result_to_json(result, version())));
       return;
     }
     in_flight[key] = cancellation;
+    calls.started();
+    if (options.shared_counter) options.shared_counter->started();
   }
 
-  const auto& tool = tools[found->second];
+  closer.hand_over();
+  std::lock_guard workers_lock(workers_mutex);
   auto& worker = workers.emplace_back();
-  worker.thread = std::thread([this, &tool, id = request.id, key, cancellation, arguments = std::move(arguments),
-                               progress_token = std::move(progress_token), finished = worker.finished] {
-    CallContext context(cancellation, progress_token, *writer, log_level, tool.definition.name);
+  worker.thread = std::thread([this, tool, id = request.id, key, cancellation, outbox,
+                               arguments = std::move(arguments), progress_token = std::move(progress_token),
+                               finished = worker.finished] {
+    CallContext context(cancellation, progress_token, outbox, log_level, tool->definition.name);
     auto started = std::chrono::steady_clock::now();
     json response;
     try {
-      auto result = tool.handler(arguments, context);
+      auto result = tool->handler(arguments, context);
       auto milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       context.log(result.is_error ? LogLevel::warning : LogLevel::debug,
-                  {{"tool", tool.definition.name}, {"is_error", result.is_error}, {"milliseconds", milliseconds}});
+                  {{"tool", tool->definition.name}, {"is_error", result.is_error}, {"milliseconds", milliseconds}});
       response = make_result(id, result_to_json(result, version()));
     } catch (const ProtocolError& error) {
       response = make_error(id, error.code(), error.what(), error.data());
     } catch (const std::exception& error) {
       // A bug, not a tool failure: say so on stderr and to the client.
-      log_stderr("internal error in " + tool.definition.name + ": " + error.what());
+      log_stderr("internal error in " + tool->definition.name + ": " + error.what());
       response = make_error(id, error_code::internal_error, std::string("Internal error: ") + error.what());
     }
     bool cancelled;
@@ -277,20 +276,28 @@ void Server::State::start_call(const IncomingMessage& request) {
       in_flight.erase(key);
       cancelled = cancellation->cancelled();
     }
-    if (!cancelled) send(response);
+    if (!cancelled) outbox->send(response);
+    outbox->close();
     finished->store(true);
+    calls.finished();
+    // Last: a transport waiting on it for shutdown may tear down what the
+    // tools use as soon as it drops to zero.
+    if (options.shared_counter) options.shared_counter->finished();
   });
 }
 
-void Server::State::reap_workers(bool all) {
-  for (auto worker = workers.begin(); worker != workers.end();) {
-    if (all || worker->finished->load()) {
-      if (worker->thread.joinable()) worker->thread.join();
-      worker = workers.erase(worker);
-    } else {
-      ++worker;
+void Session::State::reap_workers(bool all) {
+  std::list<Worker> done;
+  {
+    std::lock_guard lock(workers_mutex);
+    for (auto worker = workers.begin(); worker != workers.end();) {
+      auto next = std::next(worker);
+      if (all || worker->finished->load()) done.splice(done.end(), workers, worker);
+      worker = next;
     }
   }
+  for (auto& worker : done)
+    if (worker.thread.joinable()) worker.thread.join();
 }
 
 }  // namespace weir::mcp::protocol

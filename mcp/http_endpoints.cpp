@@ -1,0 +1,128 @@
+#include "mcp/http_endpoints.hpp"
+
+#include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
+#include "mcp/collection_tools.hpp"
+#include "mcp/gateway_tool.hpp"
+
+namespace weir::mcp {
+
+namespace {
+
+// http::ResponseWriter seen through the transport's interface.
+class WriterResponder : public protocol::HttpResponder {
+ public:
+  explicit WriterResponder(http::ResponseWriter& writer) : writer_(writer) {}
+  void send(int status, std::string_view content_type, std::string_view body,
+            const protocol::HttpHeaders& headers) override {
+    writer_.send(status, content_type, body, headers);
+  }
+  void begin_stream(int status, std::string_view content_type, const protocol::HttpHeaders& headers) override {
+    writer_.begin_stream(status, content_type, headers);
+  }
+  bool write(std::string_view piece) override { return writer_.write(piece); }
+  void finish() override { writer_.finish(); }
+  // A hang-up and a server that begins to stop end a call's POST alike.
+  void on_end(std::function<void()> callback) override {
+    writer_.on_disconnect(callback);
+    writer_.on_shutdown(std::move(callback));
+  }
+
+ private:
+  http::ResponseWriter& writer_;
+};
+
+protocol::ServerInfo server_info(HttpEndpoint endpoint) {
+  protocol::ServerInfo info;
+  info.name = "weir";
+  info.title = "weir";
+  info.version = WEIR_VERSION;
+  info.instructions = endpoint == HttpEndpoint::inference
+                          ? "weir serves an AI gateway of this machine as a tool: the invoke_* tool asks its model."
+                          : "weir serves knowledge collections of this machine as tools: the *_search tool searches "
+                            "their documents.";
+  return info;
+}
+
+}  // namespace
+
+HttpCaller caller_from_gatekeeper(const http::Request& request) {
+  return {request.caller.public_key, request.caller.key_name};
+}
+
+HttpEndpoints::HttpEndpoints(DatabasePool& pool, SharedSearcher& searcher, HttpAuthorizer authorize,
+                             protocol::StreamableHttpOptions options)
+    : pool_(pool),
+      searcher_(searcher),
+      authorize_(std::move(authorize)),
+      inference_(std::make_unique<protocol::StreamableHttpServer>(server_info(HttpEndpoint::inference), options)),
+      collections_(std::make_unique<protocol::StreamableHttpServer>(server_info(HttpEndpoint::collections), options)) {}
+
+HttpEndpoints::~HttpEndpoints() = default;  // the transports wait for their calls
+
+void HttpEndpoints::mount(http::Server& server) {
+  for (const char* method : {"POST", "GET", "DELETE"}) {
+    server.route(method, kInferencePath, [this](const http::Request& request, http::ResponseWriter& response) {
+      handle(HttpEndpoint::inference, request, response);
+    });
+    server.route(method, kCollectionsPath, [this](const http::Request& request, http::ResponseWriter& response) {
+      handle(HttpEndpoint::collections, request, response);
+    });
+  }
+}
+
+bool HttpEndpoints::shutdown(std::chrono::milliseconds wait) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  bool inference_done = inference_->shutdown(wait);
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  bool collections_done = collections_->shutdown(std::max(left, std::chrono::milliseconds(0)));
+  return inference_done && collections_done;
+}
+
+size_t HttpEndpoints::session_count() const { return inference_->session_count() + collections_->session_count(); }
+
+void HttpEndpoints::handle(HttpEndpoint endpoint, const http::Request& request, http::ResponseWriter& response) {
+  try {
+    auto caller = authorize_(request);
+    if (caller.public_key && endpoint == HttpEndpoint::collections)
+      throw Error(ErrorKind::permission,
+                  "public API keys cannot use /v1/mcp/collections; use a private key (weir key create NAME)");
+
+    protocol::HttpRequestView view;
+    view.method = request.method;
+    view.headers = &request.headers;
+    view.body = request.body;
+    view.owner = caller.key_name;
+    WriterResponder responder(response);
+    auto& transport = endpoint == HttpEndpoint::inference ? *inference_ : *collections_;
+    transport.handle(view, responder, [this, endpoint, &caller](const protocol::HttpRequestView& initialize) {
+      return make_tools(endpoint, caller, initialize);
+    });
+  } catch (const Error& error) {
+    if (!response.answered()) response.send_error(error);
+  }
+}
+
+std::shared_ptr<const protocol::ToolSet> HttpEndpoints::make_tools(HttpEndpoint endpoint, const HttpCaller& caller,
+                                                                   const protocol::HttpRequestView& request) {
+  auto config = session_config_from_headers(endpoint, request);
+  auto tools = std::make_shared<protocol::ToolSet>();
+  if (endpoint == HttpEndpoint::inference) {
+    const auto& gateway = config.tools.gateways.front();
+    if (caller.public_key && !is_uuid(gateway.gateway))
+      throw Error(ErrorKind::permission,
+                  "X-Mcp-Model-Name: public API keys must name the gateway by its full id (a UUID of 36 "
+                  "characters, see `weir gateway show`), not '" + gateway.gateway + "'");
+    GatewayCaller gateway_caller;
+    gateway_caller.front_door = "mcp-http";
+    gateway_caller.public_caller = caller.public_key;
+    gateway_caller.user = config.user;
+    gateway_caller.api_key = caller.key_name;
+    add_gateway_tool(*tools, gateway, pool_, gateway_caller, &searcher_);
+  } else {
+    add_collection_tools(*tools, config.tools.collection_sets.front(), pool_, searcher_);
+  }
+  return tools;
+}
+
+}  // namespace weir::mcp

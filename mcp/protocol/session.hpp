@@ -1,0 +1,79 @@
+// Session — one MCP conversation with one client, whatever carries it.
+//
+// It is the JSON-RPC/MCP logic of a server without a transport: the
+// lifecycle (`initialize` with version negotiation, `notifications/initialized`,
+// `ping`), `tools/list`, `tools/call`, `logging/setLevel` and
+// `notifications/cancelled`. The stdio transport gives it every line of
+// stdin; the HTTP transport gives it the message of each POST.
+//
+// Contract of handle(): the answer to a message, if it has one, and the
+// notifications of the call it starts go to the Outbox given with it, then
+// the outbox is closed (outbox.hpp). Anything but `tools/call` is answered
+// before handle() returns, so `ping` is never queued behind a call; each call
+// runs on its own thread. Unknown methods are -32601, a message that is not a
+// valid request -32600 (with its id when it has a readable one), bad params
+// and unknown tools -32602. A cancelled call's response is not sent (the MCP
+// rule); its handler is told through CallContext. Each finished call is
+// logged to the client (`notifications/message`: debug, or warning for an
+// isError result) at the level it set. More than max_calls_in_flight calls
+// at once are answered with an isError result. handle() is thread-safe.
+//
+// Destruction waits for the calls in flight (cancel_all() first to make that
+// quick). Diagnostics go to stderr only.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "mcp/protocol/call_counter.hpp"
+#include "mcp/protocol/json_rpc.hpp"
+#include "mcp/protocol/outbox.hpp"
+#include "mcp/protocol/tool_set.hpp"
+
+namespace weir::mcp::protocol {
+
+struct ServerInfo {
+  std::string name;
+  std::string version;
+  std::string title;
+  std::string instructions;  // sent with the initialize result when not empty
+};
+
+struct SessionOptions {
+  size_t max_calls_in_flight = 32;  // more are answered with an isError result
+  // Also counts this session's calls, for a transport that waits for all of
+  // its sessions' calls at shutdown. May be null.
+  std::shared_ptr<CallCounter> shared_counter;
+};
+
+class Session {
+ public:
+  Session(ServerInfo info, std::shared_ptr<const ToolSet> tools, SessionOptions options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // A parsed message (json_rpc.hpp classify()). See the contract above.
+  void handle(const IncomingMessage& message, std::shared_ptr<Outbox> outbox);
+
+  // What notifications/cancelled does: the call with this id (if it is still
+  // running) is told to stop and will send no response.
+  void cancel(const nlohmann::json& request_id);
+  void cancel_all();
+  // True once no call is running (false when `timeout` passed first).
+  bool wait_idle(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  bool initialized() const;
+  std::string_view protocol_version() const;  // the negotiated one; the latest before initialize
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace weir::mcp::protocol

@@ -1,0 +1,42 @@
+// StdioServer — an MCP server over newline-delimited JSON-RPC 2.0 on a pair of
+// file descriptors (stdin/stdout): the stdio transport on top of one Session
+// (session.hpp has the protocol itself).
+//
+// Transport rules: malformed JSON is -32700 with a null id; a message over
+// the size limit is answered with -32600 (id null) and skipped; JSON nested
+// deeper than kMaxNesting is -32600. Every answer and notification goes to
+// stdout, one message per line. At end of input serve() waits for the calls
+// in flight, sends their answers, and returns. Diagnostics go to stderr only.
+#pragma once
+
+#include <memory>
+
+#include "mcp/protocol/session.hpp"
+#include "mcp/protocol/tool_set.hpp"
+
+namespace weir::mcp::protocol {
+
+struct StdioOptions {
+  size_t max_message_bytes = 10 * 1024 * 1024;
+  size_t max_calls_in_flight = 32;  // more are answered with an isError result
+};
+
+class StdioServer {
+ public:
+  explicit StdioServer(ServerInfo info, StdioOptions options = {});
+  StdioServer(const StdioServer&) = delete;
+  StdioServer& operator=(const StdioServer&) = delete;
+
+  // The tools to offer; fill before serve().
+  ToolSet& tools() { return *tools_; }
+
+  // Reads until end of input; returns once every call in flight has answered.
+  void serve(int input_fd, int output_fd);
+
+ private:
+  ServerInfo info_;
+  StdioOptions options_;
+  std::shared_ptr<ToolSet> tools_ = std::make_shared<ToolSet>();
+};
+
+}  // namespace weir::mcp::protocol
