@@ -76,7 +76,10 @@ void serve(CommandContext& context, const ServeOptions& options) {
     if (signal_number == SIGINT || signal_number == SIGTERM) server.stop(drain);
   });
   std::string address = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
-  std::cerr << "weir serve: listening on http://" << address << ":" << server.port() << std::endl;
+  // One write: readers (scripts, tests) may take the line as soon as any of it arrives.
+  std::string ready = "weir serve: listening on http://" + address + ":" + std::to_string(server.port()) + "\n";
+  std::cerr.write(ready.data(), static_cast<std::streamsize>(ready.size()));
+  std::cerr.flush();
   server.run();
   // run() also returns when stop() came from elsewhere; wake the waiter then.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);

@@ -82,7 +82,7 @@ function startServe() {
     let text = "";
     child.stderr.on("data", (data) => {
       text += data;
-      const listening = text.match(/listening on (http:\/\/\S+)/);
+      const listening = text.match(/listening on (http:\/\/\S+)\n/);
       if (listening) resolve({ child, url: listening[1] });
     });
     child.on("exit", (code) => reject(new Error(`weir serve exited (${code}) before listening: ${text}`)));

@@ -104,7 +104,7 @@ function startServe() {
     child.stderr.on("data", (data) => {
       process.stderr.write(data);
       seen += data;
-      const match = seen.match(/listening on (http:\/\/\S+)/);
+      const match = seen.match(/listening on (http:\/\/\S+)\n/);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]);
