@@ -100,7 +100,9 @@ expect "fish: weir mcp serve --collections n<TAB>" "notes" "$(WEIR_HOME=$home fi
 expect "fish: weir gateway create x --temp<TAB>" "--temperature" "$(fish_complete 'weir gateway create x --temp')"
 
 # ---- zsh: compinit finds _weir on $fpath; a real TAB is typed in a zsh
-# running in a pseudo-terminal (zpty), and the completed line is echoed.
+# running in a pseudo-terminal (zpty), and the completed line is echoed. The
+# ready mark is computed (READY42), so the terminal's echo of the command
+# itself cannot be taken for it before compinit has finished.
 zsh_fpath=$scratch/zsh-functions
 mkdir "$zsh_fpath"
 cp "$completions/_weir" "$zsh_fpath/_weir"
@@ -113,8 +115,8 @@ zsh_complete() {  # TYPED_LINE: prints the line after one TAB
     zpty -w session "PS1=\"\"; PROMPT=\"\"; RPROMPT=\"\"; unsetopt zle_bell; fpath=($1 \$fpath)"
     zpty -w session "autoload -Uz compinit && compinit -u -d $2/zcompdump"
     zpty -w session "zstyle \":completion:*\" list-prompt \"\"; setopt no_list_beep"
-    zpty -w session "print READY"
-    zpty -r session line "*READY*" || exit 1
+    zpty -w session "print READY\$((40+2))"
+    zpty -r session line "*READY42*" || exit 1
     zpty -n -w session "$3"$'\''\t'\''
     zpty -n -w session $'\''\C-a'\''"print -r -- DONE:"$'\''\n'\''
     zpty -r session line "*DONE:*"$'\''\n'\'' || exit 1
