@@ -12,34 +12,17 @@
 // the peers are not installed (`npm ci --prefix tests/peers`), unless
 // WEIR_REQUIRE_PEERS=1 (scripts/test) makes that a failure too.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const weir = process.argv[2];
-if (!weir) {
-  console.error("usage: node mcp_http_conformance.mjs WEIR_BINARY");
-  process.exit(2);
-}
-if (!existsSync(path.join(here, "node_modules/@modelcontextprotocol/sdk"))) {
-  const required = process.env.WEIR_REQUIRE_PEERS === "1";
-  console.error(`${required ? "FAIL" : "skipped"}: the npm peers are not installed; run \`npm ci --prefix tests/peers\``);
-  process.exit(required ? 1 : 77);
-}
+import { check, requirePeer, weirBinary } from "./conformance_support.mjs";
+
+const weir = weirBinary("mcp_http_conformance.mjs");
+requirePeer("@modelcontextprotocol/sdk");
 const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
 const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");
-
-function check(condition, what, detail) {
-  if (!condition) {
-    console.error(`FAIL: ${what}${detail === undefined ? "" : ": " + JSON.stringify(detail)}`);
-    process.exitCode = 1;
-    throw new Error(what);
-  }
-  console.log(`ok: ${what}`);
-}
 
 // A fake OpenAI-compatible upstream: streams "The answer is 42." in pieces,
 // 50 ms apart as a model would; a prompt with "slow" gets one piece and then

@@ -17,35 +17,16 @@
 // the peers are not installed (`npm ci --prefix tests/peers`), unless
 // WEIR_REQUIRE_PEERS=1 (scripts/test) makes that a failure too.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const weir = process.argv[2];
-if (!weir) {
-  console.error("usage: node openai_conformance.mjs WEIR_BINARY");
-  process.exit(2);
-}
-if (!existsSync(path.join(here, "node_modules/openai"))) {
-  // scripts/test installs them and sets WEIR_REQUIRE_PEERS: there, missing
-  // peers are a failure, never a skip.
-  const required = process.env.WEIR_REQUIRE_PEERS === "1";
-  console.error(`${required ? "FAIL" : "skipped"}: the npm peers are not installed; run \`npm ci --prefix tests/peers\``);
-  process.exit(required ? 1 : 77);
-}
+import { check, requirePeer, weirBinary } from "./conformance_support.mjs";
+
+const weir = weirBinary("openai_conformance.mjs");
+requirePeer("openai");
 const { default: OpenAI } = await import("openai");
-
-function check(condition, what, detail) {
-  if (!condition) {
-    console.error(`FAIL: ${what}${detail === undefined ? "" : ": " + JSON.stringify(detail)}`);
-    process.exitCode = 1;
-    throw new Error(what);
-  }
-  console.log(`ok: ${what}`);
-}
 
 // A fake OpenAI-compatible upstream speaking the real wire format: a
 // chat.completion object, or an SSE stream of a role chunk, content deltas, a
