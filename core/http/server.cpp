@@ -317,9 +317,10 @@ void Server::State::handle(Request& request, SocketResponseWriter& writer) {
         send_status_error(writer, 405, request.method + " is not allowed on " + request.path + "; use " + allowed,
                           {{"Allow", allowed}});
       } else {
-        send_status_error(writer, 404, "no route " + request.method + " " + request.path +
-                                           " (weir serves /v1/chat/completions, /v1/models, /v1/collections/search, "
-                                           "/v1/mcp/inference, /v1/mcp/collections and /healthz)");
+        std::string served;
+        for (const auto& path : routed_paths) served += (served.empty() ? "" : ", ") + path;
+        send_status_error(writer, 404, "no route " + request.method + " " + request.path + " (this server serves " +
+                                           served + ")");
       }
       return;
     }
