@@ -130,7 +130,7 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
       std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
   });
 
-  add_named("check", "Verify that the vector index holds exactly the store's documents",
+  add_named("check", "Verify that the vector and full-text indexes hold exactly the store's documents",
             [](CommandContext& ctx, const std::string& name) {
               auto collection = CollectionRepository(ctx.database()).get(name);
               auto check = check_index(ctx.database(), collection, ctx.paths().indexes);
@@ -144,10 +144,12 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
                             {"documents", check.documents},
                             {"indexed", check.indexed},
                             {"missing", check.missing},
+                            {"full_text_missing", check.full_text_missing},
                             {"consistent", check.consistent()}});
               else
                 std::cout << collection.name << ": index " << opening << " at generation " << check.generation << ", "
-                          << check.indexed << " vectors for " << check.documents << " documents"
+                          << check.indexed << " vectors for " << check.documents << " documents, "
+                          << check.full_text_missing << " missing from the full-text index"
                           << (check.consistent() ? " — consistent\n" : " — INCONSISTENT\n");
               if (!check.consistent())
                 throw Error(ErrorKind::runtime, "the index of '" + collection.name + "' disagrees with the store");

@@ -103,7 +103,7 @@ function __weir_command
             set -g __weir_arguments 'gateways' 'none...'
         case 'collection'
             set -g __weir_commands 'create' 'list' 'show' 'check' 'delete' 'reset' 'export' 'import' 'add' 'search'
-            set -g __weir_command_descriptions 'Create a collection' 'List collections' 'Show a collection and its counts' 'Verify that the vector index holds exactly the store\'s documents' 'Delete a collection and its documents' 'Delete every document, keep the collection' 'Print every document as JSONL (the import format)' 'Upsert documents from JSONL: {docid, text, __ref?, __tags?, __meta?}' 'Add text and Markdown files or directories, split into chunks' 'Hybrid search (BM25 + dense) over one or more collections'
+            set -g __weir_command_descriptions 'Create a collection' 'List collections' 'Show a collection and its counts' 'Verify that the vector and full-text indexes hold exactly the store\'s documents' 'Delete a collection and its documents' 'Delete every document, keep the collection' 'Print every document as JSONL (the import format)' 'Upsert documents from JSONL: {docid, text, __ref?, __tags?, __meta?}' 'Add text and Markdown files or directories, split into chunks' 'Hybrid search (BM25 + dense) over one or more collections'
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments

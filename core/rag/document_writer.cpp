@@ -130,6 +130,8 @@ void DocumentWriter::flush() {
     };
     // Re-read under the lock: another writer may have changed these docids.
     auto locked = documents.find_many(collection_, docids);
+    // A batch holds each docid once, so new ones can go in together.
+    std::vector<DocumentInsert> inserts;
     for (size_t index = 0; index < pending_.size(); ++index) {
       auto& document = pending_[index];
       auto current = lookup(locked, document.docid);
@@ -138,7 +140,7 @@ void DocumentWriter::flush() {
         vectors[index] = embedder_.embed({document.text}, EmbeddingRole::document, cancel_).front();
       switch (action) {
         case Action::insert:
-          documents.insert(collection_, document, vectors[index], vector_generation());
+          inserts.push_back({document, vectors[index]});
           ++batch.added;
           break;
         case Action::replace_text:
@@ -154,6 +156,7 @@ void DocumentWriter::flush() {
           break;
       }
     }
+    if (!inserts.empty()) documents.insert_many(collection_, inserts, vector_generation());
   };
   if (in_outer_transaction_)
     write();

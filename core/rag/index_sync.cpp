@@ -131,6 +131,13 @@ IndexCheck check_index(Database& database, Collection& collection, const std::st
     ++check.documents;
     if (!opened.index->contains(rows.integer(0))) ++check.missing;
   }
+  // FTS5 keeps one docsize row per document it has indexed.
+  auto unindexed = database.prepare(
+      "SELECT count(*) FROM documents d WHERE d.collection_id = ?1 "
+      "AND NOT EXISTS (SELECT 1 FROM documents_fts_docsize s WHERE s.id = d.id)");
+  unindexed.bind(1, collection.id);
+  unindexed.step();
+  check.full_text_missing = unindexed.integer(0);
   return check;
 }
 

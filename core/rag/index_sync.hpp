@@ -39,14 +39,16 @@ OpenedIndex open_current_index(Database& database, Collection& collection, const
 namespace weir {
 
 // What `weir collection check` reports: whether the index, once opened (and
-// so caught up or rebuilt as needed), holds exactly the store's vectors.
+// so caught up or rebuilt as needed), holds exactly the store's vectors, and
+// whether the full-text index holds every document.
 struct IndexCheck {
   IndexOpening opening = IndexOpening::current;
   int64_t documents = 0;       // documents with a vector in the store
   int64_t indexed = 0;         // live vectors in the index
   int64_t missing = 0;         // in the store, not in the index
+  int64_t full_text_missing = 0;  // documents the full-text index lacks
   int64_t generation = 0;
-  bool consistent() const { return missing == 0 && documents == indexed; }
+  bool consistent() const { return missing == 0 && documents == indexed && full_text_missing == 0; }
 };
 
 IndexCheck check_index(Database& database, Collection& collection, const std::string& indexes_directory);

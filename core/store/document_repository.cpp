@@ -125,27 +125,43 @@ std::vector<Document> DocumentRepository::by_ref(const std::string& collection_i
   return documents;
 }
 
+std::vector<int64_t> DocumentRepository::insert_many(const Collection& collection,
+                                                     const std::vector<DocumentInsert>& inserts, int64_t generation) {
+  std::vector<int64_t> ids;
+  if (inserts.empty()) return ids;
+  ids.reserve(inserts.size());
+  auto now = now_milliseconds();
+  auto statement = database_.prepare(
+      "INSERT INTO documents(collection_id, docid, text, ref, tags, meta, content_hash, vector, state, generation, "
+      "created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'indexed', ?9, ?10, ?10)");
+  for (const auto& [document, vector] : inserts) {
+    statement.reset();
+    statement.bind(1, collection.id)
+        .bind(2, document.docid)
+        .bind(3, document.text)
+        .bind(4, document.ref)
+        .bind(5, document.tags.dump())
+        .bind(6, document.meta.dump())
+        .bind(7, document.content_hash)
+        .bind_blob(8, vector.data(), vector.size() * sizeof(float))
+        .bind(9, generation)
+        .bind(10, now);
+    statement.run();
+    ids.push_back(database_.last_insert_rowid());
+  }
+  // The caller's transaction is the only writer, so every row from the first
+  // new id to the last is one of these.
+  database_
+      .prepare("INSERT INTO documents_fts(rowid, text) SELECT id, text FROM documents WHERE id BETWEEN ?1 AND ?2")
+      .bind(1, ids.front())
+      .bind(2, ids.back())
+      .run();
+  return ids;
+}
+
 int64_t DocumentRepository::insert(const Collection& collection, const Document& document,
                                    const std::vector<float>& vector, int64_t generation) {
-  auto now = now_milliseconds();
-  if (!insert_statement_)
-    insert_statement_.emplace(database_.prepare(
-        "INSERT INTO documents(collection_id, docid, text, ref, tags, meta, content_hash, vector, state, generation, "
-        "created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'indexed', ?9, ?10, ?10)"));
-  auto& statement = *insert_statement_;
-  statement.reset();
-  statement.bind(1, collection.id)
-      .bind(2, document.docid)
-      .bind(3, document.text)
-      .bind(4, document.ref)
-      .bind(5, document.tags.dump())
-      .bind(6, document.meta.dump())
-      .bind(7, document.content_hash)
-      .bind_blob(8, vector.data(), vector.size() * sizeof(float))
-      .bind(9, generation)
-      .bind(10, now);
-  statement.run();
-  return database_.last_insert_rowid();
+  return insert_many(collection, {{document, vector}}, generation).front();
 }
 
 void DocumentRepository::replace_text(int64_t id, const Document& document, const std::vector<float>& vector,

@@ -48,6 +48,11 @@ struct DocumentFilter {
   int offset = 0;
 };
 
+struct DocumentInsert {
+  const Document& document;
+  const std::vector<float>& vector;
+};
+
 class DocumentRepository {
  public:
   explicit DocumentRepository(Database& database) : database_(database) {}
@@ -64,6 +69,15 @@ class DocumentRepository {
   std::vector<Document> by_ref(const std::string& collection_id, const std::string& ref, int limit);
 
   // Writes; call inside a transaction that also took the generation.
+  //
+  // Inserts documents whose docids are not in the collection yet, with their
+  // vectors, and indexes their text for full-text search in one statement at
+  // the end: FTS5 writes its pending terms to disk at the end of every
+  // statement that touches it, so indexing row by row (as a trigger would)
+  // made a 100k import spend a third of its time merging tiny segments.
+  // Returns the new ids, in order.
+  std::vector<int64_t> insert_many(const Collection& collection, const std::vector<DocumentInsert>& inserts,
+                                   int64_t generation);
   int64_t insert(const Collection& collection, const Document& document, const std::vector<float>& vector,
                  int64_t generation);
   void replace_text(int64_t id, const Document& document, const std::vector<float>& vector, int64_t generation);
@@ -73,7 +87,6 @@ class DocumentRepository {
 
  private:
   Database& database_;
-  std::optional<Statement> insert_statement_;  // reused across a batch of inserts
 };
 
 }  // namespace weir

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/store/database.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -285,6 +286,25 @@ TEST_CASE("index staleness: missing, corrupt, and one generation behind are all 
   CHECK(run_json(kb.home, {"collection", "check", "kb"})["index"] == "current");
 }
 
+TEST_CASE("collection check also finds documents the full-text index lacks") {
+  Collection kb;
+  kb.import(kCorpus);
+  auto healthy = run_json(kb.home, {"collection", "check", "kb"});
+  CHECK(healthy["full_text_missing"] == 0);
+  CHECK(healthy["consistent"] == true);
+  {
+    weir::Database database(kb.home.path() + "/weir.db");
+    database.execute(
+        "INSERT INTO documents_fts(documents_fts, rowid, text) "
+        "SELECT 'delete', id, text FROM documents WHERE docid = 'cats'");
+  }
+  auto result = kb.home.run({"--json", "collection", "check", "kb"});
+  CHECK(result.exit_code != 0);
+  auto damaged = json::parse(result.out);
+  CHECK(damaged["full_text_missing"] == 1);
+  CHECK(damaged["consistent"] == false);
+}
+
 TEST_CASE("reset empties a collection; delete removes it and its index") {
   Collection kb;
   kb.import(kCorpus);
@@ -328,6 +348,7 @@ TEST_CASE("kill -9 half-way through an import loses nothing committed and a re-r
 
   auto check = run_json(kb.home, {"collection", "check", "kb"});
   CHECK(check["consistent"] == true);
+  CHECK(check["full_text_missing"] == 0);
   CHECK(check["documents"] == before);
   auto found = kb.search({"kb", "Document number 0 talks about topic 0", "--top", "3"});
   CHECK(!found["results"].empty());
