@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -162,12 +163,26 @@ std::vector<SearchHit> Searcher::search(const SearchRequest& request, const Canc
       FusionInput input;
       input.query = term;
 
-      if (request.retrieval != Retrieval::dense)
-        input.lexical = lexical_candidates(database_, {collection.id, term, request.tags});
-
-      if (request.retrieval != Retrieval::lexical)
-        input.dense = dense_candidates(*opened.index, query_vectors[term_index], tagged_vectors, tagged_ids,
-                                       !request.tags.empty(), dimension);
+      // The two retrievers share nothing (the index is read-only here and
+      // only the lexical one uses the database), so a hybrid search runs the
+      // dense one on a second thread: its ~1 ms at 100k chunks hides behind
+      // the lexical one instead of adding to it.
+      auto find_dense = [&] {
+        return dense_candidates(*opened.index, query_vectors[term_index], tagged_vectors, tagged_ids,
+                                !request.tags.empty(), dimension);
+      };
+      std::future<std::vector<DenseCandidate>> dense;
+      if (request.retrieval == Retrieval::hybrid) dense = std::async(std::launch::async, find_dense);
+      if (request.retrieval != Retrieval::dense) {
+        LexicalQuery lexical{collection.id, term, request.tags};
+        lexical.collection_documents = static_cast<int64_t>(opened.index->live_count());
+        lexical.common_terms = &common_terms_;
+        input.lexical = lexical_candidates(database_, lexical);
+      }
+      if (dense.valid())
+        input.dense = dense.get();
+      else if (request.retrieval == Retrieval::dense)
+        input.dense = find_dense();
 
       std::vector<std::pair<int64_t, std::string_view>> texts;
       if (request.reranker == Reranker::lexical) {

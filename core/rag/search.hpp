@@ -24,6 +24,7 @@
 #include "core/cancellation.hpp"
 #include "core/rag/embedder.hpp"
 #include "core/rag/fusion.hpp"
+#include "core/rag/lexical_retriever.hpp"
 #include "core/rag/vector_index.hpp"
 #include "core/store/document_repository.hpp"
 
@@ -70,6 +71,7 @@ class Searcher {
   Database& database_;
   std::string indexes_directory_;
   std::mutex mutex_;
+  CommonTermCache common_terms_;
   std::map<std::string, std::unique_ptr<OpenCollection>> open_;
 };
 

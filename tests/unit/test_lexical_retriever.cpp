@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,6 +47,20 @@ struct Store {
       auto id = DocumentRepository(*database).insert(target, document, {1.0f, 0.0f}, 1);
       if (docids_by_id.size() <= static_cast<size_t>(id)) docids_by_id.resize(static_cast<size_t>(id) + 1);
       docids_by_id[static_cast<size_t>(id)] = docid;
+    });
+  }
+
+  void add_many(const std::vector<std::pair<Collection, std::string>>& documents) {
+    database->transaction([&] {
+      for (size_t index = 0; index < documents.size(); ++index) {
+        Document document;
+        document.docid = "bulk" + std::to_string(index);
+        document.text = documents[index].second;
+        document.content_hash = document.docid;
+        auto id = DocumentRepository(*database).insert(documents[index].first, document, {1.0f, 0.0f}, 1);
+        if (docids_by_id.size() <= static_cast<size_t>(id)) docids_by_id.resize(static_cast<size_t>(id) + 1);
+        docids_by_id[static_cast<size_t>(id)] = document.docid;
+      }
     });
   }
 
@@ -111,4 +126,68 @@ TEST_CASE("lexical retriever: a common word is left out when rarer ones are ther
   // One word, however common, is searched as it is.
   query.text = "common";
   CHECK(store.search(query).size() == 6);
+}
+
+// Knowing the collection's size lets the retriever rank the whole store's
+// matches before reading any document row. It must still return exactly
+// what joining every match to its row returns: the same scores in the same
+// order, and the same documents wherever scores are not tied at the cut.
+TEST_CASE("lexical retriever: ranking the store first gives the joined result") {
+  Store store;
+  std::mt19937 random(11);
+  std::vector<std::string> words;
+  for (int index = 0; index < 40; ++index) words.push_back("w" + std::to_string(index) + "x");
+  auto text = [&] {
+    std::string result;
+    for (int word = 0; word < 8; ++word)
+      result += words[std::uniform_int_distribution<size_t>(0, std::min<size_t>(39, word * 6 + 3))(random)] + " ";
+    return result;
+  };
+  // The collection is 40 % of the store, so some queries find too few of its
+  // documents among the store's best matches and must fall back.
+  std::vector<std::pair<Collection, std::string>> documents;
+  for (int index = 0; index < 600; ++index) documents.push_back({store.collection, text()});
+  for (int index = 0; index < 900; ++index) documents.push_back({store.other, text()});
+  std::shuffle(documents.begin(), documents.end(), random);
+  store.add_many(documents);
+
+  for (int round = 0; round < 200; ++round) {
+    LexicalQuery query{store.collection.id, words[std::uniform_int_distribution<size_t>(0, 39)(random)], {}};
+    if (round % 2) query.text += " " + words[std::uniform_int_distribution<size_t>(0, 39)(random)];
+    query.limit = 10;
+    auto joined = lexical_candidates(*store.database, query);
+    query.collection_documents = 600;
+    auto ranked_first = lexical_candidates(*store.database, query);
+    INFO("query: " << query.text);
+    REQUIRE(joined.size() == ranked_first.size());
+    for (size_t index = 0; index < joined.size(); ++index)
+      CHECK(joined[index].bm25 == doctest::Approx(ranked_first[index].bm25));
+    if (joined.empty()) continue;
+    auto cut = joined.back().bm25;
+    std::set<int64_t> above_cut_joined, above_cut_ranked;
+    for (const auto& candidate : joined)
+      if (candidate.bm25 > cut + 1e-9) above_cut_joined.insert(candidate.document);
+    for (const auto& candidate : ranked_first)
+      if (candidate.bm25 > cut + 1e-9) above_cut_ranked.insert(candidate.document);
+    CHECK(above_cut_joined == above_cut_ranked);
+  }
+}
+
+TEST_CASE("lexical retriever: remembered common words are forgotten when the text changes") {
+  Store store;
+  store.add(store.collection, "one", "alpha beta");
+  store.add(store.collection, "two", "gamma");
+  CommonTermCache cache;
+  LexicalQuery query{store.collection.id, "alpha gamma", {}};
+  query.common_term_documents = 2;
+  query.common_terms = &cache;
+  auto found = store.search(query);
+  CHECK(std::set<std::string>(found.begin(), found.end()) == std::set<std::string>{"one", "two"});
+  CHECK(cache.common.size() == 2);
+  CHECK(store.search(query).size() == 2);  // answered from the cache alike
+
+  // "alpha" becomes common: a stale verdict would keep it in the match.
+  for (int index = 0; index < 3; ++index) store.add(store.collection, "more" + std::to_string(index), "alpha filler");
+  CHECK(store.search(query) == std::vector<std::string>{"two"});
+  CHECK(cache.common.at("\"alpha\"") == true);
 }
