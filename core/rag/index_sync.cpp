@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/store/database.hpp"
@@ -9,33 +10,47 @@
 namespace weir {
 
 namespace {
-// Adds every vector the statement yields (columns: id, vector), in batches
-// that upsert_many spreads over the hardware threads.
-int64_t add_vectors(Statement& rows, VectorIndex& index, const Collection& collection) {
-  constexpr size_t kBatch = 16384;
-  const auto dimension = static_cast<size_t>(collection.dimension);
-  int64_t added = 0;
+// Vectors are inserted this many at a time: enough for upsert_many to spread
+// them over the hardware threads, little enough to hold in memory (32 MB at
+// 512 dimensions).
+constexpr size_t kBatch = 16384;
+
+struct VectorBatch {
   std::vector<int64_t> labels;
   std::vector<float> vectors;
-  auto flush = [&] {
-    index.upsert_many(labels, vectors.data());
-    added += static_cast<int64_t>(labels.size());
-    labels.clear();
-    vectors.clear();
-  };
-  while (rows.step()) {
+  bool complete = false;  // the statement has no more rows
+};
+
+// Up to `limit` rows of the statement (columns: id, vector).
+VectorBatch read_vectors(Statement& rows, const Collection& collection, size_t limit) {
+  const auto dimension = static_cast<size_t>(collection.dimension);
+  VectorBatch batch;
+  while (batch.labels.size() < limit) {
+    if (!rows.step()) {
+      batch.complete = true;
+      break;
+    }
     auto [data, size] = rows.blob(1);
     if (size != dimension * sizeof(float))
       throw Error(ErrorKind::runtime, "collection '" + collection.name + "': a stored vector has " +
                                           std::to_string(size / sizeof(float)) + " dimensions instead of " +
                                           std::to_string(collection.dimension) + "; the store is damaged");
-    labels.push_back(rows.integer(0));
-    vectors.resize(vectors.size() + dimension);
-    std::memcpy(vectors.data() + vectors.size() - dimension, data, size);
-    if (labels.size() == kBatch) flush();
+    batch.labels.push_back(rows.integer(0));
+    batch.vectors.resize(batch.vectors.size() + dimension);
+    std::memcpy(batch.vectors.data() + batch.vectors.size() - dimension, data, size);
   }
-  if (!labels.empty()) flush();
-  return added;
+  return batch;
+}
+
+// Adds every vector the statement still yields, a batch at a time.
+int64_t add_vectors(Statement& rows, VectorIndex& index, const Collection& collection) {
+  int64_t added = 0;
+  for (;;) {
+    auto batch = read_vectors(rows, collection, kBatch);
+    if (!batch.labels.empty()) index.upsert_many(batch.labels, batch.vectors.data());
+    added += static_cast<int64_t>(batch.labels.size());
+    if (batch.complete) return added;
+  }
 }
 
 std::unique_ptr<VectorIndex> build_from_store(Database& database, const Collection& collection) {
@@ -52,35 +67,61 @@ std::string index_path(const std::string& indexes_directory, const Collection& c
   return indexes_directory + "/" + collection.id + ".hnsw";
 }
 
-OpenedIndex open_current_index(Database& database, Collection& collection, const std::string& indexes_directory) {
-  auto path = index_path(indexes_directory, collection);
+OpenedIndex bring_current(Database& database, Collection& collection, std::unique_ptr<VectorIndex> index) {
   OpenedIndex opened;
+  opened.index = std::move(index);
   // One read transaction: the generation and the rows replayed agree even
   // while an import commits batches.
   database.execute("BEGIN");
+  bool reading = true;
+  auto end_reading = [&] {
+    database.execute("COMMIT");
+    reading = false;
+  };
   try {
     CollectionRepository(database).refresh(collection);
-    opened.index = VectorIndex::load(path, collection.dimension);
     auto generation = collection.generation;
-    if (opened.index && opened.index->generation() == generation) {
-      database.execute("COMMIT");
+    if (opened.index && opened.index->dimension() == collection.dimension &&
+        opened.index->generation() == generation) {
+      end_reading();
       return opened;
     }
-    if (opened.index && opened.index->generation() < generation &&
-        opened.index->generation() >= collection.index_floor) {
+    if (opened.index && opened.index->dimension() == collection.dimension &&
+        opened.index->generation() < generation && opened.index->generation() >= collection.index_floor) {
       auto since = opened.index->generation();
       auto changed = database.prepare(
           "SELECT id, vector FROM documents WHERE collection_id = ?1 AND generation > ?2 AND vector IS NOT NULL");
       changed.bind(1, collection.id).bind(2, since);
-      opened.replayed += add_vectors(changed, *opened.index, collection);
       auto deleted = database.prepare(
           "SELECT document_id FROM deleted_documents WHERE collection_id = ?1 AND generation > ?2");
       deleted.bind(1, collection.id).bind(2, since);
-      while (deleted.step()) {
-        opened.index->remove(deleted.integer(0));
-        ++opened.replayed;
-      }
+      std::vector<int64_t> removed;
+      while (deleted.step()) removed.push_back(deleted.integer(0));
       opened.how = IndexOpening::caught_up;
+      // A few batches behind (what an IndexFollower sees): read them, end
+      // the read transaction, then insert. A reader held open while the
+      // graph grows would keep the writer's WAL from ever restarting (an
+      // import then left a 600 MB WAL that every later read goes through).
+      auto changes = read_vectors(changed, collection, kBatch);
+      if (changes.complete) {
+        end_reading();
+        if (!changes.labels.empty()) opened.index->upsert_many(changes.labels, changes.vectors.data());
+        for (auto id : removed) opened.index->remove(id);
+        opened.replayed += static_cast<int64_t>(changes.labels.size() + removed.size());
+        opened.index->set_generation(generation);
+        if (!opened.index->needs_compaction()) return opened;
+        database.execute("BEGIN");
+        reading = true;
+        CollectionRepository(database).refresh(collection);
+        generation = collection.generation;
+        opened.index = build_from_store(database, collection);
+        opened.how = IndexOpening::rebuilt;
+      } else {
+        opened.index->upsert_many(changes.labels, changes.vectors.data());
+        opened.replayed += static_cast<int64_t>(changes.labels.size()) + add_vectors(changed, *opened.index, collection);
+        for (auto id : removed) opened.index->remove(id);
+        opened.replayed += static_cast<int64_t>(removed.size());
+      }
     } else {
       opened.index = build_from_store(database, collection);
       opened.how = IndexOpening::rebuilt;
@@ -90,9 +131,9 @@ OpenedIndex open_current_index(Database& database, Collection& collection, const
       opened.how = IndexOpening::rebuilt;
     }
     opened.index->set_generation(generation);
-    database.execute("COMMIT");
+    end_reading();
   } catch (...) {
-    database.execute("ROLLBACK");
+    if (reading) database.execute("ROLLBACK");
     throw;
   }
   if (opened.how == IndexOpening::rebuilt) {
@@ -101,23 +142,29 @@ OpenedIndex open_current_index(Database& database, Collection& collection, const
     database.transaction([&] {
       database.prepare("DELETE FROM deleted_documents WHERE collection_id = ?1 AND generation <= ?2")
           .bind(1, collection.id)
-          .bind(2, collection.generation)
+          .bind(2, opened.index->generation())
           .run();
       database.prepare("UPDATE collections SET index_floor = max(index_floor, ?2) WHERE id = ?1")
           .bind(1, collection.id)
-          .bind(2, collection.generation)
+          .bind(2, opened.index->generation())
           .run();
     });
   }
-  std::error_code error;
-  std::filesystem::create_directories(indexes_directory, error);
-  opened.index->save(path);
   return opened;
 }
 
-}  // namespace weir
+void save_index(const VectorIndex& index, const Collection& collection, const std::string& indexes_directory) {
+  std::error_code error;
+  std::filesystem::create_directories(indexes_directory, error);
+  index.save(index_path(indexes_directory, collection));
+}
 
-namespace weir {
+OpenedIndex open_current_index(Database& database, Collection& collection, const std::string& indexes_directory) {
+  auto opened =
+      bring_current(database, collection, VectorIndex::load(index_path(indexes_directory, collection), collection.dimension));
+  if (opened.how != IndexOpening::current) save_index(*opened.index, collection, indexes_directory);
+  return opened;
+}
 
 IndexCheck check_index(Database& database, Collection& collection, const std::string& indexes_directory) {
   auto opened = open_current_index(database, collection, indexes_directory);

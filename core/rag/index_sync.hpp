@@ -32,7 +32,16 @@ struct OpenedIndex {
 
 std::string index_path(const std::string& indexes_directory, const Collection& collection);
 
+// Loads the collection's index file and brings it current (see above),
+// saving it when that changed anything.
 OpenedIndex open_current_index(Database& database, Collection& collection, const std::string& indexes_directory);
+
+// The same, for an index already in memory (null: none): catches it up or
+// rebuilds it by the rules above, without saving. `collection` is refreshed.
+OpenedIndex bring_current(Database& database, Collection& collection, std::unique_ptr<VectorIndex> index);
+
+// Atomically writes `index` as the collection's index file.
+void save_index(const VectorIndex& index, const Collection& collection, const std::string& indexes_directory);
 
 }  // namespace weir
 

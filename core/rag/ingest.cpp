@@ -13,6 +13,7 @@
 #include "core/hash.hpp"
 #include "core/rag/document_writer.hpp"
 #include "core/rag/embedder.hpp"
+#include "core/rag/index_follower.hpp"
 #include "core/rag/index_sync.hpp"
 #include "core/store/database.hpp"
 
@@ -49,6 +50,21 @@ void sync_index(Database& database, const Paths& paths, Collection& collection) 
   open_current_index(database, collection, paths.indexes);
 }
 
+// FTS5 writes a segment per batch and merges them only gradually, and a query
+// looks each term up in every segment: after a 100k-chunk import, merging
+// them all into one ("optimize", 0.7 s) halved the time of a lexical search.
+// Optimising rewrites the store's whole full-text index, so it only runs
+// after a write of at least a quarter of the store: its cost stays in
+// proportion to what was written, however often small imports come.
+void settle_full_text(Database& database, const WriteCounts& counts) {
+  auto written = counts.added + counts.updated;
+  if (written == 0) return;
+  auto indexed = database.prepare("SELECT count(*) FROM documents_fts_docsize");
+  indexed.step();
+  if (written * 4 < indexed.integer(0)) return;
+  database.transaction([&] { database.execute("INSERT INTO documents_fts(documents_fts) VALUES('optimize')"); });
+}
+
 struct Source {
   std::string content_hash;
   int64_t chunks = 0;
@@ -82,8 +98,10 @@ ImportReport import_documents(Database& database, const Paths& paths, const std:
                               std::istream& input, const ImportOptions& options, const CancelToken& cancel) {
   auto collection = CollectionRepository(database).get(collection_name);
   auto embedder = make_embedder(collection.embedder, collection.dimension, database);
+  IndexFollower follower(paths, collection);
   auto report = import_jsonl(database, collection, *embedder, input, options, cancel);
-  sync_index(database, paths, collection);
+  settle_full_text(database, report.counts);
+  follower.finish(database);
   return report;
 }
 
@@ -106,6 +124,7 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
   auto collection = CollectionRepository(database).get(collection_name);
   auto embedder = make_embedder(collection.embedder, collection.dimension, database);
   DocumentWriter writer(database, collection, *embedder, cancel);
+  IndexFollower follower(paths, collection);
   AddReport report;
   const auto& includes = options.include.empty() ? kDefaultIncludes : options.include;
 
@@ -217,7 +236,8 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
   report.counts.meta_only += written.meta_only;
   report.counts.unchanged += written.unchanged;
   report.counts.deleted += written.deleted;
-  sync_index(database, paths, collection);
+  settle_full_text(database, written);
+  follower.finish(database);
   return report;
 }
 

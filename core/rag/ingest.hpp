@@ -3,6 +3,8 @@
 // The front doors call these rather than the pieces: each resolves the
 // collection and its embedder, writes through DocumentWriter, and leaves the
 // HNSW index current (index_sync.hpp) so the next search opens it as it is.
+// Imports and adds build the index alongside their writes (IndexFollower)
+// and merge the full-text index's segments after a large write.
 //
 // add_files() implements `collection add`: text and Markdown files, and
 // directories walked recursively with include/exclude globs, chunked

@@ -1,0 +1,60 @@
+// IndexFollower — builds a collection's HNSW index while an import writes it.
+//
+// An import spends about half its CPU in SQLite, on one core, and the other
+// half inserting vectors into the graph. Inserting only after the last batch
+// leaves a core idle for the first half. A follower instead runs a thread
+// with its own connection to the store that keeps bringing the index current
+// (index_sync.hpp's rules: load or rebuild, then replay what each committed
+// batch changed), so graph and store grow side by side; finish() catches up
+// what is left and saves the file.
+//
+// It only reads what is committed, by generation, so it is right whatever
+// else writes to the collection meanwhile. Destroyed without finish() (the
+// import failed or was cancelled) it stops and saves nothing: the next open
+// catches up from the file as it was.
+#pragma once
+
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/rag/index_sync.hpp"
+#include "core/store/collection_repository.hpp"
+#include "core/store/paths.hpp"
+
+namespace weir {
+
+class Database;
+
+class IndexFollower {
+ public:
+  IndexFollower(const Paths& paths, const Collection& collection);
+  ~IndexFollower();
+  IndexFollower(const IndexFollower&) = delete;
+  IndexFollower& operator=(const IndexFollower&) = delete;
+
+  // Stops following, brings the index current through `database` (the
+  // caller's connection) and saves it. If following failed, this is
+  // open_current_index(), which reports the problem as it would have.
+  OpenedIndex finish(Database& database);
+
+ private:
+  void follow();
+  void stop();
+
+  Paths paths_;
+  Collection collection_;
+  // The follower thread's until it is joined.
+  std::unique_ptr<VectorIndex> index_;
+  int64_t file_generation_ = -1;  // of the index file as read; -1 when it was unusable
+  std::exception_ptr failure_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace weir
