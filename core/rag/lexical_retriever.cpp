@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hash.hpp"
 #include "core/rag/lexical_query.hpp"
 #include "core/store/database.hpp"
 #include "core/store/document_repository.hpp"
@@ -44,39 +45,49 @@ bool is_common(Database& database, const std::string& phrase, int64_t cap) {
 // FTS5 keeps the number of rows it indexes in its "averages" record (row 1 of
 // the %_data table: a varint row count, then a varint token total per
 // column), so the store's size is one lookup rather than a count over 100k
-// rows (1.5 ms). The count is the fallback should the record ever be absent
-// or unreadable. The record itself is returned too: it changes whenever the
-// indexed text does, which is what CommonTermCache needs to know.
+// rows (1.5 ms); the count is the fallback should the record ever be absent
+// or unreadable. The record itself is kept too: it changes whenever the
+// indexed text does, which is what CommonTermCache needs to know. Row 10
+// describes the index's segments, including a count of the writes flushed
+// into them, so it differs after every write; weir_bm25() is told a hash of
+// it, so that the row lengths it remembers never outlive a change.
 struct FullTextStatistics {
-  int64_t documents = 0;
+  int64_t documents = -1;
   std::string averages;
+  int64_t structure_version = 0;
 };
+
+std::optional<int64_t> leading_varint(const unsigned char* bytes, size_t size) {
+  // SQLite's varint: big-endian 7-bit groups while the top bit is set; a
+  // ninth byte, if reached, gives all 8 bits.
+  uint64_t value = 0;
+  for (size_t index = 0; index < size && index < 9; ++index) {
+    if (index == 8) return static_cast<int64_t>((value << 8) | bytes[index]);
+    value = (value << 7) | (bytes[index] & 0x7F);
+    if ((bytes[index] & 0x80) == 0) return static_cast<int64_t>(value);
+  }
+  return std::nullopt;
+}
 
 FullTextStatistics full_text_statistics(Database& database) {
   FullTextStatistics statistics;
-  auto averages = database.prepare("SELECT block FROM documents_fts_data WHERE id = 1");
-  if (averages.step()) {
-    auto [data, size] = averages.blob(0);
+  auto records = database.prepare("SELECT id, block FROM documents_fts_data WHERE id IN (1, 10)");
+  while (records.step()) {
+    auto [data, size] = records.blob(1);
     const auto* bytes = static_cast<const unsigned char*>(data);
-    statistics.averages.assign(static_cast<const char*>(data), size);
-    // SQLite's varint: big-endian 7-bit groups while the top bit is set; a
-    // ninth byte, if reached, gives all 8 bits.
-    uint64_t value = 0;
-    for (size_t index = 0; index < size && index < 9; ++index) {
-      if (index == 8) {
-        statistics.documents = static_cast<int64_t>((value << 8) | bytes[index]);
-        return statistics;
-      }
-      value = (value << 7) | (bytes[index] & 0x7F);
-      if ((bytes[index] & 0x80) == 0) {
-        statistics.documents = static_cast<int64_t>(value);
-        return statistics;
-      }
+    if (records.integer(0) == 1) {
+      statistics.averages.assign(static_cast<const char*>(data), size);
+      statistics.documents = leading_varint(bytes, size).value_or(-1);
+    } else {
+      statistics.structure_version =
+          static_cast<int64_t>(hash64(std::string_view(static_cast<const char*>(data), size)) >> 1);
     }
   }
-  auto count = database.prepare("SELECT count(*) FROM documents_fts_docsize");
-  count.step();
-  statistics.documents = count.integer(0);
+  if (statistics.documents < 0) {
+    auto count = database.prepare("SELECT count(*) FROM documents_fts_docsize");
+    count.step();
+    statistics.documents = count.integer(0);
+  }
   return statistics;
 }
 
@@ -90,16 +101,17 @@ int64_t common_term_threshold(int64_t store_documents) {
 // collection and tag filter, but a row read per match (~2.5 µs, since a row
 // carries its vector) for every match in the store.
 std::vector<LexicalCandidate> match_joined(Database& database, const LexicalQuery& query,
-                                           const std::string& expression) {
+                                           const std::string& expression, int64_t full_text_version) {
   auto statement = database.prepare(
-      "SELECT d.id, -bm25(documents_fts) FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
-      "WHERE documents_fts MATCH ?1 AND d.collection_id = ?2" + tag_condition_sql(query.tags.size(), 4) +
-      " ORDER BY bm25(documents_fts) LIMIT ?3");
+      "SELECT d.id, weir_bm25(documents_fts, ?4) AS score FROM documents_fts JOIN documents d "
+      "ON d.id = documents_fts.rowid WHERE documents_fts MATCH ?1 AND d.collection_id = ?2" +
+      tag_condition_sql(query.tags.size(), 5) + " ORDER BY score LIMIT ?3");
   statement.bind(1, expression).bind(2, query.collection_id).bind(3, static_cast<int64_t>(query.limit));
+  statement.bind(4, full_text_version);
   for (size_t index = 0; index < query.tags.size(); ++index)
-    statement.bind(static_cast<int>(index) + 4, query.tags[index]);
+    statement.bind(static_cast<int>(index) + 5, query.tags[index]);
   std::vector<LexicalCandidate> candidates;
-  while (statement.step()) candidates.push_back({statement.integer(0), statement.real(1)});
+  while (statement.step()) candidates.push_back({statement.integer(0), -statement.real(1)});
   return candidates;
 }
 
@@ -109,15 +121,16 @@ std::vector<LexicalCandidate> match_joined(Database& database, const LexicalQuer
 // unknown, so no `fetch` could be chosen.) nullopt when too few survived while
 // more matches may exist, so the exact join must decide.
 std::optional<std::vector<LexicalCandidate>> match_over_fetched(Database& database, const LexicalQuery& query,
-                                                                const std::string& expression, size_t fetch) {
+                                                                const std::string& expression, size_t fetch,
+                                                                int64_t full_text_version) {
   auto ranked = database.prepare(
-      "SELECT rowid, -bm25(documents_fts) FROM documents_fts WHERE documents_fts MATCH ?1 "
-      "ORDER BY bm25(documents_fts) LIMIT ?2");
-  ranked.bind(1, expression).bind(2, static_cast<int64_t>(fetch));
+      "SELECT rowid, weir_bm25(documents_fts, ?3) AS score FROM documents_fts WHERE documents_fts MATCH ?1 "
+      "ORDER BY score LIMIT ?2");
+  ranked.bind(1, expression).bind(2, static_cast<int64_t>(fetch)).bind(3, full_text_version);
   std::vector<LexicalCandidate> matches;
   nlohmann::json ids = nlohmann::json::array();
   while (ranked.step()) {
-    matches.push_back({ranked.integer(0), ranked.real(1)});
+    matches.push_back({ranked.integer(0), -ranked.real(1)});
     ids.push_back(matches.back().document);
   }
   if (matches.empty()) return matches;
@@ -140,14 +153,15 @@ std::optional<std::vector<LexicalCandidate>> match_over_fetched(Database& databa
 }
 
 std::vector<LexicalCandidate> run_match(Database& database, const LexicalQuery& query, const std::string& expression,
-                                        double collection_share) {
+                                        double collection_share, int64_t full_text_version) {
   // Enough store-wide matches that `limit` of them are likely the
   // collection's; when that would be most of the store, join instead.
   double wanted = static_cast<double>(query.limit) * kOverFetchMargin / std::max(collection_share, 1e-9);
   if (query.tags.empty() && wanted <= static_cast<double>(kOverFetchLimit))
-    if (auto candidates = match_over_fetched(database, query, expression, static_cast<size_t>(std::ceil(wanted))))
+    if (auto candidates = match_over_fetched(database, query, expression, static_cast<size_t>(std::ceil(wanted)),
+                                             full_text_version))
       return *candidates;
-  return match_joined(database, query, expression);
+  return match_joined(database, query, expression, full_text_version);
 }
 }  // namespace
 
@@ -162,7 +176,7 @@ std::vector<LexicalCandidate> lexical_candidates(Database& database, const Lexic
                                                     static_cast<double>(store_documents))
                                 : 1.0;
   auto match = [&](const std::vector<std::string>& chosen, const char* separator) {
-    return run_match(database, query, joined(chosen, separator), share);
+    return run_match(database, query, joined(chosen, separator), share, statistics.structure_version);
   };
   std::vector<std::string> rare;
   // One phrase has nothing to leave out.

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "core/error.hpp"
+#include "core/store/full_text_ranking.hpp"
 #include "core/store/migrations.hpp"
 
 namespace weir {
@@ -45,6 +46,7 @@ Database::Database(const std::string& path) : path_(path) {
   execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
           "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;");
   migrate(*this);
+  register_full_text_ranking(handle_);
 }
 
 Database::~Database() {

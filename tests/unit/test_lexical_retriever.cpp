@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -190,4 +191,45 @@ TEST_CASE("lexical retriever: remembered common words are forgotten when the tex
   for (int index = 0; index < 3; ++index) store.add(store.collection, "more" + std::to_string(index), "alpha filler");
   CHECK(store.search(query) == std::vector<std::string>{"two"});
   CHECK(cache.common.at("\"alpha\"") == true);
+}
+
+// The retriever tells weir_bm25() FTS5's structure cookie, so remembered row
+// lengths go stale with no write, even one that keeps the table's totals.
+TEST_CASE("lexical retriever: scores stay FTS5's bm25 across writes that keep the totals") {
+  Store store;
+  store.add(store.collection, "long", "ember ember glow glow glow ash ash ash ash ash");
+  store.add(store.collection, "short", "ember");
+  store.add(store.collection, "other", "unrelated words only here");
+  LexicalQuery query{store.collection.id, "ember", {}};
+  query.collection_documents = 3;
+  auto expected = [&] {
+    std::map<std::string, double> scores;
+    auto rows = store.database->prepare(
+        "SELECT rowid, -bm25(documents_fts) FROM documents_fts WHERE documents_fts MATCH '\"ember\"'");
+    while (rows.step()) scores[store.docids_by_id[static_cast<size_t>(rows.integer(0))]] = rows.real(1);
+    return scores;
+  };
+  auto found = [&] {
+    std::map<std::string, double> scores;
+    for (const auto& candidate : lexical_candidates(*store.database, query))
+      scores[store.docids_by_id[static_cast<size_t>(candidate.document)]] = candidate.bm25;
+    return scores;
+  };
+  auto check_equal = [&] {
+    auto want = expected();
+    auto got = found();
+    REQUIRE(got.size() == want.size());
+    for (const auto& [docid, score] : want) CHECK(got.at(docid) == doctest::Approx(score).epsilon(1e-12));
+  };
+  check_equal();
+  // The two texts trade places: same rows, same token total.
+  store.database->transaction([&] {
+    DocumentRepository documents(*store.database);
+    auto longer = documents.get(store.collection, "long");
+    auto shorter = documents.get(store.collection, "short");
+    std::swap(longer.text, shorter.text);
+    documents.replace_text(longer.id, longer, {1.0f, 0.0f}, 2);
+    documents.replace_text(shorter.id, shorter, {1.0f, 0.0f}, 2);
+  });
+  check_equal();
 }
