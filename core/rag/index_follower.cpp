@@ -1,5 +1,8 @@
 #include "core/rag/index_follower.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <chrono>
 
 #include "core/store/database.hpp"
@@ -13,8 +16,12 @@ namespace {
 constexpr auto kPollInterval = std::chrono::milliseconds(15);
 }  // namespace
 
-IndexFollower::IndexFollower(const Paths& paths, const Collection& collection)
-    : paths_(paths), collection_(collection), thread_([this] { follow(); }) {}
+IndexFollower::IndexFollower(const Database& database, const std::string& indexes_directory,
+                             const Collection& collection)
+    : database_path_(database.path()),
+      indexes_directory_(indexes_directory),
+      collection_(collection),
+      thread_([this] { follow(); }) {}
 
 IndexFollower::~IndexFollower() { stop(); }
 
@@ -28,16 +35,25 @@ void IndexFollower::stop() {
 }
 
 void IndexFollower::follow() {
+  // Best effort: without it the follower merely competes as an equal.
+  sched_param parameters{};
+  pthread_setschedparam(pthread_self(), SCHED_IDLE, &parameters);
   try {
-    Database database(paths_.database);
-    index_ = VectorIndex::load(index_path(paths_.indexes, collection_), collection_.dimension);
+    Database database(database_path_);
+    index_ = VectorIndex::load(index_path(indexes_directory_, collection_), collection_.dimension);
     if (index_) file_generation_ = index_->generation();
+    BringCurrentOptions options;
+    options.compact = false;
+    options.record_rebuild = false;
+    options.abandon = &stopping_;
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
-      index_ = bring_current(database, collection_, std::move(index_)).index;
+      auto step = bring_current(database, collection_, std::move(index_), options);
+      index_ = std::move(step.index);
+      if (step.how == IndexOpening::rebuilt) rebuilt_ = true;
       lock.lock();
-      wake_.wait_for(lock, kPollInterval, [this] { return stopping_; });
+      wake_.wait_for(lock, kPollInterval, [this] { return stopping_.load(); });
     }
   } catch (...) {
     std::lock_guard lock(mutex_);
@@ -47,13 +63,17 @@ void IndexFollower::follow() {
 
 OpenedIndex IndexFollower::finish(Database& database) {
   stop();
-  if (failure_ || !index_) return open_current_index(database, collection_, paths_.indexes);
+  if (failure_ || !index_) return open_current_index(database, collection_, indexes_directory_);
   auto opened = bring_current(database, collection_, std::move(index_));
+  if (rebuilt_ && opened.how != IndexOpening::rebuilt) {
+    record_rebuild(database, collection_, opened.index->generation());
+    opened.how = IndexOpening::rebuilt;
+  }
   // Nothing changed since the file was read (an import of unchanged lines):
   // it is still current.
-  if (opened.index->generation() == file_generation_) return opened;
+  if (opened.index->generation() == file_generation_ && opened.how == IndexOpening::current) return opened;
   if (opened.how == IndexOpening::current) opened.how = IndexOpening::caught_up;
-  save_index(*opened.index, collection_, paths_.indexes);
+  save_index(*opened.index, collection_, indexes_directory_);
   return opened;
 }
 

@@ -9,11 +9,16 @@
 // what is left and saves the file.
 //
 // It only reads what is committed, by generation, so it is right whatever
-// else writes to the collection meanwhile. Destroyed without finish() (the
-// import failed or was cancelled) it stops and saves nothing: the next open
-// catches up from the file as it was.
+// else writes to the collection meanwhile, and it writes nothing to the store
+// itself (no tombstone trimming or compaction until finish()). It runs at idle
+// priority: the spare core is what it is for, and it must not slow the
+// writer down while the writer holds the store's lock. Destroyed without
+// finish() (the import failed or was cancelled) it stops, within a batch of
+// a rebuild, and saves nothing: the next open catches up from the file as it
+// was.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -23,7 +28,6 @@
 
 #include "core/rag/index_sync.hpp"
 #include "core/store/collection_repository.hpp"
-#include "core/store/paths.hpp"
 
 namespace weir {
 
@@ -31,7 +35,9 @@ class Database;
 
 class IndexFollower {
  public:
-  IndexFollower(const Paths& paths, const Collection& collection);
+  // Follows `collection` in the store `database` is connected to (on a
+  // connection of its own).
+  IndexFollower(const Database& database, const std::string& indexes_directory, const Collection& collection);
   ~IndexFollower();
   IndexFollower(const IndexFollower&) = delete;
   IndexFollower& operator=(const IndexFollower&) = delete;
@@ -45,15 +51,17 @@ class IndexFollower {
   void follow();
   void stop();
 
-  Paths paths_;
+  std::string database_path_;
+  std::string indexes_directory_;
   Collection collection_;
   // The follower thread's until it is joined.
   std::unique_ptr<VectorIndex> index_;
   int64_t file_generation_ = -1;  // of the index file as read; -1 when it was unusable
+  bool rebuilt_ = false;          // some step rebuilt the index (record_rebuild() is due)
   std::exception_ptr failure_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
 

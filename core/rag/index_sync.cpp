@@ -43,9 +43,11 @@ VectorBatch read_vectors(Statement& rows, const Collection& collection, size_t l
 }
 
 // Adds every vector the statement still yields, a batch at a time.
-int64_t add_vectors(Statement& rows, VectorIndex& index, const Collection& collection) {
+int64_t add_vectors(Statement& rows, VectorIndex& index, const Collection& collection,
+                    const std::atomic<bool>* abandon) {
   int64_t added = 0;
   for (;;) {
+    if (abandon && abandon->load()) throw Error(ErrorKind::interrupted, "index update abandoned");
     auto batch = read_vectors(rows, collection, kBatch);
     if (!batch.labels.empty()) index.upsert_many(batch.labels, batch.vectors.data());
     added += static_cast<int64_t>(batch.labels.size());
@@ -53,12 +55,13 @@ int64_t add_vectors(Statement& rows, VectorIndex& index, const Collection& colle
   }
 }
 
-std::unique_ptr<VectorIndex> build_from_store(Database& database, const Collection& collection) {
+std::unique_ptr<VectorIndex> build_from_store(Database& database, const Collection& collection,
+                                              const std::atomic<bool>* abandon) {
   auto index = std::make_unique<VectorIndex>(collection.dimension);
   auto rows = database.prepare(
       "SELECT id, vector FROM documents WHERE collection_id = ?1 AND vector IS NOT NULL ORDER BY id");
   rows.bind(1, collection.id);
-  add_vectors(rows, *index, collection);
+  add_vectors(rows, *index, collection, abandon);
   return index;
 }
 }  // namespace
@@ -67,7 +70,8 @@ std::string index_path(const std::string& indexes_directory, const Collection& c
   return indexes_directory + "/" + collection.id + ".hnsw";
 }
 
-OpenedIndex bring_current(Database& database, Collection& collection, std::unique_ptr<VectorIndex> index) {
+OpenedIndex bring_current(Database& database, Collection& collection, std::unique_ptr<VectorIndex> index,
+                          const BringCurrentOptions& options) {
   OpenedIndex opened;
   opened.index = std::move(index);
   // One read transaction: the generation and the rows replayed agree even
@@ -109,25 +113,26 @@ OpenedIndex bring_current(Database& database, Collection& collection, std::uniqu
         for (auto id : removed) opened.index->remove(id);
         opened.replayed += static_cast<int64_t>(changes.labels.size() + removed.size());
         opened.index->set_generation(generation);
-        if (!opened.index->needs_compaction()) return opened;
+        if (!options.compact || !opened.index->needs_compaction()) return opened;
         database.execute("BEGIN");
         reading = true;
         CollectionRepository(database).refresh(collection);
         generation = collection.generation;
-        opened.index = build_from_store(database, collection);
+        opened.index = build_from_store(database, collection, options.abandon);
         opened.how = IndexOpening::rebuilt;
       } else {
         opened.index->upsert_many(changes.labels, changes.vectors.data());
-        opened.replayed += static_cast<int64_t>(changes.labels.size()) + add_vectors(changed, *opened.index, collection);
+        opened.replayed +=
+            static_cast<int64_t>(changes.labels.size()) + add_vectors(changed, *opened.index, collection, options.abandon);
         for (auto id : removed) opened.index->remove(id);
         opened.replayed += static_cast<int64_t>(removed.size());
       }
     } else {
-      opened.index = build_from_store(database, collection);
+      opened.index = build_from_store(database, collection, options.abandon);
       opened.how = IndexOpening::rebuilt;
     }
-    if (opened.index->needs_compaction()) {
-      opened.index = build_from_store(database, collection);
+    if (options.compact && opened.index->needs_compaction()) {
+      opened.index = build_from_store(database, collection, options.abandon);
       opened.how = IndexOpening::rebuilt;
     }
     opened.index->set_generation(generation);
@@ -136,21 +141,22 @@ OpenedIndex bring_current(Database& database, Collection& collection, std::uniqu
     if (reading) database.execute("ROLLBACK");
     throw;
   }
-  if (opened.how == IndexOpening::rebuilt) {
-    // Tombstones at or below the rebuilt generation are no longer needed by
-    // this index; older index files elsewhere must now rebuild (the floor).
-    database.transaction([&] {
-      database.prepare("DELETE FROM deleted_documents WHERE collection_id = ?1 AND generation <= ?2")
-          .bind(1, collection.id)
-          .bind(2, opened.index->generation())
-          .run();
-      database.prepare("UPDATE collections SET index_floor = max(index_floor, ?2) WHERE id = ?1")
-          .bind(1, collection.id)
-          .bind(2, opened.index->generation())
-          .run();
-    });
-  }
+  if (opened.how == IndexOpening::rebuilt && options.record_rebuild)
+    record_rebuild(database, collection, opened.index->generation());
   return opened;
+}
+
+void record_rebuild(Database& database, const Collection& collection, int64_t generation) {
+  database.transaction([&] {
+    database.prepare("DELETE FROM deleted_documents WHERE collection_id = ?1 AND generation <= ?2")
+        .bind(1, collection.id)
+        .bind(2, generation)
+        .run();
+    database.prepare("UPDATE collections SET index_floor = max(index_floor, ?2) WHERE id = ?1")
+        .bind(1, collection.id)
+        .bind(2, generation)
+        .run();
+  });
 }
 
 void save_index(const VectorIndex& index, const Collection& collection, const std::string& indexes_directory) {

@@ -12,6 +12,7 @@
 // index is rebuilt (compacted) and the store's tombstone log is trimmed.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -36,9 +37,26 @@ std::string index_path(const std::string& indexes_directory, const Collection& c
 // saving it when that changed anything.
 OpenedIndex open_current_index(Database& database, Collection& collection, const std::string& indexes_directory);
 
+struct BringCurrentOptions {
+  // Rebuild when tombstones are too many (needs_compaction()).
+  bool compact = true;
+  // After a rebuild, trim the store's tombstone log and raise the
+  // collection's index_floor (record_rebuild()): a write, so an index
+  // that may never be saved must not do it.
+  bool record_rebuild = true;
+  // Checked between batches of a long rebuild or catch-up; set, the work
+  // stops with Error(interrupted).
+  const std::atomic<bool>* abandon = nullptr;
+};
+
 // The same, for an index already in memory (null: none): catches it up or
 // rebuilds it by the rules above, without saving. `collection` is refreshed.
-OpenedIndex bring_current(Database& database, Collection& collection, std::unique_ptr<VectorIndex> index);
+OpenedIndex bring_current(Database& database, Collection& collection, std::unique_ptr<VectorIndex> index,
+                          const BringCurrentOptions& options = {});
+
+// Tombstones up to `generation` are no longer needed by an index rebuilt
+// there; older index files must then rebuild too (the floor).
+void record_rebuild(Database& database, const Collection& collection, int64_t generation);
 
 // Atomically writes `index` as the collection's index file.
 void save_index(const VectorIndex& index, const Collection& collection, const std::string& indexes_directory);

@@ -98,7 +98,7 @@ ImportReport import_documents(Database& database, const Paths& paths, const std:
                               std::istream& input, const ImportOptions& options, const CancelToken& cancel) {
   auto collection = CollectionRepository(database).get(collection_name);
   auto embedder = make_embedder(collection.embedder, collection.dimension, database);
-  IndexFollower follower(paths, collection);
+  IndexFollower follower(database, paths.indexes, collection);
   auto report = import_jsonl(database, collection, *embedder, input, options, cancel);
   settle_full_text(database, report.counts);
   follower.finish(database);
@@ -124,7 +124,7 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
   auto collection = CollectionRepository(database).get(collection_name);
   auto embedder = make_embedder(collection.embedder, collection.dimension, database);
   DocumentWriter writer(database, collection, *embedder, cancel);
-  IndexFollower follower(paths, collection);
+  IndexFollower follower(database, paths.indexes, collection);
   AddReport report;
   const auto& includes = options.include.empty() ? kDefaultIncludes : options.include;
 

@@ -192,9 +192,12 @@ std::vector<LexicalCandidate> lexical_candidates(Database& database, const Lexic
       cache.threshold = threshold;
     }
     for (const auto& phrase : phrases) {
-      auto [verdict, fresh] = cache.common.try_emplace(phrase, false);
-      if (fresh) verdict->second = is_common(database, phrase, threshold);
-      if (!verdict->second) rare.push_back(phrase);
+      auto found = cache.common.find(phrase);
+      // Remembered only once the probe has answered.
+      bool common = found != cache.common.end() ? found->second
+                                                : cache.common.emplace(phrase, is_common(database, phrase, threshold))
+                                                      .first->second;
+      if (!common) rare.push_back(phrase);
     }
   }
   if (phrases.size() == 1 || rare.size() == phrases.size()) return match(phrases, " OR ");

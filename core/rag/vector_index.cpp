@@ -281,19 +281,23 @@ std::vector<float> normalised_copy(const float* vector, int dimension, const cha
 // build about three times faster and the index file a quarter of the size,
 // while SciFact's dense nDCG@10 and recall@100 did not move (bench/index).
 //
-// Layout of one stored vector (kEncodingHeader + dimension bytes):
+// Layout of one stored vector (encoded_size(dimension) bytes):
 //   0  scale       float: the cosine of two stored vectors is
 //                  scale_a * scale_b * sum(a_i * b_i)
 //   4  sum         int32: sum of the components (for the VNNI kernel)
-//   8  components  int8 each, in [-127, 127]
+//   8  components  int8 each, in [-127, 127], then zeros to a 4-byte boundary
 // A unit vector is mapped so that its largest component becomes ±127, and the
-// scale is chosen so that the stored vector has length exactly 1: a vector's
-// similarity to itself stays 1, and any other cosine is within 0.01 of the
-// float value (rounding errors of ±0.5 in 127 per component mostly cancel).
+// scale is chosen so that the stored vector has length 1: a vector's
+// similarity to itself stays 1 (up to float rounding), and any other cosine is
+// within 0.01 of the float value (rounding errors of ±0.5 in 127 per
+// component mostly cancel).
 constexpr size_t kEncodingHeader = 8;
 constexpr float kLargestComponent = 127.0f;
 
-size_t encoded_size(size_t dimension) { return kEncodingHeader + dimension; }
+// Padded to whole 4-byte words: hnswlib lays each node out as its link list,
+// this, then its label, and reads the next node's links as 32-bit integers,
+// which must stay aligned whatever the dimension.
+size_t encoded_size(size_t dimension) { return kEncodingHeader + (dimension + 3) / 4 * 4; }
 
 void encode(const float* unit_vector, size_t dimension, unsigned char* out) {
   float largest = 0;
@@ -308,6 +312,7 @@ void encode(const float* unit_vector, size_t dimension, unsigned char* out) {
     squared_length += int64_t{component} * component;
     sum += component;
   }
+  std::fill(out + kEncodingHeader + dimension, out + encoded_size(dimension), 0);
   float scale = squared_length > 0 ? static_cast<float>(1.0 / std::sqrt(static_cast<double>(squared_length))) : 0.0f;
   put(out, scale);
   put(out + 4, sum);

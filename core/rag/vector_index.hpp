@@ -10,9 +10,9 @@
 // normalises what it is given (an all-zero vector stays zero and scores 0
 // against everything); a NaN or infinite component is an Error(usage).
 // Vectors are kept as 8-bit integers (a quarter of the memory and several
-// times faster to build and search): a stored vector scores exactly 1
-// against itself, and any other similarity is within 0.01 of the float
-// cosine.
+// times faster to build and search): a stored vector scores 1 against
+// itself (up to float rounding), and any other similarity is within 0.01 of
+// the float cosine.
 //
 // File format: `<path>` holds a small header (magic, format version,
 // dimension, generation, element count, deleted count, payload size, and a

@@ -1,5 +1,7 @@
 #include "core/store/document_repository.hpp"
 
+#include <sqlite3.h>
+
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/database.hpp"
@@ -129,6 +131,9 @@ std::vector<int64_t> DocumentRepository::insert_many(const Collection& collectio
                                                      const std::vector<DocumentInsert>& inserts, int64_t generation) {
   std::vector<int64_t> ids;
   if (inserts.empty()) return ids;
+  // The full-text step below counts on no other writer between the rows.
+  if (sqlite3_get_autocommit(database_.handle()))
+    throw Error(ErrorKind::runtime, "internal error: documents inserted outside a write transaction");
   ids.reserve(inserts.size());
   auto now = now_milliseconds();
   auto statement = database_.prepare(

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -15,9 +16,10 @@ namespace {
 constexpr double kTermSaturation = 1.2;     // k1
 constexpr double kLengthNormalising = 0.75;  // b
 constexpr double kSmallestIdf = 1e-6;
-// Rows with larger ids are ranked without remembering their length, which
-// keeps the table of lengths (4 bytes per id) within 256 MB.
-constexpr sqlite3_int64 kRememberedRowids = sqlite3_int64{1} << 26;
+// Lengths are kept in a table indexed by rowid (4 bytes per id), so rows
+// with larger ids than this are ranked without remembering theirs: ids only
+// grow (AUTOINCREMENT), and the table must stay in proportion to the rows.
+sqlite3_int64 remembered_rowids(sqlite3_int64 rows) { return std::max<sqlite3_int64>(sqlite3_int64{1} << 20, 4 * rows); }
 // Called without a version, lengths are only remembered within one query.
 constexpr sqlite3_int64 kUnversioned = -2;
 
@@ -74,7 +76,7 @@ int query_statistics(const Fts5ExtensionApi* api, Fts5Context* context, sqlite3_
 
 int row_length(const Fts5ExtensionApi* api, Fts5Context* context, RowLengths& lengths, int& length) {
   sqlite3_int64 rowid = api->xRowid(context);
-  bool remembered = rowid >= 0 && rowid < kRememberedRowids;
+  bool remembered = rowid >= 0 && rowid < remembered_rowids(lengths.rows);
   auto slot = static_cast<size_t>(rowid);
   if (remembered && slot < lengths.by_rowid.size() && lengths.by_rowid[slot] >= 0) {
     length = lengths.by_rowid[slot];

@@ -149,7 +149,7 @@ CREATE TABLE keys (
     // DocumentRepository::insert_many, a batch per statement, instead of a
     // row per trigger (FTS5 flushes a segment at the end of each statement).
     R"sql(
-DROP TRIGGER documents_fts_insert;
+DROP TRIGGER IF EXISTS documents_fts_insert;
 )sql",
 };
 }  // namespace

@@ -17,6 +17,7 @@
 #include "core/store/collection_repository.hpp"
 #include "core/store/database.hpp"
 #include "core/store/document_repository.hpp"
+#include "core/store/paths.hpp"
 
 using namespace weir;
 
@@ -64,7 +65,7 @@ TEST_CASE("index follower: the saved index holds exactly what was committed whil
 
   int64_t replaced_id = 0;
   {
-    IndexFollower follower(store.paths, store.collection);
+    IndexFollower follower(*store.database, store.paths.indexes, store.collection);
     store.write(100, 1500, "Document");
     store.write(7, 1, "Rewritten");  // a new vector for an old docid: a new node, the old one a tombstone
     replaced_id = store.id_of("doc-7");
@@ -93,7 +94,7 @@ TEST_CASE("index follower: abandoned, it saves nothing and the next open catches
   open_current_index(*store.database, store.collection, store.paths.indexes);
   auto before = std::filesystem::last_write_time(index_path(store.paths.indexes, store.collection));
   {
-    IndexFollower follower(store.paths, store.collection);
+    IndexFollower follower(*store.database, store.paths.indexes, store.collection);
     store.write(50, 300, "Later");
   }  // the import failed here: no finish()
   CHECK(std::filesystem::last_write_time(index_path(store.paths.indexes, store.collection)) == before);
