@@ -23,12 +23,13 @@ IndexFollower::IndexFollower(const Database& database, const std::string& indexe
       collection_(collection),
       thread_([this] { follow(); }) {}
 
-IndexFollower::~IndexFollower() { stop(); }
+IndexFollower::~IndexFollower() { stop(/*abandon=*/true); }
 
-void IndexFollower::stop() {
+void IndexFollower::stop(bool abandon) {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    if (abandon) abandoning_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -45,7 +46,7 @@ void IndexFollower::follow() {
     BringCurrentOptions options;
     options.compact = false;
     options.record_rebuild = false;
-    options.abandon = &stopping_;
+    options.abandon = &abandoning_;
     std::unique_lock lock(mutex_);
     while (!stopping_) {
       lock.unlock();
@@ -62,7 +63,9 @@ void IndexFollower::follow() {
 }
 
 OpenedIndex IndexFollower::finish(Database& database) {
-  stop();
+  // A step under way (even a whole rebuild) is let finish: its work is
+  // what comes next anyway.
+  stop(/*abandon=*/false);
   if (failure_ || !index_) return open_current_index(database, collection_, indexes_directory_);
   auto opened = bring_current(database, collection_, std::move(index_));
   if (rebuilt_ && opened.how != IndexOpening::rebuilt) {

@@ -49,7 +49,9 @@ class IndexFollower {
 
  private:
   void follow();
-  void stop();
+  // Ends following after the step under way, or within a batch of it when
+  // `abandon`.
+  void stop(bool abandon);
 
   std::string database_path_;
   std::string indexes_directory_;
@@ -62,6 +64,7 @@ class IndexFollower {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> abandoning_{false};
   std::thread thread_;
 };
 

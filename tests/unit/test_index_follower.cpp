@@ -102,3 +102,22 @@ TEST_CASE("index follower: abandoned, it saves nothing and the next open catches
   CHECK(reopened.how == IndexOpening::caught_up);
   CHECK(reopened.index->live_count() == 350);
 }
+
+TEST_CASE("index follower: a missing index file is rebuilt alongside the import and recorded at finish") {
+  FollowedStore store;
+  store.write(0, 3000, "Seed");
+  std::filesystem::remove(index_path(store.paths.indexes, store.collection));
+  {
+    IndexFollower follower(*store.database, store.paths.indexes, store.collection);
+    store.write(3000, 400, "More");
+    auto opened = follower.finish(*store.database);
+    CHECK(opened.how == IndexOpening::rebuilt);
+    CHECK(opened.index->live_count() == 3400);
+  }
+  // The rebuild was recorded: the floor is the saved generation.
+  CollectionRepository(*store.database).refresh(store.collection);
+  CHECK(store.collection.index_floor == store.collection.generation);
+  auto reopened = open_current_index(*store.database, store.collection, store.paths.indexes);
+  CHECK(reopened.how == IndexOpening::current);
+  CHECK(reopened.index->live_count() == 3400);
+}
