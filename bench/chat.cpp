@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "bench/process_timing.hpp"
+#include "bench/temporary_directory.hpp"
 #include "tests/support/fake_upstream.hpp"
 
 namespace {
@@ -26,25 +27,6 @@ constexpr const char* kMessage = "hello";
 // The fake upstream's built-in answer, in either shape; seeing it in the
 // output proves the round trip really happened.
 constexpr const char* kExpectedAnswer = "Hello from the fake upstream.";
-
-class TemporaryHome {
- public:
-  TemporaryHome() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "weir-bench-chat-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("could not create a temporary weir home");
-    path_ = pattern;
-  }
-  ~TemporaryHome() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TemporaryHome(const TemporaryHome&) = delete;
-  TemporaryHome& operator=(const TemporaryHome&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 CapturedRun run_checked(const std::vector<std::string>& arguments) {
   CapturedRun run = weir::bench::run_capturing(arguments);
@@ -138,7 +120,7 @@ int main(int argc, char** argv) {
     // The built-in default answer follows the request's "stream" field, so
     // one upstream serves both modes in the shape each asks for.
     weir::testing::FakeUpstream upstream;
-    TemporaryHome home;
+    weir::bench::TemporaryDirectory home("chat");
     run_checked({options.weir, "--home", home.path(), "provider", "add", "fake", "--base-url", upstream.base_url()});
     run_checked({options.weir, "--home", home.path(), "gateway", "create", "bench", "--provider", "fake", "--model", "m"});
 

@@ -43,6 +43,7 @@
 
 #include "bench/process_timing.hpp"
 #include "bench/retrieval_metrics.hpp"
+#include "bench/temporary_directory.hpp"
 #include "core/cancellation.hpp"
 #include "core/rag/index_sync.hpp"
 #include "core/rag/ingest.hpp"
@@ -175,29 +176,15 @@ uint64_t file_size_or_zero(const fs::path& path) {
 // touched, as a first `weir collection import` would find it.
 class TemporaryHome {
  public:
-  TemporaryHome(const std::string& parent, const std::string& label, bool keep) : keep_(keep) {
-    std::string pattern = (fs::path(parent) / ("weir-bench-index-" + label + "-XXXXXX")).string();
-    std::vector<char> buffer(pattern.begin(), pattern.end());
-    buffer.push_back('\0');
-    if (mkdtemp(buffer.data()) == nullptr) throw std::runtime_error("cannot create a directory in " + parent);
-    directory_ = buffer.data();
-    paths_ = weir::resolve_paths(directory_);
+  TemporaryHome(const std::string& parent, const std::string& label, bool keep)
+      : directory_("index-" + label, parent, keep), paths_(weir::resolve_paths(directory_.path())) {
     weir::ensure_home(paths_);
-    if (keep_) std::cerr << "weir_bench_index: keeping " << directory_ << '\n';
   }
-  ~TemporaryHome() {
-    if (keep_) return;
-    std::error_code ignored;
-    fs::remove_all(directory_, ignored);
-  }
-  TemporaryHome(const TemporaryHome&) = delete;
-  TemporaryHome& operator=(const TemporaryHome&) = delete;
 
   const weir::Paths& paths() const { return paths_; }
 
  private:
-  bool keep_;
-  std::string directory_;
+  weir::bench::TemporaryDirectory directory_;
   weir::Paths paths_;
 };
 

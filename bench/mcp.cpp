@@ -31,6 +31,7 @@
 #include <stdexcept>
 
 #include "bench/process_timing.hpp"
+#include "bench/temporary_directory.hpp"
 #include "bench/retrieval_metrics.hpp"
 #include "core/rag/ingest.hpp"
 #include "core/rag/local_embedder.hpp"
@@ -204,29 +205,12 @@ double handshake_once(const std::vector<std::string>& command) {
   return milliseconds;
 }
 
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "weir-bench-mcp-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
-    path_ = pattern;
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
     auto options = parse(argc, argv);
-    TemporaryDirectory home;
+    weir::bench::TemporaryDirectory home("mcp");
     json report = {{"benchmark", "mcp"}};
 
     // 1. Handshake, weir beside server-everything, round-robin.

@@ -46,6 +46,7 @@
 #include <unordered_map>
 
 #include "bench/process_timing.hpp"
+#include "bench/temporary_directory.hpp"
 
 namespace {
 
@@ -726,23 +727,6 @@ BenchOptions parse(int argc, char** argv) {
   return options;
 }
 
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string pattern = (fs::temp_directory_path() / "weir-bench-serve-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
-    path_ = pattern;
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 void run_checked(const std::vector<std::string>& arguments) {
   auto run = run_capturing(arguments);
   if (run.exit_code != 0)
@@ -813,7 +797,7 @@ int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
   try {
     auto options = parse(argc, argv);
-    TemporaryDirectory work;
+    weir::bench::TemporaryDirectory work("serve");
     auto home = work.path() + "/home";
     auto load_before = load_average();
     FakeUpstream upstream;
