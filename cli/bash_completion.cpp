@@ -127,26 +127,7 @@ std::string bash_completion_script(const CommandSpec& root) {
   });
   script << "  *) _weir_commands='' _weir_options='' _weir_arguments='' ;;\n  esac\n}\n\n";
 
-  script << "# Sets _weir_kind to what the value of option \"$2\" of command \"$1\" takes.\n"
-            "_weir_value() {\n  case \"$1 $2\" in\n";
-  for_each_command(root, [&](const CommandSpec& command) {
-    for (const auto& option : command.options) {
-      if (!option.takes_value() || &command == &root) continue;
-      for (const auto& name : option.names)
-        script << "  " << single_quoted(command.path_text() + " " + name) << ") _weir_kind="
-               << single_quoted(value_word(option)) << " ;;\n";
-    }
-  });
-  script << "  *) _weir_kind='' ;;\n  esac\n}\n\n";
-
-  script << "# Global options are accepted after any command too.\n"
-            "_weir_global_value() {\n  case $1 in\n";
-  for (const auto* option : global_options(root)) {
-    if (!option->takes_value()) continue;
-    for (const auto& name : option->names)
-      script << "  " << single_quoted(name) << ") _weir_kind=" << single_quoted(value_word(*option)) << " ;;\n";
-  }
-  script << "  *) _weir_kind='' ;;\n  esac\n}\n";
+  script << value_kind_functions(root, /*zsh_patterns=*/false);
   script << kEngine;
   return script.str();
 }

@@ -1,5 +1,7 @@
 #include "cli/completion_scripts.hpp"
 
+#include <sstream>
+
 namespace weir::cli::completion_detail {
 
 std::string value_word(const OptionSpec& option) {
@@ -46,5 +48,32 @@ std::string single_quoted(const std::string& text) {
 }
 
 std::string summary(const std::string& description) { return description.substr(0, description.find('\n')); }
+
+std::string value_kind_functions(const CommandSpec& root, bool zsh_patterns) {
+  const char* open = zsh_patterns ? "(" : "";
+  std::ostringstream script;
+  script << "# Sets _weir_kind to what the value of option \"$2\" of command \"$1\" takes.\n"
+            "_weir_value() {\n  case \"$1 $2\" in\n";
+  for_each_command(root, [&](const CommandSpec& command) {
+    if (&command == &root) return;
+    for (const auto& option : command.options) {
+      if (!option.takes_value()) continue;
+      for (const auto& name : option.names)
+        script << "  " << open << single_quoted(command.path_text() + " " + name) << ") _weir_kind="
+               << single_quoted(value_word(option)) << " ;;\n";
+    }
+  });
+  script << "  " << open << "*) _weir_kind='' ;;\n  esac\n}\n\n";
+
+  script << "# Global options are accepted after any command too.\n"
+            "_weir_global_value() {\n  case $1 in\n";
+  for (const auto* option : global_options(root)) {
+    if (!option->takes_value()) continue;
+    for (const auto& name : option->names)
+      script << "  " << open << single_quoted(name) << ") _weir_kind=" << single_quoted(value_word(*option)) << " ;;\n";
+  }
+  script << "  " << open << "*) _weir_kind='' ;;\n  esac\n}\n";
+  return script.str();
+}
 
 }  // namespace weir::cli::completion_detail

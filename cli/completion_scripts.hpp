@@ -48,6 +48,11 @@ std::vector<std::string> positional_words(const CommandSpec& command);
 // 'text' for bash and zsh (a ' becomes '\'').
 std::string single_quoted(const std::string& text);
 
+// The shell functions _weir_value and _weir_global_value, which set
+// _weir_kind to what an option's value takes. bash and zsh share them but for
+// the case pattern: `PATTERN)` in bash, `(PATTERN)` in zsh.
+std::string value_kind_functions(const CommandSpec& root, bool zsh_patterns);
+
 // The first line of a description, for the one-line listings shells show.
 std::string summary(const std::string& description);
 
