@@ -16,6 +16,7 @@
 #include "core/rag/index_follower.hpp"
 #include "core/rag/index_sync.hpp"
 #include "core/store/database.hpp"
+#include "core/store/full_text_statistics.hpp"
 
 namespace fs = std::filesystem;
 
@@ -59,9 +60,7 @@ void sync_index(Database& database, const Paths& paths, Collection& collection) 
 void settle_full_text(Database& database, const WriteCounts& counts) {
   auto written = counts.added + counts.updated;
   if (written == 0) return;
-  auto indexed = database.prepare("SELECT count(*) FROM documents_fts_docsize");
-  indexed.step();
-  if (written * 4 < indexed.integer(0)) return;
+  if (written * 4 < full_text_statistics(database).documents) return;
   database.transaction([&] { database.execute("INSERT INTO documents_fts(documents_fts) VALUES('optimize')"); });
 }
 

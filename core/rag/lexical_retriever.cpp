@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/hash.hpp"
 #include "core/rag/lexical_query.hpp"
 #include "core/store/database.hpp"
 #include "core/store/document_repository.hpp"
+#include "core/store/full_text_statistics.hpp"
 
 namespace weir {
 
@@ -40,55 +40,6 @@ bool is_common(Database& database, const std::string& phrase, int64_t cap) {
   probe.bind(1, phrase).bind(2, cap + 1);
   probe.step();
   return probe.integer(0) > cap;
-}
-
-// FTS5 keeps the number of rows it indexes in its "averages" record (row 1 of
-// the %_data table: a varint row count, then a varint token total per
-// column), so the store's size is one lookup rather than a count over 100k
-// rows (1.5 ms); the count is the fallback should the record ever be absent
-// or unreadable. The record itself is kept too: it changes whenever the
-// indexed text does, which is what CommonTermCache needs to know. Row 10
-// describes the index's segments, including a count of the writes flushed
-// into them, so it differs after every write; weir_bm25() is told a hash of
-// it, so that the row lengths it remembers never outlive a change.
-struct FullTextStatistics {
-  int64_t documents = -1;
-  std::string averages;
-  int64_t structure_version = 0;
-};
-
-std::optional<int64_t> leading_varint(const unsigned char* bytes, size_t size) {
-  // SQLite's varint: big-endian 7-bit groups while the top bit is set; a
-  // ninth byte, if reached, gives all 8 bits.
-  uint64_t value = 0;
-  for (size_t index = 0; index < size && index < 9; ++index) {
-    if (index == 8) return static_cast<int64_t>((value << 8) | bytes[index]);
-    value = (value << 7) | (bytes[index] & 0x7F);
-    if ((bytes[index] & 0x80) == 0) return static_cast<int64_t>(value);
-  }
-  return std::nullopt;
-}
-
-FullTextStatistics full_text_statistics(Database& database) {
-  FullTextStatistics statistics;
-  auto records = database.prepare("SELECT id, block FROM documents_fts_data WHERE id IN (1, 10)");
-  while (records.step()) {
-    auto [data, size] = records.blob(1);
-    const auto* bytes = static_cast<const unsigned char*>(data);
-    if (records.integer(0) == 1) {
-      statistics.averages.assign(static_cast<const char*>(data), size);
-      statistics.documents = leading_varint(bytes, size).value_or(-1);
-    } else {
-      statistics.structure_version =
-          static_cast<int64_t>(hash64(std::string_view(static_cast<const char*>(data), size)) >> 1);
-    }
-  }
-  if (statistics.documents < 0) {
-    auto count = database.prepare("SELECT count(*) FROM documents_fts_docsize");
-    count.step();
-    statistics.documents = count.integer(0);
-  }
-  return statistics;
 }
 
 // The rule of the header: a share of the store, within the floor and ceiling.
