@@ -8,6 +8,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "core/engine/engine.hpp"
+#include "core/engine/session_turn.hpp"
 #include "core/error.hpp"
 #include "core/store/session_repository.hpp"
 
@@ -55,6 +56,7 @@ class Conversation {
   const json& history() const { return history_; }
 
   void append(const json& messages) {
+    if (messages.empty()) return;
     if (!options_.session.empty())
       SessionRepository(context_.database()).append(options_.session, options_.target, messages);
     for (const auto& message : messages) history_.push_back(message);
@@ -145,12 +147,11 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
       result = engine.run(input, on_delta, cancel);
     } catch (const Error& error) {
       if (print_live) finish_line(received);
-      if (error.kind() == ErrorKind::interrupted && !received.empty())
-        conversation.append(json::array({user_message, {{"role", "assistant"}, {"content", received}}}));
+      conversation.append(failed_turn(user_message, received, error.kind()));
       throw;
     }
   }
-  conversation.append(json::array({user_message, result.completion.assistant_message()}));
+  conversation.append(finished_turn(user_message, result.completion));
   if (context.options.json)
     print_json(result.response);
   else

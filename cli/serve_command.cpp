@@ -11,7 +11,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/engine/prices.hpp"
 #include "core/error.hpp"
+#include "core/policy/bind_policy.hpp"
 #include "core/http/access_control.hpp"
 #include "core/http/api_routes.hpp"
 #include "core/http/server.hpp"
@@ -38,11 +40,9 @@ void serve(CommandContext& context, const ServeOptions& options) {
   if (options.keep_alive_seconds < 0) throw Error(ErrorKind::usage, "--keep-alive must be 0 (off) or more seconds");
   if (options.drain_seconds < 0) throw Error(ErrorKind::usage, "--drain must be 0 or more seconds");
 
-  bool loopback = http::is_loopback_host(options.host);
-  if (!loopback && KeyRepository(context.database()).list().empty())
-    throw Error(ErrorKind::usage, "refusing to listen on " + options.host +
-                                      " without API keys: anyone who can reach it could use your gateways. Create "
-                                      "one with `weir key create NAME`, or bind 127.0.0.1");
+  bool loopback = require_safe_bind(options.host, context.database());
+  // A malformed prices.json is refused now, not after the first paid answer.
+  (void)PriceTable::shared(context.paths().prices);
 
   // Signals go to the waiting thread only: block them before any thread starts.
   sigset_t stop_signals;

@@ -7,6 +7,7 @@
 #include "core/cancellation.hpp"
 #include "core/rag/ingest.hpp"
 #include "core/rag/search.hpp"
+#include "core/rag/search_terms.hpp"
 #include "core/store/database.hpp"
 #include "mcp/tool_errors.hpp"
 #include "mcp/tool_names.hpp"
@@ -18,13 +19,6 @@ using protocol::CallContext;
 using protocol::ToolResult;
 
 namespace {
-
-size_t count_characters(const std::string& text) {
-  size_t count = 0;
-  for (char byte : text)
-    if ((static_cast<unsigned char>(byte) & 0xC0) != 0x80) ++count;
-  return count;
-}
 
 std::string list_names(const std::vector<std::string>& names) {
   std::string list;
@@ -117,7 +111,7 @@ void add_search_tool(protocol::ToolSet& tools, const CollectionToolConfig& confi
          {{"type", "array"},
           {"items", {{"type", "string"}, {"minLength", 1}}},
           {"minItems", 1},
-          {"maxItems", kMaxSearchTerms},
+          {"maxItems", kMostSearchTerms},
           {"description", "Search terms or questions, searched separately and merged"}}}}},
       {"required", {"search_terms"}},
       {"additionalProperties", false}};
@@ -130,23 +124,12 @@ void add_search_tool(protocol::ToolSet& tools, const CollectionToolConfig& confi
   tools.add(std::move(definition), [config, &searcher](const json& arguments, CallContext& context) {
     auto problem = unknown_argument(arguments, {"search_terms"});
     if (!problem.empty()) return ToolResult::error(problem);
-    auto terms = arguments.find("search_terms");
-    if (terms == arguments.end() || !terms->is_array() || terms->empty())
-      return ToolResult::error("'search_terms' is required: an array of 1 to 10 non-empty strings.");
-    if (terms->size() > kMaxSearchTerms)
-      return ToolResult::error("too many search terms (" + std::to_string(terms->size()) + "); give at most " +
-                               std::to_string(kMaxSearchTerms) + ".");
     SearchRequest request;
-    size_t characters = 0;
-    for (const auto& term : *terms) {
-      if (!term.is_string() || term.get_ref<const std::string&>().find_first_not_of(" \t\r\n") == std::string::npos)
-        return ToolResult::error("every search term must be a non-empty string; got " + term.dump() + ".");
-      characters += count_characters(term.get_ref<const std::string&>());
-      request.terms.push_back(term.get<std::string>());
+    try {
+      request.terms = search_terms_argument(arguments);
+    } catch (const Error& error) {
+      return ToolResult::error(std::string(error.what()) + ".");
     }
-    if (characters > kMaxSearchCharacters)
-      return ToolResult::error("the search terms have " + std::to_string(characters) + " characters in all; the limit is " +
-                               std::to_string(kMaxSearchCharacters) + ". Use shorter terms.");
     request.collections = config.collections;
     request.top = config.top_k;
     request.min_score = config.min_score;

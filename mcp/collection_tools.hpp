@@ -24,8 +24,4 @@ namespace weir::mcp {
 void add_collection_tools(protocol::ToolSet& tools, const CollectionToolConfig& config, DatabasePool& pool,
                           SharedSearcher& searcher);
 
-// The limits on search_terms.
-inline constexpr size_t kMaxSearchTerms = 10;
-inline constexpr size_t kMaxSearchCharacters = 500;
-
 }  // namespace weir::mcp

@@ -44,10 +44,10 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
     input.messages = json::array({{{"role", "user"}, {"content", *prompt}}});
     input.stream = true;
     input.front_door = caller.front_door;
-    input.public_caller = caller.public_caller;
+    input.caller = caller.caller;
     input.metadata = {{"tool", name}};
     if (!caller.user.empty()) input.metadata["user"] = caller.user;
-    if (!caller.api_key.empty()) input.metadata["api_key"] = caller.api_key;
+    if (!caller.caller.key_name.empty()) input.metadata["api_key"] = caller.caller.key_name;
 
     size_t characters = 0;
     auto on_delta = [&context, &characters](const StreamDelta& delta) {
@@ -57,7 +57,9 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
     };
     try {
       auto database = pool.acquire();
-      Engine engine(*database, pool.paths(), searcher ? &searcher->searcher() : nullptr);
+      EngineOptions options;
+      options.shared_searcher = searcher ? &searcher->searcher() : nullptr;
+      Engine engine(*database, pool.paths(), options);
       auto result = engine.run(input, on_delta, cancel);
       return ToolResult::text(result.completion.content);
     } catch (const Error& error) {

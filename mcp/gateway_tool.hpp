@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "core/policy/caller_policy.hpp"
 #include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "mcp/protocol/tool_set.hpp"
@@ -20,9 +21,8 @@ namespace weir::mcp {
 // Who calls the tool, for the engine and the request log.
 struct GatewayCaller {
   std::string front_door = "mcp";  // ChatInput::front_door
-  bool public_caller = false;      // ChatInput::public_caller: a public API key over HTTP
+  Caller caller;                   // ChatInput::caller; its key name is logged as "api_key"
   std::string user;                // recorded in the log metadata as "user" when not empty
-  std::string api_key;             // the HTTP caller's key name, recorded as "api_key" when not empty
 };
 
 // `searcher`: the server's, so a gateway with collections reuses its loaded

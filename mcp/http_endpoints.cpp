@@ -47,7 +47,7 @@ protocol::ServerInfo server_info(HttpEndpoint endpoint) {
 }  // namespace
 
 HttpCaller caller_from_gatekeeper(const http::Request& request) {
-  return {request.caller.public_key, request.caller.key_name};
+  return request.caller;
 }
 
 HttpEndpoints::HttpEndpoints(DatabasePool& pool, SharedSearcher& searcher, HttpAuthorizer authorize,
@@ -84,9 +84,7 @@ size_t HttpEndpoints::session_count() const { return inference_->session_count()
 void HttpEndpoints::handle(HttpEndpoint endpoint, const http::Request& request, http::ResponseWriter& response) {
   try {
     auto caller = authorize_(request);
-    if (caller.public_key && endpoint == HttpEndpoint::collections)
-      throw Error(ErrorKind::permission,
-                  "public API keys cannot use /v1/mcp/collections; use a private key (weir key create NAME)");
+    if (endpoint == HttpEndpoint::collections) require_allowed(caller, CallerAction::use_collection_tools);
 
     protocol::HttpRequestView view;
     view.method = request.method;
@@ -109,15 +107,11 @@ std::shared_ptr<const protocol::ToolSet> HttpEndpoints::make_tools(HttpEndpoint 
   auto tools = std::make_shared<protocol::ToolSet>();
   if (endpoint == HttpEndpoint::inference) {
     const auto& gateway = config.tools.gateways.front();
-    if (caller.public_key && !is_uuid(gateway.gateway))
-      throw Error(ErrorKind::permission,
-                  "X-Mcp-Model-Name: public API keys must name the gateway by its full id (a UUID of 36 "
-                  "characters, see `weir gateway show`), not '" + gateway.gateway + "'");
+    require_target_allowed(caller, gateway.gateway, "X-Mcp-Model-Name");
     GatewayCaller gateway_caller;
     gateway_caller.front_door = "mcp-http";
-    gateway_caller.public_caller = caller.public_key;
+    gateway_caller.caller = caller;
     gateway_caller.user = config.user;
-    gateway_caller.api_key = caller.key_name;
     add_gateway_tool(*tools, gateway, pool_, gateway_caller, &searcher_);
   } else {
     add_collection_tools(*tools, config.tools.collection_sets.front(), pool_, searcher_);

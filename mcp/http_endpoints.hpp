@@ -32,14 +32,13 @@
 #include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "mcp/http_session_config.hpp"
+#include "core/policy/caller_policy.hpp"
 #include "mcp/protocol/streamable_http_server.hpp"
 
 namespace weir::mcp {
 
-struct HttpCaller {
-  bool public_key = false;
-  std::string key_name;  // empty when the server runs without keys
-};
+// Who calls (caller_policy.hpp): key_name is empty when the server runs without keys.
+using HttpCaller = weir::Caller;
 // Throws weir::Error to refuse the request.
 using HttpAuthorizer = std::function<HttpCaller(const http::Request&)>;
 // The caller as the server's gatekeeper established it (http::Request::caller).

@@ -1,6 +1,8 @@
 #include "core/engine/prices.hpp"
 
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -35,6 +37,30 @@ PriceTable PriceTable::built_in() {
       {"llama-3.1-8b-instant", {0.05, 0.08, 0.05}},
   };
   return table;
+}
+
+std::shared_ptr<const PriceTable> PriceTable::shared(const std::string& override_path) {
+  static std::mutex mutex;
+  // A path's table, or the error its file gave (kept, so a bad file is not
+  // parsed again on every request).
+  struct Loaded {
+    std::shared_ptr<const PriceTable> table;
+    std::optional<Error> error;
+  };
+  static std::map<std::string, Loaded> loaded;
+  std::lock_guard lock(mutex);
+  auto found = loaded.find(override_path);
+  if (found == loaded.end()) {
+    Loaded entry;
+    try {
+      entry.table = std::make_shared<const PriceTable>(load(override_path));
+    } catch (const Error& error) {
+      entry.error = error;
+    }
+    found = loaded.emplace(override_path, std::move(entry)).first;
+  }
+  if (found->second.error) throw *found->second.error;
+  return found->second.table;
 }
 
 PriceTable PriceTable::load(const std::string& override_path) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,11 @@ class PriceTable {
   // Built-in prices plus the overrides in `override_path` if that file exists.
   // A malformed override file is an Error(usage) naming the file.
   static PriceTable load(const std::string& override_path);
+  // load(), done once per process and path, then shared: every request of a
+  // server uses the same table. A malformed file is an error on every call,
+  // so it stops each request before anything is sent (and `weir serve`
+  // asks at start). The file is not read again while the process lives.
+  static std::shared_ptr<const PriceTable> shared(const std::string& override_path);
   static PriceTable built_in();
 
   std::optional<Price> find(const std::string& provider, const std::string& model) const;

@@ -22,11 +22,13 @@ RewriteOutcome send_rewrite(const RetrievalInput& input, RetrievalStrategy strat
     provider = ProviderRepository(database).resolve(input.settings.rewrite_model.substr(0, slash));
     model = input.settings.rewrite_model.substr(slash + 1);
   }
-  if (provider.kind == ProviderKind::extractive)
-    throw Error(ErrorKind::usage, "the extractive model cannot rewrite queries; set rag.rewrite_model to a "
-                                  "chat model (`--rewrite-model PROVIDER/MODEL`)");
+  auto adapter = input.providers ? (*input.providers)(provider) : make_provider(provider);
+  if (!adapter->capabilities().query_rewrite)
+    throw Error(ErrorKind::usage, "the " + std::string(to_string(provider.kind)) + " model '" + model +
+                                      "' cannot rewrite queries; set rag.rewrite_model to a chat model "
+                                      "(`--rewrite-model PROVIDER/MODEL`)");
   auto request = rewrite_request(input.conversation, strategy, input.settings.window, model);
-  auto completion = make_provider(provider)->chat(request, [](const StreamDelta&) {}, *input.rewrite_cancel);
+  auto completion = adapter->chat(request, [](const StreamDelta&) {}, *input.rewrite_cancel);
   RewriteOutcome outcome;
   outcome.query = rewritten_query(completion);
   if (input.prices)
@@ -45,11 +47,13 @@ RetrievalResult retrieve(const RetrievalInput& input, Database& database, Search
   for (const auto& name : settings.collections) result.collections.push_back(repository.get(name));
 
   auto strategy = parse_retrieval_strategy(settings.strategy);
-  if (strategy == RetrievalStrategy::query_function && input.main_provider.kind == ProviderKind::extractive)
-    strategy = RetrievalStrategy::plain;  // it cannot call tools: search for it
+  const auto& model = input.main_capabilities;
+  if (strategy == RetrievalStrategy::query_function &&
+      (!model.tools || model.answers_from_documents || !input.tools_allowed))
+    strategy = RetrievalStrategy::plain;  // no tools for it: search for it
   result.strategy = std::string(to_string(strategy));
   if (strategy == RetrievalStrategy::query_function) {
-    result.search_tools = std::make_shared<const CollectionSearchTools>(settings, result.collections);
+    result.offer_search_tools = true;
     return result;
   }
 

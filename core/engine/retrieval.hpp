@@ -6,9 +6,10 @@
 // and searches. A failed rewrite (any weir::Error but interrupted: the
 // rewrite model unknown, unreachable, or answering nothing) falls back to the
 // plain query and says why in `rewrite_error`. query_function does not
-// search here; it gets the collections' search tools instead, unless the
-// model cannot call tools (the extractive provider), where it searches like
-// plain.
+// search here (the engine offers the collections' search tools instead),
+// unless the model cannot call tools or answers from retrieved documents
+// alone (the extractive provider), or the caller may not use tools: then it
+// searches like plain.
 #pragma once
 
 #include <memory>
@@ -18,7 +19,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cancellation.hpp"
-#include "core/engine/collection_search_tools.hpp"
 #include "core/engine/prices.hpp"
 #include "core/gateway/gateway_config.hpp"
 #include "core/provider/provider.hpp"
@@ -34,6 +34,9 @@ struct RetrievalInput {
   nlohmann::json conversation;   // the client's messages, before any template
   ProviderConfig main_provider;  // the gateway's provider and model
   std::string main_model;
+  ProviderCapabilities main_capabilities;
+  bool tools_allowed = true;     // false: the caller may not use tools (caller_policy.hpp)
+  const ProviderFactory* providers = nullptr;   // for the rewrite's adapter
   const CancelToken* rewrite_cancel = nullptr;  // null: send no rewrite (dry run)
   const PriceTable* prices = nullptr;           // for the rewrite's usage lines
 };
@@ -45,7 +48,7 @@ struct RetrievalResult {
   nlohmann::json rewrite_usage_lines = nlohmann::json::array();
   std::vector<Collection> collections;
   std::vector<SearchHit> hits;
-  std::shared_ptr<const CollectionSearchTools> search_tools;  // query_function only
+  bool offer_search_tools = false;  // query_function: search tools instead of injected documents
 };
 
 RetrievalResult retrieve(const RetrievalInput& input, Database& database, Searcher& searcher,

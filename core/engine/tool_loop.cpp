@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 
+#include "core/engine/tool_result_window.hpp"
 #include "core/error.hpp"
 
 namespace weir {
@@ -86,7 +87,7 @@ class RoundRouter {
 
   void decide(Call& call) {
     call.decided = true;
-    call.server = options_.is_server_tool(call.name);
+    call.server = options_.tools->handles(call.name);
     if (!call.server) call.client_index = next_client_index_++;
   }
 
@@ -130,20 +131,10 @@ nlohmann::json RunnedFunction::to_json() const {
   return object;
 }
 
-nlohmann::json server_tool_chunk(const ServerToolActivity& activity, const std::string& completion_id,
-                                 const std::string& model, int64_t created) {
-  return {{"id", completion_id},
-          {"object", "chat.completion.chunk"},
-          {"created", created},
-          {"model", model},
-          {"choices", nlohmann::json::array()},
-          {"servertool", activity.to_json()}};
-}
-
 ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOptions& options,
                              const DeltaCallback& on_delta, const CancelToken& cancel) {
   ToolLoopResult result;
-  if (!options.is_server_tool) {
+  if (options.tools == nullptr || options.tools->empty()) {
     result.completion = provider.chat(request, on_delta, cancel);
     result.upstream_calls = 1;
     return result;
@@ -153,6 +144,8 @@ ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const Tool
   std::optional<Usage> total_usage;
   for (int rounds_run = 0;; ++rounds_run) {
     if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+    if (rounds_run > 0 && options.tool_result_window)
+      apply_tool_result_window(request.messages, *options.tool_result_window);
     Completion round;
     RoundRouter router(options, on_delta);
     auto folded = provider.chat(
@@ -206,7 +199,7 @@ ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const Tool
       auto start = Clock::now();
       std::string output;
       try {
-        output = options.run_server_tool(call, cancel);
+        output = options.tools->run(call, cancel);
       } catch (const Error& error) {
         if (error.kind() == ErrorKind::interrupted) throw;
         function.success = false;

@@ -1,7 +1,7 @@
 // Tool loop — step 7 of the engine pipeline: server-side tools run inside weir.
 //
 // run_tool_loop() calls the upstream, and while the model asks only for
-// server-side tools (those `is_server_tool` accepts), runs them, appends the
+// server-side tools (those `tools` handles, tool_registry.hpp), runs them, appends the
 // assistant's tool calls and one `tool` message per call, and calls again,
 // until the model answers. Streaming is preserved:
 //   - content and reasoning deltas reach `on_delta` as they arrive, in every
@@ -21,11 +21,14 @@
 // `max_rounds` rounds of server-side calls, a model still asking for them is
 // an Error(upstream, "tool_iterations_exceeded"). Cancellation is checked
 // before each round and each tool run, and by the provider during a call.
-// With no server-side tools at all, it is exactly one provider call.
+// With no server-side tools at all, it is exactly one provider call. With a
+// `tool_result_window`, it is applied (tool_result_window.hpp) to the
+// conversation before each round after the first.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,7 @@
 
 #include "core/cancellation.hpp"
 #include "core/provider/provider.hpp"
+#include "core/tools/tool_registry.hpp"
 
 namespace weir {
 
@@ -47,11 +51,10 @@ struct RunnedFunction {
 };
 
 struct ToolLoopOptions {
-  std::function<bool(const std::string& name)> is_server_tool;  // empty: no server-side tools
-  // Runs one server-side call and returns the tool message content.
-  std::function<std::string(const ToolCall& call, const CancelToken& cancel)> run_server_tool;
+  const ToolRegistry* tools = nullptr;  // null or empty: no server-side tools
   int max_rounds = 8;
   std::string cap_advice;  // appended to the cap error: how to raise it
+  std::optional<int> tool_result_window;
 };
 
 struct ToolLoopResult {
@@ -59,12 +62,6 @@ struct ToolLoopResult {
   std::vector<RunnedFunction> functions;
   int upstream_calls = 0;
 };
-
-// The chat.completion.chunk a streaming front door sends for server-side tool
-// activity: `choices` is empty, so OpenAI clients see no answer text in it,
-// and `servertool` is {name, id, arguments, state}.
-nlohmann::json server_tool_chunk(const ServerToolActivity& activity, const std::string& completion_id,
-                                 const std::string& model, int64_t created);
 
 ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOptions& options,
                              const DeltaCallback& on_delta, const CancelToken& cancel);

@@ -344,6 +344,12 @@ std::optional<long long> GatewayConfig::max_context_tokens() const {
   return it->get<long long>();
 }
 
+std::optional<int> GatewayConfig::tool_result_window() const {
+  auto it = fields_.find("tool_result_window");
+  if (it == fields_.end() || !it->is_number_integer()) return std::nullopt;
+  return it->get<int>();
+}
+
 std::string GatewayConfig::on_overflow() const {
   auto value = text_field(fields_, "on_overflow");
   return value.empty() ? "error" : value;

@@ -65,6 +65,7 @@ class GatewayConfig {
   std::vector<std::string> overridable() const;
   std::optional<long long> max_context_tokens() const;
   std::string on_overflow() const;  // "error" | "truncate"
+  std::optional<int> tool_result_window() const;
   // The rag block with defaults, or nullopt when no collections are attached.
   std::optional<RagSettings> rag() const;
 

@@ -1,12 +1,14 @@
 // POST /v1/chat/completions — the request body becomes a ChatInput for the
 // Engine; the Engine's deltas become chat.completion.chunk events as they
 // arrive (or, unstreamed, its chat.completion object is the answer).
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "core/engine/engine.hpp"
-#include "core/engine/tool_loop.hpp"
+#include "core/engine/openai_codec.hpp"
 #include "core/error.hpp"
-#include "core/gateway/identifiers.hpp"
+#include "core/policy/caller_policy.hpp"
 #include "core/http/api_routes.hpp"
 #include "core/http/error_body.hpp"
 #include "core/http/sse_stream.hpp"
@@ -35,9 +37,7 @@ ChatInput chat_input_from_body(const json& body, const Caller& caller, StreamCho
   if (model == body.end() || !model->is_string() || model->get_ref<const std::string&>().empty())
     throw Error(ErrorKind::usage, "\"model\" is required: a gateway id, slug or name, or @provider/model");
   input.target = model->get<std::string>();
-  if (caller.public_key && !is_uuid(input.target))
-    throw Error(ErrorKind::permission,
-                "public keys must name a gateway by its full id (see `weir gateway show NAME`), not '" + input.target + "'");
+  require_target_allowed(caller, input.target, "\"model\"");
 
   auto messages = body.find("messages");
   auto prompt = body.find("prompt");
@@ -77,76 +77,9 @@ ChatInput chat_input_from_body(const json& body, const Caller& caller, StreamCho
     if (!is_exchange_field(key)) input.overrides[key] = value;
   input.stream = choice.stream;
   input.front_door = "http";
-  input.public_caller = caller.public_key;
+  input.caller = caller;
   return input;
 }
-
-// Builds the chat.completion.chunk events of one streamed answer.
-class ChunkMaker {
- public:
-  explicit ChunkMaker(std::string model)
-      : id_("chatcmpl-" + new_uuid_v7()), model_(std::move(model)), created_(now_milliseconds() / 1000) {}
-
-  const std::string& id() const { return id_; }
-
-  json chunk(json delta, json finish_reason = nullptr) const {
-    return {{"id", id_},
-            {"object", "chat.completion.chunk"},
-            {"created", created_},
-            {"model", model_},
-            {"choices", json::array({{{"index", 0}, {"delta", std::move(delta)}, {"finish_reason", std::move(finish_reason)}}})}};
-  }
-
-  // The events for one engine delta (none for a usage-only delta: the total
-  // usage goes in the final chunk).
-  std::vector<json> from_delta(const StreamDelta& delta) {
-    std::vector<json> events;
-    if (delta.server_tool) {
-      events.push_back(server_tool_chunk(*delta.server_tool, id_, model_, created_));
-      return events;
-    }
-    json body = json::object();
-    if (!sent_role_) {
-      body["role"] = "assistant";
-      body["content"] = "";
-      sent_role_ = true;
-    }
-    if (!delta.content.empty()) body["content"] = delta.content;
-    if (!delta.reasoning.empty()) body["reasoning_content"] = delta.reasoning;
-    if (!delta.tool_calls.empty()) {
-      auto calls = json::array();
-      for (const auto& fragment : delta.tool_calls) {
-        json call = {{"index", fragment.index}};
-        if (!fragment.id.empty()) {
-          call["id"] = fragment.id;
-          call["type"] = "function";
-        }
-        json function = json::object();
-        if (!fragment.name.empty()) function["name"] = fragment.name;
-        function["arguments"] = fragment.arguments;
-        call["function"] = function;
-        calls.push_back(call);
-      }
-      body["tool_calls"] = calls;
-    }
-    bool has_text = body.size() > 0;
-    if (has_text && !delta.finish_reason) events.push_back(chunk(body));
-    if (delta.finish_reason) {
-      finished_ = true;
-      events.push_back(chunk(body, *delta.finish_reason));
-    }
-    return events;
-  }
-
-  bool finished() const { return finished_; }
-
- private:
-  std::string id_;
-  std::string model_;
-  int64_t created_;
-  bool sent_role_ = false;
-  bool finished_ = false;
-};
 
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -160,7 +93,10 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   CancelToken cancel;
   response.on_disconnect([cancel] { cancel.cancel(); });
   auto database = context.pool.acquire();
-  Engine engine(*database, context.pool.paths(), &context.searcher->searcher(), &context.log_writer);
+  EngineOptions options;
+  options.shared_searcher = &context.searcher->searcher();
+  options.log_writer = &context.log_writer;
+  Engine engine(*database, context.pool.paths(), options);
 
   if (!choice.stream) {
     auto result = engine.run(input, [](const StreamDelta&) {}, cancel);
@@ -171,13 +107,14 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   SseStream stream(response);
   std::unique_ptr<KeepAliveTicker::Registration> pings;
   if (request.header_or("sse-stream-options").find("no-ping") == std::string::npos) pings = context.keep_alive.add(stream);
-  ChunkMaker chunks(input.target);
+  std::optional<ChunkWriter> chunks;
+  input.on_prepared = [&chunks](const RequestContext& prepared) { chunks.emplace(prepared.identity); };
   ChatResult result;
   try {
     result = engine.run(
         input,
         [&](const StreamDelta& delta) {
-          for (const auto& event : chunks.from_delta(delta)) stream.event(dump(event));
+          for (const auto& event : chunks->chunks_for(delta)) stream.event(dump(event));
         },
         cancel);
   } catch (const Error& error) {
@@ -189,17 +126,9 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
     }
     return;
   }
-  if (!chunks.finished()) stream.event(dump(chunks.chunk(json::object(), result.completion.finish_reason)));
-  if (choice.include_usage) {
-    json last = {{"id", chunks.id()},
-                 {"object", "chat.completion.chunk"},
-                 {"created", result.response.value("created", 0)},
-                 {"model", input.target},
-                 {"choices", json::array()},
-                 {"usage", result.response["usage"]},
-                 {"generation_context", result.response["generation_context"]}};
-    stream.event(dump(last));
-  }
+  for (const auto& event : chunks->finish(result.completion.finish_reason)) stream.event(dump(event));
+  if (choice.include_usage)
+    stream.event(dump(chunks->usage_chunk(result.response["usage"], result.response["generation_context"])));
   stream.event("[DONE]");
 }
 

@@ -58,8 +58,7 @@ Number number_field(const json& body, const char* field, Number fallback) {
 }  // namespace
 
 void handle_collection_search(const Request& request, ResponseWriter& response, ApiContext& context) {
-  if (request.caller.public_key)
-    throw Error(ErrorKind::permission, "public keys cannot search collections directly; they only reach a gateway");
+  require_allowed(request.caller, CallerAction::search_collections);
   auto body = parse_json_body(request);
   static const std::set<std::string> kFields = {"collections", "terms", "query", "top", "min_score", "reranker",
                                                 "mode", "include_references", "tags"};

@@ -11,8 +11,7 @@
 namespace weir::http {
 
 void handle_models(const Request& request, ResponseWriter& response, ApiContext& context) {
-  if (request.caller.public_key)
-    throw Error(ErrorKind::permission, "public keys cannot list models; they name one gateway by its full id");
+  require_allowed(request.caller, CallerAction::list_models);
   auto database = context.pool.acquire();
   auto data = nlohmann::json::array();
   std::set<std::string> bare_models;

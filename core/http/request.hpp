@@ -11,13 +11,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/policy/caller_policy.hpp"
+
 namespace weir::http {
 
 // Who is calling, as the server's gatekeeper established it (API keys).
-struct Caller {
-  std::string key_name;     // empty: no key (a keyless loopback server)
-  bool public_key = false;  // public keys: full gateway ids only, no tools
-};
+using Caller = weir::Caller;
 
 struct Request {
   std::string method;

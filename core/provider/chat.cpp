@@ -4,6 +4,58 @@
 
 namespace weir {
 
+namespace {
+template <typename Value>
+void read_number(const json& fields, const char* name, std::optional<Value>& target) {
+  auto found = fields.find(name);
+  if (found != fields.end() && found->is_number()) target = found->get<Value>();
+}
+void read_text(const json& fields, const char* name, std::optional<std::string>& target) {
+  auto found = fields.find(name);
+  if (found != fields.end() && found->is_string()) target = found->get<std::string>();
+}
+template <typename Value>
+void write(json& body, const char* name, const std::optional<Value>& value) {
+  if (value) body[name] = *value;
+}
+}  // namespace
+
+SamplingParameters SamplingParameters::from_json(const json& fields) {
+  SamplingParameters sampling;
+  if (!fields.is_object()) return sampling;
+  read_number(fields, "temperature", sampling.temperature);
+  read_number(fields, "top_p", sampling.top_p);
+  read_number(fields, "top_k", sampling.top_k);
+  read_number(fields, "presence_penalty", sampling.presence_penalty);
+  read_number(fields, "frequency_penalty", sampling.frequency_penalty);
+  read_number(fields, "seed", sampling.seed);
+  read_number(fields, "max_tokens", sampling.max_tokens);
+  read_text(fields, "reasoning_effort", sampling.reasoning_effort);
+  read_text(fields, "verbosity", sampling.verbosity);
+  if (auto stop = fields.find("stop"); stop != fields.end()) {
+    if (stop->is_string()) sampling.stop = {stop->get<std::string>()};
+    if (stop->is_array())
+      for (const auto& item : *stop)
+        if (item.is_string()) sampling.stop.push_back(item.get<std::string>());
+  }
+  return sampling;
+}
+
+json SamplingParameters::to_json() const {
+  json body = json::object();
+  write(body, "temperature", temperature);
+  write(body, "top_p", top_p);
+  write(body, "top_k", top_k);
+  write(body, "presence_penalty", presence_penalty);
+  write(body, "frequency_penalty", frequency_penalty);
+  write(body, "seed", seed);
+  write(body, "max_tokens", max_tokens);
+  write(body, "reasoning_effort", reasoning_effort);
+  write(body, "verbosity", verbosity);
+  if (!stop.empty()) body["stop"] = stop;
+  return body;
+}
+
 json Usage::to_json() const {
   json usage = {{"prompt_tokens", prompt_tokens},
                 {"completion_tokens", completion_tokens},

@@ -36,14 +36,36 @@ struct Grounding {
   std::vector<GroundingDocument> documents;  // best first; empty: nothing relevant
 };
 
+// The sampling and output fields of a request: what the gateway set, with the
+// caller's allowed overrides on top. Absent fields are not sent; an adapter
+// translates each to its wire format (or leaves out what its service lacks).
+struct SamplingParameters {
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::optional<int64_t> top_k;
+  std::optional<double> presence_penalty;
+  std::optional<double> frequency_penalty;
+  std::optional<int64_t> seed;
+  std::optional<int64_t> max_tokens;
+  std::optional<std::string> reasoning_effort;  // none | minimal | low | medium | high
+  std::optional<std::string> verbosity;         // low | medium | high
+  std::vector<std::string> stop;
+
+  // From OpenAI body fields of the same names (validated gateway fields; a
+  // field of the wrong type is left out). `stop` may be a string or a list.
+  static SamplingParameters from_json(const json& fields);
+  // The set fields as OpenAI body fields.
+  json to_json() const;
+};
+
 // What goes to an upstream: the provider adapter turns this into its wire body.
 struct ChatRequest {
-  std::string model;          // the upstream's model id
+  std::string model;              // the upstream's model id
   json messages = json::array();  // OpenAI messages, in order
-  // Body fields copied verbatim into the request (temperature, top_p, top_k,
-  // max_tokens, stop, seed, presence_penalty, frequency_penalty,
-  // reasoning_effort, verbosity, tools, tool_choice, response_format, ...).
-  json parameters = json::object();
+  SamplingParameters sampling;
+  json tools = json::array();   // OpenAI function tools, client's and server-side
+  json tool_choice = nullptr;   // "auto" | "none" | "required" | {...}; null: not sent
+  json response_format = nullptr;  // {"type": ...}; null: not sent
   bool stream = true;
   Grounding grounding;  // never sent on the wire
 };

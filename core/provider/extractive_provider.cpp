@@ -255,6 +255,15 @@ std::vector<std::string> extractive_answer(const Grounding& grounding, const std
   return lines;
 }
 
+ProviderCapabilities ExtractiveProvider::capabilities() const {
+  ProviderCapabilities capabilities;
+  capabilities.tools = false;
+  capabilities.prefill = false;
+  capabilities.query_rewrite = false;
+  capabilities.answers_from_documents = true;
+  return capabilities;
+}
+
 Completion ExtractiveProvider::chat(const ChatRequest& request, const DeltaCallback& on_delta,
                                     const CancelToken& cancel) {
   if (request.model != kExtractiveModel)

@@ -26,6 +26,7 @@ class ExtractiveProvider : public Provider {
  public:
   explicit ExtractiveProvider(ProviderConfig config) : config_(std::move(config)) {}
 
+  ProviderCapabilities capabilities() const override;
   Completion chat(const ChatRequest& request, const DeltaCallback& on_delta, const CancelToken& cancel) override;
   json describe_request(const ChatRequest& request) const override;
   std::vector<std::string> models(const CancelToken& cancel) override;

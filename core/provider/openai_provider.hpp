@@ -6,20 +6,13 @@
 //
 // Contract, on top of Provider's:
 // - chat() POSTs {base_url}/chat/completions with the body
-//   {model, messages, <every request parameter verbatim>, stream} plus
-//   stream_options.include_usage when streaming (unless the parameters set
-//   stream_options themselves). The key is resolved (resolve_api_key) before
-//   anything is sent.
+//   {model, messages, <each sampling field set>, tools, tool_choice,
+//   response_format, stream} plus stream_options.include_usage when
+//   streaming. The key is resolved (resolve_api_key) before anything is sent.
 // - Streams are parsed incrementally (SSE); a server that ignores `stream`
 //   and answers with one JSON object is accepted. A stream that ends without
 //   [DONE] is accepted only if a finish_reason arrived.
-// - HTTP errors become weir::Errors carrying the upstream's own message:
-//   401/403 authentication, 404 upstream (model or endpoint not found), 429
-//   rate_limited, 5xx upstream, other 4xx upstream ("rejected the request").
-//   429, 500, 502, 503, 504, 529 and connection failures are retried up to
-//   max_retries times with exponential backoff and jitter, honouring
-//   Retry-After; a Retry-After beyond 30 s fails at once and says when to
-//   retry. Waits are cancellable.
+// - HTTP statuses, retries and backoff are upstream_call.hpp's.
 // - describe_request() never resolves the key; models() lists GET /models.
 #pragma once
 
@@ -31,6 +24,7 @@ class OpenAiProvider final : public Provider {
  public:
   explicit OpenAiProvider(ProviderConfig config);
 
+  ProviderCapabilities capabilities() const override;
   Completion chat(const ChatRequest& request, const DeltaCallback& on_delta,
                   const CancelToken& cancel) override;
   json describe_request(const ChatRequest& request) const override;

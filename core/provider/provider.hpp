@@ -59,9 +59,27 @@ const ProviderPreset* find_provider_preset(std::string_view name);
 
 using DeltaCallback = std::function<void(const StreamDelta&)>;
 
+// What an adapter's service can do; the engine asks this instead of checking
+// the provider's kind.
+struct ProviderCapabilities {
+  bool streaming = true;       // answers arrive as deltas while generated
+  bool tools = true;           // function tools (server-side and the client's)
+  bool prefill = true;         // a trailing assistant message is continued
+  bool system_role = true;     // system messages are understood
+  bool json_schema = false;    // response_format json_schema is enforced natively
+  bool image_input = false;    // image content parts
+  bool embeddings = false;     // embeddings() works
+  bool reasoning = false;      // reasoning_effort and reasoning deltas
+  bool query_rewrite = true;   // can rewrite a search query (a model that writes text)
+  // Answers from ChatRequest::grounding alone (the extractive provider): the
+  // engine must retrieve for it even when the strategy would offer tools.
+  bool answers_from_documents = false;
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
+  virtual ProviderCapabilities capabilities() const = 0;
   virtual Completion chat(const ChatRequest& request, const DeltaCallback& on_delta,
                           const CancelToken& cancel) = 0;
   // What chat() would send, without sending it: {method, url, headers, body}.
@@ -76,6 +94,12 @@ class Provider {
                                                      const CancelToken& cancel) = 0;
 };
 
+// The adapter for a provider's wire format. Error(usage) for a kind with no
+// adapter yet.
 std::unique_ptr<Provider> make_provider(const ProviderConfig& config);
+
+// How the engine gets adapters: make_provider by default; a test injects a
+// fake, and a decorator (routing, a cache) wraps another factory.
+using ProviderFactory = std::function<std::unique_ptr<Provider>(const ProviderConfig& config)>;
 
 }  // namespace weir

@@ -1,4 +1,5 @@
 #include "core/rag/search.hpp"
+#include "core/rag/search_terms.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -79,10 +80,7 @@ Retrieval parse_retrieval(std::string_view text) {
 
 void validate_search_request(const SearchRequest& request) {
   if (request.collections.empty()) throw Error(ErrorKind::usage, "name at least one collection to search");
-  if (request.terms.empty()) throw Error(ErrorKind::usage, "give at least one search term");
-  for (const auto& term : request.terms)
-    if (term.find_first_not_of(" \t\r\n") == std::string::npos)
-      throw Error(ErrorKind::usage, "a search term is empty");
+  check_search_terms(request.terms);
   if (request.top < 1 || request.top > 128)
     throw Error(ErrorKind::usage, "--top must be from 1 to 128, got " + std::to_string(request.top));
   if (!(request.min_score >= 0.01 && request.min_score <= 0.99))

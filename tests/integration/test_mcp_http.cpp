@@ -341,10 +341,10 @@ TEST_CASE("MCP over HTTP in process: the authorizer's public caller runs the eng
 
   weir::DatabasePool pool(weir::resolve_paths(fixture.home.path()));
   weir::SharedSearcher searcher(pool);
-  auto public_caller = [](const weir::http::Request&) { return weir::mcp::HttpCaller{true, "web"}; };
+  auto public_caller = [](const weir::http::Request&) { return weir::Caller{"web", true}; };
   weir::mcp::HttpEndpoints public_endpoints(pool, searcher, public_caller);
   weir::mcp::HttpEndpoints private_endpoints(pool, searcher, [](const weir::http::Request&) {
-    return weir::mcp::HttpCaller{false, "ops"};
+    return weir::Caller{"ops", false};
   });
   weir::http::ServerOptions options;
   options.port = 0;

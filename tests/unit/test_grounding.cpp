@@ -3,6 +3,7 @@
 
 #include "core/engine/document_injection.hpp"
 #include "core/engine/retrieval_strategy.hpp"
+#include "core/engine/openai_codec.hpp"
 #include "core/engine/tool_loop.hpp"
 #include "core/error.hpp"
 
@@ -72,7 +73,7 @@ TEST_CASE("documents are injected as one labelled block at the start of the last
 
 TEST_CASE("server-side tool activity becomes a chunk with no choices") {
   ServerToolActivity activity{"docs_search", "call_1", "{\"search_terms\":[\"x\"]}", "started"};
-  auto chunk = server_tool_chunk(activity, "chatcmpl-1", "m", 7);
+  auto chunk = server_tool_chunk(activity, AnswerIdentity{"chatcmpl-1", "m", 7});
   json expected = {{"id", "chatcmpl-1"},
                    {"object", "chat.completion.chunk"},
                    {"created", 7},

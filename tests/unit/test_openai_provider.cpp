@@ -102,8 +102,10 @@ TEST_CASE("openai: the upstream receives exactly the request body and headers") 
   request.messages = json::array({{{"role", "system"}, {"content", "Be brief."}},
                                   {{"role", "user"}, {"content", "Name a colour."}},
                                   {{"role", "assistant"}, {"content", "The colour is"}}});
-  request.parameters = {
-      {"temperature", 0.2}, {"top_p", 0.9}, {"max_tokens", 64}, {"stop", json::array({"\n\n"})}};
+  request.sampling.temperature = 0.2;
+  request.sampling.top_p = 0.9;
+  request.sampling.max_tokens = 64;
+  request.sampling.stop = {"\n\n"};
 
   SUBCASE("streaming") {
     request.stream = true;
@@ -136,13 +138,11 @@ TEST_CASE("openai: the upstream receives exactly the request body and headers") 
                                  {"stop", json::array({"\n\n"})},
                                  {"stream", false}});
   }
-  SUBCASE("caller's stream_options and configured headers win") {
-    request.parameters["stream_options"] = {{"include_usage", false}};
+  SUBCASE("configured headers win") {
     auto config = config_for(upstream);
     config.headers = {{"X-Team", "search"}, {"accept", "text/event-stream; charset=utf-8"}};
     run_chat(config, request);
     auto sent = upstream.requests().at(0);
-    CHECK(sent.json_body["stream_options"] == json{{"include_usage", false}});
     CHECK(sent.header("X-Team") == "search");
     CHECK(sent.header("Accept") == "text/event-stream; charset=utf-8");
   }

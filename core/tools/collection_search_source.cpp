@@ -1,17 +1,13 @@
-#include "core/engine/collection_search_tools.hpp"
+#include "core/tools/collection_search_source.hpp"
 
 #include <cctype>
 
 #include "core/engine/document_injection.hpp"
 #include "core/error.hpp"
 #include "core/rag/fusion.hpp"
+#include "core/rag/search_terms.hpp"
 
 namespace weir {
-
-namespace {
-constexpr size_t kMostTerms = 10;
-constexpr size_t kMostTermCharacters = 500;
-}  // namespace
 
 std::string search_tool_name(const std::string& collection_name) {
   std::string name;
@@ -22,8 +18,9 @@ std::string search_tool_name(const std::string& collection_name) {
   return name + suffix;
 }
 
-CollectionSearchTools::CollectionSearchTools(const RagSettings& settings, const std::vector<Collection>& collections)
-    : settings_(settings), collections_(collections) {
+CollectionSearchSource::CollectionSearchSource(const RagSettings& settings, const std::vector<Collection>& collections,
+                                               Searcher& searcher)
+    : settings_(settings), collections_(collections), searcher_(searcher) {
   for (size_t index = 0; index < collections_.size(); ++index) {
     auto name = search_tool_name(collections_[index].name);
     if (!by_tool_name_.emplace(name, index).second)
@@ -33,7 +30,7 @@ CollectionSearchTools::CollectionSearchTools(const RagSettings& settings, const 
   }
 }
 
-nlohmann::json CollectionSearchTools::definitions() const {
+nlohmann::json CollectionSearchSource::definitions() const {
   auto tools = nlohmann::json::array();
   for (const auto& collection : collections_) {
     std::string description = "Search the knowledge collection '" + collection.name + "'";
@@ -53,36 +50,20 @@ nlohmann::json CollectionSearchTools::definitions() const {
                 {{"type", "array"},
                  {"items", {{"type", "string"}}},
                  {"minItems", 1},
-                 {"maxItems", kMostTerms},
+                 {"maxItems", kMostSearchTerms},
                  {"description", "Search terms or questions (at most 10, 500 characters in all)"}}}}},
              {"required", {"search_terms"}}}}}}});
   }
   return tools;
 }
 
-bool CollectionSearchTools::handles(const std::string& tool_name) const { return by_tool_name_.count(tool_name) > 0; }
-
-std::string CollectionSearchTools::run(const ToolCall& call, Searcher& searcher, const CancelToken& cancel) const {
+std::string CollectionSearchSource::run(const ToolCall& call, const CancelToken& cancel) {
   auto it = by_tool_name_.find(call.name);
   if (it == by_tool_name_.end()) throw Error(ErrorKind::usage, "there is no tool named '" + call.name + "'");
   auto arguments = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
   if (arguments.is_discarded() || !arguments.is_object())
     throw Error(ErrorKind::usage, "the arguments of " + call.name + " are not a JSON object; send {\"search_terms\": [\"...\"]}");
-  auto terms_value = arguments.find("search_terms");
-  if (terms_value == arguments.end() || !terms_value->is_array() || terms_value->empty())
-    throw Error(ErrorKind::usage, call.name + " needs \"search_terms\": a non-empty array of strings");
-  std::vector<std::string> terms;
-  size_t characters = 0;
-  for (const auto& term : *terms_value) {
-    if (!term.is_string()) throw Error(ErrorKind::usage, "every entry of \"search_terms\" must be a string");
-    auto text = term.get<std::string>();
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos) continue;
-    characters += text.size();
-    terms.push_back(std::move(text));
-  }
-  if (terms.empty()) throw Error(ErrorKind::usage, "\"search_terms\" holds only empty strings");
-  if (terms.size() > kMostTerms || characters > kMostTermCharacters)
-    throw Error(ErrorKind::usage, "\"search_terms\" allows at most 10 terms and 500 characters in all; send fewer");
+  auto terms = search_terms_argument(arguments);
 
   SearchRequest request;
   request.collections = {collections_[it->second].id};
@@ -91,7 +72,7 @@ std::string CollectionSearchTools::run(const ToolCall& call, Searcher& searcher,
   request.min_score = settings_.min_score;
   request.reranker = parse_reranker(settings_.reranker);
   request.include_references = settings_.include_references;
-  auto hits = searcher.search(request, cancel);
+  auto hits = searcher_.search(request, cancel);
   if (hits.empty())
     return "No documents in the collection '" + collections_[it->second].name + "' matched those search terms.";
   return format_documents(hits, "");

@@ -1,0 +1,251 @@
+#include "core/engine/pipeline.hpp"
+
+#include <algorithm>
+
+#include "core/engine/context_budget.hpp"
+#include "core/engine/document_injection.hpp"
+#include "core/engine/instructions.hpp"
+#include "core/engine/prefill_filter.hpp"
+#include "core/engine/retrieval.hpp"
+#include "core/engine/tool_result_window.hpp"
+#include "core/error.hpp"
+#include "core/rag/search.hpp"
+#include "core/store/provider_repository.hpp"
+#include "core/tools/collection_search_source.hpp"
+
+namespace weir {
+
+namespace {
+
+constexpr const char* kDocumentsPreamble =
+    "Documents retrieved from the knowledge collections for the message below. Use those that are relevant, "
+    "cite them by collection and docid, and say so when none of them answers it.";
+
+// ----- caller_policy -----
+
+void caller_policy_stage(RequestContext& context, StageServices&) {
+  require_target_allowed(context.input.caller, context.input.target, "the target");
+  drop_forbidden_fields(context.input.caller, context.input.overrides);
+}
+
+// ----- resolve -----
+
+void resolve_stage(RequestContext& context, StageServices& services) {
+  context.gateway = GatewayRepository(services.database).resolve_target(context.input.target);
+  context.provider = ProviderRepository(services.database).resolve(context.gateway.config.provider());
+  context.adapter = services.providers(context.provider);
+  context.capabilities = context.adapter->capabilities();
+  context.prices = PriceTable::shared(services.paths.prices);
+}
+
+// ----- overrides -----
+
+// Request fields that are not gateway configuration but go upstream as given.
+bool is_request_only_field(const std::string& key) {
+  return key == "tools" || key == "tool_choice" || key == "response_format";
+}
+
+void check_request_only_field(const std::string& key, const json& value) {
+  if (key == "tools" && !value.is_array())
+    throw Error(ErrorKind::usage, "'tools' must be an array of tool definitions");
+  if (key == "tool_choice" && !value.is_string() && !value.is_object())
+    throw Error(ErrorKind::usage, "'tool_choice' must be a string or an object");
+  if (key == "response_format" && (!value.is_object() || !value.contains("type")))
+    throw Error(ErrorKind::usage, "'response_format' must be an object with a \"type\"");
+}
+
+void overrides_stage(RequestContext& context, StageServices&) {
+  auto& gateway = context.gateway;
+  const auto& overrides = context.input.overrides;
+  json request_only = json::object();
+  if (!overrides.is_null() && !overrides.empty()) {
+    if (!overrides.is_object()) throw Error(ErrorKind::usage, "request overrides must be a JSON object");
+    auto allowed = gateway.config.overridable();
+    json config_changes = json::object();
+    for (const auto& [key, value] : overrides.items()) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        std::string list;
+        for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
+        throw Error(ErrorKind::usage, "gateway '" + gateway.name + "' does not let a request set '" + key +
+                                          "'; it allows: " + (list.empty() ? "nothing" : list) +
+                                          " (change with `weir gateway update " + gateway.name +
+                                          " --overridable ...`)");
+      }
+      if (is_request_only_field(key)) {
+        check_request_only_field(key, value);
+        request_only[key] = value;
+      } else {
+        config_changes[key] = value;
+      }
+    }
+    if (!config_changes.empty()) gateway.config = gateway.config.merged(config_changes);
+  }
+
+  const auto& config = gateway.config;
+  auto& request = context.request;
+  request.model = config.model();
+  request.stream = context.input.stream;
+  json sampling = config.sampling();
+  auto stop = config.stop();
+  if (!stop.empty()) sampling["stop"] = stop;
+  request.sampling = SamplingParameters::from_json(sampling);
+  if (request_only.contains("tools")) context.client_tools = request_only["tools"];
+  if (request_only.contains("tool_choice")) request.tool_choice = request_only["tool_choice"];
+  if (request_only.contains("response_format")) request.response_format = request_only["response_format"];
+}
+
+// ----- instructions -----
+
+void check_messages(const json& messages) {
+  if (!messages.is_array() || messages.empty()) throw Error(ErrorKind::usage, "a chat needs at least one message");
+  for (size_t index = 0; index < messages.size(); ++index) {
+    const auto& message = messages[index];
+    if (!message.is_object() || !message.contains("role") || !message["role"].is_string())
+      throw Error(ErrorKind::usage, "message " + std::to_string(index) + " has no \"role\"");
+    auto role = message["role"].get<std::string>();
+    if (role != "system" && role != "developer" && role != "user" && role != "assistant" && role != "tool")
+      throw Error(ErrorKind::usage, "message " + std::to_string(index) + " has an unknown role '" + role +
+                                        "'; use system, developer, user, assistant or tool");
+    // JSON text must be UTF-8: find bad bytes here, where we can say which
+    // message holds them, rather than when the upstream body is serialised.
+    try {
+      (void)message.dump();
+    } catch (const json::type_error& error) {
+      throw Error(ErrorKind::usage, "message " + std::to_string(index) + " (" + role +
+                                        ") is not valid UTF-8 text: " + error.what() +
+                                        "; convert it first (e.g. iconv -f latin1 -t utf-8)");
+    }
+  }
+}
+
+void apply_prompt_template(json& messages, const std::string& prompt_template) {
+  if (prompt_template.empty()) return;
+  for (size_t index = messages.size(); index-- > 0;) {
+    auto& message = messages[index];
+    if (message.value("role", "") != "user") continue;
+    if (!message["content"].is_string()) return;  // content parts: leave as the client sent them
+    std::string text = prompt_template;
+    const std::string placeholder = "{prompt}";
+    const std::string prompt = message["content"].get<std::string>();
+    for (size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder, at + prompt.size()))
+      text.replace(at, placeholder.size(), prompt);
+    message["content"] = text;
+    return;
+  }
+}
+
+void instructions_stage(RequestContext& context, StageServices& services) {
+  const auto& config = context.gateway.config;
+  check_messages(context.input.messages);
+  json messages = json::array();
+  auto system_text = assemble_system_text(config, services.database);
+  if (!system_text.empty()) messages.push_back({{"role", "system"}, {"content", system_text}});
+  for (const auto& message : context.input.messages) messages.push_back(message);
+  apply_prompt_template(messages, config.prompt_template());
+  context.prefill = config.prefill();
+  if (!context.prefill.empty()) messages.push_back({{"role", "assistant"}, {"content", context.prefill}});
+  context.request.messages = std::move(messages);
+}
+
+// ----- retrieval -----
+
+// The retrieved documents as ChatRequest::grounding and as the report's list.
+void record_hits(const RetrievalResult& retrieval, RequestContext& context) {
+  auto& grounding = context.request.grounding;
+  for (const auto& collection : retrieval.collections) grounding.collections.push_back(collection.name);
+  grounding.query = retrieval.query;
+  for (const auto& hit : retrieval.hits) {
+    grounding.documents.push_back(
+        {hit.collection, hit.document.docid, hit.document.ref.value_or(""), hit.document.text, hit.score});
+    json entry = {{"collection", hit.collection},
+                  {"docid", hit.document.docid},
+                  {"ref", hit.document.ref ? json(*hit.document.ref) : json(nullptr)},
+                  {"score", hit.score}};
+    if (!hit.reference_of.empty()) entry["reference_of"] = hit.reference_of;
+    context.retrieval.documents.push_back(std::move(entry));
+  }
+}
+
+void retrieval_stage(RequestContext& context, StageServices& services) {
+  auto rag = context.gateway.config.rag();
+  if (!rag) return;
+  RetrievalInput input;
+  input.settings = *rag;
+  input.conversation = context.input.messages;
+  input.main_provider = context.provider;
+  input.main_model = context.gateway.config.model();
+  input.main_capabilities = context.capabilities;
+  input.tools_allowed = may_use_tools(context.input.caller);
+  input.providers = &services.providers;
+  input.rewrite_cancel = context.cancel;
+  input.prices = context.prices.get();
+  CancelToken no_cancel;
+  auto retrieval = retrieve(input, services.database, services.searcher(), context.cancel ? *context.cancel : no_cancel);
+
+  auto& messages = context.request.messages;
+  for (const auto& collection : retrieval.collections) append_to_system(messages, collection.context);
+  inject_documents(messages, format_documents(retrieval.hits, kDocumentsPreamble));
+  if (retrieval.offer_search_tools)
+    context.tools.add(std::make_shared<CollectionSearchSource>(*rag, retrieval.collections, services.searcher()));
+  record_hits(retrieval, context);
+  context.retrieval.strategy = retrieval.strategy;
+  context.retrieval.query = retrieval.query;
+  context.retrieval.rewrite_error = retrieval.rewrite_error;
+  for (const auto& line : retrieval.rewrite_usage_lines) context.usage_lines.push_back(line);
+}
+
+// ----- tools -----
+
+void tools_stage(RequestContext& context, StageServices&) {
+  context.tools.check_client_tools(context.client_tools);
+  json offered = context.client_tools;
+  for (const auto& tool : context.tools.definitions()) offered.push_back(tool);
+  context.request.tools = std::move(offered);
+}
+
+// ----- tool_window -----
+
+void tool_window_stage(RequestContext& context, StageServices&) {
+  if (auto window = context.gateway.config.tool_result_window())
+    apply_tool_result_window(context.request.messages, *window);
+}
+
+// ----- context_budget -----
+
+void context_budget_stage(RequestContext& context, StageServices&) {
+  auto limit = context.gateway.config.max_context_tokens();
+  if (!limit) return;
+  long long max_tokens = context.request.sampling.max_tokens.value_or(0);
+  long long budget = *limit - max_tokens;
+  if (budget < 1)
+    throw Error(ErrorKind::usage, "gateway '" + context.gateway.name + "': max_tokens (" + std::to_string(max_tokens) +
+                                      ") leaves no room for the prompt within max_context_tokens (" +
+                                      std::to_string(*limit) + ")");
+  context.dropped_messages = fit_context(context.request.messages, budget, context.gateway.config.on_overflow());
+}
+
+// ----- output -----
+
+void output_stage(RequestContext& context, StageServices&) {
+  context.identity = AnswerIdentity::make(context.request.model);
+  if (!context.prefill.empty()) context.filters.push_back(std::make_unique<PrefillFilter>(context.prefill));
+}
+
+}  // namespace
+
+const std::vector<Stage>& preparation_stages() {
+  static const std::vector<Stage> stages = {
+      {"caller_policy", caller_policy_stage}, {"resolve", resolve_stage},
+      {"overrides", overrides_stage},         {"instructions", instructions_stage},
+      {"retrieval", retrieval_stage},         {"tools", tools_stage},
+      {"tool_window", tool_window_stage},     {"context_budget", context_budget_stage},
+      {"output", output_stage},
+  };
+  return stages;
+}
+
+void prepare_request(RequestContext& context, StageServices& services) {
+  for (const auto& stage : preparation_stages()) stage.run(context, services);
+}
+
+}  // namespace weir

@@ -1,0 +1,60 @@
+// Pipeline — the named stages that turn a ChatInput into the upstream
+// request (DESIGN.md "The engine pipeline").
+//
+// Each stage is one function over the RequestContext, run in the order of
+// preparation_stages():
+//   caller_policy   refuse what the caller may not ask (a public key naming a
+//                   gateway by name); drop the fields it may not set
+//   resolve         the gateway (or bare model), its provider and adapter, the
+//                   adapter's capabilities, the price table (a malformed
+//                   prices.json stops here, before anything is sent)
+//   overrides       merge the request fields the gateway allows; sampling,
+//                   stop, the client's tools, tool_choice, response_format
+//   instructions    system text, the conversation, prompt template, prefill
+//   retrieval       search by strategy and inject, or register the
+//                   collection search tool source (query_function)
+//   tools           offer every registered tool source's tools beside the
+//                   client's (a name clash is refused, naming both owners)
+//   tool_window     tool_result_window over the conversation
+//   context_budget  max_context_tokens: error or truncate
+//   output          the request's stream filters (the prefill first)
+// After them, context.request is exactly what goes upstream. A later
+// capability adds a stage here (limits, cache lookup, guardrails) or a tool
+// source / stream filter inside one.
+//
+// Every stage may throw weir::Error; the engine logs it and the front door
+// shows it. A stage sends nothing upstream unless context.cancel is set (a
+// dry run leaves it null).
+#pragma once
+
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "core/engine/request_context.hpp"
+#include "core/store/paths.hpp"
+
+namespace weir {
+
+class Database;
+class Searcher;
+
+// What the stages use besides the request.
+struct StageServices {
+  Database& database;
+  const Paths& paths;
+  const ProviderFactory& providers;
+  std::function<Searcher&()> searcher;  // opened on first use
+};
+
+struct Stage {
+  std::string_view name;
+  void (*run)(RequestContext& context, StageServices& services);
+};
+
+const std::vector<Stage>& preparation_stages();
+
+// Runs every preparation stage in order.
+void prepare_request(RequestContext& context, StageServices& services);
+
+}  // namespace weir

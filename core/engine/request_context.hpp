@@ -1,0 +1,78 @@
+// ChatInput and RequestContext — what a front door hands the engine, and what
+// the engine's stages make of it.
+//
+// A front door fills a ChatInput and nothing else. The engine copies it into
+// one RequestContext and runs its named stages over it (pipeline.hpp); each
+// stage reads what earlier stages wrote and adds its part. After the
+// preparation stages, `request` is exactly what goes upstream. The context
+// lives for one request on one thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cancellation.hpp"
+#include "core/engine/openai_codec.hpp"
+#include "core/engine/prices.hpp"
+#include "core/engine/stream_filter.hpp"
+#include "core/policy/caller_policy.hpp"
+#include "core/provider/provider.hpp"
+#include "core/store/gateway_repository.hpp"
+#include "core/tools/tool_registry.hpp"
+
+namespace weir {
+
+struct RequestContext;
+
+struct ChatInput {
+  std::string target;               // gateway id, slug, name, or @provider/model
+  json messages = json::array();    // the conversation, ending with the new user message
+  json overrides = json::object();  // request fields; only what the gateway allows
+  bool stream = true;               // stream from the upstream
+  std::string front_door = "chat";  // recorded in the request log
+  json metadata = nullptr;          // recorded in the request log
+  Caller caller;                    // who asks (caller_policy.hpp)
+  // Called once the request is prepared, before anything is sent upstream
+  // (a streaming front door learns the model its chunks report).
+  std::function<void(const RequestContext&)> on_prepared;
+};
+
+// What retrieval did, for generation_context.retrieval (empty strategy: the
+// gateway has no collections).
+struct RetrievalReport {
+  std::string strategy;            // the effective strategy
+  std::string query;               // what was searched ("" for query_function)
+  std::string rewrite_error;       // why a rewrite fell back to plain
+  json documents = json::array();  // [{collection, docid, ref, score, reference_of?}] injected
+};
+
+struct RequestContext {
+  ChatInput input;
+  // Null while preparing for a dry run: nothing may be sent anywhere.
+  const CancelToken* cancel = nullptr;
+
+  // resolve
+  Gateway gateway;
+  ProviderConfig provider;
+  std::unique_ptr<Provider> adapter;
+  ProviderCapabilities capabilities;
+  std::shared_ptr<const PriceTable> prices;
+  // overrides
+  json client_tools = json::array();  // the request's own tools
+  // instructions .. context budget
+  ChatRequest request;           // exactly what goes upstream, once prepared
+  std::string prefill;           // also the trailing assistant message of request.messages
+  int dropped_messages = 0;      // removed by on_overflow = truncate
+  RetrievalReport retrieval;
+  ToolRegistry tools;            // server-side tools offered to the model
+  // output
+  AnswerIdentity identity;  // id, model and time of the completion and its chunks
+  std::vector<std::unique_ptr<StreamFilter>> filters;  // in order, upstream first
+  json usage_lines = json::array();  // generated_usage of auxiliary calls (a query rewrite)
+};
+
+}  // namespace weir

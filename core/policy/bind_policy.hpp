@@ -1,0 +1,19 @@
+// Bind policy — where `weir serve` may listen.
+//
+// A server on a loopback address (127.0.0.0/8, ::1, localhost) is reachable
+// from this machine only and may run without API keys. Any other address can
+// be reached by others, so it is refused while the store has no API key:
+// Error(usage) saying to create one or bind 127.0.0.1.
+#pragma once
+
+#include <string>
+
+namespace weir {
+
+class Database;
+
+// Returns whether `host` is a loopback address (the server then also refuses
+// requests whose Host header is not loopback).
+bool require_safe_bind(const std::string& host, Database& database);
+
+}  // namespace weir

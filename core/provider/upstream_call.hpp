@@ -1,0 +1,121 @@
+// Upstream call — the one way every provider adapter talks HTTP to its service.
+//
+// An adapter (openai_provider, and later anthropic, gemini, azure, bedrock)
+// knows its wire format: the URL path, the body, the auth header, and how to
+// read an answer. Everything else about a call is decided here, once:
+// - the URL: {base_url}{path}, with the provider's base URL checked;
+// - headers: the adapter's, then the provider's configured headers over them
+//   (a configured header replaces one of the same name, any case);
+// - timeouts: the provider's connect and idle timeouts;
+// - HTTP status -> weir::Error (throw_for_status): 401/403 authentication,
+//   404 upstream (model or endpoint not found), 429 rate_limited, 5xx
+//   upstream, 3xx "redirected", other 4xx "rejected the request", each with
+//   the upstream's own message;
+// - retries: 429, 500, 502, 503, 504, 529 and connection failures are retried
+//   up to max_retries times with exponential backoff and jitter, honouring
+//   Retry-After (seconds or an HTTP date) and retry-after-ms; a Retry-After
+//   beyond 30 s fails at once and says when to retry. Waits are cancellable.
+//   A streamed call is retried only while nothing reached the caller.
+//
+// Threading: everything runs on the calling thread; nothing is shared.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cancellation.hpp"
+#include "core/error.hpp"
+#include "core/provider/http_client.hpp"
+#include "core/provider/provider.hpp"
+
+namespace weir {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+// {base_url}{path} (trailing slashes of the base dropped). Error(usage) when
+// the provider has no base URL.
+std::string upstream_url(const ProviderConfig& config, std::string_view path);
+
+// Sets `name: value`, replacing a header of the same name (any case).
+void set_header(HeaderList& headers, const std::string& name, const std::string& value);
+
+// A request to the provider's service: method, URL, the adapter's headers
+// with the provider's configured ones over them, the provider's timeouts.
+HttpRequest upstream_request(const ProviderConfig& config, std::string method, std::string url, HeaderList headers,
+                             std::string body = {});
+
+// The message an upstream put in an error body, whatever its dialect:
+// {"error": {"message": ...}}, {"error": "..."}, {"message": ...}, or the
+// first 500 bytes of a body that is not JSON.
+std::string upstream_error_message(const nlohmann::json& object);
+std::string upstream_error_message(std::string_view body);
+
+// `text`, cut to `limit` bytes with "..." when longer.
+std::string first_bytes(std::string_view text, size_t limit);
+
+// A failure another attempt may cure; run_with_retries turns it into a plain
+// Error when the retries are spent.
+class RetryableFailure : public Error {
+ public:
+  RetryableFailure(ErrorKind kind, std::string message, std::optional<std::chrono::milliseconds> retry_after)
+      : Error(kind, std::move(message)), retry_after_(retry_after) {}
+  const std::optional<std::chrono::milliseconds>& retry_after() const { return retry_after_; }
+
+ private:
+  std::optional<std::chrono::milliseconds> retry_after_;
+};
+
+// The wait a response asks for (retry-after-ms, or Retry-After in seconds or
+// as an HTTP date), if any.
+std::optional<std::chrono::milliseconds> retry_after_of(const HttpResponseHead& head);
+
+// Throws the weir::Error a non-2xx answer means (see the table above);
+// retryable statuses throw RetryableFailure. `model` names the model in a 404.
+[[noreturn]] void throw_for_status(const ProviderConfig& config, const std::string& url, const std::string& model,
+                                   const HttpResponseHead& head, std::string_view body);
+
+// Runs `attempt` until it returns, throws a final error, or the retries run
+// out. `may_retry` says whether another attempt is still allowed (false once
+// output reached the caller: a retry would repeat it).
+void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, const std::function<void()>& attempt,
+                      const std::function<bool()>& may_retry);
+
+// A whole-body exchange (model lists, embeddings): retries as above, a non-2xx
+// status thrown as its Error, a body over 64 MiB refused.
+HttpResponse exchange_whole_body(const ProviderConfig& config, const HttpRequest& http, const std::string& model,
+                                 const CancelToken& cancel);
+
+// How an adapter reads one chat answer. upstream_call decides from the
+// response's content type whether the answer is a stream (text/event-stream,
+// or anything but JSON when a stream was asked for) or one JSON body, and
+// feeds it here. A reader is made fresh for each attempt.
+class AnswerReader {
+ public:
+  virtual ~AnswerReader() = default;
+  // Stream bytes as they arrive, in order.
+  virtual void on_stream_bytes(std::string_view bytes) = 0;
+  // The stream closed normally; throw Error(upstream) when the answer is incomplete.
+  virtual void on_stream_end() = 0;
+  // The stream said it is complete: later bytes are ignored, and a transport
+  // failure after it (a server that neither ends nor closes) is not an error.
+  virtual bool stream_complete() const = 0;
+  // The whole answer as one JSON object (a non-streamed call, or a server
+  // that ignored `stream`).
+  virtual void on_whole_body(const nlohmann::json& body) = 0;
+};
+
+// One chat call: sends `http`, feeds the answer to a reader made by
+// `make_reader` for each attempt, and retries while `delivered()` is false.
+void call_for_answer(const ProviderConfig& config, const HttpRequest& http, const std::string& model, bool stream,
+                     const std::function<std::unique_ptr<AnswerReader>()>& make_reader,
+                     const std::function<bool()>& delivered, const CancelToken& cancel);
+
+}  // namespace weir

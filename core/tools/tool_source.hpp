@@ -1,0 +1,38 @@
+// ToolSource — one provider of server-side tools: tools weir runs itself
+// while a model answers (the engine's tool loop, tool_loop.hpp).
+//
+// Today: a gateway's collection search (collection_search_source.hpp). Next:
+// MCP servers, HTTP functions, skills and built-ins, each one more ToolSource
+// added to the request's ToolRegistry (tool_registry.hpp) by the stage that
+// knows about it.
+//
+// Contract:
+// - owner() names the source for people ("collection search", "MCP server
+//   'files'"); the registry uses it in the error for a name clash.
+// - definitions() is the list of OpenAI function tools it offers
+//   ({"type": "function", "function": {name, description, parameters}}),
+//   fixed for the life of the source.
+// - run() executes one call of one of its tools and returns the content of
+//   the `tool` message. Bad arguments are Error(usage) whose message is fed
+//   back to the model so it can correct the call; Error(interrupted) when
+//   `cancel` fires. It may be called from any one thread at a time.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cancellation.hpp"
+#include "core/provider/chat.hpp"
+
+namespace weir {
+
+class ToolSource {
+ public:
+  virtual ~ToolSource() = default;
+  virtual std::string owner() const = 0;
+  virtual nlohmann::json definitions() const = 0;
+  virtual std::string run(const ToolCall& call, const CancelToken& cancel) = 0;
+};
+
+}  // namespace weir

@@ -1,0 +1,508 @@
+// The engine in process, with an injected fake provider: each preparation
+// stage, stream filters, tool sources and their name clashes,
+// tool_result_window, and the caller policy for public and private callers.
+#include <doctest/doctest.h>
+
+#include <cctype>
+#include <deque>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/engine/engine.hpp"
+#include "core/engine/pipeline.hpp"
+#include "core/engine/stream_filter.hpp"
+#include "core/engine/tool_result_window.hpp"
+#include "core/error.hpp"
+#include "core/rag/ingest.hpp"
+#include "core/store/collection_repository.hpp"
+#include "core/store/database.hpp"
+#include "core/store/provider_repository.hpp"
+#include "core/store/request_log.hpp"
+#include "core/tools/tool_registry.hpp"
+#include "tests/support/weir_process.hpp"
+
+using namespace weir;
+using weir::testing::WeirHome;
+
+namespace {
+
+// A provider that answers from a script and records every request it got.
+struct FakeProviderState {
+  std::deque<std::vector<StreamDelta>> answers;  // one list of deltas per call
+  std::vector<ChatRequest> requests;
+  std::vector<std::string> configs;  // the provider name of each adapter made
+  ProviderCapabilities capabilities;
+};
+
+class FakeProvider final : public Provider {
+ public:
+  explicit FakeProvider(std::shared_ptr<FakeProviderState> state) : state_(std::move(state)) {}
+  ProviderCapabilities capabilities() const override { return state_->capabilities; }
+  Completion chat(const ChatRequest& request, const DeltaCallback& on_delta, const CancelToken& cancel) override {
+    state_->requests.push_back(request);
+    REQUIRE_MESSAGE(!state_->answers.empty(), "the fake provider was called more often than scripted");
+    auto answer = state_->answers.front();
+    state_->answers.pop_front();
+    Completion completion;
+    completion.model = "reported-model";
+    for (const auto& delta : answer) {
+      if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+      completion.apply(delta);
+      on_delta(delta);
+    }
+    return completion;
+  }
+  json describe_request(const ChatRequest& request) const override {
+    return {{"model", request.model}, {"messages", request.messages}};
+  }
+  std::vector<std::string> models(const CancelToken&) override { return {"fake-model"}; }
+  std::vector<std::vector<float>> embeddings(const std::string&, const std::vector<std::string>&,
+                                             const CancelToken&) override {
+    throw Error(ErrorKind::usage, "no embeddings");
+  }
+
+ private:
+  std::shared_ptr<FakeProviderState> state_;
+};
+
+StreamDelta content(std::string text) {
+  StreamDelta delta;
+  delta.content = std::move(text);
+  return delta;
+}
+
+StreamDelta finish(std::string reason, int64_t prompt = 10, int64_t completion = 5) {
+  StreamDelta delta;
+  delta.finish_reason = std::move(reason);
+  delta.usage = Usage{prompt, completion, 0, 0};
+  return delta;
+}
+
+StreamDelta tool_call(int index, std::string id, std::string name, std::string arguments) {
+  StreamDelta delta;
+  delta.tool_calls.push_back({index, std::move(id), std::move(name), std::move(arguments)});
+  return delta;
+}
+
+json user(const std::string& text) { return {{"role", "user"}, {"content", text}}; }
+
+struct EngineFixture {
+  WeirHome home;
+  Paths paths = resolve_paths(home.path());
+  Database database{paths.database};
+  std::shared_ptr<FakeProviderState> fake = std::make_shared<FakeProviderState>();
+
+  EngineFixture() {
+    ProviderConfig provider;
+    provider.name = "fake";
+    provider.base_url = "http://127.0.0.1:9/v1";
+    ProviderRepository(database).save(provider);
+  }
+
+  Gateway gateway(const std::string& name, json fields) {
+    fields["provider"] = "fake";
+    if (!fields.contains("model")) fields["model"] = "fake-model";
+    return GatewayRepository(database).create(name, GatewayConfig::from_json(fields));
+  }
+
+  EngineOptions options() {
+    EngineOptions engine_options;
+    auto state = fake;
+    engine_options.providers = [state](const ProviderConfig& config) -> std::unique_ptr<Provider> {
+      state->configs.push_back(config.name);
+      return std::make_unique<FakeProvider>(state);
+    };
+    return engine_options;
+  }
+
+  Engine engine() { return Engine(database, paths, options()); }
+
+  void add_documents(const std::string& collection, const std::vector<std::pair<std::string, std::string>>& documents) {
+    CollectionRepository(database).create(collection, "local", 256, "");
+    for (const auto& [docid, text] : documents) {
+      Document document;
+      document.docid = docid;
+      document.text = text;
+      upsert_document(database, paths, collection, document, CancelToken());
+    }
+  }
+};
+
+ChatInput input_for(const std::string& target, const std::string& message) {
+  ChatInput input;
+  input.target = target;
+  input.messages = json::array({user(message)});
+  return input;
+}
+
+Error expect_error(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    return error;
+  }
+  FAIL("expected a weir::Error");
+  return Error(ErrorKind::runtime, "unreachable");
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Holds every content delta back, then emits the answer once, upper-cased.
+class ShoutAtEnd final : public StreamFilter {
+ public:
+  void on_delta(const StreamDelta& delta, const DeltaCallback& emit) override {
+    held_ += delta.content;
+    StreamDelta rest = delta;
+    rest.content.clear();
+    if (!rest.reasoning.empty() || !rest.tool_calls.empty() || rest.finish_reason || rest.usage) emit(rest);
+  }
+  void on_end(const DeltaCallback& emit) override {
+    std::string text;
+    for (char character : held_) text += static_cast<char>(std::toupper(static_cast<unsigned char>(character)));
+    emit(content(text));
+  }
+
+ private:
+  std::string held_;
+};
+
+// Ends the stream once `limit` characters of content went through.
+class StopAfter final : public StreamFilter {
+ public:
+  explicit StopAfter(size_t limit) : limit_(limit) {}
+  void on_delta(const StreamDelta& delta, const DeltaCallback& emit) override {
+    if (passed_ >= limit_) return;
+    StreamDelta cut = delta;
+    cut.content = delta.content.substr(0, limit_ - passed_);
+    passed_ += cut.content.size();
+    emit(cut);
+  }
+  bool ended() const override { return passed_ >= limit_; }
+  std::string end_reason() const override { return "length"; }
+
+ private:
+  size_t limit_;
+  size_t passed_ = 0;
+};
+
+// A tool source with fixed tools that echoes its calls.
+class EchoSource final : public ToolSource {
+ public:
+  EchoSource(std::string owner, std::vector<std::string> names) : owner_(std::move(owner)), names_(std::move(names)) {}
+  std::string owner() const override { return owner_; }
+  json definitions() const override {
+    json tools = json::array();
+    for (const auto& name : names_)
+      tools.push_back({{"type", "function"}, {"function", {{"name", name}, {"parameters", {{"type", "object"}}}}}});
+    return tools;
+  }
+  std::string run(const ToolCall& call, const CancelToken&) override { return owner_ + " ran " + call.name; }
+
+ private:
+  std::string owner_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace
+
+TEST_CASE("engine: the preparation stages are named and run in the documented order") {
+  std::vector<std::string> names;
+  for (const auto& stage : preparation_stages()) names.emplace_back(stage.name);
+  CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "instructions", "retrieval", "tools",
+                                          "tool_window", "context_budget", "output"});
+}
+
+TEST_CASE("engine: resolve, overrides, instructions and context budget build the upstream request") {
+  EngineFixture fixture;
+  fixture.gateway("g", {{"system", "Be brief."},
+                        {"prompt_template", "Q: {prompt}"},
+                        {"prefill", "A:"},
+                        {"temperature", 0.3},
+                        {"max_tokens", 50},
+                        {"stop", "END"},
+                        {"overridable", {"temperature", "tools"}}});
+  auto engine = fixture.engine();
+
+  SUBCASE("defaults from the gateway") {
+    auto context = engine.prepare(input_for("g", "why?"));
+    CHECK(context.gateway.name == "g");
+    CHECK(context.provider.name == "fake");
+    CHECK(fixture.fake->configs == std::vector<std::string>{"fake"});  // the injected factory made the adapter
+    const auto& request = context.request;
+    CHECK(request.model == "fake-model");
+    CHECK(request.messages == json::array({{{"role", "system"}, {"content", "Be brief."}},
+                                           user("Q: why?"),
+                                           {{"role", "assistant"}, {"content", "A:"}}}));
+    CHECK(request.sampling.temperature == 0.3);
+    CHECK(request.sampling.max_tokens == 50);
+    CHECK(request.sampling.stop == std::vector<std::string>{"END"});
+    CHECK(request.tools.empty());
+    CHECK(context.identity.model == "fake-model");
+    REQUIRE(context.filters.size() == 1);  // the prefill filter
+  }
+  SUBCASE("allowed overrides are merged; others refused naming what is allowed") {
+    auto input = input_for("g", "why?");
+    input.overrides = {{"temperature", 1.5}};
+    CHECK(engine.prepare(input).request.sampling.temperature == 1.5);
+    input.overrides = {{"top_p", 0.5}};
+    auto error = expect_error([&] { engine.prepare(input); });
+    CHECK(error.kind() == ErrorKind::usage);
+    CHECK(contains(error.what(), "does not let a request set 'top_p'; it allows: temperature, tools"));
+  }
+  SUBCASE("context budget truncates the oldest messages") {
+    fixture.gateway("small", {{"max_context_tokens", 60}, {"max_tokens", 10}, {"on_overflow", "truncate"}});
+    ChatInput input;
+    input.target = "small";
+    input.messages = json::array({user(std::string(400, 'a')), {{"role", "assistant"}, {"content", "ok"}}, user("last")});
+    auto context = engine.prepare(input);
+    CHECK(context.dropped_messages >= 1);
+    CHECK(context.request.messages.back() == user("last"));
+  }
+}
+
+TEST_CASE("engine: run streams deltas through the prefill filter and folds the answer") {
+  EngineFixture fixture;
+  fixture.gateway("g", {{"prefill", "Answer:"}});
+  fixture.fake->answers.push_back({content(" forty"), content("-two"), finish("stop", 12, 3)});
+  auto engine = fixture.engine();
+  std::string seen;
+  bool prepared = false;
+  auto input = input_for("g", "what is six times seven?");
+  input.on_prepared = [&](const RequestContext& context) {
+    prepared = true;
+    CHECK(context.identity.model == "fake-model");
+  };
+  auto result = engine.run(input, [&](const StreamDelta& delta) { seen += delta.content; }, CancelToken());
+  CHECK(prepared);
+  CHECK(seen == "Answer: forty-two");
+  CHECK(result.completion.content == "Answer: forty-two");
+  CHECK(result.response["model"] == "fake-model");
+  CHECK(result.response["choices"][0]["message"]["content"] == "Answer: forty-two");
+  CHECK(result.response["usage"]["prompt_tokens"] == 12);
+  CHECK(result.record.status == "ok");
+  auto rows = RequestLog(fixture.database).recent(10);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "ok");
+}
+
+TEST_CASE("engine: stream filters hold back, rewrite and end the delta stream") {
+  EngineFixture fixture;
+  fixture.gateway("g", json::object());
+  auto engine = fixture.engine();
+
+  SUBCASE("a filter that holds everything back and rewrites it at the end") {
+    fixture.fake->answers.push_back({content("quiet "), content("words"), finish("stop")});
+    std::vector<std::string> pieces;
+    std::vector<std::unique_ptr<StreamFilter>> filters;
+    filters.push_back(std::make_unique<ShoutAtEnd>());
+    FilterChain chain(filters, [&](const StreamDelta& delta) {
+      if (!delta.content.empty()) pieces.push_back(delta.content);
+    });
+    chain.push(content("quiet "));
+    CHECK(pieces.empty());  // held back
+    chain.push(content("words"));
+    chain.finish();
+    CHECK(pieces == std::vector<std::string>{"QUIET WORDS"});
+  }
+  SUBCASE("filters chain in order and server-tool activity bypasses them") {
+    std::vector<StreamDelta> out;
+    std::vector<std::unique_ptr<StreamFilter>> filters;
+    filters.push_back(std::make_unique<StopAfter>(4));
+    filters.push_back(std::make_unique<ShoutAtEnd>());
+    FilterChain chain(filters, [&](const StreamDelta& delta) { out.push_back(delta); });
+    StreamDelta activity;
+    activity.server_tool = ServerToolActivity{"t", "1", "{}", "started"};
+    chain.push(content("ab"));
+    chain.push(activity);
+    chain.push(content("cdef"));
+    CHECK(chain.ended());
+    CHECK(chain.end_reason() == "length");
+    chain.push(content("more"));  // after the end: dropped
+    chain.finish();
+    REQUIRE(out.size() >= 2);
+    CHECK(out[0].server_tool.has_value());
+    std::string text;
+    for (const auto& delta : out) text += delta.content;
+    CHECK(text == "ABCD");
+  }
+  SUBCASE("an ending filter stops the upstream call and the answer is what passed") {
+    fixture.fake->answers.push_back({content("one "), content("two "), content("three"), finish("stop")});
+    EngineOptions options = fixture.options();
+    options.filters.push_back([](const RequestContext&) { return std::make_unique<StopAfter>(6); });
+    Engine ending(fixture.database, fixture.paths, options);
+    std::string seen;
+    auto result = ending.run(input_for("g", "count"), [&](const StreamDelta& delta) { seen += delta.content; }, CancelToken());
+    CHECK(seen == "one tw");
+    CHECK(result.completion.content == "one tw");
+    CHECK(result.completion.finish_reason == "length");
+    CHECK(result.response["choices"][0]["finish_reason"] == "length");
+  }
+}
+
+TEST_CASE("engine: tool sources offer tools, run calls, and refuse name clashes naming both owners") {
+  ToolRegistry registry;
+  registry.add(std::make_shared<EchoSource>("MCP server 'files'", std::vector<std::string>{"read", "list"}));
+  registry.add(std::make_shared<EchoSource>("the time built-in", std::vector<std::string>{"now"}));
+  CHECK(registry.handles("read"));
+  CHECK_FALSE(registry.handles("write"));
+  CHECK(registry.definitions().size() == 3);
+  CHECK(registry.run(ToolCall{"1", "now", "{}"}, CancelToken()) == "the time built-in ran now");
+
+  auto clash = expect_error(
+      [&] { registry.add(std::make_shared<EchoSource>("HTTP function 'x'", std::vector<std::string>{"list"})); });
+  CHECK(clash.kind() == ErrorKind::usage);
+  CHECK(contains(clash.what(), "'list'"));
+  CHECK(contains(clash.what(), "MCP server 'files'"));
+  CHECK(contains(clash.what(), "HTTP function 'x'"));
+  CHECK(registry.definitions().size() == 3);  // the refused source added nothing
+
+  json client_tools = json::array({{{"type", "function"}, {"function", {{"name", "now"}}}}});
+  auto client_clash = expect_error([&] { registry.check_client_tools(client_tools); });
+  CHECK(contains(client_clash.what(), "'now'"));
+  CHECK(contains(client_clash.what(), "the time built-in"));
+  CHECK(contains(client_clash.what(), "request"));
+  auto unknown = expect_error([&] { registry.run(ToolCall{"2", "write", "{}"}, CancelToken()); });
+  CHECK(unknown.kind() == ErrorKind::usage);
+}
+
+TEST_CASE("engine: query_function registers the collection search tool source and the loop runs it") {
+  EngineFixture fixture;
+  fixture.add_documents("docs", {{"keys", "API keys are rotated every ninety days."}});
+  fixture.gateway("g", {{"rag", {{"collections", {"docs"}}, {"strategy", "query_function"}}}});
+  auto engine = fixture.engine();
+
+  SUBCASE("the tool is offered beside the client's own") {
+    auto input = input_for("g", "how often are keys rotated?");
+    fixture.gateway("open", {{"rag", {{"collections", {"docs"}}, {"strategy", "query_function"}}},
+                             {"overridable", {"tools"}}});
+    input.target = "open";
+    input.overrides = {{"tools", json::array({{{"type", "function"}, {"function", {{"name", "weather"}}}}})}};
+    auto context = engine.prepare(input);
+    REQUIRE(context.request.tools.size() == 2);
+    CHECK(context.request.tools[0]["function"]["name"] == "weather");
+    CHECK(context.request.tools[1]["function"]["name"] == "docs_search");
+    CHECK(context.retrieval.strategy == "query_function");
+
+    input.overrides = {{"tools", json::array({{{"type", "function"}, {"function", {{"name", "docs_search"}}}}})}};
+    auto clash = expect_error([&] { engine.prepare(input); });
+    CHECK(contains(clash.what(), "docs_search"));
+    CHECK(contains(clash.what(), "collection search"));
+  }
+  SUBCASE("a server-side call is run and the model answers") {
+    fixture.fake->answers.push_back(
+        {tool_call(0, "call_1", "docs_search", "{\"search_terms\":[\"key rotation\"]}"), finish("tool_calls")});
+    fixture.fake->answers.push_back({content("Every ninety days."), finish("stop")});
+    std::vector<std::string> states;
+    auto result = engine.run(input_for("g", "how often are keys rotated?"),
+                             [&](const StreamDelta& delta) {
+                               if (delta.server_tool) states.push_back(delta.server_tool->state);
+                             },
+                             CancelToken());
+    CHECK(states == std::vector<std::string>{"started", "succeeded"});
+    CHECK(result.completion.content == "Every ninety days.");
+    REQUIRE(fixture.fake->requests.size() == 2);
+    const auto& second = fixture.fake->requests[1].messages;
+    CHECK(second.back()["role"] == "tool");
+    CHECK(contains(second.back()["content"].get<std::string>(), "ninety days"));
+    CHECK(result.response["generation_context"]["runned_functions"][0]["name"] == "docs_search");
+  }
+}
+
+TEST_CASE("engine: tool_result_window keeps the last results and elides older ones") {
+  json messages = json::array({user("q"),
+                               {{"role", "tool"}, {"tool_call_id", "a"}, {"content", "first"}},
+                               {{"role", "tool"}, {"tool_call_id", "b"}, {"content", "second"}},
+                               {{"role", "tool"}, {"tool_call_id", "c"}, {"content", "third"}}});
+  CHECK(apply_tool_result_window(messages, 2) == 1);
+  CHECK(messages[1] == json{{"role", "tool"}, {"tool_call_id", "a"}, {"content", kElidedToolResult}});
+  CHECK(messages[2]["content"] == "second");
+  CHECK(messages[3]["content"] == "third");
+  CHECK(apply_tool_result_window(messages, 2) == 0);  // already elided
+  CHECK(apply_tool_result_window(messages, 0) == 2);
+
+  SUBCASE("the stage applies the gateway's window to the conversation") {
+    EngineFixture fixture;
+    fixture.gateway("g", {{"tool_result_window", 1}});
+    auto engine = fixture.engine();
+    ChatInput input;
+    input.target = "g";
+    input.messages = json::array({user("q"),
+                                  {{"role", "assistant"},
+                                   {"content", nullptr},
+                                   {"tool_calls", json::array({{{"id", "a"}, {"type", "function"},
+                                                                {"function", {{"name", "f"}, {"arguments", "{}"}}}},
+                                                               {{"id", "b"}, {"type", "function"},
+                                                                {"function", {{"name", "f"}, {"arguments", "{}"}}}}})}},
+                                  {{"role", "tool"}, {"tool_call_id", "a"}, {"content", "old result"}},
+                                  {{"role", "tool"}, {"tool_call_id", "b"}, {"content", "new result"}}});
+    auto context = engine.prepare(input);
+    CHECK(context.request.messages[2]["content"] == kElidedToolResult);
+    CHECK(context.request.messages[3]["content"] == "new result");
+  }
+}
+
+TEST_CASE("engine: caller policy for public and private callers") {
+  EngineFixture fixture;
+  fixture.add_documents("docs", {{"keys", "API keys are rotated every ninety days."}});
+  auto gateway = fixture.gateway("g", {{"rag", {{"collections", {"docs"}}, {"strategy", "query_function"}}},
+                                       {"overridable", {"tools", "tool_choice"}}});
+  auto engine = fixture.engine();
+  json client_tools = json::array({{{"type", "function"}, {"function", {{"name", "weather"}}}}});
+
+  SUBCASE("a private caller may use a name, its own tools and the server-side tools") {
+    auto input = input_for("g", "keys?");
+    input.caller = Caller{"ops", false};
+    input.overrides = {{"tools", client_tools}, {"tool_choice", "auto"}};
+    auto context = engine.prepare(input);
+    CHECK(context.request.tools.size() == 2);
+    CHECK(context.request.tool_choice == "auto");
+    CHECK(context.retrieval.strategy == "query_function");
+  }
+  SUBCASE("a public caller must name the full id") {
+    auto input = input_for("g", "keys?");
+    input.caller = Caller{"web", true};
+    auto error = expect_error([&] { engine.prepare(input); });
+    CHECK(error.kind() == ErrorKind::permission);
+    CHECK(contains(error.what(), "full id"));
+    input.target = "@fake/fake-model";
+    CHECK(expect_error([&] { engine.prepare(input); }).kind() == ErrorKind::permission);
+  }
+  SUBCASE("a public caller loses its tools and the server-side ones; retrieval injects instead") {
+    auto input = input_for(gateway.id, "how often are keys rotated?");
+    input.caller = Caller{"web", true};
+    input.overrides = {{"tools", client_tools}, {"tool_choice", "auto"}};
+    auto context = engine.prepare(input);
+    CHECK(context.request.tools.empty());
+    CHECK(context.request.tool_choice.is_null());
+    CHECK(context.tools.empty());
+    CHECK(context.retrieval.strategy == "plain");
+    CHECK(contains(context.request.messages.back()["content"].get<std::string>(), "ninety days"));
+  }
+  SUBCASE("the policy outside chat requests") {
+    CHECK_NOTHROW(require_allowed(Caller{"ops", false}, CallerAction::search_collections));
+    CHECK(expect_error([] { require_allowed(Caller{"web", true}, CallerAction::list_models); }).kind() ==
+          ErrorKind::permission);
+    CHECK(expect_error([] { require_allowed(Caller{"web", true}, CallerAction::use_collection_tools); }).kind() ==
+          ErrorKind::permission);
+  }
+}
+
+TEST_CASE("engine: a failed run is logged and nothing is sent when the price file is malformed") {
+  EngineFixture fixture;
+  fixture.gateway("g", json::object());
+  {
+    std::ofstream prices(fixture.paths.prices);
+    prices << "{ not json";
+  }
+  auto engine = fixture.engine();
+  auto error = expect_error([&] { engine.run(input_for("g", "hi"), [](const StreamDelta&) {}, CancelToken()); });
+  CHECK(error.kind() == ErrorKind::usage);
+  CHECK(contains(error.what(), "prices.json"));
+  CHECK(fixture.fake->requests.empty());
+  auto rows = RequestLog(fixture.database).recent(10);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "error");
+}
