@@ -1,7 +1,7 @@
 // `weir serve [--host H] [--port P]` — the OpenAI-compatible HTTP endpoint.
 //
-// Translates only: flags into http::ServerOptions, then core/http does the
-// rest. SIGINT and SIGTERM are taken by a thread of their own (sigwait), which
+// Translates only: flags into http::ServerOptions, then the server
+// (core/net) and the OpenAI routes (http/) do the rest. SIGINT and SIGTERM are taken by a thread of their own (sigwait), which
 // stops accepting and gives streams in flight --drain seconds to finish.
 #include <pthread.h>
 #include <signal.h>
@@ -14,9 +14,9 @@
 #include "core/engine/prices.hpp"
 #include "core/error.hpp"
 #include "core/policy/bind_policy.hpp"
-#include "core/http/access_control.hpp"
-#include "core/http/api_routes.hpp"
-#include "core/http/server.hpp"
+#include "core/policy/access_control.hpp"
+#include "http/api_routes.hpp"
+#include "core/net/server.hpp"
 #include "core/store/database_pool.hpp"
 #include "core/store/key_repository.hpp"
 #include "mcp/http_endpoints.hpp"

@@ -7,7 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
-#include "core/provider/curl_library.hpp"
+#include "core/net/curl_library.hpp"
 
 namespace weir::cli {
 

@@ -26,9 +26,9 @@
 #include <memory>
 #include <string>
 
-#include "core/http/request.hpp"
-#include "core/http/response_writer.hpp"
-#include "core/http/server.hpp"
+#include "core/net/request.hpp"
+#include "core/net/response_writer.hpp"
+#include "core/net/server.hpp"
 #include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "mcp/http_session_config.hpp"

@@ -2,7 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
-#include "core/provider/http_client.hpp"
+#include "core/net/http_client.hpp"
 #include "core/store/database.hpp"
 
 namespace weir {

@@ -1,7 +1,7 @@
 #include "core/policy/bind_policy.hpp"
 
 #include "core/error.hpp"
-#include "core/http/access_control.hpp"
+#include "core/policy/access_control.hpp"
 #include "core/store/key_repository.hpp"
 
 namespace weir {

@@ -4,7 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/provider/api_key.hpp"
-#include "core/provider/http_client.hpp"
+#include "core/net/http_client.hpp"
 #include "core/provider/sse_parser.hpp"
 #include "core/provider/upstream_call.hpp"
 

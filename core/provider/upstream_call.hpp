@@ -33,7 +33,7 @@
 
 #include "core/cancellation.hpp"
 #include "core/error.hpp"
-#include "core/provider/http_client.hpp"
+#include "core/net/http_client.hpp"
 #include "core/provider/provider.hpp"
 
 namespace weir {

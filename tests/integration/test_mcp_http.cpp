@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/http/server.hpp"
+#include "core/net/server.hpp"
 #include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "core/store/paths.hpp"

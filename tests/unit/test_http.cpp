@@ -3,9 +3,9 @@
 #include <doctest/doctest.h>
 
 #include "core/error.hpp"
-#include "core/http/access_control.hpp"
-#include "core/http/rate_limiter.hpp"
-#include "core/http/request_head.hpp"
+#include "core/policy/access_control.hpp"
+#include "core/policy/rate_limiter.hpp"
+#include "core/net/request_head.hpp"
 #include "core/secret_hash.hpp"
 #include "core/store/key_repository.hpp"
 

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/http/server.hpp"
+#include "core/net/server.hpp"
 
 using namespace weir;
 

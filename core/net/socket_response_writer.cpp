@@ -1,4 +1,4 @@
-#include "core/http/socket_response_writer.hpp"
+#include "core/net/socket_response_writer.hpp"
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "core/error.hpp"
-#include "core/http/error_body.hpp"
+#include "core/net/error_body.hpp"
 
 namespace weir::http {
 

@@ -1,4 +1,4 @@
-#include "core/http/server.hpp"
+#include "core/net/server.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -21,10 +21,10 @@
 #include <thread>
 
 #include "core/error.hpp"
-#include "core/http/connection_reader.hpp"
-#include "core/http/disconnect_watcher.hpp"
-#include "core/http/error_body.hpp"
-#include "core/http/socket_response_writer.hpp"
+#include "core/net/connection_reader.hpp"
+#include "core/net/disconnect_watcher.hpp"
+#include "core/net/error_body.hpp"
+#include "core/net/socket_response_writer.hpp"
 
 namespace weir::http {
 

@@ -9,9 +9,9 @@
 #include "core/engine/openai_codec.hpp"
 #include "core/error.hpp"
 #include "core/policy/caller_policy.hpp"
-#include "core/http/api_routes.hpp"
-#include "core/http/error_body.hpp"
-#include "core/http/sse_stream.hpp"
+#include "http/api_routes.hpp"
+#include "core/net/error_body.hpp"
+#include "core/net/sse_stream.hpp"
 #include "core/rag/shared_searcher.hpp"
 
 namespace weir::http {

@@ -1,4 +1,4 @@
-#include "core/http/request_head.hpp"
+#include "core/net/request_head.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "core/http/sse_stream.hpp"
+#include "core/net/sse_stream.hpp"
 
 #include <string>
 

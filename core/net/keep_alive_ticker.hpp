@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "core/http/sse_stream.hpp"
+#include "core/net/sse_stream.hpp"
 
 namespace weir::http {
 

@@ -1,4 +1,4 @@
-#include "core/http/connection_reader.hpp"
+#include "core/net/connection_reader.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "core/http/api_routes.hpp"
+#include "http/api_routes.hpp"
 #include "core/rag/shared_searcher.hpp"
 
 namespace weir::http {

@@ -25,8 +25,8 @@
 #include <mutex>
 #include <string>
 
-#include "core/http/rate_limiter.hpp"
-#include "core/http/request.hpp"
+#include "core/policy/rate_limiter.hpp"
+#include "core/net/request.hpp"
 #include "core/store/database_pool.hpp"
 #include "core/store/key_repository.hpp"
 

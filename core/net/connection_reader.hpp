@@ -17,7 +17,7 @@
 #include <optional>
 #include <string>
 
-#include "core/http/request_head.hpp"
+#include "core/net/request_head.hpp"
 
 namespace weir::http {
 

@@ -1,4 +1,4 @@
-#include "core/http/error_body.hpp"
+#include "core/net/error_body.hpp"
 
 #include <nlohmann/json.hpp>
 

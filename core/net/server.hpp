@@ -32,8 +32,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/http/request.hpp"
-#include "core/http/response_writer.hpp"
+#include "core/net/request.hpp"
+#include "core/net/response_writer.hpp"
 
 namespace weir::http {
 

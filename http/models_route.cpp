@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "core/http/api_routes.hpp"
+#include "http/api_routes.hpp"
 #include "core/store/gateway_repository.hpp"
 
 namespace weir::http {

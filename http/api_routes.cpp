@@ -1,4 +1,4 @@
-#include "core/http/api_routes.hpp"
+#include "http/api_routes.hpp"
 
 #include <nlohmann/json.hpp>
 

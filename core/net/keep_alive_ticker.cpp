@@ -1,4 +1,4 @@
-#include "core/http/keep_alive_ticker.hpp"
+#include "core/net/keep_alive_ticker.hpp"
 
 #include <algorithm>
 

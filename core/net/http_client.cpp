@@ -1,4 +1,4 @@
-#include "core/provider/http_client.hpp"
+#include "core/net/http_client.hpp"
 
 #include <algorithm>
 #include <array>
@@ -6,7 +6,7 @@
 #include <chrono>
 #include <exception>
 
-#include "core/provider/curl_library.hpp"
+#include "core/net/curl_library.hpp"
 
 namespace weir {
 

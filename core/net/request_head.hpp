@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/http/request.hpp"
+#include "core/net/request.hpp"
 
 namespace weir::http {
 

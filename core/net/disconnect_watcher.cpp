@@ -1,4 +1,4 @@
-#include "core/http/disconnect_watcher.hpp"
+#include "core/net/disconnect_watcher.hpp"
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>

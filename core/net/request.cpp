@@ -1,4 +1,4 @@
-#include "core/http/request.hpp"
+#include "core/net/request.hpp"
 
 namespace weir::http {
 

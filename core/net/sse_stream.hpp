@@ -13,7 +13,7 @@
 #include <mutex>
 #include <string_view>
 
-#include "core/http/response_writer.hpp"
+#include "core/net/response_writer.hpp"
 
 namespace weir::http {
 

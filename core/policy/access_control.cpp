@@ -1,4 +1,4 @@
-#include "core/http/access_control.hpp"
+#include "core/policy/access_control.hpp"
 
 #include <arpa/inet.h>
 

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/http/response_writer.hpp"
+#include "core/net/response_writer.hpp"
 
 namespace weir::http {
 

@@ -11,8 +11,8 @@
 
 #include <memory>
 
-#include "core/http/keep_alive_ticker.hpp"
-#include "core/http/server.hpp"
+#include "core/net/keep_alive_ticker.hpp"
+#include "core/net/server.hpp"
 #include "core/store/database_pool.hpp"
 #include "core/store/request_log_writer.hpp"
 

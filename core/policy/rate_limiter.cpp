@@ -1,4 +1,4 @@
-#include "core/http/rate_limiter.hpp"
+#include "core/policy/rate_limiter.hpp"
 
 #include "core/error.hpp"
 

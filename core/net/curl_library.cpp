@@ -1,4 +1,4 @@
-#include "core/provider/curl_library.hpp"
+#include "core/net/curl_library.hpp"
 
 #include <dlfcn.h>
 
