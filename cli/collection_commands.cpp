@@ -22,19 +22,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= text.size()) {
-    auto comma = text.find(',', start);
-    auto part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!part.empty()) parts.push_back(part);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return parts;
-}
-
 std::string format_bytes(double bytes) {
   const char* units[] = {"B", "KB", "MB", "GB", "TB"};
   int unit = 0;
@@ -324,7 +311,7 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
     search->add_option("--tag", options->tags, "Only documents with this tag (repeatable: all of them)");
     search->callback([&context, options] {
       SearchRequest request;
-      request.collections = split_commas(options->collections);
+      request.collections = split_collection_names(options->collections);
       request.terms = options->terms;
       request.top = options->top;
       request.min_score = options->min_score;

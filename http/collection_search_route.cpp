@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "http/api_routes.hpp"
+#include "core/rag/search.hpp"
 #include "core/rag/shared_searcher.hpp"
 
 namespace weir::http {
@@ -25,14 +26,7 @@ std::vector<std::string> string_list(const json& value, const char* field, bool 
       list.push_back(text);
       return;
     }
-    size_t start = 0;
-    while (start <= text.size()) {
-      auto comma = text.find(',', start);
-      auto part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (!part.empty()) list.push_back(part);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    for (auto& name : split_collection_names(text)) list.push_back(std::move(name));
   };
   if (value.is_string()) {
     add(value.get<std::string>());

@@ -78,6 +78,19 @@ Retrieval parse_retrieval(std::string_view text) {
   throw Error(ErrorKind::usage, "unknown search mode '" + std::string(text) + "'; use hybrid, lexical or dense");
 }
 
+std::vector<std::string> split_collection_names(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto comma = text.find(',', start);
+    auto part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) parts.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return parts;
+}
+
 void validate_search_request(const SearchRequest& request) {
   if (request.collections.empty()) throw Error(ErrorKind::usage, "name at least one collection to search");
   check_search_terms(request.terms);

@@ -55,6 +55,10 @@ struct SearchHit {
   nlohmann::json to_json() const;
 };
 
+// "docs,faq" -> {"docs", "faq"}: how a list of collections is written on the
+// command line and in a search request (empty parts are skipped).
+std::vector<std::string> split_collection_names(const std::string& text);
+
 // Throws Error(usage) for out-of-range parameters, naming the parameter.
 void validate_search_request(const SearchRequest& request);
 

@@ -22,9 +22,11 @@
 #include "core/store/provider_repository.hpp"
 #include "core/store/request_log.hpp"
 #include "core/tools/tool_registry.hpp"
+#include "tests/support/expect_error.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir;
+using weir::testing::expect_error;
 using weir::testing::WeirHome;
 
 namespace {
@@ -138,15 +140,6 @@ ChatInput input_for(const std::string& target, const std::string& message) {
   return input;
 }
 
-Error expect_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error;
-  }
-  FAIL("expected a weir::Error");
-  return Error(ErrorKind::runtime, "unreachable");
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

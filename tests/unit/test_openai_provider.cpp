@@ -17,9 +17,11 @@
 #include "core/provider/api_key.hpp"
 #include "core/provider/openai_provider.hpp"
 #include "core/provider/provider.hpp"
+#include "tests/support/expect_error.hpp"
 #include "tests/support/fake_upstream.hpp"
 
 using namespace weir;
+using weir::testing::expect_error;
 using weir::testing::FakeUpstream;
 using weir::testing::ScriptedResponse;
 namespace chunk = weir::testing::openai_chunk;
@@ -57,17 +59,6 @@ ChatOutcome run_chat(const ProviderConfig& config, const ChatRequest& request,
   outcome.completion = make_provider(config)->chat(
       request, [&](const StreamDelta& delta) { outcome.deltas.push_back(delta); }, cancel);
   return outcome;
-}
-
-// Runs `action`, which must throw a weir::Error, and returns that error.
-Error expect_error(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error;
-  }
-  FAIL("expected a weir::Error");
-  return Error(ErrorKind::runtime, "unreachable");
 }
 
 bool contains(const std::string& text, const std::string& part) {
