@@ -9,6 +9,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
+#include "core/rag/collection_removal.hpp"
 #include "core/rag/embedder.hpp"
 #include "core/rag/index_sync.hpp"
 #include "core/rag/ingest.hpp"
@@ -142,24 +143,25 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
                 throw Error(ErrorKind::runtime, "the index of '" + collection.name + "' disagrees with the store");
             });
 
-  add_named("delete", "Delete a collection and its documents", [](CommandContext& ctx, const std::string& name) {
-    CollectionRepository collections(ctx.database());
-    auto collection = collections.get(name);
-    collections.remove(collection);
-    std::error_code ignored;
-    std::filesystem::remove(index_path(ctx.paths().indexes, collection), ignored);
-    if (ctx.options.json)
-      print_json({{"deleted", collection.name}});
-    else
-      std::cout << "deleted collection " << collection.name << '\n';
-  });
+  {
+    auto force = std::make_shared<bool>(false);
+    auto* remove = add_named("delete", "Delete a collection, its documents and its index files",
+                             [force](CommandContext& ctx, const std::string& name) {
+                               auto collection = CollectionRepository(ctx.database()).get(name);
+                               delete_collection(ctx.database(), collection, ctx.paths().indexes, *force);
+                               if (ctx.options.json)
+                                 print_json({{"deleted", collection.name}});
+                               else
+                                 std::cout << "deleted collection " << collection.name << '\n';
+                             });
+    remove->add_flag("--force", *force, "Delete even if gateways use it (they then fail until updated)");
+  }
 
   add_named("reset", "Delete every document, keep the collection", [](CommandContext& ctx, const std::string& name) {
     CollectionRepository collections(ctx.database());
     auto collection = collections.get(name);
     collections.reset(collection);
-    std::error_code ignored;
-    std::filesystem::remove(index_path(ctx.paths().indexes, collection), ignored);
+    remove_index_files(collection, ctx.paths().indexes);
     if (ctx.options.json)
       print_json({{"reset", collection.name}});
     else

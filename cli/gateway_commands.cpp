@@ -1,4 +1,4 @@
-// `weir gateway create|list|show|update|delete|export|apply`
+// `weir gateway create|list|show|update|delete|export|apply|history|diff|rollback`
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -10,175 +10,130 @@
 #include "cli/value_names.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
-#include "core/store/collection_repository.hpp"
+#include "core/gateway/config_schema.hpp"
+#include "core/gateway/config_diff.hpp"
+#include "core/gateway/identifiers.hpp"
 #include "core/store/gateway_repository.hpp"
+#include "core/store/gateway_revision_repository.hpp"
 
 namespace weir::cli {
 
 namespace {
 
-enum class FlagValue { text, text_list, number, integer, path_list, boolean };
-
-// One command-line flag per gateway field; create and update share them.
-// A field "rag.KEY" is KEY of the nested `rag` block.
-struct ConfigFlag {
-  const char* flag;
-  const char* field;
-  FlagValue value;
-  const char* help;
-  const char* value_name = nullptr;  // for help and completion; the CLI11 default otherwise
-};
-
-constexpr ConfigFlag kConfigFlags[] = {
-    {"--provider", "provider", FlagValue::text, "Provider name (see `weir provider list`)", value_name::provider},
-    {"--model", "model", FlagValue::text, "Upstream model id"},
-    {"--description", "description", FlagValue::text, "What the gateway is for"},
-    {"--system", "system", FlagValue::text, "System instructions"},
-    {"--system-file", "system_files", FlagValue::path_list, "File whose text is appended to the instructions",
-     value_name::file},
-    {"--system-url", "system_urls", FlagValue::text_list, "URL whose text is appended (cached 600 s)"},
-    {"--prompt-template", "prompt_template", FlagValue::text, "Template for the user's message; must contain {prompt}"},
-    {"--prefill", "prefill", FlagValue::text, "Start of every answer (sent as a trailing assistant message)"},
-    {"--stop", "stop", FlagValue::text_list, "Stop sequence (repeatable)"},
-    {"--temperature", "temperature", FlagValue::number, "Sampling temperature, 0..2"},
-    {"--top-p", "top_p", FlagValue::number, "Nucleus sampling, 0..1"},
-    {"--top-k", "top_k", FlagValue::integer, "Top-k sampling, 1..1000"},
-    {"--presence-penalty", "presence_penalty", FlagValue::number, "-2..2"},
-    {"--frequency-penalty", "frequency_penalty", FlagValue::number, "-2..2"},
-    {"--seed", "seed", FlagValue::integer, "Sampling seed"},
-    {"--max-tokens", "max_tokens", FlagValue::integer, "Longest answer in tokens"},
-    {"--reasoning-effort", "reasoning_effort", FlagValue::text, "none | minimal | low | medium | high"},
-    {"--verbosity", "verbosity", FlagValue::text, "low | medium | high"},
-    {"--overridable", "overridable", FlagValue::text_list,
-     "Fields a request may override (comma-separated or repeated)"},
-    {"--max-context-tokens", "max_context_tokens", FlagValue::integer, "Context budget in tokens"},
-    {"--on-overflow", "on_overflow", FlagValue::text, "error | truncate (drop the oldest messages)"},
-    {"--tool-result-window", "tool_result_window", FlagValue::integer, "Keep only the last N tool results verbatim"},
-    {"--collection", "rag.collections", FlagValue::text_list,
-     "Collection to answer from (repeatable or comma-separated; replaces the list)", value_name::collection},
-    {"--strategy", "rag.strategy", FlagValue::text,
-     "plain | concatenate | user_rewrite | full_rewrite | query_function (default plain)"},
-    {"--window", "rag.window", FlagValue::integer, "User messages read by concatenate and the rewrites (default 3)"},
-    {"--top", "rag.top", FlagValue::integer, "Documents retrieved, 1..128 (default 5)"},
-    {"--min-score", "rag.min_score", FlagValue::number, "Lowest document score, 0.01..0.99 (default 0.2)"},
-    {"--reranker", "rag.reranker", FlagValue::text, "none | rrf | lexical (default lexical)"},
-    {"--include-references", "rag.include_references", FlagValue::boolean,
-     "Also retrieve the documents sharing a match's ref"},
-    {"--rewrite-model", "rag.rewrite_model", FlagValue::text,
-     "PROVIDER/MODEL for user_rewrite and full_rewrite (default: the gateway's model)"},
-    {"--max-tool-iterations", "rag.max_tool_iterations", FlagValue::integer,
-     "query_function: rounds of server-side searches before giving up (default 8)"},
-};
-
+// The flags of `gateway create` and `gateway update` come from the schema
+// table (core/gateway/config_schema.hpp): one flag per field that names one,
+// with its help, range, choices and default.
 struct ConfigFlagValues {
-  std::map<std::string, std::vector<std::string>> values;  // field -> raw values given
+  std::map<std::string, std::vector<std::string>> values;  // field path ("rag.top") -> raw values given
   std::vector<std::string> unset;
 };
 
+std::string value_name_of(const FieldSchema& field) {
+  if (!field.value_name.empty()) return std::string(field.value_name);
+  switch (field.type) {
+    case FieldType::number:
+      return "FLOAT";
+    case FieldType::integer:
+      return "INT";
+    case FieldType::choice: {
+      // "TEXT:{a,b}" is how CLI11 describes a choice; completion offers them.
+      std::string choices;
+      for (auto choice : *field.choices) choices += (choices.empty() ? "" : ",") + std::string(choice);
+      return "TEXT:{" + choices + "}";
+    }
+    default:
+      return "TEXT";
+  }
+}
+
 void add_config_flags(CLI::App* command, ConfigFlagValues& values) {
-  for (const auto& flag : kConfigFlags) {
-    auto& target = values.values[flag.field];
-    if (flag.value == FlagValue::boolean) {
-      command->add_flag_callback(flag.flag, [&target] { target.push_back("true"); }, flag.help);
+  for (const auto& [path, field] : leaf_fields()) {
+    if (field->flag.empty()) continue;
+    auto& target = values.values[path];
+    std::string flag(field->flag);
+    auto help = help_text(*field);
+    if (field->flag_style == FlagStyle::switch_on) {
+      command->add_flag_callback(flag, [&target] { target.push_back("true"); }, help);
       continue;
     }
-    bool list = flag.value == FlagValue::text_list || flag.value == FlagValue::path_list;
-    auto* option = command->add_option(flag.flag, target, flag.help);
     // The values are kept as text until the field is validated; help still
     // names the type a user must give, as CLI11 does for typed options.
-    if (flag.value_name != nullptr)
-      option->type_name(flag.value_name);
-    else if (flag.value == FlagValue::number)
-      option->type_name("FLOAT");
-    else if (flag.value == FlagValue::integer)
-      option->type_name("INT");
-    if (list) {
-      option->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-      if (std::string(flag.field) == "overridable" || std::string(flag.field) == "rag.collections")
-        option->delimiter(',');
-    } else {
+    auto* option = command->add_option(flag, target, help);
+    option->type_name(value_name_of(*field));
+    if (field->flag_style == FlagStyle::single) {
       option->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    } else {
+      option->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      if (field->flag_style == FlagStyle::comma_separated) option->delimiter(',');
     }
   }
 }
 
-// The JSON slot of a field: top level, or inside the `rag` block for "rag.KEY".
-json& field_slot(json& changes, const std::string& field) {
-  const std::string prefix = "rag.";
-  if (field.rfind(prefix, 0) != 0) return changes[field];
-  if (!changes.contains("rag") || !changes["rag"].is_object()) changes["rag"] = json::object();
-  return changes["rag"][field.substr(prefix.size())];
+// The JSON slot of a field path: top level, or inside its block for "BLOCK.KEY".
+json& field_slot(json& changes, const std::string& path) {
+  auto dot = path.find('.');
+  if (dot == std::string::npos) return changes[path];
+  auto block = path.substr(0, dot);
+  if (!changes.contains(block) || !changes[block].is_object()) changes[block] = json::object();
+  return changes[block][path.substr(dot + 1)];
 }
 
-bool has_field(const json& changes, const std::string& field) {
-  const std::string prefix = "rag.";
-  if (field.rfind(prefix, 0) != 0) return changes.contains(field);
-  return changes.contains("rag") && changes["rag"].is_object() && changes["rag"].contains(field.substr(prefix.size()));
+bool has_field(const json& changes, const std::string& path) {
+  auto dot = path.find('.');
+  if (dot == std::string::npos) return changes.contains(path);
+  auto block = path.substr(0, dot);
+  return changes.contains(block) && changes[block].is_object() && changes[block].contains(path.substr(dot + 1));
+}
+
+json flag_value(const FieldSchema& field, const std::vector<std::string>& given) {
+  const std::string& last = given.back();
+  if (field.flag_style == FlagStyle::switch_on) return true;
+  if (field.flag_style == FlagStyle::file_paths) {
+    json paths = json::array();
+    for (const auto& path : given) {
+      std::error_code error;
+      auto absolute = std::filesystem::absolute(path, error);
+      if (error || !std::filesystem::is_regular_file(absolute, error))
+        throw Error(ErrorKind::usage, std::string(field.flag) + " " + path + ": no such file");
+      paths.push_back(absolute.lexically_normal().string());
+    }
+    return paths;
+  }
+  if (field.flag_style != FlagStyle::single) return given;
+  if (field.type != FieldType::number && field.type != FieldType::integer) return last;
+  bool integer = field.type == FieldType::integer;
+  try {
+    size_t used = 0;
+    json number = integer ? json(std::stoll(last, &used)) : json(std::stod(last, &used));
+    if (used == last.size()) return number;
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorKind::usage, std::string(field.flag) + " takes " + (integer ? "an integer" : "a number") +
+                                    ", got '" + last + "'");
 }
 
 // Turns the flags that were given into gateway config fields.
 json config_changes(const ConfigFlagValues& values) {
   json changes = json::object();
-  for (const auto& flag : kConfigFlags) {
-    const auto& given = values.values.at(flag.field);
-    if (given.empty()) continue;
-    const std::string& last = given.back();
-    switch (flag.value) {
-      case FlagValue::boolean:
-        field_slot(changes, flag.field) = true;
-        break;
-      case FlagValue::text:
-        field_slot(changes, flag.field) = last;
-        break;
-      case FlagValue::text_list:
-        field_slot(changes, flag.field) = given;
-        break;
-      case FlagValue::path_list: {
-        json paths = json::array();
-        for (const auto& path : given) {
-          std::error_code error;
-          auto absolute = std::filesystem::absolute(path, error);
-          if (error || !std::filesystem::is_regular_file(absolute, error))
-            throw Error(ErrorKind::usage, std::string(flag.flag) + " " + path + ": no such file");
-          paths.push_back(absolute.lexically_normal().string());
-        }
-        field_slot(changes, flag.field) = paths;
-        break;
-      }
-      case FlagValue::number:
-      case FlagValue::integer: {
-        size_t used = 0;
-        try {
-          if (flag.value == FlagValue::integer) {
-            long long number = std::stoll(last, &used);
-            if (used == last.size()) field_slot(changes, flag.field) = number;
-          } else {
-            double number = std::stod(last, &used);
-            if (used == last.size()) field_slot(changes, flag.field) = number;
-          }
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (!has_field(changes, flag.field))
-          throw Error(ErrorKind::usage, std::string(flag.flag) + " takes " +
-                                            (flag.value == FlagValue::integer ? "an integer" : "a number") +
-                                            ", got '" + last + "'");
-        break;
-      }
-    }
+  for (const auto& [path, field] : leaf_fields()) {
+    auto given = values.values.find(path);
+    if (given == values.values.end() || given->second.empty()) continue;
+    field_slot(changes, path) = flag_value(*field, given->second);
   }
-  for (const auto& field : values.unset) {
-    if (has_field(changes, field) || (field == "rag" && changes.contains("rag")))
-      throw Error(ErrorKind::usage, "'" + field + "' is both set and unset in one update");
-    field_slot(changes, field) = nullptr;
+  for (const auto& path : values.unset) {
+    if (!find_field_schema(path)) {
+      std::vector<std::string> known;
+      for (auto name : GatewayConfig::field_names()) known.emplace_back(name);
+      for (const auto& leaf : leaf_fields()) known.push_back(leaf.path);
+      auto close = closest_names(path, known);
+      throw Error(ErrorKind::usage, "--unset " + path + ": no such gateway field" +
+                                        (close.empty() ? std::string() : "; did you mean '" + close[0] + "'?"));
+    }
+    if (has_field(changes, path))
+      throw Error(ErrorKind::usage, "'" + path + "' is both set and unset in one update");
+    field_slot(changes, path) = nullptr;
   }
   return changes;
-}
-
-// A typo in a collection name should fail now, not at the first chat.
-void check_collections(CommandContext& context, const GatewayConfig& config) {
-  if (auto rag = config.rag())
-    for (const auto& name : rag->collections) CollectionRepository(context.database()).get(name);
 }
 
 std::string read_input(const std::string& path) {
@@ -232,7 +187,6 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
     add_config_flags(create, *values);
     create->callback([&context, name, values] {
       auto config = GatewayConfig::from_json(config_changes(*values));
-      check_collections(context, config);
       auto gateway = GatewayRepository(context.database()).create(*name, config);
       if (context.options.json)
         print_json(gateway.to_json());
@@ -291,7 +245,6 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
       if (changes.empty() && rename->empty())
         throw Error(ErrorKind::usage, "nothing to update; pass the flags to change (see `weir gateway update --help`)");
       gateway.config = gateway.config.merged(changes);
-      check_collections(context, gateway.config);
       if (!rename->empty()) gateway.name = *rename;
       gateways.update(gateway);
       if (context.options.json)
@@ -335,18 +288,117 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
       if (document.is_discarded())
         throw Error(ErrorKind::usage, (*file == "-" ? std::string("standard input") : *file) +
                                           " is not valid JSON; nothing was changed");
-      if (document.is_object() && document.contains("rag")) {  // collections must exist before anything is written
-        json fields = document;
-        fields.erase("id");
-        fields.erase("name");
-        check_collections(context, GatewayConfig::from_json(fields));
-      }
       auto [gateway, created] = GatewayRepository(context.database()).apply(document);
       if (context.options.json)
         print_json(gateway.to_json());
       else
         std::cout << (created ? "created" : "updated") << " gateway " << gateway.name << " (" << gateway.slug()
                   << ")\n";
+    });
+  }
+
+  {
+    auto reference = std::make_shared<std::string>();
+    auto* history = group->add_subcommand("history", "List a gateway's revisions: every saved change, numbered");
+    history->add_option("gateway", *reference, "Gateway id, slug or name")->required()->type_name(value_name::gateway);
+    history->callback([&context, reference] {
+      auto gateway = GatewayRepository(context.database()).resolve(*reference);
+      auto revisions = GatewayRevisionRepository(context.database()).list(gateway.id);
+      auto list = json::array();
+      Table table({"REVISION", "TIME", "ACTION", "CHANGES"});
+      json previous = json::object();
+      std::string previous_name;
+      for (const auto& revision : revisions) {
+        auto changes = diff_configs(previous, revision.config);
+        if (!previous_name.empty() && previous_name != revision.name)
+          changes.insert(changes.begin(), {"name", ChangeKind::changed, previous_name, revision.name});
+        json fields = json::array();
+        std::string summary;
+        for (const auto& change : changes) {
+          fields.push_back(change.field);
+          summary += (summary.empty() ? "" : ", ") + change.field;
+        }
+        if (revision.revision == 1 && previous_name.empty()) summary = "first revision: " + summary;
+        if (changes.empty()) summary = "no change";
+        list.push_back({{"revision", revision.revision},
+                        {"time", format_timestamp(revision.created_at)},
+                        {"action", revision.action},
+                        {"name", revision.name},
+                        {"changed", fields}});
+        table.add({std::to_string(revision.revision), format_timestamp(revision.created_at), revision.action,
+                   summary});
+        previous = revision.config;
+        previous_name = revision.name;
+      }
+      if (context.options.json)
+        print_json(list);
+      else
+        table.print();
+    });
+  }
+
+  {
+    auto reference = std::make_shared<std::string>();
+    auto from = std::make_shared<int64_t>(0);
+    auto to = std::make_shared<int64_t>(0);
+    auto* diff = group->add_subcommand("diff", "Show what changed between two revisions, field by field");
+    diff->add_option("gateway", *reference, "Gateway id, slug or name")->required()->type_name(value_name::gateway);
+    diff->add_option("from", *from, "Revision to compare from (see `weir gateway history`)")->required();
+    diff->add_option("to", *to, "Revision to compare to (default: the current configuration)");
+    diff->callback([&context, reference, from, to, diff] {
+      auto gateway = GatewayRepository(context.database()).resolve(*reference);
+      GatewayRevisionRepository revisions(context.database());
+      auto before = revisions.get(gateway, *from);
+      bool to_current = diff->get_option("to")->count() == 0;
+      json after_config = gateway.config.fields();
+      std::string after_name = gateway.name;
+      if (!to_current) {
+        auto after = revisions.get(gateway, *to);
+        after_config = after.config;
+        after_name = after.name;
+      }
+      auto changes = diff_configs(before.config, after_config);
+      if (before.name != after_name) changes.insert(changes.begin(), {"name", ChangeKind::changed, before.name, after_name});
+      if (context.options.json) {
+        json list = json::array();
+        for (const auto& change : changes) list.push_back(change_to_json(change));
+        print_json({{"gateway", gateway.name},
+                    {"from", *from},
+                    {"to", to_current ? json("current") : json(*to)},
+                    {"changes", list}});
+        return;
+      }
+      if (changes.empty()) {
+        print_notice("no differences", context.options.quiet);
+        return;
+      }
+      for (const auto& change : changes) std::cout << describe_change(change) << '\n';
+    });
+  }
+
+  {
+    auto reference = std::make_shared<std::string>();
+    auto revision = std::make_shared<int64_t>(0);
+    auto* rollback = group->add_subcommand(
+        "rollback", "Make an earlier revision's configuration current again (saved as a new revision)");
+    rollback->add_option("gateway", *reference, "Gateway id, slug or name")->required()->type_name(value_name::gateway);
+    rollback->add_option("revision", *revision, "Revision to restore (see `weir gateway history`)")->required();
+    rollback->callback([&context, reference, revision] {
+      GatewayRepository gateways(context.database());
+      auto gateway = gateways.resolve(*reference);
+      auto before = gateway.config.fields();
+      auto recorded = gateways.rollback(gateway, *revision);
+      auto changes = diff_configs(before, gateway.config.fields());
+      if (context.options.json) {
+        json list = json::array();
+        for (const auto& change : changes) list.push_back(change_to_json(change));
+        print_json({{"gateway", gateway.name}, {"restored", *revision}, {"revision", recorded}, {"changes", list}});
+        return;
+      }
+      std::cout << "rolled back gateway " << gateway.name << " to revision " << *revision << " (saved as revision "
+                << recorded << ")\n";
+      if (changes.empty()) std::cout << "no fields changed\n";
+      for (const auto& change : changes) std::cout << "  " << describe_change(change) << '\n';
     });
   }
 }

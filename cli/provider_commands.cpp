@@ -6,6 +6,7 @@
 #include "cli/value_names.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
+#include "core/store/gateway_references.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/gateway_repository.hpp"
 #include "core/store/provider_repository.hpp"
@@ -154,14 +155,7 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
   remove->callback([&context, remove_name, force] {
     ProviderRepository providers(context.database());
     providers.get(*remove_name);  // not_found with suggestions
-    if (!*force) {
-      std::string users;
-      for (const auto& gateway : GatewayRepository(context.database()).list())
-        if (gateway.config.provider() == *remove_name) users += (users.empty() ? "" : ", ") + gateway.name;
-      if (!users.empty())
-        throw Error(ErrorKind::usage, "provider '" + *remove_name + "' is used by gateways: " + users +
-                                          "; update them first or pass --force");
-    }
+    ensure_unused("provider", *remove_name, gateways_using_provider(context.database(), *remove_name), *force);
     providers.remove(*remove_name);
     if (context.options.json)
       print_json({{"removed", *remove_name}});

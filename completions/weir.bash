@@ -41,13 +41,13 @@ _weir_command() {
     _weir_arguments='providers'
     ;;
   'gateway')
-    _weir_commands='create list show update delete export apply'
+    _weir_commands='create list show update delete export apply history diff rollback'
     _weir_options='-h --help --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'gateway create')
     _weir_commands=''
-    _weir_options='-h --help --provider --model --description --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --home --json -q --quiet'
+    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'gateway list')
@@ -62,7 +62,7 @@ _weir_command() {
     ;;
   'gateway update')
     _weir_commands=''
-    _weir_options='-h --help --name --provider --model --description --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --unset --home --json -q --quiet'
+    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --unset --home --json -q --quiet'
     _weir_arguments='gateways'
     ;;
   'gateway delete')
@@ -79,6 +79,21 @@ _weir_command() {
     _weir_commands=''
     _weir_options='-h --help -f --file --home --json -q --quiet'
     _weir_arguments=''
+    ;;
+  'gateway history')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='gateways'
+    ;;
+  'gateway diff')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='gateways none none'
+    ;;
+  'gateway rollback')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='gateways none'
     ;;
   'chat')
     _weir_commands=''
@@ -112,7 +127,7 @@ _weir_command() {
     ;;
   'collection delete')
     _weir_commands=''
-    _weir_options='-h --help --home --json -q --quiet'
+    _weir_options='-h --help --force --home --json -q --quiet'
     _weir_arguments='collections'
     ;;
   'collection reset')
@@ -240,9 +255,9 @@ _weir_value() {
   'provider add --connect-timeout') _weir_kind='none' ;;
   'provider add --idle-timeout') _weir_kind='none' ;;
   'provider add --max-retries') _weir_kind='none' ;;
+  'gateway create --description') _weir_kind='none' ;;
   'gateway create --provider') _weir_kind='providers' ;;
   'gateway create --model') _weir_kind='none' ;;
-  'gateway create --description') _weir_kind='none' ;;
   'gateway create --system') _weir_kind='none' ;;
   'gateway create --system-file') _weir_kind='files' ;;
   'gateway create --system-url') _weir_kind='none' ;;
@@ -256,24 +271,24 @@ _weir_value() {
   'gateway create --frequency-penalty') _weir_kind='none' ;;
   'gateway create --seed') _weir_kind='none' ;;
   'gateway create --max-tokens') _weir_kind='none' ;;
-  'gateway create --reasoning-effort') _weir_kind='none' ;;
-  'gateway create --verbosity') _weir_kind='none' ;;
+  'gateway create --reasoning-effort') _weir_kind='choices:none,minimal,low,medium,high' ;;
+  'gateway create --verbosity') _weir_kind='choices:low,medium,high' ;;
   'gateway create --overridable') _weir_kind='none' ;;
   'gateway create --max-context-tokens') _weir_kind='none' ;;
-  'gateway create --on-overflow') _weir_kind='none' ;;
+  'gateway create --on-overflow') _weir_kind='choices:error,truncate' ;;
   'gateway create --tool-result-window') _weir_kind='none' ;;
   'gateway create --collection') _weir_kind='collections,' ;;
-  'gateway create --strategy') _weir_kind='none' ;;
+  'gateway create --strategy') _weir_kind='choices:plain,concatenate,user_rewrite,full_rewrite,query_function' ;;
   'gateway create --window') _weir_kind='none' ;;
   'gateway create --top') _weir_kind='none' ;;
   'gateway create --min-score') _weir_kind='none' ;;
-  'gateway create --reranker') _weir_kind='none' ;;
+  'gateway create --reranker') _weir_kind='choices:none,rrf,lexical' ;;
   'gateway create --rewrite-model') _weir_kind='none' ;;
   'gateway create --max-tool-iterations') _weir_kind='none' ;;
   'gateway update --name') _weir_kind='none' ;;
+  'gateway update --description') _weir_kind='none' ;;
   'gateway update --provider') _weir_kind='providers' ;;
   'gateway update --model') _weir_kind='none' ;;
-  'gateway update --description') _weir_kind='none' ;;
   'gateway update --system') _weir_kind='none' ;;
   'gateway update --system-file') _weir_kind='files' ;;
   'gateway update --system-url') _weir_kind='none' ;;
@@ -287,18 +302,18 @@ _weir_value() {
   'gateway update --frequency-penalty') _weir_kind='none' ;;
   'gateway update --seed') _weir_kind='none' ;;
   'gateway update --max-tokens') _weir_kind='none' ;;
-  'gateway update --reasoning-effort') _weir_kind='none' ;;
-  'gateway update --verbosity') _weir_kind='none' ;;
+  'gateway update --reasoning-effort') _weir_kind='choices:none,minimal,low,medium,high' ;;
+  'gateway update --verbosity') _weir_kind='choices:low,medium,high' ;;
   'gateway update --overridable') _weir_kind='none' ;;
   'gateway update --max-context-tokens') _weir_kind='none' ;;
-  'gateway update --on-overflow') _weir_kind='none' ;;
+  'gateway update --on-overflow') _weir_kind='choices:error,truncate' ;;
   'gateway update --tool-result-window') _weir_kind='none' ;;
   'gateway update --collection') _weir_kind='collections,' ;;
-  'gateway update --strategy') _weir_kind='none' ;;
+  'gateway update --strategy') _weir_kind='choices:plain,concatenate,user_rewrite,full_rewrite,query_function' ;;
   'gateway update --window') _weir_kind='none' ;;
   'gateway update --top') _weir_kind='none' ;;
   'gateway update --min-score') _weir_kind='none' ;;
-  'gateway update --reranker') _weir_kind='none' ;;
+  'gateway update --reranker') _weir_kind='choices:none,rrf,lexical' ;;
   'gateway update --rewrite-model') _weir_kind='none' ;;
   'gateway update --max-tool-iterations') _weir_kind='none' ;;
   'gateway update --unset') _weir_kind='none' ;;

@@ -1,14 +1,14 @@
 // GatewayConfig — the validated configuration of one gateway.
 //
-// A gateway is one JSON object (DESIGN.md "Gateway configuration"). This class
-// owns the schema: every field, its type, range and default. from_json()
+// A gateway is one JSON object (DESIGN.md "Gateway configuration"), described
+// field by field by the schema table in config_schema.hpp. from_json()
 // rejects unknown keys and out-of-range values with an Error(usage) that names
 // the field and says what is allowed. fields() holds only what the user set —
 // that is what is stored and exported, so defaults can improve without
 // rewriting stored gateways; effective() fills in every default and is what
 // `gateway show` prints.
 //
-// The `rag` block is one nested object (collections and how to search them);
+// A nested block (`rag`: collections and how to search them) is one object;
 // an update merges into it key by key (a null value unsets one key), so
 // `gateway update G --top 8` keeps the collections and the strategy.
 #pragma once
@@ -19,6 +19,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/gateway/config_schema.hpp"
 
 namespace weir {
 
@@ -37,6 +39,9 @@ struct RagSettings {
   std::string rewrite_model;  // "provider/model"; empty: the gateway's own model
   int max_tool_iterations = 8;  // query_function: rounds of server-side tool calls
   json to_json() const;
+  // The typed forms of `strategy` and `reranker` (validated when the config was read).
+  RagStrategy strategy_kind() const;
+  RagReranker reranker_kind() const;
 };
 
 class GatewayConfig {
@@ -65,7 +70,12 @@ class GatewayConfig {
   std::vector<std::string> overridable() const;
   std::optional<long long> max_context_tokens() const;
   std::string on_overflow() const;  // "error" | "truncate"
+  OverflowPolicy overflow_policy() const;
+  // Tool results kept verbatim (older ones become a placeholder); nullopt: all.
   std::optional<int> tool_result_window() const;
+  // One field's effective value by path ("temperature", "rag.top"); a block
+  // that is off is null. Error(usage) for a path the schema does not know.
+  json effective_value(std::string_view path) const;
   // The rag block with defaults, or nullopt when no collections are attached.
   std::optional<RagSettings> rag() const;
 

@@ -5,6 +5,8 @@
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/database.hpp"
+#include "core/store/gateway_references.hpp"
+#include "core/store/gateway_revision_repository.hpp"
 
 namespace weir {
 
@@ -63,6 +65,13 @@ std::optional<Gateway> GatewayRepository::find_where(const char* condition, cons
 }
 
 Gateway GatewayRepository::create(const std::string& name, const GatewayConfig& config, std::string id) {
+  Gateway gateway;
+  database_.transaction([&] { gateway = insert(name, config, std::move(id), "create"); });
+  return gateway;
+}
+
+Gateway GatewayRepository::insert(const std::string& name, const GatewayConfig& config, std::string id,
+                                  std::string_view action) {
   validate_name(name, "gateway name");
   if (find_where("WHERE name = ?1", name))
     throw Error(ErrorKind::usage, "a gateway named '" + name +
@@ -72,6 +81,7 @@ Gateway GatewayRepository::create(const std::string& name, const GatewayConfig& 
   if (!is_uuid(id)) throw Error(ErrorKind::usage, "gateway id '" + id + "' is not a lower-case UUID");
   if (find_where("WHERE id = ?1", id))
     throw Error(ErrorKind::usage, "a gateway with id " + id + " already exists");
+  check_gateway_references(database_, config);
   Gateway gateway{id, name, config, now_milliseconds(), 0};
   gateway.updated_at = gateway.created_at;
   database_
@@ -81,13 +91,19 @@ Gateway GatewayRepository::create(const std::string& name, const GatewayConfig& 
       .bind(3, config.fields().dump())
       .bind(4, gateway.created_at)
       .run();
+  GatewayRevisionRepository(database_).record(gateway, action, gateway.created_at);
   return gateway;
 }
 
-void GatewayRepository::update(Gateway& gateway) {
+void GatewayRepository::update(Gateway& gateway, std::string_view action) {
+  database_.transaction([&] { save(gateway, action); });
+}
+
+void GatewayRepository::save(Gateway& gateway, std::string_view action) {
   validate_name(gateway.name, "gateway name");
   if (auto other = find_where("WHERE name = ?1", gateway.name); other && other->id != gateway.id)
     throw Error(ErrorKind::usage, "a gateway named '" + gateway.name + "' already exists");
+  check_gateway_references(database_, gateway.config);
   gateway.updated_at = now_milliseconds();
   database_.prepare("UPDATE gateways SET name = ?2, config = ?3, updated_at = ?4 WHERE id = ?1")
       .bind(1, gateway.id)
@@ -97,11 +113,32 @@ void GatewayRepository::update(Gateway& gateway) {
       .run();
   if (database_.changes() == 0)
     throw Error(ErrorKind::not_found, "gateway " + gateway.id + " no longer exists");
+  GatewayRevisionRepository(database_).record(gateway, action, gateway.updated_at);
+}
+
+int64_t GatewayRepository::rollback(Gateway& gateway, int64_t revision) {
+  int64_t recorded = 0;
+  database_.transaction([&] {
+    auto target = GatewayRevisionRepository(database_).get(gateway, revision);
+    Gateway restored = gateway;
+    restored.config = GatewayConfig::from_json(target.config);
+    save(restored, "rollback");
+    recorded = GatewayRevisionRepository(database_).list(gateway.id).back().revision;
+    gateway = restored;
+  });
+  return recorded;
 }
 
 bool GatewayRepository::remove(const std::string& id) {
-  database_.prepare("DELETE FROM gateways WHERE id = ?1").bind(1, id).run();
-  return database_.changes() > 0;
+  bool removed = false;
+  database_.transaction([&] {
+    // The revisions go too (also ON DELETE CASCADE; explicit so it holds
+    // whatever the connection's foreign_keys setting).
+    database_.prepare("DELETE FROM gateway_revisions WHERE gateway_id = ?1").bind(1, id).run();
+    database_.prepare("DELETE FROM gateways WHERE id = ?1").bind(1, id).run();
+    removed = database_.changes() > 0;
+  });
+  return removed;
 }
 
 std::vector<Gateway> GatewayRepository::list() {
@@ -167,18 +204,23 @@ std::pair<Gateway, bool> GatewayRepository::apply(const json& document) {
     throw Error(ErrorKind::usage, "the gateway file's \"id\" '" + id + "' is not a lower-case UUID");
   auto config = GatewayConfig::from_json(fields);  // validates before anything is written
 
-  std::optional<Gateway> existing = id.empty() ? std::nullopt : find_where("WHERE id = ?1", id);
-  if (!existing) existing = find_where("WHERE name = ?1", name);
-  if (existing) {
-    if (!id.empty() && existing->id != id)
-      throw Error(ErrorKind::usage, "a gateway named '" + name + "' exists with another id (" + existing->id +
-                                        "); rename one of them or drop \"id\" from the file");
-    existing->name = name;
-    existing->config = config;
-    update(*existing);
-    return {*existing, false};
-  }
-  return {create(name, config, id), true};
+  std::pair<Gateway, bool> result;
+  database_.transaction([&] {
+    std::optional<Gateway> existing = id.empty() ? std::nullopt : find_where("WHERE id = ?1", id);
+    if (!existing) existing = find_where("WHERE name = ?1", name);
+    if (existing) {
+      if (!id.empty() && existing->id != id)
+        throw Error(ErrorKind::usage, "a gateway named '" + name + "' exists with another id (" + existing->id +
+                                          "); rename one of them or drop \"id\" from the file");
+      existing->name = name;
+      existing->config = config;
+      save(*existing, "apply");
+      result = {*existing, false};
+    } else {
+      result = {insert(name, config, id, "apply"), true};
+    }
+  });
+  return result;
 }
 
 }  // namespace weir

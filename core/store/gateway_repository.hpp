@@ -4,11 +4,17 @@
 // four hex digits of the id), or a name; `@provider/model` is a bare model with
 // no gateway (DESIGN.md "Data model"). A reference that matches nothing is an
 // Error(not_found) that lists the closest names.
+//
+// Every save (create, update, apply, rollback) first checks that the provider
+// and the collections the config names exist (gateway_references.hpp), then
+// writes the gateway and its next revision (gateway_revision_repository.hpp)
+// in one transaction, so do not call these inside another transaction.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/gateway/gateway_config.hpp"
@@ -39,8 +45,13 @@ class GatewayRepository {
   // Error(usage) if the name is taken or invalid. `id` may be given (apply of
   // an exported file); otherwise a new UUIDv7 is made.
   Gateway create(const std::string& name, const GatewayConfig& config, std::string id = {});
-  // Saves a changed config (and name) of an existing gateway.
-  void update(Gateway& gateway);
+  // Saves a changed config (and name) of an existing gateway; `action` is
+  // what its revision records.
+  void update(Gateway& gateway, std::string_view action = "update");
+  // Makes the config of revision `revision` current again, as a new revision
+  // (the name stays); returns the new revision's number. Error(not_found)
+  // naming the revisions that exist when there is no such revision.
+  int64_t rollback(Gateway& gateway, int64_t revision);
   bool remove(const std::string& id);
   std::vector<Gateway> list();
 
@@ -57,6 +68,9 @@ class GatewayRepository {
 
  private:
   std::optional<Gateway> find_where(const char* condition, const std::string& value);
+  // The writes of create() and update(), for use inside a transaction.
+  Gateway insert(const std::string& name, const GatewayConfig& config, std::string id, std::string_view action);
+  void save(Gateway& gateway, std::string_view action);
   Database& database_;
 };
 

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -151,8 +151,26 @@ CREATE TABLE keys (
     R"sql(
 DROP TRIGGER IF EXISTS documents_fts_insert;
 )sql",
+    // 5: every saved change of a gateway is kept as a numbered revision (1, 2,
+    // 3... per gateway) for `gateway history|diff|rollback`. A gateway saved
+    // before this migration starts its history with its config at upgrade.
+    R"sql(
+CREATE TABLE gateway_revisions (
+  gateway_id TEXT NOT NULL REFERENCES gateways(id) ON DELETE CASCADE,
+  revision INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  config TEXT NOT NULL,
+  action TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (gateway_id, revision)
+);
+INSERT INTO gateway_revisions(gateway_id, revision, name, config, action, created_at)
+  SELECT id, 1, name, config, 'upgrade', updated_at FROM gateways;
+)sql",
 };
 }  // namespace
+
+int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 void migrate(Database& database) {
   auto version_query = database.prepare("PRAGMA user_version");

@@ -7,5 +7,8 @@
 
 namespace weir {
 class Database;
+// Brings the store to the latest version; Error(runtime) for a newer store.
 void migrate(Database& database);
+// How many migrations this binary knows: the user_version of a current store.
+int latest_schema_version();
 }  // namespace weir

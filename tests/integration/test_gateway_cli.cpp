@@ -51,7 +51,7 @@ TEST_CASE("gateway export then apply round-trips to an identical config") {
 
 TEST_CASE("apply of an invalid file changes nothing") {
   WeirHome home;
-  REQUIRE(home.run({"gateway", "create", "g", "--provider", "p", "--model", "m", "--temperature", "0.5"}).exit_code ==
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "openai", "--model", "m", "--temperature", "0.5"}).exit_code ==
           0);
   auto original = home.run({"gateway", "export", "g"}).out;
   auto document = json::parse(original);
@@ -105,21 +105,21 @@ TEST_CASE("gateway validation names the field and what is allowed") {
       {{"--system-url", "ftp://example/x"}, "http:// or https://"},
   };
   for (const auto& test : cases) {
-    std::vector<std::string> arguments = {"gateway", "create", "g", "--provider", "p", "--model", "m"};
+    std::vector<std::string> arguments = {"gateway", "create", "g", "--provider", "openai", "--model", "m"};
     arguments.insert(arguments.end(), test.flags.begin(), test.flags.end());
     auto result = home.run(arguments);
     CHECK_MESSAGE(result.exit_code == 2, test.flags[0]);
     CHECK_MESSAGE(result.err.find(test.expected) != std::string::npos, result.err);
   }
   CHECK(home.run({"gateway", "create", "g", "--model", "m"}).exit_code == 2);
-  CHECK(home.run({"gateway", "create", "bad name", "--provider", "p", "--model", "m"}).exit_code == 2);
-  CHECK(home.run({"gateway", "create", "a:b", "--provider", "p", "--model", "m"}).exit_code == 2);
+  CHECK(home.run({"gateway", "create", "bad name", "--provider", "openai", "--model", "m"}).exit_code == 2);
+  CHECK(home.run({"gateway", "create", "a:b", "--provider", "openai", "--model", "m"}).exit_code == 2);
   CHECK(run_json(home, {"gateway", "list"}).empty());
 }
 
 TEST_CASE("gateway show prints every field with its effective default") {
   WeirHome home;
-  REQUIRE(home.run({"gateway", "create", "g", "--provider", "p", "--model", "m"}).exit_code == 0);
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "openai", "--model", "m"}).exit_code == 0);
   auto shown = run_json(home, {"gateway", "show", "g"});
   for (const char* field : {"id", "name", "slug", "provider", "model", "system", "system_files", "system_urls",
                             "prompt_template", "prefill", "stop", "temperature", "top_p", "top_k",
@@ -133,7 +133,7 @@ TEST_CASE("gateway show prints every field with its effective default") {
 
 TEST_CASE("gateway update, rename, unset and delete") {
   WeirHome home;
-  REQUIRE(home.run({"gateway", "create", "g", "--provider", "p", "--model", "m", "--temperature", "0.5"}).exit_code ==
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "openai", "--model", "m", "--temperature", "0.5"}).exit_code ==
           0);
   auto id = run_json(home, {"gateway", "show", "g"})["id"];
   REQUIRE(home.run({"gateway", "update", "g", "--model", "m2", "--unset", "temperature", "--name", "h"}).exit_code ==
@@ -147,8 +147,8 @@ TEST_CASE("gateway update, rename, unset and delete") {
   CHECK(bad.exit_code == 2);
   CHECK(run_json(home, {"gateway", "show", "h"})["model"] == "m2");
   CHECK(home.run({"gateway", "update", "h"}).exit_code == 2);  // nothing to update
-  REQUIRE(home.run({"gateway", "create", "other", "--provider", "p", "--model", "m"}).exit_code == 0);
-  CHECK(home.run({"gateway", "create", "other", "--provider", "p", "--model", "m"}).exit_code == 2);
+  REQUIRE(home.run({"gateway", "create", "other", "--provider", "openai", "--model", "m"}).exit_code == 0);
+  CHECK(home.run({"gateway", "create", "other", "--provider", "openai", "--model", "m"}).exit_code == 2);
   CHECK(home.run({"gateway", "update", "other", "--name", "h"}).exit_code == 2);
   REQUIRE(home.run({"gateway", "delete", "h"}).exit_code == 0);
   CHECK(home.run({"gateway", "delete", "h"}).exit_code == 3);
@@ -274,4 +274,113 @@ TEST_CASE("context budget: error names the sizes; truncate drops the oldest turn
   CHECK(messages.back()["content"].get<std::string>().rfind("third", 0) == 0);
   for (const auto& message : messages)
     CHECK(message["content"].get<std::string>().rfind("first", 0) != 0);
+}
+
+TEST_CASE("gateway history, diff and rollback") {
+  WeirHome home;
+  REQUIRE(home.run({"collection", "create", "kb"}).exit_code == 0);
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "local", "--model", "extractive", "--temperature", "0.5"})
+              .exit_code == 0);
+  REQUIRE(home.run({"gateway", "update", "g", "--temperature", "0.7", "--collection", "kb"}).exit_code == 0);
+  REQUIRE(home.run({"gateway", "update", "g", "--top", "8", "--system", "Be brief."}).exit_code == 0);
+
+  auto history = run_json(home, {"gateway", "history", "g"});
+  REQUIRE(history.size() == 3);
+  CHECK(history[0]["revision"] == 1);
+  CHECK(history[0]["action"] == "create");
+  CHECK(history[1]["changed"] == json::array({"temperature", "rag.collections"}));
+  CHECK(history[2]["changed"] == json::array({"system", "rag.top"}));
+  auto listed = home.run({"gateway", "history", "g"});
+  CHECK(listed.out.find("REVISION") != std::string::npos);
+  CHECK(listed.out.find("system, rag.top") != std::string::npos);
+
+  auto diff = home.run({"gateway", "diff", "g", "1"});  // against the current config
+  REQUIRE_MESSAGE(diff.exit_code == 0, diff.err);
+  CHECK(diff.out.find("system: added \"Be brief.\"") != std::string::npos);
+  CHECK(diff.out.find("temperature: 0.5 -> 0.7") != std::string::npos);
+  CHECK(diff.out.find("rag.top: added 8") != std::string::npos);
+  auto machine = run_json(home, {"gateway", "diff", "g", "3", "2"});
+  CHECK(machine["from"] == 3);
+  CHECK(machine["to"] == 2);
+  REQUIRE(machine["changes"].size() == 2);
+  CHECK(machine["changes"][1] == json{{"field", "rag.top"}, {"change", "removed"}, {"old", 8}, {"new", nullptr}});
+
+  auto rolled = home.run({"gateway", "rollback", "g", "1"});
+  REQUIRE_MESSAGE(rolled.exit_code == 0, rolled.err);
+  CHECK(rolled.out.find("saved as revision 4") != std::string::npos);
+  CHECK(rolled.out.find("temperature: 0.7 -> 0.5") != std::string::npos);
+  CHECK(rolled.out.find("rag.collections: removed") != std::string::npos);
+  auto shown = run_json(home, {"gateway", "show", "g"});
+  CHECK(shown["temperature"] == 0.5);
+  CHECK(shown["rag"].is_null());
+  CHECK(run_json(home, {"gateway", "history", "g"}).back()["action"] == "rollback");
+  CHECK(run_json(home, {"gateway", "diff", "g", "1"})["changes"].empty());
+
+  auto unknown = home.run({"gateway", "diff", "g", "9"});
+  CHECK(unknown.exit_code == 3);
+  CHECK(unknown.err.find("has revisions 1 to 4") != std::string::npos);
+  CHECK(home.run({"gateway", "rollback", "g", "0"}).exit_code == 3);
+
+  // Deleting the gateway deletes its history: a new one of that name starts at 1.
+  REQUIRE(home.run({"gateway", "delete", "g"}).exit_code == 0);
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "local", "--model", "extractive"}).exit_code == 0);
+  CHECK(run_json(home, {"gateway", "history", "g"}).size() == 1);
+}
+
+TEST_CASE("a gateway's provider and collections must exist when it is saved") {
+  WeirHome home;
+  REQUIRE(home.run({"collection", "create", "handbook"}).exit_code == 0);
+  auto provider = home.run({"gateway", "create", "g", "--provider", "opnai", "--model", "m"});
+  CHECK(provider.exit_code == 3);
+  CHECK(provider.err.find("provider 'opnai' does not exist; did you mean: openai") != std::string::npos);
+  auto collection = home.run({"gateway", "create", "g", "--provider", "local", "--model", "extractive",
+                              "--collection", "handbok"});
+  CHECK(collection.exit_code == 3);
+  CHECK(collection.err.find("collection 'handbok' does not exist; did you mean: handbook?") != std::string::npos);
+  CHECK(run_json(home, {"gateway", "list"}).empty());
+
+  // A preset, a configured provider and the built-in local are all fine.
+  CHECK(home.run({"gateway", "create", "preset", "--provider", "groq", "--model", "m"}).exit_code == 0);
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "local", "--model", "extractive"}).exit_code == 0);
+  auto update = home.run({"gateway", "update", "g", "--collection", "handbook,missing"});
+  CHECK(update.exit_code == 3);
+  CHECK(update.err.find("'missing'") != std::string::npos);
+  CHECK(run_json(home, {"gateway", "history", "g"}).size() == 1);
+
+  auto document = json::parse(home.run({"gateway", "export", "g"}).out);
+  document["provider"] = "nowhere";
+  auto applied = home.run({"gateway", "apply", "-f", "-"}, document.dump());
+  CHECK(applied.exit_code == 3);
+  CHECK(applied.err.find("'nowhere'") != std::string::npos);
+  CHECK(run_json(home, {"gateway", "show", "g"})["provider"] == "local");
+}
+
+TEST_CASE("a collection or provider a gateway uses is deleted only with --force") {
+  WeirHome home;
+  REQUIRE(home.run({"provider", "add", "custom", "--base-url", "http://127.0.0.1:1/v1"}).exit_code == 0);
+  REQUIRE(home.run({"collection", "create", "kb"}).exit_code == 0);
+  REQUIRE(home.run({"collection", "import", "kb", "-"}, "{\"docid\": \"a\", \"text\": \"hello\"}\n").exit_code == 0);
+  REQUIRE(home.run({"collection", "search", "kb", "hello"}).exit_code == 0);  // builds the index file
+  auto index = run_json(home, {"collection", "show", "kb"})["index"].get<std::string>();
+  REQUIRE(std::filesystem::exists(index));
+  REQUIRE(home.run({"gateway", "create", "rag", "--provider", "custom", "--model", "m", "--collection", "kb"})
+              .exit_code == 0);
+
+  auto refused = home.run({"collection", "delete", "kb"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("collection 'kb' is used by gateways: rag") != std::string::npos);
+  CHECK(run_json(home, {"collection", "list"}).size() == 1);
+  auto provider = home.run({"provider", "remove", "custom"});
+  CHECK(provider.exit_code == 2);
+  CHECK(provider.err.find("provider 'custom' is used by gateways: rag") != std::string::npos);
+
+  auto forced = home.run({"collection", "delete", "kb", "--force"});
+  REQUIRE_MESSAGE(forced.exit_code == 0, forced.err);
+  CHECK(run_json(home, {"collection", "list"}).empty());
+  CHECK_FALSE(std::filesystem::exists(index));
+  CHECK(home.run({"provider", "remove", "custom", "--force"}).exit_code == 0);
+
+  // Unused: no --force needed.
+  REQUIRE(home.run({"collection", "create", "spare"}).exit_code == 0);
+  CHECK(home.run({"collection", "delete", "spare"}).exit_code == 0);
 }

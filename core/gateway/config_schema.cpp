@@ -1,0 +1,367 @@
+#include "core/gateway/config_schema.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace weir {
+
+template <>
+const std::vector<std::string_view>& enum_names<RagStrategy>() {
+  static const std::vector<std::string_view> names = {"plain", "concatenate", "user_rewrite", "full_rewrite",
+                                                      "query_function"};
+  return names;
+}
+template <>
+const std::vector<std::string_view>& enum_names<RagReranker>() {
+  static const std::vector<std::string_view> names = {"none", "rrf", "lexical"};
+  return names;
+}
+template <>
+const std::vector<std::string_view>& enum_names<OverflowPolicy>() {
+  static const std::vector<std::string_view> names = {"error", "truncate"};
+  return names;
+}
+template <>
+const std::vector<std::string_view>& enum_names<ReasoningEffort>() {
+  static const std::vector<std::string_view> names = {"none", "minimal", "low", "medium", "high"};
+  return names;
+}
+template <>
+const std::vector<std::string_view>& enum_names<Verbosity>() {
+  static const std::vector<std::string_view> names = {"low", "medium", "high"};
+  return names;
+}
+
+namespace {
+
+std::string join(const std::vector<std::string_view>& items, std::string_view separator = ", ") {
+  std::string text;
+  for (const auto& item : items) {
+    if (!text.empty()) text += separator;
+    text += item;
+  }
+  return text;
+}
+
+std::string format_number(double value) {
+  if (value == std::floor(value) && std::fabs(value) < 1e15) return std::to_string(static_cast<long long>(value));
+  auto text = std::to_string(value);
+  while (!text.empty() && text.back() == '0') text.pop_back();
+  return text;
+}
+
+[[noreturn]] void invalid(const std::string& path, const std::string& why) {
+  throw Error(ErrorKind::usage, "gateway field '" + path + "' " + why);
+}
+
+// --- the extra rules some rows name ---------------------------------------
+
+void check_prompt_template(const std::string& path, const json& value) {
+  if (value.get<std::string>().find("{prompt}") == std::string::npos)
+    invalid(path, "must contain {prompt}, where the user's message goes");
+}
+
+void check_urls(const std::string& path, const json& value) {
+  for (const auto& url : value) {
+    auto text = url.get<std::string>();
+    if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0)
+      invalid(path, "entries must be http:// or https:// URLs, got '" + text + "'");
+  }
+}
+
+const std::vector<std::string_view>& overridable_names();
+
+void check_overridable(const std::string& path, const json& value) {
+  const auto& candidates = overridable_names();
+  for (const auto& name : value)
+    if (std::find(candidates.begin(), candidates.end(), name.get<std::string>()) == candidates.end())
+      invalid(path, "names '" + name.get<std::string>() + "', which a request cannot override; allowed: " +
+                        join(candidates));
+}
+
+void check_collection_names(const std::string& path, const json& value) {
+  for (size_t index = 0; index < value.size(); ++index) {
+    if (value[index].get<std::string>().empty()) invalid(path, "has an empty collection name");
+    for (size_t earlier = 0; earlier < index; ++earlier)
+      if (value[earlier] == value[index]) invalid(path, "lists '" + value[index].get<std::string>() + "' twice");
+  }
+}
+
+void check_model_reference(const std::string& path, const json& value) {
+  auto text = value.get<std::string>();
+  auto slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size())
+    invalid(path, "must be PROVIDER/MODEL (e.g. openai/gpt-4o-mini), got '" + text + "'");
+}
+
+void check_rag_block(const std::string& path, const json& value) {
+  auto collections = value.find("collections");
+  if (collections == value.end() || !collections->is_array() || collections->empty())
+    invalid(path, "needs at least one collection (--collection C); to detach every collection, "
+                  "remove the block with `--unset " + path + "`");
+}
+
+// --- the tables ------------------------------------------------------------
+
+const std::vector<FieldSchema>& rag_schema() {
+  static const std::vector<FieldSchema> table = {
+      {.name = "collections", .type = FieldType::text_list,
+       .help = "Collection to answer from (repeatable or comma-separated; replaces the list)",
+       .default_value = json::array(), .flag = "--collection", .flag_style = FlagStyle::comma_separated,
+       .value_name = "COLLECTION", .check = check_collection_names},
+      {.name = "strategy", .type = FieldType::choice, .help = "How the search query is made from the conversation",
+       .default_value = "plain", .choices = &enum_names<RagStrategy>(), .flag = "--strategy"},
+      {.name = "window", .type = FieldType::integer, .help = "User messages read by concatenate and the rewrites",
+       .default_value = 3, .minimum = 1, .maximum = 64, .flag = "--window"},
+      {.name = "top", .type = FieldType::integer, .help = "Documents retrieved", .default_value = 5, .minimum = 1,
+       .maximum = 128, .flag = "--top"},
+      {.name = "min_score", .type = FieldType::number, .help = "Lowest document score", .default_value = 0.2,
+       .minimum = 0.01, .maximum = 0.99, .flag = "--min-score"},
+      {.name = "reranker", .type = FieldType::choice, .help = "Reranker of the fused candidates",
+       .default_value = "lexical", .choices = &enum_names<RagReranker>(), .flag = "--reranker"},
+      {.name = "include_references", .type = FieldType::boolean,
+       .help = "Also retrieve the documents sharing a match's ref", .default_value = false,
+       .flag = "--include-references", .flag_style = FlagStyle::switch_on},
+      {.name = "rewrite_model", .type = FieldType::text,
+       .help = "PROVIDER/MODEL for user_rewrite and full_rewrite (default: the gateway's model)",
+       .flag = "--rewrite-model", .check = check_model_reference},
+      {.name = "max_tool_iterations", .type = FieldType::integer,
+       .help = "query_function: rounds of server-side searches before giving up", .default_value = 8,
+       .minimum = 1, .maximum = 64, .flag = "--max-tool-iterations"},
+  };
+  return table;
+}
+
+std::vector<FieldSchema> build_gateway_schema() {
+  std::vector<FieldSchema> table = {
+      {.name = "description", .type = FieldType::text, .help = "What the gateway is for", .default_value = "",
+       .flag = "--description"},
+      {.name = "provider", .type = FieldType::text, .help = "Provider name (see `weir provider list`)",
+       .default_value = "", .required = true, .flag = "--provider", .value_name = "PROVIDER"},
+      {.name = "model", .type = FieldType::text, .help = "Upstream model id", .default_value = "", .required = true,
+       .flag = "--model"},
+      {.name = "system", .type = FieldType::text, .help = "System instructions", .default_value = "",
+       .flag = "--system"},
+      {.name = "system_files", .type = FieldType::text_list, .help = "File whose text is appended to the instructions",
+       .default_value = json::array(), .flag = "--system-file", .flag_style = FlagStyle::file_paths,
+       .value_name = "FILE"},
+      {.name = "system_urls", .type = FieldType::text_list, .help = "URL whose text is appended (cached 600 s)",
+       .default_value = json::array(), .flag = "--system-url", .flag_style = FlagStyle::repeated,
+       .check = check_urls},
+      {.name = "prompt_template", .type = FieldType::text,
+       .help = "Template for the user's message; must contain {prompt}", .default_value = "",
+       .flag = "--prompt-template", .check = check_prompt_template},
+      {.name = "prefill", .type = FieldType::text,
+       .help = "Start of every answer (sent as a trailing assistant message)", .default_value = "",
+       .flag = "--prefill"},
+      {.name = "stop", .type = FieldType::text_or_list, .help = "Stop sequence (repeatable)",
+       .default_value = json::array(), .flag = "--stop", .flag_style = FlagStyle::repeated},
+      {.name = "temperature", .type = FieldType::number, .help = "Sampling temperature", .minimum = 0, .maximum = 2,
+       .sampling = true, .flag = "--temperature"},
+      {.name = "top_p", .type = FieldType::number, .help = "Nucleus sampling", .minimum = 0, .maximum = 1,
+       .sampling = true, .flag = "--top-p"},
+      {.name = "top_k", .type = FieldType::integer, .help = "Top-k sampling", .minimum = 1, .maximum = 1000,
+       .sampling = true, .flag = "--top-k"},
+      {.name = "presence_penalty", .type = FieldType::number, .help = "Penalty for tokens already present",
+       .minimum = -2, .maximum = 2, .sampling = true, .flag = "--presence-penalty"},
+      {.name = "frequency_penalty", .type = FieldType::number, .help = "Penalty by how often a token appeared",
+       .minimum = -2, .maximum = 2, .sampling = true, .flag = "--frequency-penalty"},
+      {.name = "seed", .type = FieldType::integer, .help = "Sampling seed", .minimum = -9.2e18, .maximum = 9.2e18,
+       .sampling = true, .flag = "--seed"},
+      {.name = "max_tokens", .type = FieldType::integer, .help = "Longest answer in tokens", .minimum = 1,
+       .maximum = 10'000'000, .sampling = true, .flag = "--max-tokens"},
+      {.name = "reasoning_effort", .type = FieldType::choice, .help = "How much a reasoning model thinks",
+       .choices = &enum_names<ReasoningEffort>(), .sampling = true, .flag = "--reasoning-effort"},
+      {.name = "verbosity", .type = FieldType::choice, .help = "How long the answers are",
+       .choices = &enum_names<Verbosity>(), .sampling = true, .flag = "--verbosity"},
+      {.name = "overridable", .type = FieldType::text_list,
+       .help = "Fields a request may override (comma-separated or repeated)", .flag = "--overridable",
+       .flag_style = FlagStyle::comma_separated, .check = check_overridable},
+      {.name = "max_context_tokens", .type = FieldType::integer, .help = "Context budget in tokens", .minimum = 1,
+       .maximum = 100'000'000, .flag = "--max-context-tokens"},
+      {.name = "on_overflow", .type = FieldType::choice,
+       .help = "What happens past the context budget (truncate drops the oldest messages)",
+       .default_value = "error", .choices = &enum_names<OverflowPolicy>(), .flag = "--on-overflow"},
+      {.name = "tool_result_window", .type = FieldType::integer, .help = "Keep only the last N tool results verbatim",
+       .minimum = 0, .maximum = 10'000, .flag = "--tool-result-window"},
+      // Nested blocks: a row plus its table. Unset (null) means the block is off.
+      {.name = "rag", .type = FieldType::block, .help = "Collections to answer from and how to search them",
+       .fields = &rag_schema(), .check = check_rag_block},
+  };
+  // The default of `overridable` is every field a request may override except
+  // the instructions, which a gateway keeps unless it opts in.
+  json overridable_default = json::array();
+  for (const auto& row : table)
+    if (row.sampling) overridable_default.push_back(row.name);
+  for (std::string_view extra : {"stop", "tools", "tool_choice", "response_format"})
+    overridable_default.push_back(extra);
+  for (auto& row : table)
+    if (row.name == "overridable") row.default_value = overridable_default;
+  return table;
+}
+
+const std::vector<std::string_view>& overridable_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> list;
+    for (const auto& row : gateway_schema())
+      if (row.sampling) list.push_back(row.name);
+    for (std::string_view extra : {"stop", "tools", "tool_choice", "response_format", "system", "prefill"})
+      list.push_back(extra);
+    return list;
+  }();
+  return names;
+}
+
+size_t edit_distance(const std::string& left, const std::string& right) {
+  std::vector<size_t> previous(right.size() + 1), current(right.size() + 1);
+  for (size_t column = 0; column <= right.size(); ++column) previous[column] = column;
+  for (size_t row = 1; row <= left.size(); ++row) {
+    current[0] = row;
+    for (size_t column = 1; column <= right.size(); ++column)
+      current[column] = std::min({previous[column] + 1, current[column - 1] + 1,
+                                  previous[column - 1] + (left[row - 1] == right[column - 1] ? 0 : 1)});
+    std::swap(previous, current);
+  }
+  return previous[right.size()];
+}
+
+std::vector<std::string> names_of(const std::vector<FieldSchema>& fields) {
+  std::vector<std::string> names;
+  for (const auto& field : fields) names.emplace_back(field.name);
+  return names;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& request_overridable_fields() { return overridable_names(); }
+
+const std::vector<FieldSchema>& gateway_schema() {
+  static const std::vector<FieldSchema> table = build_gateway_schema();
+  return table;
+}
+
+const FieldSchema* find_field_schema(std::string_view path) {
+  const std::vector<FieldSchema>* fields = &gateway_schema();
+  while (true) {
+    auto dot = path.find('.');
+    auto head = path.substr(0, dot);
+    const FieldSchema* found = nullptr;
+    for (const auto& field : *fields)
+      if (field.name == head) found = &field;
+    if (!found || dot == std::string_view::npos) return found;
+    if (!found->fields) return nullptr;
+    fields = found->fields;
+    path = path.substr(dot + 1);
+  }
+}
+
+std::vector<FieldPath> leaf_fields() {
+  std::vector<FieldPath> leaves;
+  for (const auto& field : gateway_schema()) {
+    if (field.type != FieldType::block) {
+      leaves.push_back({std::string(field.name), &field});
+      continue;
+    }
+    for (const auto& member : *field.fields)
+      leaves.push_back({std::string(field.name) + "." + std::string(member.name), &member});
+  }
+  return leaves;
+}
+
+std::vector<std::string> closest_names(const std::string& wanted, const std::vector<std::string>& candidates) {
+  std::vector<std::pair<size_t, std::string>> ranked;
+  for (const auto& candidate : candidates) {
+    auto distance = edit_distance(wanted, candidate);
+    // Plausible: two edits (a swapped pair) or a third of the longer name, or one contains the other.
+    size_t longest = std::max(wanted.size(), candidate.size());
+    bool contains = !wanted.empty() && (candidate.find(wanted) != std::string::npos ||
+                                        wanted.find(candidate) != std::string::npos);
+    if (distance <= std::max<size_t>(2, longest / 3) || contains) ranked.emplace_back(distance, candidate);
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& left, const auto& right) { return left.first < right.first; });
+  std::vector<std::string> names;
+  for (size_t index = 0; index < std::min<size_t>(3, ranked.size()); ++index) names.push_back(ranked[index].second);
+  return names;
+}
+
+void check_field_value(const std::string& path, const FieldSchema& field, const json& value) {
+  auto check_text = [&](const json& item) {
+    if (!item.is_string()) invalid(path, "must be a string, got " + item.dump());
+  };
+  switch (field.type) {
+    case FieldType::text:
+      check_text(value);
+      break;
+    case FieldType::text_list:
+      if (!value.is_array()) invalid(path, "must be an array of strings, got " + value.dump());
+      for (const auto& item : value) check_text(item);
+      break;
+    case FieldType::text_or_list:
+      if (value.is_string()) break;
+      if (!value.is_array()) invalid(path, "must be a string or an array of strings");
+      if (value.size() > 16) invalid(path, "has more than 16 entries");
+      for (const auto& item : value) check_text(item);
+      break;
+    case FieldType::boolean:
+      if (!value.is_boolean()) invalid(path, "must be true or false, got " + value.dump());
+      break;
+    case FieldType::number:
+    case FieldType::integer: {
+      bool integer = field.type == FieldType::integer;
+      auto range = format_number(field.minimum) + " to " + format_number(field.maximum);
+      if (!value.is_number() || (integer && !value.is_number_integer()))
+        invalid(path, std::string("must be ") + (integer ? "an integer" : "a number") + " from " + range + ", got " +
+                          value.dump());
+      double number = value.get<double>();
+      if (!(number >= field.minimum && number <= field.maximum))
+        invalid(path, "must be from " + range + ", got " + value.dump());
+      break;
+    }
+    case FieldType::choice:
+      if (!value.is_string() ||
+          std::find(field.choices->begin(), field.choices->end(), value.get<std::string>()) == field.choices->end())
+        invalid(path, "must be one of " + join(*field.choices) + ", got " + value.dump());
+      break;
+    case FieldType::block: {
+      auto known = names_of(*field.fields);
+      if (!value.is_object())
+        invalid(path, "must be an object with the keys " + join({known.begin(), known.end()}) + ", got " +
+                          value.dump());
+      for (const auto& [key, item] : value.items()) {
+        const FieldSchema* member = nullptr;
+        for (const auto& candidate : *field.fields)
+          if (candidate.name == key) member = &candidate;
+        if (!member) {
+          std::string message = "has an unknown key '" + key + "'";
+          if (auto close = closest_names(key, known); !close.empty()) message += "; did you mean '" + close[0] + "'?";
+          std::vector<std::string_view> listed(known.begin(), known.end());
+          invalid(path, message + "; known keys: " + join(listed));
+        }
+        if (!item.is_null()) check_field_value(path + "." + key, *member, item);
+      }
+      for (const auto& member : *field.fields)
+        if (member.required && value.value(std::string(member.name), json()).is_null())
+          invalid(path, "needs '" + std::string(member.name) + "'");
+      break;
+    }
+  }
+  if (field.check) field.check(path, value);
+}
+
+std::string help_text(const FieldSchema& field) {
+  std::string text(field.help);
+  // Choices are not repeated here: the flag's value placeholder lists them.
+  if ((field.type == FieldType::number || field.type == FieldType::integer) &&
+             std::fabs(field.minimum) < 1e15 && std::fabs(field.maximum) < 1e15) {
+    text += ", " + format_number(field.minimum) + ".." + format_number(field.maximum);
+  }
+  const json& fallback = field.default_value;
+  if (fallback.is_number() || (fallback.is_string() && !fallback.get<std::string>().empty()))
+    text += " (default " + (fallback.is_string() ? fallback.get<std::string>() : fallback.dump()) + ")";
+  return text;
+}
+
+}  // namespace weir

@@ -1,0 +1,213 @@
+// The gateway schema table drives validation, defaults and merge: walk every
+// row and check what a user relies on — its documented default shows in
+// effective(), a valid value is accepted, and every invalid kind of value is
+// refused with an error that names the field.
+#include <doctest/doctest.h>
+
+#include <map>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/gateway/config_schema.hpp"
+#include "core/gateway/gateway_config.hpp"
+
+using namespace weir;
+
+namespace {
+
+json minimal() { return {{"provider", "local"}, {"model", "extractive"}}; }
+
+// The config with one field (a path such as "rag.top") set to `value`.
+json with_field(const std::string& path, const json& value) {
+  auto config = minimal();
+  auto dot = path.find('.');
+  if (dot == std::string::npos) {
+    config[path] = value;
+  } else {
+    auto block = path.substr(0, dot);
+    config[block] = {{"collections", {"kb"}}};
+    config[block][path.substr(dot + 1)] = value;
+  }
+  return config;
+}
+
+// A value each field accepts, by type; fields with an extra rule get one that meets it.
+json valid_value(const std::string& path, const FieldSchema& field) {
+  static const std::map<std::string, json> special = {
+      {"prompt_template", "Question: {prompt}"},
+      {"system_urls", json::array({"https://example.com/style.md"})},
+      {"overridable", json::array({"temperature"})},
+      {"rag.rewrite_model", "openai/gpt-4o-mini"},
+      {"rag.collections", json::array({"kb", "notes"})},
+  };
+  if (auto it = special.find(path); it != special.end()) return it->second;
+  switch (field.type) {
+    case FieldType::text:
+      return "some text";
+    case FieldType::text_list:
+    case FieldType::text_or_list:
+      return json::array({"a", "b"});
+    case FieldType::number:
+      return (field.minimum + field.maximum) / 2;
+    case FieldType::integer:
+      return static_cast<long long>(field.maximum);
+    case FieldType::boolean:
+      return true;
+    case FieldType::choice:
+      return std::string(field.choices->back());
+    case FieldType::block:
+      break;
+  }
+  return nullptr;
+}
+
+// Values of the wrong type for a field.
+json wrong_type(const FieldSchema& field) {
+  switch (field.type) {
+    case FieldType::text:
+    case FieldType::choice:
+    case FieldType::boolean:
+      return 5;
+    case FieldType::text_list:
+    case FieldType::text_or_list:
+      return json::array({1, 2});
+    case FieldType::number:
+      return "fast";
+    case FieldType::integer:
+      return 1.5;
+    case FieldType::block:
+      break;
+  }
+  return "not an object";
+}
+
+void check_refused(const json& config, const std::string& path) {
+  try {
+    GatewayConfig::from_json(config);
+    FAIL_CHECK("accepted ", config.dump(), " for ", path);
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::usage);
+    CHECK_MESSAGE(std::string(error.what()).find("'" + path + "'") != std::string::npos, error.what());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every schema field: default in effective(), a valid value accepted, invalid ones refused") {
+  auto defaults = GatewayConfig::from_json(minimal()).effective();
+  auto with_block = GatewayConfig::from_json(with_field("rag.top", 5)).effective();
+  for (const auto& [path, field] : leaf_fields()) {
+    CAPTURE(path);
+    auto dot = path.find('.');
+    // Its default is what `gateway show` prints when it is unset.
+    if (field->required) {
+      CHECK(defaults.contains(path));
+    } else if (dot == std::string::npos) {
+      CHECK(defaults.at(path) == field->default_value);
+    } else if (path != "rag.collections") {
+      CHECK(with_block.at(path.substr(0, dot)).at(path.substr(dot + 1)) == field->default_value);
+      CHECK(GatewayConfig::from_json(with_field("rag.top", 5)).effective_value(path) == field->default_value);
+    }
+
+    auto value = valid_value(path, *field);
+    auto accepted = GatewayConfig::from_json(with_field(path, value));
+    CHECK(accepted.effective_value(path) == value);
+
+    check_refused(with_field(path, wrong_type(*field)), path);
+    if (field->type == FieldType::number || field->type == FieldType::integer) {
+      bool integer = field->type == FieldType::integer;
+      json below = integer ? json(static_cast<long long>(field->minimum) - 1) : json(field->minimum - 0.001);
+      json above = integer ? json(static_cast<long long>(field->maximum) + 1) : json(field->maximum + 0.001);
+      if (field->minimum > -1e15) check_refused(with_field(path, below), path);
+      if (field->maximum < 1e15) check_refused(with_field(path, above), path);
+    }
+    if (field->type == FieldType::choice) check_refused(with_field(path, "no-such-choice"), path);
+  }
+}
+
+TEST_CASE("the schema's choices are the enum tables, and they round-trip") {
+  CHECK(find_field_schema("rag.strategy")->choices == &enum_names<RagStrategy>());
+  CHECK(find_field_schema("rag.reranker")->choices == &enum_names<RagReranker>());
+  CHECK(find_field_schema("on_overflow")->choices == &enum_names<OverflowPolicy>());
+  CHECK(find_field_schema("reasoning_effort")->choices == &enum_names<ReasoningEffort>());
+  CHECK(find_field_schema("verbosity")->choices == &enum_names<Verbosity>());
+  CHECK(parse_enum<RagStrategy>("query_function") == RagStrategy::query_function);
+  CHECK(enum_name(RagReranker::rrf) == "rrf");
+  CHECK_FALSE(parse_enum<Verbosity>("loud").has_value());
+
+  auto config = GatewayConfig::from_json(with_field("rag.strategy", "full_rewrite")).merged({{"on_overflow", "truncate"}});
+  CHECK(config.rag()->strategy_kind() == RagStrategy::full_rewrite);
+  CHECK(config.rag()->reranker_kind() == RagReranker::lexical);
+  CHECK(config.overflow_policy() == OverflowPolicy::truncate);
+}
+
+TEST_CASE("every flag comes from the table and is unique") {
+  std::map<std::string, std::string> flags;
+  for (const auto& [path, field] : leaf_fields()) {
+    if (field->flag.empty()) continue;
+    CHECK_MESSAGE(flags.emplace(std::string(field->flag), path).second, field->flag);
+    CHECK(!help_text(*field).empty());
+  }
+  CHECK(flags.at("--top") == "rag.top");
+  CHECK(help_text(*find_field_schema("rag.top")).find("1..128 (default 5)") != std::string::npos);
+}
+
+TEST_CASE("required fields and the rag block's collections") {
+  CHECK_THROWS_WITH(GatewayConfig::from_json({{"model", "m"}}), doctest::Contains("needs a 'provider'"));
+  CHECK_THROWS_WITH(GatewayConfig::from_json({{"provider", "local"}}), doctest::Contains("needs a 'model'"));
+  auto no_collections = minimal();
+  no_collections["rag"] = {{"top", 3}};
+  CHECK_THROWS_WITH(GatewayConfig::from_json(no_collections), doctest::Contains("at least one collection"));
+  CHECK_THROWS_WITH(GatewayConfig::from_json(with_field("rag.collections", json::array({"kb", "kb"}))),
+                    doctest::Contains("lists 'kb' twice"));
+  auto not_object = minimal();
+  not_object["rag"] = "kb";
+  CHECK_THROWS_WITH(GatewayConfig::from_json(not_object), doctest::Contains("'rag' must be an object"));
+}
+
+TEST_CASE("nested blocks merge key by key; null unsets a key, the block or a field") {
+  auto base = GatewayConfig::from_json(with_field("rag.strategy", "concatenate")).merged({{"temperature", 0.5}});
+  auto merged = base.merged({{"rag", {{"top", 8}}}});
+  CHECK(merged.rag()->collections == std::vector<std::string>{"kb"});
+  CHECK(merged.rag()->strategy == "concatenate");
+  CHECK(merged.rag()->top == 8);
+  CHECK(merged.fields()["temperature"] == 0.5);
+
+  auto unset_key = merged.merged({{"rag", {{"strategy", nullptr}}}});
+  CHECK(unset_key.rag()->strategy == "plain");
+  CHECK_FALSE(unset_key.fields()["rag"].contains("strategy"));
+  CHECK(unset_key.rag()->top == 8);
+
+  CHECK_FALSE(merged.merged({{"rag", nullptr}}).rag().has_value());
+  CHECK(merged.merged({{"rag", nullptr}}).effective()["rag"].is_null());
+  CHECK_FALSE(merged.merged({{"temperature", nullptr}}).fields().contains("temperature"));
+
+  // A failed merge leaves the original untouched.
+  CHECK_THROWS_AS(merged.merged({{"rag", {{"top", 0}}}}), Error);
+  CHECK(merged.rag()->top == 8);
+}
+
+TEST_CASE("unknown keys are named, with the closest known one") {
+  auto top_level = minimal();
+  top_level["temprature"] = 0.1;
+  CHECK_THROWS_WITH(GatewayConfig::from_json(top_level),
+                    doctest::Contains("unknown gateway field 'temprature'; did you mean 'temperature'?"));
+  auto planned = minimal();
+  planned["tools"] = json::array();
+  CHECK_THROWS_WITH(GatewayConfig::from_json(planned), doctest::Contains("not supported by this version"));
+  CHECK_THROWS_WITH(GatewayConfig::from_json(with_field("rag.tpo", 3)),
+                    doctest::Contains("'rag' has an unknown key 'tpo'; did you mean 'top'?"));
+}
+
+TEST_CASE("export keeps only what was set; the accessors read the table's defaults") {
+  auto config = GatewayConfig::from_json(with_field("rag.top", 9)).merged({{"tool_result_window", 4}});
+  CHECK(config.fields() == json{{"provider", "local"},
+                                {"model", "extractive"},
+                                {"rag", {{"collections", {"kb"}}, {"top", 9}}},
+                                {"tool_result_window", 4}});
+  CHECK(config.tool_result_window() == 4);
+  CHECK_FALSE(GatewayConfig::from_json(minimal()).tool_result_window().has_value());
+  CHECK(config.on_overflow() == "error");
+  CHECK(config.rag()->min_score == doctest::Approx(0.2));
+  CHECK(config.overridable() == GatewayConfig::from_json(minimal()).effective()["overridable"].get<std::vector<std::string>>());
+}

@@ -1,0 +1,94 @@
+// Schema migrations at open: a fresh store reaches the latest version, an
+// older store is upgraded keeping its rows (its gateways get a first
+// revision), and a store from a newer weir is refused, untouched.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/gateway/gateway_config.hpp"
+#include "core/store/database.hpp"
+#include "core/store/gateway_repository.hpp"
+#include "core/store/gateway_revision_repository.hpp"
+#include "core/store/migrations.hpp"
+
+using namespace weir;
+
+namespace {
+
+struct TemporaryStore {
+  std::filesystem::path directory;
+  std::string path;
+  explicit TemporaryStore(const std::string& name) {
+    directory = std::filesystem::temp_directory_path() / ("weir-" + name + "-" + std::to_string(getpid()));
+    std::filesystem::remove_all(directory);
+    std::filesystem::create_directories(directory);
+    path = (directory / "weir.db").string();
+  }
+  ~TemporaryStore() {
+    std::error_code ignored;
+    std::filesystem::remove_all(directory, ignored);
+  }
+};
+
+int64_t user_version(Database& database) {
+  auto query = database.prepare("PRAGMA user_version");
+  query.step();
+  return query.integer(0);
+}
+
+int64_t count(Database& database, const std::string& table) {
+  auto query = database.prepare("SELECT COUNT(*) FROM " + table);
+  query.step();
+  return query.integer(0);
+}
+
+}  // namespace
+
+TEST_CASE("a fresh store reaches the latest schema version") {
+  TemporaryStore store("migrations-fresh");
+  Database database(store.path);
+  CHECK(user_version(database) == latest_schema_version());
+  CHECK(count(database, "gateway_revisions") == 0);
+}
+
+TEST_CASE("a store at an older version is upgraded and keeps its rows") {
+  TemporaryStore store("migrations-older");
+  std::string id;
+  {
+    Database database(store.path);
+    id = GatewayRepository(database)
+             .create("kept", GatewayConfig::from_json({{"provider", "local"}, {"model", "extractive"}}))
+             .id;
+    // Take the store back to before migration 5, as an older weir left it.
+    database.execute("DROP TABLE gateway_revisions; PRAGMA user_version = 4;");
+  }
+  Database reopened(store.path);
+  CHECK(user_version(reopened) == latest_schema_version());
+  auto gateway = GatewayRepository(reopened).resolve("kept");
+  CHECK(gateway.id == id);
+  auto revisions = GatewayRevisionRepository(reopened).list(id);
+  REQUIRE(revisions.size() == 1);
+  CHECK(revisions[0].revision == 1);
+  CHECK(revisions[0].action == "upgrade");
+  CHECK(revisions[0].config == gateway.config.fields());
+}
+
+TEST_CASE("a store from a newer weir is refused with a clear error") {
+  TemporaryStore store("migrations-newer");
+  {
+    Database database(store.path);
+    database.execute("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1));
+  }
+  try {
+    Database refused(store.path);
+    FAIL("a newer store was opened");
+  } catch (const Error& error) {
+    std::string message = error.what();
+    CHECK(message.find("newer than this weir understands") != std::string::npos);
+    CHECK(message.find("upgrade weir") != std::string::npos);
+  }
+}
