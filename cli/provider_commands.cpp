@@ -9,6 +9,7 @@
 #include "core/store/gateway_references.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/gateway_repository.hpp"
+#include "core/provider/provider_setup.hpp"
 #include "core/store/provider_repository.hpp"
 
 namespace weir::cli {
@@ -25,59 +26,15 @@ std::string key_source(const ProviderConfig& config) {
 }
 
 struct AddOptions {
-  std::string name, kind, base_url, api_key_env, api_key_cmd;
-  std::vector<std::string> headers;
-  int connect_timeout_ms = 0, idle_timeout_ms = 0, max_retries = -1;
+  std::string name;
+  ProviderSettings settings;
 };
 
 void add_provider(CommandContext& context, const AddOptions& options) {
   validate_name(options.name, "provider name");
   ProviderRepository providers(context.database());
   auto existing = providers.find(options.name);
-  const auto* preset = find_provider_preset(options.name);
-
-  ProviderConfig config;
-  if (existing) {
-    config = *existing;
-  } else if (preset) {
-    config.kind = preset->kind;
-    config.base_url = std::string(preset->base_url);
-    config.api_key_env = std::string(preset->api_key_env);
-  }
-  config.name = options.name;
-  if (!options.kind.empty()) config.kind = parse_provider_kind(options.kind);
-  if (!options.base_url.empty()) config.base_url = options.base_url;
-  if (!options.api_key_env.empty()) {
-    config.api_key_env = options.api_key_env;
-    config.api_key_cmd.clear();
-  }
-  if (!options.api_key_cmd.empty()) {
-    config.api_key_cmd = options.api_key_cmd;
-    config.api_key_env.clear();
-  }
-  for (const auto& header : options.headers) {
-    auto colon = header.find(':');
-    if (colon == std::string::npos || colon == 0)
-      throw Error(ErrorKind::usage, "--header takes NAME:VALUE, got '" + header + "'");
-    auto value = header.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
-    config.headers[header.substr(0, colon)] = value;
-  }
-  if (options.connect_timeout_ms > 0) config.connect_timeout_ms = options.connect_timeout_ms;
-  if (options.idle_timeout_ms > 0) config.idle_timeout_ms = options.idle_timeout_ms;
-  if (options.max_retries >= 0) config.max_retries = options.max_retries;
-
-  if (config.kind != ProviderKind::extractive && config.base_url.empty()) {
-    std::string presets;
-    for (const auto& candidate : provider_presets()) presets += (presets.empty() ? "" : ", ") + std::string(candidate.name);
-    throw Error(ErrorKind::usage, "provider '" + options.name + "' needs --base-url (or use a preset name: " +
-                                      presets + ")");
-  }
-  if (config.base_url.rfind("http://", 0) != 0 && config.base_url.rfind("https://", 0) != 0 &&
-      config.kind != ProviderKind::extractive)
-    throw Error(ErrorKind::usage, "--base-url must start with http:// or https://, got '" + config.base_url + "'");
-  while (!config.base_url.empty() && config.base_url.back() == '/') config.base_url.pop_back();
-
+  auto config = configure_provider(options.name, existing, options.settings);
   providers.save(config);
   if (context.options.json) {
     print_json(config.to_json());
@@ -98,18 +55,18 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
   add->add_option("name", add_options->name, "Provider name (presets: openai, ollama, openrouter, groq, mistral, "
                                              "deepseek, together, lmstudio, vllm, llamacpp)")
       ->required();
-  add->add_option("--kind", add_options->kind, "openai | anthropic | gemini | ollama | extractive");
-  add->add_option("--base-url", add_options->base_url, "Base URL, e.g. http://127.0.0.1:8080/v1");
-  auto* env = add->add_option("--api-key-env", add_options->api_key_env, "Environment variable holding the API key");
-  add->add_option("--api-key-cmd", add_options->api_key_cmd, "Command that prints the API key (run once per process)")
+  add->add_option("--kind", add_options->settings.kind, "openai | anthropic | gemini | ollama | extractive");
+  add->add_option("--base-url", add_options->settings.base_url, "Base URL, e.g. http://127.0.0.1:8080/v1");
+  auto* env = add->add_option("--api-key-env", add_options->settings.api_key_env, "Environment variable holding the API key");
+  add->add_option("--api-key-cmd", add_options->settings.api_key_cmd, "Command that prints the API key (run once per process)")
       ->excludes(env);
-  add->add_option("--header", add_options->headers, "Extra header NAME:VALUE sent with every request");
-  add->add_option("--connect-timeout", add_options->connect_timeout_ms, "Connect timeout in ms (default 10000)")
+  add->add_option("--header", add_options->settings.headers, "Extra header NAME:VALUE sent with every request");
+  add->add_option("--connect-timeout", add_options->settings.connect_timeout_ms, "Connect timeout in ms (default 10000)")
       ->check(CLI::Range(1, 600'000));
-  add->add_option("--idle-timeout", add_options->idle_timeout_ms,
+  add->add_option("--idle-timeout", add_options->settings.idle_timeout_ms,
                   "Longest silence from the upstream in ms (default 120000)")
       ->check(CLI::Range(1, 3'600'000));
-  add->add_option("--max-retries", add_options->max_retries, "Retries on 429/5xx/connection errors (default 2)")
+  add->add_option("--max-retries", add_options->settings.max_retries, "Retries on 429/5xx/connection errors (default 2)")
       ->check(CLI::Range(0, 10));
   add->callback([&context, add_options] { add_provider(context, *add_options); });
 

@@ -1,0 +1,55 @@
+#include "core/provider/provider_setup.hpp"
+
+#include "core/error.hpp"
+
+namespace weir {
+
+ProviderConfig configure_provider(const std::string& name, const std::optional<ProviderConfig>& existing,
+                                  const ProviderSettings& settings) {
+  ProviderConfig config;
+  if (existing) {
+    config = *existing;
+  } else if (const auto* preset = find_provider_preset(name)) {
+    config.kind = preset->kind;
+    config.base_url = std::string(preset->base_url);
+    config.api_key_env = std::string(preset->api_key_env);
+  }
+  config.name = name;
+  if (!settings.kind.empty()) config.kind = parse_provider_kind(settings.kind);
+  if (!settings.base_url.empty()) config.base_url = settings.base_url;
+  if (!settings.api_key_env.empty()) {
+    config.api_key_env = settings.api_key_env;
+    config.api_key_cmd.clear();
+  }
+  if (!settings.api_key_cmd.empty()) {
+    config.api_key_cmd = settings.api_key_cmd;
+    config.api_key_env.clear();
+  }
+  for (const auto& header : settings.headers) {
+    auto colon = header.find(':');
+    if (colon == std::string::npos || colon == 0)
+      throw Error(ErrorKind::usage, "--header takes NAME:VALUE, got '" + header + "'");
+    auto value = header.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+    config.headers[header.substr(0, colon)] = value;
+  }
+  if (settings.connect_timeout_ms > 0) config.connect_timeout_ms = settings.connect_timeout_ms;
+  if (settings.idle_timeout_ms > 0) config.idle_timeout_ms = settings.idle_timeout_ms;
+  if (settings.max_retries >= 0) config.max_retries = settings.max_retries;
+
+  if (config.kind != ProviderKind::extractive) {
+    if (config.base_url.empty()) {
+      std::string presets;
+      for (const auto& candidate : provider_presets())
+        presets += (presets.empty() ? "" : ", ") + std::string(candidate.name);
+      throw Error(ErrorKind::usage,
+                  "provider '" + name + "' needs --base-url (or use a preset name: " + presets + ")");
+    }
+    if (config.base_url.rfind("http://", 0) != 0 && config.base_url.rfind("https://", 0) != 0)
+      throw Error(ErrorKind::usage, "--base-url must start with http:// or https://, got '" + config.base_url + "'");
+  }
+  while (!config.base_url.empty() && config.base_url.back() == '/') config.base_url.pop_back();
+  return config;
+}
+
+}  // namespace weir

@@ -1,0 +1,35 @@
+// Provider setup — how `weir provider add` turns a name and some settings
+// into a stored provider, decided in one place.
+//
+// A provider starts from the stored one of that name, else from the preset of
+// that name (kind, base URL and key variable filled in), else from defaults;
+// the given settings go on top (an empty or negative one leaves the value as
+// it was; a key variable replaces a key command and the other way round). The
+// result is checked: every kind but extractive needs a base URL starting with
+// http:// or https:// (trailing slashes dropped); headers are NAME:VALUE.
+// A problem is Error(usage) naming the setting and what to give instead.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/provider/provider.hpp"
+
+namespace weir {
+
+struct ProviderSettings {
+  std::string kind;
+  std::string base_url;
+  std::string api_key_env;
+  std::string api_key_cmd;
+  std::vector<std::string> headers;  // "NAME:VALUE"
+  int connect_timeout_ms = 0;        // 0: unchanged
+  int idle_timeout_ms = 0;           // 0: unchanged
+  int max_retries = -1;              // negative: unchanged
+};
+
+ProviderConfig configure_provider(const std::string& name, const std::optional<ProviderConfig>& existing,
+                                  const ProviderSettings& settings);
+
+}  // namespace weir
