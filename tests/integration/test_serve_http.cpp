@@ -10,6 +10,7 @@
 
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/serve_process.hpp"
+#include "tests/support/store_change.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -43,11 +44,12 @@ struct ServeFixture {
   // The request log, once it holds at least `rows` rows: weir serve writes
   // them on a thread of its own, just after the answer.
   json logs(size_t rows = 0) {
-    for (int attempt = 0;; ++attempt) {
-      auto listed = json::parse(run_ok({"logs", "--json"}).out);
-      if (listed.size() >= rows || attempt == 200) return listed;
-      std::this_thread::sleep_for(25ms);
-    }
+    json listed;
+    wait_for_store(home.path(), [&] {
+      listed = json::parse(run_ok({"logs", "--json"}).out);
+      return listed.size() >= rows;
+    });
+    return listed;
   }
 };
 
@@ -398,18 +400,19 @@ TEST_CASE("serve: a client that hangs up cancels the upstream request within 100
     connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
                     "\r\n\r\n" + body);
     if (stream) REQUIRE(connection.read_until("hmm", 10s));
-    else std::this_thread::sleep_for(300ms);  // the upstream call is under way
+    // The upstream has sent what it will and gone silent: the call is under way.
+    else REQUIRE(fixture.upstream.wait_for_stalls(2));
     auto closed_after = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent_at).count();
     connection.close();
 
     // The request log row says when weir gave up: its latency, less the time
     // the client stayed, is how long the cancellation took.
     json row;
-    for (int attempt = 0; attempt < 200 && row.is_null(); ++attempt) {
+    wait_for_store(fixture.home.path(), [&] {
       auto rows = fixture.logs();  // newest first
       if (!rows.empty() && rows[0]["status"] == "cancelled" && rows.size() == (stream ? 1u : 2u)) row = rows[0];
-      else std::this_thread::sleep_for(20ms);
-    }
+      return !row.is_null();
+    });
     REQUIRE_MESSAGE(!row.is_null(), serve.stderr_text());
     auto cancel_delay = row["latency_ms"].get<double>() - closed_after;
     MESSAGE("cancelled " << cancel_delay << " ms after the client left");
