@@ -167,16 +167,15 @@ TEST_CASE("jsonl line: invalid UTF-8 is named as such") {
   CHECK(document.text == "caf\xc3\xa9 \xe2\x98\x83 \xe2\x82\xac");
 }
 
-TEST_CASE("jsonl line: a line over 64 MiB is refused before parsing") {
+TEST_CASE("jsonl line: a line over 64 MiB is refused before parsing; a long one below it parses") {
   std::string huge = R"({"docid":"d","text":")" + std::string((size_t{64} << 20), 'x') + R"("})";
   CHECK(problem_of(huge) == "line longer than 64 MiB");
-  // Just under the limit parses.
-  std::string large = R"({"docid":"d","text":")";
-  large += std::string((size_t{64} << 20) - large.size() - 2, 'x') + R"("})";
-  REQUIRE(large.size() == (size_t{64} << 20));
+  // (Parsing a line of nearly 64 MiB takes seconds; a few MiB shows that
+  // length alone is no reason to refuse.)
+  std::string long_line = R"({"docid":"d","text":")" + std::string(size_t{4} << 20, 'x') + R"("})";
   Document document;
-  CHECK(problem_of(large, document) == "");
-  CHECK(document.text.size() == large.size() - 23);
+  CHECK(problem_of(long_line, document) == "");
+  CHECK(document.text.size() == size_t{4} << 20);
 }
 
 TEST_CASE("jsonl import: blank lines are skipped, CRLF endings accepted, rejections carry their line numbers") {
