@@ -73,7 +73,7 @@ void register_key_commands(CLI::App& app, CommandContext& context) {
   });
 
   auto revoke_name = std::make_shared<std::string>();
-  auto* revoke = group->add_subcommand("revoke", "Delete a key; requests using it are refused within a second");
+  auto* revoke = group->add_subcommand("revoke", "Delete a key; requests using it are refused from the next one");
   revoke->add_option("name", *revoke_name, "The key's name")->required()->type_name(value_name::key);
   revoke->callback([&context, revoke_name] {
     KeyRepository(context.database()).revoke(*revoke_name);

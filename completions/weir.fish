@@ -247,7 +247,7 @@ function __weir_command
             set -g __weir_arguments
         case 'key'
             set -g __weir_commands 'create' 'list' 'revoke'
-            set -g __weir_command_descriptions 'Make a key; it is printed once and only its hash is kept' 'List keys (names, kinds, limits; never the keys)' 'Delete a key; requests using it are refused within a second'
+            set -g __weir_command_descriptions 'Make a key; it is printed once and only its hash is kept' 'List keys (names, kinds, limits; never the keys)' 'Delete a key; requests using it are refused from the next one'
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments

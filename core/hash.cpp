@@ -1,5 +1,6 @@
 #include "core/hash.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace weir {
@@ -28,20 +29,40 @@ inline uint64_t read_word(const unsigned char* bytes) {
 }
 }  // namespace
 
-uint64_t hash64(const void* data, size_t size, uint64_t seed) noexcept {
+Hash64Stream::Hash64Stream(uint64_t seed) noexcept
+    : lanes_{seed + kPrime1 + kPrime2, seed + kPrime2, seed, seed - kPrime1} {}
+
+// Four independent lanes keep the multiplier pipeline busy on long inputs.
+void Hash64Stream::mix_block(const unsigned char* block) noexcept {
+  for (size_t lane = 0; lane < lanes_.size(); ++lane)
+    lanes_[lane] = rotate_left(lanes_[lane] + read_word(block + lane * 8) * kPrime2, 31) * kPrime1;
+}
+
+void Hash64Stream::update(const void* data, size_t size) noexcept {
+  // An empty std::vector's data() may be null, which memcpy must not see.
+  if (size == 0) return;
   const auto* bytes = static_cast<const unsigned char*>(data);
-  // Four independent lanes keep the multiplier pipeline busy on long inputs.
-  uint64_t lanes[4] = {seed + kPrime1 + kPrime2, seed + kPrime2, seed, seed - kPrime1};
-  size_t remaining = size;
-  while (remaining >= 32) {
-    for (int lane = 0; lane < 4; ++lane) {
-      lanes[lane] = rotate_left(lanes[lane] + read_word(bytes) * kPrime2, 31) * kPrime1;
-      bytes += 8;
-    }
-    remaining -= 32;
+  total_size_ += size;
+  if (pending_size_ > 0) {
+    size_t taken = std::min(size, kBlockSize - pending_size_);
+    std::memcpy(pending_.data() + pending_size_, bytes, taken);
+    pending_size_ += taken;
+    bytes += taken;
+    size -= taken;
+    if (pending_size_ < kBlockSize) return;
+    mix_block(pending_.data());
+    pending_size_ = 0;
   }
-  uint64_t hash = rotate_left(lanes[0], 1) + rotate_left(lanes[1], 7) + rotate_left(lanes[2], 12) +
-                  rotate_left(lanes[3], 18) + static_cast<uint64_t>(size) * kPrime3;
+  for (; size >= kBlockSize; bytes += kBlockSize, size -= kBlockSize) mix_block(bytes);
+  std::memcpy(pending_.data(), bytes, size);
+  pending_size_ = size;
+}
+
+uint64_t Hash64Stream::finish() const noexcept {
+  uint64_t hash = rotate_left(lanes_[0], 1) + rotate_left(lanes_[1], 7) + rotate_left(lanes_[2], 12) +
+                  rotate_left(lanes_[3], 18) + total_size_ * kPrime3;
+  const unsigned char* bytes = pending_.data();
+  size_t remaining = pending_size_;
   while (remaining >= 8) {
     hash ^= rotate_left(read_word(bytes) * kPrime2, 31) * kPrime1;
     hash = rotate_left(hash, 27) * kPrime1 + kPrime3;
@@ -55,6 +76,12 @@ uint64_t hash64(const void* data, size_t size, uint64_t seed) noexcept {
     --remaining;
   }
   return avalanche(hash);
+}
+
+uint64_t hash64(const void* data, size_t size, uint64_t seed) noexcept {
+  Hash64Stream stream(seed);
+  stream.update(data, size);
+  return stream.finish();
 }
 
 std::string hash64_hex(std::string_view text) {

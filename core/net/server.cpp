@@ -242,6 +242,14 @@ void Server::stop(std::chrono::milliseconds drain) {
   state.pool_changed.notify_all();
 }
 
+bool Server::wait_until_no_connections(std::chrono::milliseconds timeout) {
+  auto& state = *state_;
+  std::unique_lock lock(state.pool_mutex);
+  // A worker counts itself idle again under the same lock hold in which it
+  // closes its connection, so no open connection means no busy thread.
+  return state.pool_changed.wait_for(lock, timeout, [&] { return state.open_connections == 0; });
+}
+
 void Server::State::worker() {
   std::unique_lock lock(pool_mutex);
   while (true) {

@@ -67,6 +67,11 @@ class Server {
   int port() const;  // the bound port, after listen()
   // Accepts and serves until stop(). Call after listen().
   void run();
+  // Blocks until no connection is open (every thread that served one is idle
+  // again) or `timeout` passes; true when none is. Thread-safe. For callers
+  // that must know the clients' closes were seen, such as a test that sets
+  // up a burst against idle threads.
+  bool wait_until_no_connections(std::chrono::milliseconds timeout);
   // Thread-safe and async-signal-unsafe: call from a normal thread.
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(10'000));
 

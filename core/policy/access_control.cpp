@@ -15,16 +15,28 @@ bool is_loopback_host(const std::string& host) {
   return false;
 }
 
-const AccessControl::Snapshot& AccessControl::snapshot() {
-  auto now = std::chrono::steady_clock::now();
-  if (snapshot_.loaded && now - snapshot_.loaded_at < std::chrono::seconds(1)) return snapshot_;
-  Snapshot fresh;
-  auto database = pool_.acquire();
-  for (auto& key : KeyRepository(*database).list()) fresh.by_hash.emplace(key.hash, std::move(key));
-  fresh.loaded_at = now;
-  fresh.loaded = true;
-  snapshot_ = std::move(fresh);
-  return snapshot_;
+AccessControl::AccessControl(DatabasePool& pool, bool loopback_only, AccessClocks clocks)
+    : pool_(pool), loopback_only_(loopback_only), clocks_(std::move(clocks)) {
+  if (!clocks_.unix_milliseconds) clocks_.unix_milliseconds = now_milliseconds;
+  if (!clocks_.steady) clocks_.steady = RateLimiter::Clock::now;
+}
+
+AccessControl::~AccessControl() = default;
+
+const std::map<std::string, ApiKey>& AccessControl::keys_by_hash() {
+  if (!connection_) connection_ = pool_.open();
+  // data_version changes whenever another connection (this process's pool or
+  // another `weir`) commits. It is read before the keys, so a commit that
+  // lands in between is seen again on the next request, never missed.
+  auto version_query = connection_->prepare("PRAGMA data_version");
+  version_query.step();
+  auto data_version = version_query.integer(0);
+  if (data_version == loaded_data_version_) return by_hash_;
+  std::map<std::string, ApiKey> fresh;
+  for (auto& key : KeyRepository(*connection_).list()) fresh.emplace(key.hash, std::move(key));
+  by_hash_ = std::move(fresh);
+  loaded_data_version_ = data_version;
+  return by_hash_;
 }
 
 namespace {
@@ -52,8 +64,8 @@ void AccessControl::admit(Request& request) {
   refuse_web_pages(request, loopback_only_);
   if (request.path == "/healthz") return;
   std::lock_guard lock(mutex_);
-  const auto& keys = snapshot();
-  if (keys.by_hash.empty()) {
+  const auto& keys = keys_by_hash();
+  if (keys.empty()) {
     if (loopback_only_) return;
     throw Error(ErrorKind::authentication,
                 "this server listens beyond loopback and has no API keys, so it lets nobody in; create one with "
@@ -68,15 +80,15 @@ void AccessControl::admit(Request& request) {
                 "NAME`)",
                 "missing_api_key");
   auto presented = authorization->substr(kBearer.size());
-  auto found = keys.by_hash.find(sha256_hex(presented));
-  if (found == keys.by_hash.end())
+  auto found = keys.find(sha256_hex(presented));
+  if (found == keys.end())
     throw Error(ErrorKind::authentication, "invalid API key: it is not one of this server's keys (see `weir key list`)",
                 "invalid_api_key");
   const auto& key = found->second;
-  if (key.expired(now_milliseconds()))
+  if (key.expired(clocks_.unix_milliseconds()))
     throw Error(ErrorKind::authentication, "API key '" + key.name + "' has expired; create a new one with `weir key create`",
                 "expired_api_key");
-  if (key.rpm) limiter_.admit(key.id, key.name, *key.rpm);
+  if (key.rpm) limiter_.admit(key.id, key.name, *key.rpm, clocks_.steady());
   request.caller.key_name = key.name;
   request.caller.public_key = key.is_public;
 }

@@ -14,14 +14,20 @@
 // browser (a cross-site POST, or DNS rebinding). MCP over HTTP requires the
 // same check.
 //
-// admit() is the server's gatekeeper: it sets Request::caller. Keys are read
-// from the store at most once a second (so `weir key create|revoke` in another
-// process takes effect within a second) and compared by SHA-256.
-// Thread-safe.
+// admit() is the server's gatekeeper: it sets Request::caller. Keys are
+// compared by SHA-256 with a copy of the keys table that is read again only
+// when the store has changed since (SQLite's data_version, checked on a
+// connection of its own: a few memory reads per request), so `weir key
+// create|revoke` in another process takes effect with the very next request.
+// Key expiry and rpm windows read the clocks given (the real ones unless a
+// test passes its own). Thread-safe.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -32,24 +38,30 @@
 
 namespace weir::http {
 
+// The times AccessControl decides by.
+struct AccessClocks {
+  std::function<int64_t()> unix_milliseconds;               // key expiry; now_milliseconds() when empty
+  std::function<RateLimiter::Clock::time_point()> steady;  // rpm windows; RateLimiter::Clock::now when empty
+};
+
 class AccessControl {
  public:
-  AccessControl(DatabasePool& pool, bool loopback_only) : pool_(pool), loopback_only_(loopback_only) {}
+  AccessControl(DatabasePool& pool, bool loopback_only, AccessClocks clocks = {});
+  ~AccessControl();
 
   void admit(Request& request);
 
  private:
-  struct Snapshot {
-    std::map<std::string, ApiKey> by_hash;
-    std::chrono::steady_clock::time_point loaded_at;
-    bool loaded = false;
-  };
-  const Snapshot& snapshot();  // under mutex_
+  const std::map<std::string, ApiKey>& keys_by_hash();  // under mutex_
 
   DatabasePool& pool_;
   bool loopback_only_;
+  AccessClocks clocks_;
   std::mutex mutex_;
-  Snapshot snapshot_;
+  // Opened on the first request, like the pool's connections.
+  std::unique_ptr<Database> connection_;
+  int64_t loaded_data_version_ = -1;
+  std::map<std::string, ApiKey> by_hash_;
   RateLimiter limiter_;
 };
 

@@ -54,12 +54,23 @@ void IndexFollower::follow() {
       index_ = std::move(step.index);
       if (step.how == IndexOpening::rebuilt) rebuilt_ = true;
       lock.lock();
+      if (index_) followed_generation_ = index_->generation();
+      followed_.notify_all();
       wake_.wait_for(lock, kPollInterval, [this] { return stopping_.load(); });
     }
   } catch (...) {
     std::lock_guard lock(mutex_);
     failure_ = std::current_exception();
   }
+  std::lock_guard lock(mutex_);
+  following_ended_ = true;
+  followed_.notify_all();
+}
+
+bool IndexFollower::wait_until_followed(int64_t generation, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  followed_.wait_for(lock, timeout, [&] { return followed_generation_ >= generation || following_ended_; });
+  return followed_generation_ >= generation;
 }
 
 OpenedIndex IndexFollower::finish(Database& database) {

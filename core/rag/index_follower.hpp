@@ -19,6 +19,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <exception>
 #include <memory>
@@ -47,6 +49,12 @@ class IndexFollower {
   // open_current_index(), which reports the problem as it would have.
   OpenedIndex finish(Database& database);
 
+  // Blocks until a step of following has brought the index to at least
+  // `generation` (the collection's, as committed), or `timeout` passes or
+  // following ended; true in the first case. Lets a caller (a test) see that
+  // the follower kept up with what it committed so far.
+  bool wait_until_followed(int64_t generation, std::chrono::milliseconds timeout);
+
  private:
   void follow();
   // Ends following after the step under way, or within a batch of it when
@@ -61,6 +69,9 @@ class IndexFollower {
   int64_t file_generation_ = -1;  // of the index file as read; -1 when it was unusable
   bool rebuilt_ = false;          // some step rebuilt the index (record_rebuild() is due)
   std::exception_ptr failure_;
+  int64_t followed_generation_ = -1;  // of the index after the last step; under mutex_
+  std::condition_variable followed_;
+  bool following_ended_ = false;  // under mutex_
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};

@@ -1,26 +1,19 @@
 #include "core/rag/vector_index.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <mutex>
 #include <queue>
 #include <stdexcept>
 #include <thread>
-#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -36,6 +29,9 @@
 #include <hnswlib/hnswlib.h>
 
 #include "core/error.hpp"
+#include "core/rag/index_file.hpp"
+#include "core/rag/index_file_layout.hpp"
+#include "core/rag/int8_codec.hpp"
 #include "core/rag/integer_dot.hpp"
 
 namespace weir {
@@ -47,6 +43,9 @@ using InternalId = hnswlib::tableint;
 using LinkCount = hnswlib::linklistsizeint;
 
 static_assert(sizeof(size_t) == 8, "the file format stores hnswlib's size_t fields as 64 bits");
+static_assert(kGraphPrefixSize == 6 * sizeof(size_t) + sizeof(int) + sizeof(InternalId) + 3 * sizeof(size_t) +
+                                      sizeof(double) + sizeof(size_t),
+              "GraphPrefix must mirror hnswlib's saveIndex() scalars");
 static_assert(sizeof(InternalId) == 4 && sizeof(LinkCount) == 4);
 static_assert(sizeof(hnswlib::labeltype) == sizeof(int64_t));
 
@@ -80,250 +79,11 @@ constexpr int kMaximumDimension = 65536;
 constexpr size_t kCompactionMinimumDeleted = 1000;
 constexpr size_t kCompactionDeletedPercent = 20;
 
-// ---- file format ---------------------------------------------------------
-//
-// Header (native byte order; a file from a machine of the other order fails
-// the magic check and is rebuilt):
-//   0  magic "weirHNSW"           8 bytes
-//   8  format version             u32
-//  12  dimension                  u32
-//  16  generation                 i64
-//  24  element count              u64 (live + deleted)
-//  32  deleted count              u64
-//  40  payload size               u64
-//  48  checksum                   u64 over bytes 0..47 and the payload
-// The header is covered by the checksum too: a flipped bit in the generation
-// would otherwise make a stale index look current.
-//
-// Payload: exactly hnswlib 0.6.2's saveIndex() layout (13 scalars, the level-0
-// block, then per element a u32 byte size and its upper-level link lists), so
-// `tail -c +57 FILE` can still be opened by hnswlib's own loader when
-// debugging. It is written and read here rather than through saveIndex/
-// loadIndex because those only take paths and loadIndex trusts its input.
-constexpr std::array<char, 8> kMagic = {'w', 'e', 'i', 'r', 'H', 'N', 'S', 'W'};
-// 2: vectors stored as 8-bit integers (1 held floats).
-constexpr uint32_t kFormatVersion = 2;
-constexpr size_t kHeaderSize = 56;
-constexpr size_t kChecksumOffset = 48;
-constexpr size_t kGraphPrefixSize = 6 * 8 + 4 + 4 + 3 * 8 + 8 + 8;
 // Far above what any M produces for a real collection (levels fall off as
 // M^-level), and it bounds the work a hostile file can ask for.
 constexpr int kMaximumLevel = 64;
 constexpr size_t kMaximumLinksPerNode = 1024;
 constexpr size_t kMaximumConstructionBreadth = 1 << 20;
-
-template <typename Value>
-void put(unsigned char* destination, Value value) {
-  std::memcpy(destination, &value, sizeof value);
-}
-
-template <typename Value>
-Value get(const unsigned char* source) {
-  Value value;
-  std::memcpy(&value, source, sizeof value);
-  return value;
-}
-
-uint64_t rotate_left(uint64_t value, int bits) { return (value << bits) | (value >> (64 - bits)); }
-
-uint64_t avalanche(uint64_t value) {
-  value ^= value >> 31;
-  value *= 0xD6E8FEB86659FD93ULL;
-  value ^= value >> 29;
-  value *= 0xA0761D6478BD642FULL;
-  value ^= value >> 32;
-  return value;
-}
-
-// A non-cryptographic 64-bit checksum. The file is a cache we wrote ourselves,
-// so it only has to catch torn writes and bit rot; it has to be fast because
-// a 100k x 512 index is ~70 MB and is hashed on every load. Four independent
-// lanes of 8-byte words keep the multipliers busy (several GB/s). Each step is
-// a bijection of the lane for a fixed word and of the word for a fixed lane,
-// so any change confined to one lane's words is always detected.
-class Checksum {
- public:
-  void update(const void* data, size_t size) {
-    // An empty std::vector's data() may be null, which memcpy must not see.
-    if (size == 0) return;
-    const auto* bytes = static_cast<const unsigned char*>(data);
-    total_size_ += size;
-    if (pending_size_ > 0) {
-      size_t taken = std::min(size, kBlockSize - pending_size_);
-      std::memcpy(pending_.data() + pending_size_, bytes, taken);
-      pending_size_ += taken;
-      bytes += taken;
-      size -= taken;
-      if (pending_size_ < kBlockSize) return;
-      mix_block(pending_.data());
-      pending_size_ = 0;
-    }
-    for (; size >= kBlockSize; bytes += kBlockSize, size -= kBlockSize) mix_block(bytes);
-    std::memcpy(pending_.data(), bytes, size);
-    pending_size_ = size;
-  }
-
-  uint64_t finish() const {
-    Checksum last = *this;
-    if (last.pending_size_ > 0) {
-      std::fill(last.pending_.begin() + static_cast<std::ptrdiff_t>(last.pending_size_),
-                last.pending_.end(), 0);
-      last.mix_block(last.pending_.data());
-    }
-    // The length goes in so that trailing zero bytes are not invisible.
-    uint64_t result = avalanche(total_size_ ^ 0x2545F4914F6CDD1DULL);
-    for (uint64_t lane : last.lanes_) result = rotate_left(result ^ avalanche(lane), 27) * kSecondMultiplier;
-    return avalanche(result);
-  }
-
- private:
-  static constexpr size_t kBlockSize = 32;
-  static constexpr uint64_t kFirstMultiplier = 0x9E3779B97F4A7C15ULL;
-  static constexpr uint64_t kSecondMultiplier = 0xBF58476D1CE4E5B9ULL;
-
-  void mix_block(const unsigned char* block) {
-    for (size_t lane = 0; lane < lanes_.size(); ++lane) {
-      uint64_t word = get<uint64_t>(block + lane * 8);
-      lanes_[lane] = rotate_left(lanes_[lane] ^ (word * kFirstMultiplier), 31) * kSecondMultiplier;
-    }
-  }
-
-  std::array<uint64_t, 4> lanes_ = {0x243F6A8885A308D3ULL, 0x13198A2E03707344ULL, 0xA4093822299F31D0ULL,
-                                    0x082EFA98EC4E6C89ULL};
-  std::array<unsigned char, kBlockSize> pending_{};
-  size_t pending_size_ = 0;
-  uint64_t total_size_ = 0;
-};
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int descriptor) : descriptor_(descriptor) {}
-  ~FileDescriptor() {
-    if (descriptor_ >= 0) ::close(descriptor_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-
-  int get() const { return descriptor_; }
-  bool valid() const { return descriptor_ >= 0; }
-  // close() reports write-back errors on some file systems, so save() needs
-  // its result rather than leaving it to the destructor.
-  int close() {
-    int result = ::close(descriptor_);
-    descriptor_ = -1;
-    return result;
-  }
-
- private:
-  int descriptor_;
-};
-
-bool read_exactly(int descriptor, void* destination, size_t size, uint64_t offset) {
-  auto* bytes = static_cast<char*>(destination);
-  while (size > 0) {
-    // Linux transfers at most ~2 GiB per call.
-    size_t chunk = std::min<size_t>(size, size_t{1} << 30);
-    ssize_t count = ::pread(descriptor, bytes, chunk, static_cast<off_t>(offset));
-    if (count < 0 && errno == EINTR) continue;
-    if (count <= 0) return false;
-    bytes += count;
-    size -= static_cast<size_t>(count);
-    offset += static_cast<uint64_t>(count);
-  }
-  return true;
-}
-
-bool write_exactly(int descriptor, const void* source, size_t size) {
-  const auto* bytes = static_cast<const char*>(source);
-  while (size > 0) {
-    size_t chunk = std::min<size_t>(size, size_t{1} << 30);
-    ssize_t count = ::write(descriptor, bytes, chunk);
-    if (count < 0 && errno == EINTR) continue;
-    if (count <= 0) {
-      if (count == 0) errno = EIO;
-      return false;
-    }
-    bytes += count;
-    size -= static_cast<size_t>(count);
-  }
-  return true;
-}
-
-std::string parent_directory(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-// Re-normalising is cheap next to a graph insertion or search and protects
-// the cosine scale from embedders whose vectors are only nearly unit length.
-std::vector<float> normalised_copy(const float* vector, int dimension, const char* what) {
-  std::vector<float> result(vector, vector + dimension);
-  double squared_norm = 0;
-  for (float component : result) squared_norm += static_cast<double>(component) * component;
-  if (!std::isfinite(squared_norm))
-    throw Error(ErrorKind::usage, std::string(what) +
-                                      " has a non-finite component (NaN or infinity); the embedder "
-                                      "produced an invalid vector");
-  if (squared_norm > 0) {
-    auto scale = static_cast<float>(1.0 / std::sqrt(squared_norm));
-    for (float& component : result) component *= scale;
-  }
-  return result;
-}
-
-// ---- stored vectors ---------------------------------------------------------
-//
-// The graph keeps each vector as 8-bit integers, not floats. Building the
-// graph is mostly distance computations over vectors scattered in memory;
-// a quarter of the bytes per vector and integer dot products made a 100k
-// build about three times faster and the index file a quarter of the size,
-// while SciFact's dense nDCG@10 and recall@100 did not move (bench/index).
-//
-// Layout of one stored vector (encoded_size(dimension) bytes):
-//   0  scale       float: the cosine of two stored vectors is
-//                  scale_a * scale_b * sum(a_i * b_i)
-//   4  sum         int32: sum of the components (for the VNNI kernel)
-//   8  components  int8 each, in [-127, 127], then zeros to a 4-byte boundary
-// A unit vector is mapped so that its largest component becomes ±127, and the
-// scale is chosen so that the stored vector has length 1: a vector's
-// similarity to itself stays 1 (up to float rounding), and any other cosine is
-// within 0.01 of the float value (rounding errors of ±0.5 in 127 per
-// component mostly cancel).
-constexpr size_t kEncodingHeader = 8;
-constexpr float kLargestComponent = 127.0f;
-
-// Padded to whole 4-byte words: hnswlib lays each node out as its link list,
-// this, then its label, and reads the next node's links as 32-bit integers,
-// which must stay aligned whatever the dimension.
-size_t encoded_size(size_t dimension) { return kEncodingHeader + (dimension + 3) / 4 * 4; }
-
-void encode(const float* unit_vector, size_t dimension, unsigned char* out) {
-  float largest = 0;
-  for (size_t index = 0; index < dimension; ++index) largest = std::max(largest, std::fabs(unit_vector[index]));
-  auto* components = reinterpret_cast<int8_t*>(out + kEncodingHeader);
-  int64_t squared_length = 0;
-  int32_t sum = 0;
-  float factor = largest > 0 ? kLargestComponent / largest : 0.0f;
-  for (size_t index = 0; index < dimension; ++index) {
-    auto component = static_cast<int8_t>(std::lround(unit_vector[index] * factor));
-    components[index] = component;
-    squared_length += int64_t{component} * component;
-    sum += component;
-  }
-  std::fill(out + kEncodingHeader + dimension, out + encoded_size(dimension), 0);
-  float scale = squared_length > 0 ? static_cast<float>(1.0 / std::sqrt(static_cast<double>(squared_length))) : 0.0f;
-  put(out, scale);
-  put(out + 4, sum);
-}
-
-std::vector<unsigned char> encoded_copy(const float* vector, int dimension, const char* what) {
-  auto unit = normalised_copy(vector, dimension, what);
-  std::vector<unsigned char> encoded(encoded_size(static_cast<size_t>(dimension)));
-  encode(unit.data(), unit.size(), encoded.data());
-  return encoded;
-}
 
 // ---- distance ---------------------------------------------------------------
 //
@@ -341,14 +101,13 @@ float cosine_distance(const void* left, const void* right, const void* parameter
   const auto& distance = *static_cast<const DistanceParameters*>(parameters);
   const auto* a = static_cast<const unsigned char*>(left);
   const auto* b = static_cast<const unsigned char*>(right);
-  int32_t dot = distance.dot(reinterpret_cast<const int8_t*>(a + kEncodingHeader),
-                             reinterpret_cast<const int8_t*>(b + kEncodingHeader), distance.dimension,
-                             get<int32_t>(b + 4));
-  return 1.0f - get<float>(a) * get<float>(b) * static_cast<float>(dot);
+  int32_t dot = distance.dot(encoded_components(a), encoded_components(b), distance.dimension,
+                             encoded_component_sum(b));
+  return 1.0f - encoded_scale(a) * encoded_scale(b) * static_cast<float>(dot);
 }
 
 // Same contract as hnswlib's InnerProductSpace (distance = 1 - dot, so on
-// unit vectors 1 - cosine), over the encoding above.
+// unit vectors 1 - cosine), over the int8 encoding (int8_codec.hpp).
 class CosineSpace final : public hnswlib::SpaceInterface<float> {
  public:
   explicit CosineSpace(size_t dimension) {
@@ -592,7 +351,7 @@ void VectorIndex::insert_new(const std::vector<int64_t>& labels, const float* ve
   std::vector<unsigned char> encoded(fresh.size() * stride);
   for (size_t index = 0; index < fresh.size(); ++index) {
     auto unit = normalised_copy(vectors + fresh[index] * dimension, implementation_->dimension, "the vector to index");
-    encode(unit.data(), dimension, encoded.data() + index * stride);
+    encode_unit_vector(unit.data(), dimension, encoded.data() + index * stride);
   }
   size_t needed = graph.cur_element_count + fresh.size();
   if (needed > kMaximumCapacity)
@@ -683,152 +442,61 @@ bool VectorIndex::needs_compaction() const {
 }
 
 // ---- persistence -----------------------------------------------------------
+//
+// The byte map is index_file_layout.hpp's; this part knows which graph
+// fields go where and what a loaded graph must satisfy before hnswlib may
+// touch it.
 
 void VectorIndex::save(const std::string& path) const {
   const Graph& graph = *implementation_->graph;
   size_t count = graph.cur_element_count;
 
-  std::array<unsigned char, kGraphPrefixSize> prefix{};
-  {
-    unsigned char* cursor = prefix.data();
-    auto append = [&cursor](auto value) {
-      put(cursor, value);
-      cursor += sizeof value;
-    };
-    append(uint64_t{graph.offsetLevel0_});
-    append(uint64_t{graph.max_elements_});
-    append(uint64_t{count});
-    append(uint64_t{graph.size_data_per_element_});
-    append(uint64_t{graph.label_offset_});
-    append(uint64_t{graph.offsetData_});
-    append(int32_t{graph.maxlevel_});
-    append(uint32_t{graph.enterpoint_node_});
-    append(uint64_t{graph.maxM_});
-    append(uint64_t{graph.maxM0_});
-    append(uint64_t{graph.M_});
-    append(double{graph.mult_});
-    append(uint64_t{graph.ef_construction_});
-  }
+  GraphPrefix fields{};
+  fields.offset_level0 = graph.offsetLevel0_;
+  fields.capacity = graph.max_elements_;
+  fields.element_count = count;
+  fields.size_per_element = graph.size_data_per_element_;
+  fields.label_offset = graph.label_offset_;
+  fields.data_offset = graph.offsetData_;
+  fields.maximum_level = graph.maxlevel_;
+  fields.entry_point = graph.enterpoint_node_;
+  fields.maximum_links = graph.maxM_;
+  fields.maximum_links_level0 = graph.maxM0_;
+  fields.links_per_node = graph.M_;
+  fields.level_multiplier = graph.mult_;
+  fields.construction_breadth = graph.ef_construction_;
+  auto prefix = encode_graph_prefix(fields);
 
   size_t level0_size = count * graph.size_data_per_element_;
   std::vector<unsigned char> upper_levels;
   upper_levels.reserve(count * sizeof(uint32_t));
-  for (size_t element = 0; element < count; ++element) {
-    size_t size = upper_links_size(graph, graph.element_levels_[element]);
-    std::array<unsigned char, sizeof(uint32_t)> size_bytes;
-    put(size_bytes.data(), static_cast<uint32_t>(size));
-    upper_levels.insert(upper_levels.end(), size_bytes.begin(), size_bytes.end());
-    if (size > 0) {
-      const auto* links = reinterpret_cast<const unsigned char*>(graph.linkLists_[element]);
-      upper_levels.insert(upper_levels.end(), links, links + size);
-    }
-  }
+  for (size_t element = 0; element < count; ++element)
+    append_upper_levels(upper_levels, graph.linkLists_[element],
+                        static_cast<uint32_t>(upper_links_size(graph, graph.element_levels_[element])));
 
-  std::array<unsigned char, kHeaderSize> header{};
-  std::memcpy(header.data(), kMagic.data(), kMagic.size());
-  put(header.data() + 8, kFormatVersion);
-  put(header.data() + 12, static_cast<uint32_t>(implementation_->dimension));
-  put(header.data() + 16, implementation_->generation);
-  put(header.data() + 24, uint64_t{count});
-  put(header.data() + 32, uint64_t{graph.num_deleted_});
-  put(header.data() + 40, uint64_t{prefix.size() + level0_size + upper_levels.size()});
-  Checksum checksum;
-  checksum.update(header.data(), kChecksumOffset);
+  IndexFileHeader header_fields;
+  header_fields.dimension = static_cast<uint32_t>(implementation_->dimension);
+  header_fields.generation = implementation_->generation;
+  header_fields.element_count = count;
+  header_fields.deleted_count = graph.num_deleted_;
+  header_fields.payload_size = prefix.size() + level0_size + upper_levels.size();
+  auto header = encode_index_header(header_fields);
+  auto checksum = start_index_checksum(header.data());
   checksum.update(prefix.data(), prefix.size());
   checksum.update(graph.data_level0_memory_, level0_size);
   checksum.update(upper_levels.data(), upper_levels.size());
-  put(header.data() + kChecksumOffset, checksum.finish());
+  header_fields.checksum = checksum.finish();
+  header = encode_index_header(header_fields);
 
-  std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  auto fail = [&](const std::string& step, int error_number) {
-    ::unlink(temporary.c_str());
-    throw Error(ErrorKind::runtime, "cannot save the vector index " + path + " (" + step +
-                                        "): " + std::strerror(error_number) +
-                                        "; check free space and permissions of " + parent_directory(path));
-  };
-
-  FileDescriptor file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!file.valid()) {
-    int error_number = errno;
-    // Not unlinking here: the name may belong to something that is not ours.
-    throw Error(ErrorKind::runtime, "cannot save the vector index " + path + " (create " + temporary +
-                                        "): " + std::strerror(error_number) +
-                                        "; check free space and permissions of " + parent_directory(path));
-  }
-  if (!write_exactly(file.get(), header.data(), header.size()) ||
-      !write_exactly(file.get(), prefix.data(), prefix.size()) ||
-      !write_exactly(file.get(), graph.data_level0_memory_, level0_size) ||
-      !write_exactly(file.get(), upper_levels.data(), upper_levels.size()))
-    fail("write", errno);
-  if (::fsync(file.get()) != 0) fail("fsync", errno);
-  if (file.close() != 0) fail("close", errno);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) fail("rename", errno);
-
-  // Without this the rename itself may not survive a power cut.
-  FileDescriptor directory(::open(parent_directory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (directory.valid() && ::fsync(directory.get()) != 0 && errno != EINVAL) {
-    int error_number = errno;
-    throw Error(ErrorKind::runtime, "cannot save the vector index " + path + " (fsync of its directory): " +
-                                        std::strerror(error_number));
-  }
+  replace_file_atomically(path,
+                          {{header.data(), header.size()},
+                           {prefix.data(), prefix.size()},
+                           {graph.data_level0_memory_, level0_size},
+                           {upper_levels.data(), upper_levels.size()}},
+                          "the vector index");
 }
 
 namespace {
-
-struct FileHeader {
-  int64_t generation = 0;
-  uint64_t element_count = 0;
-  uint64_t deleted_count = 0;
-  uint64_t payload_size = 0;
-  uint64_t checksum = 0;
-};
-
-std::optional<FileHeader> parse_header(const unsigned char* bytes, int dimension, uint64_t file_size) {
-  if (std::memcmp(bytes, kMagic.data(), kMagic.size()) != 0) return std::nullopt;
-  if (get<uint32_t>(bytes + 8) != kFormatVersion) return std::nullopt;
-  if (get<uint32_t>(bytes + 12) != static_cast<uint32_t>(dimension)) return std::nullopt;
-  FileHeader header;
-  header.generation = get<int64_t>(bytes + 16);
-  header.element_count = get<uint64_t>(bytes + 24);
-  header.deleted_count = get<uint64_t>(bytes + 32);
-  header.payload_size = get<uint64_t>(bytes + 40);
-  header.checksum = get<uint64_t>(bytes + kChecksumOffset);
-  if (header.payload_size != file_size - kHeaderSize) return std::nullopt;
-  if (header.element_count >= kMaximumCapacity || header.deleted_count > header.element_count) return std::nullopt;
-  return header;
-}
-
-// The scalars that open hnswlib's serialisation.
-struct GraphPrefix {
-  uint64_t offset_level0, capacity, element_count, size_per_element, label_offset, data_offset;
-  int32_t maximum_level;
-  uint32_t entry_point;
-  uint64_t maximum_links, maximum_links_level0, links_per_node;
-  double level_multiplier;
-  uint64_t construction_breadth;
-};
-
-GraphPrefix parse_prefix(const unsigned char* bytes) {
-  GraphPrefix prefix;
-  auto take = [&bytes](auto& field) {
-    field = get<std::remove_reference_t<decltype(field)>>(bytes);
-    bytes += sizeof field;
-  };
-  take(prefix.offset_level0);
-  take(prefix.capacity);
-  take(prefix.element_count);
-  take(prefix.size_per_element);
-  take(prefix.label_offset);
-  take(prefix.data_offset);
-  take(prefix.maximum_level);
-  take(prefix.entry_point);
-  take(prefix.maximum_links);
-  take(prefix.maximum_links_level0);
-  take(prefix.links_per_node);
-  take(prefix.level_multiplier);
-  take(prefix.construction_breadth);
-  return prefix;
-}
 
 // Everything hnswlib dereferences without checking: list lengths, neighbour
 // ids, the levels a neighbour must have, the entry point. Run after the
@@ -863,19 +531,17 @@ bool links_are_sound(const Graph& graph, size_t count, size_t& deleted) {
 
 std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path, int dimension) try {
   if (dimension < 1 || dimension > kMaximumDimension) return nullptr;
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!file.valid()) return nullptr;
-  struct stat status {};
-  if (::fstat(file.get(), &status) != 0 || !S_ISREG(status.st_mode)) return nullptr;
-  auto file_size = static_cast<uint64_t>(status.st_size);
-  if (file_size < kHeaderSize + kGraphPrefixSize) return nullptr;
-  ::posix_fadvise(file.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  auto file = ReadOnlyFile::open(path);
+  if (!file) return nullptr;
+  uint64_t file_size = file->size();
+  if (file_size < kIndexHeaderSize + kGraphPrefixSize) return nullptr;
 
-  std::array<unsigned char, kHeaderSize + kGraphPrefixSize> opening;
-  if (!read_exactly(file.get(), opening.data(), opening.size(), 0)) return nullptr;
-  auto header = parse_header(opening.data(), dimension, file_size);
+  std::array<unsigned char, kIndexHeaderSize + kGraphPrefixSize> opening;
+  if (!file->read_at(opening.data(), opening.size(), 0)) return nullptr;
+  auto header = parse_index_header(opening.data(), dimension, file_size);
   if (!header) return nullptr;
-  GraphPrefix prefix = parse_prefix(opening.data() + kHeaderSize);
+  if (header->element_count >= kMaximumCapacity || header->deleted_count > header->element_count) return nullptr;
+  GraphPrefix prefix = parse_graph_prefix(opening.data() + kIndexHeaderSize);
 
   // The shape must be exactly what a graph of this dimension and M would
   // have, so build one with the file's M and compare; this also bounds every
@@ -910,34 +576,21 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path, int dime
 
   // Level 0 goes straight into the graph's own block: one read, no copy.
   uint64_t level0_size = count * prefix.size_per_element;
-  uint64_t level0_offset = kHeaderSize + kGraphPrefixSize;
-  if (!read_exactly(file.get(), graph.data_level0_memory_, level0_size, level0_offset)) return nullptr;
+  uint64_t level0_offset = kIndexHeaderSize + kGraphPrefixSize;
+  if (!file->read_at(graph.data_level0_memory_, level0_size, level0_offset)) return nullptr;
   std::vector<unsigned char> upper_levels(body_size - level0_size);
-  if (!read_exactly(file.get(), upper_levels.data(), upper_levels.size(), level0_offset + level0_size))
-    return nullptr;
+  if (!file->read_at(upper_levels.data(), upper_levels.size(), level0_offset + level0_size)) return nullptr;
 
   // Verified before anything in the body is interpreted.
-  Checksum checksum;
-  checksum.update(opening.data(), kChecksumOffset);
-  checksum.update(opening.data() + kHeaderSize, kGraphPrefixSize);
+  auto checksum = start_index_checksum(opening.data());
+  checksum.update(opening.data() + kIndexHeaderSize, kGraphPrefixSize);
   checksum.update(graph.data_level0_memory_, level0_size);
   checksum.update(upper_levels.data(), upper_levels.size());
   if (checksum.finish() != header->checksum) return nullptr;
 
-  std::vector<size_t> upper_offsets(count);
-  size_t cursor = 0;
-  for (size_t element = 0; element < count; ++element) {
-    if (upper_levels.size() - cursor < sizeof(uint32_t)) return nullptr;
-    uint32_t size = get<uint32_t>(upper_levels.data() + cursor);
-    cursor += sizeof(uint32_t);
-    if (size % graph.size_links_per_element_ != 0 || size > upper_levels.size() - cursor) return nullptr;
-    auto level = static_cast<int>(size / graph.size_links_per_element_);
-    if (level > prefix.maximum_level) return nullptr;
-    graph.element_levels_[element] = level;
-    upper_offsets[element] = cursor;
-    cursor += size;
-  }
-  if (cursor != upper_levels.size()) return nullptr;
+  auto elements = parse_upper_levels(upper_levels, count, graph.size_links_per_element_, prefix.maximum_level);
+  if (!elements) return nullptr;
+  for (size_t element = 0; element < count; ++element) graph.element_levels_[element] = (*elements)[element].level;
   if (count > 0 && graph.element_levels_[prefix.entry_point] != prefix.maximum_level) return nullptr;
 
   // Copy the upper levels in, publishing each element to the destructor (via
@@ -948,7 +601,7 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path, int dime
     if (size > 0) {
       graph.linkLists_[element] = static_cast<char*>(std::malloc(size));
       if (graph.linkLists_[element] == nullptr) return nullptr;
-      std::memcpy(graph.linkLists_[element], upper_levels.data() + upper_offsets[element], size);
+      std::memcpy(graph.linkLists_[element], upper_levels.data() + (*elements)[element].offset, size);
     }
     graph.cur_element_count = element + 1;
   }

@@ -17,7 +17,8 @@
 // File format: `<path>` holds a small header (magic, format version,
 // dimension, generation, element count, deleted count, payload size, and a
 // checksum over header and payload) followed by hnswlib 0.6.2's own
-// serialisation layout; vector_index.cpp has the byte map. save() writes
+// serialisation layout; index_file_layout.hpp has the byte map, and
+// int8_codec.hpp the layout of a stored vector. save() writes
 // `<path>.tmp-<pid>`, fsyncs it, renames it over the old one and fsyncs the
 // directory, so a crash leaves either the old or the new index, never a torn
 // one; a leftover temporary file is ignored by load().

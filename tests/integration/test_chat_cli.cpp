@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/weir_process.hpp"
@@ -366,10 +365,8 @@ TEST_CASE("Ctrl-C stops the stream, exits 130 and keeps what arrived in the sess
   fixture.create_gateway({"g", "--provider", "fake", "--model", "m"});
   fixture.upstream.enqueue(ScriptedResponse::stalled({chunk::role(), chunk::content("partial ans")}, 30s));
   auto process = fixture.home.start({"chat", "g", "--session", "s", "question"});
-  // Wait until the upstream has the request and has sent the first chunks.
-  for (int attempt = 0; attempt < 500 && fixture.upstream.request_count() == 0; ++attempt)
-    std::this_thread::sleep_for(10ms);
-  std::this_thread::sleep_for(300ms);
+  // Wait until the answer so far is on the screen: then Ctrl-C lands mid-stream.
+  REQUIRE(process->wait_for_output("partial ans"));
   auto start = std::chrono::steady_clock::now();
   process->send_signal(SIGINT);
   auto result = process->wait(10s);

@@ -6,12 +6,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/store/database.hpp"
+#include "tests/support/store_change.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -334,11 +334,11 @@ TEST_CASE("kill -9 half-way through an import loses nothing committed and a re-r
   auto process = kb.home.start({"collection", "import", "kb", file});
   // Wait until some batches are committed, then kill without warning.
   int64_t committed = 0;
-  for (int attempt = 0; attempt < 2000 && committed == 0; ++attempt) {
-    std::this_thread::sleep_for(5ms);
+  wait_for_store(kb.home.path(), [&] {
     auto shown = kb.home.run({"--json", "collection", "show", "kb"});
     if (shown.exit_code == 0) committed = json::parse(shown.out)["documents"].get<int64_t>();
-  }
+    return committed > 0;
+  });
   process->send_signal(SIGKILL);
   auto killed = process->wait();
   REQUIRE(killed.exit_code == 128 + SIGKILL);

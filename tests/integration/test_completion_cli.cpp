@@ -3,6 +3,8 @@
 // by tests/shell/completions.sh.)
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -34,7 +36,8 @@ TEST_CASE("__complete lists the store's names, sorted, one per line") {
 }
 
 TEST_CASE("__complete prints nothing and succeeds on any error, and creates nothing") {
-  auto missing = std::filesystem::temp_directory_path() / "weir-complete-missing-home";
+  // Named by this process: other runs of the suite may be under way beside it.
+  auto missing = std::filesystem::temp_directory_path() / ("weir-complete-missing-home-" + std::to_string(getpid()));
   std::filesystem::remove_all(missing);
 
   SUBCASE("a home that does not exist") {

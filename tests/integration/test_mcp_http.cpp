@@ -15,6 +15,7 @@
 #include "mcp/http_endpoints.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/serve_process.hpp"
+#include "tests/support/store_change.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -247,9 +248,8 @@ TEST_CASE("MCP over HTTP: notifications/cancelled in a second POST aborts the ca
   call.send(raw_post("/v1/mcp/inference", client.session,
                      {{"jsonrpc", "2.0"}, {"id", 5}, {"method", "tools/call"},
                       {"params", {{"name", "invoke_ai_model"}, {"arguments", {{"prompt", "think hard"}}}}}}));
-  for (int attempt = 0; attempt < 2000 && fixture.upstream.request_count() == 0; ++attempt) std::this_thread::sleep_for(5ms);
-  REQUIRE(fixture.upstream.request_count() == 1);
-  std::this_thread::sleep_for(200ms);
+  // The upstream has sent what it will and gone silent: the call is under way.
+  REQUIRE(fixture.upstream.wait_for_stalls(1));
   auto start = std::chrono::steady_clock::now();
   CHECK(client.post({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 5}}}}).status == 202);
   // The call's POST ends (its chunked stream closes) with no response in it.
@@ -273,18 +273,13 @@ TEST_CASE("MCP over HTTP: DELETE ends the session; a client that hangs up cancel
     call.send(raw_post("/v1/mcp/inference", client.session,
                        {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
                         {"params", {{"name", "invoke_ai_model"}, {"arguments", {{"prompt", "think"}}}}}}));
-    for (int attempt = 0; attempt < 2000 && fixture.upstream.request_count() == 0; ++attempt)
-      std::this_thread::sleep_for(5ms);
-    REQUIRE(fixture.upstream.request_count() == 1);
+    REQUIRE(fixture.upstream.wait_for_stalls(1));
     call.close();
   }
-  bool cancelled = false;
-  for (int attempt = 0; attempt < 200 && !cancelled; ++attempt) {
+  CHECK(wait_for_store(fixture.home.path(), [&] {
     auto rows = fixture.logs();
-    cancelled = rows.size() == 1 && rows[0]["status"] == "cancelled";
-    if (!cancelled) std::this_thread::sleep_for(50ms);
-  }
-  CHECK(cancelled);
+    return rows.size() == 1 && rows[0]["status"] == "cancelled";
+  }));
 
   auto ended = http_request(serve.port(), "DELETE", "/v1/mcp/inference", {}, client.all_headers());
   CHECK(ended.status == 200);

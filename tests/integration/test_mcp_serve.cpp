@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <fstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -240,8 +239,7 @@ TEST_CASE("two concurrent calls, and ping answered while an invoke is in flight"
                  {"params", {{"name", "invoke_ai_model"}, {"arguments", {{"prompt", "one"}}}}}});
   session->send({{"jsonrpc", "2.0"}, {"id", "b"}, {"method", "tools/call"},
                  {"params", {{"name", "invoke_ai_model"}, {"arguments", {{"prompt", "two"}}}}}});
-  for (int attempt = 0; attempt < 1000 && fixture.upstream.request_count() < 2; ++attempt) std::this_thread::sleep_for(5ms);
-  CHECK(fixture.upstream.request_count() == 2);  // both reached the upstream: neither waited for the other
+  CHECK(fixture.upstream.wait_for_requests(2));  // both reached the upstream: neither waited for the other
   auto ping = session->request("ping", nullptr, "ping");
   CHECK(ping.contains("result"));
   // The ping was answered before either call.
@@ -270,8 +268,8 @@ TEST_CASE("notifications/cancelled aborts the call and its upstream request") {
   session->initialize();
   session->send({{"jsonrpc", "2.0"}, {"id", 5}, {"method", "tools/call"},
                  {"params", {{"name", "invoke_ai_model"}, {"arguments", {{"prompt", "think hard"}}}}}});
-  for (int attempt = 0; attempt < 1000 && fixture.upstream.request_count() == 0; ++attempt) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(200ms);
+  // The upstream has sent what it will and gone silent: the call is under way.
+  REQUIRE(fixture.upstream.wait_for_stalls(1));
   auto start = std::chrono::steady_clock::now();
   session->send({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 5}, {"reason", "user"}}}});
   // A cancelled request gets no response; the server is free at once.

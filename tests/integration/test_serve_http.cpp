@@ -6,10 +6,12 @@
 #include <signal.h>
 
 #include <chrono>
-#include <thread>
 
+#include "core/gateway/identifiers.hpp"
+#include "core/store/database.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/serve_process.hpp"
+#include "tests/support/store_change.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -43,11 +45,12 @@ struct ServeFixture {
   // The request log, once it holds at least `rows` rows: weir serve writes
   // them on a thread of its own, just after the answer.
   json logs(size_t rows = 0) {
-    for (int attempt = 0;; ++attempt) {
-      auto listed = json::parse(run_ok({"logs", "--json"}).out);
-      if (listed.size() >= rows || attempt == 200) return listed;
-      std::this_thread::sleep_for(25ms);
-    }
+    json listed;
+    wait_for_store(home.path(), [&] {
+      listed = json::parse(run_ok({"logs", "--json"}).out);
+      return listed.size() >= rows;
+    });
+    return listed;
   }
 };
 
@@ -305,7 +308,7 @@ TEST_CASE("serve: keys — none needed without keys; once one exists, 401 withou
 
   auto key = fixture.create_key({"ci"});
   CHECK(key.rfind("weir_sk_", 0) == 0);
-  std::this_thread::sleep_for(1100ms);  // keys are re-read at most once a second
+  // No wait: the server sees the store changed and reads the keys again.
 
   auto missing = post_chat(serve.port(), request);
   CHECK(missing.status == 401);
@@ -325,7 +328,6 @@ TEST_CASE("serve: keys — none needed without keys; once one exists, 401 withou
   CHECK(listed.dump().find(key) == std::string::npos);
 
   fixture.run_ok({"key", "revoke", "ci"});
-  std::this_thread::sleep_for(1100ms);
   CHECK(post_chat(serve.port(), request).status == 200);  // no keys left, loopback: open again
   CHECK(fixture.home.run({"key", "revoke", "ci"}).exit_code == 3);
 }
@@ -377,10 +379,18 @@ TEST_CASE("serve: a key's rpm limit answers 429 with Retry-After") {
 
 TEST_CASE("serve: an expired key is refused") {
   ServeFixture fixture;
-  auto key = fixture.create_key({"short", "--expires", "1s"});
+  auto key = fixture.create_key({"short", "--expires", "1h"});
   ServeProcess serve(fixture.home);
-  std::this_thread::sleep_for(1200ms);
-  auto reply = post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "hi"}}, {{"Authorization", "Bearer " + key}});
+  auto auth = std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer " + key}};
+  fixture.upstream.set_default(ScriptedResponse::json_body(200, chat_completion("ok")));
+  CHECK(post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "hi"}}, auth).status == 200);
+  // Its hour passes: the store says it ended a second ago (the clock itself
+  // is the unit tests' business, tests/unit/test_access_control.cpp).
+  weir::Database(fixture.home.path() + "/weir.db")
+      .prepare("UPDATE keys SET expires_at = ?1 WHERE name = 'short'")
+      .bind(1, weir::now_milliseconds() - 1000)
+      .run();
+  auto reply = post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "hi"}}, auth);
   CHECK(reply.status == 401);
   CHECK(body_json(reply)["error"]["message"].get<std::string>().find("expired") != std::string::npos);
 }
@@ -398,18 +408,19 @@ TEST_CASE("serve: a client that hangs up cancels the upstream request within 100
     connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
                     "\r\n\r\n" + body);
     if (stream) REQUIRE(connection.read_until("hmm", 10s));
-    else std::this_thread::sleep_for(300ms);  // the upstream call is under way
+    // The upstream has sent what it will and gone silent: the call is under way.
+    else REQUIRE(fixture.upstream.wait_for_stalls(2));
     auto closed_after = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent_at).count();
     connection.close();
 
     // The request log row says when weir gave up: its latency, less the time
     // the client stayed, is how long the cancellation took.
     json row;
-    for (int attempt = 0; attempt < 200 && row.is_null(); ++attempt) {
+    wait_for_store(fixture.home.path(), [&] {
       auto rows = fixture.logs();  // newest first
       if (!rows.empty() && rows[0]["status"] == "cancelled" && rows.size() == (stream ? 1u : 2u)) row = rows[0];
-      else std::this_thread::sleep_for(20ms);
-    }
+      return !row.is_null();
+    });
     REQUIRE_MESSAGE(!row.is_null(), serve.stderr_text());
     auto cancel_delay = row["latency_ms"].get<double>() - closed_after;
     MESSAGE("cancelled " << cancel_delay << " ms after the client left");
@@ -544,7 +555,6 @@ TEST_CASE("serve: a query_function gateway streams servertool chunks; for a publ
   // A public key: no search tool is offered; the documents are injected.
   auto key = fixture.create_key({"app", "--public"});
   auto id = json::parse(fixture.run_ok({"gateway", "show", "searcher", "--json"}).out)["id"].get<std::string>();
-  std::this_thread::sleep_for(1100ms);
   fixture.upstream.enqueue(ScriptedResponse::text_answer("Ninety days.", false));
   auto public_reply = post_chat(serve.port(), {{"model", id}, {"prompt", "How often are keys rotated?"}},
                                 {{"Authorization", "Bearer " + key}});

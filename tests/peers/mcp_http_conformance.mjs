@@ -12,7 +12,7 @@
 // the peers are not installed (`npm ci --prefix tests/peers`), unless
 // WEIR_REQUIRE_PEERS=1 (scripts/test) makes that a failure too.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, watch } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -72,7 +72,30 @@ function startServe() {
   });
 }
 
-const sleep = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+// What `condition` returns once it is not undefined, re-checked each time a
+// file in `directory` (the store or its write-ahead log) changes, as the
+// kernel reports it; undefined if `timeoutMs` passes first. weir serve writes
+// its request log on a thread of its own, with no message to await.
+async function waitForStore(directory, condition, timeoutMs = 30000) {
+  let changed = () => {};
+  const watcher = watch(directory, () => changed());
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (true) {
+      // Armed before the check, so a change during it still wakes the wait.
+      const wake = new Promise((resolve) => { changed = resolve; });
+      const value = condition();
+      if (value !== undefined) return value;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      let timer;
+      await Promise.race([wake, new Promise((resolve) => { timer = setTimeout(resolve, left); })]);
+      clearTimeout(timer);
+    }
+  } finally {
+    watcher.close();
+  }
+}
 
 let serve;
 const clients = [];
@@ -126,12 +149,11 @@ try {
     rejected = true;
   }
   check(rejected, "inference: an aborted call rejects on the client");
-  let status;
-  for (let attempt = 0; attempt < 100 && status !== "cancelled"; ++attempt) {
-    await sleep(50);
+  const status = await waitForStore(home, () => {
     const rows = JSON.parse(execFileSync(weir, ["--home", home, "logs", "--json"]).toString());
-    status = rows.find((row) => JSON.stringify(row.metadata ?? {}).includes("conformance") && row.status !== "ok")?.status;
-  }
+    const found = rows.find((row) => JSON.stringify(row.metadata ?? {}).includes("conformance") && row.status !== "ok");
+    return found?.status === "cancelled" ? found.status : undefined;
+  });
   check(status === "cancelled", "inference: notifications/cancelled aborts the upstream call (request log)", status);
 
   check(JSON.stringify(await inference.client.ping()) === "{}", "inference: ping");

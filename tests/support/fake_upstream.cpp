@@ -137,6 +137,8 @@ json chat_completion(const std::string& content, const std::string& finish_reaso
             {"total_tokens", prompt_tokens + completion_tokens}}}};
 }
 
+constexpr const char* kReadinessPath = "/__fake_upstream_ready";
+
 struct FakeUpstream::State {
   httplib::Server server;
   std::thread listener;
@@ -144,7 +146,10 @@ struct FakeUpstream::State {
 
   mutable std::mutex mutex;
   std::condition_variable wake;
+  // Signalled when a request is recorded or a stall begins.
+  mutable std::condition_variable observed;
   bool stopping = false;
+  size_t stalls_begun = 0;
   std::deque<ScriptedResponse> script;
   std::optional<ScriptedResponse> default_response;
   std::vector<std::string> models{"fake-model", "fake-model-large"};
@@ -164,8 +169,25 @@ struct FakeUpstream::State {
     recorded.body = request.body;
     json parsed = json::parse(request.body, nullptr, false);
     if (!parsed.is_discarded()) recorded.json_body = std::move(parsed);
-    std::lock_guard lock(mutex);
-    requests.push_back(std::move(recorded));
+    {
+      std::lock_guard lock(mutex);
+      requests.push_back(std::move(recorded));
+    }
+    observed.notify_all();
+  }
+
+  void begin_stall() {
+    {
+      std::lock_guard lock(mutex);
+      ++stalls_begun;
+    }
+    observed.notify_all();
+  }
+
+  template <typename Condition>
+  bool wait_until(std::chrono::milliseconds timeout, Condition condition) const {
+    std::unique_lock lock(mutex);
+    return observed.wait_for(lock, timeout, condition);
   }
 
   ScriptedResponse next_response(const httplib::Request& request) {
@@ -196,7 +218,10 @@ struct FakeUpstream::State {
             std::string frame = "data: " + event.payload + "\n\n";
             if (!sink.write(frame.data(), frame.size())) return false;
           }
-          if (stall.count() > 0 && !pause(stall)) return false;
+          if (stall.count() > 0) {
+            begin_stall();
+            if (!pause(stall)) return false;
+          }
           sink.done();
           return true;
         });
@@ -222,6 +247,10 @@ FakeUpstream::FakeUpstream() : state_(std::make_unique<State>()) {
         }
         response.set_content(json{{"object", "list"}, {"data", data}}.dump(), "application/json");
       });
+  // Not recorded: only the constructor's readiness probe asks for it.
+  state->server.Get(kReadinessPath, [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("ready", "text/plain");
+  });
   auto not_found = [state](const httplib::Request& request, httplib::Response& response) {
     state->record(request);
     response.status = 404;
@@ -240,7 +269,10 @@ FakeUpstream::FakeUpstream() : state_(std::make_unique<State>()) {
   if (state->port <= 0) throw std::runtime_error("fake upstream: could not bind 127.0.0.1");
   state->listener = std::thread([state] { state->server.listen_after_bind(); });
   // stop() before the accept loop runs would be lost and the join would hang.
-  while (!state->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // The socket already listens, so a request waits in its backlog until the
+  // loop accepts it: an answer proves the loop is running.
+  httplib::Client probe("127.0.0.1", state->port);
+  if (!probe.Get(kReadinessPath)) throw std::runtime_error("fake upstream: its server loop did not answer");
 }
 
 FakeUpstream::~FakeUpstream() {
@@ -277,6 +309,14 @@ void FakeUpstream::set_models(std::vector<std::string> model_ids) {
 std::vector<RecordedRequest> FakeUpstream::requests() const {
   std::lock_guard lock(state_->mutex);
   return state_->requests;
+}
+
+bool FakeUpstream::wait_for_requests(size_t count, std::chrono::milliseconds timeout) const {
+  return state_->wait_until(timeout, [this, count] { return state_->requests.size() >= count; });
+}
+
+bool FakeUpstream::wait_for_stalls(size_t count, std::chrono::milliseconds timeout) const {
+  return state_->wait_until(timeout, [this, count] { return state_->stalls_begun >= count; });
 }
 
 size_t FakeUpstream::request_count() const {

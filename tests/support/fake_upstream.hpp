@@ -16,6 +16,11 @@
 // Destruction interrupts any delay or stall at once, so a test never waits
 // for a stall to run out.
 //
+// Tests synchronise on what the fake observed, never on time: wait_for_requests()
+// returns once that many requests have arrived, wait_for_stalls() once that
+// many stalled responses have sent their events and gone silent (the client
+// holds them: the upstream call is under way).
+//
 // Thread-safe: requests are served on the server's threads while the test
 // thread scripts and inspects.
 #pragma once
@@ -113,6 +118,12 @@ class FakeUpstream {
 
   std::vector<RecordedRequest> requests() const;
   size_t request_count() const;
+  // True once at least `count` requests have been recorded; false if the
+  // timeout passed first.
+  bool wait_for_requests(size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+  // True once at least `count` stalled responses have written every event
+  // and begun their silence; false if the timeout passed first.
+  bool wait_for_stalls(size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
  private:
   struct State;

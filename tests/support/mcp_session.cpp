@@ -1,4 +1,5 @@
 #include "tests/support/mcp_session.hpp"
+#include "tests/support/child_exit.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -143,18 +144,11 @@ std::vector<std::string> McpSession::invalid_lines() const {
 
 int McpSession::wait_exit(std::chrono::milliseconds timeout) {
   if (exited_) return exit_code_;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    int status = 0;
-    auto reaped = waitpid(pid_, &status, WNOHANG);
-    if (reaped == pid_) {
-      exited_ = true;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      return exit_code_;
-    }
-    if (std::chrono::steady_clock::now() > deadline) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  auto exit_code = wait_for_child_exit(pid_, timeout);
+  if (!exit_code) return -1;
+  exited_ = true;
+  exit_code_ = *exit_code;
+  return exit_code_;
 }
 
 std::string McpSession::standard_error() const {

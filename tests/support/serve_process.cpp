@@ -1,4 +1,5 @@
 #include "tests/support/serve_process.hpp"
+#include "tests/support/child_exit.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -72,18 +73,11 @@ void ServeProcess::send_signal(int signal_number) { ::kill(pid_, signal_number);
 
 int ServeProcess::wait(std::chrono::milliseconds timeout) {
   if (exited_) return exit_code_;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    int status = 0;
-    auto done = ::waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
-      exited_ = true;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      return exit_code_;
-    }
-    if (std::chrono::steady_clock::now() > deadline) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  auto exit_code = wait_for_child_exit(pid_, timeout);
+  if (!exit_code) return -1;
+  exited_ = true;
+  exit_code_ = *exit_code;
+  return exit_code_;
 }
 
 std::string ServeProcess::stderr_text() {

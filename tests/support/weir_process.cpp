@@ -1,4 +1,5 @@
 #include "tests/support/weir_process.hpp"
+#include "tests/support/child_exit.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -97,7 +98,11 @@ WeirProcess::WeirProcess(const std::vector<std::string>& arguments, const std::s
         if (fds[index].fd < 0 || !(fds[index].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         ssize_t got = read(fds[index].fd, buffer, sizeof buffer);
         if (got > 0) {
-          (index == 0 ? out_ : err_).append(buffer, static_cast<size_t>(got));
+          {
+            std::lock_guard lock(output_mutex_);
+            (index == 0 ? out_ : err_).append(buffer, static_cast<size_t>(got));
+          }
+          if (index == 0) output_changed_.notify_all();
         } else {
           close_fd(index == 0 ? out_fd_ : err_fd_);
         }
@@ -109,7 +114,18 @@ WeirProcess::WeirProcess(const std::vector<std::string>& arguments, const std::s
       }
     }
     close_fd(stdin_fd);
+    {
+      std::lock_guard lock(output_mutex_);
+      output_closed_ = true;
+    }
+    output_changed_.notify_all();
   });
+}
+
+bool WeirProcess::wait_for_output(const std::string& text, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(output_mutex_);
+  output_changed_.wait_for(lock, timeout, [&] { return output_closed_ || out_.find(text) != std::string::npos; });
+  return out_.find(text) != std::string::npos;
 }
 
 WeirProcess::~WeirProcess() {
@@ -125,22 +141,17 @@ void WeirProcess::send_signal(int signal_number) {
 
 ProcessResult WeirProcess::wait(std::chrono::milliseconds timeout) {
   if (waited_) return result_;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (true) {
-    pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      result_.timed_out = true;
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  auto exit_code = wait_for_child_exit(pid_, timeout);
+  if (!exit_code) {
+    result_.timed_out = true;
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   if (reader_.joinable()) reader_.join();
   waited_ = true;
-  result_.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result_.exit_code = *exit_code;
   result_.out = out_;
   result_.err = err_;
   return result_;

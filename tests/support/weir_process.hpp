@@ -10,7 +10,9 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +47,9 @@ class WeirProcess {
   WeirProcess& operator=(const WeirProcess&) = delete;
 
   void send_signal(int signal_number);
+  // True once the process's standard output holds `text`; false if it
+  // closed without it or the timeout passed first.
+  bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Generous: the sanitizer build runs several times slower than release.
   ProcessResult wait(std::chrono::milliseconds timeout = std::chrono::seconds(180));
 
@@ -53,6 +58,10 @@ class WeirProcess {
   int out_fd_ = -1;
   int err_fd_ = -1;
   std::thread reader_;
+  // out_ grows on the reader thread while a test may wait for a line of it.
+  std::mutex output_mutex_;
+  std::condition_variable output_changed_;
+  bool output_closed_ = false;
   std::string out_, err_;
   bool waited_ = false;
   ProcessResult result_;

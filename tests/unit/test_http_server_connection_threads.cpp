@@ -70,8 +70,8 @@ TEST_CASE("http::Server: a burst of keep-alive connections each gets a thread, h
     for (int fd : connections) answered += answered_within(fd, std::chrono::seconds(3)) ? 1 : 0;
     CHECK_MESSAGE(answered == burst, "round " << round << ": " << answered << " of " << burst << " connections answered");
     for (int fd : connections) ::close(fd);
-    // Let the server see the closes, so its threads go back to idle.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Once the server has seen the closes, its threads are idle again.
+    REQUIRE(server.wait_until_no_connections(std::chrono::seconds(10)));
   }
 
   server.stop(std::chrono::milliseconds(0));

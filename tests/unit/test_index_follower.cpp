@@ -7,7 +7,6 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
-#include <thread>
 
 #include "core/cancellation.hpp"
 #include "core/rag/document_writer.hpp"
@@ -41,15 +40,21 @@ struct FollowedStore {
   }
   ~FollowedStore() { std::filesystem::remove_all(directory); }
 
-  void write(int first, int count, const std::string& text_prefix) {
+  // With a follower, waits every 200 documents until it has caught up with
+  // what is committed, so it sees several generations go by rather than
+  // only the last.
+  void write(int first, int count, const std::string& text_prefix, IndexFollower* follower = nullptr) {
     DocumentWriter writer(*database, collection, embedder, CancelToken(), false, 64);
     for (int index = first; index < first + count; ++index) {
       Document document;
       document.docid = "doc-" + std::to_string(index);
       document.text = text_prefix + " number " + std::to_string(index) + " about topic " + std::to_string(index % 17);
       writer.upsert(std::move(document));
-      // Let the follower see several generations go by.
-      if (index % 200 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (follower && index % 200 == 0) {
+        Collection committed = collection;
+        CollectionRepository(*database).refresh(committed);
+        REQUIRE(follower->wait_until_followed(committed.generation, std::chrono::seconds(60)));
+      }
     }
     writer.flush();
   }
@@ -66,7 +71,7 @@ TEST_CASE("index follower: the saved index holds exactly what was committed whil
   int64_t replaced_id = 0;
   {
     IndexFollower follower(*store.database, store.paths.indexes, store.collection);
-    store.write(100, 1500, "Document");
+    store.write(100, 1500, "Document", &follower);
     store.write(7, 1, "Rewritten");  // a new vector for an old docid: a new node, the old one a tombstone
     replaced_id = store.id_of("doc-7");
     DocumentWriter remover(*store.database, store.collection, store.embedder, CancelToken());
@@ -95,7 +100,7 @@ TEST_CASE("index follower: abandoned, it saves nothing and the next open catches
   auto before = std::filesystem::last_write_time(index_path(store.paths.indexes, store.collection));
   {
     IndexFollower follower(*store.database, store.paths.indexes, store.collection);
-    store.write(50, 300, "Later");
+    store.write(50, 300, "Later", &follower);
   }  // the import failed here: no finish()
   CHECK(std::filesystem::last_write_time(index_path(store.paths.indexes, store.collection)) == before);
   auto reopened = open_current_index(*store.database, store.collection, store.paths.indexes);
@@ -109,7 +114,7 @@ TEST_CASE("index follower: a missing index file is rebuilt alongside the import 
   std::filesystem::remove(index_path(store.paths.indexes, store.collection));
   {
     IndexFollower follower(*store.database, store.paths.indexes, store.collection);
-    store.write(3000, 400, "More");
+    store.write(3000, 400, "More", &follower);
     auto opened = follower.finish(*store.database);
     CHECK(opened.how == IndexOpening::rebuilt);
     CHECK(opened.index->live_count() == 3400);

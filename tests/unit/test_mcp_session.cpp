@@ -5,12 +5,13 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <thread>
 
 #include "mcp/protocol/json_rpc.hpp"
 #include "mcp/protocol/session.hpp"
+#include "tests/support/one_shot_event.hpp"
 
 using namespace weir::mcp::protocol;
+using weir::testing::OneShotEvent;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
@@ -71,7 +72,9 @@ std::shared_ptr<ToolSet> test_tools(std::atomic<bool>& saw_cancel) {
   ToolDefinition wait;
   wait.name = "wait";
   tools->add(wait, [&saw_cancel](const json&, CallContext& context) {
-    for (int tick = 0; tick < 1000 && !context.cancelled(); ++tick) std::this_thread::sleep_for(5ms);
+    auto cancellation = std::make_shared<OneShotEvent>();
+    context.on_cancel([cancellation] { cancellation->set(); });
+    cancellation->wait(5s);
     saw_cancel = context.cancelled();
     return ToolResult::text("too late");
   });

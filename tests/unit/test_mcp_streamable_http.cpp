@@ -8,13 +8,14 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
-#include <thread>
 
 #include "core/error.hpp"
 #include "mcp/protocol/json_rpc.hpp"
 #include "mcp/protocol/streamable_http_server.hpp"
+#include "tests/support/one_shot_event.hpp"
 
 using namespace weir::mcp::protocol;
+using weir::testing::OneShotEvent;
 using namespace std::chrono_literals;
 using nlohmann::json;
 
@@ -104,7 +105,7 @@ class FakeResponder : public HttpResponder {
 
 struct Fixture {
   std::atomic<bool> cancelled{false};
-  std::atomic<bool> waiting{false};
+  OneShotEvent waiting;  // the wait tool has started
   std::shared_ptr<ToolSet> tools = std::make_shared<ToolSet>();
   StreamableHttpServer server{ServerInfo{"weir", "1.0", "weir", ""}, [] {
                                 StreamableHttpOptions options;
@@ -124,8 +125,10 @@ struct Fixture {
     ToolDefinition wait;
     wait.name = "wait";
     tools->add(wait, [this](const json&, CallContext& context) {
-      waiting = true;
-      for (int tick = 0; tick < 2000 && !context.cancelled(); ++tick) std::this_thread::sleep_for(5ms);
+      auto cancellation = std::make_shared<OneShotEvent>();
+      context.on_cancel([cancellation] { cancellation->set(); });
+      waiting.set();
+      cancellation->wait(10s);
       cancelled = context.cancelled();
       return ToolResult::text("finished");
     });
@@ -306,7 +309,7 @@ TEST_CASE("streamable HTTP: a client that hangs up cancels its call") {
   auto session = fixture.initialize();
   FakeResponder slow;
   auto running = std::async(std::launch::async, [&] { fixture.send(slow, "POST", fixture.headers(session), call(1, "wait")); });
-  for (int tick = 0; tick < 2000 && !fixture.waiting; ++tick) std::this_thread::sleep_for(5ms);
+  REQUIRE(fixture.waiting.wait());
   slow.hang_up();
   REQUIRE(running.wait_for(10s) == std::future_status::ready);
   CHECK(fixture.server.shutdown(10s));
@@ -318,7 +321,7 @@ TEST_CASE("streamable HTTP: DELETE ends the session and cancels its calls; shutd
   auto session = fixture.initialize();
   FakeResponder slow;
   auto running = std::async(std::launch::async, [&] { fixture.send(slow, "POST", fixture.headers(session), call(1, "wait")); });
-  for (int tick = 0; tick < 2000 && !fixture.waiting; ++tick) std::this_thread::sleep_for(5ms);
+  REQUIRE(fixture.waiting.wait());
   FakeResponder end;
   fixture.send(end, "DELETE", fixture.headers(session), "");
   CHECK(end.status() == 200);

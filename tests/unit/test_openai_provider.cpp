@@ -421,16 +421,18 @@ TEST_CASE("openai: cancelling during a stream ends the call quickly") {
   FakeUpstream upstream;
   upstream.enqueue(ScriptedResponse::stalled({chunk::role(), chunk::content("Hel")}, 3s));
   CancelToken cancel;
-  std::thread canceller([cancel] {
-    std::this_thread::sleep_for(200ms);
+  std::chrono::steady_clock::time_point cancelled_at;
+  // Cancelled once the upstream has sent its first chunks and gone silent.
+  std::thread canceller([&upstream, &cancelled_at, cancel] {
+    upstream.wait_for_stalls(1);
+    cancelled_at = std::chrono::steady_clock::now();
     cancel.cancel();
   });
-  auto start = std::chrono::steady_clock::now();
   auto error = expect_error([&] { run_chat(config_for(upstream), simple_request(true), cancel); });
-  double elapsed = seconds_since(start);
+  auto ended_at = std::chrono::steady_clock::now();
   canceller.join();
   CHECK(error.kind() == ErrorKind::interrupted);
-  CHECK(elapsed < 0.6);
+  CHECK(ended_at - cancelled_at < 400ms);
 }
 
 TEST_CASE("openai: cancelling during a retry wait ends the call quickly") {
@@ -438,16 +440,19 @@ TEST_CASE("openai: cancelling during a retry wait ends the call quickly") {
   upstream.set_default(ScriptedResponse::json_body(503, {{"error", {{"message", "busy"}}}},
                                                    {{"Retry-After", "20"}}));
   CancelToken cancel;
-  std::thread canceller([cancel] {
-    std::this_thread::sleep_for(200ms);
+  std::chrono::steady_clock::time_point cancelled_at;
+  // Cancelled once the first attempt reached the upstream, which answers
+  // "busy, retry in 20 s".
+  std::thread canceller([&upstream, &cancelled_at, cancel] {
+    upstream.wait_for_requests(1);
+    cancelled_at = std::chrono::steady_clock::now();
     cancel.cancel();
   });
-  auto start = std::chrono::steady_clock::now();
   auto error = expect_error([&] { run_chat(config_for(upstream), simple_request(false), cancel); });
-  double elapsed = seconds_since(start);
+  auto ended_at = std::chrono::steady_clock::now();
   canceller.join();
   CHECK(error.kind() == ErrorKind::interrupted);
-  CHECK(elapsed < 0.6);
+  CHECK(ended_at - cancelled_at < 400ms);
   CHECK(upstream.request_count() == 1);
 }
 
