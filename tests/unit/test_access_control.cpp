@@ -13,7 +13,7 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "core/http/access_control.hpp"
+#include "core/policy/access_control.hpp"
 #include "core/store/database.hpp"
 #include "core/store/database_pool.hpp"
 #include "core/store/key_repository.hpp"
