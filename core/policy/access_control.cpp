@@ -26,16 +26,23 @@ AccessControl::~AccessControl() = default;
 const std::map<std::string, ApiKey>& AccessControl::keys_by_hash() {
   if (!connection_) connection_ = pool_.open();
   // data_version changes whenever another connection (this process's pool or
-  // another `weir`) commits. It is read before the keys, so a commit that
-  // lands in between is seen again on the next request, never missed.
-  auto version_query = connection_->prepare("PRAGMA data_version");
-  version_query.step();
-  auto data_version = version_query.integer(0);
+  // another `weir`) commits; that includes every request log row, so it only
+  // says when to look at the keys table's own version (a trigger moves it
+  // with every change of the table). Both are read before the keys, so a
+  // change that lands in between is seen again on the next request.
+  auto data_version_query = connection_->prepare("PRAGMA data_version");
+  data_version_query.step();
+  auto data_version = data_version_query.integer(0);
   if (data_version == loaded_data_version_) return by_hash_;
+  loaded_data_version_ = data_version;
+  auto keys_version_query = connection_->prepare("SELECT version FROM table_versions WHERE name = 'keys'");
+  keys_version_query.step();
+  auto keys_version = keys_version_query.integer(0);
+  if (keys_version == loaded_keys_version_) return by_hash_;
   std::map<std::string, ApiKey> fresh;
   for (auto& key : KeyRepository(*connection_).list()) fresh.emplace(key.hash, std::move(key));
   by_hash_ = std::move(fresh);
-  loaded_data_version_ = data_version;
+  loaded_keys_version_ = keys_version;
   return by_hash_;
 }
 

@@ -16,9 +16,11 @@
 //
 // admit() is the server's gatekeeper: it sets Request::caller. Keys are
 // compared by SHA-256 with a copy of the keys table that is read again only
-// when the store has changed since (SQLite's data_version, checked on a
-// connection of its own: a few memory reads per request), so `weir key
-// create|revoke` in another process takes effect with the very next request.
+// when that table has changed since: SQLite's data_version (a few memory
+// reads, on a connection of its own) says the store changed, and only then
+// the keys table's own version counter (migration 6) is read. So `weir key
+// create|revoke` in another process takes effect with the very next request,
+// and request log rows written in between cost one indexed read.
 // Key expiry and rpm windows read the clocks given (the real ones unless a
 // test passes its own). Thread-safe.
 #pragma once
@@ -61,6 +63,7 @@ class AccessControl {
   // Opened on the first request, like the pool's connections.
   std::unique_ptr<Database> connection_;
   int64_t loaded_data_version_ = -1;
+  int64_t loaded_keys_version_ = -1;
   std::map<std::string, ApiKey> by_hash_;
   RateLimiter limiter_;
 };

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -166,6 +166,25 @@ CREATE TABLE gateway_revisions (
 );
 INSERT INTO gateway_revisions(gateway_id, revision, name, config, action, created_at)
   SELECT id, 1, name, config, 'upgrade', updated_at FROM gateways;
+)sql",
+    // 6: a counter that moves with every change of the keys table, so a
+    // server can tell in one indexed read whether its copy of the keys is
+    // stale (PRAGMA data_version also moves with every request log row).
+    R"sql(
+CREATE TABLE table_versions (
+  name TEXT PRIMARY KEY,
+  version INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO table_versions(name, version) VALUES ('keys', 0);
+CREATE TRIGGER keys_version_insert AFTER INSERT ON keys BEGIN
+  UPDATE table_versions SET version = version + 1 WHERE name = 'keys';
+END;
+CREATE TRIGGER keys_version_update AFTER UPDATE ON keys BEGIN
+  UPDATE table_versions SET version = version + 1 WHERE name = 'keys';
+END;
+CREATE TRIGGER keys_version_delete AFTER DELETE ON keys BEGIN
+  UPDATE table_versions SET version = version + 1 WHERE name = 'keys';
+END;
 )sql",
 };
 }  // namespace
