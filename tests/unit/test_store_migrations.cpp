@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/gateway/gateway_config.hpp"
 #include "core/store/database.hpp"
+#include "core/store/request_log.hpp"
 #include "core/store/gateway_repository.hpp"
 #include "core/store/gateway_revision_repository.hpp"
 #include "core/store/migrations.hpp"
@@ -64,7 +65,9 @@ TEST_CASE("a store at an older version is upgraded and keeps its rows") {
              .create("kept", GatewayConfig::from_json({{"provider", "local"}, {"model", "extractive"}}))
              .id;
     // Take the store back to before migration 5, as an older weir left it.
-    database.execute("DROP TABLE gateway_revisions; PRAGMA user_version = 4;");
+    database.execute(
+        "DROP TRIGGER keys_version_insert; DROP TRIGGER keys_version_update; DROP TRIGGER keys_version_delete; "
+        "DROP TABLE table_versions; DROP TABLE gateway_revisions; PRAGMA user_version = 4;");
   }
   Database reopened(store.path);
   CHECK(user_version(reopened) == latest_schema_version());
@@ -91,4 +94,28 @@ TEST_CASE("a store from a newer weir is refused with a clear error") {
     CHECK(message.find("newer than this weir understands") != std::string::npos);
     CHECK(message.find("upgrade weir") != std::string::npos);
   }
+}
+
+TEST_CASE("the keys table's version moves with every change of it, and only then") {
+  TemporaryStore store("migrations-keys-version");
+  Database database(store.path);
+  auto version = [&] {
+    auto query = database.prepare("SELECT version FROM table_versions WHERE name = 'keys'");
+    query.step();
+    return query.integer(0);
+  };
+  auto start = version();
+  database.execute(
+      "INSERT INTO keys(id, name, kind, hash, prefix, created_at) VALUES ('k1', 'ops', 'private', 'h1', 'wk_', 1)");
+  CHECK(version() == start + 1);
+  database.execute("UPDATE keys SET expires_at = 5 WHERE id = 'k1'");
+  CHECK(version() == start + 2);
+  database.execute("DELETE FROM keys WHERE id = 'k1'");
+  CHECK(version() == start + 3);
+  // Other tables (the request log above all) leave it alone.
+  RequestRecord row;
+  row.front_door = "chat";
+  row.status = "ok";
+  RequestLog(database).record(row);
+  CHECK(version() == start + 3);
 }
