@@ -14,6 +14,7 @@
 #include "core/rag/index_sync.hpp"
 #include "core/rag/ingest.hpp"
 #include "core/rag/search.hpp"
+#include "core/rag/search_terms.hpp"
 #include "core/store/collection_repository.hpp"
 #include "core/store/document_repository.hpp"
 
@@ -315,6 +316,7 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
       SearchRequest request;
       request.collections = split_collection_names(options->collections);
       request.terms = options->terms;
+      check_search_terms(request.terms);
       request.top = options->top;
       request.min_score = options->min_score;
       request.reranker = parse_reranker(options->reranker);

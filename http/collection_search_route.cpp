@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "http/api_routes.hpp"
 #include "core/rag/search.hpp"
+#include "core/rag/search_terms.hpp"
 #include "core/rag/shared_searcher.hpp"
 
 namespace weir::http {
@@ -84,6 +85,7 @@ void handle_collection_search(const Request& request, ResponseWriter& response, 
     search.include_references = body["include_references"].get<bool>();
   }
   if (body.contains("tags")) search.tags = string_list(body["tags"], "tags", false);
+  check_search_terms(search.terms);
   validate_search_request(search);
 
   CancelToken cancel;

@@ -43,6 +43,9 @@ class StreamFilter {
 class FilterChain {
  public:
   FilterChain(std::vector<std::unique_ptr<StreamFilter>>& filters, DeltaCallback output);
+  // The emitters point at this object: it stays where it was made.
+  FilterChain(const FilterChain&) = delete;
+  FilterChain& operator=(const FilterChain&) = delete;
 
   void push(const StreamDelta& delta);
   // Ends every filter in order, so what one emits at its end still passes the later ones.

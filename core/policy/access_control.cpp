@@ -34,15 +34,18 @@ const std::map<std::string, ApiKey>& AccessControl::keys_by_hash() {
   data_version_query.step();
   auto data_version = data_version_query.integer(0);
   if (data_version == loaded_data_version_) return by_hash_;
-  loaded_data_version_ = data_version;
   auto keys_version_query = connection_->prepare("SELECT version FROM table_versions WHERE name = 'keys'");
   keys_version_query.step();
   auto keys_version = keys_version_query.integer(0);
-  if (keys_version == loaded_keys_version_) return by_hash_;
-  std::map<std::string, ApiKey> fresh;
-  for (auto& key : KeyRepository(*connection_).list()) fresh.emplace(key.hash, std::move(key));
-  by_hash_ = std::move(fresh);
+  if (keys_version != loaded_keys_version_) {
+    std::map<std::string, ApiKey> fresh;
+    for (auto& key : KeyRepository(*connection_).list()) fresh.emplace(key.hash, std::move(key));
+    by_hash_ = std::move(fresh);
+  }
+  // Only after a successful read: a failed one must be tried again, never
+  // taken as current (an empty copy would let everyone in).
   loaded_keys_version_ = keys_version;
+  loaded_data_version_ = data_version;
   return by_hash_;
 }
 

@@ -1,5 +1,4 @@
 #include "core/rag/search.hpp"
-#include "core/rag/search_terms.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -93,7 +92,13 @@ std::vector<std::string> split_collection_names(const std::string& text) {
 
 void validate_search_request(const SearchRequest& request) {
   if (request.collections.empty()) throw Error(ErrorKind::usage, "name at least one collection to search");
-  check_search_terms(request.terms);
+  // Not check_search_terms: the engine searches with a whole user message
+  // (or a window of them), which may be long; the term limits bind the
+  // callers that write terms (search command, HTTP route, search tools).
+  if (request.terms.empty()) throw Error(ErrorKind::usage, "give at least one search term");
+  for (const auto& term : request.terms)
+    if (term.find_first_not_of(" \t\r\n") == std::string::npos)
+      throw Error(ErrorKind::usage, "a search term is empty");
   if (request.top < 1 || request.top > 128)
     throw Error(ErrorKind::usage, "--top must be from 1 to 128, got " + std::to_string(request.top));
   if (!(request.min_score >= 0.01 && request.min_score <= 0.99))

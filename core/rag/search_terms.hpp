@@ -2,6 +2,9 @@
 // from: `weir collection search`, POST /v1/collections/search, the MCP
 // `<name>_search` tool and the engine's collection search tool.
 //
+// The engine's own retrieval searches with the user's message as it is (see
+// validate_search_request); these rules are for terms a caller writes.
+//
 // A search has 1 to 10 terms, none empty or only whitespace, with at most 500
 // characters in all — characters (UTF-8 code points), not bytes, so a
 // question in Greek gets the same room as one in English.

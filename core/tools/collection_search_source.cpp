@@ -63,7 +63,12 @@ std::string CollectionSearchSource::run(const ToolCall& call, const CancelToken&
   auto arguments = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
   if (arguments.is_discarded() || !arguments.is_object())
     throw Error(ErrorKind::usage, "the arguments of " + call.name + " are not a JSON object; send {\"search_terms\": [\"...\"]}");
-  auto terms = search_terms_argument(arguments);
+  std::vector<std::string> terms;
+  try {
+    terms = search_terms_argument(arguments);
+  } catch (const Error& error) {
+    throw Error(error.kind(), call.name + ": " + error.what());
+  }
 
   SearchRequest request;
   request.collections = {collections_[it->second].id};

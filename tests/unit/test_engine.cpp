@@ -36,6 +36,7 @@ struct FakeProviderState {
   std::deque<std::vector<StreamDelta>> answers;  // one list of deltas per call
   std::vector<ChatRequest> requests;
   std::vector<std::string> configs;  // the provider name of each adapter made
+  int delivered = 0;                 // deltas handed to the engine, over all calls
   ProviderCapabilities capabilities;
 };
 
@@ -53,6 +54,7 @@ class FakeProvider final : public Provider {
     for (const auto& delta : answer) {
       if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
       completion.apply(delta);
+      ++state_->delivered;
       on_delta(delta);
     }
     return completion;
@@ -287,7 +289,6 @@ TEST_CASE("engine: stream filters hold back, rewrite and end the delta stream") 
   auto engine = fixture.engine();
 
   SUBCASE("a filter that holds everything back and rewrites it at the end") {
-    fixture.fake->answers.push_back({content("quiet "), content("words"), finish("stop")});
     std::vector<std::string> pieces;
     std::vector<std::unique_ptr<StreamFilter>> filters;
     filters.push_back(std::make_unique<ShoutAtEnd>());
@@ -329,6 +330,7 @@ TEST_CASE("engine: stream filters hold back, rewrite and end the delta stream") 
     std::string seen;
     auto result = ending.run(input_for("g", "count"), [&](const StreamDelta& delta) { seen += delta.content; }, CancelToken());
     CHECK(seen == "one tw");
+    CHECK(fixture.fake->delivered == 2);  // the call was stopped: "three" and the finish were never sent
     CHECK(result.completion.content == "one tw");
     CHECK(result.completion.finish_reason == "length");
     CHECK(result.response["choices"][0]["finish_reason"] == "length");
@@ -435,6 +437,19 @@ TEST_CASE("engine: tool_result_window keeps the last results and elides older on
     CHECK(context.request.messages[2]["content"] == kElidedToolResult);
     CHECK(context.request.messages[3]["content"] == "new result");
   }
+}
+
+TEST_CASE("engine: injection retrieval searches with a long message as it is") {
+  EngineFixture fixture;
+  fixture.add_documents("docs", {{"keys", "API keys are rotated every ninety days."}});
+  fixture.gateway("g", {{"rag", {{"collections", {"docs"}}, {"strategy", "plain"}}}});
+  auto engine = fixture.engine();
+  // Longer than the 500 characters a caller may write as search terms.
+  std::string message = "How often are API keys rotated? " + std::string(600, 'x');
+  auto context = engine.prepare(input_for("g", message));
+  CHECK(context.retrieval.strategy == "plain");
+  REQUIRE(context.retrieval.documents.size() == 1);
+  CHECK(context.retrieval.documents[0]["docid"] == "keys");
 }
 
 TEST_CASE("engine: caller policy for public and private callers") {
