@@ -25,11 +25,18 @@ std::string string_member(const json& object, const char* key) {
   return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
 }
 
+// A token count: a whole number from 0 to 2^53 (the most a double holds
+// exactly); anything else an upstream sends counts as 0 rather than being
+// converted out of range (undefined) or summed into an overflow.
 int64_t integer_member(const json& object, const char* key) {
+  constexpr double kLargest = 9007199254740992.0;
   const json* value = member(object, key);
   if (value == nullptr || !value->is_number()) return 0;
-  return value->is_number_float() ? static_cast<int64_t>(value->get<double>())
-                                  : value->get<int64_t>();
+  if (value->is_number_unsigned())
+    return value->get<uint64_t>() <= static_cast<uint64_t>(kLargest) ? static_cast<int64_t>(value->get<uint64_t>()) : 0;
+  if (value->is_number_integer()) return value->get<int64_t>() >= 0 ? value->get<int64_t>() : 0;
+  double number = value->get<double>();
+  return number >= 0 && number <= kLargest ? static_cast<int64_t>(number) : 0;
 }
 
 // Message content is a string, null, or (in newer APIs) a list of parts.

@@ -178,6 +178,22 @@ TEST_CASE("openai: a non-streaming answer arrives as one delta") {
   CHECK(outcome.completion.usage->prompt_tokens == 20);
 }
 
+TEST_CASE("openai: token counts out of range count as 0") {
+  FakeUpstream upstream;
+  json body = testing::chat_completion("Blue.", "stop", 20, 2);
+  body["usage"] = {{"prompt_tokens", 1e300},
+                   {"completion_tokens", -5},
+                   {"prompt_tokens_details", {{"cached_tokens", 18446744073709551615ULL}}},
+                   {"completion_tokens_details", {{"reasoning_tokens", 7.9}}}};
+  upstream.enqueue(ScriptedResponse::json_body(200, body));
+  auto outcome = run_chat(config_for(upstream), simple_request(false));
+  REQUIRE(outcome.completion.usage.has_value());
+  CHECK(outcome.completion.usage->prompt_tokens == 0);
+  CHECK(outcome.completion.usage->completion_tokens == 0);
+  CHECK(outcome.completion.usage->cached_tokens == 0);
+  CHECK(outcome.completion.usage->reasoning_tokens == 7);
+}
+
 TEST_CASE("openai: a server that ignores stream and answers JSON is accepted") {
   FakeUpstream upstream;
   upstream.enqueue(ScriptedResponse::json_body(200, testing::chat_completion("Plain.")));
