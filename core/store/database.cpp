@@ -19,6 +19,28 @@ namespace {
   if (code == SQLITE_READONLY) message += " (the store is read-only; check its permissions)";
   throw Error(ErrorKind::runtime, std::move(message));
 }
+
+// The constructor's work once the file is open.
+void configure_and_migrate(Database& database) {
+  sqlite3* handle = database.handle();
+  sqlite3_busy_timeout(handle, 10'000);
+  // Most weir processes are short: without these, every exit checkpoints the
+  // WAL and deletes it, and every start recreates it, each with fsyncs. Both
+  // keep durability as it is (WAL, synchronous=NORMAL); automatic checkpoints
+  // still bound the WAL's size.
+  sqlite3_db_config(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  int persist = 1;
+  sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  sqlite3_extended_result_codes(handle, 0);
+  // mmap and a larger page cache: searches read FTS and document pages
+  // without a read() system call each (bench/retrieval: kernel copies were
+  // the largest cost of a search before this).
+  database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                   "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;");
+  migrate(database);
+  register_full_text_ranking(handle);
+}
+
 }  // namespace
 
 Database::Database(const std::string& path) : path_(path) {
@@ -31,22 +53,17 @@ Database::Database(const std::string& path) : path_(path) {
     handle_ = nullptr;
     throw Error(ErrorKind::runtime, std::move(message));
   }
-  sqlite3_busy_timeout(handle_, 10'000);
-  // Most weir processes are short: without these, every exit checkpoints the
-  // WAL and deletes it, and every start recreates it, each with fsyncs. Both
-  // keep durability as it is (WAL, synchronous=NORMAL); automatic checkpoints
-  // still bound the WAL's size.
-  sqlite3_db_config(handle_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-  int persist = 1;
-  sqlite3_file_control(handle_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-  sqlite3_extended_result_codes(handle_, 0);
-  // mmap and a larger page cache: searches read FTS and document pages
-  // without a read() system call each (bench/retrieval: kernel copies were
-  // the largest cost of a search before this).
-  execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-          "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;");
-  migrate(*this);
-  register_full_text_ranking(handle_);
+  try {
+    configure_and_migrate(*this);
+  } catch (...) {
+    // A store that cannot be used (a newer schema, a failed migration) is
+    // closed here: the destructor does not run for a throwing constructor.
+    for (auto& [sql, statement] : cached_) sqlite3_finalize(statement);
+    cached_.clear();
+    sqlite3_close_v2(handle_);
+    handle_ = nullptr;
+    throw;
+  }
 }
 
 Database::~Database() {
