@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/edit_distance.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/database.hpp"
@@ -38,20 +39,6 @@ Gateway read_gateway(Statement& row) {
   gateway.created_at = row.integer(3);
   gateway.updated_at = row.integer(4);
   return gateway;
-}
-
-// Edit distance, for "did you mean" suggestions.
-size_t distance(const std::string& left, const std::string& right) {
-  std::vector<size_t> previous(right.size() + 1), current(right.size() + 1);
-  for (size_t column = 0; column <= right.size(); ++column) previous[column] = column;
-  for (size_t row = 1; row <= left.size(); ++row) {
-    current[0] = row;
-    for (size_t column = 1; column <= right.size(); ++column)
-      current[column] = std::min({previous[column] + 1, current[column - 1] + 1,
-                                  previous[column - 1] + (left[row - 1] == right[column - 1] ? 0 : 1)});
-    std::swap(previous, current);
-  }
-  return previous[right.size()];
 }
 
 constexpr const char* kColumns = "SELECT id, name, config, created_at, updated_at FROM gateways ";
@@ -166,7 +153,7 @@ Gateway GatewayRepository::resolve(const std::string& reference) {
     message += "; none exists yet. Create one with `weir gateway create NAME --provider P --model M`";
   } else {
     std::sort(gateways.begin(), gateways.end(), [&](const Gateway& left, const Gateway& right) {
-      return distance(left.name, reference) < distance(right.name, reference);
+      return edit_distance(left.name, reference) < edit_distance(right.name, reference);
     });
     message += "; did you mean: ";
     for (size_t index = 0; index < std::min<size_t>(3, gateways.size()); ++index)
