@@ -134,10 +134,11 @@ ChatResult Engine::run(const ChatInput& input, const DeltaCallback& on_delta, co
     };
     ToolLoopResult loop;
     try {
-      loop = run_tool_loop(*context.adapter, context.request, tool_loop_options(context), from_upstream,
-                           upstream_cancel);
+      run_tool_loop(*context.adapter, context.request, tool_loop_options(context), from_upstream, upstream_cancel,
+                    loop);
     } catch (const Error& error) {
-      // A filter that ended the stream stopped the call; the answer is what passed.
+      // A filter that ended the stream stopped the call; the answer is what
+      // passed, and the loop's functions and usage so far are kept.
       if (!(error.kind() == ErrorKind::interrupted && filters.ended() && !cancel.cancelled())) throw;
       loop.completion.finish_reason = filters.end_reason();
     }

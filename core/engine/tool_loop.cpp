@@ -131,13 +131,13 @@ nlohmann::json RunnedFunction::to_json() const {
   return object;
 }
 
-ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOptions& options,
-                             const DeltaCallback& on_delta, const CancelToken& cancel) {
-  ToolLoopResult result;
+void run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOptions& options,
+                   const DeltaCallback& on_delta, const CancelToken& cancel, ToolLoopResult& result) {
+  result = ToolLoopResult{};
   if (options.tools == nullptr || options.tools->empty()) {
-    result.completion = provider.chat(request, on_delta, cancel);
     result.upstream_calls = 1;
-    return result;
+    result.completion = provider.chat(request, on_delta, cancel);
+    return;
   }
 
   std::string content, reasoning;
@@ -148,15 +148,16 @@ ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const Tool
       apply_tool_result_window(request.messages, *options.tool_result_window);
     Completion round;
     RoundRouter router(options, on_delta);
+    ++result.upstream_calls;  // before the call: an interrupted call was still made
     auto folded = provider.chat(
         request, [&](const StreamDelta& delta) { router.route(delta, round); }, cancel);
     router.finish(round);
-    ++result.upstream_calls;
     // A provider returns the fold of the deltas it delivered; keep its metadata.
     round.id = folded.id;
     round.model = folded.model;
     if (folded.usage) round.usage = folded.usage;
     if (round.usage) add_usage(total_usage, *round.usage);
+    result.completion.usage = total_usage;  // what was spent so far, should a later round be interrupted
     content += round.content;
     reasoning += round.reasoning;
 
@@ -179,7 +180,7 @@ ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const Tool
         usage.usage = total_usage;
         on_delta(usage);
       }
-      return result;
+      return;
     }
     if (rounds_run == options.max_rounds)
       throw Error(ErrorKind::upstream,

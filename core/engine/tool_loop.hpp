@@ -63,7 +63,11 @@ struct ToolLoopResult {
   int upstream_calls = 0;
 };
 
-ToolLoopResult run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOptions& options,
-                             const DeltaCallback& on_delta, const CancelToken& cancel);
+// Fills `result` as it goes, so that when it throws (cancelled, a filter
+// ended the stream, an upstream failure in a later round) `result` still
+// says what happened before: the functions run, the upstream calls made and
+// the usage of the rounds that finished (completion.usage).
+void run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOptions& options,
+                   const DeltaCallback& on_delta, const CancelToken& cancel, ToolLoopResult& result);
 
 }  // namespace weir

@@ -404,6 +404,23 @@ TEST_CASE("engine: query_function registers the collection search tool source an
     CHECK(contains(second.back()["content"].get<std::string>(), "ninety days"));
     CHECK(result.response["generation_context"]["runned_functions"][0]["name"] == "docs_search");
   }
+  SUBCASE("a filter that ends the answer after a tool ran keeps the function and the usage spent") {
+    fixture.fake->answers.push_back(
+        {tool_call(0, "call_1", "docs_search", "{\"search_terms\":[\"key rotation\"]}"), finish("tool_calls", 40, 7)});
+    fixture.fake->answers.push_back({content("Every ninety "), content("days, always."), finish("stop")});
+    EngineOptions options = fixture.options();
+    options.filters.push_back([](const RequestContext&) { return std::make_unique<StopAfter>(5); });
+    Engine ending(fixture.database, fixture.paths, options);
+    auto result = ending.run(input_for("g", "how often are keys rotated?"), [](const StreamDelta&) {}, CancelToken());
+    CHECK(result.completion.content == "Every");
+    CHECK(result.completion.finish_reason == "length");
+    const auto& generation = result.response["generation_context"];
+    REQUIRE(generation["runned_functions"].size() == 1);
+    CHECK(generation["runned_functions"][0]["name"] == "docs_search");
+    // The first round's tokens were spent and are counted; the stopped round reported none.
+    CHECK(result.response["usage"]["prompt_tokens"] == 40);
+    CHECK(result.response["usage"]["completion_tokens"] == 7);
+  }
 }
 
 TEST_CASE("engine: tool_result_window keeps the last results and elides older ones") {
