@@ -149,9 +149,10 @@ void instructions_stage(RequestContext& context, StageServices& services) {
 
 // ----- retrieval -----
 
-// The retrieved documents as ChatRequest::grounding and as the report's list.
+// The retrieved documents for an adapter that answers from them, and as the
+// report's list.
 void record_hits(const RetrievalResult& retrieval, RequestContext& context) {
-  auto& grounding = context.request.grounding;
+  Grounding grounding;
   for (const auto& collection : retrieval.collections) grounding.collections.push_back(collection.name);
   grounding.query = retrieval.query;
   for (const auto& hit : retrieval.hits) {
@@ -164,6 +165,7 @@ void record_hits(const RetrievalResult& retrieval, RequestContext& context) {
     if (!hit.reference_of.empty()) entry["reference_of"] = hit.reference_of;
     context.retrieval.documents.push_back(std::move(entry));
   }
+  if (context.capabilities.answers_from_documents) context.adapter->ground(std::move(grounding));
 }
 
 void retrieval_stage(RequestContext& context, StageServices& services) {

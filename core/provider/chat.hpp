@@ -27,9 +27,10 @@ struct GroundingDocument {
   double score = 0;  // in [0, 1], see core/rag/fusion.hpp
 };
 
-// What the engine's retrieval found for this request. Providers of real models
-// ignore it: the documents already sit in the last user message. The built-in
-// extractive provider answers from it alone (core/provider/extractive_provider.hpp).
+// What the engine's retrieval found for a request, given to the adapter with
+// Provider::ground(). Providers of real models ignore it: the documents
+// already sit in the last user message. The built-in extractive provider
+// answers from it alone (core/provider/extractive_provider.hpp).
 struct Grounding {
   std::vector<std::string> collections;  // the gateway's collections; empty: none attached
   std::string query;                     // what was searched
@@ -67,7 +68,6 @@ struct ChatRequest {
   json tool_choice = nullptr;   // "auto" | "none" | "required" | {...}; null: not sent
   json response_format = nullptr;  // {"type": ...}; null: not sent
   bool stream = true;
-  Grounding grounding;  // never sent on the wire
 };
 
 struct Usage {

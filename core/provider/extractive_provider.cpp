@@ -270,8 +270,8 @@ Completion ExtractiveProvider::chat(const ChatRequest& request, const DeltaCallb
     throw Error(ErrorKind::usage, "provider '" + config_.name + "' (kind extractive) offers only the model '" +
                                       kExtractiveModel + "', not '" + request.model +
                                       "'; use --provider " + config_.name + " --model extractive");
-  auto question = request.grounding.query.empty() ? last_user_text(request.messages) : request.grounding.query;
-  auto lines = extractive_answer(request.grounding, question);
+  auto question = grounding_.query.empty() ? last_user_text(request.messages) : grounding_.query;
+  auto lines = extractive_answer(grounding_, question);
   Completion completion;
   completion.model = kExtractiveModel;
   StreamDelta pending;  // not streaming: everything goes in one delta (Provider contract)
@@ -293,7 +293,7 @@ Completion ExtractiveProvider::chat(const ChatRequest& request, const DeltaCallb
 
 json ExtractiveProvider::describe_request(const ChatRequest& request) const {
   json documents = json::array();
-  for (const auto& document : request.grounding.documents)
+  for (const auto& document : grounding_.documents)
     documents.push_back({{"collection", document.collection},
                          {"docid", document.docid},
                          {"ref", document.ref},
@@ -305,8 +305,8 @@ json ExtractiveProvider::describe_request(const ChatRequest& request) const {
            {{"model", request.model},
             {"messages", request.messages},
             {"grounding",
-             {{"collections", request.grounding.collections},
-              {"query", request.grounding.query},
+             {{"collections", grounding_.collections},
+              {"query", grounding_.query},
               {"documents", documents}}}}}};
 }
 

@@ -71,8 +71,9 @@ struct ProviderCapabilities {
   bool embeddings = false;     // embeddings() works
   bool reasoning = false;      // reasoning_effort and reasoning deltas
   bool query_rewrite = true;   // can rewrite a search query (a model that writes text)
-  // Answers from ChatRequest::grounding alone (the extractive provider): the
-  // engine must retrieve for it even when the strategy would offer tools.
+  // Answers from the retrieved documents alone, handed over with ground()
+  // (the extractive provider): the engine must retrieve for it even when the
+  // strategy would offer tools.
   bool answers_from_documents = false;
 };
 
@@ -82,6 +83,13 @@ class Provider {
   virtual ProviderCapabilities capabilities() const = 0;
   virtual Completion chat(const ChatRequest& request, const DeltaCallback& on_delta,
                           const CancelToken& cancel) = 0;
+  // What the engine's retrieval found for the request this adapter will
+  // serve, given before chat() and describe_request(). Only a provider whose
+  // capabilities say answers_from_documents keeps it; every other one ignores
+  // it, because the documents already sit in the prompt it sends. Retrieval
+  // results never travel in the ChatRequest, which holds only what a wire
+  // format carries.
+  virtual void ground(Grounding) {}
   // What chat() would send, without sending it: {method, url, headers, body}.
   // Secrets are shown as a placeholder naming where they come from.
   virtual json describe_request(const ChatRequest& request) const = 0;

@@ -43,8 +43,10 @@ TEST_CASE("the extractive provider streams sentence by sentence and rejects othe
   ChatRequest request;
   request.model = "extractive";
   request.messages = json::array({{{"role", "user"}, {"content", "rotated keys"}}});
-  request.grounding.collections = {"docs"};
-  request.grounding.documents = {{"docs", "keys", "", "Keys are rotated yearly. Keys are long.", 0.5}};
+  Grounding grounding;
+  grounding.collections = {"docs"};
+  grounding.documents = {{"docs", "keys", "", "Keys are rotated yearly. Keys are long.", 0.5}};
+  provider->ground(grounding);
   std::vector<std::string> pieces;
   auto completion = provider->chat(request, [&](const StreamDelta& delta) {
     if (!delta.content.empty()) pieces.push_back(delta.content);
