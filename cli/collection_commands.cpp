@@ -235,7 +235,10 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
       } else {
         std::cout << "added " << report.counts.added << ", re-embedded " << report.counts.updated << ", meta-only "
                   << report.counts.meta_only << ", unchanged " << report.counts.unchanged << ", rejected "
-                  << report.rejected << (report.rolled_back ? " (strict: nothing was imported)" : "") << '\n';
+                  << report.rejected;
+        if (report.counts.superseded > 0)
+          std::cout << ", superseded " << report.counts.superseded << " (a later line had the same docid)";
+        std::cout << (report.rolled_back ? " (strict: nothing was imported)" : "") << '\n';
       }
       if (report.rolled_back)
         throw Error(ErrorKind::usage, std::to_string(report.rejected) + " line(s) rejected; --strict imported nothing");

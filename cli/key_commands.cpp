@@ -16,6 +16,7 @@ struct CreateOptions {
   bool is_public = false;
   std::string expires;
   int rpm = 0;
+  bool rpm_given = false;  // --rpm 0 is refused, not taken for "unlimited"
 };
 
 }  // namespace
@@ -30,10 +31,11 @@ void register_key_commands(CLI::App& app, CommandContext& context) {
   create->add_flag("--public", create_options->is_public,
                    "A public key: may only name a gateway by its full id, and gets no tools");
   create->add_option("--expires", create_options->expires, "Lifetime such as 30d, 12h, 90m (default: never expires)");
-  create->add_option("--rpm", create_options->rpm, "Requests per minute allowed (default: unlimited)");
+  create->add_option("--rpm", create_options->rpm, "Requests per minute allowed, 1..100000 (default: unlimited)")
+      ->each([create_options](const std::string&) { create_options->rpm_given = true; });
   create->callback([&context, create_options] {
     std::optional<int> rpm;
-    if (create_options->rpm != 0) rpm = create_options->rpm;
+    if (create_options->rpm_given) rpm = create_options->rpm;
     std::optional<int64_t> expires_at;
     if (!create_options->expires.empty())
       expires_at = now_milliseconds() + parse_duration_milliseconds(create_options->expires);

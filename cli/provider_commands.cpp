@@ -66,6 +66,9 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
   add->add_option("--idle-timeout", add_options->settings.idle_timeout_ms,
                   "Longest silence from the upstream in ms (default 120000)")
       ->check(CLI::Range(1, 3'600'000));
+  add->add_option("--total-timeout", add_options->settings.total_timeout_ms,
+                  "Longest one upstream request may take in ms, however busy the upstream keeps it (default 600000)")
+      ->check(CLI::Range(1, 86'400'000));
   add->add_option("--max-retries", add_options->settings.max_retries, "Retries on 429/5xx/connection errors (default 2)")
       ->check(CLI::Range(0, 10));
   add->callback([&context, add_options] { add_provider(context, *add_options); });

@@ -20,8 +20,8 @@ function __weir_command
         case 'provider add'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--kind' '--base-url' '--api-key-env' '--api-key-cmd' '--header' '--connect-timeout' '--idle-timeout' '--max-retries' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'openai | anthropic | gemini | ollama | extractive' 'Base URL, e.g. http://127.0.0.1:8080/v1' 'Environment variable holding the API key' 'Command that prints the API key (run once per process)' 'Extra header NAME:VALUE sent with every request' 'Connect timeout in ms (default 10000)' 'Longest silence from the upstream in ms (default 120000)' 'Retries on 429/5xx/connection errors (default 2)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--kind' '--base-url' '--api-key-env' '--api-key-cmd' '--header' '--connect-timeout' '--idle-timeout' '--total-timeout' '--max-retries' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'openai | anthropic | gemini | ollama | extractive' 'Base URL, e.g. http://127.0.0.1:8080/v1' 'Environment variable holding the API key' 'Command that prints the API key (run once per process)' 'Extra header NAME:VALUE sent with every request' 'Connect timeout in ms (default 10000)' 'Longest silence from the upstream in ms (default 120000)' 'Longest one upstream request may take in ms, however busy the upstream keeps it (default 600000)' 'Retries on 429/5xx/connection errors (default 2)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
         case 'provider list'
             set -g __weir_commands
@@ -255,7 +255,7 @@ function __weir_command
             set -g __weir_commands
             set -g __weir_command_descriptions
             set -g __weir_options '-h' '--help' '--public' '--expires' '--rpm' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'A public key: may only name a gateway by its full id, and gets no tools' 'Lifetime such as 30d, 12h, 90m (default: never expires)' 'Requests per minute allowed (default: unlimited)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'A public key: may only name a gateway by its full id, and gets no tools' 'Lifetime such as 30d, 12h, 90m (default: never expires)' 'Requests per minute allowed, 1..100000 (default: unlimited)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
         case 'key list'
             set -g __weir_commands
@@ -312,6 +312,8 @@ function __weir_value
         case 'provider add --connect-timeout'
             echo 'none'
         case 'provider add --idle-timeout'
+            echo 'none'
+        case 'provider add --total-timeout'
             echo 'none'
         case 'provider add --max-retries'
             echo 'none'

@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "core/rag/shared_searcher.hpp"
-#include "mcp/protocol/json_rpc.hpp"
 
 namespace weir::http {
 
@@ -16,19 +16,11 @@ ApiContext::~ApiContext() = default;
 nlohmann::json parse_json_body(const Request& request) {
   if (request.body.empty())
     throw Error(ErrorKind::usage, "the request body is empty; send a JSON object (Content-Type: application/json)");
-  // Deep nesting would cost recursion later (serialising it upstream), so it
-  // is refused up front, by the same rule as MCP messages.
-  if (mcp::protocol::nesting_depth(request.body) > mcp::protocol::kMaxNesting)
-    throw Error(ErrorKind::usage, "the request body nests arrays and objects more than " +
-                                      std::to_string(mcp::protocol::kMaxNesting) + " levels deep");
-  try {
-    auto body = nlohmann::json::parse(request.body);
-    if (!body.is_object()) throw Error(ErrorKind::usage, "the request body must be a JSON object, not " + std::string(body.type_name()));
-    return body;
-  } catch (const nlohmann::json::parse_error& error) {
-    throw Error(ErrorKind::usage, "malformed JSON in the request body at byte " + std::to_string(error.byte) + ": " +
-                                      std::string(error.what()).substr(std::string(error.what()).find(':') + 2));
-  }
+  // The one JSON input policy: too deep, a number too large for a double,
+  // invalid UTF-8 or a key given twice is the caller's mistake, a 400.
+  auto body = read_json_or_throw(request.body, "the request body", ErrorKind::usage);
+  if (!body.is_object()) throw Error(ErrorKind::usage, "the request body must be a JSON object, not " + std::string(body.type_name()));
+  return body;
 }
 
 void mount_api_routes(Server& server, ApiContext& context) {

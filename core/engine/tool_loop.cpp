@@ -6,6 +6,7 @@
 
 #include "core/engine/tool_result_window.hpp"
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 
 namespace weir {
 
@@ -121,10 +122,12 @@ StreamDelta activity(const ToolCall& call, const char* state) {
 }  // namespace
 
 nlohmann::json RunnedFunction::to_json() const {
-  auto parsed = nlohmann::json::parse(arguments, nullptr, false);
+  // The model wrote these: read by the input policy (a deep value would
+  // overflow the stack when copied here), kept as text when refused.
+  auto parsed = read_json(arguments);
   nlohmann::json object = {{"name", name},
                            {"id", id},
-                           {"arguments", parsed.is_discarded() ? nlohmann::json(arguments) : parsed},
+                           {"arguments", parsed.ok() ? std::move(parsed.value) : nlohmann::json(arguments)},
                            {"success", success},
                            {"duration_ms", duration_ms}};
   if (!success) object["error"] = error;

@@ -249,7 +249,9 @@ HttpResponseHead run_transfer(CurlSession& session, const HttpRequest& request,
   cleanup.added = true;
 
   const auto idle_limit = std::chrono::milliseconds(std::max(1, request.idle_timeout_ms));
-  transfer.last_activity = Clock::now();
+  const auto started = Clock::now();
+  const auto total_limit = std::chrono::milliseconds(request.total_timeout_ms);
+  transfer.last_activity = started;
   int running = 1;
   while (true) {
     if (CURLMcode code = library.multi_perform(session.multi, &running); code != CURLM_OK)
@@ -263,7 +265,16 @@ HttpResponseHead run_transfer(CurlSession& session, const HttpRequest& request,
                   request.url + " sent nothing for " + std::to_string(request.idle_timeout_ms) +
                       " ms (idle timeout); the upstream may be stuck or overloaded; raise the "
                       "provider's idle_timeout_ms if the model is just slow");
+    auto elapsed = Clock::now() - started;
+    if (request.total_timeout_ms > 0 && elapsed >= total_limit)
+      throw Error(ErrorKind::upstream_timeout,
+                  request.url + " did not finish its answer within " + std::to_string(request.total_timeout_ms) +
+                      " ms (total timeout), though it kept the connection busy; raise the provider's "
+                      "total_timeout_ms (`weir provider add NAME --total-timeout MS`) if the model is just slow");
     auto remaining = std::chrono::ceil<std::chrono::milliseconds>(idle_limit - silent_for).count();
+    if (request.total_timeout_ms > 0)
+      remaining = std::min<long long>(remaining,
+                                      std::chrono::ceil<std::chrono::milliseconds>(total_limit - elapsed).count());
     int wait_ms =
         static_cast<int>(std::min<long long>(kWakeUpIntervalMs, std::max<long long>(1, remaining)));
     if (CURLMcode code = library.multi_poll(session.multi, nullptr, 0, wait_ms, nullptr);

@@ -13,6 +13,8 @@
 // - `idle_timeout_ms` is the longest silence allowed between received bytes
 //   (counted from the start of the call until the first byte); it is enforced
 //   with millisecond resolution and ends in Error(upstream_timeout).
+// - `total_timeout_ms` (when > 0) bounds the whole call, from the start until
+//   the last byte, the same way: Error(upstream_timeout) naming the limit.
 // - A fired CancelToken ends the call within ~50 ms with Error(interrupted).
 // - A failure to reach the server, or a connection that breaks, is an
 //   HttpConnectionError (a weir::Error): callers may retry those. Other
@@ -42,6 +44,9 @@ struct HttpRequest {
   std::string body;
   int connect_timeout_ms = 10'000;
   int idle_timeout_ms = 120'000;
+  // The longest the whole request may take, however steadily bytes arrive
+  // (an upstream sending only SSE comments never goes idle); 0: no limit.
+  int total_timeout_ms = 0;
 };
 
 struct HttpResponseHead {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "core/provider/api_key.hpp"
 #include "core/net/http_client.hpp"
 #include "core/provider/sse_parser.hpp"
@@ -122,6 +123,53 @@ bool carries_something(const StreamDelta& delta) {
          delta.finish_reason.has_value() || delta.usage.has_value();
 }
 
+// ----- shape checks: a 200 that does not carry a chat answer is an upstream
+// error, not an empty success (weir would print nothing and save an empty
+// turn). Each returns what is wrong, or "" when the shape is usable. -----
+
+std::string content_shape_problem(const json& message, const std::string& where) {
+  if (const json* content = member(message, "content");
+      content != nullptr && !content->is_string() && !content->is_null() && !content->is_array())
+    return where + ".content is " + std::string(content->type_name()) + ", not text";
+  if (const json* calls = member(message, "tool_calls"); calls != nullptr && !calls->is_array() && !calls->is_null())
+    return where + ".tool_calls is " + std::string(calls->type_name()) + ", not a list";
+  return {};
+}
+
+std::string completion_shape_problem(const json& body) {
+  const json* choices = member(body, "choices");
+  if (choices == nullptr) return "it has no \"choices\"";
+  if (!choices->is_array()) return "\"choices\" is " + std::string(choices->type_name()) + ", not a list";
+  if (choices->empty()) return "\"choices\" is empty";
+  const json& choice = choices->front();
+  if (!choice.is_object()) return "choices[0] is " + std::string(choice.type_name()) + ", not an object";
+  const json* message = member(choice, "message");
+  if (message == nullptr || !message->is_object()) return "choices[0] has no \"message\" object";
+  return content_shape_problem(*message, "choices[0].message");
+}
+
+// A chunk may carry no choices (a usage chunk has "choices": []), but what it
+// carries must have the chunk shape.
+std::string chunk_shape_problem(const json& chunk) {
+  if (!chunk.is_object()) return "a chunk is " + std::string(chunk.type_name()) + ", not an object";
+  const json* choices = member(chunk, "choices");
+  if (choices == nullptr || choices->is_null()) return {};
+  if (!choices->is_array()) return "\"choices\" is " + std::string(choices->type_name()) + ", not a list";
+  for (const auto& choice : *choices) {
+    if (!choice.is_object()) return "a choice is " + std::string(choice.type_name()) + ", not an object";
+    const json* delta = member(choice, "delta");
+    if (delta == nullptr || delta->is_null()) continue;
+    if (!delta->is_object()) return "a choice's \"delta\" is " + std::string(delta->type_name()) + ", not an object";
+    if (auto problem = content_shape_problem(*delta, "delta"); !problem.empty()) return problem;
+  }
+  return {};
+}
+
+bool has_choice(const json& chunk) {
+  const json* choices = member(chunk, "choices");
+  return choices != nullptr && choices->is_array() && !choices->empty();
+}
+
 json build_body(const ChatRequest& request) {
   json body = request.sampling.to_json();
   body["model"] = request.model;
@@ -166,6 +214,9 @@ class ChatCompletionsReader final : public AnswerReader {
   bool stream_complete() const override { return done_; }
 
   void on_whole_body(const json& body) override {
+    if (auto problem = completion_shape_problem(body); !problem.empty())
+      throw Error(ErrorKind::upstream, "upstream answered 200 with something that is not a chat completion (" +
+                                           problem + "): " + first_bytes(body.dump(-1, ' ', false, json::error_handler_t::replace), 200));
     remember_identity(body);
     deliver_(delta_of(body, "message"));
   }
@@ -175,20 +226,30 @@ class ChatCompletionsReader final : public AnswerReader {
     if (done_) return;
     std::string_view data = event.data;
     if (data == "[DONE]") {
+      if (!choice_seen_)
+        throw Error(ErrorKind::upstream,
+                    "upstream ended the stream with [DONE] without sending any choice; it does not answer in the "
+                    "OpenAI chat-completions stream format");
       done_ = true;
       return;
     }
-    json chunk = json::parse(data, nullptr, false);
-    if (chunk.is_discarded()) {
+    JsonReadResult read = read_json(data);
+    if (!read.ok()) {
       if (event.event == "error")
         throw Error(ErrorKind::upstream, "upstream error mid-stream: " + first_bytes(data, 500));
-      throw Error(ErrorKind::upstream, "upstream sent malformed stream data: " + first_bytes(data, 200));
+      throw Error(ErrorKind::upstream, "upstream sent malformed stream data (" + read.problem->description +
+                                           "): " + first_bytes(data, 200));
     }
+    const json& chunk = read.value;
     if (member(chunk, "error") != nullptr || event.event == "error") {
       std::string message = upstream_error_message(chunk);
       throw Error(ErrorKind::upstream,
                   "upstream error mid-stream: " + (message.empty() ? first_bytes(data, 500) : message));
     }
+    if (auto problem = chunk_shape_problem(chunk); !problem.empty())
+      throw Error(ErrorKind::upstream, "upstream sent a stream chunk that is not a chat-completion chunk (" + problem +
+                                           "): " + first_bytes(data, 200));
+    if (has_choice(chunk)) choice_seen_ = true;
     remember_identity(chunk);
     StreamDelta delta = delta_of(chunk, "delta");
     if (delta.finish_reason) finish_seen_ = true;
@@ -206,6 +267,7 @@ class ChatCompletionsReader final : public AnswerReader {
   SseParser parser_;
   bool done_ = false;
   bool finish_seen_ = false;
+  bool choice_seen_ = false;
 };
 
 }  // namespace
@@ -258,8 +320,8 @@ std::vector<std::string> OpenAiProvider::models(const CancelToken& cancel) {
                                chat_headers(false, false, resolve_api_key(config_)));
   HttpResponse response = exchange_whole_body(config_, http, "", cancel);
 
-  json listing = json::parse(response.body, nullptr, false);
-  const json* data = listing.is_discarded() ? nullptr : member(listing, "data");
+  JsonReadResult listing = read_json(response.body);
+  const json* data = listing.ok() ? member(listing.value, "data") : nullptr;
   if (data == nullptr || !data->is_array())
     throw Error(ErrorKind::upstream, (config_.name.empty() ? std::string("the upstream") : config_.name) +
                                          " did not answer GET " + http.url +
@@ -283,8 +345,8 @@ std::vector<std::vector<float>> OpenAiProvider::embeddings(const std::string& mo
     return Error(ErrorKind::upstream, (config_.name.empty() ? std::string("the upstream") : config_.name) + " answered POST " + http.url + " with " + why +
                                           ": " + first_bytes(response.body, 200));
   };
-  json answer = json::parse(response.body, nullptr, false);
-  const json* data = answer.is_discarded() ? nullptr : member(answer, "data");
+  JsonReadResult answer = read_json(response.body);
+  const json* data = answer.ok() ? member(answer.value, "data") : nullptr;
   if (data == nullptr || !data->is_array()) throw fail("no embedding list");
   if (data->size() != inputs.size())
     throw fail(std::to_string(data->size()) + " embeddings for " + std::to_string(inputs.size()) + " inputs");

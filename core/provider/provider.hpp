@@ -41,6 +41,9 @@ struct ProviderConfig {
   std::map<std::string, std::string> headers;  // sent with every request
   int connect_timeout_ms = 10'000;
   int idle_timeout_ms = 120'000;  // longest silence between upstream bytes
+  // Longest one upstream request may take from send to its last byte, however
+  // busy the upstream keeps it (SSE comments reset the idle timeout).
+  int total_timeout_ms = 600'000;
   int max_retries = 2;            // extra attempts on 429/5xx/connection errors
 
   json to_json() const;  // never contains a key, only where to find it

@@ -34,6 +34,7 @@ json ProviderConfig::to_json() const {
                  {"base_url", base_url},
                  {"connect_timeout_ms", connect_timeout_ms},
                  {"idle_timeout_ms", idle_timeout_ms},
+                 {"total_timeout_ms", total_timeout_ms},
                  {"max_retries", max_retries}};
   if (!api_key_env.empty()) object["api_key_env"] = api_key_env;
   if (!api_key_cmd.empty()) object["api_key_cmd"] = api_key_cmd;
@@ -53,6 +54,7 @@ ProviderConfig ProviderConfig::from_json(const json& object) {
       if (value.is_string()) config.headers[key] = value.get<std::string>();
   config.connect_timeout_ms = object.value("connect_timeout_ms", config.connect_timeout_ms);
   config.idle_timeout_ms = object.value("idle_timeout_ms", config.idle_timeout_ms);
+  config.total_timeout_ms = object.value("total_timeout_ms", config.total_timeout_ms);
   config.max_retries = object.value("max_retries", config.max_retries);
   return config;
 }

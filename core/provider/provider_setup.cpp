@@ -35,6 +35,7 @@ ProviderConfig configure_provider(const std::string& name, const std::optional<P
   }
   if (settings.connect_timeout_ms > 0) config.connect_timeout_ms = settings.connect_timeout_ms;
   if (settings.idle_timeout_ms > 0) config.idle_timeout_ms = settings.idle_timeout_ms;
+  if (settings.total_timeout_ms > 0) config.total_timeout_ms = settings.total_timeout_ms;
   if (settings.max_retries >= 0) config.max_retries = settings.max_retries;
 
   if (config.kind != ProviderKind::extractive) {

@@ -26,6 +26,7 @@ struct ProviderSettings {
   std::vector<std::string> headers;  // "NAME:VALUE"
   int connect_timeout_ms = 0;        // 0: unchanged
   int idle_timeout_ms = 0;           // 0: unchanged
+  int total_timeout_ms = 0;          // 0: unchanged
   int max_retries = -1;              // negative: unchanged
 };
 

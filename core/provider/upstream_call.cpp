@@ -4,8 +4,11 @@
 #include <cctype>
 #include <cmath>
 #include <ctime>
+#include <limits>
 #include <random>
 #include <thread>
+
+#include "core/json_input.hpp"
 
 namespace weir {
 
@@ -71,12 +74,20 @@ std::string first_bytes(std::string_view text, size_t limit) {
 }
 
 std::string upstream_url(const ProviderConfig& config, std::string_view path) {
-  std::string base = config.base_url;
+  // The path goes at the end of the base's path, before its query (Azure's
+  // `?api-version=...`); a fragment is never sent, so it is dropped.
+  std::string base = config.base_url.substr(0, config.base_url.find('#'));
+  std::string query;
+  if (auto question = base.find('?'); question != std::string::npos) {
+    query = base.substr(question);
+    base.erase(question);
+  }
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (base.empty())
     throw Error(ErrorKind::usage, "provider '" + config.name + "' has no base_url; set one with `weir provider add " +
                                       config.name + " --base-url URL`");
-  return base + std::string(path);
+  if (query == "?") query.clear();
+  return base + std::string(path) + query;
 }
 
 void set_header(HeaderList& headers, const std::string& name, const std::string& value) {
@@ -100,6 +111,7 @@ HttpRequest upstream_request(const ProviderConfig& config, std::string method, s
   http.body = std::move(body);
   http.connect_timeout_ms = config.connect_timeout_ms;
   http.idle_timeout_ms = config.idle_timeout_ms;
+  http.total_timeout_ms = config.total_timeout_ms;
   return http;
 }
 
@@ -115,9 +127,9 @@ std::string upstream_error_message(const json& object) {
 }
 
 std::string upstream_error_message(std::string_view body) {
-  json parsed = json::parse(body, nullptr, false);
-  if (!parsed.is_discarded()) {
-    std::string message = upstream_error_message(parsed);
+  JsonReadResult parsed = read_json(body);
+  if (parsed.ok()) {
+    std::string message = upstream_error_message(parsed.value);
     if (!message.empty()) return message;
   }
   std::string_view trimmed = body;
@@ -127,11 +139,14 @@ std::string upstream_error_message(std::string_view body) {
 }
 
 std::optional<milliseconds> retry_after_of(const HttpResponseHead& head) {
+  // A wait beyond a year is nonsense; capped, it cannot overflow the cast.
+  constexpr double kLongestMs = 365.0 * 24 * 3600 * 1000;
   if (auto value = head.header("retry-after-ms"))
-    if (auto number = parse_number(*value)) return milliseconds(static_cast<int64_t>(*number));
+    if (auto number = parse_number(*value)) return milliseconds(static_cast<int64_t>(std::min(*number, kLongestMs)));
   auto value = head.header("retry-after");
   if (!value) return std::nullopt;
-  if (auto seconds = parse_number(*value)) return milliseconds(static_cast<int64_t>(*seconds * 1000));
+  if (auto seconds = parse_number(*value))
+    return milliseconds(static_cast<int64_t>(std::min(*seconds * 1000, kLongestMs)));
   std::tm parts{};
   const char* end = strptime(value->c_str(), "%a, %d %b %Y %H:%M:%S", &parts);
   if (end == nullptr) return std::nullopt;
@@ -184,12 +199,20 @@ void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, c
       return;
     } catch (const RetryableFailure& failure) {
       std::string tries = attempt_number > 0 ? " (after " + std::to_string(attempt_number + 1) + " attempts)" : "";
+      // The final error carries the upstream's wait, so a front door can pass
+      // it on (HTTP Retry-After) instead of the caller guessing.
+      auto final_error = [&](std::string message) {
+        Error error(failure.kind(), std::move(message));
+        if (failure.retry_after() && failure.kind() == ErrorKind::rate_limited)
+          error.set_retry_after_seconds(static_cast<int>(std::clamp<int64_t>(
+              (failure.retry_after()->count() + 999) / 1000, 1, std::numeric_limits<int>::max())));
+        return error;
+      };
       // A long wait is better left to the user than spent blocking them.
       if (failure.retry_after() && *failure.retry_after() > kLongestRetryWait)
-        throw Error(failure.kind(), failure.what() + tries + "; the upstream asks to retry in " +
-                                        std::to_string((failure.retry_after()->count() + 999) / 1000) +
-                                        " s, try again then");
-      if (!may_retry() || attempt_number >= max_retries) throw Error(failure.kind(), failure.what() + tries);
+        throw final_error(failure.what() + tries + "; the upstream asks to retry in " +
+                          std::to_string((failure.retry_after()->count() + 999) / 1000) + " s, try again then");
+      if (!may_retry() || attempt_number >= max_retries) throw final_error(failure.what() + tries);
       wait = failure.retry_after() ? *failure.retry_after() : backoff(attempt_number);
     } catch (const HttpConnectionError& failure) {
       if (!may_retry() || attempt_number >= max_retries) throw;
@@ -284,9 +307,14 @@ class AnswerAttempt {
   }
 
   void finish_whole_body() {
-    json body = json::parse(buffer_, nullptr, false);
-    if (body.is_discarded() || !body.is_object())
-      throw Error(ErrorKind::upstream, "upstream sent a malformed answer: " + first_bytes(buffer_, 200));
+    JsonReadResult read = read_json(buffer_);
+    if (!read.ok())
+      throw Error(ErrorKind::upstream, provider_label(config_) + " sent a malformed answer (" +
+                                           read.problem->description + "): " + first_bytes(buffer_, 200));
+    const json& body = read.value;
+    if (!body.is_object())
+      throw Error(ErrorKind::upstream, provider_label(config_) + " sent a malformed answer (not a JSON object): " +
+                                           first_bytes(buffer_, 200));
     if (member(body, "error") != nullptr)
       throw Error(ErrorKind::upstream, "upstream error: " + upstream_error_message(body));
     reader_.on_whole_body(body);

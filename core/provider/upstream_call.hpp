@@ -6,7 +6,7 @@
 // - the URL: {base_url}{path}, with the provider's base URL checked;
 // - headers: the adapter's, then the provider's configured headers over them
 //   (a configured header replaces one of the same name, any case);
-// - timeouts: the provider's connect and idle timeouts;
+// - timeouts: the provider's connect, idle and total timeouts;
 // - HTTP status -> weir::Error (throw_for_status): 401/403 authentication,
 //   404 upstream (model or endpoint not found), 429 rate_limited, 5xx
 //   upstream, 3xx "redirected", other 4xx "rejected the request", each with
@@ -40,8 +40,10 @@ namespace weir {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
-// {base_url}{path} (trailing slashes of the base dropped). Error(usage) when
-// the provider has no base URL.
+// {base_url}{path}: the path appended to the base URL's path (trailing
+// slashes dropped), the base's query string kept after it
+// (`https://h/v1?api-version=X` -> `https://h/v1/chat/completions?api-version=X`),
+// a fragment dropped. Error(usage) when the provider has no base URL.
 std::string upstream_url(const ProviderConfig& config, std::string_view path);
 
 // Sets `name: value`, replacing a header of the same name (any case).

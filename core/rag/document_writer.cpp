@@ -65,6 +65,7 @@ void DocumentWriter::upsert(Document document) {
   // A docid twice in one batch: the later one wins, as if applied in order.
   if (auto found = pending_index_.find(document.docid); found != pending_index_.end()) {
     pending_[found->second] = std::move(document);
+    ++counts_.superseded;
     return;
   }
   pending_index_[document.docid] = pending_.size();

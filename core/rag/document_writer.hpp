@@ -33,6 +33,9 @@ struct WriteCounts {
   int64_t meta_only = 0;  // only ref/tags/meta changed
   int64_t unchanged = 0;
   int64_t deleted = 0;
+  // Documents replaced before they were written by a later one with the same
+  // docid in the same batch (the later one wins, as if applied in order).
+  int64_t superseded = 0;
 };
 
 class DocumentWriter {

@@ -1,6 +1,7 @@
 #include "core/rag/jsonl_import.hpp"
 
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "core/store/database.hpp"
 
 namespace weir {
@@ -8,30 +9,26 @@ namespace weir {
 namespace {
 constexpr size_t kMaximumLineBytes = size_t{64} << 20;
 constexpr size_t kMaximumReportedErrors = 1000;
-
-std::string describe_parse_error(const std::string& what) {
-  if (what.find("UTF-8") != std::string::npos || what.find("utf-8") != std::string::npos) return "invalid UTF-8";
-  auto colon = what.find("parse error");
-  return "not valid JSON (" + (colon == std::string::npos ? what : what.substr(colon)) + ")";
-}
 }  // namespace
 
 nlohmann::json ImportReport::to_json() const {
   auto error_list = nlohmann::json::array();
   for (const auto& error : errors) error_list.push_back({{"line", error.line}, {"reason", error.reason}});
   return {{"added", counts.added},       {"updated", counts.updated}, {"meta_only", counts.meta_only},
-          {"unchanged", counts.unchanged}, {"rejected", rejected},      {"errors", error_list},
+          {"unchanged", counts.unchanged}, {"superseded", counts.superseded},
+          {"rejected", rejected},          {"errors", error_list},
           {"rolled_back", rolled_back}};
 }
 
-std::string parse_document_line(const std::string& line, Document& document) {
+std::string parse_document_line(std::string_view line, Document& document) {
   if (line.size() > kMaximumLineBytes) return "line longer than 64 MiB";
-  nlohmann::json object;
-  try {
-    object = nlohmann::json::parse(line);
-  } catch (const nlohmann::json::parse_error& error) {
-    return describe_parse_error(error.what());
+  JsonReadResult parsed = read_json(line);
+  if (!parsed.ok()) {
+    const JsonProblem& problem = *parsed.problem;
+    return problem.kind == JsonProblemKind::syntax ? "not valid JSON (" + problem.description + ")"
+                                                   : problem.description;
   }
+  const nlohmann::json& object = parsed.value;
   if (!object.is_object()) return "not a JSON object";
   document = Document{};
   for (const auto& [key, value] : object.items()) {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -39,8 +40,13 @@ struct ImportOptions {
   std::function<void(uint64_t bytes_read)> on_progress;
 };
 
-// Parses one JSONL line into a document, or returns the reason it is rejected.
-std::string parse_document_line(const std::string& line, Document& document);
+// Parses one JSONL line (without its newline) into a document, or returns the
+// reason it is rejected ("" when accepted). A pure function of the text: it
+// reads no store and never throws for bad input (only std::bad_alloc). The
+// JSON is read by the one input policy (core/json_input.hpp): nesting over
+// kMaxJsonDepth, a number too large for a double, invalid UTF-8 and a key
+// given twice reject the line like any other mistake.
+std::string parse_document_line(std::string_view line, Document& document);
 
 ImportReport import_jsonl(Database& database, const Collection& collection, Embedder& embedder, std::istream& input,
                           const ImportOptions& options, const CancelToken& cancel);

@@ -42,7 +42,8 @@ NewKey KeyRepository::create(const std::string& name, bool is_public, std::optio
                              std::optional<int64_t> expires_at) {
   validate_name(name, "key");
   if (rpm && (*rpm < 1 || *rpm > 100'000))
-    throw Error(ErrorKind::usage, "--rpm must be between 1 and 100000 requests per minute");
+    throw Error(ErrorKind::usage, "--rpm must be between 1 and 100000 requests per minute, got " +
+                                      std::to_string(*rpm) + "; leave --rpm out for no limit");
   NewKey made;
   made.text = std::string(is_public ? "weir_pk_" : "weir_sk_") + random_token(32);
   auto& key = made.key;

@@ -4,6 +4,7 @@
 
 #include "core/engine/document_injection.hpp"
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "core/rag/fusion.hpp"
 #include "core/rag/search_terms.hpp"
 
@@ -60,8 +61,12 @@ nlohmann::json CollectionSearchSource::definitions() const {
 std::string CollectionSearchSource::run(const ToolCall& call, const CancelToken& cancel) {
   auto it = by_tool_name_.find(call.name);
   if (it == by_tool_name_.end()) throw Error(ErrorKind::usage, "there is no tool named '" + call.name + "'");
-  auto arguments = nlohmann::json::parse(call.arguments.empty() ? "{}" : call.arguments, nullptr, false);
-  if (arguments.is_discarded() || !arguments.is_object())
+  auto read = read_json(call.arguments.empty() ? "{}" : call.arguments);
+  if (!read.ok())
+    throw Error(ErrorKind::usage, "the arguments of " + call.name + " are not acceptable JSON: " +
+                                      read.problem->description + "; send {\"search_terms\": [\"...\"]}");
+  const auto& arguments = read.value;
+  if (!arguments.is_object())
     throw Error(ErrorKind::usage, "the arguments of " + call.name + " are not a JSON object; send {\"search_terms\": [\"...\"]}");
   std::vector<std::string> terms;
   try {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/json_input.hpp"
+
 namespace weir::mcp::protocol {
 
 namespace {
@@ -53,26 +55,21 @@ IncomingMessage classify(const json& message) {
   return incoming;
 }
 
-size_t nesting_depth(std::string_view text) {
-  size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char character : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (character == '\\')
-        escaped = true;
-      else if (character == '"')
-        in_string = false;
-    } else if (character == '"') {
-      in_string = true;
-    } else if (character == '[' || character == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((character == ']' || character == '}') && depth > 0) {
-      --depth;
-    }
+MessageText read_message_text(std::string_view text) {
+  MessageText result;
+  JsonReadResult read = read_json(text);
+  if (read.ok()) {
+    result.value = std::move(read.value);
+    return result;
   }
-  return deepest;
+  if (read.problem->kind == JsonProblemKind::too_deep) {
+    result.error_code = error_code::invalid_request;
+    result.error_message = "Invalid Request: JSON " + read.problem->description;
+  } else {
+    result.error_code = error_code::parse_error;
+    result.error_message = "Parse error: " + read.problem->description;
+  }
+  return result;
 }
 
 json make_result(const json& id, json result) {

@@ -53,12 +53,17 @@ struct IncomingMessage {
 
 IncomingMessage classify(const json& message);
 
-// The deepest nesting of arrays and objects in JSON text (brackets inside
-// strings do not count). Copying or printing a parsed value recurses once per
-// level, so the server refuses messages nested deeper than kMaxNesting before
-// parsing them, instead of running out of stack.
-size_t nesting_depth(std::string_view text);
-inline constexpr size_t kMaxNesting = 128;
+// One incoming message's JSON text read by weir's input policy
+// (core/json_input.hpp: depth, huge numbers, UTF-8, duplicate keys), never
+// recursing on its nesting. On a problem, `value` is null and `error_code` /
+// `error_message` are what to answer (with id null): -32600 Invalid Request
+// for nesting over kMaxJsonDepth, -32700 Parse error for anything else.
+struct MessageText {
+  json value;
+  int error_code = 0;  // 0: the text was acceptable
+  std::string error_message;
+};
+MessageText read_message_text(std::string_view text);
 
 json make_result(const json& id, json result);
 json make_error(const json& id, int code, const std::string& message, const json& data = nullptr);

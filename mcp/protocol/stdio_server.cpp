@@ -46,17 +46,12 @@ void StdioServer::serve(int input_fd, int output_fd) {
                                std::to_string(options_.max_message_bytes) + " bytes"));
       continue;
     }
-    if (nesting_depth(line.text) > kMaxNesting) {
-      out->send(make_error(nullptr, error_code::invalid_request,
-                           "Invalid Request: JSON nested more than " + std::to_string(kMaxNesting) + " levels deep"));
+    auto message = read_message_text(line.text);
+    if (message.error_code != 0) {
+      out->send(make_error(nullptr, message.error_code, message.error_message));
       continue;
     }
-    auto message = json::parse(line.text, nullptr, false);
-    if (message.is_discarded()) {
-      out->send(make_error(nullptr, error_code::parse_error, "Parse error: the line is not valid JSON"));
-      continue;
-    }
-    session.handle(classify(message), out);
+    session.handle(classify(message.value), out);
   }
   session.wait_idle();
 }

@@ -2,9 +2,11 @@
 // file descriptors (stdin/stdout): the stdio transport on top of one Session
 // (session.hpp has the protocol itself).
 //
-// Transport rules: malformed JSON is -32700 with a null id; a message over
-// the size limit is answered with -32600 (id null) and skipped; JSON nested
-// deeper than kMaxNesting is -32600. Every answer and notification goes to
+// Transport rules: a line the JSON input policy refuses (syntax, a number
+// too large for a double, invalid UTF-8, a key given twice) is -32700 with a
+// null id; a message over the size limit is answered with -32600 (id null)
+// and skipped; JSON nested deeper than kMaxJsonDepth is -32600. The server
+// keeps reading after each. Every answer and notification goes to
 // stdout, one message per line. At end of input serve() waits for the calls
 // in flight, sends their answers, and returns. Diagnostics go to stderr only.
 #pragma once

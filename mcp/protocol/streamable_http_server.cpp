@@ -102,13 +102,9 @@ void StreamableHttpServer::post(const HttpRequestView& request, HttpResponder& r
     return refuse(responder, 400,
                   "Bad Request: unsupported MCP-Protocol-Version '" + *version + "'; supported: " + supported_list());
 
-  if (nesting_depth(request.body) > kMaxNesting)
-    return refuse(responder, 400,
-                  "Invalid Request: JSON nested more than " + std::to_string(kMaxNesting) + " levels deep",
-                  error_code::invalid_request);
-  auto message = json::parse(request.body, nullptr, false);
-  if (message.is_discarded())
-    return refuse(responder, 400, "Parse error: the body is not valid JSON", error_code::parse_error);
+  auto text = read_message_text(request.body);
+  if (text.error_code != 0) return refuse(responder, 400, text.error_message, text.error_code);
+  const json& message = text.value;
   if (message.is_array())
     return refuse(responder, 400, "Invalid Request: send one JSON-RPC message per POST (batches are not supported)",
                   error_code::invalid_request);

@@ -207,7 +207,7 @@ TEST_CASE("serve: bad requests get OpenAI error objects with the right status") 
 
   auto malformed = http_request(serve.port(), "POST", "/v1/chat/completions", "{\"model\": \"assistant\", ");
   CHECK(malformed.status == 400);
-  CHECK(body_json(malformed)["error"]["message"].get<std::string>().find("malformed JSON") != std::string::npos);
+  CHECK(body_json(malformed)["error"]["message"].get<std::string>().find("not acceptable JSON: syntax error at byte") != std::string::npos);
   CHECK(body_json(malformed)["error"]["type"] == "invalid_request_error");
 
   auto too_large = post_chat(serve.port(), {{"model", "assistant"}, {"prompt", std::string(5000, 'x')}});

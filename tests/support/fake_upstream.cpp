@@ -72,6 +72,12 @@ ScriptedResponse ScriptedResponse::stalled(const std::vector<std::string>& paylo
   return response;
 }
 
+ScriptedResponse ScriptedResponse::comments_forever(std::chrono::milliseconds interval) {
+  ScriptedResponse response = sse({});
+  response.comment_interval = interval;
+  return response;
+}
+
 ScriptedResponse ScriptedResponse::raw(int status, std::string content_type, std::string body) {
   ScriptedResponse response;
   response.status = status;
@@ -167,6 +173,7 @@ struct FakeUpstream::State {
     recorded.path = request.path;
     for (const auto& [name, value] : request.headers) recorded.headers[to_lower(name)] = value;
     recorded.body = request.body;
+    for (const auto& [name, value] : request.params) recorded.query[name] = value;
     json parsed = json::parse(request.body, nullptr, false);
     if (!parsed.is_discarded()) recorded.json_body = std::move(parsed);
     {
@@ -211,12 +218,18 @@ struct FakeUpstream::State {
       return;
     }
     response.set_chunked_content_provider(
-        scripted.content_type, [this, events = scripted.events, stall = scripted.stall_after](
-                                   size_t, httplib::DataSink& sink) {
+        scripted.content_type, [this, events = scripted.events, stall = scripted.stall_after,
+                                interval = scripted.comment_interval](size_t, httplib::DataSink& sink) {
           for (const auto& event : events) {
             if (event.delay.count() > 0 && !pause(event.delay)) return false;
             std::string frame = "data: " + event.payload + "\n\n";
             if (!sink.write(frame.data(), frame.size())) return false;
+          }
+          if (interval.count() > 0) {
+            const std::string comment = ": ping\n\n";
+            while (sink.write(comment.data(), comment.size()))
+              if (!pause(interval)) return false;
+            return false;
           }
           if (stall.count() > 0) {
             begin_stall();

@@ -45,6 +45,7 @@ struct RecordedRequest {
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   json json_body;  // null when the body is not JSON
+  std::map<std::string, std::string> query;  // the URL's query parameters
   // The header's value (name in any case), or "" when absent.
   std::string header(const std::string& name) const;
 };
@@ -63,6 +64,10 @@ struct ScriptedResponse {
   bool streamed = false;  // send `events` as SSE, one by one
   std::vector<StreamEvent> events;
   std::chrono::milliseconds stall_after{0};  // then keep the connection open, silent
+  // When > 0: after the events, send an SSE comment (": ping") at this
+  // interval until the client hangs up or the fake is destroyed; the
+  // connection is never silent and the answer never ends.
+  std::chrono::milliseconds comment_interval{0};
 
   // A status and JSON body, with optional extra headers.
   static ScriptedResponse json_body(int status, const json& body,
@@ -73,6 +78,8 @@ struct ScriptedResponse {
   // An SSE stream that sends the payloads, then goes silent for `stall`.
   static ScriptedResponse stalled(const std::vector<std::string>& payloads,
                                   std::chrono::milliseconds stall);
+  // An SSE stream that sends only comments, one per `interval`, forever.
+  static ScriptedResponse comments_forever(std::chrono::milliseconds interval);
   // Any status, content type and bytes.
   static ScriptedResponse raw(int status, std::string content_type, std::string body);
   // A complete answer with `text`: an OpenAI stream or a chat.completion.

@@ -56,12 +56,22 @@ TEST_CASE("JSON-RPC classification") {
   CHECK(classify(json{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "x"}, {"params", 3}}).kind == MessageKind::invalid);
 }
 
-TEST_CASE("nesting depth is measured outside strings") {
-  using weir::mcp::protocol::nesting_depth;
-  CHECK(nesting_depth(R"({"a": [1, {"b": 2}]})") == 3);
-  CHECK(nesting_depth(R"({"a": "[[[[{{{{\"[["})") == 1);
-  CHECK(nesting_depth("42") == 0);
-  CHECK(nesting_depth(std::string(1000, '[')) == 1000);
+TEST_CASE("message text: the JSON input policy's problems become -32600 (too deep) or -32700 (the rest)") {
+  using weir::mcp::protocol::read_message_text;
+  CHECK(read_message_text(R"({"a": "[[[[{{{{\"[["})").error_code == 0);
+  auto deep = read_message_text(std::string(129, '[') + std::string(129, ']'));
+  CHECK(deep.error_code == -32600);
+  CHECK(deep.error_message.find("nested more than 128 levels") != std::string::npos);
+  CHECK(read_message_text(std::string(128, '[') + std::string(128, ']')).error_code == 0);
+  auto huge = read_message_text(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":1e999}})");
+  CHECK(huge.error_code == -32700);
+  CHECK(huge.error_message.find("1e999") != std::string::npos);
+  auto twice = read_message_text(R"({"jsonrpc":"2.0","id":1,"id":2,"method":"ping"})");
+  CHECK(twice.error_code == -32700);
+  CHECK(twice.error_message.find("\"id\" appears twice") != std::string::npos);
+  auto bad_utf8 = read_message_text("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"p\xffing\"}");
+  CHECK(bad_utf8.error_code == -32700);
+  CHECK(bad_utf8.error_message.find("invalid UTF-8") != std::string::npos);
 }
 
 TEST_CASE("LineReader: lines, blank lines, an oversize line skipped whole, the last unterminated line") {
