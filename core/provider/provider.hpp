@@ -43,8 +43,14 @@ struct ProviderConfig {
   int idle_timeout_ms = 120'000;  // longest silence between upstream bytes
   int max_retries = 2;            // extra attempts on 429/5xx/connection errors
 
-  json to_json() const;  // never contains a key, only where to find it
+  // Everything, as stored. The API key is never in it (only where to find
+  // it), but a base URL or header the user wrote a credential into is.
+  json to_json() const;
   static ProviderConfig from_json(const json& object);
+  // This config as it may be shown: credentials in the base URL and in header
+  // values redacted (core/redaction.hpp). Everything that prints a provider
+  // prints this.
+  ProviderConfig redacted() const;
 };
 
 // Well-known OpenAI-compatible services: base URL and key variable filled in.
@@ -83,7 +89,8 @@ class Provider {
   virtual Completion chat(const ChatRequest& request, const DeltaCallback& on_delta,
                           const CancelToken& cancel) = 0;
   // What chat() would send, without sending it: {method, url, headers, body}.
-  // Secrets are shown as a placeholder naming where they come from.
+  // Secrets are shown as a placeholder naming where they come from, or
+  // redacted (core/redaction.hpp) when they are written into the config.
   virtual json describe_request(const ChatRequest& request) const = 0;
   // The model ids the service offers (GET /models for OpenAI-compatible ones).
   virtual std::vector<std::string> models(const CancelToken& cancel) = 0;
