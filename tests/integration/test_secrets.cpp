@@ -240,3 +240,24 @@ TEST_CASE("secrets: a header's ${VAR} is sent resolved, shown as written, and an
   CHECK(json::parse(dry.out)["headers"]["X-Api-Key"] == "${WEIR_TEST_HEADER_KEY}");
   expect_no_secret("a header reference, shown", dry);
 }
+
+TEST_CASE("secrets: the store's files are readable by their user only") {
+  // The usual umask, which would leave them 0644 if weir did not choose; the
+  // weir processes this test starts inherit it.
+  struct UsualUmask {
+    mode_t previous = ::umask(022);
+    ~UsualUmask() { ::umask(previous); }
+  } usual_umask;
+  SecretsFixture fixture;
+  REQUIRE(fixture.home.run({"collection", "create", "kb"}).exit_code == 0);
+  auto imported = fixture.home.run({"collection", "import", "kb", "-"},
+                                   json({{"docid", "a"}, {"text", "private notes"}}).dump() + "\n");
+  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
+  REQUIRE(fixture.home.run({"collection", "search", "kb", "notes"}).exit_code == 0);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(fixture.home.path())) {
+    struct stat status {};
+    REQUIRE(::stat(entry.path().c_str(), &status) == 0);
+    INFO(entry.path().string());
+    CHECK((status.st_mode & 077) == 0);
+  }
+}

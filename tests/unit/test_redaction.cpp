@@ -1,13 +1,16 @@
 // The one redaction rule (core/redaction.hpp) and where it is applied inside
 // core: the URL in an upstream error, a provider as printed, header
-// references.
+// references, and the modes of the store's files.
 #include <doctest/doctest.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 
 #include "core/net/http_client.hpp"
 #include "core/provider/api_key.hpp"
@@ -15,6 +18,9 @@
 #include "core/provider/provider_setup.hpp"
 #include "core/provider/upstream_call.hpp"
 #include "core/redaction.hpp"
+#include "core/store/database.hpp"
+#include "core/store/paths.hpp"
+#include "core/store/private_files.hpp"
 #include "tests/support/expect_error.hpp"
 
 using namespace weir;
@@ -43,6 +49,24 @@ class ClosedPort {
   int fd_ = -1;
   int port_ = 0;
 };
+
+struct TemporaryDirectory {
+  std::string path;
+  TemporaryDirectory() {
+    char pattern[] = "/tmp/weir-redaction-XXXXXX";
+    path = ::mkdtemp(pattern);
+  }
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+unsigned mode_of(const std::string& path) {
+  struct stat status {};
+  REQUIRE(::stat(path.c_str(), &status) == 0);
+  return status.st_mode & 0777;
+}
 
 }  // namespace
 
@@ -160,4 +184,39 @@ TEST_CASE("redaction: a header references a variable as ${NAME}, resolved only w
   auto error = expect_error([&] { upstream_request(config, "GET", "http://127.0.0.1:1/v1/models", {}); });
   CHECK(error.kind() == ErrorKind::authentication);
   CHECK(std::string(error.what()).find("WEIR_TEST_HEADER_TOKEN") != std::string::npos);
+}
+
+TEST_CASE("private files: the store and its directories are the user's only, whatever the umask") {
+  TemporaryDirectory directory;
+  mode_t previous = ::umask(022);
+  auto paths = resolve_paths(directory.path + "/made/by/weir");
+  ensure_home(paths);
+  CHECK(mode_of(paths.home) == 0700);
+  CHECK(mode_of(directory.path + "/made") == 0700);
+  {
+    Database database(paths.database);
+    database.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      INFO(suffix);
+      CHECK(mode_of(paths.database + suffix) == 0600);
+    }
+  }
+  REQUIRE(create_private_directories(paths.indexes).value() == 0);
+  CHECK(mode_of(paths.indexes) == 0700);
+
+  // A store left 0644 (an older weir, a copy) is tightened when opened; a
+  // directory the user made keeps its mode.
+  std::string own_home = directory.path + "/users-own";
+  REQUIRE(::mkdir(own_home.c_str(), 0755) == 0);
+  std::string database_path = own_home + "/weir.db";
+  std::ofstream(database_path).close();
+  std::ofstream(database_path + "-wal").close();
+  ::chmod(database_path.c_str(), 0644);
+  ::chmod((database_path + "-wal").c_str(), 0644);
+  { Database database(database_path); }
+  CHECK(mode_of(database_path) == 0600);
+  CHECK(mode_of(database_path + "-wal") == 0600);
+  CHECK(mode_of(database_path + "-shm") == 0600);
+  CHECK(mode_of(own_home) == 0755);
+  ::umask(previous);
 }
