@@ -20,6 +20,7 @@
 #include "core/redaction.hpp"
 #include "core/store/database.hpp"
 #include "core/store/paths.hpp"
+#include "core/store/request_log.hpp"
 #include "core/store/private_files.hpp"
 #include "tests/support/expect_error.hpp"
 
@@ -219,4 +220,21 @@ TEST_CASE("private files: the store and its directories are the user's only, wha
   CHECK(mode_of(database_path + "-shm") == 0600);
   CHECK(mode_of(own_home) == 0755);
   ::umask(previous);
+}
+
+TEST_CASE("redaction: a request-log row an older weir wrote with a credential is read back without it") {
+  TemporaryDirectory directory;
+  Database database(directory.path + "/weir.db");
+  RequestRecord record;
+  record.status = "error";
+  record.front_door = "chat";
+  record.error = "placeholder";
+  RequestLog(database).record(record);
+  // What an older weir stored: the message with the URL as it was.
+  database.prepare("UPDATE requests SET error = ?1")
+      .bind(1, "could not connect to http://svc:sk-SECRET-1@127.0.0.1:9/v1?api-key=SECRET-2: refused")
+      .run();
+  auto read = RequestLog(database).get(record.id);
+  CHECK(read.error == "could not connect to http://svc:****@127.0.0.1:9/v1?api-key=****: refused");
+  CHECK(RequestLog(database).recent(10).at(0).to_json().dump().find("SECRET") == std::string::npos);
 }
