@@ -10,6 +10,7 @@
 #include "core/gateway/identifiers.hpp"
 #include "core/store/gateway_repository.hpp"
 #include "core/provider/provider_setup.hpp"
+#include "core/redaction.hpp"
 #include "core/store/provider_repository.hpp"
 
 namespace weir::cli {
@@ -36,11 +37,20 @@ void add_provider(CommandContext& context, const AddOptions& options) {
   auto existing = providers.find(options.name);
   auto config = configure_provider(options.name, existing, options.settings);
   providers.save(config);
+  for (const auto& setting : literal_credentials(config))
+    print_notice(setting + " of provider " + config.name +
+                     " holds a credential: it is stored in weir's database (readable by you only) and shown as " +
+                     std::string(kRedacted) +
+                     (setting.rfind("header ", 0) == 0
+                          ? "; to keep it out of the store, write it as ${VARIABLE} and export VARIABLE"
+                          : ""),
+                 context.options.quiet);
+  const auto shown = config.redacted();
   if (context.options.json) {
-    print_json(config.to_json());
+    print_json(shown.to_json());
   } else {
-    std::cout << (existing ? "updated" : "added") << " provider " << config.name << " (" << to_string(config.kind)
-              << ", " << config.base_url << ", key: " << key_source(config) << ")\n";
+    std::cout << (existing ? "updated" : "added") << " provider " << shown.name << " (" << to_string(shown.kind)
+              << ", " << shown.base_url << ", key: " << key_source(shown) << ")\n";
   }
 }
 
@@ -60,7 +70,7 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
   auto* env = add->add_option("--api-key-env", add_options->settings.api_key_env, "Environment variable holding the API key");
   add->add_option("--api-key-cmd", add_options->settings.api_key_cmd, "Command that prints the API key (run once per process)")
       ->excludes(env);
-  add->add_option("--header", add_options->settings.headers, "Extra header NAME:VALUE sent with every request");
+  add->add_option("--header", add_options->settings.headers, "Extra header NAME:VALUE sent with every request; ${VAR} in VALUE is read from the environment");
   add->add_option("--connect-timeout", add_options->settings.connect_timeout_ms, "Connect timeout in ms (default 10000)")
       ->check(CLI::Range(1, 600'000));
   add->add_option("--idle-timeout", add_options->settings.idle_timeout_ms,
@@ -74,7 +84,8 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
   add->callback([&context, add_options] { add_provider(context, *add_options); });
 
   group->add_subcommand("list", "List providers")->callback([&context] {
-    auto providers = ProviderRepository(context.database()).list();
+    std::vector<ProviderConfig> providers;
+    for (const auto& provider : ProviderRepository(context.database()).list()) providers.push_back(provider.redacted());
     if (context.options.json) {
       auto list = json::array();
       for (const auto& provider : providers) list.push_back(provider.to_json());
@@ -95,7 +106,7 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
   auto* show = group->add_subcommand("show", "Show a provider's settings (never its key)");
   show->add_option("name", *name, "Provider name")->required()->type_name(value_name::provider);
   show->callback([&context, name] {
-    auto provider = ProviderRepository(context.database()).get(*name);
+    auto provider = ProviderRepository(context.database()).get(*name).redacted();
     if (context.options.json) {
       print_json(provider.to_json());
       return;

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/net/http_client.hpp"
+#include "core/redaction.hpp"
 #include "core/store/database.hpp"
 
 namespace weir {
@@ -22,10 +23,10 @@ std::string fetch_remote_instructions(const std::string& url, Database& database
     response = fetch_http(request, CancelToken(), kRemoteInstructionsMaxBytes);
   } catch (const Error& error) {
     throw Error(error.kind() == ErrorKind::interrupted ? ErrorKind::interrupted : ErrorKind::upstream,
-                "cannot fetch the gateway's system URL " + url + ": " + error.what());
+                "cannot fetch the gateway's system URL " + redact_url(url) + ": " + error.what());
   }
   if (response.head.status < 200 || response.head.status > 299)
-    throw Error(ErrorKind::upstream, "cannot fetch the gateway's system URL " + url + ": HTTP " +
+    throw Error(ErrorKind::upstream, "cannot fetch the gateway's system URL " + redact_url(url) + ": HTTP " +
                                          std::to_string(response.head.status));
   database
       .prepare("INSERT INTO remote_sources(url, body, fetched_at) VALUES(?1, ?2, ?3) "

@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "core/net/curl_library.hpp"
+#include "core/redaction.hpp"
 
 namespace weir {
 
@@ -133,16 +134,22 @@ bool is_connection_failure(CURLcode code) {
   }
 }
 
+// The URL as error messages show it: they reach HTTP clients, MCP clients and
+// the request log, so credentials in it are redacted (core/redaction.hpp).
+std::string printable_url(const HttpRequest& request) { return redact_url(request.url); }
+
 [[noreturn]] void throw_transfer_failure(CURLcode code, const char* error_buffer,
                                          const HttpRequest& request, const Transfer& transfer) {
-  std::string detail = error_buffer[0] != '\0'
-                           ? std::string(error_buffer)
-                           : std::string(curl::curl_library().easy_strerror(code));
+  // libcurl's own text names hosts, not whole URLs, but it is passed through
+  // the same rule in case a version of it does.
+  std::string detail = redact_urls_in_text(error_buffer[0] != '\0'
+                                               ? std::string(error_buffer)
+                                               : std::string(curl::curl_library().easy_strerror(code)));
   switch (code) {
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
-      throw HttpConnectionError(ErrorKind::upstream, "could not connect to " + request.url + ": " +
+      throw HttpConnectionError(ErrorKind::upstream, "could not connect to " + printable_url(request) + ": " +
                                                          detail + "; is the service running?");
     case CURLE_OPERATION_TIMEDOUT:
       // Our own idle check normally fires long before libcurl's low-speed
@@ -150,11 +157,11 @@ bool is_connection_failure(CURLcode code) {
       // timeout.
       if (!transfer.received_any)
         throw HttpConnectionError(ErrorKind::upstream_timeout,
-                                  "could not connect to " + request.url + " within " +
+                                  "could not connect to " + printable_url(request) + " within " +
                                       std::to_string(request.connect_timeout_ms) +
                                       " ms (connect timeout): " + detail +
                                       "; is the service running?");
-      throw Error(ErrorKind::upstream_timeout, request.url + " sent nothing for " +
+      throw Error(ErrorKind::upstream_timeout, printable_url(request) + " sent nothing for " +
                                                    std::to_string(request.idle_timeout_ms) +
                                                    " ms (idle timeout): " + detail);
     default:
@@ -162,8 +169,8 @@ bool is_connection_failure(CURLcode code) {
   }
   if (is_connection_failure(code))
     throw HttpConnectionError(ErrorKind::upstream,
-                              "the connection to " + request.url + " failed: " + detail);
-  throw Error(ErrorKind::upstream, "request to " + request.url + " failed: " + detail);
+                              "the connection to " + printable_url(request) + " failed: " + detail);
+  throw Error(ErrorKind::upstream, "request to " + printable_url(request) + " failed: " + detail);
 }
 
 curl_slist* build_header_list(const HttpRequest& request) {
@@ -262,7 +269,7 @@ HttpResponseHead run_transfer(CurlSession& session, const HttpRequest& request,
     auto silent_for = Clock::now() - transfer.last_activity;
     if (silent_for >= idle_limit)
       throw Error(ErrorKind::upstream_timeout,
-                  request.url + " sent nothing for " + std::to_string(request.idle_timeout_ms) +
+                  printable_url(request) + " sent nothing for " + std::to_string(request.idle_timeout_ms) +
                       " ms (idle timeout); the upstream may be stuck or overloaded; raise the "
                       "provider's idle_timeout_ms if the model is just slow");
     auto elapsed = Clock::now() - started;
@@ -331,7 +338,7 @@ HttpResponse fetch_http(const HttpRequest& request, const CancelToken& cancel,
       request,
       [&](const HttpResponseHead&, std::string_view bytes) {
         if (response.body.size() + bytes.size() > max_body_bytes)
-          throw Error(ErrorKind::upstream, "the response from " + request.url + " is larger than " +
+          throw Error(ErrorKind::upstream, "the response from " + printable_url(request) + " is larger than " +
                                                std::to_string(max_body_bytes >> 20) +
                                                " MiB; refusing to read more");
         response.body.append(bytes);

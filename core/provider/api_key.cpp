@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -126,6 +128,36 @@ std::optional<std::string> resolve_api_key(const ProviderConfig& config) {
   }
   if (!config.api_key_cmd.empty()) return key_from_command(config);
   return std::nullopt;
+}
+
+std::string resolve_header_value(const ProviderConfig& config, const std::string& header, const std::string& value) {
+  std::string resolved;
+  size_t position = 0;
+  while (position < value.size()) {
+    size_t open = value.find("${", position);
+    size_t close = open == std::string::npos ? std::string::npos : value.find('}', open + 2);
+    if (close == std::string::npos) break;
+    std::string variable = value.substr(open + 2, close - open - 2);
+    bool is_name = !variable.empty() && !std::isdigit(static_cast<unsigned char>(variable.front())) &&
+                   std::all_of(variable.begin(), variable.end(),
+                               [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+    resolved.append(value, position, open - position);
+    if (!is_name) {
+      resolved.append("${");
+      position = open + 2;
+      continue;
+    }
+    const char* variable_value = std::getenv(variable.c_str());
+    if (variable_value == nullptr || variable_value[0] == '\0')
+      throw Error(ErrorKind::authentication,
+                  "provider '" + config.name + "' sends header " + header + " with $" + variable +
+                      ", which is not set; export " + variable + "=... or change the header with `weir provider add " +
+                      config.name + " --header '" + header + ": ...'`");
+    resolved.append(variable_value);
+    position = close + 1;
+  }
+  resolved.append(value, std::min(position, value.size()));
+  return resolved;
 }
 
 std::string api_key_placeholder(const ProviderConfig& config) {

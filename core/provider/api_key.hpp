@@ -15,6 +15,11 @@
 //   Error(authentication).
 // - Neither set: std::nullopt (the service needs no key).
 // - The key never appears in an error message or a log.
+//
+// Configured headers follow the same principle: a header value may reference
+// an environment variable as ${NAME} (`Authorization: Bearer ${SVC_TOKEN}`),
+// replaced when the request is built; the stored value, and everything that
+// prints it, holds only the reference.
 #pragma once
 
 #include <optional>
@@ -29,5 +34,11 @@ std::optional<std::string> resolve_api_key(const ProviderConfig& config);
 // How the key is shown where it must not be revealed ("$OPENAI_API_KEY",
 // "$(pass show openai)"); empty when the provider has no key.
 std::string api_key_placeholder(const ProviderConfig& config);
+
+// The header's configured value with every ${NAME} replaced by that variable's
+// value. An unset or empty variable is Error(authentication) naming the
+// provider, the header and the variable (never a value). A `$` not followed by
+// `{NAME}` is kept as it is.
+std::string resolve_header_value(const ProviderConfig& config, const std::string& header, const std::string& value);
 
 }  // namespace weir

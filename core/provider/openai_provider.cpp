@@ -8,6 +8,7 @@
 #include "core/net/http_client.hpp"
 #include "core/provider/sse_parser.hpp"
 #include "core/provider/upstream_call.hpp"
+#include "core/redaction.hpp"
 
 namespace weir {
 
@@ -309,10 +310,12 @@ json OpenAiProvider::describe_request(const ChatRequest& request) const {
   std::string placeholder = api_key_placeholder(config_);
   auto http = upstream_request(
       config_, "POST", upstream_url(config_, "/chat/completions"),
-      chat_headers(true, request.stream, placeholder.empty() ? std::nullopt : std::optional<std::string>(placeholder)));
+      chat_headers(true, request.stream, placeholder.empty() ? std::nullopt : std::optional<std::string>(placeholder)),
+      {}, HeaderReferences::as_written);
+  // What is printed: references stay, literal credentials are redacted.
   json headers = json::object();
-  for (const auto& [name, value] : http.headers) headers[name] = value;
-  return {{"method", "POST"}, {"url", http.url}, {"headers", headers}, {"body", build_body(request)}};
+  for (const auto& [name, value] : http.headers) headers[name] = redact_header_value(name, value);
+  return {{"method", "POST"}, {"url", redact_url(http.url)}, {"headers", headers}, {"body", build_body(request)}};
 }
 
 std::vector<std::string> OpenAiProvider::models(const CancelToken& cancel) {
@@ -324,7 +327,7 @@ std::vector<std::string> OpenAiProvider::models(const CancelToken& cancel) {
   const json* data = listing.ok() ? member(listing.value, "data") : nullptr;
   if (data == nullptr || !data->is_array())
     throw Error(ErrorKind::upstream, (config_.name.empty() ? std::string("the upstream") : config_.name) +
-                                         " did not answer GET " + http.url +
+                                         " did not answer GET " + redact_url(http.url) +
                                          " with a model list: " + first_bytes(response.body, 200));
   std::vector<std::string> ids;
   for (const auto& model : *data)
@@ -342,7 +345,7 @@ std::vector<std::vector<float>> OpenAiProvider::embeddings(const std::string& mo
   HttpResponse response = exchange_whole_body(config_, http, model, cancel);
 
   auto fail = [&](const std::string& why) {
-    return Error(ErrorKind::upstream, (config_.name.empty() ? std::string("the upstream") : config_.name) + " answered POST " + http.url + " with " + why +
+    return Error(ErrorKind::upstream, (config_.name.empty() ? std::string("the upstream") : config_.name) + " answered POST " + redact_url(http.url) + " with " + why +
                                           ": " + first_bytes(response.body, 200));
   };
   JsonReadResult answer = read_json(response.body);

@@ -13,7 +13,8 @@
 //   and answers with one JSON object is accepted. A stream that ends without
 //   [DONE] is accepted only if a finish_reason arrived.
 // - HTTP statuses, retries and backoff are upstream_call.hpp's.
-// - describe_request() never resolves the key; models() lists GET /models.
+// - describe_request() never resolves the key or a header reference, and shows
+//   the URL and headers redacted (core/redaction.hpp); models() lists GET /models.
 #pragma once
 
 #include "core/provider/provider.hpp"

@@ -46,8 +46,14 @@ struct ProviderConfig {
   int total_timeout_ms = 600'000;
   int max_retries = 2;            // extra attempts on 429/5xx/connection errors
 
-  json to_json() const;  // never contains a key, only where to find it
+  // Everything, as stored. The API key is never in it (only where to find
+  // it), but a base URL or header the user wrote a credential into is.
+  json to_json() const;
   static ProviderConfig from_json(const json& object);
+  // This config as it may be shown: credentials in the base URL and in header
+  // values redacted (core/redaction.hpp). Everything that prints a provider
+  // prints this.
+  ProviderConfig redacted() const;
 };
 
 // Well-known OpenAI-compatible services: base URL and key variable filled in.
@@ -94,7 +100,8 @@ class Provider {
   // format carries.
   virtual void ground(Grounding) {}
   // What chat() would send, without sending it: {method, url, headers, body}.
-  // Secrets are shown as a placeholder naming where they come from.
+  // Secrets are shown as a placeholder naming where they come from, or
+  // redacted (core/redaction.hpp) when they are written into the config.
   virtual json describe_request(const ChatRequest& request) const = 0;
   // The model ids the service offers (GET /models for OpenAI-compatible ones).
   virtual std::vector<std::string> models(const CancelToken& cancel) = 0;

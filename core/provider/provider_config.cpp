@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/provider/provider.hpp"
+#include "core/redaction.hpp"
 
 namespace weir {
 
@@ -40,6 +41,13 @@ json ProviderConfig::to_json() const {
   if (!api_key_cmd.empty()) object["api_key_cmd"] = api_key_cmd;
   if (!headers.empty()) object["headers"] = headers;
   return object;
+}
+
+ProviderConfig ProviderConfig::redacted() const {
+  ProviderConfig shown = *this;
+  shown.base_url = redact_url(base_url);
+  for (auto& [header, value] : shown.headers) value = redact_header_value(header, value);
+  return shown;
 }
 
 ProviderConfig ProviderConfig::from_json(const json& object) {

@@ -1,6 +1,7 @@
 #include "core/provider/provider_setup.hpp"
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 
 namespace weir {
 
@@ -28,7 +29,8 @@ ProviderConfig configure_provider(const std::string& name, const std::optional<P
   for (const auto& header : settings.headers) {
     auto colon = header.find(':');
     if (colon == std::string::npos || colon == 0)
-      throw Error(ErrorKind::usage, "--header takes NAME:VALUE, got '" + header + "'");
+      // Not echoed: a value without its name may well be the secret itself.
+      throw Error(ErrorKind::usage, "--header takes NAME:VALUE, got a value with no NAME: before it");
     auto value = header.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') value.erase(value.begin());
     config.headers[header.substr(0, colon)] = value;
@@ -47,10 +49,19 @@ ProviderConfig configure_provider(const std::string& name, const std::optional<P
                   "provider '" + name + "' needs --base-url (or use a preset name: " + presets + ")");
     }
     if (config.base_url.rfind("http://", 0) != 0 && config.base_url.rfind("https://", 0) != 0)
-      throw Error(ErrorKind::usage, "--base-url must start with http:// or https://, got '" + config.base_url + "'");
+      throw Error(ErrorKind::usage,
+                  "--base-url must start with http:// or https://, got '" + redact_url(config.base_url) + "'");
   }
   while (!config.base_url.empty() && config.base_url.back() == '/') config.base_url.pop_back();
   return config;
+}
+
+std::vector<std::string> literal_credentials(const ProviderConfig& config) {
+  std::vector<std::string> found;
+  if (url_has_secret(config.base_url)) found.push_back("the base URL");
+  for (const auto& [header, value] : config.headers)
+    if (header_has_secret(header, value)) found.push_back("header " + header);
+  return found;
 }
 
 }  // namespace weir

@@ -33,4 +33,11 @@ struct ProviderSettings {
 ProviderConfig configure_provider(const std::string& name, const std::optional<ProviderConfig>& existing,
                                   const ProviderSettings& settings);
 
+// The settings of `config` that hold a literal credential (core/redaction.hpp)
+// rather than a reference to one, named for a notice: "the base URL",
+// "header X-Api-Key". They are stored in the database (0600) and redacted
+// wherever weir prints them, but a ${NAME} reference keeps them out of the
+// store altogether (headers; api_key_env for the key itself).
+std::vector<std::string> literal_credentials(const ProviderConfig& config);
+
 }  // namespace weir

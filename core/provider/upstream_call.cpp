@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "core/json_input.hpp"
+#include "core/provider/api_key.hpp"
+#include "core/redaction.hpp"
 
 namespace weir {
 
@@ -100,13 +102,15 @@ void set_header(HeaderList& headers, const std::string& name, const std::string&
 }
 
 HttpRequest upstream_request(const ProviderConfig& config, std::string method, std::string url, HeaderList headers,
-                             std::string body) {
+                             std::string body, HeaderReferences references) {
   HttpRequest http;
   http.method = std::move(method);
   http.url = std::move(url);
   // The provider's configured headers come last, so they can override ours
   // (a custom Authorization scheme).
-  for (const auto& [name, value] : config.headers) set_header(headers, name, value);
+  for (const auto& [name, value] : config.headers)
+    set_header(headers, name,
+               references == HeaderReferences::resolved ? resolve_header_value(config, name, value) : value);
   http.headers = std::move(headers);
   http.body = std::move(body);
   http.connect_timeout_ms = config.connect_timeout_ms;
@@ -159,8 +163,11 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
                       const HttpResponseHead& head, std::string_view body) {
   const int status = head.status;
   const std::string http_status = "(HTTP " + std::to_string(status) + ")";
-  const std::string message = upstream_error_message(body);
+  // An upstream may quote the URL it was asked for; the message reaches HTTP
+  // clients and the request log, so it gets the same redaction as ours.
+  const std::string message = redact_urls_in_text(upstream_error_message(body));
   const std::string name = provider_label(config);
+  const std::string shown_url = redact_url(url);
   if (status == 401 || status == 403) {
     std::string hint;
     if (!config.api_key_env.empty())
@@ -173,7 +180,7 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
   }
   if (status == 404)
     throw Error(ErrorKind::upstream, name + ": " + (model.empty() ? "" : "model '" + model + "' or ") +
-                                         "endpoint not found at " + url + " " + http_status + ": " + message);
+                                         "endpoint not found at " + shown_url + " " + http_status + ": " + message);
   if (status == 429)
     throw RetryableFailure(ErrorKind::rate_limited, name + " is rate limiting requests " + http_status + ": " + message,
                            retry_after_of(head));
@@ -183,8 +190,8 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
   if (status >= 500)
     throw Error(ErrorKind::upstream, name + " answered HTTP " + std::to_string(status) + ": " + message);
   if (status >= 300 && status < 400)
-    throw Error(ErrorKind::upstream, name + " redirected " + url + " " + http_status + " to " +
-                                         head.header("location").value_or("(no location)") +
+    throw Error(ErrorKind::upstream, name + " redirected " + shown_url + " " + http_status + " to " +
+                                         redact_url(head.header("location").value_or("(no location)")) +
                                          "; set the provider's base_url to the new address");
   throw Error(ErrorKind::upstream, name + " rejected the request " + http_status + ": " + message);
 }
@@ -298,7 +305,7 @@ class AnswerAttempt {
       if (!reader_.stream_complete()) reader_.on_stream_bytes(bytes);
     } else if (mode_ == Mode::whole_body) {
       if (buffer_.size() + bytes.size() > kMaxJsonBody)
-        throw Error(ErrorKind::upstream, "the answer from " + http_.url + " is larger than " +
+        throw Error(ErrorKind::upstream, "the answer from " + redact_url(http_.url) + " is larger than " +
                                              std::to_string(kMaxJsonBody >> 20) + " MiB; refusing to read more");
       buffer_.append(bytes);
     } else if (buffer_.size() < kMaxErrorBody) {

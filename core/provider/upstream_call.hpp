@@ -49,10 +49,16 @@ std::string upstream_url(const ProviderConfig& config, std::string_view path);
 // Sets `name: value`, replacing a header of the same name (any case).
 void set_header(HeaderList& headers, const std::string& name, const std::string& value);
 
+// Whether the provider's configured headers are sent with their ${NAME}
+// references resolved (api_key.hpp), or kept as written for showing.
+enum class HeaderReferences { resolved, as_written };
+
 // A request to the provider's service: method, URL, the adapter's headers
 // with the provider's configured ones over them, the provider's timeouts.
+// Resolving a reference to an unset variable is Error(authentication).
 HttpRequest upstream_request(const ProviderConfig& config, std::string method, std::string url, HeaderList headers,
-                             std::string body = {});
+                             std::string body = {},
+                             HeaderReferences references = HeaderReferences::resolved);
 
 // The message an upstream put in an error body, whatever its dialect:
 // {"error": {"message": ...}}, {"error": "..."}, {"message": ...}, or the

@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/store/database.hpp"
+#include "core/store/private_files.hpp"
 
 namespace weir {
 
@@ -160,8 +161,8 @@ void record_rebuild(Database& database, const Collection& collection, int64_t ge
 }
 
 void save_index(const VectorIndex& index, const Collection& collection, const std::string& indexes_directory) {
-  std::error_code error;
-  std::filesystem::create_directories(indexes_directory, error);
+  // A failure here shows up as index.save's own error, which names the file.
+  create_private_directories(indexes_directory);
   index.save(index_path(indexes_directory, collection));
 }
 

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/store/full_text_ranking.hpp"
 #include "core/store/migrations.hpp"
+#include "core/store/private_files.hpp"
 
 namespace weir {
 
@@ -45,6 +46,7 @@ void configure_and_migrate(Database& database) {
 
 Database::Database(const std::string& path) : path_(path) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  prepare_private_database(path);
   if (sqlite3_open_v2(path.c_str(), &handle_, flags, nullptr) != SQLITE_OK) {
     std::string message = "cannot open the store at " + path + ": " +
                           (handle_ ? sqlite3_errmsg(handle_) : "out of memory") +

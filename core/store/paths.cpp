@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "core/store/private_files.hpp"
 
 namespace weir {
 
@@ -49,14 +50,9 @@ Paths resolve_paths(const std::string& home_option) {
 }
 
 void ensure_home(const Paths& paths) {
-  std::error_code error;
-  if (std::filesystem::is_directory(paths.home, error)) return;
-  std::filesystem::create_directories(paths.home, error);
-  if (error)
+  if (auto error = create_private_directories(paths.home))
     throw Error(ErrorKind::runtime, "cannot create weir's home directory " + paths.home + ": " +
                                         error.message() + "; pass --home DIR to use another place");
-  std::filesystem::permissions(paths.home, std::filesystem::perms::owner_all,
-                               std::filesystem::perm_options::replace, error);
 }
 
 }  // namespace weir

@@ -25,7 +25,8 @@ struct Paths {
 // Does not touch the filesystem.
 Paths resolve_paths(const std::string& home_option);
 
-// Creates the home directory (mode 0700) if needed; Error(runtime) if it cannot.
+// Creates the home directory (and missing parents) with mode 0700 if needed,
+// as private_files.hpp says; Error(runtime) if it cannot.
 void ensure_home(const Paths& paths);
 
 }  // namespace weir

@@ -1,6 +1,7 @@
 #include "core/store/request_log.hpp"
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/database.hpp"
 
@@ -54,7 +55,9 @@ void RequestLog::record(RequestRecord& record) {
     insert.bind(15, *record.time_to_first_token_ms);
   else
     insert.bind_null(15);
-  insert.bind(16, record.error);
+  // Messages are built without credentials (core/redaction.hpp); this keeps a
+  // URL quoted by some other text out of the log too.
+  insert.bind(16, redact_urls_in_text(record.error));
   insert.bind(17, record.metadata.dump());
   insert.run();
 }
@@ -83,7 +86,8 @@ RequestRecord read_record(Statement& row) {
   if (record.usage_lines.is_discarded()) record.usage_lines = nlohmann::json::array();
   record.latency_ms = row.real(13);
   if (!row.is_null(14)) record.time_to_first_token_ms = row.real(14);
-  record.error = row.text(15);
+  // Rows written before weir redacted its messages may hold a credential.
+  record.error = redact_urls_in_text(row.text(15));
   record.metadata = nlohmann::json::parse(row.text(16), nullptr, false);
   if (record.metadata.is_discarded()) record.metadata = nullptr;
   return record;

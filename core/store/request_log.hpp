@@ -2,7 +2,9 @@
 //
 // Every front door records what it ran: which gateway and model, how it ended,
 // tokens, cost lines, latency and time to first token. Rows are written after
-// the answer has been delivered, never in front of it.
+// the answer has been delivered, never in front of it. The error text is
+// stored and read back with URLs redacted (core/redaction.hpp), so a row an
+// older weir wrote with a credential in it is not shown with it.
 #pragma once
 
 #include <optional>
