@@ -31,6 +31,10 @@ std::string parse_document_line(const std::string& line, Document& document) {
     object = nlohmann::json::parse(line);
   } catch (const nlohmann::json::parse_error& error) {
     return describe_parse_error(error.what());
+  } catch (const nlohmann::json::out_of_range&) {
+    // nlohmann reports a number beyond a double ("1e999") this way, not as a
+    // parse error; it is this line's fault, not a reason to stop the import.
+    return "not valid JSON (a number too large for a double; write it as a string)";
   }
   if (!object.is_object()) return "not a JSON object";
   document = Document{};
