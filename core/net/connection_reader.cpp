@@ -53,6 +53,9 @@ std::string ConnectionReader::take(size_t count) {
 
 std::optional<std::string> ConnectionReader::read_head(size_t max_bytes, std::chrono::milliseconds idle_timeout,
                                                        std::chrono::milliseconds read_timeout) {
+  auto too_large = [max_bytes] {
+    return HeadError(431, "request head larger than " + std::to_string(max_bytes) + " bytes");
+  };
   size_t searched = 0;
   while (true) {
     std::string_view pending(buffer_.data() + start_, available());
@@ -63,12 +66,15 @@ std::optional<std::string> ConnectionReader::read_head(size_t max_bytes, std::ch
     }
     auto end = pending.find("\r\n\r\n", searched > 3 ? searched - 3 : 0);
     if (end != std::string_view::npos) {
+      // One read can bring a whole head, blank line included, larger than the
+      // limit: the limit holds for it too, not only for a head still arriving.
+      if (end > max_bytes) throw too_large();
       auto head = take(end);
       start_ += 4;
       return head;
     }
     searched = pending.size();
-    if (pending.size() > max_bytes) throw HeadError(431, "request head larger than " + std::to_string(max_bytes) + " bytes");
+    if (pending.size() > max_bytes) throw too_large();
     bool started = !pending.empty();
     switch (fill(started ? read_timeout : idle_timeout, !started)) {
       case Fill::data: break;
