@@ -16,6 +16,7 @@
 #include "core/policy/bind_policy.hpp"
 #include "core/policy/access_control.hpp"
 #include "http/api_routes.hpp"
+#include "core/net/open_file_limit.hpp"
 #include "core/net/server.hpp"
 #include "core/store/database_pool.hpp"
 #include "core/store/key_repository.hpp"
@@ -56,6 +57,13 @@ void serve(CommandContext& context, const ServeOptions& options) {
   server_options.host = options.host;
   server_options.port = options.port;
   server_options.max_body_bytes = static_cast<size_t>(options.max_body_megabytes * 1024 * 1024);
+  auto budget = http::connection_budget(http::raise_open_file_limit());
+  server_options.max_connections = budget.max_connections;
+  server_options.max_workers = budget.max_workers;
+  server_options.max_queued_requests = budget.max_queued_requests;
+  // A worker that ends gives back a store connection too: the pool grew by
+  // one for each worker busy at once.
+  server_options.on_worker_exit = [&pool] { pool.close_one_idle(); };
   http::Server server(server_options);
   http::AccessControl access(pool, loopback);
   server.set_gatekeeper([&access](http::Request& request) { access.admit(request); });

@@ -14,6 +14,7 @@ int exit_code(ErrorKind kind) noexcept {
     case ErrorKind::permission: return 5;
     case ErrorKind::rate_limited: return 6;
     case ErrorKind::interrupted: return 130;
+    case ErrorKind::unavailable: return 1;
   }
   return 1;
 }
@@ -30,6 +31,7 @@ int http_status(ErrorKind kind) noexcept {
     case ErrorKind::permission: return 403;
     case ErrorKind::rate_limited: return 429;
     case ErrorKind::interrupted: return 499;
+    case ErrorKind::unavailable: return 503;
   }
   return 500;
 }
@@ -45,7 +47,8 @@ std::string_view error_type(ErrorKind kind) noexcept {
     case ErrorKind::upstream:
     case ErrorKind::upstream_timeout: return "upstream_error";
     case ErrorKind::interrupted: return "cancelled";
-    case ErrorKind::runtime: return "server_error";
+    case ErrorKind::runtime:
+    case ErrorKind::unavailable: return "server_error";
   }
   return "server_error";
 }
@@ -62,6 +65,7 @@ std::string_view default_error_code(ErrorKind kind) noexcept {
     case ErrorKind::permission: return "permission_denied";
     case ErrorKind::rate_limited: return "rate_limit_exceeded";
     case ErrorKind::interrupted: return "cancelled";
+    case ErrorKind::unavailable: return "server_overloaded";
   }
   return "internal_error";
 }

@@ -23,6 +23,7 @@ enum class ErrorKind {
   rate_limited,     // rate or budget limit hit (ours or the upstream's)
   too_large,        // a body or message over the configured limit
   interrupted,      // the user (or a client) cancelled
+  unavailable,      // this machine cannot take the work now (out of file descriptors, every worker busy): retry
 };
 
 class Error : public std::runtime_error {
@@ -45,7 +46,7 @@ class Error : public std::runtime_error {
 };
 
 // Exit codes of DESIGN.md: 0 ok, 1 runtime, 2 usage, 3 not found, 4 upstream,
-// 5 auth/permission, 6 rate or budget limit, 130 interrupted.
+// 5 auth/permission, 6 rate or budget limit, 130 interrupted (unavailable is 1).
 int exit_code(ErrorKind kind) noexcept;
 int http_status(ErrorKind kind) noexcept;
 // OpenAI error object "type" for this kind ("invalid_request_error", ...).

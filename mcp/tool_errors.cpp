@@ -31,6 +31,9 @@ protocol::ToolResult tool_error(const Error& error) {
     case ErrorKind::runtime:
       advice = "weir failed on its machine; try again, and tell its user if it keeps failing.";
       break;
+    case ErrorKind::unavailable:
+      advice = "weir is busy; try again in a moment.";
+      break;
   }
   return protocol::ToolResult::error(std::string(error.what()) + "\n" + advice);
 }

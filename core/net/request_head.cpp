@@ -83,6 +83,7 @@ BodyFraming parse_request_head(std::string_view head, Request& request) {
 
   bool has_length = false;
   bool has_transfer_encoding = false;
+  int host_headers = 0;
   while (!fields.empty()) {
     auto end = fields.find("\r\n");
     auto line = fields.substr(0, end);
@@ -118,6 +119,8 @@ BodyFraming parse_request_head(std::string_view head, Request& request) {
     } else if (name == "connection") {
       if (list_contains(value, "close")) framing.keep_alive = false;
       if (list_contains(value, "keep-alive")) framing.keep_alive = true;
+    } else if (name == "host") {
+      ++host_headers;
     } else if (name == "expect") {
       if (lower(value) != "100-continue") throw HeadError(417, "Expect: only 100-continue is supported");
       framing.expects_continue = true;
@@ -126,6 +129,11 @@ BodyFraming parse_request_head(std::string_view head, Request& request) {
   }
   if (has_length && has_transfer_encoding)
     throw HeadError(400, "both Content-Length and Transfer-Encoding were sent; send one");
+  // RFC 9112 3.2: an HTTP/1.1 request carries exactly one Host. Two would let
+  // the Host check (a guard against DNS rebinding) read one and a proxy another.
+  if (host_headers > 1) throw HeadError(400, "more than one Host header; send exactly one");
+  if (host_headers == 0 && !framing.http_1_0)
+    throw HeadError(400, "missing Host header: an HTTP/1.1 request must name its host (Host: 127.0.0.1:PORT)");
   return framing;
 }
 

@@ -8,7 +8,8 @@
 // message that says what was wrong. It accepts nothing it would have to guess
 // about: obsolete line folding, a Content-Length that disagrees with itself,
 // both Content-Length and Transfer-Encoding (a request-smuggling shape), and
-// control characters in names or values are all refused.
+// control characters in names or values are all refused, and so is an
+// HTTP/1.1 request without exactly one Host header.
 #pragma once
 
 #include <cstddef>

@@ -41,8 +41,11 @@ std::string_view status_reason(int status) noexcept {
   }
 }
 
-SocketResponseWriter::SocketResponseWriter(int fd, bool keep_alive, bool chunked_allowed)
-    : fd_(fd), keep_alive_(keep_alive), chunked_allowed_(chunked_allowed) {}
+SocketResponseWriter::SocketResponseWriter(int fd, bool keep_alive, bool chunked_allowed, bool wait_for_room)
+    : fd_(fd),
+      keep_alive_(keep_alive),
+      chunked_allowed_(chunked_allowed),
+      send_flags_(MSG_NOSIGNAL | (wait_for_room ? 0 : MSG_DONTWAIT)) {}
 
 std::string SocketResponseWriter::head(int status, std::string_view content_type, const HeaderList& headers,
                                        bool streamed) const {
@@ -67,7 +70,7 @@ namespace {
 
 // Sends all of the parts or fails; EINTR is retried, anything else (EPIPE,
 // ECONNRESET, the send timeout) means the client is gone.
-bool send_all(int fd, iovec* parts, int count) {
+bool send_all(int fd, iovec* parts, int count, int flags) {
   int index = 0;
   while (index < count) {
     if (parts[index].iov_len == 0) {
@@ -77,7 +80,7 @@ bool send_all(int fd, iovec* parts, int count) {
     msghdr message{};
     message.msg_iov = parts + index;
     message.msg_iovlen = static_cast<size_t>(count - index);
-    auto sent = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    auto sent = ::sendmsg(fd, &message, flags);
     if (sent < 0) {
       if (errno == EINTR) continue;
       return false;
@@ -105,7 +108,7 @@ bool SocketResponseWriter::send_pieces(std::string_view first, std::string_view 
   {
     std::lock_guard lock(write_mutex_);
     if (gone_.load()) return false;
-    sent = send_all(fd_, parts, 3);
+    sent = send_all(fd_, parts, 3, send_flags_);
   }
   if (!sent) mark_gone();  // outside the lock: the callbacks may write
   return sent;
@@ -117,7 +120,7 @@ void SocketResponseWriter::send(int status, std::string_view content_type, std::
   answered_ = true;
   auto text = head(status, content_type, headers, false);
   text += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-  send_pieces(text, body);
+  send_pieces(text, omit_body_ ? std::string_view() : body);
 }
 
 void SocketResponseWriter::send_error(const Error& error) {
@@ -138,7 +141,7 @@ void SocketResponseWriter::begin_stream(int status, std::string_view content_typ
 
 bool SocketResponseWriter::write(std::string_view piece) {
   if (!streaming_ || finished_) return false;
-  if (piece.empty()) return !gone_.load();
+  if (piece.empty() || omit_body_) return !gone_.load();
   if (!chunked_allowed_) return send_pieces(piece);
   char size_line[24];
   int length = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
@@ -147,7 +150,7 @@ bool SocketResponseWriter::write(std::string_view piece) {
 
 void SocketResponseWriter::finish() {
   if (!streaming_ || finished_) return;
-  if (chunked_allowed_) send_pieces("0\r\n\r\n");
+  if (chunked_allowed_ && !omit_body_) send_pieces("0\r\n\r\n");
   finished_ = true;
 }
 

@@ -23,7 +23,10 @@ std::string_view status_reason(int status) noexcept;
 
 class SocketResponseWriter final : public ResponseWriter {
  public:
-  SocketResponseWriter(int fd, bool keep_alive, bool chunked_allowed);
+  // `wait_for_room` false: a write that does not fit the socket's send buffer
+  // at once fails instead of waiting (for answers from the server's event
+  // loop, which must never block on one client).
+  SocketResponseWriter(int fd, bool keep_alive, bool chunked_allowed, bool wait_for_room = true);
 
   void send(int status, std::string_view content_type, std::string_view body, const HeaderList& headers = {}) override;
   void send_error(const Error& error) override;
@@ -37,6 +40,9 @@ class SocketResponseWriter final : public ResponseWriter {
   void on_shutdown(std::function<void()> callback) override;
 
   // Called by the server.
+  // Answers a HEAD request: the status and headers a GET would get (its
+  // Content-Length too), no body; streamed pieces are dropped.
+  void omit_body() { omit_body_ = true; }
   void mark_gone();
   void shut_down();            // runs the on_shutdown callbacks (once)
   bool streaming() const { return streaming_; }
@@ -51,6 +57,8 @@ class SocketResponseWriter final : public ResponseWriter {
   int fd_;
   bool keep_alive_;
   bool chunked_allowed_;  // HTTP/1.1; an HTTP/1.0 stream is ended by closing
+  int send_flags_;
+  bool omit_body_ = false;
   bool answered_ = false;
   bool streaming_ = false;
   bool finished_ = false;

@@ -2,6 +2,9 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/secret_hash.hpp"
@@ -68,6 +71,23 @@ void refuse_web_pages(const Request& request, bool loopback_only) {
                                            "to localhost, 127.0.0.1 or [::1] (a guard against DNS rebinding)");
 }
 
+// The token of `Authorization: Bearer TOKEN`, or "" when there is none. The
+// scheme name is case-insensitive (RFC 9110 11.1): `bearer` is the same scheme.
+std::string bearer_token(const std::string* authorization) {
+  if (!authorization) return {};
+  std::string_view value = *authorization;
+  auto space = value.find(' ');
+  if (space == std::string_view::npos) return {};
+  auto scheme = value.substr(0, space);
+  if (scheme.size() != 6 || !std::equal(scheme.begin(), scheme.end(), "bearer", [](char sent, char wanted) {
+        return std::tolower(static_cast<unsigned char>(sent)) == wanted;
+      }))
+    return {};
+  auto token = value.substr(space + 1);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  return std::string(token);
+}
+
 }  // namespace
 
 void AccessControl::admit(Request& request) {
@@ -81,15 +101,12 @@ void AccessControl::admit(Request& request) {
                 "this server listens beyond loopback and has no API keys, so it lets nobody in; create one with "
                 "`weir key create NAME`");
   }
-  const auto* authorization = request.header("authorization");
-  static constexpr std::string_view kBearer = "Bearer ";
-  if (!authorization || authorization->size() <= kBearer.size() ||
-      std::string_view(*authorization).substr(0, kBearer.size()) != kBearer)
+  auto presented = bearer_token(request.header("authorization"));
+  if (presented.empty())
     throw Error(ErrorKind::authentication,
                 "missing API key: send the header `Authorization: Bearer KEY` (keys are made with `weir key create "
                 "NAME`)",
                 "missing_api_key");
-  auto presented = authorization->substr(kBearer.size());
   auto found = keys.find(sha256_hex(presented));
   if (found == keys.end())
     throw Error(ErrorKind::authentication, "invalid API key: it is not one of this server's keys (see `weir key list`)",

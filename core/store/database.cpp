@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+
 #include "core/error.hpp"
 #include "core/store/full_text_ranking.hpp"
 #include "core/store/migrations.hpp"
@@ -10,7 +12,22 @@
 namespace weir {
 
 namespace {
+
+bool is_out_of_descriptors(int system_errno) { return system_errno == EMFILE || system_errno == ENFILE; }
+
+// Running out of file descriptors passes: the request that met it is worth
+// retrying (HTTP 503 with Retry-After), it is not a broken store.
+Error out_of_descriptors(const std::string& path) {
+  Error error(ErrorKind::unavailable, "cannot open the store at " + path +
+                                          ": weir has reached its open-file limit (too many requests at once); "
+                                          "try again in a moment, or raise the limit (ulimit -n)");
+  error.set_retry_after_seconds(1);
+  return error;
+}
+
 [[noreturn]] void fail(sqlite3* handle, std::string_view what) {
+  if (handle && is_out_of_descriptors(sqlite3_system_errno(handle)))
+    throw out_of_descriptors(sqlite3_db_filename(handle, "main") ? sqlite3_db_filename(handle, "main") : "");
   std::string message = "database error while " + std::string(what) + ": " +
                         (handle ? sqlite3_errmsg(handle) : "out of memory");
   int code = handle ? sqlite3_errcode(handle) : SQLITE_NOMEM;
@@ -48,6 +65,11 @@ Database::Database(const std::string& path) : path_(path) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   prepare_private_database(path);
   if (sqlite3_open_v2(path.c_str(), &handle_, flags, nullptr) != SQLITE_OK) {
+    if (handle_ && is_out_of_descriptors(sqlite3_system_errno(handle_))) {
+      sqlite3_close(handle_);
+      handle_ = nullptr;
+      throw out_of_descriptors(path);
+    }
     std::string message = "cannot open the store at " + path + ": " +
                           (handle_ ? sqlite3_errmsg(handle_) : "out of memory") +
                           "; check that the directory exists and is writable, or pass --home";

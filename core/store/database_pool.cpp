@@ -23,6 +23,19 @@ std::unique_ptr<Database> DatabasePool::open() {
   return std::make_unique<Database>(paths_.database);
 }
 
+void DatabasePool::close_one_idle() {
+  std::unique_ptr<Database> closing;  // closed outside the lock
+  std::lock_guard lock(mutex_);
+  if (idle_.empty()) return;
+  closing = std::move(idle_.front());
+  idle_.erase(idle_.begin());
+}
+
+size_t DatabasePool::idle_count() {
+  std::lock_guard lock(mutex_);
+  return idle_.size();
+}
+
 void DatabasePool::give_back(std::unique_ptr<Database> database) {
   if (!database) return;
   std::lock_guard lock(mutex_);

@@ -5,6 +5,12 @@
 // there is one, else a new one. The home directory and the first connection
 // are made on the first lease, not at start-up (the server must answer
 // its first handshake before it has touched the disk). Thread-safe.
+//
+// Idle connections are kept for the next lease, so the pool holds as many as
+// were ever leased at once; each holds descriptors (file, WAL, shared memory)
+// and a page cache. close_one_idle() gives one back: a server calls it when
+// one of its workers ends, so after a burst the pool shrinks with the
+// workers that made it grow.
 #pragma once
 
 #include <memory>
@@ -36,6 +42,9 @@ class DatabasePool {
   Lease acquire();
   // A connection of the caller's own (a Searcher keeps one for good).
   std::unique_ptr<Database> open();
+  // Closes one idle connection, if there is one (the least recently used).
+  void close_one_idle();
+  size_t idle_count();
   const Paths& paths() const { return paths_; }
 
  private:

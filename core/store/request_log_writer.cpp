@@ -1,11 +1,19 @@
 #include "core/store/request_log_writer.hpp"
 
+#include <chrono>
 #include <iostream>
+#include <iterator>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
 
 namespace weir {
+
+namespace {
+constexpr int kAttempts = 8;
+constexpr auto kRetryPause = std::chrono::milliseconds(100);  // times the failures so far: 2.8 s in all
+}  // namespace
 
 RequestLogWriter::RequestLogWriter(DatabasePool& pool) : pool_(pool), thread_([this] { loop(); }) {}
 
@@ -37,6 +45,11 @@ void RequestLogWriter::flush() {
 }
 
 void RequestLogWriter::loop() {
+  // A connection of the writer's own, opened once: leasing one per batch
+  // could fail when the process is at its open-file limit, which is exactly
+  // when a burst leaves many rows to write.
+  std::unique_ptr<Database> database;
+  int failures = 0;
   std::unique_lock lock(mutex_);
   while (true) {
     changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -45,12 +58,25 @@ void RequestLogWriter::loop() {
     batch.swap(queue_);
     lock.unlock();
     try {
-      auto database = pool_.acquire();
+      if (!database) database = pool_.open();
       RequestLog log(*database);
-      (*database).transaction([&] {
+      database->transaction([&] {
         for (auto& record : batch) log.record(record);
       });
+      failures = 0;
     } catch (const std::exception& error) {
+      database.reset();
+      // Out of descriptors or a busy store passes: keep the rows and try
+      // again a little later. A store that keeps failing (disk full) costs
+      // the rows, reported, rather than holding them in memory for ever.
+      if (++failures < kAttempts) {
+        std::this_thread::sleep_for(kRetryPause * failures);
+        lock.lock();
+        batch.insert(batch.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+        queue_.swap(batch);
+        continue;
+      }
+      failures = 0;
       std::cerr << "weir: could not write " << batch.size() << " request log row(s): " << error.what() << std::endl;
     }
     lock.lock();

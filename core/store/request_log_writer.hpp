@@ -6,8 +6,10 @@
 // Contract: submit() gives the record its id and creation time at once (the
 // response quotes the id) and queues a copy; the row is written soon after.
 // flush() returns once every row submitted before it is written (or failed);
-// the destructor flushes. A row that cannot be written (disk full) is
-// reported on stderr and dropped; the requests themselves already succeeded.
+// the destructor flushes. A batch that cannot be written is tried again a
+// few times over about three seconds (the process may be out of descriptors
+// for a moment); one that still fails (disk full) is reported on stderr and
+// dropped; the requests themselves already succeeded.
 // Thread-safe.
 #pragma once
 

@@ -14,8 +14,12 @@
 
 namespace weir::testing {
 
-ServeProcess::ServeProcess(const WeirHome& home, const std::vector<std::string>& extra_arguments) {
-  std::vector<std::string> arguments = {WEIR_BINARY, "--home", home.path(), "serve", "--port", "0"};
+ServeProcess::ServeProcess(const WeirHome& home, const std::vector<std::string>& extra_arguments,
+                           const std::vector<std::string>& command_prefix) {
+  std::vector<std::string> arguments = command_prefix;
+  for (const auto& part : {std::string(WEIR_BINARY), std::string("--home"), home.path(), std::string("serve"),
+                           std::string("--port"), std::string("0")})
+    arguments.push_back(part);
   arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
   auto child = spawn_with_pipes(arguments, home.environment);
   pid_ = child.pid;

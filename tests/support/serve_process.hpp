@@ -21,12 +21,16 @@ class ServeProcess {
  public:
   // Runs `weir --home H serve --port 0 EXTRA...` and waits until it listens.
   // Throws std::runtime_error (with its stderr) if it exits first.
-  ServeProcess(const WeirHome& home, const std::vector<std::string>& extra_arguments = {});
+  // `command_prefix` runs before weir (e.g. {"prlimit", "--nofile=128:128"}),
+  // and must exec it in the same process.
+  ServeProcess(const WeirHome& home, const std::vector<std::string>& extra_arguments = {},
+               const std::vector<std::string>& command_prefix = {});
   ~ServeProcess();
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   void send_signal(int signal_number);
   // Waits for the exit; the exit code is 128 + signal when killed.

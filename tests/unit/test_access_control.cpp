@@ -111,6 +111,31 @@ TEST_CASE("access control: a key made or revoked elsewhere counts from the very 
   CHECK_FALSE(refusal(*access, request_with()));  // no keys left, loopback: open again
 }
 
+TEST_CASE("access control: the Bearer scheme name is case-insensitive (RFC 9110 11.1)") {
+  GuardedStore store;
+  auto access = store.access();
+  auto key = store.create_key("ci");
+  auto with_authorization = [](const std::string& value) {
+    Request request = request_with();
+    request.headers.emplace_back("authorization", value);
+    return request;
+  };
+  for (const std::string scheme : {"Bearer", "bearer", "BEARER", "bEaReR"}) {
+    Request request = with_authorization(scheme + " " + key);
+    CHECK_NOTHROW(access->admit(request));
+    CHECK(request.caller.key_name == "ci");
+  }
+  auto other_scheme = refusal(*access, with_authorization("Basic " + key));
+  REQUIRE(other_scheme);
+  CHECK(other_scheme->code() == "missing_api_key");
+  auto no_token = refusal(*access, with_authorization("bearer "));
+  REQUIRE(no_token);
+  CHECK(no_token->code() == "missing_api_key");
+  auto wrong = refusal(*access, with_authorization("bearer weir_sk_wrong"));
+  REQUIRE(wrong);
+  CHECK(wrong->code() == "invalid_api_key");
+}
+
 TEST_CASE("access control: beyond loopback, no keys lets nobody in") {
   GuardedStore store;
   auto access = store.access(/*loopback_only=*/false);

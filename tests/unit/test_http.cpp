@@ -43,7 +43,7 @@ TEST_CASE("request head: a normal request") {
 
 TEST_CASE("request head: connection handling and HTTP/1.0") {
   Request request;
-  CHECK_FALSE(parse_request_head("GET / HTTP/1.1\r\nConnection: Close", request).keep_alive);
+  CHECK_FALSE(parse_request_head("GET / HTTP/1.1\r\nHost: a\r\nConnection: Close", request).keep_alive);
   Request old;
   auto framing = parse_request_head("GET / HTTP/1.0", old);
   CHECK(framing.http_1_0);
@@ -51,7 +51,7 @@ TEST_CASE("request head: connection handling and HTTP/1.0") {
   Request kept;
   CHECK(parse_request_head("GET / HTTP/1.0\r\nConnection: keep-alive", kept).keep_alive);
   Request chunked;
-  CHECK(parse_request_head("POST / HTTP/1.1\r\nTransfer-Encoding: chunked", chunked).chunked);
+  CHECK(parse_request_head("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked", chunked).chunked);
 }
 
 TEST_CASE("request head: what is refused, with the status to answer") {
@@ -69,7 +69,23 @@ TEST_CASE("request head: what is refused, with the status to answer") {
   CHECK(head_status("GET / HTTP/1.1\r\nTransfer-Encoding: gzip") == 501);
   CHECK(head_status("GET / HTTP/1.1\r\nX: a\x01" "b") == 400);
   CHECK(head_status("GET / HTTP/1.1\r\nExpect: something") == 417);
-  CHECK(head_status("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1") == 0);  // equal repeats are fine
+  CHECK(head_status("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1") == 0);  // equal repeats are fine
+}
+
+TEST_CASE("request head: an HTTP/1.1 request names exactly one Host (RFC 9112 3.2)") {
+  CHECK(head_status("GET /healthz HTTP/1.1") == 400);
+  CHECK(head_status("GET /healthz HTTP/1.1\r\nAccept: */*") == 400);
+  CHECK(head_status("GET /healthz HTTP/1.1\r\nHost: localhost\r\nHost: evil.example") == 400);
+  CHECK(head_status("GET /healthz HTTP/1.1\r\nhost: a\r\nHOST: a") == 400);
+  CHECK(head_status("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8484") == 0);
+  CHECK(head_status("GET /healthz HTTP/1.0") == 0);  // HTTP/1.0 had no Host requirement
+  try {
+    Request request;
+    parse_request_head("GET / HTTP/1.1", request);
+    FAIL("no Host was accepted");
+  } catch (const HeadError& error) {
+    CHECK(std::string(error.what()).find("Host") != std::string::npos);
+  }
 }
 
 TEST_CASE("rate limiter: N per sliding minute, then 429 with a retry time") {
