@@ -7,6 +7,7 @@
 #include "cli/value_names.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
+#include "core/json_input.hpp"
 #include "core/engine/engine.hpp"
 #include "core/engine/session_turn.hpp"
 #include "core/error.hpp"
@@ -34,8 +35,9 @@ json parse_overrides(const std::vector<std::string>& pairs) {
     if (equals == std::string::npos || equals == 0)
       throw Error(ErrorKind::usage, "-o takes KEY=VALUE, got '" + pair + "'");
     auto value_text = pair.substr(equals + 1);
-    auto value = json::parse(value_text, nullptr, false);
-    overrides[pair.substr(0, equals)] = value.is_discarded() ? json(value_text) : value;
+    // A value that is not acceptable JSON is a plain string (-o user=alice).
+    auto value = read_json(value_text);
+    overrides[pair.substr(0, equals)] = value.ok() ? std::move(value.value) : json(value_text);
   }
   return overrides;
 }

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/value_names.hpp"
 #include "cli/output.hpp"
+#include "core/json_input.hpp"
 #include "core/error.hpp"
 #include "core/gateway/config_schema.hpp"
 #include "core/gateway/config_diff.hpp"
@@ -284,10 +285,12 @@ void register_gateway_commands(CLI::App& app, CommandContext& context) {
     apply->add_option("-f,--file", *file, "The file, or - for standard input")->required()->type_name(value_name::file);
     apply->callback([&context, file] {
       auto text = read_input(*file);
-      auto document = json::parse(text, nullptr, false);
-      if (document.is_discarded())
+      auto read = read_json(text);
+      if (!read.ok())
         throw Error(ErrorKind::usage, (*file == "-" ? std::string("standard input") : *file) +
-                                          " is not valid JSON; nothing was changed");
+                                          " is not valid JSON (" + read.problem->description +
+                                          "); nothing was changed");
+      const auto& document = read.value;
       auto [gateway, created] = GatewayRepository(context.database()).apply(document);
       if (context.options.json)
         print_json(gateway.to_json());

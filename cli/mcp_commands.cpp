@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/value_names.hpp"
+#include "core/json_input.hpp"
 #include "core/error.hpp"
 #include "mcp/serve_config.hpp"
 #include "mcp/stdio_server.hpp"
@@ -24,9 +25,7 @@ nlohmann::json read_config(const std::string& path) {
   if (!file) throw Error(ErrorKind::usage, "cannot read --config " + path);
   std::stringstream buffer;
   buffer << file.rdbuf();
-  auto document = nlohmann::json::parse(buffer.str(), nullptr, false);
-  if (document.is_discarded()) throw Error(ErrorKind::usage, path + " is not valid JSON");
-  return document;
+  return read_json_or_throw(buffer.str(), "--config " + path, ErrorKind::usage);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include "core/json_input.hpp"
 #include "core/engine/prices.hpp"
 
 #include <fstream>
@@ -69,8 +70,12 @@ PriceTable PriceTable::load(const std::string& override_path) {
   if (!file) return table;
   std::stringstream buffer;
   buffer << file.rdbuf();
-  auto document = nlohmann::json::parse(buffer.str(), nullptr, false);
-  if (document.is_discarded() || !document.is_object())
+  auto read = read_json(buffer.str());
+  if (!read.ok())
+    throw Error(ErrorKind::usage, "the price file " + override_path + " is not acceptable JSON (" +
+                                      read.problem->description + "); fix or remove it");
+  const auto& document = read.value;
+  if (!document.is_object())
     throw Error(ErrorKind::usage, "the price file " + override_path +
                                       " is not a JSON object of {\"model\": {\"input\": N, \"output\": N}}; fix or remove it");
   for (const auto& [model, entry] : document.items()) {

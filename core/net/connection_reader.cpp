@@ -77,8 +77,10 @@ void ConnectionReader::release_memory() {
   start_ = 0;
 }
 
-bool ConnectionReader::wait_for_head(Clock::time_point deadline) {
+bool ConnectionReader::wait_for_head(Clock::time_point deadline, size_t max_bytes) {
   while (true) {
+    // Past the limit take_head() refuses it (431): no point buffering more.
+    if (available() > max_bytes) return true;
     std::string_view pending(buffer_.data() + start_, available());
     if (pending.find("\r\n\r\n") != std::string_view::npos) return true;
     auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());

@@ -41,8 +41,13 @@ class ConnectionReader {
   std::string read_body(const BodyFraming& framing, size_t max_bytes, Clock::time_point deadline);
   // Waits until a whole head is buffered (true), or the deadline passes or
   // the client closes (false; closed() tells which). Throws nothing.
-  bool wait_for_head(Clock::time_point deadline);
+  // Also true once more than `max_bytes` are buffered with no blank line
+  // (take_head() then refuses the head), so a client cannot make it buffer
+  // without bound.
+  bool wait_for_head(Clock::time_point deadline, size_t max_bytes);
   bool closed() const { return closed_; }
+  // Bytes buffered and not yet taken (a body that is all here needs no wait).
+  size_t buffered() const { return available(); }
   // Frees the buffer's memory once it is empty (a connection waiting for its
   // next request should cost next to nothing).
   void release_memory();

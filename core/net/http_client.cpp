@@ -275,7 +275,7 @@ HttpResponseHead run_transfer(CurlSession& session, const HttpRequest& request,
     auto elapsed = Clock::now() - started;
     if (request.total_timeout_ms > 0 && elapsed >= total_limit)
       throw Error(ErrorKind::upstream_timeout,
-                  request.url + " did not finish its answer within " + std::to_string(request.total_timeout_ms) +
+                  printable_url(request) + " did not finish its answer within " + std::to_string(request.total_timeout_ms) +
                       " ms (total timeout), though it kept the connection busy; raise the provider's "
                       "total_timeout_ms (`weir provider add NAME --total-timeout MS`) if the model is just slow");
     auto remaining = std::chrono::ceil<std::chrono::milliseconds>(idle_limit - silent_for).count();

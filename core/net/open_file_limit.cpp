@@ -26,7 +26,10 @@ ConnectionBudget connection_budget(size_t open_file_limit) {
   // of which wait between requests and cost one descriptor each).
   size_t workers = std::clamp<size_t>(usable / 4 / kDescriptorsPerWorker, 2, 256);
   size_t connections = std::clamp<size_t>(usable - workers * kDescriptorsPerWorker, 8, 16384);
-  return {connections, workers, workers};
+  // A queued request costs no descriptor beyond its connection's, so as many
+  // may wait as there may be connections: a burst of keep-alive clients
+  // larger than the workers waits its turn instead of getting 503.
+  return {connections, workers, connections};
 }
 
 }  // namespace weir::http

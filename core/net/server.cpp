@@ -44,6 +44,9 @@ constexpr uint64_t kFirstConnectionId = 16;
 // How long a refused connection may still send what it had started, so that
 // closing it does not reset the answer away (see discard_unread_input).
 constexpr auto kLinger = std::chrono::seconds(2);
+// The most body bytes the loop gathers at once (Content-Length bodies still
+// arriving); more wait in workers, within the slow-body slots.
+constexpr size_t kLoopBodyBytes = 256 * 1024 * 1024;
 
 std::string_view error_type_for_status(int status) {
   switch (status) {
@@ -114,8 +117,9 @@ int milliseconds_until(Clock::time_point when) {
 
 struct Server::State {
   // Who owns a connection: the event loop while it waits for (or reads) a
-  // request head or lingers after a refusal; a worker while `busy`.
-  enum class Phase { idle, head, busy, closing };
+  // request head or its Content-Length body, or lingers after a refusal; a
+  // worker while `busy`.
+  enum class Phase { idle, head, body, busy, closing };
   struct Connection {
     Connection(uint64_t number, int socket) : id(number), fd(socket), reader(socket) {}
     uint64_t id;
@@ -123,8 +127,12 @@ struct Server::State {
     ConnectionReader reader;
     std::string remote;
     Phase phase = Phase::idle;
-    Clock::time_point since;     // idle: last answer; head: its first byte
+    Clock::time_point since;     // idle: last answer; head: its first byte; body: the head's end
     Clock::time_point deadline;  // when the loop closes it (not while busy)
+    // Phase::body: the request whose body is still arriving.
+    Request waiting_request;
+    BodyFraming waiting_framing;
+    bool reads_body_slowly = false;  // a worker holds one of the slow-body slots for it
   };
   struct Job {
     Connection* connection;
@@ -161,6 +169,8 @@ struct Server::State {
   uint64_t next_worker_id = 1;
   size_t live_workers = 0;
   size_t idle_workers = 0;
+  size_t body_bytes_held = 0;      // Content-Length bodies the loop is gathering (their full sizes)
+  size_t slow_body_readers = 0;    // workers reading a body that was not all here (chunked, 100-continue)
   bool workers_stop = false;
   std::set<SocketResponseWriter*> active_writers;
 
@@ -170,6 +180,9 @@ struct Server::State {
   void on_readable(uint64_t id);
   void read_head(Connection& connection);
   void dispatch(Connection& connection, Request request, BodyFraming framing);
+  void release_slow_body_slot(Connection& connection);
+  bool hold_for_body_locked(Connection& connection, Request& request, const BodyFraming& framing);
+  size_t slow_body_slots() const;
   void refuse(Connection& connection, int status, const std::string& message);
   void refuse_at_once(int fd, const std::string& message);
   void sweep();
@@ -472,6 +485,8 @@ void Server::State::arm_locked(Connection& connection) {
 }
 
 void Server::State::close_locked(Connection& connection) {
+  if (connection.phase == Phase::body) body_bytes_held -= connection.waiting_framing.content_length;
+  if (connection.reads_body_slowly) --slow_body_readers;
   ::close(connection.fd);  // also leaves the epoll set
   connections.erase(connection.id);
   connections_changed.notify_all();
@@ -495,6 +510,15 @@ void Server::State::on_readable(uint64_t id) {
   if (connection->phase == Phase::closing) {
     connection->reader.discard_pending();
     arm_locked(*connection);
+    return;
+  }
+  if (connection->phase == Phase::body) {
+    if (connection->reader.buffered() < connection->waiting_framing.content_length) {
+      arm_locked(*connection);
+      return;
+    }
+    body_bytes_held -= connection->waiting_framing.content_length;
+    dispatch(*connection, std::move(connection->waiting_request), connection->waiting_framing);
     return;
   }
   if (received == ConnectionReader::Receive::data && connection->phase == Phase::idle) {
@@ -521,7 +545,45 @@ void Server::State::read_head(Connection& connection) {
     refuse(connection, error.status(), error.what());
     return;
   }
+  if (!framing.chunked && framing.content_length > options.max_body_bytes) {
+    refuse(connection, 413,
+           "request body larger than the limit of " + std::to_string(options.max_body_bytes) + " bytes");
+    return;
+  }
+  if (hold_for_body_locked(connection, request, framing)) return;
   dispatch(connection, std::move(request), framing);
+}
+
+// The most workers that may wait on a body still arriving (chunked, or after
+// 100 Continue): a client that sends such a body slowly holds a worker, so
+// only a quarter of them may be held that way.
+void Server::State::release_slow_body_slot(Connection& connection) {
+  std::lock_guard lock(mutex);
+  if (!connection.reads_body_slowly) return;
+  connection.reads_body_slowly = false;
+  --slow_body_readers;
+}
+
+size_t Server::State::slow_body_slots() const { return std::max<size_t>(1, options.max_workers / 4); }
+
+// With the lock held: a Content-Length body that is not all here yet is
+// gathered by the loop (Phase::body), so that a client that sends a head and
+// then its body slowly, or never, holds no worker; the request goes to a
+// worker once the whole body is buffered. Bodies the loop gathers are bounded
+// in total (kLoopBodyBytes); beyond that, and for chunked or 100-continue
+// bodies, a worker reads the body, within the slow-body slots.
+bool Server::State::hold_for_body_locked(Connection& connection, Request& request, const BodyFraming& framing) {
+  if (framing.chunked || framing.expects_continue) return false;
+  if (connection.reader.buffered() >= framing.content_length) return false;
+  if (body_bytes_held + framing.content_length > kLoopBodyBytes) return false;
+  body_bytes_held += framing.content_length;
+  connection.phase = Phase::body;
+  connection.waiting_request = std::move(request);
+  connection.waiting_framing = framing;
+  connection.since = Clock::now();
+  set_deadline_locked(connection, connection.since + options.body_timeout);
+  arm_locked(connection);
+  return true;
 }
 
 void Server::State::dispatch(Connection& connection, Request request, BodyFraming framing) {
@@ -529,6 +591,14 @@ void Server::State::dispatch(Connection& connection, Request request, BodyFramin
     refuse(connection, 503, "weir serve is answering as many requests as it can; try again in a moment");
     return;
   }
+  bool slow_body = framing.chunked || framing.expects_continue ||
+                   connection.reader.buffered() < framing.content_length;
+  if (slow_body && slow_body_readers >= slow_body_slots()) {
+    refuse(connection, 503, "weir serve is reading as many slow request bodies as it allows; try again in a moment");
+    return;
+  }
+  if (slow_body) ++slow_body_readers;
+  connection.reads_body_slowly = slow_body;
   connection.phase = Phase::busy;
   jobs.push_back({&connection, std::move(request), framing});
   // An idle worker takes one job, and stays counted as idle until it wakes:
@@ -577,11 +647,12 @@ void Server::State::sweep() {
       if (connection.deadline < next_sweep) next_sweep = connection.deadline;
       continue;
     }
-    if (connection.phase == Phase::head) {
+    if (connection.phase == Phase::head || connection.phase == Phase::body) {
       SocketResponseWriter writer(connection.fd, false, true, false);
+      bool head = connection.phase == Phase::head;
       send_status_error(writer, 408,
-                        "the request head did not arrive within " + std::to_string(options.head_timeout.count()) +
-                            " ms");
+                        std::string("the request ") + (head ? "head" : "body") + " did not arrive within " +
+                            std::to_string((head ? options.head_timeout : options.body_timeout).count()) + " ms");
     }
     close_locked(connection);
   }
@@ -650,6 +721,7 @@ void Server::State::serve(Job job) {
         ::send(fd, kContinue.data(), kContinue.size(), MSG_NOSIGNAL);
       }
       request.body = connection.reader.read_body(framing, options.max_body_bytes, Clock::now() + options.body_timeout);
+      release_slow_body_slot(connection);
     } catch (const HeadError& error) {
       // The rest of the request cannot be trusted to be framed: answer and close.
       SocketResponseWriter writer(fd, false, true);
@@ -702,6 +774,32 @@ void Server::State::serve(Job job) {
       close_from_worker(connection);
       return;
     }
+    // The next body, like the first, is waited for by the loop or within a
+    // slow-body slot, never by this worker at will.
+    bool wake_loop = false;
+    {
+      std::lock_guard lock(mutex);
+      if (!stopping.load() && !framing.chunked && framing.content_length <= options.max_body_bytes &&
+          hold_for_body_locked(connection, request, framing)) {
+        wake_loop = true;
+      } else if (framing.chunked || framing.expects_continue ||
+                 connection.reader.buffered() < std::min(framing.content_length, options.max_body_bytes + 1)) {
+        if (slow_body_readers >= slow_body_slots()) {
+          SocketResponseWriter refusal(fd, false, true, false);
+          send_status_error(refusal, 503,
+                            "weir serve is reading as many slow request bodies as it allows; try again in a moment",
+                            retry_after());
+          close_locked(connection);
+          return;
+        }
+        ++slow_body_readers;
+        connection.reads_body_slowly = true;
+      }
+    }
+    if (wake_loop) {
+      wake();  // the loop now owns the connection and its body deadline
+      return;
+    }
   }
   give_back(connection);
 }
@@ -718,7 +816,8 @@ bool Server::State::linger(Connection& connection) {
     }
     auto now = Clock::now();
     if (now >= deadline) return false;
-    if (connection.reader.wait_for_head(std::min(deadline, now + std::chrono::milliseconds(5)))) return true;
+    if (connection.reader.wait_for_head(std::min(deadline, now + std::chrono::milliseconds(5)),
+                                        options.max_header_bytes)) return true;
     if (connection.reader.closed()) return false;
   }
 }
@@ -754,14 +853,13 @@ void Server::State::close_from_worker(Connection& connection) {
 }
 
 void Server::State::handle(Request& request, SocketResponseWriter& writer) {
+  // HEAD is GET without the body (RFC 9110 9.3.2), errors included: a body
+  // the client does not expect would be read as the start of its next answer.
+  if (request.method == "HEAD") writer.omit_body();
   try {
     if (gatekeeper) gatekeeper(request);
     auto found = routes.find({request.method, request.path});
-    if (found == routes.end() && request.method == "HEAD") {
-      // HEAD is GET without the body (RFC 9110 9.3.2).
-      found = routes.find({"GET", request.path});
-      if (found != routes.end()) writer.omit_body();
-    }
+    if (found == routes.end() && request.method == "HEAD") found = routes.find({"GET", request.path});
     if (found == routes.end()) {
       if (routed_paths.count(request.path)) {
         std::string allowed;

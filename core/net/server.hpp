@@ -71,7 +71,7 @@ struct ServerOptions {
   size_t max_header_bytes = 64 * 1024;          // request line + headers
   size_t max_connections = 1024;                // open at once; more shed the idlest or slowest
   size_t max_workers = 64;                      // threads serving requests at once
-  size_t max_queued_requests = 64;              // complete requests waiting for a worker; more get 503
+  size_t max_queued_requests = 1024;            // complete requests waiting for a worker; more get 503
   std::chrono::milliseconds idle_timeout{60'000};         // a keep-alive connection with no request is closed
   std::chrono::milliseconds head_timeout{10'000};         // the whole request head, from its first byte
   std::chrono::milliseconds body_timeout{120'000};        // the whole request body, from the end of the head
