@@ -140,11 +140,14 @@ TEST_CASE("upstream faults: a stream of comments only ends at the total timeout"
   auto config = config_for(upstream);
   config.idle_timeout_ms = 5000;
   config.total_timeout_ms = 300;
+  config.base_url += "?api-key=TOTAL-SECRET-5e1";  // the message names the URL, never its secret
   size_t deltas = 0;
   auto error = failed_chat(config, true, deltas);
   CHECK(error.kind() == ErrorKind::upstream_timeout);
   CHECK(contains(error.what(), "within 300 ms (total timeout)"));
   CHECK(contains(error.what(), "--total-timeout"));
+  CHECK_FALSE(contains(error.what(), "TOTAL-SECRET-5e1"));
+  CHECK(contains(error.what(), "api-key=****"));
 }
 
 TEST_CASE("upstream faults: the total timeout is a provider setting with a default, kept in the store") {
