@@ -27,7 +27,10 @@ AccessControl::AccessControl(DatabasePool& pool, bool loopback_only, AccessClock
 AccessControl::~AccessControl() = default;
 
 const std::map<std::string, ApiKey>& AccessControl::keys_by_hash() {
-  if (!connection_) connection_ = pool_.open();
+  if (!connection_) {
+    connection_ = pool_.open();
+    connection_->execute("PRAGMA mmap_size=0");  // as the pool's leases (DatabasePool::acquire)
+  }
   // data_version changes whenever another connection (this process's pool or
   // another `weir`) commits; that includes every request log row, so it only
   // says when to look at the keys table's own version (a trigger moves it

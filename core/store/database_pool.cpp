@@ -11,7 +11,15 @@ DatabasePool::Lease DatabasePool::acquire() {
       return Lease(*this, std::move(database));
     }
   }
-  return Lease(*this, open());
+  // Leased connections serve short requests in a process that also writes a
+  // request-log row per request. With memory-mapped reads, every read
+  // transaction after another connection's commit unmaps the whole mapping
+  // and maps it again (munmap and TLB shootdowns across the workers: the
+  // largest cost of weir serve at 64 clients, bench/serve). Page-cache reads
+  // are cheaper here; searches keep mmap on their own connections.
+  auto database = open();
+  database->execute("PRAGMA mmap_size=0");
+  return Lease(*this, std::move(database));
 }
 
 std::unique_ptr<Database> DatabasePool::open() {
