@@ -62,10 +62,11 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
 
   auto add_options = std::make_shared<AddOptions>();
   auto* add = group->add_subcommand("add", "Add or update a provider; preset names fill the base URL and key variable");
-  add->add_option("name", add_options->name, "Provider name (presets: openai, ollama, openrouter, groq, mistral, "
-                                             "deepseek, together, lmstudio, vllm, llamacpp)")
-      ->required();
-  add->add_option("--kind", add_options->settings.kind, "openai | anthropic | gemini | ollama | extractive");
+  std::string preset_names;
+  for (const auto& preset : provider_presets())
+    preset_names += (preset_names.empty() ? "" : ", ") + std::string(preset.name);
+  add->add_option("name", add_options->name, "Provider name (presets: " + preset_names + ")")->required();
+  add->add_option("--kind", add_options->settings.kind, "openai | anthropic | gemini | azure | bedrock | ollama | extractive");
   add->add_option("--base-url", add_options->settings.base_url, "Base URL, e.g. http://127.0.0.1:8080/v1");
   auto* env = add->add_option("--api-key-env", add_options->settings.api_key_env, "Environment variable holding the API key");
   add->add_option("--api-key-cmd", add_options->settings.api_key_cmd, "Command that prints the API key (run once per process)")

@@ -12,7 +12,8 @@ namespace weir {
 
 PriceTable PriceTable::built_in() {
   PriceTable table;
-  // Published list prices, USD per million tokens: {input, output, cached input}.
+  // Published list prices, USD per million tokens: {input, output, cached
+  // input, cache write}; a cache write of 0 is billed as input.
   table.prices_ = {
       {"gpt-4o", {2.50, 10.00, 1.25}},
       {"gpt-4o-mini", {0.15, 0.60, 0.075}},
@@ -24,10 +25,10 @@ PriceTable PriceTable::built_in() {
       {"gpt-5-nano", {0.05, 0.40, 0.005}},
       {"o3", {2.00, 8.00, 0.50}},
       {"o4-mini", {1.10, 4.40, 0.275}},
-      {"claude-opus-4", {15.00, 75.00, 1.50}},
-      {"claude-sonnet-4", {3.00, 15.00, 0.30}},
-      {"claude-3-5-haiku", {0.80, 4.00, 0.08}},
-      {"claude-haiku-4-5", {1.00, 5.00, 0.10}},
+      {"claude-opus-4", {15.00, 75.00, 1.50, 18.75}},
+      {"claude-sonnet-4", {3.00, 15.00, 0.30, 3.75}},
+      {"claude-3-5-haiku", {0.80, 4.00, 0.08, 1.00}},
+      {"claude-haiku-4-5", {1.00, 5.00, 0.10, 1.25}},
       {"gemini-2.5-pro", {1.25, 10.00, 0.31}},
       {"gemini-2.5-flash", {0.30, 2.50, 0.075}},
       {"deepseek-chat", {0.27, 1.10, 0.07}},
@@ -86,6 +87,8 @@ PriceTable PriceTable::load(const std::string& override_path) {
     Price price{entry["input"].get<double>(), entry["output"].get<double>(), entry["input"].get<double>()};
     if (entry.contains("cached_input") && entry["cached_input"].is_number())
       price.cached_input = entry["cached_input"].get<double>();
+    if (entry.contains("cache_write") && entry["cache_write"].is_number())
+      price.cache_write = entry["cache_write"].get<double>();
     table.prices_[model] = price;
   }
   return table;
@@ -121,10 +124,15 @@ nlohmann::json PriceTable::usage_lines(const Usage& usage, const std::string& pr
   };
   auto lines = nlohmann::json::array();
   long long cached = usage.cached_tokens;
-  long long uncached = usage.prompt_tokens - cached;
+  long long cache_written = usage.cache_write_tokens;
+  long long uncached = usage.prompt_tokens - cached - cache_written;
   if (uncached < 0) uncached = 0;
   lines.push_back(line("input_tokens", uncached, price ? price->input : 0));
   if (cached > 0) lines.push_back(line("cached_input_tokens", cached, price ? price->cached_input : 0));
+  if (cache_written > 0) {
+    double write_price = price ? (price->cache_write > 0 ? price->cache_write : price->input) : 0;
+    lines.push_back(line("cache_write_input_tokens", cache_written, write_price));
+  }
   lines.push_back(line("output_tokens", usage.completion_tokens, price ? price->output : 0));
   return lines;
 }

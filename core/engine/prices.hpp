@@ -3,7 +3,7 @@
 // Built-in prices cover common hosted models (USD per million tokens, matched
 // by the longest model-id prefix, ignoring an OpenRouter-style "vendor/"
 // prefix). A user's `prices.json` in the weir home overrides or adds entries:
-//   {"my-model": {"input": 0.5, "output": 1.5, "cached_input": 0.1}}
+//   {"my-model": {"input": 0.5, "output": 1.5, "cached_input": 0.1, "cache_write": 0.625}}
 // keyed by model id or "provider/model". An unknown model still gets its lines,
 // with the quantities and an amount of 0, so usage is never silently lost.
 #pragma once
@@ -23,6 +23,7 @@ struct Price {
   double input = 0;         // USD per million prompt tokens
   double output = 0;        // USD per million completion tokens
   double cached_input = 0;  // USD per million cached prompt tokens
+  double cache_write = 0;   // USD per million prompt tokens written to a prompt cache
 };
 
 class PriceTable {

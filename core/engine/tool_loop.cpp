@@ -19,6 +19,7 @@ void add_usage(std::optional<Usage>& total, const Usage& more) {
   total->prompt_tokens += more.prompt_tokens;
   total->completion_tokens += more.completion_tokens;
   total->cached_tokens += more.cached_tokens;
+  total->cache_write_tokens += more.cache_write_tokens;
   total->reasoning_tokens += more.reasoning_tokens;
 }
 

@@ -60,7 +60,8 @@ json Usage::to_json() const {
   json usage = {{"prompt_tokens", prompt_tokens},
                 {"completion_tokens", completion_tokens},
                 {"total_tokens", prompt_tokens + completion_tokens}};
-  if (cached_tokens > 0) usage["prompt_tokens_details"] = {{"cached_tokens", cached_tokens}};
+  if (cached_tokens > 0) usage["prompt_tokens_details"]["cached_tokens"] = cached_tokens;
+  if (cache_write_tokens > 0) usage["prompt_tokens_details"]["cache_write_tokens"] = cache_write_tokens;
   if (reasoning_tokens > 0)
     usage["completion_tokens_details"] = {{"reasoning_tokens", reasoning_tokens}};
   return usage;

@@ -73,7 +73,10 @@ struct ChatRequest {
 struct Usage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
-  int64_t cached_tokens = 0;     // prompt_tokens_details.cached_tokens
+  int64_t cached_tokens = 0;     // prompt_tokens_details.cached_tokens: read from a prompt cache
+  // Prompt tokens written to the provider's prompt cache (Anthropic, Bedrock),
+  // billed above the input price; part of prompt_tokens, like cached_tokens.
+  int64_t cache_write_tokens = 0;
   int64_t reasoning_tokens = 0;  // completion_tokens_details.reasoning_tokens
   json to_json() const;          // OpenAI "usage" object
 };

@@ -26,7 +26,7 @@
 
 namespace weir {
 
-enum class ProviderKind { openai, anthropic, gemini, ollama, extractive };
+enum class ProviderKind { openai, anthropic, gemini, azure, bedrock, ollama, extractive };
 
 std::string_view to_string(ProviderKind kind) noexcept;
 // Throws Error(usage) naming the valid kinds.
@@ -45,6 +45,11 @@ struct ProviderConfig {
   // busy the upstream keeps it (SSE comments reset the idle timeout).
   int total_timeout_ms = 600'000;
   int max_retries = 2;            // extra attempts on 429/5xx/connection errors
+  // Bedrock: the AWS region (else AWS_REGION, then AWS_DEFAULT_REGION) and
+  // the profile of the shared credentials file (else AWS_PROFILE, then
+  // "default") when the key variables are not set.
+  std::string region;
+  std::string aws_profile;
 
   // Everything, as stored. The API key is never in it (only where to find
   // it), but a base URL or header the user wrote a credential into is.
@@ -76,7 +81,9 @@ struct ProviderCapabilities {
   bool prefill = true;         // a trailing assistant message is continued
   bool system_role = true;     // system messages are understood
   bool json_schema = false;    // response_format json_schema is enforced natively
-  bool image_input = false;    // image content parts
+  bool image_input = false;    // image_url content parts
+  bool audio_input = false;    // input_audio content parts
+  bool file_input = false;     // file content parts (PDFs and other documents)
   bool embeddings = false;     // embeddings() works
   bool reasoning = false;      // reasoning_effort and reasoning deltas
   bool query_rewrite = true;   // can rewrite a search query (a model that writes text)

@@ -14,7 +14,12 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
     case ProviderKind::extractive:
       return std::make_unique<ExtractiveProvider>(config);
     case ProviderKind::anthropic:
+      break;
     case ProviderKind::gemini:
+      break;
+    case ProviderKind::azure:
+      break;
+    case ProviderKind::bedrock:
       break;
   }
   throw Error(ErrorKind::usage,

@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -86,6 +87,15 @@ ScriptedResponse ScriptedResponse::raw(int status, std::string content_type, std
   return response;
 }
 
+ScriptedResponse ScriptedResponse::raw_stream(const std::vector<std::string>& chunks, std::string content_type,
+                                              std::chrono::milliseconds delay) {
+  ScriptedResponse response;
+  response.content_type = std::move(content_type);
+  response.streamed = true;
+  for (const auto& chunk : chunks) response.events.push_back({chunk, delay, true});
+  return response;
+}
+
 ScriptedResponse ScriptedResponse::text_answer(const std::string& text, bool stream) {
   if (!stream) return json_body(200, chat_completion(text));
   return sse({openai_chunk::role(), openai_chunk::content(text), openai_chunk::finish("stop"),
@@ -160,6 +170,21 @@ struct FakeUpstream::State {
   std::optional<ScriptedResponse> default_response;
   std::vector<std::string> models{"fake-model", "fake-model-large"};
   std::vector<RecordedRequest> requests;
+  std::vector<std::regex> scripted_post_paths;
+  std::map<std::string, json> fixed_gets;
+
+  bool answers_post(const std::string& path) const {
+    std::lock_guard lock(mutex);
+    return std::any_of(scripted_post_paths.begin(), scripted_post_paths.end(),
+                       [&](const std::regex& pattern) { return std::regex_match(path, pattern); });
+  }
+
+  std::optional<json> fixed_get(const std::string& path) const {
+    std::lock_guard lock(mutex);
+    auto found = fixed_gets.find(path);
+    if (found == fixed_gets.end()) return std::nullopt;
+    return found->second;
+  }
 
   // Sleeps unless the fake is shutting down; false means: stop now.
   bool pause(std::chrono::milliseconds duration) {
@@ -222,7 +247,7 @@ struct FakeUpstream::State {
                                 interval = scripted.comment_interval](size_t, httplib::DataSink& sink) {
           for (const auto& event : events) {
             if (event.delay.count() > 0 && !pause(event.delay)) return false;
-            std::string frame = "data: " + event.payload + "\n\n";
+            std::string frame = event.raw ? event.payload : "data: " + event.payload + "\n\n";
             if (!sink.write(frame.data(), frame.size())) return false;
           }
           if (interval.count() > 0) {
@@ -272,8 +297,19 @@ FakeUpstream::FakeUpstream() : state_(std::make_unique<State>()) {
             .dump(),
         "application/json");
   };
-  state->server.Get(".*", not_found);
-  state->server.Post(".*", not_found);
+  state->server.Get(".*", [state, not_found](const httplib::Request& request, httplib::Response& response) {
+    if (auto body = state->fixed_get(request.path)) {
+      state->record(request);
+      response.set_content(body->dump(), "application/json");
+      return;
+    }
+    not_found(request, response);
+  });
+  state->server.Post(".*", [state, not_found](const httplib::Request& request, httplib::Response& response) {
+    if (!state->answers_post(request.path)) return not_found(request, response);
+    state->record(request);
+    state->answer(state->next_response(request), response);
+  });
 
   // One request per connection: an idle keep-alive connection would hold a
   // server thread, and stop() waits for it until the keep-alive timeout (5 s).
@@ -302,6 +338,18 @@ int FakeUpstream::port() const { return state_->port; }
 
 std::string FakeUpstream::base_url() const {
   return "http://127.0.0.1:" + std::to_string(state_->port) + "/v1";
+}
+
+std::string FakeUpstream::root_url() const { return "http://127.0.0.1:" + std::to_string(state_->port); }
+
+void FakeUpstream::answer_posts_matching(const std::string& path_pattern) {
+  std::lock_guard lock(state_->mutex);
+  state_->scripted_post_paths.emplace_back(path_pattern, std::regex::ECMAScript);
+}
+
+void FakeUpstream::answer_get(const std::string& path, json body) {
+  std::lock_guard lock(state_->mutex);
+  state_->fixed_gets[path] = std::move(body);
 }
 
 void FakeUpstream::enqueue(ScriptedResponse response) {

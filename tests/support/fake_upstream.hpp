@@ -1,10 +1,15 @@
-// An in-process fake of an OpenAI-compatible upstream, for tests.
+// An in-process fake of an upstream model service, for tests.
 //
 // It listens on 127.0.0.1 on a port the OS picks, from construction until
 // destruction, and serves:
 //   POST /v1/chat/completions  the next scripted response, or the default one
+//   POST to a path added with answer_posts_matching(): the same script
 //   GET  /v1/models            the configured model list
+//   GET  a path given to answer_get(): that fixed JSON body
 //   anything else              404 with an OpenAI error object
+// OpenAI is the default dialect; a test of another provider kind (Anthropic,
+// Gemini, Bedrock) adds its paths and scripts answers in that kind's wire
+// format (raw_stream() for framings that are not `data:` lines).
 // Every request is recorded (method, path, headers, body, body as JSON).
 //
 // The default response, used when the script is empty, answers in the shape
@@ -53,6 +58,7 @@ struct RecordedRequest {
 struct StreamEvent {
   std::string payload;                 // written as "data: <payload>\n\n"
   std::chrono::milliseconds delay{0};  // silence before this event
+  bool raw = false;                    // written as the payload's bytes alone
 };
 
 struct ScriptedResponse {
@@ -82,6 +88,10 @@ struct ScriptedResponse {
   static ScriptedResponse comments_forever(std::chrono::milliseconds interval);
   // Any status, content type and bytes.
   static ScriptedResponse raw(int status, std::string content_type, std::string body);
+  // A streamed 200 answer whose chunks are written as given, each after
+  // `delay` (Anthropic's `event:` lines, Bedrock's binary event-stream frames).
+  static ScriptedResponse raw_stream(const std::vector<std::string>& chunks, std::string content_type,
+                                     std::chrono::milliseconds delay = std::chrono::milliseconds(0));
   // A complete answer with `text`: an OpenAI stream or a chat.completion.
   static ScriptedResponse text_answer(const std::string& text, bool stream);
 };
@@ -116,6 +126,14 @@ class FakeUpstream {
 
   int port() const;
   std::string base_url() const;  // "http://127.0.0.1:PORT/v1"
+  std::string root_url() const;  // "http://127.0.0.1:PORT"
+
+  // POST requests whose path fully matches `path_pattern` (ECMAScript regex,
+  // e.g. "/v1beta/models/[^/]+:generateContent") are answered from the
+  // script too, and recorded.
+  void answer_posts_matching(const std::string& path_pattern);
+  // GET `path` answers 200 with `body` (a provider kind's model list).
+  void answer_get(const std::string& path, json body);
 
   // Responses for POST /v1/chat/completions, used in order.
   void enqueue(ScriptedResponse response);
