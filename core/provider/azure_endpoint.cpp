@@ -105,6 +105,14 @@ class AzureEndpoint final : public OpenAiEndpoint {
 
   std::pair<std::string, std::string> key_header(const std::string& key) const override { return {"api-key", key}; }
 
+  // The model inference API rejects body fields outside its schema (such as
+  // stream_options, reasoning_effort, top_k) unless told to pass them on to
+  // the model, which is what an OpenAI-wire client means by sending them.
+  std::vector<std::pair<std::string, std::string>> fixed_headers() const override {
+    if (form_ == AzureForm::foundry) return {{"extra-parameters", "pass-through"}};
+    return {};
+  }
+
   // Azure OpenAI enforces structured outputs; the Foundry endpoint serves
   // models of every vendor, which may not.
   bool enforces_json_schema(const ProviderConfig&) const override { return form_ != AzureForm::foundry; }

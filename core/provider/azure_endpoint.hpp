@@ -15,7 +15,9 @@
 // - foundry: `https://RESOURCE.services.ai.azure.com/models` (Azure AI Foundry
 //   model inference): POST {base}/chat/completions and /embeddings
 //   ?api-version= (the base URL's or kAzureFoundryApiVersion), model in the
-//   body; no model list (Error(usage)).
+//   body, `extra-parameters: pass-through` so OpenAI fields outside that
+//   API's schema (stream_options, reasoning_effort) reach the model instead
+//   of being refused; no model list (Error(usage)).
 //
 // Every form sends the key as `api-key: KEY`. For Microsoft Entra ID, leave
 // the key out and configure `Authorization: Bearer ${AZURE_TOKEN}` as a header.

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/provider/provider.hpp"
 
@@ -33,6 +34,9 @@ class OpenAiEndpoint {
   virtual std::string models_url(const ProviderConfig& config) const = 0;
   // The header that carries `key` (a real key, or a placeholder to show).
   virtual std::pair<std::string, std::string> key_header(const std::string& key) const = 0;
+  // Headers every call carries besides the key (Foundry's extra-parameters);
+  // configured headers of the same name replace them.
+  virtual std::vector<std::pair<std::string, std::string>> fixed_headers() const { return {}; }
   // Whether the service enforces response_format json_schema itself.
   virtual bool enforces_json_schema(const ProviderConfig& config) const = 0;
 };

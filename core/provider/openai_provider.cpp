@@ -190,6 +190,7 @@ HeaderList chat_headers(const OpenAiEndpoint& endpoint, bool body, bool stream,
   HeaderList headers;
   if (body) set_header(headers, "Content-Type", "application/json");
   set_header(headers, "Accept", stream ? "text/event-stream" : "application/json");
+  for (const auto& [name, value] : endpoint.fixed_headers()) set_header(headers, name, value);
   if (key_or_placeholder) {
     auto [name, value] = endpoint.key_header(*key_or_placeholder);
     set_header(headers, name, value);

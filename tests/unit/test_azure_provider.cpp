@@ -244,6 +244,7 @@ TEST_CASE("azure: the v1 form takes the model in the body and needs no api-versi
     CHECK(sent.path == "/openai/v1/chat/completions");
     CHECK(sent.query.empty());
     CHECK(sent.header("api-key") == kKey);
+    CHECK(sent.header("extra-parameters").empty());
     CHECK(sent.json_body["model"] == "gpt-4.1-deployment");
     CHECK(outcome.completion.content == "v1 answer");
   }
@@ -267,6 +268,8 @@ TEST_CASE("azure: the Foundry model inference form adds its api-version and take
   CHECK(sent.query == std::map<std::string, std::string>{{"api-version", "2024-05-01-preview"}});
   CHECK(sent.header("api-key") == kKey);
   CHECK(sent.json_body["model"] == "Mistral-Large-2411");
+  CHECK(sent.json_body["stream_options"] == json{{"include_usage", true}});
+  CHECK(sent.header("extra-parameters") == "pass-through");
   CHECK(outcome.completion.content == "from Foundry");
   CHECK_FALSE(make_provider(config)->capabilities().json_schema);
   CHECK(make_provider(azure_config(upstream.root_url() + "/openai/v1"))->capabilities().json_schema);
