@@ -551,3 +551,17 @@ TEST_CASE("azure: provider add checks the base URL's form; the preset needs one"
   CHECK(wrong.kind() == ErrorKind::usage);
   CHECK(contains(wrong.what(), "is none of Azure's forms"));
 }
+
+TEST_CASE("azure: with Entra ID, no key and an Authorization header reference, no api-key is sent") {
+  FakeUpstream upstream;
+  answer_azure_paths(upstream);
+  auto config = azure_config(upstream.root_url() + "/openai/v1");
+  config.api_key_env.clear();
+  config.headers = {{"Authorization", "Bearer ${WEIR_TEST_AZURE_TOKEN}"}};
+  setenv("WEIR_TEST_AZURE_TOKEN", "entra-token-xyz", 1);
+  run_chat(config, request_for("gpt-4o", false));
+  auto sent = upstream.requests().at(0);
+  CHECK(sent.header("Authorization") == "Bearer entra-token-xyz");
+  CHECK(sent.header("api-key").empty());
+  unsetenv("WEIR_TEST_AZURE_TOKEN");
+}
