@@ -78,13 +78,15 @@ bool mentions_overload(std::string_view message) {
 // A 400 whose meaning every OpenAI-wire service shares: the caller's request
 // cannot be served as it is, so it is the caller's error (usage: exit 2,
 // HTTP 400) with the upstream's message, and a code a client can act on.
-// Context length: OpenAI's and Azure's code, or the message vLLM and
-// llama.cpp-style servers send without one. Content filter: Azure's code for
+// Context length: OpenAI's and Azure's code, or the words vLLM, Mistral,
+// DeepSeek ("maximum context length") and llama.cpp's server ("exceeds the
+// available context size") send without it. Content filter: Azure's code for
 // a prompt its content filter blocked.
 void throw_for_rejected_request(const std::string& name, const std::string& http_status, const std::string& message,
                                 const std::string& code) {
   if (code == "context_length_exceeded" || message.find("maximum context length") != std::string::npos ||
-      message.find("context_length_exceeded") != std::string::npos)
+      message.find("context_length_exceeded") != std::string::npos ||
+      message.find("exceeds the available context size") != std::string::npos)
     throw Error(ErrorKind::usage,
                 name + ": the conversation is too long for the model " + http_status + ": " + message +
                     "; shorten the conversation or the attached documents, lower max_tokens, or use a model with a "
