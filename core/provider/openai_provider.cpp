@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/provider/api_key.hpp"
+#include "core/provider/openai_endpoint.hpp"
 #include "core/net/http_client.hpp"
 #include "core/provider/sse_parser.hpp"
 #include "core/provider/upstream_call.hpp"
@@ -184,11 +185,16 @@ json build_body(const ChatRequest& request) {
   return body;
 }
 
-HeaderList chat_headers(bool body, bool stream, const std::optional<std::string>& key_or_placeholder) {
+HeaderList chat_headers(const OpenAiEndpoint& endpoint, bool body, bool stream,
+                        const std::optional<std::string>& key_or_placeholder) {
   HeaderList headers;
   if (body) set_header(headers, "Content-Type", "application/json");
   set_header(headers, "Accept", stream ? "text/event-stream" : "application/json");
-  if (key_or_placeholder) set_header(headers, "Authorization", "Bearer " + *key_or_placeholder);
+  for (const auto& [name, value] : endpoint.fixed_headers()) set_header(headers, name, value);
+  if (key_or_placeholder) {
+    auto [name, value] = endpoint.key_header(*key_or_placeholder);
+    set_header(headers, name, value);
+  }
   return headers;
 }
 
@@ -273,11 +279,12 @@ class ChatCompletionsReader final : public AnswerReader {
 
 }  // namespace
 
-OpenAiProvider::OpenAiProvider(ProviderConfig config) : config_(std::move(config)) {}
+OpenAiProvider::OpenAiProvider(ProviderConfig config)
+    : config_(std::move(config)), endpoint_(openai_endpoint_for(config_)) {}
 
 ProviderCapabilities OpenAiProvider::capabilities() const {
   ProviderCapabilities capabilities;
-  capabilities.json_schema = config_.kind == ProviderKind::openai;
+  capabilities.json_schema = endpoint_->enforces_json_schema(config_);
   capabilities.image_input = true;
   capabilities.embeddings = true;
   capabilities.reasoning = true;
@@ -286,8 +293,8 @@ ProviderCapabilities OpenAiProvider::capabilities() const {
 
 Completion OpenAiProvider::chat(const ChatRequest& request, const DeltaCallback& on_delta, const CancelToken& cancel) {
   // Before anything is sent: a missing key must not cost a request.
-  auto http = upstream_request(config_, "POST", upstream_url(config_, "/chat/completions"),
-                               chat_headers(true, request.stream, resolve_api_key(config_)),
+  auto http = upstream_request(config_, "POST", endpoint_->url(config_, OpenAiOperation::chat_completions, request.model),
+                               chat_headers(*endpoint_, true, request.stream, resolve_api_key(config_)),
                                build_body(request).dump());
   Completion completion;
   bool delivered = false;
@@ -309,8 +316,9 @@ Completion OpenAiProvider::chat(const ChatRequest& request, const DeltaCallback&
 json OpenAiProvider::describe_request(const ChatRequest& request) const {
   std::string placeholder = api_key_placeholder(config_);
   auto http = upstream_request(
-      config_, "POST", upstream_url(config_, "/chat/completions"),
-      chat_headers(true, request.stream, placeholder.empty() ? std::nullopt : std::optional<std::string>(placeholder)),
+      config_, "POST", endpoint_->url(config_, OpenAiOperation::chat_completions, request.model),
+      chat_headers(*endpoint_, true, request.stream,
+                   placeholder.empty() ? std::nullopt : std::optional<std::string>(placeholder)),
       {}, HeaderReferences::as_written);
   // What is printed: references stay, literal credentials are redacted.
   json headers = json::object();
@@ -319,8 +327,10 @@ json OpenAiProvider::describe_request(const ChatRequest& request) const {
 }
 
 std::vector<std::string> OpenAiProvider::models(const CancelToken& cancel) {
-  auto http = upstream_request(config_, "GET", upstream_url(config_, "/models"),
-                               chat_headers(false, false, resolve_api_key(config_)));
+  // Before the key: a service that cannot list says so without needing one.
+  std::string url = endpoint_->models_url(config_);
+  auto http = upstream_request(config_, "GET", std::move(url),
+                               chat_headers(*endpoint_, false, false, resolve_api_key(config_)));
   HttpResponse response = exchange_whole_body(config_, http, "", cancel);
 
   JsonReadResult listing = read_json(response.body);
@@ -339,8 +349,8 @@ std::vector<std::string> OpenAiProvider::models(const CancelToken& cancel) {
 std::vector<std::vector<float>> OpenAiProvider::embeddings(const std::string& model,
                                                            const std::vector<std::string>& inputs,
                                                            const CancelToken& cancel) {
-  auto http = upstream_request(config_, "POST", upstream_url(config_, "/embeddings"),
-                               chat_headers(true, false, resolve_api_key(config_)),
+  auto http = upstream_request(config_, "POST", endpoint_->url(config_, OpenAiOperation::embeddings, model),
+                               chat_headers(*endpoint_, true, false, resolve_api_key(config_)),
                                json{{"model", model}, {"input", inputs}, {"encoding_format", "float"}}.dump());
   HttpResponse response = exchange_whole_body(config_, http, model, cancel);
 

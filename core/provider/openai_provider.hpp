@@ -2,21 +2,30 @@
 //
 // Serves ProviderKind::openai and ::ollama (Ollama's /v1 speaks the same
 // protocol), and through them OpenAI, llama.cpp server, vLLM, LM Studio,
-// OpenRouter, Groq, Mistral, DeepSeek, Together and the like.
+// OpenRouter, Groq, Mistral, DeepSeek, Together and the like; and
+// ProviderKind::azure, whose URLs and key header differ (an OpenAiEndpoint,
+// openai_endpoint.hpp, chosen from the kind, says where each call goes).
 //
 // Contract, on top of Provider's:
-// - chat() POSTs {base_url}/chat/completions with the body
+// - chat() POSTs to the endpoint's chat URL ({base_url}/chat/completions for
+//   the standard one) with the body
 //   {model, messages, <each sampling field set>, tools, tool_choice,
 //   response_format, stream} plus stream_options.include_usage when
-//   streaming. The key is resolved (resolve_api_key) before anything is sent.
+//   streaming. The key is resolved (resolve_api_key) before anything is sent
+//   and sent in the endpoint's key header (Authorization: Bearer, api-key).
 // - Streams are parsed incrementally (SSE); a server that ignores `stream`
 //   and answers with one JSON object is accepted. A stream that ends without
 //   [DONE] is accepted only if a finish_reason arrived.
 // - HTTP statuses, retries and backoff are upstream_call.hpp's.
 // - describe_request() never resolves the key or a header reference, and shows
-//   the URL and headers redacted (core/redaction.hpp); models() lists GET /models.
+//   the URL and headers redacted (core/redaction.hpp); models() lists GET
+//   /models, or is Error(usage) when the endpoint has no model list.
+// - Error(usage) at construction for an azure base URL of no known form.
 #pragma once
 
+#include <memory>
+
+#include "core/provider/openai_endpoint.hpp"
 #include "core/provider/provider.hpp"
 
 namespace weir {
@@ -35,6 +44,7 @@ class OpenAiProvider final : public Provider {
 
  private:
   ProviderConfig config_;
+  std::unique_ptr<OpenAiEndpoint> endpoint_;
 };
 
 }  // namespace weir

@@ -9,7 +9,9 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
   switch (config.kind) {
     case ProviderKind::openai:
     case ProviderKind::ollama:
-      // Ollama serves an OpenAI-compatible API under /v1.
+    // Ollama serves an OpenAI-compatible API under /v1; Azure the same wire
+    // format at its own URLs (the adapter's endpoint, from the kind).
+    case ProviderKind::azure:
       return std::make_unique<OpenAiProvider>(config);
     case ProviderKind::extractive:
       return std::make_unique<ExtractiveProvider>(config);
@@ -17,15 +19,13 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
       break;
     case ProviderKind::gemini:
       break;
-    case ProviderKind::azure:
-      break;
     case ProviderKind::bedrock:
       break;
   }
   throw Error(ErrorKind::usage,
               "provider kind '" + std::string(to_string(config.kind)) +
                   "' is not supported yet (provider '" + config.name +
-                  "'); use an OpenAI-compatible endpoint (kind openai or ollama) or the built-in `local` (extractive)");
+                  "'); use an OpenAI-compatible endpoint (kind openai, ollama or azure) or the built-in `local` (extractive)");
 }
 
 }  // namespace weir

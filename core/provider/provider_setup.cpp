@@ -1,6 +1,7 @@
 #include "core/provider/provider_setup.hpp"
 
 #include "core/error.hpp"
+#include "core/provider/azure_endpoint.hpp"
 #include "core/redaction.hpp"
 
 namespace weir {
@@ -40,6 +41,9 @@ ProviderConfig configure_provider(const std::string& name, const std::optional<P
   if (settings.total_timeout_ms > 0) config.total_timeout_ms = settings.total_timeout_ms;
   if (settings.max_retries >= 0) config.max_retries = settings.max_retries;
 
+  // Azure's base URL names one of its URL forms; say which are known now,
+  // not at the first chat.
+  if (config.kind == ProviderKind::azure) azure_form(config);
   if (config.kind != ProviderKind::extractive) {
     if (config.base_url.empty()) {
       std::string presets;

@@ -6,7 +6,8 @@
 // the given settings go on top (an empty or negative one leaves the value as
 // it was; a key variable replaces a key command and the other way round). The
 // result is checked: every kind but extractive needs a base URL starting with
-// http:// or https:// (trailing slashes dropped); headers are NAME:VALUE.
+// http:// or https:// (trailing slashes dropped), and an azure one's path
+// must name one of Azure's URL forms (azure_endpoint.hpp); headers are NAME:VALUE.
 // A problem is Error(usage) naming the setting and what to give instead.
 #pragma once
 

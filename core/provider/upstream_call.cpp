@@ -68,7 +68,46 @@ const json* member(const json& object, const char* key) {
   return found == object.end() ? nullptr : &*found;
 }
 
+bool mentions_overload(std::string_view message) {
+  std::string lower(message);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("overload") != std::string::npos;
+}
+
+// A 400 whose meaning every OpenAI-wire service shares: the caller's request
+// cannot be served as it is, so it is the caller's error (usage: exit 2,
+// HTTP 400) with the upstream's message, and a code a client can act on.
+// Context length: OpenAI's and Azure's code, or the words vLLM, Mistral,
+// DeepSeek ("maximum context length") and llama.cpp's server ("exceeds the
+// available context size") send without it. Content filter: Azure's code for
+// a prompt its content filter blocked.
+void throw_for_rejected_request(const std::string& name, const std::string& http_status, const std::string& message,
+                                const std::string& code) {
+  if (code == "context_length_exceeded" || message.find("maximum context length") != std::string::npos ||
+      message.find("context_length_exceeded") != std::string::npos ||
+      message.find("exceeds the available context size") != std::string::npos)
+    throw Error(ErrorKind::usage,
+                name + ": the conversation is too long for the model " + http_status + ": " + message +
+                    "; shorten the conversation or the attached documents, lower max_tokens, or use a model with a "
+                    "longer context",
+                "context_length_exceeded");
+  if (code == "content_filter")
+    throw Error(ErrorKind::usage,
+                name + ": the prompt was filtered by Azure's content filter " + http_status + ": " + message +
+                    "; rephrase the prompt, or ask the resource's owner about its content filtering configuration",
+                "content_filter");
+}
+
 }  // namespace
+
+std::string upstream_error_code(std::string_view body) {
+  JsonReadResult parsed = read_json(body);
+  if (!parsed.ok()) return {};
+  const json* error = member(parsed.value, "error");
+  const json* code = error != nullptr ? member(*error, "code") : nullptr;
+  return code != nullptr && code->is_string() ? code->get<std::string>() : std::string();
+}
 
 std::string first_bytes(std::string_view text, size_t limit) {
   if (text.size() <= limit) return std::string(text);
@@ -184,7 +223,13 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
   if (status == 429)
     throw RetryableFailure(ErrorKind::rate_limited, name + " is rate limiting requests " + http_status + ": " + message,
                            retry_after_of(head));
-  if (status == 500 || status == 502 || status == 503 || status == 504 || status == 529)
+  // Overload is a limit of the service's capacity, not a fault: like a rate
+  // limit it is retried and then told as one (exit 6, HTTP 429), so a client
+  // backs off. 529 is the overloaded status (Anthropic); OpenAI says it in a 503.
+  if (status == 529 || (status == 503 && mentions_overload(message)))
+    throw RetryableFailure(ErrorKind::rate_limited, name + " is overloaded " + http_status + ": " + message,
+                           retry_after_of(head));
+  if (status == 500 || status == 502 || status == 503 || status == 504)
     throw RetryableFailure(ErrorKind::upstream, name + " answered HTTP " + std::to_string(status) + ": " + message,
                            retry_after_of(head));
   if (status >= 500)
@@ -193,6 +238,7 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
     throw Error(ErrorKind::upstream, name + " redirected " + shown_url + " " + http_status + " to " +
                                          redact_url(head.header("location").value_or("(no location)")) +
                                          "; set the provider's base_url to the new address");
+  if (status == 400) throw_for_rejected_request(name, http_status, message, upstream_error_code(body));
   throw Error(ErrorKind::upstream, name + " rejected the request " + http_status + ": " + message);
 }
 

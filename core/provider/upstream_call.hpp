@@ -8,8 +8,10 @@
 //   (a configured header replaces one of the same name, any case);
 // - timeouts: the provider's connect, idle and total timeouts;
 // - HTTP status -> weir::Error (throw_for_status): 401/403 authentication,
-//   404 upstream (model or endpoint not found), 429 rate_limited, 5xx
-//   upstream, 3xx "redirected", other 4xx "rejected the request", each with
+//   404 upstream (model or endpoint not found), 429 rate_limited, 529 (and
+//   a 503 that says "overloaded") rate_limited, other 5xx upstream, 3xx "redirected", a 400 saying the context is too long usage
+//   (code context_length_exceeded), a 400 with error.code "content_filter"
+//   usage (code content_filter), other 4xx "rejected the request", each with
 //   the upstream's own message;
 // - retries: 429, 500, 502, 503, 504, 529 and connection failures are retried
 //   up to max_retries times with exponential backoff and jitter, honouring
@@ -65,6 +67,10 @@ HttpRequest upstream_request(const ProviderConfig& config, std::string method, s
 // first 500 bytes of a body that is not JSON.
 std::string upstream_error_message(const nlohmann::json& object);
 std::string upstream_error_message(std::string_view body);
+
+// The string at error.code of an error body ("context_length_exceeded",
+// Azure's "content_filter"), or "" when there is none.
+std::string upstream_error_code(std::string_view body);
 
 // `text`, cut to `limit` bytes with "..." when longer.
 std::string first_bytes(std::string_view text, size_t limit);

@@ -1,0 +1,175 @@
+// Provider errors keep their meaning whatever the provider's kind: through
+// `weir chat` (exit codes) and `weir serve` (HTTP statuses and OpenAI error
+// objects), a rejected key is 5 / 401, a rate limit or an overload is retried
+// and then 6 / 429, a context too long is 2 / 400 with the upstream's message.
+//
+// Table-driven both ways: kKinds says how a kind is set up against the fake
+// upstream and how its error answers are written; kClasses says what each
+// error class must become. Adding a kind is adding a row to kKinds (with its
+// paths and its error dialect).
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/support/fake_upstream.hpp"
+#include "tests/support/serve_process.hpp"
+#include "tests/support/weir_process.hpp"
+
+using namespace weir::testing;
+
+namespace {
+
+enum class ErrorClass { authentication, rate_limit, overload, context_too_long };
+
+// How one provider kind meets the fake upstream.
+struct KindSetup {
+  std::string kind;
+  std::function<std::string(const FakeUpstream&)> base_url;
+  std::vector<std::string> answered_paths;  // POST paths the fake must answer (regexes)
+  std::string model;
+  // The kind's answer for an error class, in its own wire dialect.
+  std::function<ScriptedResponse(ErrorClass)> answer;
+  // The upstream's own text that must reach the user for each class.
+  std::function<std::string(ErrorClass)> upstream_text;
+};
+
+// OpenAI's error dialect, which Azure shares (its codes are strings too).
+ScriptedResponse openai_wire_answer(ErrorClass error_class, const std::string& rate_text) {
+  switch (error_class) {
+    case ErrorClass::authentication:
+      return ScriptedResponse::json_body(
+          401, {{"error", {{"message", "Incorrect API key provided: wr***ey."}, {"type", "invalid_request_error"},
+                           {"code", "invalid_api_key"}}}});
+    case ErrorClass::rate_limit:
+      return ScriptedResponse::json_body(
+          429, {{"error", {{"message", rate_text}, {"type", "requests"}, {"code", "rate_limit_exceeded"}}}},
+          {{"Retry-After", "0"}});
+    case ErrorClass::overload:
+      return ScriptedResponse::json_body(
+          503, {{"error", {{"message", "The engine is currently overloaded, please try again later"},
+                           {"type", "server_error"}}}},
+          {{"Retry-After", "0"}});
+    case ErrorClass::context_too_long:
+      break;
+  }
+  return ScriptedResponse::json_body(
+      400, {{"error", {{"message", "This model's maximum context length is 8192 tokens. However, your messages "
+                                   "resulted in 9100 tokens. Please reduce the length of the messages."},
+                       {"type", "invalid_request_error"},
+                       {"param", "messages"},
+                       {"code", "context_length_exceeded"}}}});
+}
+
+std::string openai_wire_text(ErrorClass error_class, const std::string& rate_text) {
+  switch (error_class) {
+    case ErrorClass::authentication: return "Incorrect API key provided";
+    case ErrorClass::rate_limit: return rate_text;
+    case ErrorClass::overload: return "The engine is currently overloaded";
+    case ErrorClass::context_too_long: break;
+  }
+  return "This model's maximum context length is 8192 tokens";
+}
+
+const std::string kAzureRateText =
+    "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded "
+    "token rate limit of your current OpenAI S0 pricing tier.";
+
+const std::vector<KindSetup> kKinds = {
+    {"openai", [](const FakeUpstream& upstream) { return upstream.base_url(); }, {}, "fake-model",
+     [](ErrorClass error_class) { return openai_wire_answer(error_class, "Rate limit reached for requests"); },
+     [](ErrorClass error_class) { return openai_wire_text(error_class, "Rate limit reached for requests"); }},
+    {"azure", [](const FakeUpstream& upstream) { return upstream.root_url() + "/openai"; },
+     {"/openai/deployments/[^/]+/chat/completions"}, "my-deployment",
+     [](ErrorClass error_class) { return openai_wire_answer(error_class, kAzureRateText); },
+     [](ErrorClass error_class) { return openai_wire_text(error_class, kAzureRateText); }},
+};
+
+// What each class must become.
+struct ClassExpectation {
+  ErrorClass error_class;
+  std::string name;
+  int exit_code;
+  int http_status;
+  std::string error_code;  // the error object's "code"
+  bool retried;
+  std::string our_words;   // what weir adds to the upstream's text
+};
+
+const std::vector<ClassExpectation> kClasses = {
+    {ErrorClass::authentication, "authentication", 5, 401, "invalid_api_key", false, "rejected the API key"},
+    {ErrorClass::rate_limit, "rate limit", 6, 429, "rate_limit_exceeded", true, "is rate limiting requests"},
+    {ErrorClass::overload, "overload", 6, 429, "rate_limit_exceeded", true, "is overloaded"},
+    {ErrorClass::context_too_long, "context too long", 2, 400, "context_length_exceeded", false,
+     "too long for the model"},
+};
+
+constexpr int kMaxRetries = 1;
+
+struct Fixture {
+  FakeUpstream upstream;
+  WeirHome home;
+
+  Fixture() {
+    home.environment["WEIR_TEST_ERROR_CLASS_KEY"] = "sk-error-class-test";
+    for (const auto& kind : kKinds) {
+      for (const auto& path : kind.answered_paths) upstream.answer_posts_matching(path);
+      run_ok({"provider", "add", "p-" + kind.kind, "--kind", kind.kind, "--base-url", kind.base_url(upstream),
+              "--api-key-env", "WEIR_TEST_ERROR_CLASS_KEY", "--max-retries", std::to_string(kMaxRetries)});
+      run_ok({"gateway", "create", "g-" + kind.kind, "--provider", "p-" + kind.kind, "--model", kind.model});
+    }
+  }
+  void run_ok(const std::vector<std::string>& arguments) {
+    auto result = home.run(arguments);
+    REQUIRE_MESSAGE(result.exit_code == 0, result.err);
+  }
+};
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("provider error classes: the same exit codes and HTTP statuses for every kind") {
+  Fixture fixture;
+  ServeProcess serve(fixture.home);
+  for (const auto& kind : kKinds) {
+    for (const auto& expected : kClasses) {
+      CAPTURE(kind.kind);
+      CAPTURE(expected.name);
+      fixture.upstream.set_default(kind.answer(expected.error_class));
+      const std::string upstream_text = kind.upstream_text(expected.error_class);
+      const size_t attempts = expected.retried ? 1 + kMaxRetries : 1;
+
+      size_t before = fixture.upstream.request_count();
+      auto chat = fixture.home.run({"chat", "g-" + kind.kind, "hello"});
+      CHECK(chat.exit_code == expected.exit_code);
+      CHECK(contains(chat.err, upstream_text));
+      CHECK(contains(chat.err, expected.our_words));
+      CHECK_FALSE(contains(chat.err, "sk-error-class-test"));
+      CHECK(chat.out.empty());
+      CHECK(fixture.upstream.request_count() - before == attempts);
+
+      for (bool stream : {false, true}) {
+        CAPTURE(stream);
+        before = fixture.upstream.request_count();
+        auto reply = http_request(serve.port(), "POST", "/v1/chat/completions",
+                                  json{{"model", "g-" + kind.kind},
+                                       {"messages", json::array({{{"role", "user"}, {"content", "hello"}}})},
+                                       {"stream", stream}}
+                                      .dump());
+        CHECK(reply.status == expected.http_status);
+        auto body = json::parse(reply.body, nullptr, false);
+        INFO(reply.body);
+        REQUIRE(body.is_object());
+        REQUIRE(body.contains("error"));
+        CHECK(body["error"]["code"] == expected.error_code);
+        std::string message = body["error"].value("message", "");
+        CHECK(contains(message, upstream_text));
+        CHECK(contains(message, expected.our_words));
+        CHECK_FALSE(contains(reply.raw, "sk-error-class-test"));
+        CHECK(fixture.upstream.request_count() - before == attempts);
+      }
+    }
+  }
+}
