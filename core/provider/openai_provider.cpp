@@ -278,7 +278,11 @@ OpenAiProvider::OpenAiProvider(ProviderConfig config) : config_(std::move(config
 ProviderCapabilities OpenAiProvider::capabilities() const {
   ProviderCapabilities capabilities;
   capabilities.json_schema = config_.kind == ProviderKind::openai;
+  // OpenAI takes image_url, input_audio (audio models) and file parts;
+  // Ollama's /v1 takes images (vision models) but neither audio nor files.
   capabilities.image_input = true;
+  capabilities.audio_input = config_.kind == ProviderKind::openai;
+  capabilities.file_input = config_.kind == ProviderKind::openai;
   capabilities.embeddings = true;
   capabilities.reasoning = true;
   return capabilities;
