@@ -8,6 +8,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "core/json_input.hpp"
+#include "core/engine/attachment.hpp"
 #include "core/engine/engine.hpp"
 #include "core/engine/session_turn.hpp"
 #include "core/error.hpp"
@@ -24,7 +25,18 @@ struct ChatOptions {
   bool no_stream = false;
   bool dry_run = false;
   std::vector<std::string> overrides;
+  std::vector<std::string> attachments;  // file paths, in the order given
 };
+
+// The user message's content: the text alone, or (with attachments) a text
+// part followed by one part per attached file, read before anything is sent.
+json user_content(const std::string& message, const std::vector<std::string>& attachments) {
+  if (attachments.empty()) return message;
+  json parts = json::array();
+  if (!message.empty()) parts.push_back({{"type", "text"}, {"text", message}});
+  for (const auto& path : attachments) parts.push_back(read_attachment(path));
+  return parts;
+}
 
 // `-o key=value`: the value is JSON when it parses as JSON, else a string, so
 // `-o temperature=0.2`, `-o stop='["END"]'` and `-o system=be brief` all work.
@@ -78,12 +90,11 @@ class Conversation {
 // Sends one user message and prints the answer. Keeps the conversation whole:
 // a finished turn is appended; an interrupted one keeps what arrived; a failed
 // one appends nothing.
-void run_turn(CommandContext& context, const ChatOptions& options, Conversation& conversation,
-              const std::string& message) {
+void run_turn(CommandContext& context, const ChatOptions& options, Conversation& conversation, json content) {
   ChatInput input;
   input.target = options.target;
   input.messages = conversation.history();
-  json user_message = {{"role", "user"}, {"content", message}};
+  json user_message = {{"role", "user"}, {"content", std::move(content)}};
   input.messages.push_back(user_message);
   input.overrides = parse_overrides(options.overrides);
   input.stream = !options.no_stream;
@@ -146,7 +157,7 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   {
     InterruptScope interrupt(cancel);
     try {
-      result = engine.run(input, on_delta, cancel);
+      result = engine.run(std::move(input), on_delta, cancel);
     } catch (const Error& error) {
       if (print_live) finish_line(received);
       conversation.append(failed_turn(user_message, received, error.kind()));
@@ -225,22 +236,30 @@ void register_chat_command(CLI::App& app, CommandContext& context) {
   chat->add_flag("--dry-run", options->dry_run, "Print the exact upstream request instead of sending it");
   chat->add_option("-o,--override", options->overrides, "Override a gateway field the gateway allows: KEY=VALUE")
       ->expected(1)
+      ->allow_extra_args(false)  // one value per -o: the message after it stays the message
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  chat->add_option("-a,--attach", options->attachments,
+                   "Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)")
+      ->expected(1)
+      ->allow_extra_args(false)  // one file per -a: the message after it stays the message
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->type_name(value_name::file);
   chat->callback([&context, options] {
     std::string message;
     for (const auto& word : options->words) message += (message.empty() ? "" : " ") + word;
     if (!stdin_is_terminal()) {
       auto piped = read_all_stdin();
       if (!piped.empty()) message = message.empty() ? piped : message + "\n\n" + piped;
-    } else if (message.empty() && !options->dry_run) {
+    } else if (message.empty() && options->attachments.empty() && !options->dry_run) {
       run_repl(context, *options);
       return;
     }
-    if (message.empty())
+    if (message.empty() && options->attachments.empty())
       throw Error(ErrorKind::usage, "nothing to send: give a message or pipe one in (`echo hi | weir chat " +
                                         options->target + "`)");
+    auto content = user_content(message, options->attachments);
     Conversation conversation(context, *options);
-    run_turn(context, *options, conversation, message);
+    run_turn(context, *options, conversation, std::move(content));
   });
 }
 

@@ -97,7 +97,7 @@ _weir_command() {
     ;;
   'chat')
     _weir_commands=''
-    _weir_options='-h --help --session --no-stream --dry-run -o --override --home --json -q --quiet'
+    _weir_options='-h --help --session --no-stream --dry-run -o --override -a --attach --home --json -q --quiet'
     _weir_arguments='gateways none...'
     ;;
   'collection')
@@ -323,6 +323,8 @@ _weir_value() {
   'chat --session') _weir_kind='sessions' ;;
   'chat -o') _weir_kind='none' ;;
   'chat --override') _weir_kind='none' ;;
+  'chat -a') _weir_kind='files' ;;
+  'chat --attach') _weir_kind='files' ;;
   'collection create --embedder') _weir_kind='none' ;;
   'collection create --dimension') _weir_kind='none' ;;
   'collection create --context') _weir_kind='none' ;;

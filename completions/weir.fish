@@ -116,8 +116,8 @@ function __weir_command
         case 'chat'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--session' '--no-stream' '--dry-run' '-o' '--override' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Keep the conversation under this name' 'Ask the upstream for the whole answer at once' 'Print the exact upstream request instead of sending it' 'Override a gateway field the gateway allows: KEY=VALUE' 'Override a gateway field the gateway allows: KEY=VALUE' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--session' '--no-stream' '--dry-run' '-o' '--override' '-a' '--attach' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Keep the conversation under this name' 'Ask the upstream for the whole answer at once' 'Print the exact upstream request instead of sending it' 'Override a gateway field the gateway allows: KEY=VALUE' 'Override a gateway field the gateway allows: KEY=VALUE' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'gateways' 'none...'
         case 'collection'
             set -g __weir_commands 'create' 'list' 'show' 'check' 'delete' 'reset' 'export' 'import' 'add' 'search'
@@ -451,6 +451,10 @@ function __weir_value
             echo 'none'
         case 'chat --override'
             echo 'none'
+        case 'chat -a'
+            echo 'files'
+        case 'chat --attach'
+            echo 'files'
         case 'collection create --embedder'
             echo 'none'
         case 'collection create --dimension'

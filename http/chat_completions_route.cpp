@@ -31,7 +31,9 @@ struct StreamChoice {
   bool include_usage = false;
 };
 
-ChatInput chat_input_from_body(const json& body, const Caller& caller, StreamChoice& choice) {
+// Takes the messages out of `body` (moved, not copied: they may hold
+// megabytes of base64 image or audio data).
+ChatInput chat_input_from_body(json& body, const Caller& caller, StreamChoice& choice) {
   ChatInput input;
   auto model = body.find("model");
   if (model == body.end() || !model->is_string() || model->get_ref<const std::string&>().empty())
@@ -48,7 +50,7 @@ ChatInput chat_input_from_body(const json& body, const Caller& caller, StreamCho
     input.messages = json::array({{{"role", "user"}, {"content", *prompt}}});
   } else if (messages != body.end()) {
     if (!messages->is_array()) throw Error(ErrorKind::usage, "\"messages\" must be an array of messages");
-    input.messages = *messages;
+    input.messages = std::move(*messages);
   } else {
     throw Error(ErrorKind::usage, "\"messages\" is required (or \"prompt\" as a shorthand for one user message)");
   }
@@ -74,7 +76,7 @@ ChatInput chat_input_from_body(const json& body, const Caller& caller, StreamCho
   input.metadata = metadata.empty() ? json(nullptr) : metadata;
 
   for (const auto& [key, value] : body.items())
-    if (!is_exchange_field(key)) input.overrides[key] = value;
+    if (!is_exchange_field(key)) input.overrides[key] = value;  // never "messages", which was moved out
   input.stream = choice.stream;
   input.front_door = "http";
   input.caller = caller;
@@ -99,7 +101,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   Engine engine(*database, context.pool.paths(), options);
 
   if (!choice.stream) {
-    auto result = engine.run(input, [](const StreamDelta&) {}, cancel);
+    auto result = engine.run(std::move(input), [](const StreamDelta&) {}, cancel);
     response.send(200, "application/json", dump(result.response));
     return;
   }
@@ -112,7 +114,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   ChatResult result;
   try {
     result = engine.run(
-        input,
+        std::move(input),
         [&](const StreamDelta& delta) {
           for (const auto& event : chunks->chunks_for(delta)) stream.event(dump(event));
         },

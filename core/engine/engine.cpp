@@ -88,7 +88,7 @@ json Engine::describe(const ChatInput& input) {
   return context.adapter->describe_request(context.request);
 }
 
-ChatResult Engine::run(const ChatInput& input, const DeltaCallback& on_delta, const CancelToken& cancel) {
+ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const CancelToken& cancel) {
   auto start = Clock::now();
   ChatResult result;
   auto& record = result.record;
@@ -97,7 +97,7 @@ ChatResult Engine::run(const ChatInput& input, const DeltaCallback& on_delta, co
   record.gateway_name = input.target;
 
   RequestContext context;
-  context.input = input;
+  context.input = std::move(input);
   context.cancel = &cancel;
   try {
     auto stage_services = services();

@@ -74,7 +74,9 @@ class Engine {
   // The answer. `on_delta` gets every delta the caller should see, on this
   // thread. A streaming front door learns the answer's identity (for its
   // chunks) from ChatInput::on_prepared: RequestContext::identity.
-  ChatResult run(const ChatInput& input, const DeltaCallback& on_delta, const CancelToken& cancel);
+  // `input` is taken by value: a front door that is done with it moves it in,
+  // so a conversation holding megabytes of image data is not copied.
+  ChatResult run(ChatInput input, const DeltaCallback& on_delta, const CancelToken& cancel);
 
  private:
   StageServices services();

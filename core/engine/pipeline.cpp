@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/engine/content_parts.hpp"
 #include "core/engine/context_budget.hpp"
 #include "core/engine/document_injection.hpp"
 #include "core/engine/instructions.hpp"
@@ -147,6 +148,14 @@ void instructions_stage(RequestContext& context, StageServices& services) {
   context.request.messages = std::move(messages);
 }
 
+// ----- content_parts -----
+
+// Before retrieval, whose query rewrite is the first thing that may reach an
+// upstream: a part the adapter's service cannot take costs nothing.
+void content_parts_stage(RequestContext& context, StageServices&) {
+  check_content_parts(context.input.messages, context.capabilities, context.provider);
+}
+
 // ----- retrieval -----
 
 // The retrieved documents for an adapter that answers from them, and as the
@@ -239,7 +248,8 @@ const std::vector<Stage>& preparation_stages() {
   static const std::vector<Stage> stages = {
       {"caller_policy", caller_policy_stage}, {"resolve", resolve_stage},
       {"overrides", overrides_stage},         {"instructions", instructions_stage},
-      {"retrieval", retrieval_stage},         {"tools", tools_stage},
+      {"content_parts", content_parts_stage}, {"retrieval", retrieval_stage},
+      {"tools", tools_stage},
       {"tool_window", tool_window_stage},     {"context_budget", context_budget_stage},
       {"output", output_stage},
   };

@@ -11,6 +11,8 @@
 //   overrides       merge the request fields the gateway allows; sampling,
 //                   stop, the client's tools, tool_choice, response_format
 //   instructions    system text, the conversation, prompt template, prefill
+//   content_parts   every message's content parts well formed, and of types
+//                   the adapter's capabilities take (content_parts.hpp)
 //   retrieval       search by strategy and inject, or register the
 //                   collection search tool source (query_function)
 //   tools           offer every registered tool source's tools beside the

@@ -261,6 +261,10 @@ ProviderCapabilities ExtractiveProvider::capabilities() const {
   capabilities.prefill = false;
   capabilities.query_rewrite = false;
   capabilities.answers_from_documents = true;
+  // It reads text only: an image, audio or file part would be silently ignored.
+  capabilities.image_input = false;
+  capabilities.audio_input = false;
+  capabilities.file_input = false;
   return capabilities;
 }
 

@@ -285,7 +285,13 @@ OpenAiProvider::OpenAiProvider(ProviderConfig config)
 ProviderCapabilities OpenAiProvider::capabilities() const {
   ProviderCapabilities capabilities;
   capabilities.json_schema = endpoint_->enforces_json_schema(config_);
+  // OpenAI and Azure OpenAI take image_url, input_audio (audio models) and
+  // file parts; Ollama's /v1 takes images (vision models) but neither audio
+  // nor files.
+  bool openai_service = config_.kind == ProviderKind::openai || config_.kind == ProviderKind::azure;
   capabilities.image_input = true;
+  capabilities.audio_input = openai_service;
+  capabilities.file_input = openai_service;
   capabilities.embeddings = true;
   capabilities.reasoning = true;
   return capabilities;

@@ -17,6 +17,9 @@
 //   and answers with one JSON object is accepted. A stream that ends without
 //   [DONE] is accepted only if a finish_reason arrived.
 // - HTTP statuses, retries and backoff are upstream_call.hpp's.
+// - Content parts go out as the engine checked them (content_parts.hpp):
+//   image_url for both kinds; input_audio and file only for kind openai
+//   (Ollama's /v1 takes neither), as capabilities() says.
 // - describe_request() never resolves the key or a header reference, and shows
 //   the URL and headers redacted (core/redaction.hpp); models() lists GET
 //   /models, or is Error(usage) when the endpoint has no model list.

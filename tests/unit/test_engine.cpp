@@ -206,8 +206,8 @@ class EchoSource final : public ToolSource {
 TEST_CASE("engine: the preparation stages are named and run in the documented order") {
   std::vector<std::string> names;
   for (const auto& stage : preparation_stages()) names.emplace_back(stage.name);
-  CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "instructions", "retrieval", "tools",
-                                          "tool_window", "context_budget", "output"});
+  CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "instructions", "content_parts",
+                                          "retrieval", "tools", "tool_window", "context_budget", "output"});
 }
 
 TEST_CASE("engine: resolve, overrides, instructions and context budget build the upstream request") {
@@ -454,6 +454,40 @@ TEST_CASE("engine: tool_result_window keeps the last results and elides older on
     CHECK(context.request.messages[2]["content"] == kElidedToolResult);
     CHECK(context.request.messages[3]["content"] == "new result");
   }
+}
+
+TEST_CASE("engine: a content part the adapter cannot take is refused before any upstream call, even a rewrite") {
+  EngineFixture fixture;
+  fixture.add_documents("docs", {{"keys", "API keys are rotated every ninety days."}});
+  // user_rewrite would ask the model for a search query first: the parts are
+  // checked before that call could be made.
+  fixture.gateway("g", {{"rag", {{"collections", {"docs"}}, {"strategy", "user_rewrite"}}}});
+  auto engine = fixture.engine();
+  ChatInput input;
+  input.target = "g";
+  input.messages = json::array(
+      {user("hello"), {{"role", "assistant"}, {"content", "hi"}},
+       {{"role", "user"},
+        {"content", json::array({{{"type", "text"}, {"text", "how often are keys rotated?"}},
+                                 {{"type", "image_url"}, {"image_url", {{"url", "data:image/png;base64,iVBORw0KGgo="}}}}})}}});
+  auto refused = expect_error([&] { engine.run(input, [](const StreamDelta&) {}, CancelToken()); });
+  CHECK(refused.kind() == ErrorKind::usage);
+  CHECK(contains(refused.what(), "message 2 has a content part of type image_url (part 1)"));
+  CHECK(contains(refused.what(), "provider 'fake' (kind openai) does not take image input"));
+  CHECK(fixture.fake->requests.empty());
+  auto rows = RequestLog(fixture.database).recent(5);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "error");
+
+  // The same conversation goes upstream unchanged once the adapter takes images.
+  fixture.fake->capabilities.image_input = true;
+  fixture.fake->answers.push_back({content("keys rotation"), finish("stop")});  // the rewritten query
+  fixture.fake->answers.push_back({content("every ninety days"), finish("stop")});
+  auto answered = engine.run(input, [](const StreamDelta&) {}, CancelToken());
+  CHECK(answered.completion.content == "every ninety days");
+  REQUIRE(fixture.fake->requests.size() == 2);
+  // (Injection puts the documents in a text part in front; the image is kept as sent.)
+  CHECK(fixture.fake->requests[1].messages.back()["content"].back() == input.messages[2]["content"][1]);
 }
 
 TEST_CASE("engine: injection retrieval searches with a long message as it is") {
