@@ -1,5 +1,6 @@
 #include "core/error.hpp"
 #include "core/provider/extractive_provider.hpp"
+#include "core/provider/gemini_provider.hpp"
 #include "core/provider/openai_provider.hpp"
 #include "core/provider/provider.hpp"
 
@@ -18,7 +19,7 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
     case ProviderKind::anthropic:
       break;
     case ProviderKind::gemini:
-      break;
+      return std::make_unique<GeminiProvider>(config);
     case ProviderKind::bedrock:
       break;
   }

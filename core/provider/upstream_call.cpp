@@ -199,7 +199,7 @@ std::optional<milliseconds> retry_after_of(const HttpResponseHead& head) {
 }
 
 void throw_for_status(const ProviderConfig& config, const std::string& url, const std::string& model,
-                      const HttpResponseHead& head, std::string_view body) {
+                      const HttpResponseHead& head, std::string_view body, const ErrorReading& reading) {
   const int status = head.status;
   const std::string http_status = "(HTTP " + std::to_string(status) + ")";
   // An upstream may quote the URL it was asked for; the message reaches HTTP
@@ -207,7 +207,10 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
   const std::string message = redact_urls_in_text(upstream_error_message(body));
   const std::string name = provider_label(config);
   const std::string shown_url = redact_url(url);
-  if (status == 401 || status == 403) {
+  const std::optional<ErrorKind> meant = reading ? reading(status, body) : std::nullopt;
+  if (meant == ErrorKind::usage)
+    throw Error(ErrorKind::usage, name + " rejected the request " + http_status + ": " + message);
+  if (status == 401 || status == 403 || meant == ErrorKind::authentication) {
     std::string hint;
     if (!config.api_key_env.empty())
       hint = "check $" + config.api_key_env;
@@ -276,14 +279,14 @@ void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, c
 }
 
 HttpResponse exchange_whole_body(const ProviderConfig& config, const HttpRequest& http, const std::string& model,
-                                 const CancelToken& cancel) {
+                                 const CancelToken& cancel, const ErrorReading& reading) {
   HttpResponse response;
   run_with_retries(
       config, cancel,
       [&] {
         response = fetch_http(http, cancel, kMaxJsonBody);
         if (response.head.status < 200 || response.head.status >= 300)
-          throw_for_status(config, http.url, model, response.head, response.body);
+          throw_for_status(config, http.url, model, response.head, response.body, reading);
       },
       [] { return true; });
   return response;
@@ -296,8 +299,8 @@ namespace {
 class AnswerAttempt {
  public:
   AnswerAttempt(const ProviderConfig& config, const HttpRequest& http, const std::string& model, bool stream,
-                AnswerReader& reader)
-      : config_(config), http_(http), model_(model), stream_(stream), reader_(reader) {}
+                AnswerReader& reader, const ErrorReading& reading)
+      : config_(config), http_(http), model_(model), stream_(stream), reader_(reader), reading_(reading) {}
 
   void run(const CancelToken& cancel) {
     HttpResponseHead head;
@@ -316,7 +319,7 @@ class AnswerAttempt {
     if (mode_ == Mode::undecided) decide(head);
     switch (mode_) {
       case Mode::error:
-        throw_for_status(config_, http_.url, model_, head, buffer_);
+        throw_for_status(config_, http_.url, model_, head, buffer_, reading_);
       case Mode::whole_body:
         finish_whole_body();
         break;
@@ -378,6 +381,7 @@ class AnswerAttempt {
   const std::string& model_;
   bool stream_;
   AnswerReader& reader_;
+  const ErrorReading& reading_;
   Mode mode_ = Mode::undecided;
   std::string buffer_;
 };
@@ -386,12 +390,13 @@ class AnswerAttempt {
 
 void call_for_answer(const ProviderConfig& config, const HttpRequest& http, const std::string& model, bool stream,
                      const std::function<std::unique_ptr<AnswerReader>()>& make_reader,
-                     const std::function<bool()>& delivered, const CancelToken& cancel) {
+                     const std::function<bool()>& delivered, const CancelToken& cancel,
+                     const ErrorReading& reading) {
   run_with_retries(
       config, cancel,
       [&] {
         auto reader = make_reader();
-        AnswerAttempt(config, http, model, stream, *reader).run(cancel);
+        AnswerAttempt(config, http, model, stream, *reader, reading).run(cancel);
       },
       [&] { return !delivered(); });
 }

@@ -91,10 +91,19 @@ class RetryableFailure : public Error {
 // as an HTTP date), if any.
 std::optional<std::chrono::milliseconds> retry_after_of(const HttpResponseHead& head);
 
+// An adapter's reading of its own service's error answers, where a status
+// alone misleads: the kind of Error the status and body mean, or nullopt to
+// let the table decide. Gemini answers a bad key and a too-long prompt both
+// with 400 INVALID_ARGUMENT. Only authentication (handled as a 401: the key
+// hint is added) and usage (the request itself must change; the upstream's
+// message is kept) are honoured; other kinds fall through to the table.
+using ErrorReading = std::function<std::optional<ErrorKind>(int status, std::string_view body)>;
+
 // Throws the weir::Error a non-2xx answer means (see the table above);
 // retryable statuses throw RetryableFailure. `model` names the model in a 404.
 [[noreturn]] void throw_for_status(const ProviderConfig& config, const std::string& url, const std::string& model,
-                                   const HttpResponseHead& head, std::string_view body);
+                                   const HttpResponseHead& head, std::string_view body,
+                                   const ErrorReading& reading = {});
 
 // Runs `attempt` until it returns, throws a final error, or the retries run
 // out. `may_retry` says whether another attempt is still allowed (false once
@@ -105,7 +114,7 @@ void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, c
 // A whole-body exchange (model lists, embeddings): retries as above, a non-2xx
 // status thrown as its Error, a body over 64 MiB refused.
 HttpResponse exchange_whole_body(const ProviderConfig& config, const HttpRequest& http, const std::string& model,
-                                 const CancelToken& cancel);
+                                 const CancelToken& cancel, const ErrorReading& reading = {});
 
 // How an adapter reads one chat answer. upstream_call decides from the
 // response's content type whether the answer is a stream (text/event-stream,
@@ -130,6 +139,7 @@ class AnswerReader {
 // `make_reader` for each attempt, and retries while `delivered()` is false.
 void call_for_answer(const ProviderConfig& config, const HttpRequest& http, const std::string& model, bool stream,
                      const std::function<std::unique_ptr<AnswerReader>()>& make_reader,
-                     const std::function<bool()>& delivered, const CancelToken& cancel);
+                     const std::function<bool()>& delivered, const CancelToken& cancel,
+                     const ErrorReading& reading = {});
 
 }  // namespace weir

@@ -298,7 +298,10 @@ FakeUpstream::FakeUpstream() : state_(std::make_unique<State>()) {
         "application/json");
   };
   state->server.Get(".*", [state, not_found](const httplib::Request& request, httplib::Response& response) {
-    if (auto body = state->fixed_get(request.path)) {
+    // A fixed answer for the exact target (path and query) wins over the path's.
+    auto body = state->fixed_get(request.target);
+    if (!body) body = state->fixed_get(request.path);
+    if (body) {
       state->record(request);
       response.set_content(body->dump(), "application/json");
       return;
