@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "core/provider/bedrock_provider.hpp"
 #include "core/provider/extractive_provider.hpp"
 #include "core/provider/openai_provider.hpp"
 #include "core/provider/provider.hpp"
@@ -20,7 +21,7 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
     case ProviderKind::azure:
       break;
     case ProviderKind::bedrock:
-      break;
+      return std::make_unique<BedrockProvider>(config);
   }
   throw Error(ErrorKind::usage,
               "provider kind '" + std::string(to_string(config.kind)) +

@@ -230,14 +230,18 @@ void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, c
 }
 
 HttpResponse exchange_whole_body(const ProviderConfig& config, const HttpRequest& http, const std::string& model,
-                                 const CancelToken& cancel) {
+                                 const CancelToken& cancel, const CallHooks& hooks) {
   HttpResponse response;
   run_with_retries(
       config, cancel,
       [&] {
-        response = fetch_http(http, cancel, kMaxJsonBody);
-        if (response.head.status < 200 || response.head.status >= 300)
+        HttpRequest attempt = http;
+        if (hooks.before_attempt) hooks.before_attempt(attempt);
+        response = fetch_http(attempt, cancel, kMaxJsonBody);
+        if (response.head.status < 200 || response.head.status >= 300) {
+          if (hooks.on_error_status) hooks.on_error_status(response.head, response.body);
           throw_for_status(config, http.url, model, response.head, response.body);
+        }
       },
       [] { return true; });
   return response;
@@ -250,8 +254,8 @@ namespace {
 class AnswerAttempt {
  public:
   AnswerAttempt(const ProviderConfig& config, const HttpRequest& http, const std::string& model, bool stream,
-                AnswerReader& reader)
-      : config_(config), http_(http), model_(model), stream_(stream), reader_(reader) {}
+                AnswerReader& reader, const CallHooks& hooks)
+      : config_(config), http_(http), model_(model), stream_(stream), reader_(reader), hooks_(hooks) {}
 
   void run(const CancelToken& cancel) {
     HttpResponseHead head;
@@ -270,6 +274,7 @@ class AnswerAttempt {
     if (mode_ == Mode::undecided) decide(head);
     switch (mode_) {
       case Mode::error:
+        if (hooks_.on_error_status) hooks_.on_error_status(head, buffer_);
         throw_for_status(config_, http_.url, model_, head, buffer_);
       case Mode::whole_body:
         finish_whole_body();
@@ -291,7 +296,8 @@ class AnswerAttempt {
       return;
     }
     std::string type = head.header("content-type").value_or("");
-    if (type.find("text/event-stream") != std::string::npos)
+    if (type.find("text/event-stream") != std::string::npos ||
+        type.find("application/vnd.amazon.eventstream") != std::string::npos)
       mode_ = Mode::stream;
     else if (type.find("json") != std::string::npos)
       mode_ = Mode::whole_body;  // also a server that ignored `stream`
@@ -332,6 +338,7 @@ class AnswerAttempt {
   const std::string& model_;
   bool stream_;
   AnswerReader& reader_;
+  const CallHooks& hooks_;
   Mode mode_ = Mode::undecided;
   std::string buffer_;
 };
@@ -340,12 +347,15 @@ class AnswerAttempt {
 
 void call_for_answer(const ProviderConfig& config, const HttpRequest& http, const std::string& model, bool stream,
                      const std::function<std::unique_ptr<AnswerReader>()>& make_reader,
-                     const std::function<bool()>& delivered, const CancelToken& cancel) {
+                     const std::function<bool()>& delivered, const CancelToken& cancel,
+                     const CallHooks& hooks) {
   run_with_retries(
       config, cancel,
       [&] {
         auto reader = make_reader();
-        AnswerAttempt(config, http, model, stream, *reader).run(cancel);
+        HttpRequest attempt = http;
+        if (hooks.before_attempt) hooks.before_attempt(attempt);
+        AnswerAttempt(config, attempt, model, stream, *reader, hooks).run(cancel);
       },
       [&] { return !delivered(); });
 }
