@@ -88,9 +88,9 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
                   "Longest one upstream request may take in ms, however busy the upstream keeps it (default 600000)")
       ->check(CLI::Range(1, 86'400'000));
   add->add_option("--region", add_options->settings.region,
-                  "AWS region of a bedrock provider, e.g. us-east-1 (default: $AWS_REGION, then $AWS_DEFAULT_REGION)");
+                  "AWS region of a bedrock provider, e.g. us-east-1 (default AWS_REGION, then AWS_DEFAULT_REGION)");
   add->add_option("--aws-profile", add_options->settings.aws_profile,
-                  "Profile of the AWS shared credentials file for a bedrock provider (default: $AWS_PROFILE, then default)");
+                  "Profile in the AWS shared credentials file for a bedrock provider (default AWS_PROFILE, then default)");
   add->add_option("--max-retries", add_options->settings.max_retries, "Retries on 429/5xx/connection errors (default 2)")
       ->check(CLI::Range(0, 10));
   add->callback([&context, add_options] { add_provider(context, *add_options); });

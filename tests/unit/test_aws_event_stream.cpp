@@ -144,11 +144,11 @@ TEST_CASE("aws event stream: absurd lengths are rejected from the prelude, befor
     for (int shift = 24; shift >= 0; shift -= 8) bytes += static_cast<char>((crc >> shift) & 0xFF);
     return bytes;
   };
-  for (auto [total, headers] : std::vector<std::pair<uint32_t, uint32_t>>{
+  for (const auto& lengths : std::vector<std::pair<uint32_t, uint32_t>>{
            {0xFFFFFFFFU, 0}, {static_cast<uint32_t>(kMaxEventStreamMessage + 1), 0}, {15, 0}, {0, 0}, {100, 85}}) {
-    CAPTURE(total);
+    CAPTURE(lengths.first);
     EventStreamDecoder decoder;
-    auto error = expect_error([&] { decoder.feed(prelude(total, headers)); });
+    auto error = expect_error([&] { decoder.feed(prelude(lengths.first, lengths.second)); });
     CHECK(error.kind() == ErrorKind::upstream);
   }
   EventStreamDecoder decoder;

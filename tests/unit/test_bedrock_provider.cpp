@@ -222,7 +222,7 @@ TEST_CASE("bedrock: client tools go out as toolConfig and a streamed toolUse com
   CHECK(outcome.completion.tool_calls[1].name == "now");
   CHECK(outcome.completion.tool_calls[1].arguments == "{}");
 
-  const json& body = fake.upstream.requests().at(0).json_body;
+  const json body = fake.upstream.requests().at(0).json_body;
   CHECK(body["toolConfig"]["toolChoice"] == json::parse(R"({"any":{}})"));
   CHECK(body["toolConfig"]["tools"][0] == json::parse(R"({"toolSpec":{"name":"get_weather",
       "description":"Weather of a city","inputSchema":{"json":{"type":"object",
@@ -248,7 +248,7 @@ TEST_CASE("bedrock: a tool round trip sends toolUse and merged toolResult blocks
   request.tool_choice = json::parse(R"({"type":"function","function":{"name":"get_weather"}})");
   auto outcome = run(config_for(fake.upstream), request);
   CHECK(outcome.completion.content == "It is sunny in Paris.");
-  const json& body = fake.upstream.requests().at(0).json_body;
+  const json body = fake.upstream.requests().at(0).json_body;
   CHECK(body["messages"] == json::parse(R"([
     {"role":"user","content":[{"text":"Weather in Paris and the time?"}]},
     {"role":"assistant","content":[
@@ -299,7 +299,7 @@ TEST_CASE("bedrock: a trailing assistant message is sent as prefill without trai
                                      {"role":"assistant","content":"{\"colour\": \"  \n"}])");
   auto outcome = run(config_for(fake.upstream), request);
   CHECK(outcome.completion.content == "blue\"}");
-  const json& messages = fake.upstream.requests().at(0).json_body["messages"];
+  const json messages = fake.upstream.requests().at(0).json_body["messages"];
   REQUIRE(messages.size() == 2);
   CHECK(messages[1] == json::parse(R"({"role":"assistant","content":[{"text":"{\"colour\": \""}]})"));
 }
@@ -314,7 +314,7 @@ TEST_CASE("bedrock: a data: URL image becomes an image block; an https image URL
       {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}},
       {"type":"image_url","image_url":{"url":"data:image/jpeg;base64,/9j/4AAQ"}}]}])");
   run(config_for(fake.upstream), request);
-  const json& content = fake.upstream.requests().at(0).json_body["messages"][0]["content"];
+  const json content = fake.upstream.requests().at(0).json_body["messages"][0]["content"];
   CHECK(content == json::parse(R"([{"text":"What is this?"},
       {"image":{"format":"png","source":{"bytes":"iVBORw0KGgo="}}},
       {"image":{"format":"jpeg","source":{"bytes":"/9j/4AAQ"}}}])"));
@@ -370,10 +370,12 @@ TEST_CASE("bedrock: a mid-stream exception frame ends the call with the error it
     const char* exception;
     ErrorKind kind;
   };
-  for (auto [exception, kind] : {Case{"throttlingException", ErrorKind::rate_limited},
+  for (const Case& test_case : {Case{"throttlingException", ErrorKind::rate_limited},
                                  Case{"validationException", ErrorKind::usage},
                                  Case{"modelStreamErrorException", ErrorKind::upstream},
                                  Case{"internalServerException", ErrorKind::upstream}}) {
+    const std::string exception = test_case.exception;
+    const ErrorKind kind = test_case.kind;
     CAPTURE(exception);
     BedrockFake fake;
     auto frames = converse_text_stream({"partial"});
@@ -418,7 +420,7 @@ TEST_CASE("bedrock: HTTP errors map to authentication, usage, rate_limited and u
     const char* message;
     ErrorKind kind;
   };
-  for (auto [status, type, message, kind] : {
+  for (const Case& test_case : {
            Case{403, "UnrecognizedClientException", "The security token included in the request is invalid.",
                 ErrorKind::authentication},
            Case{403, "AccessDeniedException", "You don't have access to the model with the specified model ID.",
@@ -427,11 +429,15 @@ TEST_CASE("bedrock: HTTP errors map to authentication, usage, rate_limited and u
            Case{429, "ThrottlingException", "Too many requests, please wait before trying again.",
                 ErrorKind::rate_limited},
            Case{500, "InternalServerException", "Internal server error", ErrorKind::upstream}}) {
+    const int status = test_case.status;
+    const std::string type = test_case.type;
+    const std::string message = test_case.message;
+    const ErrorKind kind = test_case.kind;
     CAPTURE(type);
     BedrockFake fake;
     fake.upstream.enqueue(ScriptedResponse::json_body(
         status, {{"message", message}},
-        {{"x-amzn-ErrorType", std::string(type) + ":http://internal.amazon.com/coral/com.amazon.bedrock/"}}));
+        {{"x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/"}}));
     auto error = expect_error([&] { run(config_for(fake.upstream), request_for(true)); });
     CHECK(error.kind() == kind);
     CHECK(contains(error.what(), message));
