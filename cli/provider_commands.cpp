@@ -9,6 +9,7 @@
 #include "core/store/gateway_references.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/gateway_repository.hpp"
+#include "core/provider/aws_credentials.hpp"
 #include "core/provider/provider_setup.hpp"
 #include "core/redaction.hpp"
 #include "core/store/provider_repository.hpp"
@@ -18,6 +19,8 @@ namespace weir::cli {
 namespace {
 
 std::string key_source(const ProviderConfig& config) {
+  // Bedrock signs with AWS credentials, never an API key (aws_credentials.hpp).
+  if (config.kind == ProviderKind::bedrock) return "AWS credentials from " + aws_credentials_source(config);
   if (!config.api_key_env.empty()) {
     const char* value = std::getenv(config.api_key_env.c_str());
     return "$" + config.api_key_env + (value && *value ? " (set)" : " (not set)");
@@ -49,8 +52,12 @@ void add_provider(CommandContext& context, const AddOptions& options) {
   if (context.options.json) {
     print_json(shown.to_json());
   } else {
+    std::string endpoint = shown.base_url;
+    if (endpoint.empty() && shown.kind == ProviderKind::bedrock)
+      endpoint = "https://bedrock-runtime." + (shown.region.empty() ? std::string("$AWS_REGION") : shown.region) +
+                 ".amazonaws.com";
     std::cout << (existing ? "updated" : "added") << " provider " << shown.name << " (" << to_string(shown.kind)
-              << ", " << shown.base_url << ", key: " << key_source(shown) << ")\n";
+              << ", " << endpoint << ", key: " << key_source(shown) << ")\n";
   }
 }
 
@@ -80,6 +87,10 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
   add->add_option("--total-timeout", add_options->settings.total_timeout_ms,
                   "Longest one upstream request may take in ms, however busy the upstream keeps it (default 600000)")
       ->check(CLI::Range(1, 86'400'000));
+  add->add_option("--region", add_options->settings.region,
+                  "AWS region of a bedrock provider, e.g. us-east-1 (default AWS_REGION, then AWS_DEFAULT_REGION)");
+  add->add_option("--aws-profile", add_options->settings.aws_profile,
+                  "Profile in the AWS shared credentials file for a bedrock provider (default AWS_PROFILE, then default)");
   add->add_option("--max-retries", add_options->settings.max_retries, "Retries on 429/5xx/connection errors (default 2)")
       ->check(CLI::Range(0, 10));
   add->callback([&context, add_options] { add_provider(context, *add_options); });
@@ -116,6 +127,8 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
               << "\nbase_url: " << provider.base_url << "\nkey: " << key_source(provider)
               << "\nconnect_timeout_ms: " << provider.connect_timeout_ms
               << "\nidle_timeout_ms: " << provider.idle_timeout_ms << "\nmax_retries: " << provider.max_retries << '\n';
+    if (!provider.region.empty()) std::cout << "region: " << provider.region << '\n';
+    if (!provider.aws_profile.empty()) std::cout << "aws_profile: " << provider.aws_profile << '\n';
     for (const auto& [header, value] : provider.headers) std::cout << "header: " << header << ": " << value << '\n';
   });
 

@@ -17,7 +17,7 @@ _weir_command() {
     ;;
   'provider add')
     _weir_commands=''
-    _weir_options='-h --help --kind --base-url --api-key-env --api-key-cmd --header --connect-timeout --idle-timeout --total-timeout --max-retries --home --json -q --quiet'
+    _weir_options='-h --help --kind --base-url --api-key-env --api-key-cmd --header --connect-timeout --idle-timeout --total-timeout --region --aws-profile --max-retries --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'provider list')
@@ -255,6 +255,8 @@ _weir_value() {
   'provider add --connect-timeout') _weir_kind='none' ;;
   'provider add --idle-timeout') _weir_kind='none' ;;
   'provider add --total-timeout') _weir_kind='none' ;;
+  'provider add --region') _weir_kind='none' ;;
+  'provider add --aws-profile') _weir_kind='none' ;;
   'provider add --max-retries') _weir_kind='none' ;;
   'gateway create --description') _weir_kind='none' ;;
   'gateway create --provider') _weir_kind='providers' ;;

@@ -20,8 +20,8 @@ function __weir_command
         case 'provider add'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--kind' '--base-url' '--api-key-env' '--api-key-cmd' '--header' '--connect-timeout' '--idle-timeout' '--total-timeout' '--max-retries' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'openai | anthropic | gemini | azure | bedrock | ollama | extractive' 'Base URL, e.g. http://127.0.0.1:8080/v1' 'Environment variable holding the API key' 'Command that prints the API key (run once per process)' 'Extra header NAME:VALUE sent with every request; ${VAR} in VALUE is read from the environment' 'Connect timeout in ms (default 10000)' 'Longest silence from the upstream in ms (default 120000)' 'Longest one upstream request may take in ms, however busy the upstream keeps it (default 600000)' 'Retries on 429/5xx/connection errors (default 2)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--kind' '--base-url' '--api-key-env' '--api-key-cmd' '--header' '--connect-timeout' '--idle-timeout' '--total-timeout' '--region' '--aws-profile' '--max-retries' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'openai | anthropic | gemini | azure | bedrock | ollama | extractive' 'Base URL, e.g. http://127.0.0.1:8080/v1' 'Environment variable holding the API key' 'Command that prints the API key (run once per process)' 'Extra header NAME:VALUE sent with every request; ${VAR} in VALUE is read from the environment' 'Connect timeout in ms (default 10000)' 'Longest silence from the upstream in ms (default 120000)' 'Longest one upstream request may take in ms, however busy the upstream keeps it (default 600000)' 'AWS region of a bedrock provider, e.g. us-east-1 (default AWS_REGION, then AWS_DEFAULT_REGION)' 'Profile in the AWS shared credentials file for a bedrock provider (default AWS_PROFILE, then default)' 'Retries on 429/5xx/connection errors (default 2)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
         case 'provider list'
             set -g __weir_commands
@@ -314,6 +314,10 @@ function __weir_value
         case 'provider add --idle-timeout'
             echo 'none'
         case 'provider add --total-timeout'
+            echo 'none'
+        case 'provider add --region'
+            echo 'none'
+        case 'provider add --aws-profile'
             echo 'none'
         case 'provider add --max-retries'
             echo 'none'

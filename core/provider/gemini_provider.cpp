@@ -81,6 +81,12 @@ std::optional<ErrorKind> read_google_error(int status, std::string_view body) {
   return std::nullopt;
 }
 
+// Every Gemini call reads Google's error answers with read_google_error.
+const CallHooks& google_hooks() {
+  static const CallHooks hooks{.error_reading = read_google_error};
+  return hooks;
+}
+
 std::string label(const ProviderConfig& config) { return config.name.empty() ? std::string("gemini") : config.name; }
 
 std::string chat_url(const ProviderConfig& config, const ChatRequest& request) {
@@ -123,7 +129,7 @@ Completion GeminiProvider::chat(const ChatRequest& request, const DeltaCallback&
         completion = Completion{};
         return make_gemini_answer_reader(deliver, completion, first_call_number, signatures_, calls_made_);
       },
-      [&] { return delivered; }, cancel, read_google_error);
+      [&] { return delivered; }, cancel, google_hooks());
   if (completion.model.empty()) completion.model = request.model;
   return completion;
 }
@@ -151,7 +157,7 @@ std::vector<std::string> GeminiProvider::models(const CancelToken& cancel) {
     std::string url = with_parameter(upstream_url(config_, "/models"), "pageSize=1000");
     if (!page_token.empty()) url = with_parameter(url, "pageToken=" + percent_encoded(page_token));
     auto http = upstream_request(config_, "GET", url, gemini_headers(false, false, key));
-    HttpResponse response = exchange_whole_body(config_, http, "", cancel, read_google_error);
+    HttpResponse response = exchange_whole_body(config_, http, "", cancel, google_hooks());
     JsonReadResult listing = read_json(response.body);
     // A page with no models may leave the list out.
     const json* models = listing.ok() ? member(listing.value, "models") : nullptr;
@@ -187,7 +193,7 @@ std::vector<std::vector<float>> GeminiProvider::embeddings(const std::string& mo
       requests.push_back({{"model", path.substr(1)}, {"content", {{"parts", json::array({{{"text", inputs[position]}}})}}}});
     auto http = upstream_request(config_, "POST", url, gemini_headers(true, false, key),
                                  json{{"requests", requests}}.dump());
-    HttpResponse response = exchange_whole_body(config_, http, model, cancel, read_google_error);
+    HttpResponse response = exchange_whole_body(config_, http, model, cancel, google_hooks());
     auto fail = [&](const std::string& why) {
       return Error(ErrorKind::upstream, label(config_) + " answered POST " + redact_url(http.url) + " with " + why +
                                             ": " + first_bytes(response.body, 200));

@@ -80,6 +80,8 @@ const std::vector<ProviderPreset>& provider_presets() {
       {"gemini", ProviderKind::gemini, "https://generativelanguage.googleapis.com/v1beta", "GEMINI_API_KEY"},
       // No base URL: every Azure resource has its own (azure_endpoint.hpp).
       {"azure", ProviderKind::azure, "", "AZURE_OPENAI_API_KEY"},
+      // Empty base URL: https://bedrock-runtime.{region}.amazonaws.com (bedrock_provider.hpp).
+      {"bedrock", ProviderKind::bedrock, "", ""},
       {"ollama", ProviderKind::openai, "http://127.0.0.1:11434/v1", ""},
       {"openrouter", ProviderKind::openai, "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"},
       {"groq", ProviderKind::openai, "https://api.groq.com/openai/v1", "GROQ_API_KEY"},

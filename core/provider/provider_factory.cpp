@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "core/provider/bedrock_provider.hpp"
 #include "core/provider/extractive_provider.hpp"
 #include "core/provider/gemini_provider.hpp"
 #include "core/provider/openai_provider.hpp"
@@ -21,7 +22,7 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
     case ProviderKind::gemini:
       return std::make_unique<GeminiProvider>(config);
     case ProviderKind::bedrock:
-      break;
+      return std::make_unique<BedrockProvider>(config);
   }
   throw Error(ErrorKind::usage,
               "provider kind '" + std::string(to_string(config.kind)) +

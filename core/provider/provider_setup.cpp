@@ -40,11 +40,15 @@ ProviderConfig configure_provider(const std::string& name, const std::optional<P
   if (settings.idle_timeout_ms > 0) config.idle_timeout_ms = settings.idle_timeout_ms;
   if (settings.total_timeout_ms > 0) config.total_timeout_ms = settings.total_timeout_ms;
   if (settings.max_retries >= 0) config.max_retries = settings.max_retries;
+  if (!settings.region.empty()) config.region = settings.region;
+  if (!settings.aws_profile.empty()) config.aws_profile = settings.aws_profile;
 
   // Azure's base URL names one of its URL forms; say which are known now,
   // not at the first chat.
   if (config.kind == ProviderKind::azure) azure_form(config);
-  if (config.kind != ProviderKind::extractive) {
+  // Bedrock's endpoint follows from the region when no base URL overrides it.
+  const bool base_url_optional = config.kind == ProviderKind::bedrock;
+  if (config.kind != ProviderKind::extractive && !(base_url_optional && config.base_url.empty())) {
     if (config.base_url.empty()) {
       std::string presets;
       for (const auto& candidate : provider_presets())

@@ -6,7 +6,8 @@
 // the given settings go on top (an empty or negative one leaves the value as
 // it was; a key variable replaces a key command and the other way round). The
 // result is checked: every kind but extractive needs a base URL starting with
-// http:// or https:// (trailing slashes dropped), and an azure one's path
+// http:// or https:// (trailing slashes dropped), except bedrock, whose
+// endpoint follows from the region when none is given; an azure one's path
 // must name one of Azure's URL forms (azure_endpoint.hpp); headers are NAME:VALUE.
 // A problem is Error(usage) naming the setting and what to give instead.
 #pragma once
@@ -29,6 +30,8 @@ struct ProviderSettings {
   int idle_timeout_ms = 0;           // 0: unchanged
   int total_timeout_ms = 0;          // 0: unchanged
   int max_retries = -1;              // negative: unchanged
+  std::string region;                // bedrock: the AWS region
+  std::string aws_profile;           // bedrock: the shared credentials file's profile
 };
 
 ProviderConfig configure_provider(const std::string& name, const std::optional<ProviderConfig>& existing,

@@ -278,15 +278,30 @@ void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, c
   }
 }
 
+namespace {
+// The request one attempt sends: `http` itself, or, when the adapter signs
+// each attempt, a copy in `signed_request` with its hook applied (a body is
+// copied only then).
+const HttpRequest& request_for_attempt(const HttpRequest& http, const CallHooks& hooks, HttpRequest& signed_request) {
+  if (!hooks.before_attempt) return http;
+  signed_request = http;
+  hooks.before_attempt(signed_request);
+  return signed_request;
+}
+}  // namespace
+
 HttpResponse exchange_whole_body(const ProviderConfig& config, const HttpRequest& http, const std::string& model,
-                                 const CancelToken& cancel, const ErrorReading& reading) {
+                                 const CancelToken& cancel, const CallHooks& hooks) {
   HttpResponse response;
   run_with_retries(
       config, cancel,
       [&] {
-        response = fetch_http(http, cancel, kMaxJsonBody);
-        if (response.head.status < 200 || response.head.status >= 300)
-          throw_for_status(config, http.url, model, response.head, response.body, reading);
+        HttpRequest signed_request;
+        response = fetch_http(request_for_attempt(http, hooks, signed_request), cancel, kMaxJsonBody);
+        if (response.head.status < 200 || response.head.status >= 300) {
+          if (hooks.on_error_status) hooks.on_error_status(response.head, response.body);
+          throw_for_status(config, http.url, model, response.head, response.body, hooks.error_reading);
+        }
       },
       [] { return true; });
   return response;
@@ -299,8 +314,8 @@ namespace {
 class AnswerAttempt {
  public:
   AnswerAttempt(const ProviderConfig& config, const HttpRequest& http, const std::string& model, bool stream,
-                AnswerReader& reader, const ErrorReading& reading)
-      : config_(config), http_(http), model_(model), stream_(stream), reader_(reader), reading_(reading) {}
+                AnswerReader& reader, const CallHooks& hooks)
+      : config_(config), http_(http), model_(model), stream_(stream), reader_(reader), hooks_(hooks) {}
 
   void run(const CancelToken& cancel) {
     HttpResponseHead head;
@@ -319,7 +334,8 @@ class AnswerAttempt {
     if (mode_ == Mode::undecided) decide(head);
     switch (mode_) {
       case Mode::error:
-        throw_for_status(config_, http_.url, model_, head, buffer_, reading_);
+        if (hooks_.on_error_status) hooks_.on_error_status(head, buffer_);
+        throw_for_status(config_, http_.url, model_, head, buffer_, hooks_.error_reading);
       case Mode::whole_body:
         finish_whole_body();
         break;
@@ -340,7 +356,8 @@ class AnswerAttempt {
       return;
     }
     std::string type = head.header("content-type").value_or("");
-    if (type.find("text/event-stream") != std::string::npos)
+    if (type.find("text/event-stream") != std::string::npos ||
+        type.find("application/vnd.amazon.eventstream") != std::string::npos)
       mode_ = Mode::stream;
     else if (type.find("json") != std::string::npos)
       mode_ = Mode::whole_body;  // also a server that ignored `stream`
@@ -381,7 +398,7 @@ class AnswerAttempt {
   const std::string& model_;
   bool stream_;
   AnswerReader& reader_;
-  const ErrorReading& reading_;
+  const CallHooks& hooks_;
   Mode mode_ = Mode::undecided;
   std::string buffer_;
 };
@@ -391,12 +408,14 @@ class AnswerAttempt {
 void call_for_answer(const ProviderConfig& config, const HttpRequest& http, const std::string& model, bool stream,
                      const std::function<std::unique_ptr<AnswerReader>()>& make_reader,
                      const std::function<bool()>& delivered, const CancelToken& cancel,
-                     const ErrorReading& reading) {
+                     const CallHooks& hooks) {
   run_with_retries(
       config, cancel,
       [&] {
         auto reader = make_reader();
-        AnswerAttempt(config, http, model, stream, *reader, reading).run(cancel);
+        HttpRequest signed_request;
+        AnswerAttempt(config, request_for_attempt(http, hooks, signed_request), model, stream, *reader, hooks)
+            .run(cancel);
       },
       [&] { return !delivered(); });
 }

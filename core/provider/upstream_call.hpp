@@ -111,15 +111,30 @@ using ErrorReading = std::function<std::optional<ErrorKind>(int status, std::str
 void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, const std::function<void()>& attempt,
                       const std::function<bool()>& may_retry);
 
+// What an adapter whose service needs more than the defaults adds to a call.
+struct CallHooks {
+  // Runs on a copy of the request before each attempt: a signature that
+  // embeds the time (AWS SigV4) is computed here, fresh for every retry.
+  std::function<void(HttpRequest&)> before_attempt;
+  // Sees a non-2xx answer before throw_for_status; may throw its own Error (a
+  // service that names its error in a header or body field, such as Bedrock's
+  // x-amzn-ErrorType). Returning leaves it to throw_for_status.
+  std::function<void(const HttpResponseHead&, std::string_view body)> on_error_status;
+  // Given to throw_for_status: what the service's error answers mean where a
+  // status alone misleads (Gemini).
+  ErrorReading error_reading;
+};
+
 // A whole-body exchange (model lists, embeddings): retries as above, a non-2xx
 // status thrown as its Error, a body over 64 MiB refused.
 HttpResponse exchange_whole_body(const ProviderConfig& config, const HttpRequest& http, const std::string& model,
-                                 const CancelToken& cancel, const ErrorReading& reading = {});
+                                 const CancelToken& cancel, const CallHooks& hooks = {});
 
 // How an adapter reads one chat answer. upstream_call decides from the
 // response's content type whether the answer is a stream (text/event-stream,
 // or anything but JSON when a stream was asked for) or one JSON body, and
-// feeds it here. A reader is made fresh for each attempt.
+// feeds it here (application/vnd.amazon.eventstream is a stream too). A
+// reader is made fresh for each attempt.
 class AnswerReader {
  public:
   virtual ~AnswerReader() = default;
@@ -140,6 +155,6 @@ class AnswerReader {
 void call_for_answer(const ProviderConfig& config, const HttpRequest& http, const std::string& model, bool stream,
                      const std::function<std::unique_ptr<AnswerReader>()>& make_reader,
                      const std::function<bool()>& delivered, const CancelToken& cancel,
-                     const ErrorReading& reading = {});
+                     const CallHooks& hooks = {});
 
 }  // namespace weir
