@@ -68,6 +68,19 @@ const json* member(const json& object, const char* key) {
   return found == object.end() ? nullptr : &*found;
 }
 
+// Whether an upstream's 400/413 message says the prompt does not fit the
+// model's context: Anthropic's "prompt is too long: N tokens > M maximum",
+// OpenAI's context_length_exceeded / "maximum context length", and the like.
+bool says_context_too_long(std::string_view message) {
+  std::string lower(message);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (std::string_view phrase : {"prompt is too long", "context_length_exceeded", "maximum context length",
+                                  "context window", "input is too long", "too many input tokens"})
+    if (lower.find(phrase) != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace
 
 std::string first_bytes(std::string_view text, size_t limit) {
@@ -193,6 +206,13 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
     throw Error(ErrorKind::upstream, name + " redirected " + shown_url + " " + http_status + " to " +
                                          redact_url(head.header("location").value_or("(no location)")) +
                                          "; set the provider's base_url to the new address");
+  // Too long a prompt is the caller's to fix (exit 2 / HTTP 400), not an
+  // upstream failure; the upstream's message says by how much.
+  if ((status == 400 || status == 413) && says_context_too_long(message + " " + std::string(body.substr(0, 4096))))
+    throw Error(ErrorKind::usage,
+                name + " says the prompt does not fit the model's context " + http_status + ": " + message +
+                    "; shorten the conversation, or set the gateway's max_context_tokens with on_overflow truncate",
+                "context_length_exceeded");
   throw Error(ErrorKind::upstream, name + " rejected the request " + http_status + ": " + message);
 }
 

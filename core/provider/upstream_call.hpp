@@ -9,8 +9,9 @@
 // - timeouts: the provider's connect, idle and total timeouts;
 // - HTTP status -> weir::Error (throw_for_status): 401/403 authentication,
 //   404 upstream (model or endpoint not found), 429 rate_limited, 5xx
-//   upstream, 3xx "redirected", other 4xx "rejected the request", each with
-//   the upstream's own message;
+//   upstream, 3xx "redirected", a 400/413 saying the prompt exceeds the
+//   model's context usage ("context_length_exceeded"), other 4xx "rejected
+//   the request", each with the upstream's own message;
 // - retries: 429, 500, 502, 503, 504, 529 and connection failures are retried
 //   up to max_retries times with exponential backoff and jitter, honouring
 //   Retry-After (seconds or an HTTP date) and retry-after-ms; a Retry-After
