@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "core/provider/anthropic_provider.hpp"
 #include "core/provider/extractive_provider.hpp"
 #include "core/provider/openai_provider.hpp"
 #include "core/provider/provider.hpp"
@@ -14,7 +15,7 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
     case ProviderKind::extractive:
       return std::make_unique<ExtractiveProvider>(config);
     case ProviderKind::anthropic:
-      break;
+      return std::make_unique<AnthropicProvider>(config);
     case ProviderKind::gemini:
       break;
     case ProviderKind::azure:
