@@ -175,6 +175,23 @@ json tool_result_block(const json& message) {
   return block;
 }
 
+// Anthropic refuses a final assistant turn whose text ends in white space;
+// the model continues the same words without it.
+void trim_prefill(json& turns) {
+  if (turns.empty() || turns.back()["role"] != "assistant") return;
+  json& content = turns.back()["content"];
+  json& last = content.back();
+  if (last["type"] != "text") return;
+  std::string text = last["text"].get<std::string>();
+  text.erase(text.find_last_not_of(" \t\r\n") + 1);
+  if (!text.empty()) {
+    last["text"] = text;
+    return;
+  }
+  content.erase(content.size() - 1);
+  if (content.empty()) turns.erase(turns.size() - 1);
+}
+
 json messages_of(const json& messages, std::string& system) {
   json turns = json::array();
   auto add = [&](const std::string& role, json blocks) {
@@ -208,6 +225,7 @@ json messages_of(const json& messages, std::string& system) {
       throw usage_error("a message has role '" + role + "'; use system, user, assistant or tool");
     }
   }
+  trim_prefill(turns);
   return turns;
 }
 

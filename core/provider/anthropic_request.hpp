@@ -9,7 +9,7 @@
 //   tool messages become `tool_result` blocks in a user turn, so the results
 //   of parallel calls share one turn; assistant tool_calls become `tool_use`
 //   blocks; a trailing assistant message stays last (a prefill Anthropic
-//   continues);
+//   continues), its trailing white space dropped (Anthropic refuses it);
 // - user content parts: text -> text block, image_url (data URL or http(s)
 //   URL) -> image block, file with a PDF data URL -> document block; any other
 //   part is Error(usage) naming it;

@@ -206,6 +206,21 @@ TEST_CASE("anthropic: the request body and headers in the Messages format") {
   }
 }
 
+TEST_CASE("anthropic: a prefill ending in white space is sent without it") {
+  AnthropicFake fake;
+  fake.upstream.enqueue(text_stream("blue"));
+  run_chat(config_for(fake.upstream),
+           request_of(json::array({user("Colour?"), {{"role", "assistant"}, {"content", "The colour is \n"}}}), true));
+  CHECK(fake.body(0)["messages"].back() ==
+        json{{"role", "assistant"}, {"content", json::array({{{"type", "text"}, {"text", "The colour is"}}})}});
+
+  fake.upstream.enqueue(text_stream("blue"));
+  run_chat(config_for(fake.upstream),
+           request_of(json::array({user("Colour?"), {{"role", "assistant"}, {"content", "  "}}}), true));
+  CHECK(fake.body(1)["messages"] ==
+        json::array({{{"role", "user"}, {"content", json::array({{{"type", "text"}, {"text", "Colour?"}}})}}}));
+}
+
 TEST_CASE("anthropic: a non-streamed Message answer") {
   AnthropicFake fake;
   fake.upstream.enqueue(ScriptedResponse::json_body(
