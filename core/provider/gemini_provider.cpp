@@ -83,7 +83,7 @@ std::optional<ErrorKind> read_google_error(int status, std::string_view body) {
 
 // Every Gemini call reads Google's error answers with read_google_error.
 const CallHooks& google_hooks() {
-  static const CallHooks hooks{.error_reading = read_google_error};
+  static const CallHooks hooks{{}, {}, read_google_error};
   return hooks;
 }
 

@@ -1,4 +1,5 @@
 #include "core/error.hpp"
+#include "core/provider/anthropic_provider.hpp"
 #include "core/provider/bedrock_provider.hpp"
 #include "core/provider/extractive_provider.hpp"
 #include "core/provider/gemini_provider.hpp"
@@ -18,16 +19,15 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
     case ProviderKind::extractive:
       return std::make_unique<ExtractiveProvider>(config);
     case ProviderKind::anthropic:
-      break;
+      return std::make_unique<AnthropicProvider>(config);
     case ProviderKind::gemini:
       return std::make_unique<GeminiProvider>(config);
     case ProviderKind::bedrock:
       return std::make_unique<BedrockProvider>(config);
   }
-  throw Error(ErrorKind::usage,
-              "provider kind '" + std::string(to_string(config.kind)) +
-                  "' is not supported yet (provider '" + config.name +
-                  "'); use an OpenAI-compatible endpoint (kind openai, ollama or azure) or the built-in `local` (extractive)");
+  // Every kind has an adapter; only a value outside the enum gets here.
+  throw Error(ErrorKind::usage, "provider '" + config.name + "' has no known kind; set one with `weir provider add " +
+                                    config.name + " --kind KIND`");
 }
 
 }  // namespace weir

@@ -75,22 +75,33 @@ bool mentions_overload(std::string_view message) {
   return lower.find("overload") != std::string::npos;
 }
 
-// A 400 whose meaning every OpenAI-wire service shares: the caller's request
-// cannot be served as it is, so it is the caller's error (usage: exit 2,
-// HTTP 400) with the upstream's message, and a code a client can act on.
-// Context length: OpenAI's and Azure's code, or the words vLLM, Mistral,
+// Whether an upstream's 400/413 says the prompt does not fit the model's
+// context: OpenAI's and Azure's code context_length_exceeded, Anthropic's
+// "prompt is too long: N tokens > M maximum", the words vLLM, Mistral and
 // DeepSeek ("maximum context length") and llama.cpp's server ("exceeds the
-// available context size") send without it. Content filter: Azure's code for
-// a prompt its content filter blocked.
+// available context size") use, Bedrock's "input is too long".
+bool says_context_too_long(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (std::string_view phrase : {"prompt is too long", "context_length_exceeded", "maximum context length",
+                                  "context window", "input is too long", "too many input tokens",
+                                  "exceeds the available context size"})
+    if (lower.find(phrase) != std::string::npos) return true;
+  return false;
+}
+
+// A 400/413 whose meaning every service shares: the caller's request cannot
+// be served as it is, so it is the caller's error (usage: exit 2, HTTP 400)
+// with the upstream's message, and a code a client can act on. Content
+// filter: Azure's code for a prompt its content filter blocked.
 void throw_for_rejected_request(const std::string& name, const std::string& http_status, const std::string& message,
-                                const std::string& code) {
-  if (code == "context_length_exceeded" || message.find("maximum context length") != std::string::npos ||
-      message.find("context_length_exceeded") != std::string::npos ||
-      message.find("exceeds the available context size") != std::string::npos)
+                                std::string_view body, const std::string& code) {
+  if (code == "context_length_exceeded" || says_context_too_long(message + " " + std::string(body.substr(0, 4096))))
     throw Error(ErrorKind::usage,
                 name + ": the conversation is too long for the model " + http_status + ": " + message +
-                    "; shorten the conversation or the attached documents, lower max_tokens, or use a model with a "
-                    "longer context",
+                    "; shorten the conversation or the attached documents, lower max_tokens, set the gateway's "
+                    "max_context_tokens with on_overflow truncate, or use a model with a longer context",
                 "context_length_exceeded");
   if (code == "content_filter")
     throw Error(ErrorKind::usage,
@@ -241,7 +252,8 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
     throw Error(ErrorKind::upstream, name + " redirected " + shown_url + " " + http_status + " to " +
                                          redact_url(head.header("location").value_or("(no location)")) +
                                          "; set the provider's base_url to the new address");
-  if (status == 400) throw_for_rejected_request(name, http_status, message, upstream_error_code(body));
+  if (status == 400 || status == 413)
+    throw_for_rejected_request(name, http_status, message, body, upstream_error_code(body));
   throw Error(ErrorKind::upstream, name + " rejected the request " + http_status + ": " + message);
 }
 

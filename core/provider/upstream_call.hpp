@@ -9,10 +9,11 @@
 // - timeouts: the provider's connect, idle and total timeouts;
 // - HTTP status -> weir::Error (throw_for_status): 401/403 authentication,
 //   404 upstream (model or endpoint not found), 429 rate_limited, 529 (and
-//   a 503 that says "overloaded") rate_limited, other 5xx upstream, 3xx "redirected", a 400 saying the context is too long usage
-//   (code context_length_exceeded), a 400 with error.code "content_filter"
-//   usage (code content_filter), other 4xx "rejected the request", each with
-//   the upstream's own message;
+//   a 503 that says "overloaded") rate_limited, other 5xx upstream, 3xx
+//   "redirected", a 400/413 saying the prompt exceeds the model's context
+//   usage (code context_length_exceeded), a 400 with error.code
+//   "content_filter" usage (code content_filter), other 4xx "rejected the
+//   request", each with the upstream's own message;
 // - retries: 429, 500, 502, 503, 504, 529 and connection failures are retried
 //   up to max_retries times with exponential backoff and jitter, honouring
 //   Retry-After (seconds or an HTTP date) and retry-after-ms; a Retry-After

@@ -514,11 +514,13 @@ TEST_CASE("openai: models are listed sorted") {
 
 TEST_CASE("make_provider: kinds without an adapter yet are a usage error") {
   ProviderConfig config;
-  config.name = "claude";
-  config.kind = ProviderKind::anthropic;
+  config.name = "gem";
+  config.kind = ProviderKind::gemini;
   auto error = expect_error([&] { make_provider(config); });
   CHECK(error.kind() == ErrorKind::usage);
-  CHECK(contains(error.what(), "provider kind 'anthropic' is not supported yet"));
+  CHECK(contains(error.what(), "provider kind 'gemini' is not supported yet"));
+  config.kind = ProviderKind::anthropic;
+  CHECK(make_provider(config) != nullptr);
   config.kind = ProviderKind::ollama;
   CHECK(make_provider(config) != nullptr);
 }
