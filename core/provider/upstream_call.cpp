@@ -79,14 +79,15 @@ bool mentions_overload(std::string_view message) {
 // context: OpenAI's and Azure's code context_length_exceeded, Anthropic's
 // "prompt is too long: N tokens > M maximum", the words vLLM, Mistral and
 // DeepSeek ("maximum context length") and llama.cpp's server ("exceeds the
-// available context size") use, Bedrock's "input is too long".
+// available context size") use, Gemini's "input token count ... exceeds the
+// maximum number of tokens", Bedrock's "input is too long".
 bool says_context_too_long(std::string_view text) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (std::string_view phrase : {"prompt is too long", "context_length_exceeded", "maximum context length",
                                   "context window", "input is too long", "too many input tokens",
-                                  "exceeds the available context size"})
+                                  "exceeds the available context size", "exceeds the maximum number of tokens"})
     if (lower.find(phrase) != std::string::npos) return true;
   return false;
 }
@@ -219,8 +220,10 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
   const std::string name = provider_label(config);
   const std::string shown_url = redact_url(url);
   const std::optional<ErrorKind> meant = reading ? reading(status, body) : std::nullopt;
-  if (meant == ErrorKind::usage)
+  if (meant == ErrorKind::usage) {
+    throw_for_rejected_request(name, http_status, message, body, upstream_error_code(body));
     throw Error(ErrorKind::usage, name + " rejected the request " + http_status + ": " + message);
+  }
   if (status == 401 || status == 403 || meant == ErrorKind::authentication) {
     std::string hint;
     if (!config.api_key_env.empty())

@@ -76,6 +76,66 @@ const std::string kAzureRateText =
     "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded "
     "token rate limit of your current OpenAI S0 pricing tier.";
 
+// Anthropic's dialect (Messages API errors): {"type":"error","error":{"type","message"}}.
+ScriptedResponse anthropic_answer(ErrorClass error_class) {
+  auto error = [](int status, const std::string& type, const std::string& message) {
+    return ScriptedResponse::json_body(status, {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}},
+                                       {{"Retry-After", "0"}});
+  };
+  switch (error_class) {
+    case ErrorClass::authentication: return error(401, "authentication_error", "invalid x-api-key");
+    case ErrorClass::rate_limit:
+      return error(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit");
+    case ErrorClass::overload: return error(529, "overloaded_error", "Overloaded");
+    case ErrorClass::context_too_long: break;
+  }
+  return error(400, "invalid_request_error", "prompt is too long: 208310 tokens > 200000 maximum");
+}
+
+std::string anthropic_text(ErrorClass error_class) {
+  switch (error_class) {
+    case ErrorClass::authentication: return "invalid x-api-key";
+    case ErrorClass::rate_limit: return "exceeded your per-minute rate limit";
+    case ErrorClass::overload: return "Overloaded";
+    case ErrorClass::context_too_long: break;
+  }
+  return "prompt is too long: 208310 tokens > 200000 maximum";
+}
+
+// Google's dialect (google.rpc.Status): {"error":{"code","message","status","details"}};
+// a bad key is a 400 INVALID_ARGUMENT whose details say API_KEY_INVALID.
+ScriptedResponse gemini_answer(ErrorClass error_class) {
+  auto error = [](int status, const std::string& code, const std::string& message, json details = json::array()) {
+    return ScriptedResponse::json_body(
+        status, {{"error", {{"code", status}, {"message", message}, {"status", code}, {"details", details}}}},
+        {{"Retry-After", "0"}});
+  };
+  switch (error_class) {
+    case ErrorClass::authentication:
+      return error(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
+                   json::array({{{"@type", "type.googleapis.com/google.rpc.ErrorInfo"},
+                                 {"reason", "API_KEY_INVALID"},
+                                 {"domain", "googleapis.com"}}}));
+    case ErrorClass::rate_limit:
+      return error(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).");
+    case ErrorClass::overload:
+      return error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.");
+    case ErrorClass::context_too_long: break;
+  }
+  return error(400, "INVALID_ARGUMENT",
+               "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).");
+}
+
+std::string gemini_text(ErrorClass error_class) {
+  switch (error_class) {
+    case ErrorClass::authentication: return "API key not valid";
+    case ErrorClass::rate_limit: return "Resource has been exhausted";
+    case ErrorClass::overload: return "The model is overloaded";
+    case ErrorClass::context_too_long: break;
+  }
+  return "exceeds the maximum number of tokens allowed (1048576)";
+}
+
 const std::vector<KindSetup> kKinds = {
     {"openai", [](const FakeUpstream& upstream) { return upstream.base_url(); }, {}, "fake-model",
      [](ErrorClass error_class) { return openai_wire_answer(error_class, "Rate limit reached for requests"); },
@@ -84,6 +144,10 @@ const std::vector<KindSetup> kKinds = {
      {"/openai/deployments/[^/]+/chat/completions"}, "my-deployment",
      [](ErrorClass error_class) { return openai_wire_answer(error_class, kAzureRateText); },
      [](ErrorClass error_class) { return openai_wire_text(error_class, kAzureRateText); }},
+    {"anthropic", [](const FakeUpstream& upstream) { return upstream.base_url(); }, {"/v1/messages"},
+     "claude-fake", anthropic_answer, anthropic_text},
+    {"gemini", [](const FakeUpstream& upstream) { return upstream.root_url() + "/v1beta"; },
+     {"/v1beta/models/[^/]+:(generateContent|streamGenerateContent)"}, "gemini-fake", gemini_answer, gemini_text},
 };
 
 // What each class must become.

@@ -568,7 +568,7 @@ TEST_CASE("anthropic: HTTP errors map to weir's error kinds") {
     CHECK(outcome.completion.content == "Here.");
     CHECK(fake.upstream.request_count() == 2);
   }
-  SUBCASE("529 until the retries are spent is an upstream error") {
+  SUBCASE("529 until the retries are spent is a rate limit (overload is the service's capacity)") {
     AnthropicFake fake;
     auto config = config_for(fake.upstream);
     config.max_retries = 1;
@@ -576,7 +576,7 @@ TEST_CASE("anthropic: HTTP errors map to weir's error kinds") {
       fake.upstream.enqueue(ScriptedResponse::json_body(529, anthropic_error("overloaded_error", "Overloaded"),
                                                         {{"retry-after", "0"}}));
     auto error = expect_error([&] { run_chat(config, request_of(json::array({user("Hi")}), true)); });
-    CHECK(error.kind() == ErrorKind::upstream);
+    CHECK(error.kind() == ErrorKind::rate_limited);
     CHECK(contains(error.what(), "529"));
     CHECK(contains(error.what(), "Overloaded"));
   }
