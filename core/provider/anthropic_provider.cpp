@@ -1,6 +1,7 @@
 #include "core/provider/anthropic_provider.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "core/error.hpp"
 #include "core/json_input.hpp"
@@ -119,8 +120,12 @@ std::vector<std::string> AnthropicProvider::models(const CancelToken& cancel) {
     std::string last_id = listing_page.contains("last_id") && listing_page["last_id"].is_string()
                               ? listing_page["last_id"].get<std::string>()
                               : "";
-    // A page that says "more" without saying where it ended would loop.
-    if (!has_more || last_id.empty() || last_id == after_id) break;
+    // A page that says "more" without saying where it ended would loop; an id
+    // that is not a plain model id would change the next page's query.
+    bool plain_id = std::all_of(last_id.begin(), last_id.end(), [](unsigned char letter) {
+      return std::isalnum(letter) || letter == '-' || letter == '_' || letter == '.' || letter == ':' || letter == '@';
+    });
+    if (!has_more || last_id.empty() || last_id == after_id || !plain_id) break;
     after_id = last_id;
   }
   std::sort(ids.begin(), ids.end());

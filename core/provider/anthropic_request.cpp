@@ -288,13 +288,21 @@ json anthropic_messages_body(const ChatRequest& request) {
   if (!system.empty()) body["system"] = system;
   body["messages"] = std::move(messages);
   if (budget) body["thinking"] = {{"type", "enabled"}, {"budget_tokens", *budget}};
-  if (sampling.temperature) body["temperature"] = *sampling.temperature;
-  if (sampling.top_p) body["top_p"] = *sampling.top_p;
-  if (sampling.top_k) body["top_k"] = *sampling.top_k;
+  // With thinking on, Anthropic refuses temperature and top_k, top_p under
+  // 0.95 and forced tool use: a gateway's sampling stays for its other
+  // models, and this one thinks with the defaults and chooses its tools.
+  if (sampling.temperature && !budget) body["temperature"] = *sampling.temperature;
+  if (sampling.top_p && (!budget || *sampling.top_p >= 0.95)) body["top_p"] = *sampling.top_p;
+  if (sampling.top_k && !budget) body["top_k"] = *sampling.top_k;
   if (!sampling.stop.empty()) body["stop_sequences"] = sampling.stop;
   if (request.tools.is_array() && !request.tools.empty()) {
     body["tools"] = tools_of(request.tools);
-    if (!request.tool_choice.is_null()) body["tool_choice"] = tool_choice_of(request.tool_choice);
+    if (!request.tool_choice.is_null()) {
+      json choice = tool_choice_of(request.tool_choice);
+      if (budget && (choice.value("type", "") == "any" || choice.value("type", "") == "tool"))
+        choice = {{"type", "auto"}};
+      body["tool_choice"] = std::move(choice);
+    }
   }
   body["stream"] = request.stream;
   return body;

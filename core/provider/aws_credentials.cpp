@@ -104,10 +104,27 @@ AwsCredentials resolve_aws_credentials(const ProviderConfig& config) {
                   "] to " + path + " (AWS_SHARED_CREDENTIALS_FILE names another file)");
 }
 
+namespace {
+// A region becomes part of a host name the signed credentials are sent to, so
+// it must be a region name and nothing else ("us-east-1", "eu-central-2"):
+// "evil.example.com/" would send them elsewhere.
+std::string checked_region(const ProviderConfig& config, std::string region, const char* source) {
+  bool valid = !region.empty() && region.size() <= 32 && region.front() != '-' && region.back() != '-';
+  for (char letter : region)
+    if (!((letter >= 'a' && letter <= 'z') || (letter >= '0' && letter <= '9') || letter == '-')) valid = false;
+  if (!valid)
+    throw Error(ErrorKind::usage, provider_label(config) + ": '" + region + "' (" + source +
+                                      ") is not an AWS region name; use lower-case letters, digits and dashes, e.g. "
+                                      "us-east-1");
+  return region;
+}
+}  // namespace
+
 std::string resolve_aws_region(const ProviderConfig& config) {
-  if (!config.region.empty()) return config.region;
-  if (auto region = environment("AWS_REGION"); !region.empty()) return region;
-  if (auto region = environment("AWS_DEFAULT_REGION"); !region.empty()) return region;
+  if (!config.region.empty()) return checked_region(config, config.region, "the provider's --region");
+  if (auto region = environment("AWS_REGION"); !region.empty()) return checked_region(config, region, "AWS_REGION");
+  if (auto region = environment("AWS_DEFAULT_REGION"); !region.empty())
+    return checked_region(config, region, "AWS_DEFAULT_REGION");
   throw Error(ErrorKind::usage, provider_label(config) + " has no AWS region: set one with `weir provider add " +
                                     (config.name.empty() ? std::string("NAME") : config.name) +
                                     " --region us-east-1` (or export AWS_REGION)");

@@ -79,7 +79,9 @@ CallHooks signing_hooks(const ProviderConfig& config, const AwsCredentials& cred
                       "; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (or the profile of `weir "
                       "provider add " + config_name + " --aws-profile`), the region, and that the identity may call "
                       "bedrock:InvokeModel on a model your account has access to");
-    if (head.status == 400 && (type.empty() || type == "ValidationException"))
+    // Too long an input falls through to throw_for_status, which gives it
+    // the code every kind's context errors carry.
+    if (head.status == 400 && (type.empty() || type == "ValidationException") && !says_context_too_long(message))
       throw Error(ErrorKind::usage, name + " refused the request (" + status + "): " + message);
   };
   return hooks;

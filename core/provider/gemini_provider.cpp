@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <limits>
 #include <set>
 
 #include "core/error.hpp"
@@ -210,7 +212,11 @@ std::vector<std::vector<float>> GeminiProvider::embeddings(const std::string& mo
       vector.reserve(values->size());
       for (const auto& value : *values) {
         if (!value.is_number()) throw fail("a non-numeric embedding value");
-        vector.push_back(value.get<float>());
+        // A double beyond float's range would be undefined behaviour to convert.
+        double number = value.get<double>();
+        if (!std::isfinite(number) || std::fabs(number) > std::numeric_limits<float>::max())
+          throw fail("an embedding value out of range");
+        vector.push_back(static_cast<float>(number));
       }
       vectors.push_back(std::move(vector));
     }

@@ -13,6 +13,10 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kDeepest = 32;
+// $ref is expanded at every use, so a small schema whose definitions each
+// refer to the next several times grows exponentially; past this many nodes
+// it is refused rather than converted.
+constexpr int kMostNodes = 10'000;
 
 const char* const kCopiedKeys[] = {"format",        "title",         "description",   "nullable",  "minItems",
                                    "maxItems",      "minProperties", "maxProperties", "minLength", "maxLength",
@@ -30,6 +34,10 @@ class Converter {
   explicit Converter(const json& root) : root_(root) {}
 
   json convert(const json& schema, int depth) {
+    if (++nodes_ > kMostNodes)
+      throw Error(ErrorKind::usage, "a tool's parameter schema expands to more than " + std::to_string(kMostNodes) +
+                                        " nodes once its $refs are inlined; Gemini needs the schema written out, so "
+                                        "simplify it");
     if (depth > kDeepest)
       throw Error(ErrorKind::usage, "a tool's parameter schema is nested deeper than " + std::to_string(kDeepest) +
                                         " levels (or refers to itself); Gemini needs a finite schema");
@@ -107,6 +115,7 @@ class Converter {
   }
 
   const json& root_;
+  int nodes_ = 0;
 };
 
 }  // namespace

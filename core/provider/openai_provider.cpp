@@ -1,5 +1,7 @@
 #include "core/provider/openai_provider.hpp"
 
+#include <cmath>
+#include <limits>
 #include <algorithm>
 
 #include "core/error.hpp"
@@ -382,7 +384,11 @@ std::vector<std::vector<float>> OpenAiProvider::embeddings(const std::string& mo
     vector.reserve(embedding->size());
     for (const auto& value : *embedding) {
       if (!value.is_number()) throw fail("a non-numeric embedding value");
-      vector.push_back(value.get<float>());
+      // A double beyond float's range would be undefined behaviour to convert.
+      double number = value.get<double>();
+      if (!std::isfinite(number) || std::fabs(number) > std::numeric_limits<float>::max())
+        throw fail("an embedding value out of range");
+      vector.push_back(static_cast<float>(number));
     }
   }
   for (const auto& vector : vectors)

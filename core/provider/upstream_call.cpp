@@ -75,22 +75,6 @@ bool mentions_overload(std::string_view message) {
   return lower.find("overload") != std::string::npos;
 }
 
-// Whether an upstream's 400/413 says the prompt does not fit the model's
-// context: OpenAI's and Azure's code context_length_exceeded, Anthropic's
-// "prompt is too long: N tokens > M maximum", the words vLLM, Mistral and
-// DeepSeek ("maximum context length") and llama.cpp's server ("exceeds the
-// available context size") use, Gemini's "input token count ... exceeds the
-// maximum number of tokens", Bedrock's "input is too long".
-bool says_context_too_long(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  for (std::string_view phrase : {"prompt is too long", "context_length_exceeded", "maximum context length",
-                                  "context window", "input is too long", "too many input tokens",
-                                  "exceeds the available context size", "exceeds the maximum number of tokens"})
-    if (lower.find(phrase) != std::string::npos) return true;
-  return false;
-}
 
 // A 400/413 whose meaning every service shares: the caller's request cannot
 // be served as it is, so it is the caller's error (usage: exit 2, HTTP 400)
@@ -112,6 +96,17 @@ void throw_for_rejected_request(const std::string& name, const std::string& http
 }
 
 }  // namespace
+
+bool says_context_too_long(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (std::string_view phrase : {"prompt is too long", "context_length_exceeded", "maximum context length",
+                                  "context window", "input is too long", "too many input tokens",
+                                  "exceeds the available context size", "exceeds the maximum number of tokens"})
+    if (lower.find(phrase) != std::string::npos) return true;
+  return false;
+}
 
 std::string upstream_error_code(std::string_view body) {
   JsonReadResult parsed = read_json(body);

@@ -100,6 +100,15 @@ std::optional<std::chrono::milliseconds> retry_after_of(const HttpResponseHead& 
 // message is kept) are honoured; other kinds fall through to the table.
 using ErrorReading = std::function<std::optional<ErrorKind>(int status, std::string_view body)>;
 
+// Whether an upstream's error text says the prompt does not fit the model's
+// context, in any kind's words: OpenAI's and Azure's code
+// context_length_exceeded, Anthropic's "prompt is too long", vLLM's, Mistral's
+// and DeepSeek's "maximum context length", llama.cpp's "exceeds the available
+// context size", Gemini's "exceeds the maximum number of tokens", Bedrock's
+// "input is too long". Such an answer is Error(usage), code
+// context_length_exceeded.
+bool says_context_too_long(std::string_view text);
+
 // Throws the weir::Error a non-2xx answer means (see the table above);
 // retryable statuses throw RetryableFailure. `model` names the model in a 404.
 [[noreturn]] void throw_for_status(const ProviderConfig& config, const std::string& url, const std::string& model,

@@ -476,6 +476,28 @@ TEST_CASE("anthropic: reasoning_effort turns thinking on; thinking deltas are re
   CHECK(sent["thinking"] == json{{"type", "enabled"}, {"budget_tokens", 4096}});
   CHECK(sent["max_tokens"] == 5096);
 
+  SUBCASE("with thinking on, temperature, top_k, a low top_p and forced tool use are left out") {
+    request.sampling.temperature = 0.2;
+    request.sampling.top_k = 5;
+    request.sampling.top_p = 0.5;
+    request.tools = json::array({{{"type", "function"},
+                                  {"function", {{"name", "calc"}, {"parameters", {{"type", "object"}}}}}}});
+    request.tool_choice = "required";
+    fake.upstream.enqueue(text_stream("391"));
+    run_chat(config_for(fake.upstream), request);
+    json thinking = fake.body(1);
+    CHECK(thinking.contains("thinking"));
+    CHECK_FALSE(thinking.contains("temperature"));
+    CHECK_FALSE(thinking.contains("top_k"));
+    CHECK_FALSE(thinking.contains("top_p"));
+    CHECK(thinking["tool_choice"] == json{{"type", "auto"}});
+    request.sampling.reasoning_effort = "none";
+    fake.upstream.enqueue(text_stream("391"));
+    run_chat(config_for(fake.upstream), request);
+    CHECK(fake.body(2)["temperature"] == 0.2);
+    CHECK(fake.body(2)["top_k"] == 5);
+    CHECK(fake.body(2)["tool_choice"] == json{{"type", "any"}});
+  }
   SUBCASE("none sends no thinking; high has the larger budget") {
     request.sampling.reasoning_effort = "none";
     fake.upstream.enqueue(text_stream("391"));

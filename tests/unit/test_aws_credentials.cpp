@@ -128,3 +128,19 @@ TEST_CASE("aws credentials: region from the provider, else AWS_REGION, else AWS_
   config.region = "ap-south-1";
   CHECK(resolve_aws_region(config) == "ap-south-1");
 }
+
+TEST_CASE("aws credentials: a region that is not a region name is refused (it becomes the signed request's host)") {
+  clear_aws_environment();
+  auto config = bedrock_config();
+  for (const char* hostile : {"evil.example.com/", "us-east-1.evil.example", "US-EAST-1", "us east 1", "-us-east-1"}) {
+    CAPTURE(hostile);
+    config.region = hostile;
+    auto error = expect_error([&] { resolve_aws_region(config); });
+    CHECK(error.kind() == ErrorKind::usage);
+    CHECK(std::string(error.what()).find("not an AWS region name") != std::string::npos);
+  }
+  config.region.clear();
+  setenv("AWS_REGION", "x.example.com/", 1);
+  CHECK(expect_error([&] { resolve_aws_region(config); }).kind() == ErrorKind::usage);
+  clear_aws_environment();
+}

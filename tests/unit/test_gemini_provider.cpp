@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/provider/gemini_schema.hpp"
 #include "core/provider/provider.hpp"
 #include "tests/support/expect_error.hpp"
 #include "tests/support/fake_upstream.hpp"
@@ -641,4 +642,21 @@ TEST_CASE("gemini: a stream framed with CRLF line endings, as Google sends it, i
   auto outcome = run_chat(fake.config(), hello(true));
   CHECK(outcome.completion.content == "Hello");
   CHECK(outcome.completion.finish_reason == "stop");
+}
+
+TEST_CASE("gemini: a schema whose $refs fan out exponentially is refused, not expanded") {
+  // 16 definitions, each with ten properties referring to the next: about
+  // 10^16 nodes once inlined, from a schema of a few kilobytes.
+  json definitions = json::object();
+  for (int level = 0; level < 16; ++level) {
+    json properties = json::object();
+    for (int branch = 0; branch < 10; ++branch)
+      properties["p" + std::to_string(branch)] =
+          level == 15 ? json{{"type", "string"}} : json{{"$ref", "#/$defs/d" + std::to_string(level + 1)}};
+    definitions["d" + std::to_string(level)] = {{"type", "object"}, {"properties", properties}};
+  }
+  json schema = {{"$ref", "#/$defs/d0"}, {"$defs", definitions}};
+  auto error = weir::testing::expect_error([&] { gemini_schema_from_json_schema(schema); });
+  CHECK(error.kind() == ErrorKind::usage);
+  CHECK(std::string(error.what()).find("$refs") != std::string::npos);
 }
