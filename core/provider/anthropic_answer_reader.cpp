@@ -1,3 +1,4 @@
+#include "core/provider/json_fields.hpp"
 #include "core/provider/anthropic_answer_reader.hpp"
 
 #include <utility>
@@ -8,30 +9,6 @@
 namespace weir {
 
 namespace {
-
-const json* member(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto found = object.find(key);
-  return found == object.end() ? nullptr : &*found;
-}
-
-std::string string_member(const json& object, const char* key) {
-  const json* value = member(object, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
-}
-
-// A token count: a whole number from 0 to 2^53; anything else counts as 0
-// rather than being converted out of range or summed into an overflow.
-int64_t integer_member(const json& object, const char* key) {
-  constexpr double kLargest = 9007199254740992.0;
-  const json* value = member(object, key);
-  if (value == nullptr || !value->is_number()) return 0;
-  if (value->is_number_unsigned())
-    return value->get<uint64_t>() <= static_cast<uint64_t>(kLargest) ? static_cast<int64_t>(value->get<uint64_t>()) : 0;
-  if (value->is_number_integer()) return value->get<int64_t>() >= 0 ? value->get<int64_t>() : 0;
-  double number = value->get<double>();
-  return number >= 0 && number <= kLargest ? static_cast<int64_t>(number) : 0;
-}
 
 std::string shown(const json& value) {
   return first_bytes(value.dump(-1, ' ', false, json::error_handler_t::replace), 200);
@@ -54,13 +31,13 @@ std::string anthropic_finish_reason(std::string_view stop_reason) {
 
 Usage anthropic_usage(const json& usage) {
   Usage result;
-  int64_t input = integer_member(usage, "input_tokens");
-  result.cached_tokens = integer_member(usage, "cache_read_input_tokens");
-  result.cache_write_tokens = integer_member(usage, "cache_creation_input_tokens");
+  int64_t input = count_member(usage, "input_tokens");
+  result.cached_tokens = count_member(usage, "cache_read_input_tokens");
+  result.cache_write_tokens = count_member(usage, "cache_creation_input_tokens");
   // Anthropic's input_tokens excludes cached ones; weir's prompt_tokens is
   // the whole prompt, with the cached parts as details (as OpenAI reports).
   result.prompt_tokens = input + result.cached_tokens + result.cache_write_tokens;
-  result.completion_tokens = integer_member(usage, "output_tokens");
+  result.completion_tokens = count_member(usage, "output_tokens");
   return result;
 }
 

@@ -1,3 +1,4 @@
+#include "core/provider/json_fields.hpp"
 #include "core/provider/openai_provider.hpp"
 
 #include <cmath>
@@ -18,31 +19,6 @@ namespace weir {
 namespace {
 
 // ----- small JSON readers that never throw on unexpected shapes -----
-
-const json* member(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto found = object.find(key);
-  return found == object.end() ? nullptr : &*found;
-}
-
-std::string string_member(const json& object, const char* key) {
-  const json* value = member(object, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
-}
-
-// A token count: a whole number from 0 to 2^53 (the most a double holds
-// exactly); anything else an upstream sends counts as 0 rather than being
-// converted out of range (undefined) or summed into an overflow.
-int64_t integer_member(const json& object, const char* key) {
-  constexpr double kLargest = 9007199254740992.0;
-  const json* value = member(object, key);
-  if (value == nullptr || !value->is_number()) return 0;
-  if (value->is_number_unsigned())
-    return value->get<uint64_t>() <= static_cast<uint64_t>(kLargest) ? static_cast<int64_t>(value->get<uint64_t>()) : 0;
-  if (value->is_number_integer()) return value->get<int64_t>() >= 0 ? value->get<int64_t>() : 0;
-  double number = value->get<double>();
-  return number >= 0 && number <= kLargest ? static_cast<int64_t>(number) : 0;
-}
 
 // Message content is a string, null, or (in newer APIs) a list of parts.
 std::string text_of(const json* content) {
@@ -65,12 +41,12 @@ std::optional<Usage> usage_of(const json& object) {
   const json* usage = member(object, "usage");
   if (usage == nullptr || !usage->is_object()) return std::nullopt;
   Usage result;
-  result.prompt_tokens = integer_member(*usage, "prompt_tokens");
-  result.completion_tokens = integer_member(*usage, "completion_tokens");
+  result.prompt_tokens = count_member(*usage, "prompt_tokens");
+  result.completion_tokens = count_member(*usage, "completion_tokens");
   if (const json* details = member(*usage, "prompt_tokens_details"))
-    result.cached_tokens = integer_member(*details, "cached_tokens");
+    result.cached_tokens = count_member(*details, "cached_tokens");
   if (const json* details = member(*usage, "completion_tokens_details"))
-    result.reasoning_tokens = integer_member(*details, "reasoning_tokens");
+    result.reasoning_tokens = count_member(*details, "reasoning_tokens");
   return result;
 }
 
