@@ -11,10 +11,11 @@ namespace weir {
 namespace {
 
 // ---------------------------------------------------------------------------
-// Word tables. What a word (or a two-word phrase, written with one space)
-// says about a request. A word may say several things ("prove" is math and
-// reasoning). Lower case; a plural "s" is stripped before a second look-up,
-// so only singular forms need a row unless the plural is spelled otherwise.
+// Word tables. What a word (or a phrase of two or three words, written with
+// single spaces) says about a request. A word may say several things
+// ("algorithm" is code and reasoning). Lower case; a plural "s" is stripped
+// before a second look-up, so only singular forms need a row unless the
+// plural is spelled otherwise ("matrices").
 
 enum Signal : uint8_t {
   kCodeTerm = 1,
