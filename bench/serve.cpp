@@ -58,6 +58,11 @@ constexpr double kGoalAddedP50Ms = 0.3;
 constexpr double kGoalAddedP99Ms = 1.0;
 constexpr double kGoalThroughputOverPortkey = 3.0;
 constexpr double kGoalIdleRssMb = 15.0;
+// Issue 15: a fallback gateway whose first target is healthy costs at most
+// 5 µs p50 over a plain one; with the first target failing fast (connection
+// refused), the second's answer comes within 2 ms of the failure.
+constexpr double kGoalRoutingOverheadUs = 5.0;
+constexpr double kGoalFailoverMs = 2.0;
 
 // The first streamed content delta; its arrival is the first token.
 constexpr std::string_view kFirstToken = "Hello";
@@ -599,6 +604,7 @@ struct Target {
   std::string model;
   std::vector<std::string> extra_headers;  // "Name: value"
   pid_t pid = -1;                          // the process whose memory is reported (none for direct)
+  bool single_client_only = false;         // measured at concurrency 1 only (the routing figures)
 };
 
 std::string chat_request(const Target& target, bool stream) {
@@ -806,6 +812,18 @@ int main(int argc, char** argv) {
     // weir: a provider on the fake upstream and a gateway on it.
     run_checked({options.weir, "--home", home, "provider", "add", "fake", "--base-url", upstream_url, "--max-retries", "0"});
     run_checked({options.weir, "--home", home, "gateway", "create", "bench", "--provider", "fake", "--model", "fake-model"});
+    // Routing: a fallback gateway whose first target is healthy, and one whose
+    // first target refuses connections (its breaker off, so every request
+    // meets the failure and falls over).
+    run_checked({options.weir, "--home", home, "provider", "add", "fake-again", "--base-url", upstream_url,
+                 "--max-retries", "0"});
+    run_checked({options.weir, "--home", home, "provider", "add", "refusing", "--base-url",
+                 "http://127.0.0.1:" + std::to_string(free_port()) + "/v1", "--max-retries", "0"});
+    run_checked({options.weir, "--home", home, "gateway", "create", "bench-routed", "--target", "fake/fake-model",
+                 "--target", "fake-again/fake-model", "--route", "fallback"});
+    run_checked({options.weir, "--home", home, "gateway", "create", "bench-failover", "--target",
+                 "refusing/fake-model", "--target", "fake/fake-model", "--route", "fallback", "--breaker-failures",
+                 "0"});
     auto weir_log = work.path() + "/weir-serve.log";
     ChildProcess weir({options.weir, "--home", home, "serve", "--port", "0"}, weir_log);
     int weir_port = wait_for_weir(weir, weir_log);
@@ -813,7 +831,9 @@ int main(int argc, char** argv) {
     double weir_rss_after_start = resident_mb(weir.pid());
 
     std::vector<Target> targets = {{"direct", upstream.port(), "fake-model", {}, -1},
-                                   {"weir", weir_port, "bench", {}, weir.pid()}};
+                                   {"weir", weir_port, "bench", {}, weir.pid()},
+                                   {"weir_routed", weir_port, "bench-routed", {}, weir.pid(), true},
+                                   {"weir_failover", weir_port, "bench-failover", {}, weir.pid(), true}};
 
     // Portkey: node on its build/start-server.js, on a port chosen here.
     std::unique_ptr<ChildProcess> portkey;
@@ -889,6 +909,7 @@ int main(int argc, char** argv) {
             static_cast<long long>((loaded ? options.loaded_seconds : options.seconds) * 1000));
         for (size_t turn = 0; turn < targets.size(); ++turn) {
           const auto& target = targets[(static_cast<size_t>(round) + turn) % targets.size()];
+          if (loaded && target.single_client_only) continue;
           std::optional<ResidentSampler> memory;
           if (loaded && target.pid > 0) memory.emplace(std::vector<pid_t>{target.pid});
           auto run = run_load(target, scenario.concurrency, scenario.stream, duration);
@@ -926,6 +947,7 @@ int main(int argc, char** argv) {
       json figure = json::object();
       std::map<std::string, Summary> summaries;
       for (const auto& target : targets) {
+        if (!results[scenario].count(target.name)) continue;  // measured at concurrency 1 only
         const auto& run = results[scenario][target.name];
         const auto& samples = first_token ? run.first_token_ms : run.latency_ms;
         figure[target.name] = summary_json(samples);
@@ -934,7 +956,7 @@ int main(int argc, char** argv) {
           figure[target.name]["requests_per_second"] = round_to(static_cast<double>(run.requests) / run.seconds, 1);
       }
       for (const auto& target : targets) {
-        if (target.name == "direct") continue;
+        if (target.name == "direct" || !summaries.count(target.name)) continue;
         figure[target.name + "_added_p50_ms"] = round_ms(summaries[target.name].median_ms - summaries["direct"].median_ms);
         figure[target.name + "_added_p99_ms"] = round_ms(summaries[target.name].p99_ms - summaries["direct"].p99_ms);
       }
@@ -956,13 +978,28 @@ int main(int argc, char** argv) {
                                            " clients on keep-alive connections, all on this machine"}};
     for (const auto& kind : {"non_stream", "stream"}) {
       json row = json::object();
-      for (const auto& target : targets) row[target.name] = round_to(rps(loaded_name + "_" + kind, target.name), 1);
+      for (const auto& target : targets)
+        if (!target.single_client_only)
+          row[target.name] = round_to(rps(loaded_name + "_" + kind, target.name), 1);
       if (portkey_skipped.empty())
         row["weir_over_portkey"] = round_to(rps(loaded_name + "_" + kind, "weir") / rps(loaded_name + "_" + kind, "portkey"), 2);
       row["weir_over_direct"] = round_to(rps(loaded_name + "_" + kind, "weir") / rps(loaded_name + "_" + kind, "direct"), 2);
       throughput[kind] = row;
     }
     report["throughput"] = throughput;
+
+    // Routing at concurrency 1: what the fallback gateways add over the plain one.
+    json routing = {{"description", "p50 at concurrency 1, non-streamed: a fallback gateway whose first target is "
+                                    "healthy, and one whose first target refuses connections, against the plain gateway"}};
+    if (results.count("c1_non_stream")) {
+      const auto& c1_runs = results["c1_non_stream"];
+      double plain = summarize(c1_runs.at("weir").latency_ms).median_ms;
+      routing["healthy_first_added_p50_us"] =
+          round_to((summarize(c1_runs.at("weir_routed").latency_ms).median_ms - plain) * 1000, 1);
+      routing["failing_first_added_p50_ms"] =
+          round_ms(summarize(c1_runs.at("weir_failover").latency_ms).median_ms - plain);
+    }
+    report["routing"] = routing;
 
     auto memory_of = [&](double after_start, pid_t pid, double idle_after) {
       return json{{"after_start_mb", round_to(after_start, 1)},
@@ -1001,6 +1038,12 @@ int main(int argc, char** argv) {
     else
       goals["throughput_over_portkey"] = {{"skipped", portkey_skipped}};
     goals["idle_rss"] = goal("weir serve VmRSS after start", weir_rss_after_start, kGoalIdleRssMb, true, "MB");
+    goals["routing_overhead"] = goal("a fallback gateway with a healthy first target, added p50 over a plain gateway",
+                                     routing["healthy_first_added_p50_us"].get<double>(), kGoalRoutingOverheadUs,
+                                     true, "us");
+    goals["failover"] = goal("the first target refusing connections: the second's answer, added p50 over a plain "
+                             "gateway (the refusal included)",
+                             routing["failing_first_added_p50_ms"].get<double>(), kGoalFailoverMs, true, "ms");
     }
     bool all_met = true;
     for (const auto& [name, value] : goals.items()) all_met = all_met && value.is_object() && value.value("goal_met", false);

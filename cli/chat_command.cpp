@@ -26,7 +26,25 @@ struct ChatOptions {
   bool dry_run = false;
   std::vector<std::string> overrides;
   std::vector<std::string> attachments;  // file paths, in the order given
+  bool verbose = false;
 };
+
+// `-v`: one stderr line per upstream attempt of a routed gateway, as it ends,
+// so a slow answer shows where its time went.
+void print_route_attempt(const RouteAttempt& attempt, const RoutingReport& report) {
+  std::string line = "weir: ";
+  if (report.tier && report.attempts.size() == 1)
+    line += "complexity " + std::string(enum_name(*report.tier)) + " (" + report.tier_source + "); ";
+  line += "call " + std::to_string(attempt.call) + ": " + attempt.target + " " + attempt.outcome;
+  if (attempt.failure) line += " (" + std::string(enum_name(*attempt.failure));
+  if (attempt.failure && attempt.status != 0) line += ", HTTP " + std::to_string(attempt.status);
+  if (attempt.failure) line += ")";
+  if (attempt.outcome != "skipped") line += " in " + std::to_string(static_cast<long long>(attempt.latency_ms)) + " ms";
+  if (attempt.outcome != "ok") line += ": " + attempt.error;
+  line += " -> " + attempt.next + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
 
 // The user message's content: the text alone, or (with attachments) a text
 // part followed by one part per attached file, read before anything is sent.
@@ -99,6 +117,7 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   input.overrides = parse_overrides(options.overrides);
   input.stream = !options.no_stream;
   input.front_door = "chat";
+  if (options.verbose) input.on_route_attempt = print_route_attempt;
 
   Engine engine(context.database(), context.paths());
   if (options.dry_run) {
@@ -234,6 +253,8 @@ void register_chat_command(CLI::App& app, CommandContext& context) {
       ->type_name(value_name::session);
   chat->add_flag("--no-stream", options->no_stream, "Ask the upstream for the whole answer at once");
   chat->add_flag("--dry-run", options->dry_run, "Print the exact upstream request instead of sending it");
+  chat->add_flag("-v,--verbose", options->verbose,
+                 "Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr");
   chat->add_option("-o,--override", options->overrides, "Override a gateway field the gateway allows: KEY=VALUE")
       ->expected(1)
       ->allow_extra_args(false)  // one value per -o: the message after it stays the message

@@ -100,6 +100,11 @@ json flag_value(const FieldSchema& field, const std::vector<std::string>& given)
     }
     return paths;
   }
+  if (field.record_from_flag) {
+    json records = json::array();
+    for (const auto& text : given) records.push_back(field.record_from_flag(text));
+    return records;
+  }
   if (field.flag_style != FlagStyle::single) return given;
   if (field.type != FieldType::number && field.type != FieldType::integer) return last;
   bool integer = field.type == FieldType::integer;

@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/policy/bind_policy.hpp"
 #include "core/policy/access_control.hpp"
+#include "core/routing/routing_state.hpp"
 #include "http/api_routes.hpp"
 #include "core/net/open_file_limit.hpp"
 #include "core/net/server.hpp"
@@ -64,6 +65,14 @@ void serve(CommandContext& context, const ServeOptions& options) {
   // A worker that ends gives back a store connection too: the pool grew by
   // one for each worker busy at once.
   server_options.on_worker_exit = [&pool] { pool.close_one_idle(); };
+  // Routing's circuit breakers are shared by every request of this process;
+  // an operator sees each target's circuit open and close.
+  RoutingState::process_wide()->breakers().set_listener([](const BreakerTransition& transition) {
+    std::string line = "weir serve: circuit of " + transition.target + " " + std::string(to_string(transition.from)) +
+                       " -> " + std::string(to_string(transition.to)) + " (" + transition.reason + ")\n";
+    std::cerr.write(line.data(), static_cast<std::streamsize>(line.size()));
+    std::cerr.flush();
+  });
   http::Server server(server_options);
   http::AccessControl access(pool, loopback);
   server.set_gatekeeper([&access](http::Request& request) { access.admit(request); });

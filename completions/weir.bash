@@ -47,7 +47,7 @@ _weir_command() {
     ;;
   'gateway create')
     _weir_commands=''
-    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --home --json -q --quiet'
+    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'gateway list')
@@ -62,7 +62,7 @@ _weir_command() {
     ;;
   'gateway update')
     _weir_commands=''
-    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --unset --home --json -q --quiet'
+    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --unset --home --json -q --quiet'
     _weir_arguments='gateways'
     ;;
   'gateway delete')
@@ -97,7 +97,7 @@ _weir_command() {
     ;;
   'chat')
     _weir_commands=''
-    _weir_options='-h --help --session --no-stream --dry-run -o --override -a --attach --home --json -q --quiet'
+    _weir_options='-h --help --session --no-stream --dry-run -v --verbose -o --override -a --attach --home --json -q --quiet'
     _weir_arguments='gateways none...'
     ;;
   'collection')
@@ -288,6 +288,18 @@ _weir_value() {
   'gateway create --reranker') _weir_kind='choices:none,rrf,lexical' ;;
   'gateway create --rewrite-model') _weir_kind='none' ;;
   'gateway create --max-tool-iterations') _weir_kind='none' ;;
+  'gateway create --target') _weir_kind='none' ;;
+  'gateway create --route') _weir_kind='choices:fallback,loadbalance,complexity' ;;
+  'gateway create --route-attempts') _weir_kind='none' ;;
+  'gateway create --retry-on') _weir_kind='none' ;;
+  'gateway create --retry-backoff-ms') _weir_kind='none' ;;
+  'gateway create --max-retry-after-ms') _weir_kind='none' ;;
+  'gateway create --fall-through') _weir_kind='none' ;;
+  'gateway create --attempt-timeout-ms') _weir_kind='none' ;;
+  'gateway create --total-timeout-ms') _weir_kind='none' ;;
+  'gateway create --breaker-failures') _weir_kind='none' ;;
+  'gateway create --breaker-cooldown-ms') _weir_kind='none' ;;
+  'gateway create --router-model') _weir_kind='none' ;;
   'gateway update --name') _weir_kind='none' ;;
   'gateway update --description') _weir_kind='none' ;;
   'gateway update --provider') _weir_kind='providers' ;;
@@ -319,6 +331,18 @@ _weir_value() {
   'gateway update --reranker') _weir_kind='choices:none,rrf,lexical' ;;
   'gateway update --rewrite-model') _weir_kind='none' ;;
   'gateway update --max-tool-iterations') _weir_kind='none' ;;
+  'gateway update --target') _weir_kind='none' ;;
+  'gateway update --route') _weir_kind='choices:fallback,loadbalance,complexity' ;;
+  'gateway update --route-attempts') _weir_kind='none' ;;
+  'gateway update --retry-on') _weir_kind='none' ;;
+  'gateway update --retry-backoff-ms') _weir_kind='none' ;;
+  'gateway update --max-retry-after-ms') _weir_kind='none' ;;
+  'gateway update --fall-through') _weir_kind='none' ;;
+  'gateway update --attempt-timeout-ms') _weir_kind='none' ;;
+  'gateway update --total-timeout-ms') _weir_kind='none' ;;
+  'gateway update --breaker-failures') _weir_kind='none' ;;
+  'gateway update --breaker-cooldown-ms') _weir_kind='none' ;;
+  'gateway update --router-model') _weir_kind='none' ;;
   'gateway update --unset') _weir_kind='none' ;;
   'gateway apply -f') _weir_kind='files' ;;
   'gateway apply --file') _weir_kind='files' ;;

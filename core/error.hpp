@@ -38,11 +38,17 @@ class Error : public std::runtime_error {
   // How long a rate-limited caller should wait (HTTP Retry-After); 0: unknown.
   int retry_after_seconds() const noexcept { return retry_after_seconds_; }
   void set_retry_after_seconds(int seconds) noexcept { retry_after_seconds_ = seconds; }
+  // The HTTP status of the upstream answer this error reports; 0 when the
+  // error is not an upstream's answer (a connection failure, our own refusal).
+  // Routing tells a 5xx from a 4xx by it.
+  int upstream_status() const noexcept { return upstream_status_; }
+  void set_upstream_status(int status) noexcept { upstream_status_ = status; }
 
  private:
   ErrorKind kind_;
   std::string code_;
   int retry_after_seconds_ = 0;
+  int upstream_status_ = 0;
 };
 
 // Exit codes of DESIGN.md: 0 ok, 1 runtime, 2 usage, 3 not found, 4 upstream,

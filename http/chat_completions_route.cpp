@@ -85,6 +85,14 @@ ChatInput chat_input_from_body(json& body, const Caller& caller, StreamChoice& c
 
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+// What routing did, for a client that wants it without parsing the body:
+// the target serving the answer, the tries it took, the complexity tier.
+HeaderList routing_headers(const std::string& target, int tries, const std::optional<ComplexityTier>& tier) {
+  HeaderList headers = {{"X-Weir-Target", target}, {"X-Weir-Attempts", std::to_string(tries)}};
+  if (tier) headers.emplace_back("X-Model-Routed-Complexity", std::string(enum_name(*tier)));
+  return headers;
+}
+
 }  // namespace
 
 void handle_chat_completions(const Request& request, ResponseWriter& response, ApiContext& context) {
@@ -100,9 +108,14 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   options.log_writer = &context.log_writer;
   Engine engine(*database, context.pool.paths(), options);
 
+  std::shared_ptr<const RoutingReport> routing;
   if (!choice.stream) {
+    input.on_prepared = [&routing](const RequestContext& prepared) { routing = prepared.routing; };
     auto result = engine.run(std::move(input), [](const StreamDelta&) {}, cancel);
-    response.send(200, "application/json", dump(result.response));
+    HeaderList headers;
+    if (routing) headers = routing_headers(routing->served_provider + "/" + routing->served_model, routing->tries(),
+                                           routing->tier);
+    response.send(200, "application/json", dump(result.response), headers);
     return;
   }
 
@@ -110,12 +123,18 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   std::unique_ptr<KeepAliveTicker::Registration> pings;
   if (request.header_or("sse-stream-options").find("no-ping") == std::string::npos) pings = context.keep_alive.add(stream);
   std::optional<ChunkWriter> chunks;
-  input.on_prepared = [&chunks](const RequestContext& prepared) { chunks.emplace(prepared.identity); };
+  input.on_prepared = [&chunks, &routing](const RequestContext& prepared) {
+    chunks.emplace(prepared.identity);
+    routing = prepared.routing;
+  };
   ChatResult result;
   try {
     result = engine.run(
         std::move(input),
         [&](const StreamDelta& delta) {
+          // The first delta comes from the target that serves: its head names it.
+          if (routing && !stream.begun())
+            stream.set_headers(routing_headers(routing->trying, routing->tries(), routing->tier));
           for (const auto& event : chunks->chunks_for(delta)) stream.event(dump(event));
         },
         cancel);

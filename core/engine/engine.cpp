@@ -46,7 +46,39 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
     if (!retrieval.rewrite_error.empty()) report["rewrite_error"] = retrieval.rewrite_error;
     generation["retrieval"] = std::move(report);
   }
+  if (context.routing) generation["routing"] = context.routing->to_json();
   return generation;
+}
+
+// The usage lines of the answer: one set per target that served a model call
+// of it (a routed request may have several), and the router model's.
+json answer_usage_lines(const RequestContext& context, const Usage& usage, int upstream_calls) {
+  auto purpose = [](int calls) {
+    return calls > 1 ? "chat completion (" + std::to_string(calls) + " model calls)" : std::string("chat completion");
+  };
+  json lines = json::array();
+  auto add = [&](const Usage& used, const std::string& provider, const std::string& model, const std::string& why) {
+    for (auto& line : context.prices->usage_lines(used, provider, model, why)) lines.push_back(std::move(line));
+  };
+  if (!context.routing) {
+    add(usage, context.provider.name, context.request.model, purpose(upstream_calls));
+    return lines;
+  }
+  if (const auto& router = context.routing->router_usage)
+    add(router->usage, router->provider, router->model, "routing complexity");
+  for (const auto& served : context.routing->usage) add(served.usage, served.provider, served.model, purpose(served.calls));
+  return lines;
+}
+
+// The request log row of a routed request names the target that served (or
+// the gateway's first, when none did) and keeps every attempt.
+void note_routing(const RequestContext& context, RequestRecord& record) {
+  if (!context.routing) return;
+  record.routing = context.routing->to_json();
+  if (!context.routing->served_provider.empty()) {
+    record.provider = context.routing->served_provider;
+    record.model = context.routing->served_model;
+  }
 }
 
 }  // namespace
@@ -54,6 +86,7 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
 Engine::Engine(Database& database, Paths paths, EngineOptions options)
     : database_(database), paths_(std::move(paths)), options_(std::move(options)) {
   if (!options_.providers) options_.providers = make_provider;
+  if (!options_.routing) options_.routing = RoutingState::process_wide();
 }
 
 Engine::~Engine() = default;
@@ -72,7 +105,8 @@ Searcher& Engine::searcher() {
 }
 
 StageServices Engine::services() {
-  return StageServices{database_, paths_, options_.providers, [this]() -> Searcher& { return searcher(); }};
+  return StageServices{database_, paths_, options_.providers, [this]() -> Searcher& { return searcher(); },
+                       options_.routing};
 }
 
 RequestContext Engine::prepare(const ChatInput& input) {
@@ -154,16 +188,13 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     Usage usage = completion.usage.value_or(Usage{});
     completion.usage = usage;
     json usage_lines = context.usage_lines;
-    std::string purpose = loop.upstream_calls > 1
-                              ? "chat completion (" + std::to_string(loop.upstream_calls) + " model calls)"
-                              : "chat completion";
-    for (auto& line : context.prices->usage_lines(usage, context.provider.name, context.request.model, purpose))
-      usage_lines.push_back(std::move(line));
+    for (auto& line : answer_usage_lines(context, usage, loop.upstream_calls)) usage_lines.push_back(std::move(line));
     json runned_functions = json::array();
     for (const auto& function : loop.functions) runned_functions.push_back(function.to_json());
     result.response = completion_object(context.identity, completion,
                                         generation_context(context, usage_lines, runned_functions));
 
+    note_routing(context, record);
     record.status = "ok";
     record.prompt_tokens = usage.prompt_tokens;
     record.completion_tokens = usage.completion_tokens;
@@ -176,6 +207,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     return result;
   } catch (const Error& error) {
     // A failure before or during the call is logged, then reaches the front door unchanged.
+    note_routing(context, record);
     record.status = error.kind() == ErrorKind::interrupted ? "cancelled" : "error";
     record.error = error.what();
     record.latency_ms = milliseconds_since(start);

@@ -29,6 +29,7 @@
 #include "core/engine/openai_codec.hpp"
 #include "core/engine/pipeline.hpp"
 #include "core/engine/request_context.hpp"
+#include "core/routing/routing_state.hpp"
 #include "core/store/paths.hpp"
 #include "core/store/request_log.hpp"
 
@@ -50,6 +51,9 @@ struct EngineOptions {
   RequestLogWriter* log_writer = nullptr;
   // How adapters are made; empty: make_provider.
   ProviderFactory providers;
+  // What routing shares across requests (circuit breakers); null: the
+  // process-wide one, which every Engine of a server then shares.
+  std::shared_ptr<RoutingState> routing;
   // Filters added after the gateway's own (those of pipeline.hpp's output
   // stage), in order: a front door's or a decorator's.
   std::vector<StreamFilterFactory> filters;

@@ -11,6 +11,7 @@
 #include "core/engine/tool_result_window.hpp"
 #include "core/error.hpp"
 #include "core/rag/search.hpp"
+#include "core/routing/routed_provider.hpp"
 #include "core/store/provider_repository.hpp"
 #include "core/tools/collection_search_source.hpp"
 
@@ -31,10 +32,31 @@ void caller_policy_stage(RequestContext& context, StageServices&) {
 
 // ----- resolve -----
 
+// A routing block's providers, resolved: the plan a RoutedProvider follows.
+RoutePlan route_plan(RoutingSettings settings, ProviderRepository& providers) {
+  RoutePlan plan;
+  for (const auto& target : settings.targets) plan.providers.push_back(providers.resolve(target.provider));
+  if (!settings.router_model.empty()) {
+    auto slash = settings.router_model.find('/');
+    plan.router_provider = providers.resolve(settings.router_model.substr(0, slash));
+    plan.router_model = settings.router_model.substr(slash + 1);
+  }
+  plan.settings = std::move(settings);
+  return plan;
+}
+
 void resolve_stage(RequestContext& context, StageServices& services) {
   context.gateway = GatewayRepository(services.database).resolve_target(context.input.target);
-  context.provider = ProviderRepository(services.database).resolve(context.gateway.config.provider());
-  context.adapter = services.providers(context.provider);
+  ProviderRepository providers(services.database);
+  context.provider = providers.resolve(context.gateway.config.provider());
+  if (auto routing = context.gateway.config.routing()) {
+    context.routing = std::make_shared<RoutingReport>();
+    context.routing->on_attempt = context.input.on_route_attempt;
+    context.adapter = std::make_unique<RoutedProvider>(route_plan(std::move(*routing), providers), services.providers,
+                                                       services.routing, context.routing);
+  } else {
+    context.adapter = services.providers(context.provider);
+  }
   context.capabilities = context.adapter->capabilities();
   context.prices = PriceTable::shared(services.paths.prices);
 }

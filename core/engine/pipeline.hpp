@@ -5,8 +5,9 @@
 // preparation_stages():
 //   caller_policy   refuse what the caller may not ask (a public key naming a
 //                   gateway by name); drop the fields it may not set
-//   resolve         the gateway (or bare model), its provider and adapter, the
-//                   adapter's capabilities, the price table (a malformed
+//   resolve         the gateway (or bare model), its provider and adapter (for
+//                   a routing block, a RoutedProvider over every target's),
+//                   the adapter's capabilities, the price table (a malformed
 //                   prices.json stops here, before anything is sent)
 //   overrides       merge the request fields the gateway allows; sampling,
 //                   stop, the client's tools, tool_choice, response_format
@@ -34,6 +35,7 @@
 #include <vector>
 
 #include "core/engine/request_context.hpp"
+#include "core/routing/routing_state.hpp"
 #include "core/store/paths.hpp"
 
 namespace weir {
@@ -47,6 +49,8 @@ struct StageServices {
   const Paths& paths;
   const ProviderFactory& providers;
   std::function<Searcher&()> searcher;  // opened on first use
+  // Circuit breakers, clock and chance for gateways that route (shared by a server's requests).
+  const std::shared_ptr<RoutingState>& routing;
 };
 
 struct Stage {

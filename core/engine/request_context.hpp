@@ -21,6 +21,7 @@
 #include "core/engine/stream_filter.hpp"
 #include "core/policy/caller_policy.hpp"
 #include "core/provider/provider.hpp"
+#include "core/routing/routing_report.hpp"
 #include "core/store/gateway_repository.hpp"
 #include "core/tools/tool_registry.hpp"
 
@@ -39,6 +40,10 @@ struct ChatInput {
   // Called once the request is prepared, before anything is sent upstream
   // (a streaming front door learns the model its chunks report).
   std::function<void(const RequestContext&)> on_prepared;
+  // For a gateway with a routing block: told each upstream attempt as it ends
+  // (`weir chat -v` prints them; weir serve names the serving target in its
+  // headers).
+  std::function<void(const RouteAttempt&, const RoutingReport&)> on_route_attempt;
 };
 
 // What retrieval did, for generation_context.retrieval (empty strategy: the
@@ -61,6 +66,9 @@ struct RequestContext {
   std::unique_ptr<Provider> adapter;
   ProviderCapabilities capabilities;
   std::shared_ptr<const PriceTable> prices;
+  // A gateway with a routing block: what routing did (the adapter is its
+  // RoutedProvider, which writes it). Null for one upstream.
+  std::shared_ptr<RoutingReport> routing;
   // overrides
   json client_tools = json::array();  // the request's own tools
   // instructions .. context budget

@@ -35,6 +35,24 @@ const std::vector<std::string_view>& enum_names<Verbosity>() {
   return names;
 }
 
+template <>
+const std::vector<std::string_view>& enum_names<RoutingMode>() {
+  static const std::vector<std::string_view> names = {"fallback", "loadbalance", "complexity"};
+  return names;
+}
+template <>
+const std::vector<std::string_view>& enum_names<ComplexityTier>() {
+  static const std::vector<std::string_view> names = {"low", "medium", "high"};
+  return names;
+}
+template <>
+const std::vector<std::string_view>& enum_names<FailureClass>() {
+  static const std::vector<std::string_view> names = {"connection",   "timeout",        "rate_limit",
+                                                      "server_error", "authentication", "client_error",
+                                                      "context_length", "content_filter"};
+  return names;
+}
+
 namespace {
 
 std::string join(const std::vector<std::string_view>& items, std::string_view separator = ", ") {
@@ -104,6 +122,71 @@ void check_rag_block(const std::string& path, const json& value) {
                   "remove the block with `--unset " + path + "`");
 }
 
+void check_failure_classes(const std::string& path, const json& value) {
+  const auto& names = enum_names<FailureClass>();
+  for (const auto& item : value)
+    if (std::find(names.begin(), names.end(), item.get<std::string>()) == names.end())
+      invalid(path, "names '" + item.get<std::string>() + "', which is not a failure class; the classes: " +
+                        join(names));
+}
+
+void check_routing_block(const std::string& path, const json& value) {
+  auto targets = value.find("targets");
+  if (targets == value.end() || !targets->is_array() || targets->empty())
+    invalid(path, "needs at least one target (--target PROVIDER/MODEL); to route to one model again, remove "
+                  "the block with `--unset " + path + "` and set --provider and --model");
+  if (targets->size() > 32) invalid(path + ".targets", "has more than 32 targets");
+  std::string mode = value.value("mode", std::string("fallback"));
+  double total_weight = 0;
+  for (size_t index = 0; index < targets->size(); ++index) {
+    const json& target = (*targets)[index];
+    const std::string target_path = path + ".targets[" + std::to_string(index) + "]";
+    if (target.value("provider", "").empty()) invalid(target_path, "has an empty provider name");
+    if (target.value("model", "").empty()) invalid(target_path, "has an empty model id");
+    std::string name = target.value("provider", "") + "/" + target.value("model", "");
+    for (size_t earlier = 0; earlier < index; ++earlier)
+      if ((*targets)[earlier].value("provider", "") + "/" + (*targets)[earlier].value("model", "") == name)
+        invalid(path + ".targets", "lists " + name + " twice");
+    total_weight += target.value("weight", 1.0);
+    if (mode == "complexity" && !target.contains("tier"))
+      invalid(target_path, "needs a tier (low, medium or high) in complexity mode, e.g. --target " + name + ",tier=low");
+  }
+  if (mode == "loadbalance" && total_weight <= 0)
+    invalid(path + ".targets", "have no weight above 0; loadbalance picks targets in proportion to their weights");
+}
+
+// --target PROVIDER/MODEL[,weight=W][,tier=T][,FIELD=VALUE...]: the record it
+// stands for. Values that read as JSON numbers become numbers; the row checks
+// the rest.
+json route_target_from_flag(const std::string& text) {
+  auto usage = [&](const std::string& why) -> Error {
+    return Error(ErrorKind::usage, "--target " + text + ": " + why +
+                                       "; give PROVIDER/MODEL[,weight=W][,tier=low|medium|high][,FIELD=VALUE], e.g. "
+                                       "--target openai/gpt-4o-mini,weight=2");
+  };
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    auto comma = text.find(',', start);
+    parts.push_back(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  const std::string& reference = parts.front();
+  auto slash = reference.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == reference.size())
+    throw usage("the target must start with PROVIDER/MODEL");
+  json record = {{"provider", reference.substr(0, slash)}, {"model", reference.substr(slash + 1)}};
+  for (size_t index = 1; index < parts.size(); ++index) {
+    auto equals = parts[index].find('=');
+    if (equals == std::string::npos || equals == 0) throw usage("'" + parts[index] + "' is not FIELD=VALUE");
+    std::string key = parts[index].substr(0, equals), raw = parts[index].substr(equals + 1);
+    json parsed = json::parse(raw, nullptr, false);
+    record[key] = parsed.is_number() ? parsed : json(raw);
+  }
+  return record;
+}
+
 // --- the tables ------------------------------------------------------------
 
 const std::vector<FieldSchema>& rag_schema() {
@@ -131,6 +214,71 @@ const std::vector<FieldSchema>& rag_schema() {
       {.name = "max_tool_iterations", .type = FieldType::integer,
        .help = "query_function: rounds of server-side searches before giving up", .default_value = 8,
        .minimum = 1, .maximum = 64, .flag = "--max-tool-iterations"},
+  };
+  return table;
+}
+
+// One routing target: where to send, how often, for which requests, and the
+// sampling it needs (a model may want its own temperature or a lower cap).
+const std::vector<FieldSchema>& route_target_schema() {
+  static const std::vector<FieldSchema> table = {
+      {.name = "provider", .type = FieldType::text, .help = "Provider name", .default_value = "", .required = true},
+      {.name = "model", .type = FieldType::text, .help = "Upstream model id", .default_value = "", .required = true},
+      {.name = "weight", .type = FieldType::number, .help = "Share of requests in loadbalance mode",
+       .default_value = 1, .minimum = 0, .maximum = 1'000'000},
+      {.name = "tier", .type = FieldType::choice, .help = "The complexity this target serves in complexity mode",
+       .choices = &enum_names<ComplexityTier>()},
+      {.name = "temperature", .type = FieldType::number, .help = "Sampling temperature for this target",
+       .minimum = 0, .maximum = 2},
+      {.name = "top_p", .type = FieldType::number, .help = "Nucleus sampling for this target", .minimum = 0,
+       .maximum = 1},
+      {.name = "max_tokens", .type = FieldType::integer, .help = "Longest answer in tokens for this target",
+       .minimum = 1, .maximum = 10'000'000},
+      {.name = "reasoning_effort", .type = FieldType::choice, .help = "Reasoning effort for this target",
+       .choices = &enum_names<ReasoningEffort>()},
+  };
+  return table;
+}
+
+const std::vector<FieldSchema>& routing_schema() {
+  static const json kDefaultClasses = json::array({"connection", "timeout", "rate_limit", "server_error"});
+  static const std::vector<FieldSchema> table = {
+      {.name = "targets", .type = FieldType::record_list,
+       .help = "Upstream to route to (repeatable, in order): PROVIDER/MODEL[,weight=W][,tier=T][,FIELD=VALUE]",
+       .default_value = json::array(), .fields = &route_target_schema(), .flag = "--target",
+       .flag_style = FlagStyle::repeated, .value_name = "PROVIDER/MODEL[,KEY=VALUE]", .check = nullptr,
+       .record_from_flag = route_target_from_flag},
+      {.name = "mode", .type = FieldType::choice,
+       .help = "fallback tries targets in order; loadbalance picks by weight; complexity picks by the request's tier",
+       .default_value = "fallback", .choices = &enum_names<RoutingMode>(), .flag = "--route"},
+      {.name = "attempts", .type = FieldType::integer, .help = "Tries per target before falling through",
+       .default_value = 1, .minimum = 1, .maximum = 10, .flag = "--route-attempts"},
+      {.name = "retry_on", .type = FieldType::text_list, .help = "Failure classes retried on the same target",
+       .default_value = kDefaultClasses, .flag = "--retry-on", .flag_style = FlagStyle::comma_separated,
+       .value_name = "CLASS", .check = check_failure_classes},
+      {.name = "backoff_ms", .type = FieldType::integer, .help = "First wait between tries, doubled each time",
+       .default_value = 250, .minimum = 0, .maximum = 60'000, .flag = "--retry-backoff-ms"},
+      {.name = "max_retry_after_ms", .type = FieldType::integer,
+       .help = "Longest Retry-After honoured; a longer one falls through at once", .default_value = 30'000,
+       .minimum = 0, .maximum = 600'000, .flag = "--max-retry-after-ms"},
+      {.name = "fall_through", .type = FieldType::text_list,
+       .help = "Failure classes that move on to the next target (others end the request)",
+       .default_value = kDefaultClasses, .flag = "--fall-through", .flag_style = FlagStyle::comma_separated,
+       .value_name = "CLASS", .check = check_failure_classes},
+      {.name = "attempt_timeout_ms", .type = FieldType::integer,
+       .help = "Longest one try may take (default: the provider's total timeout)", .minimum = 10,
+       .maximum = 3'600'000, .flag = "--attempt-timeout-ms"},
+      {.name = "total_timeout_ms", .type = FieldType::integer, .help = "Deadline for every try of one model call",
+       .minimum = 10, .maximum = 3'600'000, .flag = "--total-timeout-ms"},
+      {.name = "breaker_failures", .type = FieldType::integer,
+       .help = "Failures in a row that open a target's circuit (0: never)", .default_value = 5, .minimum = 0,
+       .maximum = 1000, .flag = "--breaker-failures"},
+      {.name = "breaker_cooldown_ms", .type = FieldType::integer,
+       .help = "How long an open circuit skips its target before one request probes it",
+       .default_value = 30'000, .minimum = 1, .maximum = 86'400'000, .flag = "--breaker-cooldown-ms"},
+      {.name = "router_model", .type = FieldType::text,
+       .help = "PROVIDER/MODEL that classifies complexity (default: the offline classifier)",
+       .flag = "--router-model", .check = check_model_reference},
   };
   return table;
 }
@@ -190,6 +338,9 @@ std::vector<FieldSchema> build_gateway_schema() {
       // Nested blocks: a row plus its table. Unset (null) means the block is off.
       {.name = "rag", .type = FieldType::block, .help = "Collections to answer from and how to search them",
        .fields = &rag_schema(), .check = check_rag_block},
+      {.name = "routing", .type = FieldType::block,
+       .help = "Several upstreams behind the gateway: fallback, load balancing or complexity routing",
+       .fields = &routing_schema(), .check = check_routing_block},
   };
   // The default of `overridable` is every field a request may override except
   // the instructions, which a gateway keeps unless it opts in.
@@ -275,6 +426,30 @@ std::vector<std::string> closest_names(const std::string& wanted, const std::vec
   return names;
 }
 
+namespace {
+// A block or one record: known keys only, each valid, the required ones set.
+void check_object(const std::string& path, const std::vector<FieldSchema>& fields, const json& value) {
+  auto known = names_of(fields);
+  if (!value.is_object())
+    invalid(path, "must be an object with the keys " + join({known.begin(), known.end()}) + ", got " + value.dump());
+  for (const auto& [key, item] : value.items()) {
+    const FieldSchema* member = nullptr;
+    for (const auto& candidate : fields)
+      if (candidate.name == key) member = &candidate;
+    if (!member) {
+      std::string message = "has an unknown key '" + key + "'";
+      if (auto close = closest_names(key, known); !close.empty()) message += "; did you mean '" + close[0] + "'?";
+      std::vector<std::string_view> listed(known.begin(), known.end());
+      invalid(path, message + "; known keys: " + join(listed));
+    }
+    if (!item.is_null()) check_field_value(path + "." + key, *member, item);
+  }
+  for (const auto& member : fields)
+    if (member.required && value.value(std::string(member.name), json()).is_null())
+      invalid(path, "needs '" + std::string(member.name) + "'");
+}
+}  // namespace
+
 void check_field_value(const std::string& path, const FieldSchema& field, const json& value) {
   auto check_text = [&](const json& item) {
     if (!item.is_string()) invalid(path, "must be a string, got " + item.dump());
@@ -313,28 +488,15 @@ void check_field_value(const std::string& path, const FieldSchema& field, const 
           std::find(field.choices->begin(), field.choices->end(), value.get<std::string>()) == field.choices->end())
         invalid(path, "must be one of " + join(*field.choices) + ", got " + value.dump());
       break;
-    case FieldType::block: {
-      auto known = names_of(*field.fields);
-      if (!value.is_object())
-        invalid(path, "must be an object with the keys " + join({known.begin(), known.end()}) + ", got " +
-                          value.dump());
-      for (const auto& [key, item] : value.items()) {
-        const FieldSchema* member = nullptr;
-        for (const auto& candidate : *field.fields)
-          if (candidate.name == key) member = &candidate;
-        if (!member) {
-          std::string message = "has an unknown key '" + key + "'";
-          if (auto close = closest_names(key, known); !close.empty()) message += "; did you mean '" + close[0] + "'?";
-          std::vector<std::string_view> listed(known.begin(), known.end());
-          invalid(path, message + "; known keys: " + join(listed));
-        }
-        if (!item.is_null()) check_field_value(path + "." + key, *member, item);
-      }
-      for (const auto& member : *field.fields)
-        if (member.required && value.value(std::string(member.name), json()).is_null())
-          invalid(path, "needs '" + std::string(member.name) + "'");
+    case FieldType::block:
+      check_object(path, *field.fields, value);
       break;
-    }
+    case FieldType::record_list:
+      if (!value.is_array()) invalid(path, "must be an array of objects, got " + value.dump());
+      for (size_t index = 0; index < value.size(); ++index) {
+        check_object(path + "[" + std::to_string(index) + "]", *field.fields, value[index]);
+      }
+      break;
   }
   if (field.check) field.check(path, value);
 }

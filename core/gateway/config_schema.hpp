@@ -31,6 +31,19 @@ enum class RagReranker { none, rrf, lexical };
 enum class OverflowPolicy { error, truncate };
 enum class ReasoningEffort { none, minimal, low, medium, high };
 enum class Verbosity { low, medium, high };
+enum class RoutingMode { fallback, loadbalance, complexity };
+enum class ComplexityTier { low, medium, high };
+// Why an upstream attempt failed, as routing reads it (core/routing/failure_class.hpp).
+enum class FailureClass {
+  connection,      // no connection, or it broke before an answer
+  timeout,         // the upstream did not connect or went silent past a timeout
+  rate_limit,      // 429, or the service said it is overloaded
+  server_error,    // 5xx, or an answer that broke off or made no sense
+  authentication,  // the key or credentials were refused
+  client_error,    // another 4xx refusal (a model id the service does not know)
+  context_length,  // the conversation does not fit the model
+  content_filter,  // the service's content filter refused the prompt
+};
 
 template <typename Enum>
 const std::vector<std::string_view>& enum_names();
@@ -44,6 +57,12 @@ template <>
 const std::vector<std::string_view>& enum_names<ReasoningEffort>();
 template <>
 const std::vector<std::string_view>& enum_names<Verbosity>();
+template <>
+const std::vector<std::string_view>& enum_names<RoutingMode>();
+template <>
+const std::vector<std::string_view>& enum_names<ComplexityTier>();
+template <>
+const std::vector<std::string_view>& enum_names<FailureClass>();
 
 template <typename Enum>
 std::string_view enum_name(Enum value) {
@@ -67,6 +86,7 @@ enum class FieldType {
   boolean,
   choice,        // one of *choices
   block,         // a nested object whose keys are *fields
+  record_list,   // an array of objects, each checked like a block against *fields
 };
 
 // How the command line gives a field's value.
@@ -94,6 +114,9 @@ struct FieldSchema {
   std::string_view value_name = {};  // placeholder in help and completion; empty: derived from the type
   // Extra rule beyond type and range, run after them; throws Error(usage).
   void (*check)(const std::string& path, const json& value) = nullptr;
+  // record_list: one flag value as its record (`--target openai/gpt-4o,weight=2`);
+  // throws Error(usage) saying what the flag takes.
+  json (*record_from_flag)(const std::string& text) = nullptr;
 };
 
 // The top-level fields, in the order `gateway show` prints them.
@@ -111,8 +134,9 @@ struct FieldPath {
 std::vector<FieldPath> leaf_fields();
 
 // Validates one value (not null) of the field at `path`; throws Error(usage)
-// "gateway field 'PATH' ..." saying what is allowed. A block is checked key by
-// key: an unknown key names the block, the key and the closest known key.
+// "gateway field 'PATH' ..." saying what is allowed. A block (and each record
+// of a record_list, `routing.targets[1]`) is checked key by key: an unknown
+// key names the block, the key and the closest known key.
 void check_field_value(const std::string& path, const FieldSchema& field, const json& value);
 
 // The fields a request may override when a gateway allows it (the sampling

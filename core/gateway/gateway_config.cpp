@@ -19,7 +19,7 @@ const FieldSchema* find_top_level(std::string_view name) {
 
 // Blocks other versions of weir know and this one does not yet: a file that
 // sets one gets a clearer error than "unknown".
-constexpr std::string_view kPlannedBlocks[] = {"routing", "tools", "guardrails", "cache", "limits"};
+constexpr std::string_view kPlannedBlocks[] = {"tools", "guardrails", "cache", "limits"};
 
 [[noreturn]] void unknown_field(const std::string& key) {
   std::string message = "unknown gateway field '" + key + "'";
@@ -81,12 +81,25 @@ GatewayConfig GatewayConfig::from_json(const json& object) {
     if (!field) unknown_field(key);
     if (!value.is_null()) check_field_value(key, *field, value);
   }
-  for (const auto& field : gateway_schema()) {
-    if (!field.required) continue;
-    auto it = object.find(std::string(field.name));
-    if (it == object.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty()))
-      throw Error(ErrorKind::usage, "a gateway needs a '" + std::string(field.name) + "' (" + std::string(field.flag) +
-                                        ")");
+  auto is_set = [&](const char* name) {
+    auto it = object.find(name);
+    return it != object.end() && !it->is_null() && !(it->is_string() && it->get<std::string>().empty());
+  };
+  if (is_set("routing")) {
+    // Two places naming the upstream would leave a reader guessing which one serves.
+    for (const char* name : {"provider", "model"})
+      if (is_set(name))
+        throw Error(ErrorKind::usage,
+                    std::string("a gateway with a routing block names its models in routing.targets, but '") + name +
+                        "' is set too; unset provider and model (`--unset provider --unset model`), or remove the "
+                        "routing block (`--unset routing`)");
+  } else {
+    for (const auto& field : gateway_schema()) {
+      if (!field.required || is_set(std::string(field.name).c_str())) continue;
+      throw Error(ErrorKind::usage, "a gateway needs a '" + std::string(field.name) + "' (" +
+                                        std::string(field.flag) + "), or several upstreams in a routing block "
+                                        "(--target PROVIDER/MODEL, repeated)");
+    }
   }
 
   GatewayConfig config;
@@ -147,8 +160,38 @@ std::vector<std::string> list_field(const json& fields, const char* name) {
 }
 }  // namespace
 
-std::string GatewayConfig::provider() const { return text_field(fields_, "provider"); }
-std::string GatewayConfig::model() const { return text_field(fields_, "model"); }
+namespace {
+// The first routing target's field, for a gateway that routes.
+std::string first_target_field(const json& fields, const char* name) {
+  auto routing = fields.find("routing");
+  if (routing == fields.end() || !routing->is_object()) return {};
+  auto targets = routing->find("targets");
+  if (targets == routing->end() || !targets->is_array() || targets->empty()) return {};
+  return text_field(targets->front(), name);
+}
+}  // namespace
+
+std::string GatewayConfig::provider() const {
+  auto own = text_field(fields_, "provider");
+  return own.empty() ? first_target_field(fields_, "provider") : own;
+}
+std::string GatewayConfig::model() const {
+  auto own = text_field(fields_, "model");
+  return own.empty() ? first_target_field(fields_, "model") : own;
+}
+
+std::vector<std::string> GatewayConfig::providers() const {
+  std::vector<std::string> names;
+  auto add = [&](const std::string& name) {
+    if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  add(text_field(fields_, "provider"));
+  if (auto settings = routing()) {
+    for (const auto& target : settings->targets) add(target.provider);
+    add(settings->router_model.substr(0, settings->router_model.find('/')));
+  }
+  return names;
+}
 std::string GatewayConfig::system() const { return text_field(fields_, "system"); }
 std::vector<std::string> GatewayConfig::system_files() const { return list_field(fields_, "system_files"); }
 std::vector<std::string> GatewayConfig::system_urls() const { return list_field(fields_, "system_urls"); }
@@ -216,6 +259,12 @@ std::optional<RagSettings> GatewayConfig::rag() const {
   settings.rewrite_model = block["rewrite_model"].is_string() ? block["rewrite_model"].get<std::string>() : "";
   settings.max_tool_iterations = block["max_tool_iterations"].get<int>();
   return settings;
+}
+
+std::optional<RoutingSettings> GatewayConfig::routing() const {
+  auto it = fields_.find("routing");
+  if (it == fields_.end() || !it->is_object()) return std::nullopt;
+  return RoutingSettings::from_effective(effective_block(*find_top_level("routing"), *it));
 }
 
 }  // namespace weir

@@ -8,6 +8,9 @@
 // rewriting stored gateways; effective() fills in every default and is what
 // `gateway show` prints.
 //
+// A gateway names either one upstream (`provider` and `model`) or several
+// (the `routing` block's targets), never both.
+//
 // A nested block (`rag`: collections and how to search them) is one object;
 // an update merges into it key by key (a null value unsets one key), so
 // `gateway update G --top 8` keeps the collections and the strategy.
@@ -21,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/gateway/config_schema.hpp"
+#include "core/gateway/routing_settings.hpp"
 
 namespace weir {
 
@@ -57,8 +61,13 @@ class GatewayConfig {
   const json& fields() const noexcept { return fields_; }
   json effective() const;
 
+  // The gateway's provider and model; with a routing block, its first
+  // target's (what a dry run shows and a query rewrite uses by default).
   std::string provider() const;
   std::string model() const;
+  // Every provider the gateway calls: its own or its targets', and the router
+  // model's; in order, without repeats.
+  std::vector<std::string> providers() const;
   std::string system() const;
   std::vector<std::string> system_files() const;
   std::vector<std::string> system_urls() const;
@@ -78,6 +87,8 @@ class GatewayConfig {
   json effective_value(std::string_view path) const;
   // The rag block with defaults, or nullopt when no collections are attached.
   std::optional<RagSettings> rag() const;
+  // The routing block with defaults, or nullopt when the gateway has one upstream.
+  std::optional<RoutingSettings> routing() const;
 
   // Names of every field, for help texts and completion.
   static std::vector<std::string_view> field_names();

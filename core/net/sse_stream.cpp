@@ -6,7 +6,7 @@ namespace weir::http {
 
 bool SseStream::write_locked(std::string_view prefix, std::string_view text) {
   if (!begun_) {
-    writer_.begin_stream(200, "text/event-stream; charset=utf-8");
+    writer_.begin_stream(200, "text/event-stream; charset=utf-8", headers_);
     begun_ = true;
   }
   std::string piece;
@@ -24,6 +24,13 @@ bool SseStream::event(std::string_view data) {
 bool SseStream::comment(std::string_view text) {
   std::lock_guard lock(mutex_);
   return write_locked(": ", text);
+}
+
+bool SseStream::set_headers(HeaderList headers) {
+  std::lock_guard lock(mutex_);
+  if (begun_) return false;
+  headers_ = std::move(headers);
+  return true;
 }
 
 bool SseStream::begun() const {

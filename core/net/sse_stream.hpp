@@ -24,6 +24,9 @@ class SseStream {
   bool event(std::string_view data);
   bool comment(std::string_view text);
   bool begun() const;
+  // Headers for the stream's head, when it has not begun yet (later: ignored,
+  // and false).
+  bool set_headers(HeaderList headers);
   std::chrono::steady_clock::duration idle_for() const;
 
  private:
@@ -31,6 +34,7 @@ class SseStream {
   ResponseWriter& writer_;
   mutable std::mutex mutex_;
   bool begun_ = false;
+  HeaderList headers_;
   std::chrono::steady_clock::time_point last_write_;
 };
 

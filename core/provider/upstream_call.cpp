@@ -44,16 +44,6 @@ std::string provider_label(const ProviderConfig& config) {
   return config.name.empty() ? std::string("the upstream") : config.name;
 }
 
-void sleep_cancellable(milliseconds duration, const CancelToken& cancel) {
-  auto deadline = std::chrono::steady_clock::now() + duration;
-  while (true) {
-    if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kCancelPollInterval, deadline - now));
-  }
-}
-
 milliseconds backoff(int attempt) {
   // Jitter spreads out clients that all failed at the same moment.
   thread_local std::minstd_rand generator{std::random_device{}()};
@@ -188,6 +178,16 @@ std::string upstream_error_message(std::string_view body) {
   return first_bytes(trimmed, 500);
 }
 
+void sleep_cancellable(milliseconds duration, const CancelToken& cancel) {
+  auto deadline = std::chrono::steady_clock::now() + duration;
+  while (true) {
+    if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kCancelPollInterval, deadline - now));
+  }
+}
+
 std::optional<milliseconds> retry_after_of(const HttpResponseHead& head) {
   // A wait beyond a year is nonsense; capped, it cannot overflow the cast.
   constexpr double kLongestMs = 365.0 * 24 * 3600 * 1000;
@@ -205,8 +205,10 @@ std::optional<milliseconds> retry_after_of(const HttpResponseHead& head) {
   return std::max(wait, milliseconds(0));
 }
 
-void throw_for_status(const ProviderConfig& config, const std::string& url, const std::string& model,
-                      const HttpResponseHead& head, std::string_view body, const ErrorReading& reading) {
+namespace {
+[[noreturn]] void throw_for_status_unmarked(const ProviderConfig& config, const std::string& url,
+                                            const std::string& model, const HttpResponseHead& head,
+                                            std::string_view body, const ErrorReading& reading) {
   const int status = head.status;
   const std::string http_status = "(HTTP " + std::to_string(status) + ")";
   // An upstream may quote the URL it was asked for; the message reaches HTTP
@@ -254,6 +256,17 @@ void throw_for_status(const ProviderConfig& config, const std::string& url, cons
     throw_for_rejected_request(name, http_status, message, body, upstream_error_code(body));
   throw Error(ErrorKind::upstream, name + " rejected the request " + http_status + ": " + message);
 }
+}  // namespace
+
+void throw_for_status(const ProviderConfig& config, const std::string& url, const std::string& model,
+                      const HttpResponseHead& head, std::string_view body, const ErrorReading& reading) {
+  try {
+    throw_for_status_unmarked(config, url, model, head, body, reading);
+  } catch (Error& error) {
+    error.set_upstream_status(head.status);  // the same object travels on, whatever its type
+    throw;
+  }
+}
 
 void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, const std::function<void()>& attempt,
                       const std::function<bool()>& may_retry) {
@@ -268,7 +281,8 @@ void run_with_retries(const ProviderConfig& config, const CancelToken& cancel, c
       // The final error carries the upstream's wait, so a front door can pass
       // it on (HTTP Retry-After) instead of the caller guessing.
       auto final_error = [&](std::string message) {
-        Error error(failure.kind(), std::move(message));
+        Error error(failure.kind(), std::move(message), failure.code());
+        error.set_upstream_status(failure.upstream_status());
         if (failure.retry_after() && failure.kind() == ErrorKind::rate_limited)
           error.set_retry_after_seconds(static_cast<int>(std::clamp<int64_t>(
               (failure.retry_after()->count() + 999) / 1000, 1, std::numeric_limits<int>::max())));

@@ -88,6 +88,9 @@ class RetryableFailure : public Error {
   std::optional<std::chrono::milliseconds> retry_after_;
 };
 
+// Waits `duration`; Error(interrupted) as soon as `cancel` fires.
+void sleep_cancellable(std::chrono::milliseconds duration, const CancelToken& cancel);
+
 // The wait a response asks for (retry-after-ms, or Retry-After in seconds or
 // as an HTTP date), if any.
 std::optional<std::chrono::milliseconds> retry_after_of(const HttpResponseHead& head);

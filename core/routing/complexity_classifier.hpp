@@ -71,13 +71,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/gateway/config_schema.hpp"
 #include "core/provider/chat.hpp"
 
 namespace weir {
 
 using json = nlohmann::json;
 
-enum class ComplexityTier { low, medium, high };
+// ComplexityTier is the gateway schema's (a routing target's `tier`).
 
 // "low" | "medium" | "high".
 std::string_view to_string(ComplexityTier tier) noexcept;

@@ -56,7 +56,7 @@ void check_collection(CollectionRepository& collections, const std::string& name
 }  // namespace
 
 void check_gateway_references(Database& database, const GatewayConfig& config) {
-  check_provider(database, config.provider());
+  for (const auto& provider : config.providers()) check_provider(database, provider);
   if (auto rag = config.rag()) {
     CollectionRepository collections(database);
     for (const auto& name : rag->collections) check_collection(collections, name);
@@ -66,7 +66,8 @@ void check_gateway_references(Database& database, const GatewayConfig& config) {
 std::vector<std::string> gateways_using_provider(Database& database, const std::string& provider) {
   std::vector<std::string> users;
   for (const auto& gateway : GatewayRepository(database).list())
-    if (gateway.config.provider() == provider) users.push_back(gateway.name);
+    for (const auto& used : gateway.config.providers())
+      if (used == provider) users.push_back(gateway.name);
   return users;
 }
 

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -185,6 +185,12 @@ END;
 CREATE TRIGGER keys_version_delete AFTER DELETE ON keys BEGIN
   UPDATE table_versions SET version = version + 1 WHERE name = 'keys';
 END;
+)sql",
+    // 7: what routing did for a request of a gateway with several upstreams
+    // (generation_context.routing): the tier and every attempt. NULL for a
+    // gateway with one upstream.
+    R"sql(
+ALTER TABLE requests ADD COLUMN routing TEXT;
 )sql",
 };
 }  // namespace

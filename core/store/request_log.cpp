@@ -27,6 +27,7 @@ nlohmann::json RequestRecord::to_json() const {
                                                           : nlohmann::json(nullptr)},
                            {"error", error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error)},
                            {"metadata", metadata}};
+  if (!routing.is_null()) object["routing"] = routing;
   return object;
 }
 
@@ -36,7 +37,8 @@ void RequestLog::record(RequestRecord& record) {
   auto insert = database_.prepare(
       "INSERT INTO requests(id, created_at, front_door, gateway_id, gateway_name, provider, model, status, "
       "prompt_tokens, completion_tokens, cached_tokens, cost, usage_lines, latency_ms, time_to_first_token_ms, "
-      "error, metadata) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+      "error, metadata, routing) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+      "?18)");
   insert.bind(1, record.id)
       .bind(2, static_cast<int64_t>(record.created_at))
       .bind(3, record.front_door)
@@ -59,14 +61,18 @@ void RequestLog::record(RequestRecord& record) {
   // URL quoted by some other text out of the log too.
   insert.bind(16, redact_urls_in_text(record.error));
   insert.bind(17, record.metadata.dump());
+  if (record.routing.is_null())
+    insert.bind_null(18);
+  else  // attempts quote upstream errors; the same redaction as the error column
+    insert.bind(18, redact_urls_in_text(record.routing.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   insert.run();
 }
 
 namespace {
 constexpr const char* kSelect =
     "SELECT id, created_at, front_door, gateway_id, gateway_name, provider, model, status, prompt_tokens, "
-    "completion_tokens, cached_tokens, cost, usage_lines, latency_ms, time_to_first_token_ms, error, metadata "
-    "FROM requests ";
+    "completion_tokens, cached_tokens, cost, usage_lines, latency_ms, time_to_first_token_ms, error, metadata, "
+    "routing FROM requests ";
 
 RequestRecord read_record(Statement& row) {
   RequestRecord record;
@@ -90,6 +96,10 @@ RequestRecord read_record(Statement& row) {
   record.error = redact_urls_in_text(row.text(15));
   record.metadata = nlohmann::json::parse(row.text(16), nullptr, false);
   if (record.metadata.is_discarded()) record.metadata = nullptr;
+  if (!row.is_null(17)) {
+    record.routing = nlohmann::json::parse(row.text(17), nullptr, false);
+    if (record.routing.is_discarded()) record.routing = nullptr;
+  }
   return record;
 }
 }  // namespace

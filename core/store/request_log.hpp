@@ -35,6 +35,8 @@ struct RequestRecord {
   std::optional<double> time_to_first_token_ms;
   std::string error;
   nlohmann::json metadata;  // null or an object
+  // What routing did (generation_context.routing): null for a gateway with one upstream.
+  nlohmann::json routing;
 
   nlohmann::json to_json() const;
 };

@@ -52,6 +52,7 @@ ServeProcess::ServeProcess(const WeirHome& home, const std::vector<std::string>&
     while ((got = ::read(stderr_fd, buffer, sizeof buffer)) > 0) {
       std::lock_guard lock(mutex_);
       stderr_.append(buffer, static_cast<size_t>(got));
+      stderr_grew_.notify_all();
     }
     ::close(stderr_fd);
   });
@@ -87,6 +88,11 @@ int ServeProcess::wait(std::chrono::milliseconds timeout) {
 std::string ServeProcess::stderr_text() {
   std::lock_guard lock(mutex_);
   return stderr_;
+}
+
+bool ServeProcess::wait_for_stderr(const std::string& needle, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return stderr_grew_.wait_for(lock, timeout, [&] { return stderr_.find(needle) != std::string::npos; });
 }
 
 std::string HttpReply::header(const std::string& name) const {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <map>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -36,6 +37,8 @@ class ServeProcess {
   // Waits for the exit; the exit code is 128 + signal when killed.
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(60));
   std::string stderr_text();
+  // True once stderr holds `needle`; false if the timeout passed first.
+  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
  private:
   pid_t pid_ = -1;
@@ -44,6 +47,7 @@ class ServeProcess {
   bool exited_ = false;
   std::thread stderr_reader_;
   std::mutex mutex_;
+  std::condition_variable stderr_grew_;
   std::string stderr_;
 };
 

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -283,36 +282,6 @@ TEST_CASE("complexity: odd shapes never throw") {
     CHECK(feature(verdict, "reasoning") >= 3);  // and the end
     CHECK(verdict.tier == ComplexityTier::high);
   }
-}
-
-TEST_CASE("complexity: a 2 KB prompt is classified in well under 50 microseconds") {
-  std::string prompt =
-      "We run a payment service in Go. Under load, p99 latency jumps from 40 ms to 900 ms.\n"
-      "1. Find the bottleneck in the code below.\n2. Then propose a design that keeps p99 under 100 ms.\n"
-      "```go\nfunc (s *Server) Charge(ctx context.Context, req *ChargeRequest) error {\n"
-      "    s.mu.Lock()\n    defer s.mu.Unlock()\n    return s.db.Exec(ctx, \"INSERT ...\", req.Amount)\n}\n```\n";
-  while (prompt.size() < 2048) prompt += "Compare the trade-offs of each option, and explain why it must not lose data. ";
-  json messages = json::array({system_message("You are a senior engineer."), user(prompt)});
-  // The best of several batches: the machine may be busy with other work,
-  // the classifier's own cost is what the fastest batch shows.
-  constexpr int kBatches = 15;
-  constexpr int kCallsPerBatch = 40;
-  double best_microseconds = 1e9;
-  for (int batch = 0; batch < kBatches; ++batch) {
-    auto start = std::chrono::steady_clock::now();
-    for (int call = 0; call < kCallsPerBatch; ++call) {
-      ComplexityVerdict verdict = classify_complexity(messages);
-      REQUIRE(verdict.tier == ComplexityTier::high);
-    }
-    std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
-    best_microseconds = std::min(best_microseconds, elapsed.count() / kCallsPerBatch);
-  }
-  MESSAGE("classify_complexity on ", prompt.size(), " bytes: ", best_microseconds, " us per call");
-#if defined(__SANITIZE_ADDRESS__)
-  CHECK(best_microseconds < 500);  // instrumented build
-#else
-  CHECK(best_microseconds < 50);
-#endif
 }
 
 TEST_CASE("complexity: the router model's request") {

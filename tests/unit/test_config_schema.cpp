@@ -17,17 +17,27 @@ namespace {
 
 json minimal() { return {{"provider", "local"}, {"model", "extractive"}}; }
 
+// The smallest valid config with `block` set (a routing gateway names its
+// models in the block instead of provider and model).
+json with_block(const std::string& block) {
+  if (block == "routing")
+    return {{"routing", {{"targets", json::array({{{"provider", "local"}, {"model", "extractive"}}})}}}};
+  auto config = minimal();
+  config[block] = {{"collections", {"kb"}}};
+  return config;
+}
+
 // The config with one field (a path such as "rag.top") set to `value`.
 json with_field(const std::string& path, const json& value) {
-  auto config = minimal();
   auto dot = path.find('.');
   if (dot == std::string::npos) {
+    auto config = minimal();
     config[path] = value;
-  } else {
-    auto block = path.substr(0, dot);
-    config[block] = {{"collections", {"kb"}}};
-    config[block][path.substr(dot + 1)] = value;
+    return config;
   }
+  auto block = path.substr(0, dot);
+  auto config = with_block(block);
+  config[block][path.substr(dot + 1)] = value;
   return config;
 }
 
@@ -39,6 +49,12 @@ json valid_value(const std::string& path, const FieldSchema& field) {
       {"overridable", json::array({"temperature"})},
       {"rag.rewrite_model", "openai/gpt-4o-mini"},
       {"rag.collections", json::array({"kb", "notes"})},
+      {"routing.targets", json::array({{{"provider", "local"}, {"model", "extractive"}},
+                                       {{"provider", "openai"}, {"model", "gpt-4o-mini"}, {"weight", 2}}})},
+      {"routing.router_model", "openai/gpt-4o-mini"},
+      {"routing.mode", "loadbalance"},  // complexity also needs every target tiered
+      {"routing.retry_on", json::array({"timeout", "server_error"})},
+      {"routing.fall_through", json::array({"rate_limit", "context_length"})},
   };
   if (auto it = special.find(path); it != special.end()) return it->second;
   switch (field.type) {
@@ -56,6 +72,7 @@ json valid_value(const std::string& path, const FieldSchema& field) {
     case FieldType::choice:
       return std::string(field.choices->back());
     case FieldType::block:
+    case FieldType::record_list:
       break;
   }
   return nullptr;
@@ -77,6 +94,8 @@ json wrong_type(const FieldSchema& field) {
       return 1.5;
     case FieldType::block:
       break;
+    case FieldType::record_list:
+      return "not an array";
   }
   return "not an object";
 }
@@ -95,7 +114,6 @@ void check_refused(const json& config, const std::string& path) {
 
 TEST_CASE("every schema field: default in effective(), a valid value accepted, invalid ones refused") {
   auto defaults = GatewayConfig::from_json(minimal()).effective();
-  auto with_block = GatewayConfig::from_json(with_field("rag.top", 5)).effective();
   for (const auto& [path, field] : leaf_fields()) {
     CAPTURE(path);
     auto dot = path.find('.');
@@ -104,9 +122,10 @@ TEST_CASE("every schema field: default in effective(), a valid value accepted, i
       CHECK(defaults.contains(path));
     } else if (dot == std::string::npos) {
       CHECK(defaults.at(path) == field->default_value);
-    } else if (path != "rag.collections") {
-      CHECK(with_block.at(path.substr(0, dot)).at(path.substr(dot + 1)) == field->default_value);
-      CHECK(GatewayConfig::from_json(with_field("rag.top", 5)).effective_value(path) == field->default_value);
+    } else if (path != "rag.collections" && path != "routing.targets") {
+      auto block = GatewayConfig::from_json(with_block(path.substr(0, dot)));
+      CHECK(block.effective().at(path.substr(0, dot)).at(path.substr(dot + 1)) == field->default_value);
+      CHECK(block.effective_value(path) == field->default_value);
     }
 
     auto value = valid_value(path, *field);
@@ -123,6 +142,48 @@ TEST_CASE("every schema field: default in effective(), a valid value accepted, i
     }
     if (field->type == FieldType::choice) check_refused(with_field(path, "no-such-choice"), path);
   }
+}
+
+TEST_CASE("the routing block: targets are records checked key by key, and the block's own rules") {
+  auto routed = [](json block) { return json{{"routing", std::move(block)}}; };
+  auto target = [](const char* provider, const char* model) { return json{{"provider", provider}, {"model", model}}; };
+  auto config = GatewayConfig::from_json(routed({{"targets", {target("openai", "gpt-4o-mini"), target("local", "x")}}}));
+  CHECK(config.provider() == "openai");  // the first target's: what a dry run shows
+  CHECK(config.model() == "gpt-4o-mini");
+  CHECK(config.providers() == std::vector<std::string>{"openai", "local"});
+  auto settings = config.routing();
+  REQUIRE(settings);
+  CHECK(settings->mode == RoutingMode::fallback);
+  CHECK(settings->attempts == 1);
+  CHECK(settings->fall_through.count(FailureClass::server_error) == 1);
+  CHECK(settings->fall_through.count(FailureClass::context_length) == 0);
+  CHECK(settings->breaker_failures == 5);
+
+  check_refused(routed({{"targets", json::array()}}), "routing");
+  check_refused(routed({{"targets", {{{"provider", "openai"}}}}}), "routing.targets[0]");
+  check_refused(routed({{"targets", {{{"provider", "openai"}, {"model", "m"}, {"wieght", 2}}}}}), "routing.targets[0]");
+  check_refused(routed({{"targets", {target("a", "m"), target("a", "m")}}}), "routing.targets");
+  check_refused(routed({{"targets", {target("a", "m")}}, {"mode", "complexity"}}), "routing.targets[0]");
+  check_refused(routed({{"targets", {target("a", "m")}}, {"retry_on", {"sometimes"}}}), "routing.retry_on");
+  json zero_weight = target("a", "m");
+  zero_weight["weight"] = 0;
+  check_refused(routed({{"targets", {zero_weight}}, {"mode", "loadbalance"}}), "routing.targets");
+  // One upstream or several, never both.
+  auto both = routed({{"targets", {target("a", "m")}}});
+  both["provider"] = "openai";
+  both["model"] = "gpt-4o";
+  CHECK_THROWS_AS(GatewayConfig::from_json(both), Error);
+  CHECK_THROWS_AS(GatewayConfig::from_json(json::object()), Error);
+
+  // The flag form of a target.
+  const auto* targets = find_field_schema("routing.targets");
+  const bool parses_flags = targets->record_from_flag != nullptr;
+  REQUIRE(parses_flags);
+  CHECK(targets->record_from_flag("bedrock/anthropic.claude-3-5-haiku-20241022-v1:0,weight=2.5,tier=low") ==
+        json{{"provider", "bedrock"}, {"model", "anthropic.claude-3-5-haiku-20241022-v1:0"}, {"weight", 2.5},
+             {"tier", "low"}});
+  CHECK_THROWS_AS(targets->record_from_flag("gpt-4o"), Error);
+  CHECK_THROWS_AS(targets->record_from_flag("openai/gpt-4o,weight"), Error);
 }
 
 TEST_CASE("the schema's choices are the enum tables, and they round-trip") {
