@@ -1,8 +1,11 @@
-// `weir provider add|list|show|remove|models`
+// `weir provider add|list|show|remove|models|test`
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/value_names.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
@@ -10,6 +13,7 @@
 #include "core/gateway/identifiers.hpp"
 #include "core/store/gateway_repository.hpp"
 #include "core/provider/aws_credentials.hpp"
+#include "core/provider/provider_check.hpp"
 #include "core/provider/provider_setup.hpp"
 #include "core/redaction.hpp"
 #include "core/store/provider_repository.hpp"
@@ -59,6 +63,43 @@ void add_provider(CommandContext& context, const AddOptions& options) {
     std::cout << (existing ? "updated" : "added") << " provider " << shown.name << " (" << to_string(shown.kind)
               << ", " << endpoint << ", key: " << key_source(shown) << ")\n";
   }
+}
+
+struct TestOptions {
+  std::string name;
+  std::optional<std::string> model;
+};
+
+// Prints what check_provider found; a failure ends the command with its
+// error (the exact message, the kind's exit code), after the JSON object
+// when --json asked for one.
+void test_provider(CommandContext& context, const TestOptions& options) {
+  auto provider = ProviderRepository(context.database()).resolve(options.name);
+  CancelToken cancel;
+  ProviderCheck check;
+  {
+    InterruptScope interrupt(cancel);
+    check = check_provider(provider, {options.model, make_provider, {}}, cancel);
+  }
+  if (check.model_listed)
+    print_notice("no --model given: testing " + check.model + ", the first of the " +
+                     std::to_string(check.listed_models) + " models " + check.provider + " lists",
+                 context.options.quiet);
+  if (context.options.json) print_json(check.to_json());
+  if (!check.ok()) {
+    if (!context.options.json)
+      print_notice(check.provider + (check.model.empty() ? "" : " (model " + check.model + ")") + " failed after " +
+                       std::to_string(check.latency.count()) + " ms",
+                   context.options.quiet);
+    throw Error(check.failure->kind, check.failure->message, check.failure->code);
+  }
+  if (context.options.json) return;
+  std::cout << "ok: " << check.provider << " answered in " << check.latency.count() << " ms (model " << check.model
+            << "): " << json(check.answer).dump(-1, ' ', false, json::error_handler_t::replace);
+  if (check.answer.empty() && check.finish_reason == "length")
+    std::cout << " (no text within max_tokens " << kCheckMaxTokens
+              << ": the model may have spent them reasoning; it answers all the same)";
+  std::cout << '\n';
 }
 
 }  // namespace
@@ -160,6 +201,14 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
     }
     for (const auto& id : ids) std::cout << id << '\n';
   });
+
+  auto test_options = std::make_shared<TestOptions>();
+  auto* test = group->add_subcommand(
+      "test", "Send a provider one tiny chat, without retries; print the latency and answer, or the exact failure");
+  test->add_option("name", test_options->name, "Provider name")->required()->type_name(value_name::provider);
+  test->add_option("--model", test_options->model,
+                   "Model to ask (default: the first one the provider lists; required for kinds that list none)");
+  test->callback([&context, test_options] { test_provider(context, *test_options); });
 }
 
 }  // namespace weir::cli

@@ -11,7 +11,7 @@ _weir_command() {
     _weir_arguments=''
     ;;
   'provider')
-    _weir_commands='add list show remove models'
+    _weir_commands='add list show remove models test'
     _weir_options='-h --help --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -38,6 +38,11 @@ _weir_command() {
   'provider models')
     _weir_commands=''
     _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='providers'
+    ;;
+  'provider test')
+    _weir_commands=''
+    _weir_options='-h --help --model --home --json -q --quiet'
     _weir_arguments='providers'
     ;;
   'gateway')
@@ -258,6 +263,7 @@ _weir_value() {
   'provider add --region') _weir_kind='none' ;;
   'provider add --aws-profile') _weir_kind='none' ;;
   'provider add --max-retries') _weir_kind='none' ;;
+  'provider test --model') _weir_kind='none' ;;
   'gateway create --description') _weir_kind='none' ;;
   'gateway create --provider') _weir_kind='providers' ;;
   'gateway create --model') _weir_kind='none' ;;

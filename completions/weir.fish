@@ -12,8 +12,8 @@ function __weir_command
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Display program version information and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
         case 'provider'
-            set -g __weir_commands 'add' 'list' 'show' 'remove' 'models'
-            set -g __weir_command_descriptions 'Add or update a provider; preset names fill the base URL and key variable' 'List providers' 'Show a provider\'s settings (never its key)' 'Remove a provider' 'List the models a provider offers (asks the service)'
+            set -g __weir_commands 'add' 'list' 'show' 'remove' 'models' 'test'
+            set -g __weir_command_descriptions 'Add or update a provider; preset names fill the base URL and key variable' 'List providers' 'Show a provider\'s settings (never its key)' 'Remove a provider' 'List the models a provider offers (asks the service)' 'Send a provider one tiny chat, without retries; print the latency and answer, or the exact failure'
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
@@ -46,6 +46,12 @@ function __weir_command
             set -g __weir_command_descriptions
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'providers'
+        case 'provider test'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--model' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Model to ask (default: the first one the provider lists; required for kinds that list none)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'providers'
         case 'gateway'
             set -g __weir_commands 'create' 'list' 'show' 'update' 'delete' 'export' 'apply' 'history' 'diff' 'rollback'
@@ -320,6 +326,8 @@ function __weir_value
         case 'provider add --aws-profile'
             echo 'none'
         case 'provider add --max-retries'
+            echo 'none'
+        case 'provider test --model'
             echo 'none'
         case 'gateway create --description'
             echo 'none'

@@ -70,4 +70,21 @@ std::string_view default_error_code(ErrorKind kind) noexcept {
   return "internal_error";
 }
 
+std::string_view error_kind_name(ErrorKind kind) noexcept {
+  switch (kind) {
+    case ErrorKind::runtime: return "runtime";
+    case ErrorKind::usage: return "usage";
+    case ErrorKind::not_found: return "not_found";
+    case ErrorKind::upstream: return "upstream";
+    case ErrorKind::upstream_timeout: return "upstream_timeout";
+    case ErrorKind::authentication: return "authentication";
+    case ErrorKind::permission: return "permission";
+    case ErrorKind::rate_limited: return "rate_limited";
+    case ErrorKind::too_large: return "too_large";
+    case ErrorKind::interrupted: return "interrupted";
+    case ErrorKind::unavailable: return "unavailable";
+  }
+  return "runtime";
+}
+
 }  // namespace weir

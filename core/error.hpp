@@ -59,5 +59,7 @@ int http_status(ErrorKind kind) noexcept;
 std::string_view error_type(ErrorKind kind) noexcept;
 // Default "code" for this kind when the error carries none.
 std::string_view default_error_code(ErrorKind kind) noexcept;
+// The kind's name as machine output shows it: "authentication", "rate_limited"...
+std::string_view error_kind_name(ErrorKind kind) noexcept;
 
 }  // namespace weir

@@ -37,8 +37,12 @@ std::string dump(const json& value) { return value.dump(-1, ' ', false, json::er
     throw RetryableFailure(ErrorKind::rate_limited, text + "; wait and try again, or ask AWS for a higher quota",
                            std::nullopt);
   if (type == "validationException") throw Error(ErrorKind::usage, text);
-  if (type == "internalServerException" || type == "serviceUnavailableException")
-    throw RetryableFailure(ErrorKind::upstream, text, std::nullopt);
+  // Overload, as the 503 ServiceUnavailableException before a stream means
+  // (upstream_call.hpp's ErrorReading): a limit, told as one (exit 6, HTTP 429).
+  if (type == "serviceUnavailableException")
+    throw RetryableFailure(ErrorKind::rate_limited, provider + " is overloaded (" + type + ", mid-stream): " + message,
+                           std::nullopt);
+  if (type == "internalServerException") throw RetryableFailure(ErrorKind::upstream, text, std::nullopt);
   throw Error(ErrorKind::upstream, text);
 }
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "core/json_input.hpp"
@@ -43,6 +46,22 @@ HeaderList chat_headers(bool stream) {
   return headers;
 }
 
+// The error's type name, from x-amzn-ErrorType
+// ("ValidationException:http://internal.amazon.com/...") or else the body's
+// __type ("com.amazon.coral.service#UnrecognizedClientException"); "" when
+// the answer names none.
+std::string bedrock_error_type(const HttpResponseHead& head, std::string_view body) {
+  std::string type = head.header("x-amzn-errortype").value_or("");
+  type = type.substr(0, type.find(':'));
+  if (!type.empty()) return type;
+  JsonReadResult read = read_json(body);
+  if (read.ok() && read.value.is_object() && read.value.contains("__type") && read.value["__type"].is_string()) {
+    type = read.value["__type"].get<std::string>();
+    type = type.substr(type.rfind('#') == std::string::npos ? 0 : type.rfind('#') + 1);
+  }
+  return type;
+}
+
 // Signs each attempt at its own time, over the request's final headers.
 CallHooks signing_hooks(const ProviderConfig& config, const AwsCredentials& credentials, const std::string& region,
                         const BedrockProvider::Clock& clock) {
@@ -61,16 +80,7 @@ CallHooks signing_hooks(const ProviderConfig& config, const AwsCredentials& cred
   };
   hooks.on_error_status = [name = provider_label(config), config_name = config.name](const HttpResponseHead& head,
                                                                                      std::string_view body) {
-    // x-amzn-ErrorType: "ValidationException:http://internal.amazon.com/..."
-    std::string type = head.header("x-amzn-errortype").value_or("");
-    type = type.substr(0, type.find(':'));
-    if (type.empty()) {
-      JsonReadResult read = read_json(body);
-      if (read.ok() && read.value.is_object() && read.value.contains("__type") && read.value["__type"].is_string()) {
-        type = read.value["__type"].get<std::string>();
-        type = type.substr(type.rfind('#') == std::string::npos ? 0 : type.rfind('#') + 1);
-      }
-    }
+    const std::string type = bedrock_error_type(head, body);
     const std::string message = redact_urls_in_text(upstream_error_message(body));
     const std::string status = "HTTP " + std::to_string(head.status) + (type.empty() ? "" : ", " + type);
     if (head.status == 401 || head.status == 403)
@@ -83,6 +93,13 @@ CallHooks signing_hooks(const ProviderConfig& config, const AwsCredentials& cred
     // the code every kind's context errors carry.
     if (head.status == 400 && (type.empty() || type == "ValidationException") && !says_context_too_long(message))
       throw Error(ErrorKind::usage, name + " refused the request (" + status + "): " + message);
+  };
+  // Bedrock says it is overloaded with a 503 ServiceUnavailableException
+  // ("Bedrock is unable to process your request."): a limit of its capacity,
+  // retried and then told as one, like Anthropic's 529.
+  hooks.error_reading = [](const HttpResponseHead& head, std::string_view body) -> std::optional<ErrorKind> {
+    if (bedrock_error_type(head, body) == "ServiceUnavailableException") return ErrorKind::rate_limited;
+    return std::nullopt;
   };
   return hooks;
 }

@@ -67,8 +67,8 @@ HeaderList gemini_headers(bool body, bool stream, const std::optional<std::strin
 
 // Google says what a 400 INVALID_ARGUMENT is about in details[].reason and
 // in the message; two of them are not "the request was malformed".
-std::optional<ErrorKind> read_google_error(int status, std::string_view body) {
-  if (status != 400) return std::nullopt;
+std::optional<ErrorKind> read_google_error(const HttpResponseHead& head, std::string_view body) {
+  if (head.status != 400) return std::nullopt;
   JsonReadResult read = read_json(body);
   const json* error = read.ok() ? member(read.value, "error") : nullptr;
   if (error == nullptr) return std::nullopt;

@@ -216,11 +216,18 @@ namespace {
   const std::string message = redact_urls_in_text(upstream_error_message(body));
   const std::string name = provider_label(config);
   const std::string shown_url = redact_url(url);
-  const std::optional<ErrorKind> meant = reading ? reading(status, body) : std::nullopt;
+  const std::optional<ErrorKind> meant = reading ? reading(head, body) : std::nullopt;
   if (meant == ErrorKind::usage) {
     throw_for_rejected_request(name, http_status, message, body, upstream_error_code(body));
     throw Error(ErrorKind::usage, name + " rejected the request " + http_status + ": " + message);
   }
+  // Overload is a limit of the service's capacity, not a fault: like a rate
+  // limit it is retried and then told as one (exit 6, HTTP 429), so a client
+  // backs off. 529 is the overloaded status (Anthropic); OpenAI says it in a
+  // 503's message; Bedrock in a 503's x-amzn-ErrorType (its ErrorReading).
+  if (meant == ErrorKind::rate_limited || status == 529 || (status == 503 && mentions_overload(message)))
+    throw RetryableFailure(ErrorKind::rate_limited, name + " is overloaded " + http_status + ": " + message,
+                           retry_after_of(head));
   if (status == 401 || status == 403 || meant == ErrorKind::authentication) {
     std::string hint;
     if (!config.api_key_env.empty())
@@ -236,12 +243,6 @@ namespace {
                                          "endpoint not found at " + shown_url + " " + http_status + ": " + message);
   if (status == 429)
     throw RetryableFailure(ErrorKind::rate_limited, name + " is rate limiting requests " + http_status + ": " + message,
-                           retry_after_of(head));
-  // Overload is a limit of the service's capacity, not a fault: like a rate
-  // limit it is retried and then told as one (exit 6, HTTP 429), so a client
-  // backs off. 529 is the overloaded status (Anthropic); OpenAI says it in a 503.
-  if (status == 529 || (status == 503 && mentions_overload(message)))
-    throw RetryableFailure(ErrorKind::rate_limited, name + " is overloaded " + http_status + ": " + message,
                            retry_after_of(head));
   if (status == 500 || status == 502 || status == 503 || status == 504)
     throw RetryableFailure(ErrorKind::upstream, name + " answered HTTP " + std::to_string(status) + ": " + message,

@@ -9,7 +9,8 @@
 // - timeouts: the provider's connect, idle and total timeouts;
 // - HTTP status -> weir::Error (throw_for_status): 401/403 authentication,
 //   404 upstream (model or endpoint not found), 429 rate_limited, 529 (and
-//   a 503 that says "overloaded") rate_limited, other 5xx upstream, 3xx
+//   a 503 that says "overloaded", or an answer the adapter's ErrorReading
+//   calls overload) rate_limited, other 5xx upstream, 3xx
 //   "redirected", a 400/413 saying the prompt exceeds the model's context
 //   usage (code context_length_exceeded), a 400 with error.code
 //   "content_filter" usage (code content_filter), other 4xx "rejected the
@@ -96,12 +97,18 @@ void sleep_cancellable(std::chrono::milliseconds duration, const CancelToken& ca
 std::optional<std::chrono::milliseconds> retry_after_of(const HttpResponseHead& head);
 
 // An adapter's reading of its own service's error answers, where a status
-// alone misleads: the kind of Error the status and body mean, or nullopt to
-// let the table decide. Gemini answers a bad key and a too-long prompt both
-// with 400 INVALID_ARGUMENT. Only authentication (handled as a 401: the key
-// hint is added) and usage (the request itself must change; the upstream's
-// message is kept) are honoured; other kinds fall through to the table.
-using ErrorReading = std::function<std::optional<ErrorKind>(int status, std::string_view body)>;
+// alone misleads: the kind of Error the answer (head and body: a service may
+// name its error in a header) means, or nullopt to let the table decide. The
+// reading wins over the status. Honoured kinds:
+// - authentication: handled as a 401, with the key hint (Gemini answers a bad
+//   key with 400 INVALID_ARGUMENT);
+// - usage: the request itself must change; the upstream's message is kept
+//   (Gemini's too-long prompt, also a 400 INVALID_ARGUMENT);
+// - rate_limited: the service is overloaded (Bedrock's 503
+//   ServiceUnavailableException, named in x-amzn-ErrorType): retried, then
+//   Error(rate_limited) "is overloaded", exactly as a 529.
+// Other kinds fall through to the table.
+using ErrorReading = std::function<std::optional<ErrorKind>(const HttpResponseHead& head, std::string_view body)>;
 
 // Whether an upstream's error text says the prompt does not fit the model's
 // context, in any kind's words: OpenAI's and Azure's code

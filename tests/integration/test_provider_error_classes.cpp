@@ -4,12 +4,13 @@
 // and then 6 / 429, a context too long is 2 / 400 with the upstream's message.
 //
 // Table-driven both ways: kKinds says how a kind is set up against the fake
-// upstream and how its error answers are written; kClasses says what each
-// error class must become. Adding a kind is adding a row to kKinds (with its
-// paths and its error dialect).
+// upstream (its paths, credentials and environment) and how its error answers
+// are written; kClasses says what each error class must become. Adding a kind
+// is adding a row to kKinds (with its paths and its error dialect).
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ namespace {
 
 enum class ErrorClass { authentication, rate_limit, overload, context_too_long };
 
+// The secret every kind's credentials hold; it must never reach the user.
+const std::string kSecret = "sk-error-class-test";
+
 // How one provider kind meets the fake upstream.
 struct KindSetup {
   std::string kind;
@@ -33,6 +37,13 @@ struct KindSetup {
   std::function<ScriptedResponse(ErrorClass)> answer;
   // The upstream's own text that must reach the user for each class.
   std::function<std::string(ErrorClass)> upstream_text;
+  // How `provider add` gives the kind its credentials, and the environment
+  // they come from (holding kSecret).
+  std::vector<std::string> credential_flags = {"--api-key-env", "WEIR_TEST_ERROR_CLASS_KEY"};
+  std::map<std::string, std::string> environment = {{"WEIR_TEST_ERROR_CLASS_KEY", kSecret}};
+  // What weir says of rejected credentials (an API key unless the kind signs
+  // with something else).
+  std::string rejected_credentials_words = "rejected the API key";
 };
 
 // OpenAI's error dialect, which Azure shares (its codes are strings too).
@@ -136,18 +147,75 @@ std::string gemini_text(ErrorClass error_class) {
   return "exceeds the maximum number of tokens allowed (1048576)";
 }
 
+// Bedrock's dialect (AWS JSON protocol): {"message": ...}, the error's type in
+// the x-amzn-ErrorType header. Overload is a 503 ServiceUnavailableException.
+ScriptedResponse bedrock_answer(ErrorClass error_class) {
+  auto error = [](int status, const std::string& type, const std::string& message) {
+    return ScriptedResponse::json_body(
+        status, {{"message", message}},
+        {{"x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/"}, {"Retry-After", "0"}});
+  };
+  switch (error_class) {
+    case ErrorClass::authentication:
+      return error(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
+    case ErrorClass::rate_limit:
+      return error(429, "ThrottlingException", "Too many requests, please wait before trying again.");
+    case ErrorClass::overload:
+      return error(503, "ServiceUnavailableException", "Bedrock is unable to process your request.");
+    case ErrorClass::context_too_long: break;
+  }
+  return error(400, "ValidationException", "Input is too long for requested model.");
+}
+
+std::string bedrock_text(ErrorClass error_class) {
+  switch (error_class) {
+    case ErrorClass::authentication: return "The security token included in the request is invalid.";
+    case ErrorClass::rate_limit: return "Too many requests, please wait before trying again.";
+    case ErrorClass::overload: return "Bedrock is unable to process your request.";
+    case ErrorClass::context_too_long: break;
+  }
+  return "Input is too long for requested model.";
+}
+
 const std::vector<KindSetup> kKinds = {
-    {"openai", [](const FakeUpstream& upstream) { return upstream.base_url(); }, {}, "fake-model",
-     [](ErrorClass error_class) { return openai_wire_answer(error_class, "Rate limit reached for requests"); },
-     [](ErrorClass error_class) { return openai_wire_text(error_class, "Rate limit reached for requests"); }},
-    {"azure", [](const FakeUpstream& upstream) { return upstream.root_url() + "/openai"; },
-     {"/openai/deployments/[^/]+/chat/completions"}, "my-deployment",
-     [](ErrorClass error_class) { return openai_wire_answer(error_class, kAzureRateText); },
-     [](ErrorClass error_class) { return openai_wire_text(error_class, kAzureRateText); }},
-    {"anthropic", [](const FakeUpstream& upstream) { return upstream.base_url(); }, {"/v1/messages"},
-     "claude-fake", anthropic_answer, anthropic_text},
-    {"gemini", [](const FakeUpstream& upstream) { return upstream.root_url() + "/v1beta"; },
-     {"/v1beta/models/[^/]+:(generateContent|streamGenerateContent)"}, "gemini-fake", gemini_answer, gemini_text},
+    {.kind = "openai",
+     .base_url = [](const FakeUpstream& upstream) { return upstream.base_url(); },
+     .answered_paths = {},
+     .model = "fake-model",
+     .answer = [](ErrorClass error_class) { return openai_wire_answer(error_class, "Rate limit reached for requests"); },
+     .upstream_text = [](ErrorClass error_class) { return openai_wire_text(error_class, "Rate limit reached for requests"); }},
+    {.kind = "azure",
+     .base_url = [](const FakeUpstream& upstream) { return upstream.root_url() + "/openai"; },
+     .answered_paths = {"/openai/deployments/[^/]+/chat/completions"},
+     .model = "my-deployment",
+     .answer = [](ErrorClass error_class) { return openai_wire_answer(error_class, kAzureRateText); },
+     .upstream_text = [](ErrorClass error_class) { return openai_wire_text(error_class, kAzureRateText); }},
+    {.kind = "anthropic",
+     .base_url = [](const FakeUpstream& upstream) { return upstream.base_url(); },
+     .answered_paths = {"/v1/messages"},
+     .model = "claude-fake",
+     .answer = anthropic_answer,
+     .upstream_text = anthropic_text},
+    {.kind = "gemini",
+     .base_url = [](const FakeUpstream& upstream) { return upstream.root_url() + "/v1beta"; },
+     .answered_paths = {"/v1beta/models/[^/]+:(generateContent|streamGenerateContent)"},
+     .model = "gemini-fake",
+     .answer = gemini_answer,
+     .upstream_text = gemini_text},
+    // Bedrock signs with AWS credentials (SigV4), not an API key.
+    {.kind = "bedrock",
+     .base_url = [](const FakeUpstream& upstream) { return upstream.root_url(); },
+     .answered_paths = {"/model/[^/]+/(converse|converse-stream)"},
+     .model = "anthropic.claude-3-haiku-20240307-v1:0",
+     .answer = bedrock_answer,
+     .upstream_text = bedrock_text,
+     .credential_flags = {"--region", "us-east-1"},
+     .environment = {{"AWS_ACCESS_KEY_ID", "AKIDERRORCLASS"},
+                     {"AWS_SECRET_ACCESS_KEY", kSecret},
+                     {"AWS_SESSION_TOKEN", ""},
+                     {"AWS_REGION", ""},
+                     {"AWS_PROFILE", ""}},
+     .rejected_credentials_words = "rejected the AWS credentials"},
 };
 
 // What each class must become.
@@ -158,11 +226,11 @@ struct ClassExpectation {
   int http_status;
   std::string error_code;  // the error object's "code"
   bool retried;
-  std::string our_words;   // what weir adds to the upstream's text
+  std::string our_words;   // what weir adds to the upstream's text ("": the kind's own words)
 };
 
 const std::vector<ClassExpectation> kClasses = {
-    {ErrorClass::authentication, "authentication", 5, 401, "invalid_api_key", false, "rejected the API key"},
+    {ErrorClass::authentication, "authentication", 5, 401, "invalid_api_key", false, ""},
     {ErrorClass::rate_limit, "rate limit", 6, 429, "rate_limit_exceeded", true, "is rate limiting requests"},
     {ErrorClass::overload, "overload", 6, 429, "rate_limit_exceeded", true, "is overloaded"},
     {ErrorClass::context_too_long, "context too long", 2, 400, "context_length_exceeded", false,
@@ -176,11 +244,13 @@ struct Fixture {
   WeirHome home;
 
   Fixture() {
-    home.environment["WEIR_TEST_ERROR_CLASS_KEY"] = "sk-error-class-test";
     for (const auto& kind : kKinds) {
+      home.environment.insert(kind.environment.begin(), kind.environment.end());
       for (const auto& path : kind.answered_paths) upstream.answer_posts_matching(path);
-      run_ok({"provider", "add", "p-" + kind.kind, "--kind", kind.kind, "--base-url", kind.base_url(upstream),
-              "--api-key-env", "WEIR_TEST_ERROR_CLASS_KEY", "--max-retries", std::to_string(kMaxRetries)});
+      std::vector<std::string> add = {"provider",   "add", "p-" + kind.kind, "--kind", kind.kind, "--base-url",
+                                      kind.base_url(upstream), "--max-retries", std::to_string(kMaxRetries)};
+      add.insert(add.end(), kind.credential_flags.begin(), kind.credential_flags.end());
+      run_ok(add);
       run_ok({"gateway", "create", "g-" + kind.kind, "--provider", "p-" + kind.kind, "--model", kind.model});
     }
   }
@@ -203,14 +273,16 @@ TEST_CASE("provider error classes: the same exit codes and HTTP statuses for eve
       CAPTURE(expected.name);
       fixture.upstream.set_default(kind.answer(expected.error_class));
       const std::string upstream_text = kind.upstream_text(expected.error_class);
+      const std::string our_words =
+          expected.our_words.empty() ? kind.rejected_credentials_words : expected.our_words;
       const size_t attempts = expected.retried ? 1 + kMaxRetries : 1;
 
       size_t before = fixture.upstream.request_count();
       auto chat = fixture.home.run({"chat", "g-" + kind.kind, "hello"});
       CHECK(chat.exit_code == expected.exit_code);
       CHECK(contains(chat.err, upstream_text));
-      CHECK(contains(chat.err, expected.our_words));
-      CHECK_FALSE(contains(chat.err, "sk-error-class-test"));
+      CHECK(contains(chat.err, our_words));
+      CHECK_FALSE(contains(chat.err, kSecret));
       CHECK(chat.out.empty());
       CHECK(fixture.upstream.request_count() - before == attempts);
 
@@ -230,8 +302,8 @@ TEST_CASE("provider error classes: the same exit codes and HTTP statuses for eve
         CHECK(body["error"]["code"] == expected.error_code);
         std::string message = body["error"].value("message", "");
         CHECK(contains(message, upstream_text));
-        CHECK(contains(message, expected.our_words));
-        CHECK_FALSE(contains(reply.raw, "sk-error-class-test"));
+        CHECK(contains(message, our_words));
+        CHECK_FALSE(contains(reply.raw, kSecret));
         CHECK(fixture.upstream.request_count() - before == attempts);
       }
     }

@@ -372,6 +372,7 @@ TEST_CASE("bedrock: a mid-stream exception frame ends the call with the error it
   };
   for (const Case& test_case : {Case{"throttlingException", ErrorKind::rate_limited},
                                  Case{"validationException", ErrorKind::usage},
+                                 Case{"serviceUnavailableException", ErrorKind::rate_limited},
                                  Case{"modelStreamErrorException", ErrorKind::upstream},
                                  Case{"internalServerException", ErrorKind::upstream}}) {
     const std::string exception = test_case.exception;
@@ -428,6 +429,8 @@ TEST_CASE("bedrock: HTTP errors map to authentication, usage, rate_limited and u
            Case{400, "ValidationException", "Input is too long for requested model.", ErrorKind::usage},
            Case{429, "ThrottlingException", "Too many requests, please wait before trying again.",
                 ErrorKind::rate_limited},
+           Case{503, "ServiceUnavailableException", "Bedrock is unable to process your request.",
+                ErrorKind::rate_limited},
            Case{500, "InternalServerException", "Internal server error", ErrorKind::upstream}}) {
     const int status = test_case.status;
     const std::string type = test_case.type;
@@ -442,8 +445,40 @@ TEST_CASE("bedrock: HTTP errors map to authentication, usage, rate_limited and u
     CHECK(error.kind() == kind);
     CHECK(contains(error.what(), message));
     if (kind == ErrorKind::authentication) CHECK(contains(error.what(), "AWS_ACCESS_KEY_ID"));
+    // Bedrock's overload is a limit of its capacity, told like Anthropic's 529.
+    if (status == 503) CHECK(contains(error.what(), "aws is overloaded (HTTP 503)"));
     CHECK_FALSE(contains(error.what(), kSecret));
   }
+}
+
+TEST_CASE("bedrock: a 503 ServiceUnavailableException is overload: retried, then rate_limited") {
+  set_test_credentials();
+  const ScriptedResponse unavailable = ScriptedResponse::json_body(
+      503, {{"message", "Bedrock is unable to process your request."}},
+      {{"x-amzn-ErrorType", "ServiceUnavailableException:http://internal.amazon.com/coral/com.amazon.bedrock/"}});
+  BedrockFake fake;
+  fake.upstream.enqueue(unavailable);
+  fake.upstream.enqueue(ScriptedResponse::json_body(200, converse_answer("served on the second try")));
+  auto config = config_for(fake.upstream);
+  config.max_retries = 1;
+  CHECK(run(config, request_for(false)).completion.content == "served on the second try");
+  CHECK(fake.upstream.request_count() == 2);
+
+  // The type in the body's __type (no header) means the same.
+  BedrockFake spent;
+  spent.upstream.set_default(ScriptedResponse::json_body(
+      503, {{"__type", "com.amazon.coral.service#ServiceUnavailableException"},
+            {"message", "Bedrock is unable to process your request."}}));
+  auto error = expect_error([&] { run(config_for(spent.upstream), request_for(true)); });
+  CHECK(error.kind() == ErrorKind::rate_limited);
+  CHECK(contains(error.what(), "aws is overloaded (HTTP 503): Bedrock is unable to process your request."));
+
+  // A 503 of another type stays an upstream failure.
+  BedrockFake other;
+  other.upstream.set_default(ScriptedResponse::json_body(
+      503, {{"message", "upstream connect error"}},
+      {{"x-amzn-ErrorType", "InternalServerException:http://internal.amazon.com/coral/com.amazon.bedrock/"}}));
+  CHECK(expect_error([&] { run(config_for(other.upstream), request_for(true)); }).kind() == ErrorKind::upstream);
 }
 
 TEST_CASE("bedrock: missing credentials or region fail before anything is sent") {

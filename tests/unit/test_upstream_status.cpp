@@ -3,7 +3,10 @@
 // become (upstream_call's throw_for_status).
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/provider/upstream_call.hpp"
@@ -75,4 +78,46 @@ TEST_CASE("upstream status: each error answer becomes the error it means") {
     CHECK(std::string(error.what()).find(row.message) != std::string::npos);
     CHECK(retryable == row.retryable);
   }
+}
+
+TEST_CASE("upstream status: an adapter's reading sees the head and may call an answer overload") {
+  ProviderConfig config;
+  config.name = "svc";
+  // A service that names its error in a header, as Bedrock's x-amzn-ErrorType does.
+  const ErrorReading reading = [](const HttpResponseHead& head, std::string_view) -> std::optional<ErrorKind> {
+    if (head.header("x-error-type").value_or("").rfind("Busy:", 0) == 0) return ErrorKind::rate_limited;
+    return std::nullopt;
+  };
+  HttpResponseHead head;
+  head.status = 503;
+  head.headers = {{"x-error-type", "Busy:http://svc.example/errors"}, {"retry-after", "2"}};
+  const std::string body = R"({"message":"unable to process your request"})";
+
+  std::optional<std::chrono::milliseconds> retry_after;
+  auto error = expect_error([&] {
+    try {
+      throw_for_status(config, "https://svc.example/v1/chat", "m", head, body, reading);
+    } catch (const RetryableFailure& failure) {
+      retry_after = failure.retry_after();
+      throw;
+    }
+  });
+  CHECK(error.kind() == ErrorKind::rate_limited);
+  CHECK(std::string(error.what()) == "svc is overloaded (HTTP 503): unable to process your request");
+  REQUIRE(retry_after.has_value());
+  CHECK(*retry_after == std::chrono::milliseconds(2000));
+
+  // Without the reading the same answer is a plain 503: retried, then an upstream error.
+  auto plain = expect_error([&] { throw_for_status(config, "https://svc.example/v1/chat", "m", head, body); });
+  CHECK(plain.kind() == ErrorKind::upstream);
+  CHECK(std::string(plain.what()).find("answered HTTP 503") != std::string::npos);
+
+  // The reading wins over the status, and only where it speaks.
+  head.status = 400;
+  auto overloaded_400 = expect_error([&] { throw_for_status(config, "u", "m", head, body, reading); });
+  CHECK(overloaded_400.kind() == ErrorKind::rate_limited);
+  head.headers = {{"x-error-type", "Invalid:http://svc.example/errors"}};
+  auto silent = expect_error([&] { throw_for_status(config, "u", "m", head, body, reading); });
+  CHECK(silent.kind() == ErrorKind::upstream);
+  CHECK(std::string(silent.what()).find("rejected the request (HTTP 400)") != std::string::npos);
 }
