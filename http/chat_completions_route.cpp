@@ -113,8 +113,9 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
     input.on_prepared = [&routing](const RequestContext& prepared) { routing = prepared.routing; };
     auto result = engine.run(std::move(input), [](const StreamDelta&) {}, cancel);
     HeaderList headers;
-    if (routing) headers = routing_headers(routing->served_provider + "/" + routing->served_model, routing->tries(),
-                                           routing->tier);
+    if (routing && !routing->served_provider.empty())
+      headers = routing_headers(routing->served_provider + "/" + routing->served_model, routing->tries(),
+                                routing->tier);
     response.send(200, "application/json", dump(result.response), headers);
     return;
   }
@@ -133,7 +134,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
         std::move(input),
         [&](const StreamDelta& delta) {
           // The first delta comes from the target that serves: its head names it.
-          if (routing && !stream.begun())
+          if (routing && !routing->trying.empty() && !stream.begun())
             stream.set_headers(routing_headers(routing->trying, routing->tries(), routing->tier));
           for (const auto& event : chunks->chunks_for(delta)) stream.event(dump(event));
         },

@@ -1,6 +1,7 @@
 #include "core/engine/pipeline.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/engine/content_parts.hpp"
 #include "core/engine/context_budget.hpp"
@@ -32,10 +33,16 @@ void caller_policy_stage(RequestContext& context, StageServices&) {
 
 // ----- resolve -----
 
-// A routing block's providers, resolved: the plan a RoutedProvider follows.
-RoutePlan route_plan(RoutingSettings settings, ProviderRepository& providers) {
+// A routing block's providers, resolved (each once; `first` is the first
+// target's, already resolved): the plan a RoutedProvider follows.
+RoutePlan route_plan(RoutingSettings settings, const ProviderConfig& first, ProviderRepository& providers) {
   RoutePlan plan;
-  for (const auto& target : settings.targets) plan.providers.push_back(providers.resolve(target.provider));
+  for (const auto& target : settings.targets) {
+    const ProviderConfig* known = target.provider == first.name ? &first : nullptr;
+    for (const auto& resolved : plan.providers)
+      if (resolved.name == target.provider) known = &resolved;
+    plan.providers.push_back(known ? ProviderConfig(*known) : providers.resolve(target.provider));
+  }
   if (!settings.router_model.empty()) {
     auto slash = settings.router_model.find('/');
     plan.router_provider = providers.resolve(settings.router_model.substr(0, slash));
@@ -46,14 +53,19 @@ RoutePlan route_plan(RoutingSettings settings, ProviderRepository& providers) {
 }
 
 void resolve_stage(RequestContext& context, StageServices& services) {
-  context.gateway = GatewayRepository(services.database).resolve_target(context.input.target);
-  ProviderRepository providers(services.database);
-  context.provider = providers.resolve(context.gateway.config.provider());
-  if (auto routing = context.gateway.config.routing()) {
+  std::optional<RoutePlan> plan;
+  services.database.read_transaction([&] {
+    context.gateway = GatewayRepository(services.database).resolve_target(context.input.target);
+    ProviderRepository providers(services.database);
+    context.provider = providers.resolve(context.gateway.config.provider());
+    if (auto routing = context.gateway.config.routing()) plan = route_plan(std::move(*routing), context.provider, providers);
+  });
+  if (plan) {
+    plan->conversation = &context.input.messages;
     context.routing = std::make_shared<RoutingReport>();
     context.routing->on_attempt = context.input.on_route_attempt;
-    context.adapter = std::make_unique<RoutedProvider>(route_plan(std::move(*routing), providers), services.providers,
-                                                       services.routing, context.routing);
+    context.adapter =
+        std::make_unique<RoutedProvider>(std::move(*plan), services.providers, services.routing, context.routing);
   } else {
     context.adapter = services.providers(context.provider);
   }

@@ -36,6 +36,7 @@ void CircuitBreakers::notify(const BreakerTransition& transition) {
 CircuitBreakers::Admission CircuitBreakers::admit(const std::string& target, const BreakerPolicy& policy) {
   std::optional<BreakerTransition> transition;
   Admission admission;
+  if (policy.failures <= 0) return admission;  // this gateway does not break circuits
   {
     std::lock_guard lock(mutex_);
     auto found = entries_.find(target);
@@ -52,7 +53,8 @@ CircuitBreakers::Admission CircuitBreakers::admit(const std::string& target, con
       admission.probe = true;
     } else {
       admission.admitted = false;
-      admission.retry_in = std::max(std::chrono::milliseconds(0),
+      // While a probe is out the wait is unknown; a second is a fair guess.
+      admission.retry_in = std::max(std::chrono::milliseconds(1000),
                                     std::chrono::ceil<std::chrono::milliseconds>(policy.cooldown - waited));
     }
   }
@@ -74,10 +76,13 @@ void CircuitBreakers::succeeded(const std::string& target) {
 }
 
 void CircuitBreakers::failed(const std::string& target, const BreakerPolicy& policy, const std::string& reason) {
-  if (policy.failures <= 0) return;
   std::optional<BreakerTransition> transition;
   {
     std::lock_guard lock(mutex_);
+    if (policy.failures <= 0) {  // no verdict from a gateway that does not break circuits
+      if (auto found = entries_.find(target); found != entries_.end()) found->second.probe_in_flight = false;
+      return;
+    }
     Entry& entry = entries_[target];
     ++entry.consecutive_failures;
     const bool reopen = entry.state == BreakerState::half_open;

@@ -6,6 +6,11 @@
 // the circuit; its failure opens it for another cooldown. A probe that ends
 // without a verdict (the caller cancelled) lets the next request probe.
 //
+// Whoever is admitted as the probe must report exactly once: succeeded(),
+// failed() or abandoned(); until then nobody else tries the target. The
+// policy is the caller's gateway's (a gateway with failures 0 neither opens
+// circuits nor is kept out by them); the state is the target's.
+//
 // The state is keyed by target, not by gateway, because it describes the
 // upstream; it is shared by every request of the process (weir serve, weir mcp
 // serve) through RoutingState. Thread-safe. Each transition is reported to

@@ -37,8 +37,18 @@ std::optional<FailureClass> classify_failure(const Error& error) {
   return std::nullopt;
 }
 
-bool counts_against_target(FailureClass failure) {
-  return failure != FailureClass::context_length && failure != FailureClass::content_filter;
+bool counts_against_target(FailureClass failure, int upstream_status) {
+  switch (failure) {
+    case FailureClass::context_length:
+    case FailureClass::content_filter:
+      return false;
+    case FailureClass::client_error:
+      // A 400 is usually the request's fault (one client's bad tool schema
+      // must not shut a target for everyone); a 404 says the model is missing.
+      return upstream_status == 404;
+    default:
+      return true;
+  }
 }
 
 std::string_view to_string(FailureClass failure) noexcept { return enum_name(failure); }

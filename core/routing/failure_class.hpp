@@ -21,7 +21,7 @@ std::optional<FailureClass> classify_failure(const Error& error);
 
 // Whether a failure of this class says something about the target's health
 // (and counts toward opening its circuit), rather than about the request.
-bool counts_against_target(FailureClass failure);
+bool counts_against_target(FailureClass failure, int upstream_status);
 
 std::string_view to_string(FailureClass failure) noexcept;
 

@@ -44,6 +44,8 @@ void apply_target_sampling(const json& sampling, SamplingParameters& parameters)
     parameters.reasoning_effort = value->get<std::string>();
 }
 
+constexpr int kRouterTimeoutMs = 10'000;
+
 std::string seconds_text(milliseconds duration) { return std::to_string((duration.count() + 999) / 1000) + " s"; }
 
 }  // namespace
@@ -79,7 +81,7 @@ ProviderCapabilities RoutedProvider::capabilities() const {
     all.embeddings &= each.embeddings;
     all.reasoning &= each.reasoning;
     all.query_rewrite &= each.query_rewrite;
-    all.answers_from_documents &= each.answers_from_documents;
+    all.answers_from_documents |= each.answers_from_documents;  // a need (grounding), not an ability
   }
   return all;
 }
@@ -110,11 +112,20 @@ std::vector<std::vector<float>> RoutedProvider::embeddings(const std::string& mo
 
 void RoutedProvider::choose_tier(const ChatRequest& request, const CancelToken& cancel) {
   if (report_->tier) return;
+  // The caller's conversation, not the prompt built from it: retrieved
+  // documents and instructions say nothing about how hard the question is.
+  const json& conversation = plan_.conversation ? *plan_.conversation : request.messages;
   report_->tier_source = "classifier";
   if (plan_.router_provider) {
     try {
-      auto router = factory_(*plan_.router_provider);
-      auto completion = router->chat(complexity_request(request.messages, plan_.router_model),
+      // A classification is worth a few seconds at most: the classifier is the fallback.
+      ProviderConfig config = *plan_.router_provider;
+      config.max_retries = 0;
+      config.total_timeout_ms = std::min(config.total_timeout_ms > 0 ? config.total_timeout_ms : kRouterTimeoutMs,
+                                         kRouterTimeoutMs);
+      config.connect_timeout_ms = std::min(config.connect_timeout_ms, kRouterTimeoutMs);
+      auto router = factory_(config);
+      auto completion = router->chat(complexity_request(conversation, plan_.router_model),
                                      [](const StreamDelta&) {}, cancel);
       TargetUsage used{plan_.router_provider->name, plan_.router_model, completion.usage.value_or(Usage{}), 1};
       report_->router_usage = used;
@@ -130,7 +141,7 @@ void RoutedProvider::choose_tier(const ChatRequest& request, const CancelToken& 
       report_->tier_source = "classifier (the router model failed: " + first_bytes(error.what(), 300) + ")";
     }
   }
-  auto verdict = classify_complexity(request.messages);
+  auto verdict = classify_complexity(conversation);
   report_->tier = verdict.tier;
   report_->tier_features = verdict.features;
 }
@@ -245,10 +256,11 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
       }
       ++tries;
       report_->trying = label;
+      report_->in_flight = true;
       const auto attempt_started = state_->now();
       bool delivered = false;
+      std::unique_ptr<Provider> fresh;  // set when the deadline shortened this try
       try {
-        std::unique_ptr<Provider> fresh;
         Provider& adapter = adapter_for(index, remaining, fresh);
         Completion completion = adapter.chat(
             routed,
@@ -275,11 +287,14 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
         }
         const auto failure = classify_failure(error);
         failed.failure = failure;
-        if (failure && counts_against_target(*failure))
+        // A try the routing deadline cut short says nothing about the target.
+        const bool cut_by_deadline = fresh && failure == FailureClass::timeout;
+        if (failure && counts_against_target(*failure, error.upstream_status()) && !cut_by_deadline)
           state_->breakers().failed(label, policy, first_bytes(error.what(), 300));
         else if (admission.probe)
           state_->breakers().abandoned(label);
         admission.probe = false;
+        remaining = remaining_time();
 
         // What next: the same target again, the next one, or the end.
         std::optional<milliseconds> wait;
@@ -290,7 +305,9 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
             milliseconds asked(int64_t{error.retry_after_seconds()} * 1000);
             if (asked.count() <= settings.max_retry_after_ms) wait = asked;
           } else {
-            double nominal = settings.backoff_ms * std::pow(2.0, attempt - 1);
+            // Doubling, but never past the longest wait the gateway would honour.
+            double nominal = std::min<double>(settings.backoff_ms * std::pow(2.0, attempt - 1),
+                                              settings.max_retry_after_ms);
             wait = milliseconds(static_cast<int64_t>(nominal * (0.5 + state_->draw())));
           }
           // A wait the deadline cannot afford is better spent on the next target.
@@ -306,17 +323,23 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
         last_failure = error;
         if (!wait) break;
         state_->wait(*wait, cancel);
+      } catch (...) {
+        // Not an upstream failure (a bug, an exhausted allocator): no verdict.
+        if (admission.probe) state_->breakers().abandoned(label);
+        report_->in_flight = false;
+        throw;
       }
     }
   }
 
   if (!last_failure) {
-    Error error(ErrorKind::unavailable,
-                "every target of the gateway is skipped: each failed " + std::to_string(settings.breaker_failures) +
-                    " times in a row and its circuit is open; the next probe is in " +
-                    seconds_text(soonest_probe.value_or(milliseconds(0))) +
-                    " (see the breaker settings: routing.breaker_failures, routing.breaker_cooldown_ms)");
-    error.set_retry_after_seconds(static_cast<int>((soonest_probe.value_or(milliseconds(0)).count() + 999) / 1000));
+    Error error(ErrorKind::upstream,
+                "every target of the gateway is skipped: each failed repeatedly and its circuit is open; the next "
+                "probe is in " + seconds_text(soonest_probe.value_or(milliseconds(1000))) +
+                    " (the breaker settings: routing.breaker_failures, routing.breaker_cooldown_ms); `weir provider "
+                    "test NAME` checks a provider now",
+                "upstream_unavailable");
+    error.set_retry_after_seconds(static_cast<int>((soonest_probe.value_or(milliseconds(1000)).count() + 999) / 1000));
     throw error;
   }
   std::string message = "every target failed (" + std::to_string(tries) + " tries): ";

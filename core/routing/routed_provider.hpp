@@ -39,6 +39,9 @@ struct RoutePlan {
   std::vector<ProviderConfig> providers;          // one per target, in the targets' order
   std::optional<ProviderConfig> router_provider;  // when settings.router_model is set
   std::string router_model;                       // the model id of router_model
+  // The caller's conversation (complexity mode reads it, not the built
+  // prompt); outlives the provider. Null: the request's messages.
+  const json* conversation = nullptr;
 };
 
 class RoutedProvider : public Provider {

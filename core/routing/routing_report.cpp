@@ -19,13 +19,13 @@ nlohmann::json RouteAttempt::to_json() const {
 }
 
 void RoutingReport::record(RouteAttempt attempt) {
-  if (attempt.outcome != "skipped") trying.clear();
+  if (attempt.outcome != "skipped") in_flight = false;
   attempts.push_back(std::move(attempt));
   if (on_attempt) on_attempt(attempts.back(), *this);
 }
 
 int RoutingReport::tries() const {
-  int count = trying.empty() ? 0 : 1;
+  int count = in_flight ? 1 : 0;
   for (const auto& attempt : attempts)
     if (attempt.outcome != "skipped") ++count;
   return count;

@@ -48,7 +48,8 @@ struct RoutingReport {
   std::string tier_source;             // "classifier" | "router_model" | why the router model was not used
   nlohmann::json tier_features;        // the classifier's features, when it decided
   std::vector<RouteAttempt> attempts;
-  std::string trying;  // the target of the attempt in flight ("provider/model")
+  std::string trying;     // the target of the latest try ("provider/model")
+  bool in_flight = false;  // that try has not ended yet
   std::string served_provider;  // of the last model call that succeeded
   std::string served_model;
   std::vector<TargetUsage> usage;  // per target that served, in first-served order

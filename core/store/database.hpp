@@ -51,6 +51,20 @@ class Database {
     execute("COMMIT");
   }
 
+  // Runs `work`'s reads as one snapshot (BEGIN ... COMMIT): one shared lock
+  // and one look at the WAL for several statements instead of one each.
+  template <typename Work>
+  void read_transaction(Work&& work) {
+    execute("BEGIN");
+    try {
+      work();
+    } catch (...) {
+      execute("ROLLBACK");
+      throw;
+    }
+    execute("COMMIT");
+  }
+
   sqlite3* handle() const noexcept { return handle_; }
   const std::string& path() const noexcept { return path_; }
 

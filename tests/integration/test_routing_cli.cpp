@@ -86,7 +86,7 @@ TEST_CASE("routing cli: --target and --route make the block; malformed targets a
   // A provider a gateway routes to is in use.
   auto removed = fixture.home.run({"provider", "remove", "two"});
   CHECK(removed.exit_code == 2);
-  CHECK(contains(removed.err, "g"));
+  CHECK(contains(removed.err, "used by gateways: g"));
 }
 
 TEST_CASE("routing cli: a 500 falls through to the next target; chat -v prints each attempt; the log keeps them") {

@@ -375,7 +375,7 @@ TEST_CASE("circuit breaker: opens after N failures in a row, skips, lets one pro
   CHECK(world.transitions.back().to == BreakerState::closed);
 }
 
-TEST_CASE("circuit breaker: every target open is 'unavailable' with the time to the next probe") {
+TEST_CASE("circuit breaker: every target open is refused at once, with the time to the next probe") {
   FakeWorld world;
   auto settings = settings_for({target("a", "ma")});
   settings.breaker_failures = 1;
@@ -388,9 +388,39 @@ TEST_CASE("circuit breaker: every target open is 'unavailable' with the time to 
   world.now += milliseconds(1000);
   Router router(world, settings);
   auto error = expect_error([&] { router.call(); });
-  CHECK(error.kind() == ErrorKind::unavailable);
+  CHECK(error.kind() == ErrorKind::upstream);
+  CHECK(error.code() == "upstream_unavailable");
   CHECK(error.retry_after_seconds() == 3);
   CHECK(std::string(error.what()).find("circuit is open") != std::string::npos);
+}
+
+TEST_CASE("circuit breaker: a gateway without breakers neither opens circuits nor leaks another's probe") {
+  FakeWorld world;
+  BreakerPolicy strict{1, milliseconds(1000)};
+  BreakerPolicy off{0, milliseconds(1000)};
+  world.state->breakers().failed("t", strict, "down");
+  CHECK(world.state->breakers().admit("t", off).admitted);  // not kept out
+  CHECK_FALSE(world.state->breakers().admit("t", strict).admitted);
+  world.now += milliseconds(1000);
+  auto probe = world.state->breakers().admit("t", strict);
+  CHECK(probe.probe);
+  world.state->breakers().failed("t", off, "a failure seen by a gateway without breakers");
+  CHECK(world.state->breakers().admit("t", strict).probe);  // the probe was released, not leaked
+  world.state->breakers().failed("x", off, "never opens");
+  CHECK(world.state->breakers().state("x") == BreakerState::closed);
+}
+
+TEST_CASE("circuit breaker: a 400 refusal does not count against the target; a 404 does") {
+  FakeWorld world;
+  auto settings = settings_for({target("a", "ma")});
+  settings.breaker_failures = 1;
+  settings.fall_through.insert(FailureClass::client_error);
+  world.target("a").steps = {fails_with_status(400), fails_with_status(404)};
+  for (int request = 0; request < 2; ++request) {
+    Router router(world, settings);
+    CHECK(expect_error([&] { router.call(); }).kind() == ErrorKind::upstream);
+    CHECK(world.state->breakers().state("a/ma") == (request == 0 ? BreakerState::closed : BreakerState::open));
+  }
 }
 
 TEST_CASE("circuit breaker: only one probe at a time; a probe without a verdict lets the next one probe") {
