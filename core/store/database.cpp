@@ -132,6 +132,17 @@ Statement Database::prepare(std::string_view sql) { return Statement(*this, sql)
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 int Database::changes() const { return sqlite3_changes(handle_); }
 
+void Database::limit_page_cache(size_t kibibytes) {
+  execute("PRAGMA cache_size=-" + std::to_string(kibibytes));
+}
+
+size_t Database::page_cache_bytes() const {
+  int current = 0;
+  int highest = 0;
+  if (sqlite3_db_status(handle_, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0) != SQLITE_OK) return 0;
+  return current < 0 ? 0 : static_cast<size_t>(current);
+}
+
 Statement::Statement(Database& database, std::string_view sql) : database_(&database), sql_(sql) {
   statement_ = database.take_cached(sql);
   if (statement_) return;

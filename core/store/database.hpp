@@ -38,6 +38,14 @@ class Database {
   int64_t last_insert_rowid() const;
   int changes() const;
 
+  // Every connection opens with a 64 MiB page cache, which searches want.
+  // A connection that reads or appends a few pages per call, for the life of
+  // a server, holds its cache's worth of heap, per connection: bound it.
+  void limit_page_cache(size_t kibibytes);
+  // Heap bytes this connection's page cache holds now (for tests and
+  // diagnostics; call from the thread using the connection).
+  size_t page_cache_bytes() const;
+
   // Runs `work` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it throws.
   template <typename Work>
   void transaction(Work&& work) {
