@@ -127,3 +127,26 @@ TEST_CASE("database: limit_page_cache bounds what a connection keeps after readi
   CHECK(unbounded_bytes > 2 * 1024 * 1024);  // the table really is larger than the limit
   CHECK(bounded_bytes <= 512 * 1024);
 }
+
+TEST_CASE("database pool: a leased connection reads without mmap into a bounded page cache") {
+  TemporaryStore store;
+  DatabasePool pool(store.paths);
+  {
+    auto database = pool.acquire();
+    RequestLog log(*database);
+    (*database).transaction([&] {
+      for (int number = 0; number < 40'000; ++number) {
+        auto record = record_number(number);
+        log.record(record);
+      }
+    });
+  }
+  // The same connection again (the pool hands out the last one given back),
+  // its cache still holding what the writes left.
+  auto database = pool.acquire();
+  auto scan = (*database).prepare("SELECT sum(length(metadata)) FROM requests");
+  REQUIRE(scan.step());
+  CHECK(scan.integer(0) > 0);
+  CHECK((*database).page_cache_bytes() > 256 * 1024);       // it did read through its cache
+  CHECK((*database).page_cache_bytes() <= 3 * 1024 * 1024);  // ~2 MiB of 40,000 rows' pages
+}
