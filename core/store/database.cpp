@@ -77,6 +77,7 @@ Database::Database(const std::string& path) : path_(path) {
     handle_ = nullptr;
     throw Error(ErrorKind::runtime, std::move(message));
   }
+  sqlite3_wal_hook(handle_, &Database::after_commit, this);
   try {
     configure_and_migrate(*this);
   } catch (...) {
@@ -92,7 +93,24 @@ Database::Database(const std::string& path) : path_(path) {
 
 Database::~Database() {
   for (auto& [sql, statement] : cached_) sqlite3_finalize(statement);
+  keep_write_ahead_log_short();
   sqlite3_close_v2(handle_);
+}
+
+int Database::after_commit(void* database, sqlite3* handle, const char* schema, int frames) {
+  static_cast<Database*>(database)->write_ahead_log_frames_ = frames;
+  // A hook replaces SQLite's automatic checkpoint; this is that rule (PASSIVE,
+  // at its default of 1,000 frames).
+  if (frames >= kAutomaticCheckpointFrames) (void)sqlite3_wal_checkpoint(handle, schema);
+  return SQLITE_OK;
+}
+
+void Database::keep_write_ahead_log_short() noexcept {
+  if (!handle_ || write_ahead_log_frames_ <= kShortWriteAheadLogFrames) return;
+  // Never wait here: another process using the store (weir serve, an import)
+  // keeps its WAL index, so no one pays for the long log until it closes too.
+  sqlite3_busy_timeout(handle_, 0);
+  (void)sqlite3_wal_checkpoint_v2(handle_, "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
 sqlite3_stmt* Database::take_cached(std::string_view sql) {

@@ -64,6 +64,21 @@ class Database {
 
  private:
   friend class Statement;
+  // The WAL is kept between processes (no checkpoint on close: a checkpoint
+  // costs fsyncs), but the first process to open the store after everyone
+  // closed it rebuilds the WAL index by reading and checksumming every frame:
+  // a `weir chat` read up to 1,000 frames (4 MB) first, a fifth of its
+  // instructions and 900 read() calls. So a connection that leaves more than
+  // this many frames checkpoints and truncates the log as it closes, when no
+  // one else is using the store at that moment. A `weir chat` writes about 3
+  // frames, so one in ~40 pays a checkpoint and every start reads at most
+  // 512 KiB of log.
+  static constexpr int kShortWriteAheadLogFrames = 128;
+  static constexpr int kAutomaticCheckpointFrames = 1000;
+  static int after_commit(void* database, sqlite3* handle, const char* schema, int frames);
+  void keep_write_ahead_log_short() noexcept;
+  int write_ahead_log_frames_ = 0;  // after this connection's last commit
+
   // Prepared statements are kept for reuse: a long-running server runs the
   // same few statements for every request, and preparing them afresh was a
   // fifth of its CPU (bench/serve). A statement in use is out of the cache, so
