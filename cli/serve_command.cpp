@@ -42,7 +42,7 @@ void serve(CommandContext& context, const ServeOptions& options) {
   if (options.keep_alive_seconds < 0) throw Error(ErrorKind::usage, "--keep-alive must be 0 (off) or more seconds");
   if (options.drain_seconds < 0) throw Error(ErrorKind::usage, "--drain must be 0 or more seconds");
 
-  bool loopback = require_safe_bind(options.host, context.database());
+  bool loopback = require_safe_bind(options.host, [&context]() -> Database& { return context.database(); });
   // A malformed prices.json is refused now, not after the first paid answer.
   (void)PriceTable::shared(context.paths().prices);
 

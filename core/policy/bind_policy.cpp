@@ -6,9 +6,9 @@
 
 namespace weir {
 
-bool require_safe_bind(const std::string& host, Database& database) {
+bool require_safe_bind(const std::string& host, const std::function<Database&()>& store) {
   bool loopback = http::is_loopback_host(host);
-  if (!loopback && KeyRepository(database).list().empty())
+  if (!loopback && KeyRepository(store()).list().empty())
     throw Error(ErrorKind::usage, "refusing to listen on " + host +
                                       " without API keys: anyone who can reach it could use your gateways. Create "
                                       "one with `weir key create NAME`, or bind 127.0.0.1");

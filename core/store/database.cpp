@@ -77,6 +77,7 @@ Database::Database(const std::string& path) : path_(path) {
     handle_ = nullptr;
     throw Error(ErrorKind::runtime, std::move(message));
   }
+  sqlite3_wal_hook(handle_, &Database::after_commit, this);
   try {
     configure_and_migrate(*this);
   } catch (...) {
@@ -92,7 +93,24 @@ Database::Database(const std::string& path) : path_(path) {
 
 Database::~Database() {
   for (auto& [sql, statement] : cached_) sqlite3_finalize(statement);
+  keep_write_ahead_log_short();
   sqlite3_close_v2(handle_);
+}
+
+int Database::after_commit(void* database, sqlite3* handle, const char* schema, int frames) {
+  static_cast<Database*>(database)->write_ahead_log_frames_ = frames;
+  // A hook replaces SQLite's automatic checkpoint; this is that rule (PASSIVE,
+  // at its default of 1,000 frames).
+  if (frames >= kAutomaticCheckpointFrames) (void)sqlite3_wal_checkpoint(handle, schema);
+  return SQLITE_OK;
+}
+
+void Database::keep_write_ahead_log_short() noexcept {
+  if (!handle_ || write_ahead_log_frames_ <= kShortWriteAheadLogFrames) return;
+  // Never wait here: another process using the store (weir serve, an import)
+  // keeps its WAL index, so no one pays for the long log until it closes too.
+  sqlite3_busy_timeout(handle_, 0);
+  (void)sqlite3_wal_checkpoint_v2(handle_, "main", SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
 sqlite3_stmt* Database::take_cached(std::string_view sql) {
@@ -131,6 +149,17 @@ Statement Database::prepare(std::string_view sql) { return Statement(*this, sql)
 
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 int Database::changes() const { return sqlite3_changes(handle_); }
+
+void Database::limit_page_cache(size_t kibibytes) {
+  execute("PRAGMA cache_size=-" + std::to_string(kibibytes));
+}
+
+size_t Database::page_cache_bytes() const {
+  int current = 0;
+  int highest = 0;
+  if (sqlite3_db_status(handle_, SQLITE_DBSTATUS_CACHE_USED, &current, &highest, 0) != SQLITE_OK) return 0;
+  return current < 0 ? 0 : static_cast<size_t>(current);
+}
 
 Statement::Statement(Database& database, std::string_view sql) : database_(&database), sql_(sql) {
   statement_ = database.take_cached(sql);

@@ -38,6 +38,14 @@ class Database {
   int64_t last_insert_rowid() const;
   int changes() const;
 
+  // Every connection opens with a 64 MiB page cache, which searches want.
+  // A connection that reads or appends a few pages per call, for the life of
+  // a server, holds its cache's worth of heap, per connection: bound it.
+  void limit_page_cache(size_t kibibytes);
+  // Heap bytes this connection's page cache holds now (for tests and
+  // diagnostics; call from the thread using the connection).
+  size_t page_cache_bytes() const;
+
   // Runs `work` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it throws.
   template <typename Work>
   void transaction(Work&& work) {
@@ -70,6 +78,21 @@ class Database {
 
  private:
   friend class Statement;
+  // The WAL is kept between processes (no checkpoint on close: a checkpoint
+  // costs fsyncs), but the first process to open the store after everyone
+  // closed it rebuilds the WAL index by reading and checksumming every frame:
+  // a `weir chat` read up to 1,000 frames (4 MB) first, a fifth of its
+  // instructions and 900 read() calls. So a connection that leaves more than
+  // this many frames checkpoints and truncates the log as it closes, when no
+  // one else is using the store at that moment. A `weir chat` writes about 3
+  // frames, so one in ~40 pays a checkpoint and every start reads at most
+  // 512 KiB of log.
+  static constexpr int kShortWriteAheadLogFrames = 128;
+  static constexpr int kAutomaticCheckpointFrames = 1000;
+  static int after_commit(void* database, sqlite3* handle, const char* schema, int frames);
+  void keep_write_ahead_log_short() noexcept;
+  int write_ahead_log_frames_ = 0;  // after this connection's last commit
+
   // Prepared statements are kept for reuse: a long-running server runs the
   // same few statements for every request, and preparing them afresh was a
   // fifth of its CPU (bench/serve). A statement in use is out of the cache, so

@@ -2,6 +2,12 @@
 
 namespace weir {
 
+namespace {
+// About SQLite's own default (2,000 KiB); a request reads a few dozen pages (key, gateway,
+// provider, session), an MCP upsert a few hundred.
+constexpr size_t kLeasedPageCacheKibibytes = 2048;
+}  // namespace
+
 DatabasePool::Lease DatabasePool::acquire() {
   {
     std::lock_guard lock(mutex_);
@@ -17,8 +23,12 @@ DatabasePool::Lease DatabasePool::acquire() {
   // and maps it again (munmap and TLB shootdowns across the workers: the
   // largest cost of weir serve at 64 clients, bench/serve). Page-cache reads
   // are cheaper here; searches keep mmap on their own connections.
+  // Without mmap every page read lands in the connection's own cache, and
+  // the pool keeps a connection per worker that was ever busy: bound each one
+  // (the request log's commits empty them all between requests anyway).
   auto database = open();
   database->execute("PRAGMA mmap_size=0");
+  database->limit_page_cache(kLeasedPageCacheKibibytes);
   return Lease(*this, std::move(database));
 }
 

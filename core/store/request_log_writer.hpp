@@ -32,6 +32,10 @@ class RequestLogWriter {
 
   void submit(RequestRecord& record);
   void flush();
+  // The heap its store connection's page cache held after the last batch
+  // (for tests and diagnostics: it stays bounded however many rows a server
+  // writes).
+  size_t page_cache_bytes();
 
  private:
   void loop();
@@ -41,6 +45,7 @@ class RequestLogWriter {
   std::deque<RequestRecord> queue_;
   uint64_t submitted_ = 0;
   uint64_t written_ = 0;  // submitted rows handled (written or reported)
+  size_t page_cache_bytes_ = 0;
   bool stopping_ = false;
   std::thread thread_;
 };

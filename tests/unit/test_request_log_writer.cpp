@@ -1,0 +1,152 @@
+// RequestLogWriter: rows submitted from many threads all land, and the
+// writer's store connection keeps a bounded page cache however many rows a
+// long-running server writes (its cache once grew with every page written,
+// 64 MiB per server, bench/serve).
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/store/database.hpp"
+#include "core/store/database_pool.hpp"
+#include "core/store/request_log.hpp"
+#include "core/store/request_log_writer.hpp"
+
+using namespace weir;
+
+namespace {
+
+struct TemporaryStore {
+  std::filesystem::path directory;
+  Paths paths;
+
+  TemporaryStore() {
+    directory = std::filesystem::temp_directory_path() / ("weir-request-log-" + std::to_string(getpid()));
+    std::filesystem::remove_all(directory);
+    std::filesystem::create_directories(directory);
+    paths.home = directory.string();
+    paths.database = (directory / "weir.db").string();
+    paths.indexes = (directory / "indexes").string();
+  }
+  ~TemporaryStore() { std::filesystem::remove_all(directory); }
+  TemporaryStore(const TemporaryStore&) = delete;
+  TemporaryStore& operator=(const TemporaryStore&) = delete;
+};
+
+RequestRecord record_number(int number) {
+  RequestRecord record;
+  record.front_door = "http";
+  record.gateway_name = "bench";
+  record.provider = "fake";
+  record.model = "fake-model";
+  record.status = number % 10 == 0 ? "error" : "ok";
+  record.prompt_tokens = 9;
+  record.completion_tokens = 7;
+  record.latency_ms = 0.4;
+  // As long as a typical upstream error message, so the table grows as a
+  // server's does.
+  if (number % 10 == 0) record.error = "upstream answered 502 Bad Gateway for request " + std::to_string(number) +
+                                       ": the model is overloaded; try again in a moment or pick another model";
+  record.metadata = {{"client", "test"}, {"number", number}};
+  return record;
+}
+
+int64_t count_rows(const std::string& database_path) {
+  Database database(database_path);
+  auto count = database.prepare("SELECT count(*) FROM requests");
+  REQUIRE(count.step());
+  return count.integer(0);
+}
+
+}  // namespace
+
+TEST_CASE("request log writer: every row from concurrent submitters lands, and its page cache stays bounded") {
+  TemporaryStore store;
+  DatabasePool pool(store.paths);
+  constexpr int kThreads = 4;
+  constexpr int kRowsPerThread = 10'000;
+  size_t largest_cache = 0;
+  {
+    RequestLogWriter writer(pool);
+    std::vector<std::thread> submitters;
+    for (int thread = 0; thread < kThreads; ++thread)
+      submitters.emplace_back([&writer, thread] {
+        for (int index = 0; index < kRowsPerThread; ++index) {
+          auto record = record_number(thread * kRowsPerThread + index);
+          writer.submit(record);
+        }
+      });
+    // Flushing while the submitters run makes many batches, as a server's
+    // steady trickle of answers does.
+    for (int check = 0; check < 20; ++check) {
+      writer.flush();
+      largest_cache = std::max(largest_cache, writer.page_cache_bytes());
+    }
+    for (auto& submitter : submitters) submitter.join();
+    writer.flush();
+    largest_cache = std::max(largest_cache, writer.page_cache_bytes());
+    CHECK(writer.page_cache_bytes() > 0);
+  }
+  CHECK(count_rows(store.paths.database) == kThreads * kRowsPerThread);
+  // 40,000 rows are several MB of table and index pages; the writer keeps
+  // about 512 KiB of them (SQLite's limit counts page bodies only, so allow
+  // for its per-page headers).
+  CHECK(largest_cache <= 1024 * 1024);
+}
+
+TEST_CASE("database: limit_page_cache bounds what a connection keeps after reading a large table") {
+  TemporaryStore store;
+  ensure_home(store.paths);
+  {
+    Database writer(store.paths.database);
+    RequestLog log(writer);
+    writer.transaction([&] {
+      for (int number = 0; number < 20'000; ++number) {
+        auto record = record_number(number);
+        log.record(record);
+      }
+    });
+  }
+  auto read_everything = [](Database& database) {
+    database.execute("PRAGMA mmap_size=0");  // as the request path's leases: every page goes through the cache
+    auto scan = database.prepare("SELECT sum(length(metadata)) FROM requests");
+    REQUIRE(scan.step());
+    return database.page_cache_bytes();
+  };
+  Database unbounded(store.paths.database);
+  Database bounded(store.paths.database);
+  bounded.limit_page_cache(256);
+  auto unbounded_bytes = read_everything(unbounded);
+  auto bounded_bytes = read_everything(bounded);
+  CHECK(unbounded_bytes > 2 * 1024 * 1024);  // the table really is larger than the limit
+  CHECK(bounded_bytes <= 512 * 1024);
+}
+
+TEST_CASE("database pool: a leased connection reads without mmap into a bounded page cache") {
+  TemporaryStore store;
+  DatabasePool pool(store.paths);
+  {
+    auto database = pool.acquire();
+    RequestLog log(*database);
+    (*database).transaction([&] {
+      for (int number = 0; number < 40'000; ++number) {
+        auto record = record_number(number);
+        log.record(record);
+      }
+    });
+  }
+  // The same connection again (the pool hands out the last one given back),
+  // its cache still holding what the writes left.
+  auto database = pool.acquire();
+  auto scan = (*database).prepare("SELECT sum(length(metadata)) FROM requests");
+  REQUIRE(scan.step());
+  CHECK(scan.integer(0) > 0);
+  CHECK((*database).page_cache_bytes() > 256 * 1024);       // it did read through its cache
+  CHECK((*database).page_cache_bytes() <= 3 * 1024 * 1024);  // ~2 MiB of 40,000 rows' pages
+}
