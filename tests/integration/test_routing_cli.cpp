@@ -125,7 +125,7 @@ TEST_CASE("routing cli: a refused connection, a too-long Retry-After and a stall
   }
   fixture.add_provider("gone", closed_url);
   fixture.gateway({"--target", "gone/m", "--target", "one/model-a", "--target", "two/model-b", "--attempt-timeout-ms",
-                   "400", "--route-attempts", "2"});
+                   "20000", "--route-attempts", "2"});
   fixture.first.enqueue(ScriptedResponse::json_body(
       429, {{"error", {{"message", "Rate limit reached"}, {"type", "requests"}}}}, {{"Retry-After", "120"}}));
   fixture.second.set_default(ScriptedResponse::text_answer("from two", false));
@@ -138,9 +138,10 @@ TEST_CASE("routing cli: a refused connection, a too-long Retry-After and a stall
   CHECK(contains(chat.err, "one/model-a failed (rate_limit, HTTP 429)"));
   CHECK(fixture.first.request_count() == 1);
 
-  // A stalled first target: the attempt timeout ends it and the next answers.
+  // A stalled first target: the attempt timeout ends it and the next answers
+  // (1.5 s: long enough for a healthy answer on a loaded sanitizer build).
   auto created = fixture.home.run({"gateway", "create", "g2", "--target", "one/model-a", "--target", "two/model-b",
-                                   "--attempt-timeout-ms", "300"});
+                                   "--attempt-timeout-ms", "1500"});
   REQUIRE_MESSAGE(created.exit_code == 0, created.err);
   fixture.first.enqueue(ScriptedResponse::stalled({chunk::role()}, std::chrono::seconds(60)));
   auto stalled = fixture.home.run({"chat", "-v", "g2", "hello"});
