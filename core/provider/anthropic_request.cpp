@@ -1,4 +1,5 @@
 #include "core/provider/anthropic_request.hpp"
+#include "core/provider/json_fields.hpp"
 
 #include <string>
 #include <utility>
@@ -9,17 +10,6 @@
 namespace weir {
 
 namespace {
-
-const json* member(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto found = object.find(key);
-  return found == object.end() ? nullptr : &*found;
-}
-
-std::string string_member(const json& object, const char* key) {
-  const json* value = member(object, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
-}
 
 Error usage_error(const std::string& what) {
   return Error(ErrorKind::usage, "the anthropic provider cannot send this request: " + what);

@@ -1,4 +1,5 @@
 #include "core/provider/bedrock_converse_body.hpp"
+#include "core/provider/json_fields.hpp"
 
 #include <cctype>
 
@@ -8,17 +9,6 @@
 namespace weir {
 
 namespace {
-
-const json* member(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto found = object.find(key);
-  return found == object.end() ? nullptr : &*found;
-}
-
-std::string string_member(const json& object, const char* key) {
-  const json* value = member(object, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
-}
 
 std::string text_of(const json* content) {
   if (content == nullptr) return {};

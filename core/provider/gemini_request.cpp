@@ -1,4 +1,5 @@
 #include "core/provider/gemini_request.hpp"
+#include "core/provider/json_fields.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -12,17 +13,6 @@
 namespace weir {
 
 namespace {
-
-const json* member(const json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto found = object.find(key);
-  return found == object.end() ? nullptr : &*found;
-}
-
-std::string string_member(const json& object, const char* key) {
-  const json* value = member(object, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : std::string();
-}
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),

@@ -51,6 +51,4 @@ bool counts_against_target(FailureClass failure, int upstream_status) {
   }
 }
 
-std::string_view to_string(FailureClass failure) noexcept { return enum_name(failure); }
-
 }  // namespace weir

@@ -10,7 +10,6 @@
 #pragma once
 
 #include <optional>
-#include <string_view>
 
 #include "core/error.hpp"
 #include "core/gateway/config_schema.hpp"
@@ -22,7 +21,5 @@ std::optional<FailureClass> classify_failure(const Error& error);
 // Whether a failure of this class says something about the target's health
 // (and counts toward opening its circuit), rather than about the request.
 bool counts_against_target(FailureClass failure, int upstream_status);
-
-std::string_view to_string(FailureClass failure) noexcept;
 
 }  // namespace weir

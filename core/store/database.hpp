@@ -49,28 +49,14 @@ class Database {
   // Runs `work` inside BEGIN IMMEDIATE ... COMMIT; rolls back if it throws.
   template <typename Work>
   void transaction(Work&& work) {
-    execute("BEGIN IMMEDIATE");
-    try {
-      work();
-    } catch (...) {
-      execute("ROLLBACK");
-      throw;
-    }
-    execute("COMMIT");
+    run_between("BEGIN IMMEDIATE", std::forward<Work>(work));
   }
 
   // Runs `work`'s reads as one snapshot (BEGIN ... COMMIT): one shared lock
   // and one look at the WAL for several statements instead of one each.
   template <typename Work>
   void read_transaction(Work&& work) {
-    execute("BEGIN");
-    try {
-      work();
-    } catch (...) {
-      execute("ROLLBACK");
-      throw;
-    }
-    execute("COMMIT");
+    run_between("BEGIN", std::forward<Work>(work));
   }
 
   sqlite3* handle() const noexcept { return handle_; }
@@ -78,6 +64,18 @@ class Database {
 
  private:
   friend class Statement;
+  // `begin`, then `work`, then COMMIT; ROLLBACK if it throws.
+  template <typename Work>
+  void run_between(std::string_view begin, Work&& work) {
+    execute(begin);
+    try {
+      work();
+    } catch (...) {
+      execute("ROLLBACK");
+      throw;
+    }
+    execute("COMMIT");
+  }
   // The WAL is kept between processes (no checkpoint on close: a checkpoint
   // costs fsyncs), but the first process to open the store after everyone
   // closed it rebuilds the WAL index by reading and checksumming every frame:
