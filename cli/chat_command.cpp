@@ -22,6 +22,7 @@ struct ChatOptions {
   std::string target;
   std::vector<std::string> words;
   std::string session;
+  std::string user;  // the end user per-user tools (memory) act for
   bool no_stream = false;
   bool dry_run = false;
   std::vector<std::string> overrides;
@@ -117,6 +118,9 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   input.overrides = parse_overrides(options.overrides);
   input.stream = !options.no_stream;
   input.front_door = "chat";
+  input.user = options.user;
+  input.conversation = options.session;
+  if (!options.user.empty()) input.metadata = {{"user", options.user}};
   if (options.verbose) input.on_route_attempt = print_route_attempt;
 
   Engine engine(context.database(), context.paths());
@@ -251,6 +255,8 @@ void register_chat_command(CLI::App& app, CommandContext& context) {
   chat->add_option("message", options->words, "The message (piped standard input is added to it)");
   chat->add_option("--session", options->session, "Keep the conversation under this name")
       ->type_name(value_name::session);
+  chat->add_option("--user", options->user, "Ask as this end user (per-user tools such as memory use it)")
+      ->type_name(value_name::user);
   chat->add_flag("--no-stream", options->no_stream, "Ask the upstream for the whole answer at once");
   chat->add_flag("--dry-run", options->dry_run, "Print the exact upstream request instead of sending it");
   chat->add_flag("-v,--verbose", options->verbose,

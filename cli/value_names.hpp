@@ -15,6 +15,7 @@ inline constexpr const char* collection = "COLLECTION";
 inline constexpr const char* collections = "COLLECTIONS";  // comma-separated
 inline constexpr const char* provider = "PROVIDER";
 inline constexpr const char* session = "SESSION";
+inline constexpr const char* user = "USER";
 inline constexpr const char* key = "KEY";                  // an API key's name
 inline constexpr const char* file = "FILE";
 inline constexpr const char* path = "PATH";                // a file or a directory

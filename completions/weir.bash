@@ -102,7 +102,7 @@ _weir_command() {
     ;;
   'chat')
     _weir_commands=''
-    _weir_options='-h --help --session --no-stream --dry-run -v --verbose -o --override -a --attach --home --json -q --quiet'
+    _weir_options='-h --help --session --user --no-stream --dry-run -v --verbose -o --override -a --attach --home --json -q --quiet'
     _weir_arguments='gateways none...'
     ;;
   'collection')
@@ -353,6 +353,7 @@ _weir_value() {
   'gateway apply -f') _weir_kind='files' ;;
   'gateway apply --file') _weir_kind='files' ;;
   'chat --session') _weir_kind='sessions' ;;
+  'chat --user') _weir_kind='none' ;;
   'chat -o') _weir_kind='none' ;;
   'chat --override') _weir_kind='none' ;;
   'chat -a') _weir_kind='files' ;;

@@ -122,8 +122,8 @@ function __weir_command
         case 'chat'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--session' '--no-stream' '--dry-run' '-v' '--verbose' '-o' '--override' '-a' '--attach' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Keep the conversation under this name' 'Ask the upstream for the whole answer at once' 'Print the exact upstream request instead of sending it' 'Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr' 'Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr' 'Override a gateway field the gateway allows: KEY=VALUE' 'Override a gateway field the gateway allows: KEY=VALUE' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--session' '--user' '--no-stream' '--dry-run' '-v' '--verbose' '-o' '--override' '-a' '--attach' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Keep the conversation under this name' 'Ask as this end user (per-user tools such as memory use it)' 'Ask the upstream for the whole answer at once' 'Print the exact upstream request instead of sending it' 'Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr' 'Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr' 'Override a gateway field the gateway allows: KEY=VALUE' 'Override a gateway field the gateway allows: KEY=VALUE' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'gateways' 'none...'
         case 'collection'
             set -g __weir_commands 'create' 'list' 'show' 'check' 'delete' 'reset' 'export' 'import' 'add' 'search'
@@ -507,6 +507,8 @@ function __weir_value
             echo 'files'
         case 'chat --session'
             echo 'sessions'
+        case 'chat --user'
+            echo 'none'
         case 'chat -o'
             echo 'none'
         case 'chat --override'

@@ -71,7 +71,12 @@ ChatInput chat_input_from_body(json& body, const Caller& caller, StreamChoice& c
     if (!given->is_object()) throw Error(ErrorKind::usage, "\"metadata\" must be an object");
     metadata = *given;
   }
-  if (auto user = body.find("user"); user != body.end() && user->is_string()) metadata["user"] = *user;
+  if (auto user = body.find("user"); user != body.end() && user->is_string()) {
+    input.user = user->get<std::string>();
+    metadata["user"] = input.user;
+  }
+  if (auto conversation = metadata.find("conversation_id"); conversation != metadata.end() && conversation->is_string())
+    input.conversation = conversation->get<std::string>();
   if (!caller.key_name.empty()) metadata["api_key"] = caller.key_name;
   input.metadata = metadata.empty() ? json(nullptr) : metadata;
 

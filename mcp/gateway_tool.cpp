@@ -46,6 +46,7 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
     input.front_door = caller.front_door;
     input.caller = caller.caller;
     input.metadata = {{"tool", name}};
+    input.user = caller.user;
     if (!caller.user.empty()) input.metadata["user"] = caller.user;
     if (!caller.caller.key_name.empty()) input.metadata["api_key"] = caller.caller.key_name;
 

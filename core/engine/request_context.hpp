@@ -37,6 +37,13 @@ struct ChatInput {
   std::string front_door = "chat";  // recorded in the request log
   json metadata = nullptr;          // recorded in the request log
   Caller caller;                    // who asks (caller_policy.hpp)
+  // The end user the request is made for ("" when unknown): the HTTP body's
+  // `user`, X-Mcp-User, `weir chat --user`. Per-user tools (memory) and
+  // tool calls' context use it; it is not an identity check.
+  std::string user;
+  // The conversation the request continues ("" when none): `weir chat
+  // --session`, or the HTTP body's metadata.conversation_id.
+  std::string conversation;
   // Called once the request is prepared, before anything is sent upstream
   // (a streaming front door learns the model its chunks report).
   std::function<void(const RequestContext&)> on_prepared;
