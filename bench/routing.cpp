@@ -16,6 +16,7 @@
 
 #include "bench/temporary_directory.hpp"
 #include "core/engine/engine.hpp"
+#include "core/engine/resolved_targets.hpp"
 #include "core/error.hpp"
 #include "core/net/http_client.hpp"
 #include "core/store/database.hpp"
@@ -94,6 +95,8 @@ int main(int argc, char** argv) {
   RequestLogWriter log_writer(pool);
   EngineOptions options;
   options.log_writer = &log_writer;
+  ResolvedTargets resolved_targets;  // as weir serve keeps them
+  options.resolved_targets = &resolved_targets;
   options.providers = [](const ProviderConfig& config) -> std::unique_ptr<Provider> {
     return std::make_unique<InstantAdapter>(config.name == "refusing");
   };

@@ -11,6 +11,7 @@
 
 #include <memory>
 
+#include "core/engine/resolved_targets.hpp"
 #include "core/net/keep_alive_ticker.hpp"
 #include "core/net/server.hpp"
 #include "core/store/database_pool.hpp"
@@ -29,6 +30,7 @@ struct ApiContext {
   RequestLogWriter log_writer;  // rows are written after the answers, in batches
   KeepAliveTicker keep_alive;
   std::unique_ptr<SharedSearcher> searcher;  // one set of loaded indexes for every search request
+  ResolvedTargets resolved_targets;          // what gateways resolve to, until the store changes them
 };
 
 void mount_api_routes(Server& server, ApiContext& context);

@@ -31,7 +31,10 @@ ToolLoopOptions tool_loop_options(const RequestContext& context) {
   return loop;
 }
 
-json generation_context(const RequestContext& context, const json& usage_lines, const json& runned_functions) {
+// `routing`: the report's JSON (null for one upstream), built once for this
+// and the request log.
+json generation_context(const RequestContext& context, const json& usage_lines, const json& runned_functions,
+                        const json& routing) {
   const auto& gateway = context.gateway;
   json generation = {
       {"gateway", gateway.is_bare() ? json(nullptr) : json{{"id", gateway.id}, {"name", gateway.name}}},
@@ -46,7 +49,7 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
     if (!retrieval.rewrite_error.empty()) report["rewrite_error"] = retrieval.rewrite_error;
     generation["retrieval"] = std::move(report);
   }
-  if (context.routing) generation["routing"] = context.routing->to_json();
+  if (!routing.is_null()) generation["routing"] = routing;
   return generation;
 }
 
@@ -106,7 +109,7 @@ Searcher& Engine::searcher() {
 
 StageServices Engine::services() {
   return StageServices{database_, paths_, options_.providers, [this]() -> Searcher& { return searcher(); },
-                       options_.routing};
+                       options_.routing, options_.resolved_targets};
 }
 
 RequestContext Engine::prepare(const ChatInput& input) {
@@ -191,10 +194,10 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     for (auto& line : answer_usage_lines(context, usage, loop.upstream_calls)) usage_lines.push_back(std::move(line));
     json runned_functions = json::array();
     for (const auto& function : loop.functions) runned_functions.push_back(function.to_json());
-    result.response = completion_object(context.identity, completion,
-                                        generation_context(context, usage_lines, runned_functions));
-
     note_routing(context, record);
+    result.response = completion_object(context.identity, completion,
+                                        generation_context(context, usage_lines, runned_functions, record.routing));
+
     record.status = "ok";
     record.prompt_tokens = usage.prompt_tokens;
     record.completion_tokens = usage.completion_tokens;

@@ -54,6 +54,9 @@ struct EngineOptions {
   // What routing shares across requests (circuit breakers); null: the
   // process-wide one, which every Engine of a server then shares.
   std::shared_ptr<RoutingState> routing;
+  // A server's memo of what targets resolve to (resolved_targets.hpp), shared
+  // by its requests; null: each request reads the store.
+  ResolvedTargets* resolved_targets = nullptr;
   // Filters added after the gateway's own (those of pipeline.hpp's output
   // stage), in order: a front door's or a decorator's.
   std::vector<StreamFilterFactory> filters;

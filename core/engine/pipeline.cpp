@@ -8,12 +8,12 @@
 #include "core/engine/document_injection.hpp"
 #include "core/engine/instructions.hpp"
 #include "core/engine/prefill_filter.hpp"
+#include "core/engine/resolved_targets.hpp"
 #include "core/engine/retrieval.hpp"
 #include "core/engine/tool_result_window.hpp"
 #include "core/error.hpp"
 #include "core/rag/search.hpp"
 #include "core/routing/routed_provider.hpp"
-#include "core/store/provider_repository.hpp"
 #include "core/tools/collection_search_source.hpp"
 
 namespace weir {
@@ -33,39 +33,16 @@ void caller_policy_stage(RequestContext& context, StageServices&) {
 
 // ----- resolve -----
 
-// A routing block's providers, resolved (each once; `first` is the first
-// target's, already resolved): the plan a RoutedProvider follows.
-RoutePlan route_plan(RoutingSettings settings, const ProviderConfig& first, ProviderRepository& providers) {
-  RoutePlan plan;
-  for (const auto& target : settings.targets) {
-    const ProviderConfig* known = target.provider == first.name ? &first : nullptr;
-    for (const auto& resolved : plan.providers)
-      if (resolved.name == target.provider) known = &resolved;
-    plan.providers.push_back(known ? ProviderConfig(*known) : providers.resolve(target.provider));
-  }
-  if (!settings.router_model.empty()) {
-    auto slash = settings.router_model.find('/');
-    plan.router_provider = providers.resolve(settings.router_model.substr(0, slash));
-    plan.router_model = settings.router_model.substr(slash + 1);
-  }
-  plan.settings = std::move(settings);
-  return plan;
-}
-
 void resolve_stage(RequestContext& context, StageServices& services) {
-  std::optional<RoutePlan> plan;
-  services.database.read_transaction([&] {
-    context.gateway = GatewayRepository(services.database).resolve_target(context.input.target);
-    ProviderRepository providers(services.database);
-    context.provider = providers.resolve(context.gateway.config.provider());
-    if (auto routing = context.gateway.config.routing()) plan = route_plan(std::move(*routing), context.provider, providers);
-  });
-  if (plan) {
-    plan->conversation = &context.input.messages;
+  auto resolved = services.resolved_targets ? services.resolved_targets->resolve(services.database, context.input.target)
+                                            : read_resolved_target(services.database, context.input.target);
+  context.gateway = resolved->gateway;
+  context.provider = resolved->provider;
+  if (resolved->route) {
     context.routing = std::make_shared<RoutingReport>();
     context.routing->on_attempt = context.input.on_route_attempt;
-    context.adapter =
-        std::make_unique<RoutedProvider>(std::move(*plan), services.providers, services.routing, context.routing);
+    context.adapter = std::make_unique<RoutedProvider>(resolved->route, services.providers, services.routing,
+                                                       context.routing, &context.input.messages);
   } else {
     context.adapter = services.providers(context.provider);
   }

@@ -41,6 +41,7 @@
 namespace weir {
 
 class Database;
+class ResolvedTargets;
 class Searcher;
 
 // What the stages use besides the request.
@@ -51,6 +52,8 @@ struct StageServices {
   std::function<Searcher&()> searcher;  // opened on first use
   // Circuit breakers, clock and chance for gateways that route (shared by a server's requests).
   const std::shared_ptr<RoutingState>& routing;
+  // A server's memo of resolved targets; null: read the store every time.
+  ResolvedTargets* resolved_targets = nullptr;
 };
 
 struct Stage {

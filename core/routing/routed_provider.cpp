@@ -50,19 +50,24 @@ std::string seconds_text(milliseconds duration) { return std::to_string((duratio
 
 }  // namespace
 
-RoutedProvider::RoutedProvider(RoutePlan plan, ProviderFactory factory, std::shared_ptr<RoutingState> state,
-                               std::shared_ptr<RoutingReport> report)
-    : plan_(std::move(plan)), factory_(std::move(factory)), state_(std::move(state)), report_(std::move(report)) {
-  if (plan_.settings.targets.empty() || plan_.providers.size() != plan_.settings.targets.size())
+RoutedProvider::RoutedProvider(std::shared_ptr<const RoutePlan> plan, ProviderFactory factory,
+                               std::shared_ptr<RoutingState> state, std::shared_ptr<RoutingReport> report,
+                               const json* conversation)
+    : plan_(std::move(plan)),
+      conversation_(conversation),
+      factory_(std::move(factory)),
+      state_(std::move(state)),
+      report_(std::move(report)) {
+  if (plan_->settings.targets.empty() || plan_->providers.size() != plan_->settings.targets.size())
     throw Error(ErrorKind::usage, "a routing block needs at least one target, each with its provider");
-  report_->mode = plan_.settings.mode;
-  for (size_t index = 0; index < plan_.providers.size(); ++index) adapters_.push_back(factory_(attempt_config(index)));
+  report_->mode = plan_->settings.mode;
+  for (size_t index = 0; index < plan_->providers.size(); ++index) adapters_.push_back(factory_(attempt_config(index)));
 }
 
 ProviderConfig RoutedProvider::attempt_config(size_t index) const {
-  ProviderConfig config = plan_.providers[index];
+  ProviderConfig config = plan_->providers[index];
   config.max_retries = 0;  // routing's tries are the only ones
-  if (plan_.settings.attempt_timeout_ms) config.total_timeout_ms = *plan_.settings.attempt_timeout_ms;
+  if (plan_->settings.attempt_timeout_ms) config.total_timeout_ms = *plan_->settings.attempt_timeout_ms;
   return config;
 }
 
@@ -93,12 +98,12 @@ void RoutedProvider::ground(Grounding grounding) {
 
 json RoutedProvider::describe_request(const ChatRequest& request) const {
   ChatRequest first = request;
-  first.model = plan_.settings.targets.front().model;
-  apply_target_sampling(plan_.settings.targets.front().sampling, first.sampling);
+  first.model = plan_->settings.targets.front().model;
+  apply_target_sampling(plan_->settings.targets.front().sampling, first.sampling);
   json described = adapters_.front()->describe_request(first);
   json targets = json::array();
-  for (const auto& target : plan_.settings.targets) targets.push_back(target.label());
-  described["routing"] = {{"mode", enum_name(plan_.settings.mode)}, {"targets", targets}};
+  for (const auto& target : plan_->settings.targets) targets.push_back(target.label());
+  described["routing"] = {{"mode", enum_name(plan_->settings.mode)}, {"targets", targets}};
   return described;
 }
 
@@ -114,20 +119,20 @@ void RoutedProvider::choose_tier(const ChatRequest& request, const CancelToken& 
   if (report_->tier) return;
   // The caller's conversation, not the prompt built from it: retrieved
   // documents and instructions say nothing about how hard the question is.
-  const json& conversation = plan_.conversation ? *plan_.conversation : request.messages;
+  const json& conversation = conversation_ ? *conversation_ : request.messages;
   report_->tier_source = "classifier";
-  if (plan_.router_provider) {
+  if (plan_->router_provider) {
     try {
       // A classification is worth a few seconds at most: the classifier is the fallback.
-      ProviderConfig config = *plan_.router_provider;
+      ProviderConfig config = *plan_->router_provider;
       config.max_retries = 0;
       config.total_timeout_ms = std::min(config.total_timeout_ms > 0 ? config.total_timeout_ms : kRouterTimeoutMs,
                                          kRouterTimeoutMs);
       config.connect_timeout_ms = std::min(config.connect_timeout_ms, kRouterTimeoutMs);
       auto router = factory_(config);
-      auto completion = router->chat(complexity_request(conversation, plan_.router_model),
+      auto completion = router->chat(complexity_request(conversation, plan_->router_model),
                                      [](const StreamDelta&) {}, cancel);
-      TargetUsage used{plan_.router_provider->name, plan_.router_model, completion.usage.value_or(Usage{}), 1};
+      TargetUsage used{plan_->router_provider->name, plan_->router_model, completion.usage.value_or(Usage{}), 1};
       report_->router_usage = used;
       if (auto tier = read_complexity_answer(completion.content)) {
         report_->tier = *tier;
@@ -147,9 +152,9 @@ void RoutedProvider::choose_tier(const ChatRequest& request, const CancelToken& 
 }
 
 std::vector<size_t> RoutedProvider::order_for(const ChatRequest& request, const CancelToken& cancel) {
-  const auto& targets = plan_.settings.targets;
+  const auto& targets = plan_->settings.targets;
   std::vector<size_t> order;
-  switch (plan_.settings.mode) {
+  switch (plan_->settings.mode) {
     case RoutingMode::fallback:
       for (size_t index = 0; index < targets.size(); ++index) order.push_back(index);
       break;
@@ -202,7 +207,7 @@ Provider& RoutedProvider::adapter_for(size_t index, std::optional<milliseconds> 
 }
 
 Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback& on_delta, const CancelToken& cancel) {
-  const RoutingSettings& settings = plan_.settings;
+  const RoutingSettings& settings = plan_->settings;
   const int call = ++calls_;
   const auto order = order_for(request, cancel);
   const auto started = state_->now();

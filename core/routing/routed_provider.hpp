@@ -39,15 +39,15 @@ struct RoutePlan {
   std::vector<ProviderConfig> providers;          // one per target, in the targets' order
   std::optional<ProviderConfig> router_provider;  // when settings.router_model is set
   std::string router_model;                       // the model id of router_model
-  // The caller's conversation (complexity mode reads it, not the built
-  // prompt); outlives the provider. Null: the request's messages.
-  const json* conversation = nullptr;
 };
 
 class RoutedProvider : public Provider {
  public:
-  RoutedProvider(RoutePlan plan, ProviderFactory factory, std::shared_ptr<RoutingState> state,
-                 std::shared_ptr<RoutingReport> report);
+  // `plan` may be shared by many requests (a server remembers it between
+  // them). `conversation`: the caller's (complexity mode reads it, not the
+  // built prompt); it outlives the provider. Null: the request's messages.
+  RoutedProvider(std::shared_ptr<const RoutePlan> plan, ProviderFactory factory, std::shared_ptr<RoutingState> state,
+                 std::shared_ptr<RoutingReport> report, const json* conversation = nullptr);
 
   // What every target can do: a request must be one each of them can serve.
   ProviderCapabilities capabilities() const override;
@@ -68,7 +68,8 @@ class RoutedProvider : public Provider {
                         std::unique_ptr<Provider>& fresh);
   ProviderConfig attempt_config(size_t index) const;
 
-  RoutePlan plan_;
+  std::shared_ptr<const RoutePlan> plan_;
+  const json* conversation_;
   ProviderFactory factory_;
   std::shared_ptr<RoutingState> state_;
   std::shared_ptr<RoutingReport> report_;

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -191,6 +191,30 @@ END;
     // gateway with one upstream.
     R"sql(
 ALTER TABLE requests ADD COLUMN routing TEXT;
+)sql",
+    // 8: counters for the gateways and providers tables, like keys' (6), so a
+    // server can keep what it resolved for a target between requests and tell
+    // in one indexed read whether a change anywhere made it stale.
+    R"sql(
+INSERT INTO table_versions(name, version) VALUES ('gateways', 0), ('providers', 0);
+CREATE TRIGGER gateways_version_insert AFTER INSERT ON gateways BEGIN
+  UPDATE table_versions SET version = version + 1 WHERE name = 'gateways';
+END;
+CREATE TRIGGER gateways_version_update AFTER UPDATE ON gateways BEGIN
+  UPDATE table_versions SET version = version + 1 WHERE name = 'gateways';
+END;
+CREATE TRIGGER gateways_version_delete AFTER DELETE ON gateways BEGIN
+  UPDATE table_versions SET version = version + 1 WHERE name = 'gateways';
+END;
+CREATE TRIGGER providers_version_insert AFTER INSERT ON providers BEGIN
+  UPDATE table_versions SET version = version + 1 WHERE name = 'providers';
+END;
+CREATE TRIGGER providers_version_update AFTER UPDATE ON providers BEGIN
+  UPDATE table_versions SET version = version + 1 WHERE name = 'providers';
+END;
+CREATE TRIGGER providers_version_delete AFTER DELETE ON providers BEGIN
+  UPDATE table_versions SET version = version + 1 WHERE name = 'providers';
+END;
 )sql",
 };
 }  // namespace

@@ -154,7 +154,8 @@ struct Router {
   std::unique_ptr<RoutedProvider> provider;
 
   Router(FakeWorld& fake_world, const RoutingSettings& settings) : world(fake_world) {
-    RoutePlan plan;
+    auto shared_plan = std::make_shared<RoutePlan>();
+    RoutePlan& plan = *shared_plan;
     plan.settings = settings;
     for (const auto& routed : settings.targets) {
       ProviderConfig config;
@@ -176,7 +177,7 @@ struct Router {
       script.configs.push_back(config);
       return std::make_unique<ScriptedAdapter>(*world_pointer, world_pointer->targets[config.name]);
     };
-    provider = std::make_unique<RoutedProvider>(plan, factory, world.state, report);
+    provider = std::make_unique<RoutedProvider>(shared_plan, factory, world.state, report);
   }
 
   // One model call; the text that reached the caller.

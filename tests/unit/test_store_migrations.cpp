@@ -67,6 +67,9 @@ TEST_CASE("a store at an older version is upgraded and keeps its rows") {
     // Take the store back to before migration 5, as an older weir left it.
     database.execute(
         "DROP TRIGGER keys_version_insert; DROP TRIGGER keys_version_update; DROP TRIGGER keys_version_delete; "
+        "DROP TRIGGER gateways_version_insert; DROP TRIGGER gateways_version_update; "
+        "DROP TRIGGER gateways_version_delete; DROP TRIGGER providers_version_insert; "
+        "DROP TRIGGER providers_version_update; DROP TRIGGER providers_version_delete; "
         "DROP TABLE table_versions; DROP TABLE gateway_revisions; ALTER TABLE requests DROP COLUMN routing; "
         "PRAGMA user_version = 4;");
   }
