@@ -6,6 +6,7 @@
 #include "core/engine/stream_filter.hpp"
 #include "core/engine/tool_loop.hpp"
 #include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
 #include "core/rag/search.hpp"
 #include "core/store/database.hpp"
 #include "core/store/request_log_writer.hpp"
@@ -33,13 +34,13 @@ ToolLoopOptions tool_loop_options(const RequestContext& context) {
 
 // `routing`: the report's JSON (null for one upstream), built once for this
 // and the request log.
-json generation_context(const RequestContext& context, const json& usage_lines, const json& runned_functions,
-                        const json& routing) {
+json generation_context(const RequestContext& context, const json& usage_lines, json runned_functions,
+                        json routing) {
   const auto& gateway = context.gateway;
   json generation = {
       {"gateway", gateway.is_bare() ? json(nullptr) : json{{"id", gateway.id}, {"name", gateway.name}}},
       {"generated_usage", usage_lines},
-      {"runned_functions", runned_functions},
+      {"runned_functions", std::move(runned_functions)},
       {"dropped_messages", context.dropped_messages}};
   const auto& retrieval = context.retrieval;
   if (!retrieval.strategy.empty()) {
@@ -49,7 +50,7 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
     if (!retrieval.rewrite_error.empty()) report["rewrite_error"] = retrieval.rewrite_error;
     generation["retrieval"] = std::move(report);
   }
-  if (!routing.is_null()) generation["routing"] = routing;
+  if (!routing.is_null()) generation["routing"] = std::move(routing);
   return generation;
 }
 
@@ -74,14 +75,17 @@ json answer_usage_lines(const RequestContext& context, const Usage& usage, int u
 }
 
 // The request log row of a routed request names the target that served (or
-// the gateway's first, when none did) and keeps every attempt.
-void note_routing(const RequestContext& context, RequestRecord& record) {
-  if (!context.routing) return;
-  record.routing = context.routing->to_json();
+// the gateway's first, when none did) and keeps every attempt. Returns the
+// report's JSON for generation_context (null for one upstream).
+json note_routing(const RequestContext& context, RequestRecord& record) {
+  if (!context.routing) return nullptr;
+  json routing = context.routing->to_json();
+  record.routing = routing;
   if (!context.routing->served_provider.empty()) {
     record.provider = context.routing->served_provider;
     record.model = context.routing->served_model;
   }
+  return routing;
 }
 
 }  // namespace
@@ -94,9 +98,9 @@ Engine::Engine(Database& database, Paths paths, EngineOptions options)
 
 Engine::~Engine() = default;
 
-void Engine::record(RequestRecord& row) {
+void Engine::record(RequestRecord row) {
   if (options_.log_writer)
-    options_.log_writer->submit(row);
+    options_.log_writer->submit(std::move(row));
   else
     RequestLog(database_).record(row);
 }
@@ -128,7 +132,8 @@ json Engine::describe(const ChatInput& input) {
 ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const CancelToken& cancel) {
   auto start = Clock::now();
   ChatResult result;
-  auto& record = result.record;
+  RequestRecord record;
+  record.id = new_uuid_v7();  // the answer names it; the row is moved to the log
   record.front_door = input.front_door;
   record.metadata = input.metadata;
   record.gateway_name = input.target;
@@ -194,19 +199,19 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     for (auto& line : answer_usage_lines(context, usage, loop.upstream_calls)) usage_lines.push_back(std::move(line));
     json runned_functions = json::array();
     for (const auto& function : loop.functions) runned_functions.push_back(function.to_json());
-    note_routing(context, record);
+    json routing = note_routing(context, record);
     result.response = completion_object(context.identity, completion,
-                                        generation_context(context, usage_lines, runned_functions, record.routing));
+                                        generation_context(context, usage_lines, std::move(runned_functions), std::move(routing)));
 
     record.status = "ok";
     record.prompt_tokens = usage.prompt_tokens;
     record.completion_tokens = usage.completion_tokens;
     record.cached_tokens = usage.cached_tokens;
-    record.usage_lines = usage_lines;
     record.cost = total_amount(usage_lines);
+    record.usage_lines = std::move(usage_lines);
     record.latency_ms = milliseconds_since(start);
-    this->record(record);
     result.response["generation_context"]["request_id"] = record.id;
+    this->record(std::move(record));
     return result;
   } catch (const Error& error) {
     // A failure before or during the call is logged, then reaches the front door unchanged.
@@ -215,7 +220,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     record.error = error.what();
     record.latency_ms = milliseconds_since(start);
     try {
-      this->record(record);
+      this->record(std::move(record));
     } catch (const Error&) {
       // The original error matters more than a log row we could not write.
     }

@@ -65,7 +65,6 @@ struct EngineOptions {
 struct ChatResult {
   json response;          // the chat.completion object, with generation_context
   Completion completion;  // the answer as the caller saw it; content includes the prefill
-  RequestRecord record;   // the request log row that was written
 };
 
 class Engine {
@@ -88,7 +87,7 @@ class Engine {
  private:
   StageServices services();
   Searcher& searcher();
-  void record(RequestRecord& record);
+  void record(RequestRecord record);
 
   Database& database_;
   Paths paths_;

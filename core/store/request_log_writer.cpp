@@ -34,12 +34,12 @@ RequestLogWriter::~RequestLogWriter() {
   thread_.join();
 }
 
-void RequestLogWriter::submit(RequestRecord& record) {
+void RequestLogWriter::submit(RequestRecord record) {
   if (record.id.empty()) record.id = new_uuid_v7();
   if (record.created_at == 0) record.created_at = now_milliseconds();
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(record);
+    queue_.push_back(std::move(record));
     ++submitted_;
   }
   changed_.notify_all();

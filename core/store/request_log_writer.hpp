@@ -30,7 +30,8 @@ class RequestLogWriter {
   RequestLogWriter(const RequestLogWriter&) = delete;
   RequestLogWriter& operator=(const RequestLogWriter&) = delete;
 
-  void submit(RequestRecord& record);
+  // Queues the row (taken by value: a caller done with it moves it in).
+  void submit(RequestRecord record);
   void flush();
   // The heap its store connection's page cache held after the last batch
   // (for tests and diagnostics: it stays bounded however many rows a server
