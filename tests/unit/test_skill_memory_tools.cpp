@@ -255,3 +255,27 @@ TEST_CASE("gateway fields: skills, builtin_tools and always_visible_tools are ch
   CHECK(contains(bad({{"builtin_tools", {"telepathy"}}}), "open_url, current_time, memory"));
   CHECK(contains(bad({{"hide_tools_unless_skill", "yes"}}), "true or false"));
 }
+
+TEST_CASE("skills and memory: a public caller gets neither the skill list nor the tools") {
+  Fixture fixture;
+  auto gateway = fixture.gateway({{"system", "Base."}, {"skills", {"triage"}}, {"builtin_tools", {"memory"}}});
+  EngineOptions options;
+  auto shared = fixture.state;
+  options.providers = [shared](const ProviderConfig&) -> std::unique_ptr<Provider> {
+    return std::make_unique<ScriptedProvider>(shared);
+  };
+  Engine engine(fixture.database, fixture.paths, options);
+  ChatInput input;
+  input.target = gateway.id;
+  input.user = "alice";
+  input.messages = json::array({{{"role", "user"}, {"content", "hello"}}});
+  auto private_context = engine.prepare(input);
+  CHECK(tool_names(private_context.request) ==
+        std::vector<std::string>{"read_skill", "memory_save", "memory_search", "memory_update", "memory_delete"});
+  CHECK(contains(system_text(private_context.request), "- triage: Sort incoming bugs"));
+  input.caller = Caller{"web", true};
+  auto public_context = engine.prepare(input);
+  CHECK(public_context.request.tools.empty());
+  CHECK(public_context.tools.empty());
+  CHECK(system_text(public_context.request) == "Base.");
+}
