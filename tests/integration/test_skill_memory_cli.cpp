@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/serve_process.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -176,4 +177,27 @@ TEST_CASE("memory: saved in one conversation, found in another for the same user
   CHECK(json::parse(shown.out)["gateway"] == "assistant");
   fixture.ok({"memory", "delete", id, "--user", "alice"});
   CHECK(json::parse(fixture.home.run({"--json", "memory", "list", "--user", "alice"}).out).empty());
+}
+
+TEST_CASE("memory over HTTP: the body's user owns what the model saves") {
+  Fixture fixture;
+  fixture.ok({"gateway", "create", "assistant", "--provider", "fake", "--model", "m", "--builtin-tool", "memory"});
+  fixture.enqueue_call("call_1", "memory_save", {{"text", "Carol is on call on Fridays"}, {"shared", true}});
+  fixture.enqueue_text("Noted.");
+  ServeProcess serve(fixture.home);
+  json body = {{"model", "assistant"},
+               {"stream", true},
+               {"user", "carol"},
+               {"messages", {{{"role", "user"}, {"content", "remember my on-call day"}}}}};
+  auto reply = http_request(serve.port(), "POST", "/v1/chat/completions", body.dump(), {});
+  CHECK(reply.status == 200);
+  CHECK(contains(reply.body, "Noted."));
+  REQUIRE(fixture.upstream.request_count() == 2);
+  CHECK(contains(fixture.last_tool_message(1)["content"].get<std::string>(), "\"shared\":true"));
+  auto listed = fixture.home.run({"--json", "memory", "list", "--user", "carol"});
+  REQUIRE_MESSAGE(listed.exit_code == 0, listed.err);
+  auto list = json::parse(listed.out);
+  REQUIRE(list.size() == 1);
+  CHECK(list[0]["text"] == "Carol is on call on Fridays");
+  CHECK(list[0]["shared"] == true);
 }
