@@ -279,3 +279,24 @@ TEST_CASE("skills and memory: a public caller gets neither the skill list nor th
   CHECK(public_context.tools.empty());
   CHECK(system_text(public_context.request) == "Base.");
 }
+
+TEST_CASE("memory: the tools stop seeing a memory once its retention has passed (injected clock)") {
+  Fixture fixture;
+  auto gateway = fixture.gateway({{"builtin_tools", {"memory"}}});
+  constexpr int64_t kDay = 24LL * 60 * 60 * 1000;
+  int64_t now = 3'000 * kDay;
+  MemorySource alice(fixture.database, "alice", gateway.id, [&] { return now; });
+  CancelToken cancel;
+  alice.run({"c1", "memory_save", R"({"text": "desk 4B this week", "retention_days": 7})"}, cancel);
+  alice.run({"c2", "memory_save", R"({"text": "allergic to peanuts"})"}, cancel);
+  auto search = [&] { return json::parse(alice.run({"c", "memory_search", R"({"query": ""})"}, cancel))["memories"]; };
+  CHECK(search().size() == 2);
+  now += 7 * kDay - 1;
+  CHECK(search().size() == 2);
+  now += 1;
+  auto left = search();
+  REQUIRE(left.size() == 1);
+  CHECK(left[0]["text"] == "allergic to peanuts");
+  now += 23 * kDay;
+  CHECK(search().empty());  // the default retention is 30 days
+}
