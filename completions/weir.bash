@@ -6,7 +6,7 @@
 _weir_command() {
   case $1 in
   '')
-    _weir_commands='provider gateway chat collection doc logs mcp serve key paths version completions'
+    _weir_commands='provider gateway chat collection doc logs mcp serve key skill memory paths version completions'
     _weir_options='-h --help --version --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -52,7 +52,7 @@ _weir_command() {
     ;;
   'gateway create')
     _weir_commands=''
-    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --home --json -q --quiet'
+    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'gateway list')
@@ -67,7 +67,7 @@ _weir_command() {
     ;;
   'gateway update')
     _weir_commands=''
-    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --unset --home --json -q --quiet'
+    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --unset --home --json -q --quiet'
     _weir_arguments='gateways'
     ;;
   'gateway delete')
@@ -230,6 +230,66 @@ _weir_command() {
     _weir_options='-h --help --home --json -q --quiet'
     _weir_arguments='keys'
     ;;
+  'skill')
+    _weir_commands='create update list show delete export import'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'skill create')
+    _weir_commands=''
+    _weir_options='-h --help --description --instructions --instructions-file --allowed-tool --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'skill update')
+    _weir_commands=''
+    _weir_options='-h --help --description --instructions --instructions-file --allowed-tool --no-allowed-tools --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'skill list')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'skill show')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'skill delete')
+    _weir_commands=''
+    _weir_options='-h --help --force --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'skill export')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'skill import')
+    _weir_commands=''
+    _weir_options='-h --help --strict --home --json -q --quiet'
+    _weir_arguments='files'
+    ;;
+  'memory')
+    _weir_commands='list show delete'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'memory list')
+    _weir_commands=''
+    _weir_options='-h --help --user --query --limit --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'memory show')
+    _weir_commands=''
+    _weir_options='-h --help --user --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'memory delete')
+    _weir_commands=''
+    _weir_options='-h --help --user --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
   'paths')
     _weir_commands=''
     _weir_options='-h --help --home --json -q --quiet'
@@ -286,6 +346,9 @@ _weir_value() {
   'gateway create --max-context-tokens') _weir_kind='none' ;;
   'gateway create --on-overflow') _weir_kind='choices:error,truncate' ;;
   'gateway create --tool-result-window') _weir_kind='none' ;;
+  'gateway create --skill') _weir_kind='none' ;;
+  'gateway create --always-visible-tool') _weir_kind='none' ;;
+  'gateway create --builtin-tool') _weir_kind='none' ;;
   'gateway create --collection') _weir_kind='collections,' ;;
   'gateway create --strategy') _weir_kind='choices:plain,concatenate,user_rewrite,full_rewrite,query_function' ;;
   'gateway create --window') _weir_kind='none' ;;
@@ -329,6 +392,9 @@ _weir_value() {
   'gateway update --max-context-tokens') _weir_kind='none' ;;
   'gateway update --on-overflow') _weir_kind='choices:error,truncate' ;;
   'gateway update --tool-result-window') _weir_kind='none' ;;
+  'gateway update --skill') _weir_kind='none' ;;
+  'gateway update --always-visible-tool') _weir_kind='none' ;;
+  'gateway update --builtin-tool') _weir_kind='none' ;;
   'gateway update --collection') _weir_kind='collections,' ;;
   'gateway update --strategy') _weir_kind='choices:plain,concatenate,user_rewrite,full_rewrite,query_function' ;;
   'gateway update --window') _weir_kind='none' ;;
@@ -397,6 +463,19 @@ _weir_value() {
   'serve --drain') _weir_kind='none' ;;
   'key create --expires') _weir_kind='none' ;;
   'key create --rpm') _weir_kind='none' ;;
+  'skill create --description') _weir_kind='none' ;;
+  'skill create --instructions') _weir_kind='none' ;;
+  'skill create --instructions-file') _weir_kind='files' ;;
+  'skill create --allowed-tool') _weir_kind='none' ;;
+  'skill update --description') _weir_kind='none' ;;
+  'skill update --instructions') _weir_kind='none' ;;
+  'skill update --instructions-file') _weir_kind='files' ;;
+  'skill update --allowed-tool') _weir_kind='none' ;;
+  'memory list --user') _weir_kind='none' ;;
+  'memory list --query') _weir_kind='none' ;;
+  'memory list --limit') _weir_kind='none' ;;
+  'memory show --user') _weir_kind='none' ;;
+  'memory delete --user') _weir_kind='none' ;;
   *) _weir_kind='' ;;
   esac
 }

@@ -6,8 +6,8 @@
 function __weir_command
     switch "$argv[1]"
         case ''
-            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'paths' 'version' 'completions'
-            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
+            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'skill' 'memory' 'paths' 'version' 'completions'
+            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Skills: instruction bundles a gateway\'s model loads with read_skill' 'Per-user memories the memory tools keep (builtin_tools: memory)' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
             set -g __weir_options '-h' '--help' '--version' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Display program version information and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
@@ -62,8 +62,8 @@ function __weir_command
         case 'gateway create'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--description' '--provider' '--model' '--system' '--system-file' '--system-url' '--prompt-template' '--prefill' '--stop' '--temperature' '--top-p' '--top-k' '--presence-penalty' '--frequency-penalty' '--seed' '--max-tokens' '--reasoning-effort' '--verbosity' '--overridable' '--max-context-tokens' '--on-overflow' '--tool-result-window' '--collection' '--strategy' '--window' '--top' '--min-score' '--reranker' '--include-references' '--rewrite-model' '--max-tool-iterations' '--target' '--route' '--route-attempts' '--retry-on' '--retry-backoff-ms' '--max-retry-after-ms' '--fall-through' '--attempt-timeout-ms' '--total-timeout-ms' '--breaker-failures' '--breaker-cooldown-ms' '--router-model' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'What the gateway is for' 'Provider name (see `weir provider list`)' 'Upstream model id' 'System instructions' 'File whose text is appended to the instructions' 'URL whose text is appended (cached 600 s)' 'Template for the user\'s message; must contain {prompt}' 'Start of every answer (sent as a trailing assistant message)' 'Stop sequence (repeatable)' 'Sampling temperature, 0..2' 'Nucleus sampling, 0..1' 'Top-k sampling, 1..1000' 'Penalty for tokens already present, -2..2' 'Penalty by how often a token appeared, -2..2' 'Sampling seed' 'Longest answer in tokens, 1..10000000' 'How much a reasoning model thinks' 'How long the answers are' 'Fields a request may override (comma-separated or repeated)' 'Context budget in tokens, 1..100000000' 'What happens past the context budget (truncate drops the oldest messages) (default error)' 'Keep only the last N tool results verbatim, 0..10000' 'Collection to answer from (repeatable or comma-separated; replaces the list)' 'How the search query is made from the conversation (default plain)' 'User messages read by concatenate and the rewrites, 1..64 (default 3)' 'Documents retrieved, 1..128 (default 5)' 'Lowest document score, 0.01..0.99 (default 0.2)' 'Reranker of the fused candidates (default lexical)' 'Also retrieve the documents sharing a match\'s ref' 'PROVIDER/MODEL for user_rewrite and full_rewrite (default: the gateway\'s model)' 'query_function: rounds of server-side searches before giving up, 1..64 (default 8)' 'Upstream to route to (repeatable, in order): PROVIDER/MODEL[,weight=W][,tier=T][,FIELD=VALUE]' 'fallback tries targets in order; loadbalance picks by weight; complexity picks by the request\'s tier (default fallback)' 'Tries per target before falling through, 1..10 (default 1)' 'Failure classes retried on the same target' 'First wait between tries, doubled each time, 0..60000 (default 250)' 'Longest Retry-After honoured; a longer one falls through at once, 0..600000 (default 30000)' 'Failure classes that move on to the next target (others end the request)' 'Longest one try may take (default: the provider\'s total timeout), 10..3600000' 'Deadline for every try of one model call, 10..3600000' 'Failures in a row that open a target\'s circuit (0: never), 0..1000 (default 5)' 'How long an open circuit skips its target before one request probes it, 1..86400000 (default 30000)' 'PROVIDER/MODEL that classifies complexity (default: the offline classifier)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--description' '--provider' '--model' '--system' '--system-file' '--system-url' '--prompt-template' '--prefill' '--stop' '--temperature' '--top-p' '--top-k' '--presence-penalty' '--frequency-penalty' '--seed' '--max-tokens' '--reasoning-effort' '--verbosity' '--overridable' '--max-context-tokens' '--on-overflow' '--tool-result-window' '--skill' '--hide-tools-unless-skill' '--always-visible-tool' '--builtin-tool' '--collection' '--strategy' '--window' '--top' '--min-score' '--reranker' '--include-references' '--rewrite-model' '--max-tool-iterations' '--target' '--route' '--route-attempts' '--retry-on' '--retry-backoff-ms' '--max-retry-after-ms' '--fall-through' '--attempt-timeout-ms' '--total-timeout-ms' '--breaker-failures' '--breaker-cooldown-ms' '--router-model' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'What the gateway is for' 'Provider name (see `weir provider list`)' 'Upstream model id' 'System instructions' 'File whose text is appended to the instructions' 'URL whose text is appended (cached 600 s)' 'Template for the user\'s message; must contain {prompt}' 'Start of every answer (sent as a trailing assistant message)' 'Stop sequence (repeatable)' 'Sampling temperature, 0..2' 'Nucleus sampling, 0..1' 'Top-k sampling, 1..1000' 'Penalty for tokens already present, -2..2' 'Penalty by how often a token appeared, -2..2' 'Sampling seed' 'Longest answer in tokens, 1..10000000' 'How much a reasoning model thinks' 'How long the answers are' 'Fields a request may override (comma-separated or repeated)' 'Context budget in tokens, 1..100000000' 'What happens past the context budget (truncate drops the oldest messages) (default error)' 'Keep only the last N tool results verbatim, 0..10000' 'Skill the model may read with read_skill (see `weir skill list`)' 'Offer other server-side tools only once a skill the model read allows them' 'Server-side tool offered even when hide_tools_unless_skill hides the others' 'Built-in server-side tools to offer' 'Collection to answer from (repeatable or comma-separated; replaces the list)' 'How the search query is made from the conversation (default plain)' 'User messages read by concatenate and the rewrites, 1..64 (default 3)' 'Documents retrieved, 1..128 (default 5)' 'Lowest document score, 0.01..0.99 (default 0.2)' 'Reranker of the fused candidates (default lexical)' 'Also retrieve the documents sharing a match\'s ref' 'PROVIDER/MODEL for user_rewrite and full_rewrite (default: the gateway\'s model)' 'query_function: rounds of server-side searches before giving up, 1..64 (default 8)' 'Upstream to route to (repeatable, in order): PROVIDER/MODEL[,weight=W][,tier=T][,FIELD=VALUE]' 'fallback tries targets in order; loadbalance picks by weight; complexity picks by the request\'s tier (default fallback)' 'Tries per target before falling through, 1..10 (default 1)' 'Failure classes retried on the same target' 'First wait between tries, doubled each time, 0..60000 (default 250)' 'Longest Retry-After honoured; a longer one falls through at once, 0..600000 (default 30000)' 'Failure classes that move on to the next target (others end the request)' 'Longest one try may take (default: the provider\'s total timeout), 10..3600000' 'Deadline for every try of one model call, 10..3600000' 'Failures in a row that open a target\'s circuit (0: never), 0..1000 (default 5)' 'How long an open circuit skips its target before one request probes it, 1..86400000 (default 30000)' 'PROVIDER/MODEL that classifies complexity (default: the offline classifier)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
         case 'gateway list'
             set -g __weir_commands
@@ -80,8 +80,8 @@ function __weir_command
         case 'gateway update'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--name' '--description' '--provider' '--model' '--system' '--system-file' '--system-url' '--prompt-template' '--prefill' '--stop' '--temperature' '--top-p' '--top-k' '--presence-penalty' '--frequency-penalty' '--seed' '--max-tokens' '--reasoning-effort' '--verbosity' '--overridable' '--max-context-tokens' '--on-overflow' '--tool-result-window' '--collection' '--strategy' '--window' '--top' '--min-score' '--reranker' '--include-references' '--rewrite-model' '--max-tool-iterations' '--target' '--route' '--route-attempts' '--retry-on' '--retry-backoff-ms' '--max-retry-after-ms' '--fall-through' '--attempt-timeout-ms' '--total-timeout-ms' '--breaker-failures' '--breaker-cooldown-ms' '--router-model' '--unset' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Rename the gateway' 'What the gateway is for' 'Provider name (see `weir provider list`)' 'Upstream model id' 'System instructions' 'File whose text is appended to the instructions' 'URL whose text is appended (cached 600 s)' 'Template for the user\'s message; must contain {prompt}' 'Start of every answer (sent as a trailing assistant message)' 'Stop sequence (repeatable)' 'Sampling temperature, 0..2' 'Nucleus sampling, 0..1' 'Top-k sampling, 1..1000' 'Penalty for tokens already present, -2..2' 'Penalty by how often a token appeared, -2..2' 'Sampling seed' 'Longest answer in tokens, 1..10000000' 'How much a reasoning model thinks' 'How long the answers are' 'Fields a request may override (comma-separated or repeated)' 'Context budget in tokens, 1..100000000' 'What happens past the context budget (truncate drops the oldest messages) (default error)' 'Keep only the last N tool results verbatim, 0..10000' 'Collection to answer from (repeatable or comma-separated; replaces the list)' 'How the search query is made from the conversation (default plain)' 'User messages read by concatenate and the rewrites, 1..64 (default 3)' 'Documents retrieved, 1..128 (default 5)' 'Lowest document score, 0.01..0.99 (default 0.2)' 'Reranker of the fused candidates (default lexical)' 'Also retrieve the documents sharing a match\'s ref' 'PROVIDER/MODEL for user_rewrite and full_rewrite (default: the gateway\'s model)' 'query_function: rounds of server-side searches before giving up, 1..64 (default 8)' 'Upstream to route to (repeatable, in order): PROVIDER/MODEL[,weight=W][,tier=T][,FIELD=VALUE]' 'fallback tries targets in order; loadbalance picks by weight; complexity picks by the request\'s tier (default fallback)' 'Tries per target before falling through, 1..10 (default 1)' 'Failure classes retried on the same target' 'First wait between tries, doubled each time, 0..60000 (default 250)' 'Longest Retry-After honoured; a longer one falls through at once, 0..600000 (default 30000)' 'Failure classes that move on to the next target (others end the request)' 'Longest one try may take (default: the provider\'s total timeout), 10..3600000' 'Deadline for every try of one model call, 10..3600000' 'Failures in a row that open a target\'s circuit (0: never), 0..1000 (default 5)' 'How long an open circuit skips its target before one request probes it, 1..86400000 (default 30000)' 'PROVIDER/MODEL that classifies complexity (default: the offline classifier)' 'Remove a field so its default applies (repeatable; rag.KEY for one key of the rag block)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--name' '--description' '--provider' '--model' '--system' '--system-file' '--system-url' '--prompt-template' '--prefill' '--stop' '--temperature' '--top-p' '--top-k' '--presence-penalty' '--frequency-penalty' '--seed' '--max-tokens' '--reasoning-effort' '--verbosity' '--overridable' '--max-context-tokens' '--on-overflow' '--tool-result-window' '--skill' '--hide-tools-unless-skill' '--always-visible-tool' '--builtin-tool' '--collection' '--strategy' '--window' '--top' '--min-score' '--reranker' '--include-references' '--rewrite-model' '--max-tool-iterations' '--target' '--route' '--route-attempts' '--retry-on' '--retry-backoff-ms' '--max-retry-after-ms' '--fall-through' '--attempt-timeout-ms' '--total-timeout-ms' '--breaker-failures' '--breaker-cooldown-ms' '--router-model' '--unset' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Rename the gateway' 'What the gateway is for' 'Provider name (see `weir provider list`)' 'Upstream model id' 'System instructions' 'File whose text is appended to the instructions' 'URL whose text is appended (cached 600 s)' 'Template for the user\'s message; must contain {prompt}' 'Start of every answer (sent as a trailing assistant message)' 'Stop sequence (repeatable)' 'Sampling temperature, 0..2' 'Nucleus sampling, 0..1' 'Top-k sampling, 1..1000' 'Penalty for tokens already present, -2..2' 'Penalty by how often a token appeared, -2..2' 'Sampling seed' 'Longest answer in tokens, 1..10000000' 'How much a reasoning model thinks' 'How long the answers are' 'Fields a request may override (comma-separated or repeated)' 'Context budget in tokens, 1..100000000' 'What happens past the context budget (truncate drops the oldest messages) (default error)' 'Keep only the last N tool results verbatim, 0..10000' 'Skill the model may read with read_skill (see `weir skill list`)' 'Offer other server-side tools only once a skill the model read allows them' 'Server-side tool offered even when hide_tools_unless_skill hides the others' 'Built-in server-side tools to offer' 'Collection to answer from (repeatable or comma-separated; replaces the list)' 'How the search query is made from the conversation (default plain)' 'User messages read by concatenate and the rewrites, 1..64 (default 3)' 'Documents retrieved, 1..128 (default 5)' 'Lowest document score, 0.01..0.99 (default 0.2)' 'Reranker of the fused candidates (default lexical)' 'Also retrieve the documents sharing a match\'s ref' 'PROVIDER/MODEL for user_rewrite and full_rewrite (default: the gateway\'s model)' 'query_function: rounds of server-side searches before giving up, 1..64 (default 8)' 'Upstream to route to (repeatable, in order): PROVIDER/MODEL[,weight=W][,tier=T][,FIELD=VALUE]' 'fallback tries targets in order; loadbalance picks by weight; complexity picks by the request\'s tier (default fallback)' 'Tries per target before falling through, 1..10 (default 1)' 'Failure classes retried on the same target' 'First wait between tries, doubled each time, 0..60000 (default 250)' 'Longest Retry-After honoured; a longer one falls through at once, 0..600000 (default 30000)' 'Failure classes that move on to the next target (others end the request)' 'Longest one try may take (default: the provider\'s total timeout), 10..3600000' 'Deadline for every try of one model call, 10..3600000' 'Failures in a row that open a target\'s circuit (0: never), 0..1000 (default 5)' 'How long an open circuit skips its target before one request probes it, 1..86400000 (default 30000)' 'PROVIDER/MODEL that classifies complexity (default: the offline classifier)' 'Remove a field so its default applies (repeatable; rag.KEY for one key of the rag block)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'gateways'
         case 'gateway delete'
             set -g __weir_commands
@@ -275,6 +275,78 @@ function __weir_command
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'keys'
+        case 'skill'
+            set -g __weir_commands 'create' 'update' 'list' 'show' 'delete' 'export' 'import'
+            set -g __weir_command_descriptions 'Create a skill' 'Change a skill\'s description, instructions or allowed tools' 'List skills' 'Show a skill and its instructions' 'Delete a skill' 'Print every skill as JSONL (the import format)' 'Create or update skills from JSONL: {slug, description, instructions, allowed_tools?}'
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'skill create'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--description' '--instructions' '--instructions-file' '--allowed-tool' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'One line the model picks the skill by' 'What the model reads with read_skill' 'File holding the instructions' 'Server-side tool this skill unlocks under hide_tools_unless_skill (repeatable)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'skill update'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--description' '--instructions' '--instructions-file' '--allowed-tool' '--no-allowed-tools' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'One line the model picks the skill by' 'What the model reads with read_skill' 'File holding the instructions' 'Server-side tool this skill unlocks under hide_tools_unless_skill (repeatable)' 'Allow no tools' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'skill list'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'skill show'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'skill delete'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--force' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Delete it even if gateways list it (their requests then fail until updated)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'skill export'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'skill import'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--strict' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'All or nothing: any bad line rejects the whole import' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'files'
+        case 'memory'
+            set -g __weir_commands 'list' 'show' 'delete'
+            set -g __weir_command_descriptions 'List a user\'s live memories, newest first' 'Show one memory' 'Forget one memory'
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'memory list'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--user' '--query' '--limit' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The end user' 'Only memories holding every word' 'At most this many (default 100)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'memory show'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--user' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The end user it belongs to' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'memory delete'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--user' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The end user it belongs to' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
         case 'paths'
             set -g __weir_commands
             set -g __weir_command_descriptions
@@ -373,6 +445,12 @@ function __weir_value
             echo 'choices:error,truncate'
         case 'gateway create --tool-result-window'
             echo 'none'
+        case 'gateway create --skill'
+            echo 'none'
+        case 'gateway create --always-visible-tool'
+            echo 'none'
+        case 'gateway create --builtin-tool'
+            echo 'none'
         case 'gateway create --collection'
             echo 'collections,'
         case 'gateway create --strategy'
@@ -458,6 +536,12 @@ function __weir_value
         case 'gateway update --on-overflow'
             echo 'choices:error,truncate'
         case 'gateway update --tool-result-window'
+            echo 'none'
+        case 'gateway update --skill'
+            echo 'none'
+        case 'gateway update --always-visible-tool'
+            echo 'none'
+        case 'gateway update --builtin-tool'
             echo 'none'
         case 'gateway update --collection'
             echo 'collections,'
@@ -594,6 +678,32 @@ function __weir_value
         case 'key create --expires'
             echo 'none'
         case 'key create --rpm'
+            echo 'none'
+        case 'skill create --description'
+            echo 'none'
+        case 'skill create --instructions'
+            echo 'none'
+        case 'skill create --instructions-file'
+            echo 'files'
+        case 'skill create --allowed-tool'
+            echo 'none'
+        case 'skill update --description'
+            echo 'none'
+        case 'skill update --instructions'
+            echo 'none'
+        case 'skill update --instructions-file'
+            echo 'files'
+        case 'skill update --allowed-tool'
+            echo 'none'
+        case 'memory list --user'
+            echo 'none'
+        case 'memory list --query'
+            echo 'none'
+        case 'memory list --limit'
+            echo 'none'
+        case 'memory show --user'
+            echo 'none'
+        case 'memory delete --user'
             echo 'none'
     end
 end

@@ -15,6 +15,8 @@
 #include "core/rag/search.hpp"
 #include "core/routing/routed_provider.hpp"
 #include "core/tools/collection_search_source.hpp"
+#include "core/tools/memory_source.hpp"
+#include "core/tools/skill_source.hpp"
 
 namespace weir {
 
@@ -216,12 +218,38 @@ void retrieval_stage(RequestContext& context, StageServices& services) {
   for (const auto& line : retrieval.rewrite_usage_lines) context.usage_lines.push_back(line);
 }
 
+// ----- skills -----
+
+// The gateway's skills: listed in its instructions and offered by read_skill
+// (core/tools/skill_source.hpp). Public callers get no server-side tools.
+void skills_stage(RequestContext& context, StageServices& services) {
+  if (context.gateway.is_bare() || !may_use_tools(context.input.caller)) return;
+  auto settings = SkillSettings::from_config(context.gateway.config);
+  if (settings.skills.empty()) return;
+  auto skills = load_gateway_skills(services.database, settings, context.gateway.name);
+  auto source = std::make_shared<SkillSource>(std::move(settings), std::move(skills));
+  append_to_system(context.request.messages, source->listing());
+  context.tools.add(std::move(source));
+}
+
+// ----- builtin_tools -----
+
+void builtin_tools_stage(RequestContext& context, StageServices& services) {
+  if (context.gateway.is_bare() || !may_use_tools(context.input.caller)) return;
+  auto builtins = context.gateway.config.effective_value("builtin_tools");
+  if (!builtins.is_array()) return;
+  for (const auto& name : builtins) {
+    if (name == "memory")
+      context.tools.add(std::make_shared<MemorySource>(services.database, context.input.user, context.gateway.id));
+  }
+}
+
 // ----- tools -----
 
 void tools_stage(RequestContext& context, StageServices&) {
   context.tools.check_client_tools(context.client_tools);
   json offered = context.client_tools;
-  for (const auto& tool : context.tools.definitions()) offered.push_back(tool);
+  for (const auto& tool : context.tools.offered_definitions()) offered.push_back(tool);
   context.request.tools = std::move(offered);
 }
 
@@ -260,6 +288,7 @@ const std::vector<Stage>& preparation_stages() {
       {"caller_policy", caller_policy_stage}, {"resolve", resolve_stage},
       {"overrides", overrides_stage},         {"instructions", instructions_stage},
       {"content_parts", content_parts_stage}, {"retrieval", retrieval_stage},
+      {"skills", skills_stage},               {"builtin_tools", builtin_tools_stage},
       {"tools", tools_stage},
       {"tool_window", tool_window_stage},     {"context_budget", context_budget_stage},
       {"output", output_stage},

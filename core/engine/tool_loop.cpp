@@ -148,8 +148,11 @@ void run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOption
   std::optional<Usage> total_usage;
   for (int rounds_run = 0;; ++rounds_run) {
     if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
-    if (rounds_run > 0 && options.tool_result_window)
-      apply_tool_result_window(request.messages, *options.tool_result_window);
+    if (rounds_run > 0) {
+      // What the calls so far taught the sources (a skill read) joins this turn.
+      options.tools->prepare_turn(request);
+      if (options.tool_result_window) apply_tool_result_window(request.messages, *options.tool_result_window);
+    }
     Completion round;
     RoundRouter router(options, on_delta);
     ++result.upstream_calls;  // before the call: an interrupted call was still made

@@ -23,7 +23,10 @@
 // before each round and each tool run, and by the provider during a call.
 // With no server-side tools at all, it is exactly one provider call. With a
 // `tool_result_window`, it is applied (tool_result_window.hpp) to the
-// conversation before each round after the first.
+// conversation before each round after the first. Before each round after the
+// first, the registry's prepare_turn() also lets the tool sources update the
+// conversation and the offered tools (a skill read joins the system message;
+// tools a skill allows appear).
 #pragma once
 
 #include <cstdint>

@@ -53,6 +53,12 @@ const std::vector<std::string_view>& enum_names<FailureClass>() {
   return names;
 }
 
+template <>
+const std::vector<std::string_view>& enum_names<BuiltinTool>() {
+  static const std::vector<std::string_view> names = {"open_url", "current_time", "memory"};
+  return names;
+}
+
 namespace {
 
 std::string join(const std::vector<std::string_view>& items, std::string_view separator = ", ") {
@@ -113,6 +119,39 @@ void check_model_reference(const std::string& path, const json& value) {
   auto slash = text.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == text.size())
     invalid(path, "must be PROVIDER/MODEL (e.g. openai/gpt-4o-mini), got '" + text + "'");
+}
+
+void check_no_repeats(const std::string& path, const json& value) {
+  for (size_t index = 0; index < value.size(); ++index) {
+    if (value[index].get<std::string>().empty()) invalid(path, "has an empty entry");
+    for (size_t earlier = 0; earlier < index; ++earlier)
+      if (value[earlier] == value[index]) invalid(path, "lists '" + value[index].get<std::string>() + "' twice");
+  }
+}
+
+// Skill slugs: 1-64 of [A-Za-z0-9_.-] (the skills table's rule); whether each
+// exists is checked on save (gateway_references.cpp) and at request time.
+void check_skill_slugs(const std::string& path, const json& value) {
+  check_no_repeats(path, value);
+  for (const auto& item : value) {
+    auto slug = item.get<std::string>();
+    bool valid = !slug.empty() && slug.size() <= 64 &&
+                 std::all_of(slug.begin(), slug.end(), [](char character) {
+                   return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z') ||
+                          (character >= '0' && character <= '9') || character == '_' || character == '.' ||
+                          character == '-';
+                 });
+    if (!valid) invalid(path, "names '" + slug + "', which is not a skill slug (1 to 64 letters, digits, '_', '.', '-')");
+  }
+}
+
+void check_builtin_tools(const std::string& path, const json& value) {
+  check_no_repeats(path, value);
+  const auto& names = enum_names<BuiltinTool>();
+  for (const auto& item : value)
+    if (std::find(names.begin(), names.end(), item.get<std::string>()) == names.end())
+      invalid(path, "names '" + item.get<std::string>() + "', which is not a built-in tool; the built-in tools: " +
+                        join(names));
 }
 
 void check_rag_block(const std::string& path, const json& value) {
@@ -335,6 +374,20 @@ std::vector<FieldSchema> build_gateway_schema() {
        .default_value = "error", .choices = &enum_names<OverflowPolicy>(), .flag = "--on-overflow"},
       {.name = "tool_result_window", .type = FieldType::integer, .help = "Keep only the last N tool results verbatim",
        .minimum = 0, .maximum = 10'000, .flag = "--tool-result-window"},
+      // Server-side tools: skills (core/tools/skill_source.hpp) and built-ins.
+      {.name = "skills", .type = FieldType::text_list,
+       .help = "Skill the model may read with read_skill (see `weir skill list`)", .default_value = json::array(),
+       .flag = "--skill", .flag_style = FlagStyle::comma_separated, .value_name = "SLUG", .check = check_skill_slugs},
+      {.name = "hide_tools_unless_skill", .type = FieldType::boolean,
+       .help = "Offer other server-side tools only once a skill the model read allows them", .default_value = false,
+       .flag = "--hide-tools-unless-skill", .flag_style = FlagStyle::switch_on},
+      {.name = "always_visible_tools", .type = FieldType::text_list,
+       .help = "Server-side tool offered even when hide_tools_unless_skill hides the others",
+       .default_value = json::array(), .flag = "--always-visible-tool", .flag_style = FlagStyle::comma_separated,
+       .value_name = "TOOL", .check = check_no_repeats},
+      {.name = "builtin_tools", .type = FieldType::text_list, .help = "Built-in server-side tools to offer",
+       .default_value = json::array(), .flag = "--builtin-tool", .flag_style = FlagStyle::comma_separated,
+       .value_name = "TOOL", .check = check_builtin_tools},
       // Nested blocks: a row plus its table. Unset (null) means the block is off.
       {.name = "rag", .type = FieldType::block, .help = "Collections to answer from and how to search them",
        .fields = &rag_schema(), .check = check_rag_block},

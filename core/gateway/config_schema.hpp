@@ -33,6 +33,7 @@ enum class ReasoningEffort { none, minimal, low, medium, high };
 enum class Verbosity { low, medium, high };
 enum class RoutingMode { fallback, loadbalance, complexity };
 enum class ComplexityTier { low, medium, high };
+enum class BuiltinTool { open_url, current_time, memory };
 // Why an upstream attempt failed, as routing reads it (core/routing/failure_class.hpp).
 enum class FailureClass {
   connection,      // no connection, or it broke before an answer
@@ -63,6 +64,8 @@ template <>
 const std::vector<std::string_view>& enum_names<ComplexityTier>();
 template <>
 const std::vector<std::string_view>& enum_names<FailureClass>();
+template <>
+const std::vector<std::string_view>& enum_names<BuiltinTool>();
 
 template <typename Enum>
 std::string_view enum_name(Enum value) {

@@ -9,6 +9,7 @@
 #include "core/store/collection_repository.hpp"
 #include "core/store/gateway_repository.hpp"
 #include "core/store/provider_repository.hpp"
+#include "core/store/skill_repository.hpp"
 
 namespace weir {
 
@@ -55,8 +56,23 @@ void check_collection(CollectionRepository& collections, const std::string& name
 
 }  // namespace
 
+void check_skills_exist(Database& database, const std::vector<std::string>& slugs, const std::string& gateway) {
+  SkillRepository skills(database);
+  for (const auto& slug : slugs) {
+    if (skills.find(slug)) continue;
+    std::vector<std::string> existing;
+    for (const auto& skill : skills.list()) existing.push_back(skill.slug);
+    throw Error(ErrorKind::not_found, "the skill '" + slug + "' of " + gateway + " does not exist" +
+                                          did_you_mean(slug, existing) + "; create it with `weir skill create " + slug +
+                                          " --description D --instructions TEXT` or remove it from the gateway's skills");
+  }
+}
+
 void check_gateway_references(Database& database, const GatewayConfig& config) {
   for (const auto& provider : config.providers()) check_provider(database, provider);
+  auto skills = config.effective_value("skills");
+  if (skills.is_array() && !skills.empty())
+    check_skills_exist(database, skills.get<std::vector<std::string>>(), "the gateway");
   if (auto rag = config.rag()) {
     CollectionRepository collections(database);
     for (const auto& name : rag->collections) check_collection(collections, name);
@@ -68,6 +84,17 @@ std::vector<std::string> gateways_using_provider(Database& database, const std::
   for (const auto& gateway : GatewayRepository(database).list())
     for (const auto& used : gateway.config.providers())
       if (used == provider) users.push_back(gateway.name);
+  return users;
+}
+
+std::vector<std::string> gateways_using_skill(Database& database, const std::string& slug) {
+  std::vector<std::string> users;
+  for (const auto& gateway : GatewayRepository(database).list()) {
+    auto skills = gateway.config.effective_value("skills");
+    if (skills.is_array() && std::find(skills.begin(), skills.end(), slug) != skills.end())
+      users.push_back(gateway.name);
+  }
+  std::sort(users.begin(), users.end());
   return users;
 }
 

@@ -23,11 +23,17 @@ struct Collection;
 // Error(not_found) naming the missing provider or collection, with the
 // closest existing names and how to create it.
 void check_gateway_references(Database& database, const GatewayConfig& config);
+// Error(not_found) naming the first slug with no skill, with the closest
+// existing slugs; `gateway` names the gateway in the message.
+void check_skills_exist(Database& database, const std::vector<std::string>& slugs, const std::string& gateway);
 
 // Names of the saved gateways whose provider is `provider`, sorted.
 std::vector<std::string> gateways_using_provider(Database& database, const std::string& provider);
 // Names of the saved gateways whose `rag` block lists the collection (by name or id), sorted.
 std::vector<std::string> gateways_using_collection(Database& database, const Collection& collection);
+
+// Names of the saved gateways whose `skills` list the slug, sorted.
+std::vector<std::string> gateways_using_skill(Database& database, const std::string& slug);
 
 // Unless `force`, Error(usage) "KIND 'NAME' is used by gateways: A, B; ..."
 // when `users` is not empty. `kind` is "provider" or "collection".

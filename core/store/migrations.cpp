@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 8> kMigrations = {
+constexpr std::array<const char*, 9> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -215,6 +215,30 @@ END;
 CREATE TRIGGER providers_version_delete AFTER DELETE ON providers BEGIN
   UPDATE table_versions SET version = version + 1 WHERE name = 'providers';
 END;
+)sql",
+    // 9: skills (instruction bundles a model reads on demand with read_skill)
+    // and per-user memories (the memory tools). A memory's gateway_id is NULL
+    // when it is shared by every gateway; expired memories are purged lazily.
+    R"sql(
+CREATE TABLE skills (
+  slug TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  instructions TEXT NOT NULL,
+  allowed_tools TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE memories (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user TEXT NOT NULL,
+  gateway_id TEXT,
+  text TEXT NOT NULL CHECK (length(CAST(text AS BLOB)) <= 10240),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX memories_by_user ON memories(user, gateway_id, created_at);
+CREATE INDEX memories_by_expiry ON memories(expires_at);
 )sql",
 };
 }  // namespace

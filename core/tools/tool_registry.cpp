@@ -48,9 +48,36 @@ nlohmann::json ToolRegistry::definitions() const {
   return tools;
 }
 
+bool ToolRegistry::hidden(const std::string& tool_name) const {
+  for (const auto& source : sources_)
+    if (source->hides(tool_name)) return true;
+  return false;
+}
+
+nlohmann::json ToolRegistry::offered_definitions() const {
+  auto tools = nlohmann::json::array();
+  for (const auto& source : sources_)
+    for (const auto& tool : source->definitions())
+      if (!hidden(tool_definition_name(tool))) tools.push_back(tool);
+  return tools;
+}
+
+void ToolRegistry::prepare_turn(ChatRequest& request) const {
+  for (const auto& source : sources_) source->prepare_turn(request.messages);
+  auto tools = nlohmann::json::array();
+  if (request.tools.is_array())
+    for (const auto& tool : request.tools)
+      if (!handles(tool_definition_name(tool))) tools.push_back(tool);
+  for (auto& tool : offered_definitions()) tools.push_back(std::move(tool));
+  request.tools = std::move(tools);
+}
+
 std::string ToolRegistry::run(const ToolCall& call, const CancelToken& cancel) const {
   auto owner = owners_.find(call.name);
   if (owner == owners_.end()) throw Error(ErrorKind::usage, "there is no tool named '" + call.name + "'");
+  if (hidden(call.name))
+    throw Error(ErrorKind::usage, "the tool '" + call.name +
+                                      "' is not available yet; read a skill that allows it with read_skill first");
   return owner->second->run(call, cancel);
 }
 

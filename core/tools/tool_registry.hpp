@@ -9,7 +9,12 @@
 //   check_client_tools() refuses a request tool of the same name as a
 //   server-side one; both are Error(usage) naming the tool and both owners.
 // - definitions() lists every source's tools, in the order sources were added.
-// - run() of a name no source offers is Error(usage).
+// - run() of a name no source offers is Error(usage); so is a name a source
+//   hides now (ToolSource::hides), with a message the model can act on.
+// - offered_definitions() is definitions() without the hidden tools: what a
+//   turn offers. prepare_turn() (the tool loop, before each turn after the
+//   first) lets every source update the messages, then offers the tools
+//   visible now: the request's client tools stay, first and unchanged.
 #pragma once
 
 #include <map>
@@ -30,6 +35,9 @@ class ToolRegistry {
   bool empty() const noexcept { return sources_.empty(); }
   bool handles(const std::string& tool_name) const;
   nlohmann::json definitions() const;
+  nlohmann::json offered_definitions() const;
+  bool hidden(const std::string& tool_name) const;
+  void prepare_turn(ChatRequest& request) const;
   std::string run(const ToolCall& call, const CancelToken& cancel) const;
 
  private:

@@ -16,6 +16,12 @@
 //   the `tool` message. Bad arguments are Error(usage) whose message is fed
 //   back to the model so it can correct the call; Error(interrupted) when
 //   `cancel` fires. It may be called from any one thread at a time.
+// - Between model turns (optional): prepare_turn() lets a source change the
+//   conversation the next turn sends, e.g. add to the system message what a
+//   call taught it (skills). hides() lets a source keep a tool — its own or
+//   another source's — from being offered for now (hide_tools_unless_skill).
+//   Both are asked again before every turn after the first, so what they
+//   answer may change with the calls run; the defaults change nothing.
 #pragma once
 
 #include <string>
@@ -33,6 +39,12 @@ class ToolSource {
   virtual std::string owner() const = 0;
   virtual nlohmann::json definitions() const = 0;
   virtual std::string run(const ToolCall& call, const CancelToken& cancel) = 0;
+  // `messages`: the OpenAI messages the next turn sends.
+  virtual void prepare_turn(nlohmann::json& messages) { (void)messages; }
+  virtual bool hides(const std::string& tool_name) const {
+    (void)tool_name;
+    return false;
+  }
 };
 
 }  // namespace weir

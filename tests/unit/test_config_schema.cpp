@@ -55,6 +55,7 @@ json valid_value(const std::string& path, const FieldSchema& field) {
       {"routing.mode", "loadbalance"},  // complexity also needs every target tiered
       {"routing.retry_on", json::array({"timeout", "server_error"})},
       {"routing.fall_through", json::array({"rate_limit", "context_length"})},
+      {"builtin_tools", json::array({"memory", "current_time"})},
   };
   if (auto it = special.find(path); it != special.end()) return it->second;
   switch (field.type) {
