@@ -48,7 +48,7 @@ nlohmann::json ToolRegistry::definitions() const {
   return tools;
 }
 
-std::string ToolRegistry::run(const ToolCall& call, const CancelToken& cancel) const {
+ToolOutput ToolRegistry::run(const ToolCall& call, const CancelToken& cancel) const {
   auto owner = owners_.find(call.name);
   if (owner == owners_.end()) throw Error(ErrorKind::usage, "there is no tool named '" + call.name + "'");
   return owner->second->run(call, cancel);

@@ -30,7 +30,7 @@ class ToolRegistry {
   bool empty() const noexcept { return sources_.empty(); }
   bool handles(const std::string& tool_name) const;
   nlohmann::json definitions() const;
-  std::string run(const ToolCall& call, const CancelToken& cancel) const;
+  ToolOutput run(const ToolCall& call, const CancelToken& cancel) const;
 
  private:
   std::vector<std::shared_ptr<ToolSource>> sources_;
