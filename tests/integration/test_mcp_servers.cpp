@@ -6,11 +6,17 @@
 // the peers are not installed, unless WEIR_REQUIRE_PEERS=1).
 #include <doctest/doctest.h>
 
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/serve_process.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -69,6 +75,35 @@ struct McpFixture {
   // The second request's messages after the user's: the assistant's call and the tool's answer (and images).
   json tool_message(size_t request_index = 1) const { return body(request_index)["messages"][2]; }
 };
+
+std::string file_text(const std::string& path) {
+  std::ifstream file(path);
+  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+// Waits until the file holds `needle` (another process writes it), woken by
+// inotify on its directory whenever a file there changes; false after the timeout.
+bool wait_for_file_text(const std::string& path, const std::string& needle, std::chrono::seconds timeout) {
+  auto directory = std::filesystem::path(path).parent_path();
+  std::filesystem::create_directories(directory);
+  int watcher = ::inotify_init1(IN_CLOEXEC);
+  REQUIRE(watcher >= 0);
+  REQUIRE(::inotify_add_watch(watcher, directory.c_str(), IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE) >= 0);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool found = false;
+  while (!(found = file_text(path).find(needle) != std::string::npos)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd events{watcher, POLLIN, 0};
+    if (::poll(&events, 1, static_cast<int>(left.count())) > 0) {
+      char buffer[4096];
+      ssize_t ignored = ::read(watcher, buffer, sizeof buffer);
+      (void)ignored;
+    }
+  }
+  ::close(watcher);
+  return found;
+}
 
 bool everything_available() {
   if (std::filesystem::exists(kEverything)) return true;
@@ -210,4 +245,71 @@ TEST_CASE("mcp servers: server-everything over stdio: echo, get-sum, a tiny imag
   auto response = fixture.chat_json({"long"});
   CHECK(fixture.tool_message(7)["content"].get<std::string>().find("completed") != std::string::npos);
   CHECK(response["generation_context"]["runned_functions"][0]["success"] == true);
+}
+
+TEST_CASE("mcp tools: a gateway's tools with their source, --json definitions, and one server ad hoc") {
+  McpFixture fixture(json::array({fake_server({{"allow", {"echo", "meta"}}})}));
+  auto listed = fixture.home.run({"mcp", "tools", "g"});
+  REQUIRE_MESSAGE(listed.exit_code == 0, listed.err);
+  CHECK(listed.out.find("echo") != std::string::npos);
+  CHECK(listed.out.find("MCP server 'fake'") != std::string::npos);
+  CHECK(listed.out.find("the meta tool") != std::string::npos);
+  CHECK(listed.out.find("image") == std::string::npos);  // not allowed
+
+  auto definitions = fixture.home.run({"--json", "mcp", "tools", "g"});
+  REQUIRE_MESSAGE(definitions.exit_code == 0, definitions.err);
+  auto tools = json::parse(definitions.out);
+  REQUIRE(tools.size() == 2);
+  CHECK(tools[0]["type"] == "function");
+  CHECK(tools[0]["function"]["name"] == "echo");
+
+  auto ad_hoc = fixture.home.run({"--json", "mcp", "tools", "--command", "python3", "--", kFakeServer});
+  REQUIRE_MESSAGE(ad_hoc.exit_code == 0, ad_hoc.err);
+  CHECK(json::parse(ad_hoc.out).size() == 11);
+
+  auto neither = fixture.home.run({"mcp", "tools"});
+  CHECK(neither.exit_code == 2);
+  CHECK(fixture.upstream.requests().empty());  // listing never calls the model
+}
+
+TEST_CASE("mcp servers: weir serve's /v1/mcp/collections as a streamable-HTTP source of another gateway") {
+  McpFixture fixture(json::array());
+  REQUIRE(fixture.home.run({"collection", "create", "kb"}).exit_code == 0);
+  auto imported = fixture.home.run(
+      {"collection", "import", "kb", "-"},
+      json({{"docid", "volcano"}, {"text", "A volcano erupts when magma rises through the crust of the Earth."}}).dump() +
+          "\n");
+  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
+  ServeProcess serve(fixture.home);
+  json server = {{"name", "kb-over-http"},
+                 {"url", serve.base_url() + "/v1/mcp/collections"},
+                 {"headers", {"X-Mcp-Collection-Name: kb"}}};
+  auto exported = json::parse(fixture.home.run({"gateway", "export", "g"}).out);
+  json* config = exported.contains("config") ? &exported["config"] : &exported;
+  (*config)["mcp_servers"] = json::array({server});
+  REQUIRE(fixture.home.run({"gateway", "apply", "-f", "-"}, exported.dump()).exit_code == 0);
+
+  auto listed = fixture.home.run({"--json", "mcp", "tools", "g"});
+  REQUIRE_MESSAGE(listed.exit_code == 0, listed.err);
+  REQUIRE(json::parse(listed.out).size() == 1);
+  CHECK(json::parse(listed.out)[0]["function"]["name"] == "kb_search");
+
+  fixture.model_calls("kb_search", {{"search_terms", {"volcano magma"}}});
+  auto response = fixture.chat_json({"what makes a volcano erupt?"});
+  CHECK(fixture.tool_message()["content"].get<std::string>().find("magma rises") != std::string::npos);
+  CHECK(response["generation_context"]["runned_functions"][0]["success"] == true);
+}
+
+TEST_CASE("mcp servers: a weir serve client that disconnects mid-call cancels the MCP call at the server") {
+  McpFixture fixture(json::array({fake_server({{"timeout_ms", 600000}})}));
+  fixture.upstream.enqueue(ScriptedResponse::sse(
+      {chunk::role(), chunk::tool_call(0, "call_1", "hang", "{}"), chunk::finish("tool_calls"), chunk::kDone}));
+  ServeProcess serve(fixture.home);
+  std::string body = json({{"model", "g"}, {"stream", true}, {"messages", {{{"role", "user"}, {"content", "wait"}}}}}).dump();
+  RawConnection connection(serve.port());
+  connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  REQUIRE(connection.read_until("\"started\""));  // the servertool event: the MCP call is under way
+  connection.close();
+  CHECK(wait_for_file_text(fixture.home.path() + "/logs/mcp-fake.log", "cancelled request", std::chrono::seconds(30)));
 }

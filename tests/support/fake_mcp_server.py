@@ -13,6 +13,7 @@
 #   meta               -> the request's _meta as JSON text
 #   change             -> notifications/tools/list_changed, then "changed"
 #   cancelled_seen     -> the requestIds of every notifications/cancelled so far
+#                         (each is also logged on stderr: "cancelled request ID")
 #   stderr             -> writes a line to stderr, then "written"
 # FAKE_MCP_CRASH_FILE: when set and the file exists, `crash` removes it and
 # exits; when it does not exist, `crash` answers "recovered" (so a restarted
@@ -96,6 +97,8 @@ for line in sys.stdin:
     request_id = message.get("id")
     if method == "notifications/cancelled":
         cancelled.append(message["params"]["requestId"])
+        sys.stderr.write("cancelled request %s\n" % message["params"]["requestId"])
+        sys.stderr.flush()
         continue
     if request_id is None:
         continue
