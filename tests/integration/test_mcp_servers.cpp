@@ -313,3 +313,25 @@ TEST_CASE("mcp servers: a weir serve client that disconnects mid-call cancels th
   connection.close();
   CHECK(wait_for_file_text(fixture.home.path() + "/logs/mcp-fake.log", "cancelled request", std::chrono::seconds(30)));
 }
+
+TEST_CASE("mcp servers: a public-key caller never gets them; a private key does") {
+  McpFixture fixture(json::array({fake_server()}));
+  auto created = fixture.home.run({"key", "create", "web", "--public", "--json"});
+  REQUIRE_MESSAGE(created.exit_code == 0, created.err);
+  auto public_key = json::parse(created.out)["key"].get<std::string>();
+  auto private_key = json::parse(fixture.home.run({"key", "create", "ops", "--json"}).out)["key"].get<std::string>();
+  auto id = json::parse(fixture.home.run({"gateway", "show", "g", "--json"}).out)["id"].get<std::string>();
+  ServeProcess serve(fixture.home);
+
+  fixture.upstream.enqueue(ScriptedResponse::json_body(200, chat_completion("no tools")));
+  auto reply = http_request(serve.port(), "POST", "/v1/chat/completions", json({{"model", id}, {"prompt", "hi"}}).dump(),
+                            {{"Authorization", "Bearer " + public_key}});
+  REQUIRE_MESSAGE(reply.status == 200, reply.body);
+  CHECK_FALSE(fixture.body(0).contains("tools"));
+
+  fixture.upstream.enqueue(ScriptedResponse::json_body(200, chat_completion("tools")));
+  reply = http_request(serve.port(), "POST", "/v1/chat/completions", json({{"model", "g"}, {"prompt", "hi"}}).dump(),
+                       {{"Authorization", "Bearer " + private_key}});
+  REQUIRE_MESSAGE(reply.status == 200, reply.body);
+  CHECK(fixture.body(1)["tools"].size() == 11);
+}
