@@ -15,6 +15,7 @@
 #   cancelled_seen     -> the requestIds of every notifications/cancelled so far
 #                         (each is also logged on stderr: "cancelled request ID")
 #   stderr             -> writes a line to stderr, then "written"
+#   list_count         -> how many tools/list requests (pages) this server has answered
 # FAKE_MCP_CRASH_FILE: when set and the file exists, `crash` removes it and
 # exits; when it does not exist, `crash` answers "recovered" (so a restarted
 # server succeeds).
@@ -27,9 +28,10 @@ TOOLS = [
     {"name": n, "description": "the " + n + " tool",
      "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}}
     for n in ["echo", "progress", "hang", "crash", "image", "structured", "fail", "meta", "change",
-              "cancelled_seen", "stderr"]
+              "cancelled_seen", "stderr", "list_count"]
 ]
 cancelled = []
+lists = [0]
 
 
 def send(message):
@@ -81,6 +83,8 @@ def call(request_id, params):
         return text("changed")
     if name == "cancelled_seen":
         return text(json.dumps(cancelled))
+    if name == "list_count":
+        return text(str(lists[0]))
     if name == "stderr":
         sys.stderr.write("a line for the log\n")
         sys.stderr.flush()
@@ -108,6 +112,7 @@ for line in sys.stdin:
             "capabilities": {"tools": {"listChanged": True}},
             "serverInfo": {"name": "fake-mcp", "version": "1"}}})
     elif method == "tools/list":
+        lists[0] += 1
         cursor = (message.get("params") or {}).get("cursor")
         if cursor is None:
             send({"jsonrpc": "2.0", "id": request_id, "result": {"tools": TOOLS[:4], "nextCursor": "page-2"}})

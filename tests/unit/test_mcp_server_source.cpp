@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/gateway/gateway_config.hpp"
+#include "core/tools/mcp_server_pool.hpp"
 #include "core/tools/mcp_server_settings.hpp"
 #include "core/tools/mcp_server_source.hpp"
 
@@ -103,4 +104,28 @@ TEST_CASE("mcp_servers block: records read with defaults; bad records refused na
   refused(json::array({{{"name", "x"}, {"url", "http://h"}, {"headers", {"no colon"}}}}), "mcp_servers[0].headers");
   refused(json::array({{{"name", "x"}, {"command", "a"}, {"timeout_ms", 1}}}), "mcp_servers[0].timeout_ms");
   refused(json::array({{{"name", "x"}, {"command", "a"}, {"alow", {"echo"}}}}), "mcp_servers[0]");
+}
+
+TEST_CASE("mcp server connection: the tool list is cached until the server says it changed") {
+  McpServerSettings settings;
+  settings.name = "fake";
+  settings.command = "python3";
+  settings.args = {std::string(WEIR_SOURCE_DIR) + "/tests/support/fake_mcp_server.py"};
+  McpServerConnection connection(settings, "");
+  CancelToken cancel;
+  auto count = [&] {
+    return connection.call("list_count", json::object(), nullptr, cancel)["content"][0]["text"].get<std::string>();
+  };
+  CHECK(connection.tools(cancel).size() == 12);
+  connection.tools(cancel);
+  CHECK(count() == "2");  // two pages once: the second listing came from the cache
+  connection.call("change", json::object(), nullptr, cancel);  // notifications/tools/list_changed
+  connection.tools(cancel);
+  CHECK(count() == "4");
+  CHECK(connection.starts() == 1);
+
+  McpServerSource source(std::shared_ptr<McpServerConnection>(&connection, [](McpServerConnection*) {}), "", "",
+                         cancel);
+  auto usage = [&] { source.run(ToolCall{"1", "echo", "[1, 2]"}, cancel); };
+  CHECK_THROWS_AS(usage(), Error);
 }
