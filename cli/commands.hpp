@@ -15,6 +15,8 @@ void register_collection_commands(CLI::App& app, CommandContext& context);
 void register_document_commands(CLI::App& app, CommandContext& context);
 void register_logs_commands(CLI::App& app, CommandContext& context);
 void register_mcp_commands(CLI::App& app, CommandContext& context);
+// `weir mcp tools`, under the `mcp` group (mcp_tools_command.cpp).
+void register_mcp_tools_command(CLI::App& mcp_group, CommandContext& context);
 void register_serve_command(CLI::App& app, CommandContext& context);
 void register_key_commands(CLI::App& app, CommandContext& context);
 void register_skill_commands(CLI::App& app, CommandContext& context);

@@ -33,6 +33,7 @@ nlohmann::json read_config(const std::string& path) {
 void register_mcp_commands(CLI::App& app, CommandContext& context) {
   auto* group = app.add_subcommand("mcp", "Model Context Protocol: serve gateways and collections as MCP tools");
   group->require_subcommand(1);
+  register_mcp_tools_command(*group, context);
 
   auto options = std::make_shared<McpServeOptions>();
   auto* serve = group->add_subcommand(

@@ -196,9 +196,14 @@ _weir_command() {
     _weir_arguments='none'
     ;;
   'mcp')
-    _weir_commands='serve'
+    _weir_commands='tools serve'
     _weir_options='-h --help --home --json -q --quiet'
     _weir_arguments=''
+    ;;
+  'mcp tools')
+    _weir_commands=''
+    _weir_options='-h --help --command --url --header --env --timeout-ms --home --json -q --quiet'
+    _weir_arguments='gateways...'
     ;;
   'mcp serve')
     _weir_commands=''
@@ -446,6 +451,11 @@ _weir_value() {
   'doc list --offset') _weir_kind='none' ;;
   'logs --limit') _weir_kind='none' ;;
   'logs list --limit') _weir_kind='none' ;;
+  'mcp tools --command') _weir_kind='none' ;;
+  'mcp tools --url') _weir_kind='none' ;;
+  'mcp tools --header') _weir_kind='none' ;;
+  'mcp tools --env') _weir_kind='none' ;;
+  'mcp tools --timeout-ms') _weir_kind='none' ;;
   'mcp serve --gateway') _weir_kind='gateways' ;;
   'mcp serve --tool-name') _weir_kind='none' ;;
   'mcp serve --tool-description') _weir_kind='none' ;;

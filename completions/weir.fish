@@ -234,11 +234,17 @@ function __weir_command
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
         case 'mcp'
-            set -g __weir_commands 'serve'
-            set -g __weir_command_descriptions 'Serve MCP over stdio (for Claude Desktop, Claude Code, VS Code...): gateways as invoke_<name> tools, collections as <name>_search tools'
+            set -g __weir_commands 'tools' 'serve'
+            set -g __weir_command_descriptions 'List the MCP server tools a gateway\'s model would see, or one server\'s tools (--command CMD [-- ARG...] or --url URL); --json prints the definitions' 'Serve MCP over stdio (for Claude Desktop, Claude Code, VS Code...): gateways as invoke_<name> tools, collections as <name>_search tools'
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
+        case 'mcp tools'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--command' '--url' '--header' '--env' '--timeout-ms' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Run this stdio MCP server and list its tools' 'List the tools of this streamable-HTTP MCP server' '\'Name: value\' header for --url (repeatable)' 'NAME=VALUE for --command (repeatable)' 'Longest the server may take to start and list, 10..3600000' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'gateways...'
         case 'mcp serve'
             set -g __weir_commands
             set -g __weir_command_descriptions
@@ -644,6 +650,16 @@ function __weir_value
         case 'logs --limit'
             echo 'none'
         case 'logs list --limit'
+            echo 'none'
+        case 'mcp tools --command'
+            echo 'none'
+        case 'mcp tools --url'
+            echo 'none'
+        case 'mcp tools --header'
+            echo 'none'
+        case 'mcp tools --env'
+            echo 'none'
+        case 'mcp tools --timeout-ms'
             echo 'none'
         case 'mcp serve --gateway'
             echo 'gateways'

@@ -15,6 +15,9 @@
 #include "core/rag/search.hpp"
 #include "core/routing/routed_provider.hpp"
 #include "core/tools/collection_search_source.hpp"
+#include "core/tools/mcp_server_pool.hpp"
+#include "core/tools/mcp_server_settings.hpp"
+#include "core/tools/mcp_server_source.hpp"
 #include "core/tools/memory_source.hpp"
 #include "core/tools/skill_source.hpp"
 
@@ -246,7 +249,19 @@ void builtin_tools_stage(RequestContext& context, StageServices& services) {
 
 // ----- tools -----
 
-void tools_stage(RequestContext& context, StageServices&) {
+// The gateway's MCP servers, for callers that may use tools; a dry run
+// (no cancel token) starts no server.
+void add_mcp_server_sources(RequestContext& context, StageServices& services) {
+  if (!context.cancel || !may_use_tools(context.input.caller) || !context.capabilities.tools) return;
+  for (const auto& settings : mcp_server_settings(context.gateway.config.fields())) {
+    auto connection = McpServerPool::shared().connection(settings, services.paths.home + "/logs");
+    context.tools.add(std::make_shared<McpServerSource>(std::move(connection), context.input.user,
+                                                        context.input.conversation, *context.cancel));
+  }
+}
+
+void tools_stage(RequestContext& context, StageServices& services) {
+  add_mcp_server_sources(context, services);
   context.tools.check_client_tools(context.client_tools);
   json offered = context.client_tools;
   for (const auto& tool : context.tools.offered_definitions()) offered.push_back(tool);

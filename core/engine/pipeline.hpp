@@ -16,8 +16,10 @@
 //                   the adapter's capabilities take (content_parts.hpp)
 //   retrieval       search by strategy and inject, or register the
 //                   collection search tool source (query_function)
-//   tools           offer every registered tool source's tools beside the
-//                   client's (a name clash is refused, naming both owners)
+//   tools           add the gateway's MCP servers (mcp_servers; not for
+//                   public-key callers, not in a dry run), then offer every
+//                   registered tool source's tools beside the client's (a
+//                   name clash is refused, naming both owners)
 //   tool_window     tool_result_window over the conversation
 //   context_budget  max_context_tokens: error or truncate
 //   output          the request's stream filters (the prefill first)

@@ -200,25 +200,37 @@ void run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOption
     calls_only.content = round.content;
     calls_only.tool_calls = server_calls;
     request.messages.push_back(calls_only.assistant_message());
+    // A tool message carries text only: the images tools return follow the
+    // round's tool messages as one user message of content parts.
+    auto images = nlohmann::json::array();
     for (const auto& call : server_calls) {
       if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
       on_delta(activity(call, "started"));
       RunnedFunction function{call.name, call.id, call.arguments, true, 0, {}};
       auto start = Clock::now();
-      std::string output;
+      ToolOutput output;
       try {
         output = options.tools->run(call, cancel);
       } catch (const Error& error) {
         if (error.kind() == ErrorKind::interrupted) throw;
+        output = ToolOutput(error.what());
+        output.failed = true;
+      }
+      if (output.failed) {
         function.success = false;
-        function.error = error.what();
-        output = std::string("error: ") + error.what();
+        function.error = output.text;
+        output.text = "error: " + output.text;
       }
       function.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
       on_delta(activity(call, function.success ? "succeeded" : "failed"));
-      request.messages.push_back({{"role", "tool"}, {"tool_call_id", call.id}, {"content", output}});
+      request.messages.push_back({{"role", "tool"}, {"tool_call_id", call.id}, {"content", output.text}});
+      if (output.images.is_array() && !output.images.empty()) {
+        images.push_back({{"type", "text"}, {"text", "Images returned by the tool call " + call.id + " (" + call.name + "):"}});
+        for (const auto& image : output.images) images.push_back(image);
+      }
       result.functions.push_back(std::move(function));
     }
+    if (!images.empty()) request.messages.push_back({{"role", "user"}, {"content", std::move(images)}});
   }
 }
 

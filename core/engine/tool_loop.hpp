@@ -16,8 +16,10 @@
 // index 0) in the result; server-side calls in that same response are dropped
 // unrun, because the client could not return their results. The client's tool
 // results continue the conversation in its next request.
-// A failing server-side tool (a weir::Error other than interrupted) becomes
-// its tool message ("error: ...") so the model can react. After
+// A failing server-side tool (a weir::Error other than interrupted, or a
+// ToolOutput marked failed) becomes its tool message ("error: ...") so the
+// model can react. Images in the ToolOutputs of a round follow its tool
+// messages as one user message of content parts (a tool message is text). After
 // `max_rounds` rounds of server-side calls, a model still asking for them is
 // an Error(upstream, "tool_iterations_exceeded"). Cancellation is checked
 // before each round and each tool run, and by the provider during a call.

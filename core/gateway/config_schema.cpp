@@ -1,6 +1,7 @@
 #include "core/gateway/config_schema.hpp"
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 
 #include "core/edit_distance.hpp"
@@ -279,6 +280,57 @@ const std::vector<FieldSchema>& route_target_schema() {
   return table;
 }
 
+// mcp_servers: each record is a stdio server (command) or a streamable-HTTP
+// one (url), never both; names are unique and usable in tool owners and logs.
+void check_mcp_servers(const std::string& path, const json& value) {
+  std::set<std::string> names;
+  for (size_t index = 0; index < value.size(); ++index) {
+    const json& server = value[index];
+    const std::string record = path + "[" + std::to_string(index) + "]";
+    auto name = server.value("name", "");
+    if (name.empty() || name.size() > 64 ||
+        name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos)
+      invalid(record + ".name", "must be 1 to 64 of A-Z a-z 0-9 _ . -, got " + server.value("name", json("")).dump());
+    if (!names.insert(name).second) invalid(path, "names the server '" + name + "' twice");
+    bool has_command = !server.value("command", "").empty(), has_url = !server.value("url", "").empty();
+    if (has_command == has_url)
+      invalid(record, "needs either a command (a stdio server) or a url (a streamable-HTTP server), not both");
+    if (has_url) {
+      auto url = server.value("url", "");
+      if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+        invalid(record + ".url", "must start with http:// or https://, got '" + url + "'");
+    }
+    for (const auto& entry : server.value("env", json::array()))
+      if (entry.get<std::string>().find('=') == std::string::npos || entry.get<std::string>().front() == '=')
+        invalid(record + ".env", "entries are NAME=VALUE, got '" + entry.get<std::string>() + "'");
+    for (const auto& entry : server.value("headers", json::array()))
+      if (entry.get<std::string>().find(':') == std::string::npos || entry.get<std::string>().front() == ':')
+        invalid(record + ".headers", "entries are 'Name: value', got '" + entry.get<std::string>() + "'");
+    if (has_command && server.contains("headers")) invalid(record + ".headers", "apply to a url server only");
+    if (has_url && (server.contains("args") || server.contains("env") || server.contains("cwd")))
+      invalid(record, "args, env and cwd apply to a command server only");
+  }
+}
+
+const std::vector<FieldSchema>& mcp_server_schema() {
+  static const std::vector<FieldSchema> table = {
+      {.name = "name", .type = FieldType::text, .help = "Server name (in tool owners and its log file)",
+       .required = true},
+      {.name = "command", .type = FieldType::text, .help = "Program of a stdio server (looked up on PATH)"},
+      {.name = "args", .type = FieldType::text_list, .help = "Its arguments"},
+      {.name = "env", .type = FieldType::text_list, .help = "NAME=VALUE added to its environment"},
+      {.name = "cwd", .type = FieldType::text, .help = "Its working directory"},
+      {.name = "url", .type = FieldType::text, .help = "Endpoint of a streamable-HTTP server"},
+      {.name = "headers", .type = FieldType::text_list, .help = "'Name: value' headers sent to a url server"},
+      {.name = "allow", .type = FieldType::text_list, .help = "Only these of its tools (default: all)"},
+      {.name = "cache_seconds", .type = FieldType::integer, .help = "How long its tool list is reused",
+       .default_value = 600, .minimum = 0, .maximum = 86'400},
+      {.name = "timeout_ms", .type = FieldType::integer, .help = "Longest one tool call may take",
+       .default_value = 60'000, .minimum = 10, .maximum = 3'600'000},
+  };
+  return table;
+}
+
 const std::vector<FieldSchema>& routing_schema() {
   static const json kDefaultClasses = json::array({"connection", "timeout", "rate_limit", "server_error"});
   static const std::vector<FieldSchema> table = {
@@ -394,6 +446,9 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "routing", .type = FieldType::block,
        .help = "Several upstreams behind the gateway: fallback, load balancing or complexity routing",
        .fields = &routing_schema(), .check = check_routing_block},
+      {.name = "mcp_servers", .type = FieldType::record_list,
+       .help = "MCP servers whose tools the model may call (stdio command or streamable-HTTP url)",
+       .fields = &mcp_server_schema(), .check = check_mcp_servers},
   };
   // The default of `overridable` is every field a request may override except
   // the instructions, which a gateway keeps unless it opts in.

@@ -58,7 +58,7 @@ nlohmann::json CollectionSearchSource::definitions() const {
   return tools;
 }
 
-std::string CollectionSearchSource::run(const ToolCall& call, const CancelToken& cancel) {
+ToolOutput CollectionSearchSource::run(const ToolCall& call, const CancelToken& cancel) {
   auto it = by_tool_name_.find(call.name);
   if (it == by_tool_name_.end()) throw Error(ErrorKind::usage, "there is no tool named '" + call.name + "'");
   auto read = read_json(call.arguments.empty() ? "{}" : call.arguments);

@@ -75,7 +75,7 @@ nlohmann::json MemorySource::definitions() const {
   return tools;
 }
 
-std::string MemorySource::run(const ToolCall& call, const CancelToken& cancel) {
+ToolOutput MemorySource::run(const ToolCall& call, const CancelToken& cancel) {
   if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
   if (scope_.user.empty())
     throw Error(ErrorKind::usage,

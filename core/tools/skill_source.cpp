@@ -88,7 +88,7 @@ nlohmann::json SkillSource::definitions() const {
             {"required", {"slugs"}}}}}}}});
 }
 
-std::string SkillSource::run(const ToolCall& call, const CancelToken& cancel) {
+ToolOutput SkillSource::run(const ToolCall& call, const CancelToken& cancel) {
   if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
   const std::string advice = "; send {\"slugs\": [\"SLUG\", ...]} with slugs from: " + slug_list(skills_);
   auto read = read_json(call.arguments.empty() ? "{}" : call.arguments);

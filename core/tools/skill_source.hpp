@@ -54,7 +54,7 @@ class SkillSource final : public ToolSource {
 
   std::string owner() const override { return "the gateway's skills"; }
   nlohmann::json definitions() const override;
-  std::string run(const ToolCall& call, const CancelToken& cancel) override;
+  ToolOutput run(const ToolCall& call, const CancelToken& cancel) override;
   void prepare_turn(nlohmann::json& messages) override;
   bool hides(const std::string& tool_name) const override;
 

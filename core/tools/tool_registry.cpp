@@ -72,7 +72,7 @@ void ToolRegistry::prepare_turn(ChatRequest& request) const {
   request.tools = std::move(tools);
 }
 
-std::string ToolRegistry::run(const ToolCall& call, const CancelToken& cancel) const {
+ToolOutput ToolRegistry::run(const ToolCall& call, const CancelToken& cancel) const {
   auto owner = owners_.find(call.name);
   if (owner == owners_.end()) throw Error(ErrorKind::usage, "there is no tool named '" + call.name + "'");
   if (hidden(call.name))

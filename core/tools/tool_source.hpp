@@ -12,8 +12,11 @@
 // - definitions() is the list of OpenAI function tools it offers
 //   ({"type": "function", "function": {name, description, parameters}}),
 //   fixed for the life of the source.
-// - run() executes one call of one of its tools and returns the content of
-//   the `tool` message. Bad arguments are Error(usage) whose message is fed
+// - run() executes one call of one of its tools and returns its ToolOutput:
+//   the text of the `tool` message, images the model should see (attached
+//   after the round's tool messages as a user message of content parts, since
+//   a `tool` message carries text only), and whether the tool reported a
+//   failure (the model then sees "error: TEXT"). Bad arguments are Error(usage) whose message is fed
 //   back to the model so it can correct the call; Error(interrupted) when
 //   `cancel` fires. It may be called from any one thread at a time.
 // - Between model turns (optional): prepare_turn() lets a source change the
@@ -33,12 +36,20 @@
 
 namespace weir {
 
+struct ToolOutput {
+  ToolOutput() = default;
+  ToolOutput(std::string text_) : text(std::move(text_)) {}  // NOLINT: a plain text answer
+  std::string text;
+  nlohmann::json images = nlohmann::json::array();  // OpenAI content parts: {"type": "image_url", ...}
+  bool failed = false;
+};
+
 class ToolSource {
  public:
   virtual ~ToolSource() = default;
   virtual std::string owner() const = 0;
   virtual nlohmann::json definitions() const = 0;
-  virtual std::string run(const ToolCall& call, const CancelToken& cancel) = 0;
+  virtual ToolOutput run(const ToolCall& call, const CancelToken& cancel) = 0;
   // `messages`: the OpenAI messages the next turn sends.
   virtual void prepare_turn(nlohmann::json& messages) { (void)messages; }
   virtual bool hides(const std::string& tool_name) const {

@@ -194,7 +194,7 @@ class EchoSource final : public ToolSource {
       tools.push_back({{"type", "function"}, {"function", {{"name", name}, {"parameters", {{"type", "object"}}}}}});
     return tools;
   }
-  std::string run(const ToolCall& call, const CancelToken&) override { return owner_ + " ran " + call.name; }
+  ToolOutput run(const ToolCall& call, const CancelToken&) override { return owner_ + " ran " + call.name; }
 
  private:
   std::string owner_;
@@ -344,7 +344,7 @@ TEST_CASE("engine: tool sources offer tools, run calls, and refuse name clashes 
   CHECK(registry.handles("read"));
   CHECK_FALSE(registry.handles("write"));
   CHECK(registry.definitions().size() == 3);
-  CHECK(registry.run(ToolCall{"1", "now", "{}"}, CancelToken()) == "the time built-in ran now");
+  CHECK(registry.run(ToolCall{"1", "now", "{}"}, CancelToken()).text == "the time built-in ran now");
 
   auto clash = expect_error(
       [&] { registry.add(std::make_shared<EchoSource>("HTTP function 'x'", std::vector<std::string>{"list"})); });

@@ -1,0 +1,166 @@
+#include "core/tools/mcp_server_pool.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "core/error.hpp"
+#include "core/store/private_files.hpp"
+#include "core/tools/mcp_http_transport.hpp"
+#include "mcp/protocol/mcp_client.hpp"
+#include "mcp/protocol/stdio_client_transport.hpp"
+
+namespace weir {
+
+namespace {
+
+using mcp::protocol::ClientError;
+using mcp::protocol::McpClient;
+
+// The handshake and tools/list share the per-call limit, at least 10 s: a
+// server fetched by npx may take a while to start.
+std::chrono::milliseconds setup_timeout(const McpServerSettings& settings) {
+  return std::chrono::milliseconds(std::max(settings.timeout_ms, 10'000));
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;  // a log that cannot be written must not fail the tool
+  std::string text = line + "\n";
+  ssize_t ignored = ::write(fd, text.data(), text.size());
+  (void)ignored;
+  ::close(fd);
+}
+
+}  // namespace
+
+McpServerConnection::McpServerConnection(McpServerSettings settings, std::string log_directory)
+    : settings_(std::move(settings)) {
+  if (!log_directory.empty()) {
+    create_private_directories(log_directory);
+    log_path_ = log_directory + "/mcp-" + settings_.name + ".log";
+  }
+}
+
+McpServerConnection::~McpServerConnection() = default;
+
+int McpServerConnection::starts() const {
+  std::lock_guard lock(mutex_);
+  return starts_;
+}
+
+void McpServerConnection::fail(const std::exception& error, const std::string& doing) const {
+  const auto* client_error = dynamic_cast<const ClientError*>(&error);
+  if (client_error != nullptr && client_error->kind() == ClientError::Kind::cancelled)
+    throw Error(ErrorKind::interrupted, "cancelled");
+  if (const auto* weir_error = dynamic_cast<const Error*>(&error)) throw *weir_error;
+  throw Error(ErrorKind::upstream, settings_.owner() + " failed while " + doing + ": " + error.what());
+}
+
+std::shared_ptr<McpClient> McpServerConnection::client(const CancelToken& cancel) {
+  std::lock_guard lock(mutex_);
+  if (client_ && !client_->closed()) return client_;
+  client_.reset();
+  if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+  std::unique_ptr<mcp::protocol::ClientTransport> transport;
+  if (!settings_.command.empty()) {
+    auto log_path = log_path_;
+    transport = std::make_unique<mcp::protocol::StdioClientTransport>(
+        mcp::protocol::StdioServerCommand{settings_.command, settings_.args, settings_.environment,
+                                          settings_.working_directory},
+        [log_path](const std::string& line) {
+          if (!log_path.empty()) append_line(log_path, line);
+        });
+  } else {
+    transport = make_mcp_http_transport(settings_.url, settings_.headers);
+  }
+  auto client = std::make_shared<McpClient>(std::move(transport));
+  ++starts_;
+  listed_ = false;
+  try {
+    client->connect(setup_timeout(settings_));
+  } catch (const std::exception& error) {
+    fail(error, "starting (" + std::string(settings_.command.empty() ? "url " + settings_.url
+                                                                     : "command " + settings_.command) +
+                    "); check the server's settings and its log");
+  }
+  client_ = client;
+  return client_;
+}
+
+void McpServerConnection::forget(const std::shared_ptr<McpClient>& broken) {
+  std::lock_guard lock(mutex_);
+  if (client_ == broken) client_.reset();
+}
+
+nlohmann::json McpServerConnection::tools(const CancelToken& cancel) {
+  for (int attempt = 0;; ++attempt) {
+    auto current = client(cancel);
+    {
+      std::lock_guard lock(mutex_);
+      bool fresh = listed_ && !current->tools_stale() &&
+                   std::chrono::steady_clock::now() - listed_at_ < std::chrono::seconds(settings_.cache_seconds);
+      if (fresh) return tools_;
+    }
+    try {
+      auto listed = current->list_tools(setup_timeout(settings_));
+      std::lock_guard lock(mutex_);
+      tools_ = std::move(listed);
+      listed_ = true;
+      listed_at_ = std::chrono::steady_clock::now();
+      return tools_;
+    } catch (const ClientError& error) {
+      if (error.kind() == ClientError::Kind::closed && attempt == 0) {
+        forget(current);
+        continue;
+      }
+      fail(error, "listing its tools");
+    }
+  }
+}
+
+nlohmann::json McpServerConnection::call(const std::string& tool, const nlohmann::json& arguments,
+                                         const nlohmann::json& meta, const CancelToken& cancel,
+                                         std::function<void(const nlohmann::json&)> on_progress) {
+  mcp::protocol::CallOptions options;
+  options.timeout = std::chrono::milliseconds(settings_.timeout_ms);
+  options.cancelled = [cancel] { return cancel.cancelled(); };
+  // Always ask for progress: a server may report it, and it shows the call is alive.
+  options.on_progress = on_progress ? std::move(on_progress) : [](const nlohmann::json&) {};
+  for (int attempt = 0;; ++attempt) {
+    auto current = client(cancel);
+    try {
+      return current->call_tool(tool, arguments, meta, options);
+    } catch (const ClientError& error) {
+      // A crashed server is started again once per call.
+      if (error.kind() == ClientError::Kind::closed && attempt == 0) {
+        forget(current);
+        continue;
+      }
+      if (error.kind() == ClientError::Kind::timeout)
+        throw Error(ErrorKind::upstream, settings_.owner() + ": the tool '" + tool + "' did not answer within " +
+                                             std::to_string(settings_.timeout_ms) +
+                                             " ms (the call was cancelled); raise the server's timeout_ms or try again");
+      fail(error, "running the tool '" + tool + "'");
+    }
+  }
+}
+
+McpServerPool& McpServerPool::shared() {
+  static McpServerPool pool;
+  return pool;
+}
+
+std::shared_ptr<McpServerConnection> McpServerPool::connection(const McpServerSettings& settings,
+                                                               const std::string& log_directory) {
+  std::lock_guard lock(mutex_);
+  auto& connection = connections_[settings.key()];
+  if (!connection) connection = std::make_shared<McpServerConnection>(settings, log_directory);
+  return connection;
+}
+
+void McpServerPool::clear() {
+  std::lock_guard lock(mutex_);
+  connections_.clear();
+}
+
+}  // namespace weir

@@ -1,0 +1,77 @@
+// McpServerPool — the MCP servers weir runs or talks to, one connection per
+// distinct server record (McpServerSettings::key()), for the process's life.
+//
+// `weir serve` and `weir mcp serve` keep servers across requests; `weir chat`
+// starts one the first time a request needs it. A connection starts its
+// server and runs the handshake on first use, keeps the tool list for
+// cache_seconds (or until the server sends tools/list_changed), and when a
+// call finds the server gone (a crashed stdio server, a dropped session) it
+// starts it again and retries that call once.
+//
+// Errors are weir::Error naming the server: upstream when it cannot be
+// started, answers nonsense, fails or times out; interrupted when the
+// caller's CancelToken fires (the server is sent notifications/cancelled).
+// A stdio server's stderr is appended to `log_directory`/mcp-NAME.log.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/cancellation.hpp"
+#include "core/tools/mcp_server_settings.hpp"
+
+namespace weir::mcp::protocol {
+class McpClient;
+}
+
+namespace weir {
+
+class McpServerConnection {
+ public:
+  McpServerConnection(McpServerSettings settings, std::string log_directory);
+  ~McpServerConnection();
+
+  const McpServerSettings& settings() const noexcept { return settings_; }
+  // The server's MCP Tool objects (every page), cached as above.
+  nlohmann::json tools(const CancelToken& cancel);
+  // One tools/call; its CallToolResult. `on_progress` gets each progress notification's params.
+  nlohmann::json call(const std::string& tool, const nlohmann::json& arguments, const nlohmann::json& meta,
+                      const CancelToken& cancel, std::function<void(const nlohmann::json&)> on_progress = nullptr);
+  // How many times the server was started (tests observe restarts).
+  int starts() const;
+
+ private:
+  std::shared_ptr<mcp::protocol::McpClient> client(const CancelToken& cancel);
+  void forget(const std::shared_ptr<mcp::protocol::McpClient>& broken);
+  [[noreturn]] void fail(const std::exception& error, const std::string& doing) const;
+
+  McpServerSettings settings_;
+  std::string log_path_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<mcp::protocol::McpClient> client_;
+  nlohmann::json tools_;
+  std::chrono::steady_clock::time_point listed_at_;
+  bool listed_ = false;
+  int starts_ = 0;
+};
+
+class McpServerPool {
+ public:
+  // The process's pool.
+  static McpServerPool& shared();
+  std::shared_ptr<McpServerConnection> connection(const McpServerSettings& settings, const std::string& log_directory);
+  // Stops every server (tests; the process's exit does it too).
+  void clear();
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<McpServerConnection>> connections_;
+};
+
+}  // namespace weir

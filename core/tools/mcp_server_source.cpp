@@ -1,0 +1,123 @@
+#include "core/tools/mcp_server_source.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "core/json_input.hpp"
+
+namespace weir {
+
+namespace {
+
+using nlohmann::json;
+
+const std::string* text_member(const json& object, const char* name) {
+  if (!object.is_object()) return nullptr;
+  auto found = object.find(name);
+  return found != object.end() && found->is_string() ? found->get_ptr<const std::string*>() : nullptr;
+}
+
+[[noreturn]] void nonsense(const std::string& owner, const std::string& what) {
+  throw Error(ErrorKind::upstream, owner + " answered a tool call with " + what + "; check the server");
+}
+
+}  // namespace
+
+std::string mcp_tool_function_name(const std::string& mcp_name) {
+  std::string name;
+  for (char character : mcp_name) {
+    bool plain = (character >= 'a' && character <= 'z') || (character >= 'A' && character <= 'Z') ||
+                 (character >= '0' && character <= '9') || character == '_' || character == '-';
+    name += plain ? character : '_';
+  }
+  if (name.size() > 64) name.resize(64);
+  return name;
+}
+
+ToolOutput mcp_tool_output(const json& result, const std::string& owner) {
+  if (!result.is_object()) nonsense(owner, "a result that is not an object");
+  ToolOutput output;
+  std::vector<std::string> texts;
+  auto content = result.find("content");
+  if (content != result.end() && !content->is_array()) nonsense(owner, "a content that is not an array");
+  if (content != result.end()) {
+    for (const auto& part : *content) {
+      const auto* type = text_member(part, "type");
+      if (type == nullptr) nonsense(owner, "a content part without a type");
+      if (*type == "text") {
+        const auto* text = text_member(part, "text");
+        if (text == nullptr) nonsense(owner, "a text part without text");
+        texts.push_back(*text);
+      } else if (*type == "image") {
+        const auto* data = text_member(part, "data");
+        const auto* mime = text_member(part, "mimeType");
+        if (data == nullptr || mime == nullptr || mime->rfind("image/", 0) != 0)
+          nonsense(owner, "an image part without base64 data and an image/ mimeType");
+        output.images.push_back({{"type", "image_url"}, {"image_url", {{"url", "data:" + *mime + ";base64," + *data}}}});
+      } else if (*type == "resource") {
+        const auto& resource = part.contains("resource") ? part["resource"] : json();
+        const auto* uri = text_member(resource, "uri");
+        if (const auto* text = text_member(resource, "text"))
+          texts.push_back(*text);
+        else
+          texts.push_back("[binary resource " + (uri ? *uri : std::string("without a uri")) + "]");
+      } else if (*type == "resource_link") {
+        const auto* uri = text_member(part, "uri");
+        texts.push_back("resource: " + (uri ? *uri : std::string("(no uri)")));
+      } else if (*type == "audio") {
+        texts.push_back("[audio omitted: weir passes only text and images to the model]");
+      }
+    }
+  }
+  std::string text;
+  for (const auto& piece : texts) text += (text.empty() ? "" : "\n\n") + piece;
+  auto structured = result.find("structuredContent");
+  if (structured != result.end() && !structured->is_null()) {
+    auto dumped = structured->dump(-1, ' ', false, json::error_handler_t::replace);
+    // Servers usually repeat it as text; say it once.
+    auto already = read_json(text);
+    if (!(already.ok() && already.value == *structured)) text += (text.empty() ? "" : "\n\n") + dumped;
+  }
+  auto error = result.find("isError");
+  output.failed = error != result.end() && error->is_boolean() && error->get<bool>();
+  if (output.failed && text.empty()) text = owner + " reported a failure without a message";
+  output.text = std::move(text);
+  return output;
+}
+
+McpServerSource::McpServerSource(std::shared_ptr<McpServerConnection> connection, std::string user,
+                                 std::string conversation, const CancelToken& cancel)
+    : connection_(std::move(connection)), user_(std::move(user)), conversation_(std::move(conversation)) {
+  const auto& allow = connection_->settings().allow;
+  for (const auto& tool : connection_->tools(cancel)) {
+    const auto& name = tool["name"].get_ref<const std::string&>();
+    if (!allow.empty() && std::find(allow.begin(), allow.end(), name) == allow.end()) continue;
+    auto function_name = mcp_tool_function_name(name);
+    json parameters = tool.contains("inputSchema") && tool["inputSchema"].is_object()
+                          ? tool["inputSchema"]
+                          : json{{"type", "object"}, {"properties", json::object()}};
+    parameters.erase("$schema");  // some upstreams refuse keywords they do not know
+    json function = {{"name", function_name}, {"parameters", std::move(parameters)}};
+    if (const auto* description = text_member(tool, "description")) function["description"] = *description;
+    definitions_.push_back({{"type", "function"}, {"function", std::move(function)}});
+    mcp_names_[function_name] = name;
+  }
+}
+
+ToolOutput McpServerSource::run(const ToolCall& call, const CancelToken& cancel) {
+  auto name = mcp_names_.find(call.name);
+  if (name == mcp_names_.end()) throw Error(ErrorKind::usage, owner() + " has no tool named '" + call.name + "'");
+  json arguments = json::object();
+  if (!call.arguments.empty()) {
+    auto parsed = read_json(call.arguments);
+    if (!parsed.ok() || !parsed.value.is_object())
+      throw Error(ErrorKind::usage, "the arguments of '" + call.name + "' must be a JSON object");
+    arguments = std::move(parsed.value);
+  }
+  json meta = json::object();
+  if (!user_.empty()) meta["weir/user"] = user_;
+  if (!conversation_.empty()) meta["weir/conversation"] = conversation_;
+  return mcp_tool_output(connection_->call(name->second, arguments, meta, cancel), owner());
+}
+
+}  // namespace weir

@@ -1,0 +1,53 @@
+// McpServerSource — the tools of one MCP server (a gateway's `mcp_servers`
+// record) offered to the model as server-side tools.
+//
+// Contract:
+// - Construction lists the server's tools through its pooled connection
+//   (mcp_server_pool.hpp), starting the server if needed; a server that
+//   cannot be started or listed is Error(upstream) naming it, so the request
+//   fails before the model is called. `allow`, when set, keeps only those
+//   tools. Tool names the model sees are the server's, with characters
+//   outside [A-Za-z0-9_-] turned to '_' and at most 64 long; the registry
+//   refuses names two sources share.
+// - run() calls the tool with the model's arguments (a JSON object, else
+//   Error(usage) back to the model) and `_meta` {"weir/user",
+//   "weir/conversation"} when the request has them. The result becomes a
+//   ToolOutput: text parts (and embedded text resources, resource links as
+//   their URI) joined by blank lines; structuredContent as its JSON text when
+//   the text does not already hold it; image parts as image_url content parts
+//   (data: URLs); isError makes it a failed call. A result of the wrong shape
+//   is Error(upstream).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/tools/mcp_server_pool.hpp"
+#include "core/tools/tool_source.hpp"
+
+namespace weir {
+
+// The OpenAI function name for an MCP tool name.
+std::string mcp_tool_function_name(const std::string& mcp_name);
+// A CallToolResult as a ToolOutput (the rules above); `owner` names the server in errors.
+ToolOutput mcp_tool_output(const nlohmann::json& result, const std::string& owner);
+
+class McpServerSource final : public ToolSource {
+ public:
+  McpServerSource(std::shared_ptr<McpServerConnection> connection, std::string user, std::string conversation,
+                  const CancelToken& cancel);
+
+  std::string owner() const override { return connection_->settings().owner(); }
+  nlohmann::json definitions() const override { return definitions_; }
+  ToolOutput run(const ToolCall& call, const CancelToken& cancel) override;
+
+ private:
+  std::shared_ptr<McpServerConnection> connection_;
+  std::string user_;
+  std::string conversation_;
+  nlohmann::json definitions_ = nlohmann::json::array();
+  std::map<std::string, std::string> mcp_names_;  // function name -> the server's tool name
+};
+
+}  // namespace weir
