@@ -5,6 +5,7 @@
 
 #include "core/edit_distance.hpp"
 #include "core/error.hpp"
+#include "core/gateway/function_fields.hpp"
 
 namespace weir {
 
@@ -341,6 +342,20 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "routing", .type = FieldType::block,
        .help = "Several upstreams behind the gateway: fallback, load balancing or complexity routing",
        .fields = &routing_schema(), .check = check_routing_block},
+      // Gateway tools (issue 16): HTTP functions and built-ins (function_fields.cpp).
+      {.name = "functions", .type = FieldType::record_list,
+       .help = "HTTP functions the model may call: {name, description, parameters, url, headers, timeout_ms}",
+       .default_value = json::array(), .fields = &http_function_schema(), .check = check_function_list},
+      {.name = "function_sources", .type = FieldType::text_list,
+       .help = "URL answering {\"functions\": [...]} to GET (signed, cached 600 s)", .default_value = json::array(),
+       .flag = "--function-source", .flag_style = FlagStyle::repeated, .check = check_urls},
+      {.name = "builtin_tools", .type = FieldType::text_list,
+       .help = "Built-in tools to offer: open_url, current_time, memory", .default_value = json::array(),
+       .flag = "--builtin-tool", .flag_style = FlagStyle::comma_separated, .value_name = "TOOL",
+       .check = check_builtin_tools},
+      {.name = "open_url_allow_private", .type = FieldType::boolean,
+       .help = "Let open_url fetch loopback, private and link-local addresses", .default_value = false,
+       .flag = "--open-url-allow-private", .flag_style = FlagStyle::switch_on},
   };
   // The default of `overridable` is every field a request may override except
   // the instructions, which a gateway keeps unless it opts in.
@@ -490,6 +505,9 @@ void check_field_value(const std::string& path, const FieldSchema& field, const 
       break;
     case FieldType::block:
       check_object(path, *field.fields, value);
+      break;
+    case FieldType::object:
+      if (!value.is_object()) invalid(path, "must be a JSON object, got " + value.dump());
       break;
     case FieldType::record_list:
       if (!value.is_array()) invalid(path, "must be an array of objects, got " + value.dump());
