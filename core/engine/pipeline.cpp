@@ -15,6 +15,7 @@
 #include "core/routing/routed_provider.hpp"
 #include "core/store/provider_repository.hpp"
 #include "core/tools/collection_search_source.hpp"
+#include "core/tools/gateway_tools.hpp"
 
 namespace weir {
 
@@ -241,7 +242,12 @@ void retrieval_stage(RequestContext& context, StageServices& services) {
 
 // ----- tools -----
 
-void tools_stage(RequestContext& context, StageServices&) {
+void tools_stage(RequestContext& context, StageServices& services) {
+  add_gateway_tools(context.tools, context.gateway.config,
+                    {.home = services.paths.home,
+                     .call_context = {context.input.user, context.input.conversation, context.input.metadata},
+                     .cancel = context.cancel,
+                     .tools_allowed = may_use_tools(context.input.caller)});
   context.tools.check_client_tools(context.client_tools);
   json offered = context.client_tools;
   for (const auto& tool : context.tools.definitions()) offered.push_back(tool);
