@@ -51,7 +51,7 @@ struct HttpRequest {
   // addresses instead of resolving the names again, so an address a caller
   // checked is the one used (open_url's private-address rule). With pins, no
   // proxy is used: a proxy would resolve the name itself.
-  std::vector<std::string> pinned_addresses;
+  std::vector<std::string> pinned_addresses = {};
 };
 
 struct HttpResponseHead {
