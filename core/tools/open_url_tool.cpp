@@ -148,6 +148,8 @@ Fetched fetch_one(const std::string& start_url, const OpenUrlPolicy& policy, con
           request,
           [&](const HttpResponseHead& response_head, std::string_view bytes) {
             if (response_head.status >= 300 && response_head.status < 400) return;
+            fetched.status = response_head.status;
+            fetched.content_type = lower(response_head.header("content-type").value_or(""));
             size_t room = kOpenUrlMostBytes - fetched.body.size();
             fetched.body.append(bytes.substr(0, room));
             if (bytes.size() > room) {
@@ -157,8 +159,7 @@ Fetched fetch_one(const std::string& start_url, const OpenUrlPolicy& policy, con
           },
           cancel);
     } catch (const BodyFull&) {
-      fetched.status = 200;
-      return fetched;  // the head is not returned when the transfer is cut; the body is what counts
+      return fetched;  // cut at kOpenUrlMostBytes; status and type were kept from the head
     }
     fetched.status = head.status;
     fetched.content_type = lower(head.header("content-type").value_or(""));

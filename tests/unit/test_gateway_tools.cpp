@@ -229,3 +229,14 @@ TEST_CASE("built-in tools source: offers what the gateway names, ignores memory"
   CHECK_FALSE(BuiltinToolsSource::offers_any({"memory"}));
   error_of([&] { source.run({"c", "open_url", "{}"}, CancelToken()); }, ErrorKind::usage);
 }
+
+TEST_CASE("open_url: only the first 5 MB of a page are read, and the answer says so") {
+  FakeUpstream site;
+  site.answer_get("/big", {{"text", std::string(6u << 20, 'a')}});
+  CancelToken cancel;
+  auto answer = open_url_answer(json{{"urls", {site.root_url() + "/big"}}}.dump(), OpenUrlPolicy{.allow_private = true},
+                                cancel);
+  CHECK(answer.find("Status: 200 (only the first 5 MB were read)") != std::string::npos);
+  CHECK(answer.size() < kOpenUrlMostBytes + 1000);
+  CHECK(answer.size() > kOpenUrlMostBytes);
+}
