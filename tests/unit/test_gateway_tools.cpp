@@ -5,6 +5,9 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <thread>
+
+#include <httplib.h>
 
 #include "core/error.hpp"
 #include "core/gateway/gateway_config.hpp"
@@ -239,4 +242,43 @@ TEST_CASE("open_url: only the first 5 MB of a page are read, and the answer says
   CHECK(answer.find("Status: 200 (only the first 5 MB were read)") != std::string::npos);
   CHECK(answer.size() < kOpenUrlMostBytes + 1000);
   CHECK(answer.size() > kOpenUrlMostBytes);
+}
+
+TEST_CASE("open_url: redirects are followed by weir (relative ones too), at most 5") {
+  httplib::Server site;
+  site.Get("/start", [](const httplib::Request&, httplib::Response& response) { response.set_redirect("/middle/next"); });
+  site.Get("/middle/next", [](const httplib::Request&, httplib::Response& response) {
+    response.set_redirect("final.html", 301);
+  });
+  site.Get("/middle/final.html", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("<html><body><p>Redirected here.</p></body></html>", "text/html");
+  });
+  site.Get("/loop", [](const httplib::Request&, httplib::Response& response) { response.set_redirect("/loop"); });
+  int port = site.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { site.listen_after_bind(); });
+  // bind_to_any_port already listens: a connection waits in the backlog until the loop accepts it.
+  const auto root = "http://127.0.0.1:" + std::to_string(port);
+  CancelToken cancel;
+  OpenUrlPolicy allowed{.allow_private = true};
+  auto answer = open_url_answer(json{{"urls", {root + "/start"}}}.dump(), allowed, cancel);
+  CHECK(answer.find("Redirected here.") != std::string::npos);
+  CHECK(answer.find("after redirects, at " + root + "/middle/final.html") != std::string::npos);
+  CHECK(error_of([&] { open_url_answer(json{{"urls", {root + "/loop"}}}.dump(), allowed, cancel); }, ErrorKind::usage)
+            .find("redirected more than 5 times") != std::string::npos);
+  site.stop();
+  server.join();
+}
+
+TEST_CASE("http function: a receiver slower than timeout_ms is a failed call naming the limit") {
+  FakeUpstream receiver;
+  receiver.answer_posts_matching("/slow");
+  receiver.enqueue(ScriptedResponse::stalled({}, std::chrono::seconds(5)));
+  auto record = function_record(receiver.root_url() + "/slow");
+  record["timeout_ms"] = 300;
+  auto home = std::filesystem::temp_directory_path() / ("weir-gateway-tools-c-" + std::to_string(::getpid()));
+  HttpFunctionSource source("test", {http_function_from_record(record, "functions[0]", "test")}, home.string(), {});
+  auto message =
+      error_of([&] { source.run({"call", "lookup", "{\"id\": 1}"}, CancelToken()); }, ErrorKind::upstream_timeout);
+  CHECK(message.find("function 'lookup' did not answer within 300 ms") != std::string::npos);
+  std::filesystem::remove_all(home);
 }
