@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/json_schema.hpp"
+#include "core/redaction.hpp"
 
 namespace weir {
 
@@ -99,6 +100,17 @@ void check_function_record(const std::string& path, const json& record) {
   if (!record.is_object()) invalid(path, "must be an object, got " + record.dump());
   check_field_value(path, FieldSchema{.name = "function", .type = FieldType::block, .fields = &http_function_schema()},
                     record);
+}
+
+json with_function_headers_redacted(json config) {
+  auto functions = config.find("functions");
+  if (functions == config.end() || !functions->is_array()) return config;
+  for (auto& function : *functions) {
+    if (!function.is_object() || !function.contains("headers") || !function["headers"].is_object()) continue;
+    for (auto& [name, value] : function["headers"].items())
+      if (value.is_string()) value = redact_header_value(name, value.get<std::string>());
+  }
+  return config;
 }
 
 }  // namespace weir

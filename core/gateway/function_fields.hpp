@@ -32,4 +32,8 @@ void check_builtin_tools(const std::string& path, const json& value);
 // the rules above, with `path` naming it in the error.
 void check_function_record(const std::string& path, const json& record);
 
+// `config` (a gateway's fields, or its to_json()) with each function's header
+// values as they may be shown (redaction.hpp): `gateway show` prints this.
+json with_function_headers_redacted(json config);
+
 }  // namespace weir

@@ -252,3 +252,21 @@ TEST_CASE("built-in tools: open_url refuses a loopback address without open_url_
   CHECK(message.find("open_url_allow_private") != std::string::npos);
   CHECK(fixture.receiver.request_count() == 0);
 }
+
+TEST_CASE("http functions: gateway show redacts a literal credential in a function's headers") {
+  FunctionsFixture fixture;
+  fixture.apply({{"functions", json::array({{{"name", "lookup"},
+                                             {"url", fixture.receiver.root_url() + "/fn/lookup"},
+                                             {"headers", {{"Authorization", "Bearer literal-secret"},
+                                                          {"X-Api-Key", "${ORDERS_KEY}"},
+                                                          {"X-Tenant", "acme"}}}}})}});
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"gateway", "show", "g"}, std::vector<std::string>{"--json", "gateway", "show", "g"}}) {
+    auto shown = fixture.home.run(command);
+    REQUIRE(shown.exit_code == 0);
+    CHECK(shown.out.find("literal-secret") == std::string::npos);
+    CHECK(shown.out.find("Bearer ****") != std::string::npos);
+    CHECK(shown.out.find("${ORDERS_KEY}") != std::string::npos);  // a reference is not a secret
+    CHECK(shown.out.find("acme") != std::string::npos);
+  }
+}
