@@ -14,6 +14,7 @@
 #include "core/tools/builtin_tools_source.hpp"
 #include "core/tools/current_time_tool.hpp"
 #include "core/tools/function_source_fetch.hpp"
+#include "core/tools/gateway_tools.hpp"
 #include "core/tools/http_function_source.hpp"
 #include "core/tools/open_url_tool.hpp"
 #include "tests/support/fake_upstream.hpp"
@@ -281,4 +282,21 @@ TEST_CASE("http function: a receiver slower than timeout_ms is a failed call nam
       error_of([&] { source.run({"call", "lookup", "{\"id\": 1}"}, CancelToken()); }, ErrorKind::upstream_timeout);
   CHECK(message.find("function 'lookup' did not answer within 300 ms") != std::string::npos);
   std::filesystem::remove_all(home);
+}
+
+TEST_CASE("gateway tools: offered per the gateway, none for a caller who may not use tools, no fetch in a dry run") {
+  auto config = GatewayConfig::from_json({{"provider", "local"},
+                                          {"model", "extractive"},
+                                          {"functions", json::array({function_record("http://127.0.0.1:1/f")})},
+                                          {"function_sources", json::array({"http://127.0.0.1:1/unreachable"})},
+                                          {"builtin_tools", json::array({"current_time", "memory"})}});
+  ToolRegistry dry_run;
+  add_gateway_tools(dry_run, config, {.home = "/nonexistent", .call_context = {}, .cancel = nullptr, .tools_allowed = true});
+  CHECK(dry_run.handles("lookup"));
+  CHECK(dry_run.handles("current_time"));
+  CHECK_FALSE(dry_run.handles("memory"));  // offered by the memory source, not this one
+
+  ToolRegistry refused;
+  add_gateway_tools(refused, config, {.home = "/nonexistent", .call_context = {}, .cancel = nullptr, .tools_allowed = false});
+  CHECK(refused.empty());
 }
