@@ -21,6 +21,7 @@ void register_serve_command(CLI::App& app, CommandContext& context);
 void register_key_commands(CLI::App& app, CommandContext& context);
 void register_skill_commands(CLI::App& app, CommandContext& context);
 void register_memory_commands(CLI::App& app, CommandContext& context);
+void register_hook_key_commands(CLI::App& app, CommandContext& context);  // hook-key show|rotate
 void register_system_commands(CLI::App& app, CommandContext& context);  // paths, version
 void register_completion_commands(CLI::App& app, CommandContext& context);  // completions, __complete
 void register_documentation_commands(CLI::App& app, CommandContext& context);  // __man-page, __command-tree

@@ -11,6 +11,7 @@
 #include "cli/output.hpp"
 #include "core/json_input.hpp"
 #include "core/error.hpp"
+#include "core/gateway/function_fields.hpp"
 #include "core/gateway/config_schema.hpp"
 #include "core/gateway/config_diff.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -155,7 +156,7 @@ std::string read_input(const std::string& path) {
 }
 
 void print_gateway(const Gateway& gateway, bool as_json) {
-  auto object = gateway.to_json();
+  auto object = with_function_headers_redacted(gateway.to_json());
   if (as_json) {
     print_json(object);
     return;

@@ -32,6 +32,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"mcp", weir::cli::register_mcp_commands},             {"serve", weir::cli::register_serve_command},
     {"key", weir::cli::register_key_commands},
     {"skill", weir::cli::register_skill_commands},         {"memory", weir::cli::register_memory_commands},
+    {"hook-key", weir::cli::register_hook_key_commands},
     {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},
     {"completions", weir::cli::register_completion_commands, true},
     {"__complete", weir::cli::register_completion_commands},

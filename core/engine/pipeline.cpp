@@ -15,6 +15,7 @@
 #include "core/rag/search.hpp"
 #include "core/routing/routed_provider.hpp"
 #include "core/tools/collection_search_source.hpp"
+#include "core/tools/gateway_tools.hpp"
 #include "core/tools/mcp_server_pool.hpp"
 #include "core/tools/mcp_server_settings.hpp"
 #include "core/tools/mcp_server_source.hpp"
@@ -262,6 +263,11 @@ void add_mcp_server_sources(RequestContext& context, StageServices& services) {
 
 void tools_stage(RequestContext& context, StageServices& services) {
   add_mcp_server_sources(context, services);
+  add_gateway_tools(context.tools, context.gateway.config,
+                    {.home = services.paths.home,
+                     .call_context = {context.input.user, context.input.conversation, context.input.metadata},
+                     .cancel = context.cancel,
+                     .tools_allowed = may_use_tools(context.input.caller)});
   context.tools.check_client_tools(context.client_tools);
   json offered = context.client_tools;
   for (const auto& tool : context.tools.offered_definitions()) offered.push_back(tool);

@@ -6,6 +6,7 @@
 
 #include "core/edit_distance.hpp"
 #include "core/error.hpp"
+#include "core/gateway/function_fields.hpp"
 
 namespace weir {
 
@@ -437,7 +438,7 @@ std::vector<FieldSchema> build_gateway_schema() {
        .help = "Server-side tool offered even when hide_tools_unless_skill hides the others",
        .default_value = json::array(), .flag = "--always-visible-tool", .flag_style = FlagStyle::comma_separated,
        .value_name = "TOOL", .check = check_no_repeats},
-      {.name = "builtin_tools", .type = FieldType::text_list, .help = "Built-in server-side tools to offer",
+      {.name = "builtin_tools", .type = FieldType::text_list, .help = "Built-in server-side tools to offer: open_url, current_time, memory",
        .default_value = json::array(), .flag = "--builtin-tool", .flag_style = FlagStyle::comma_separated,
        .value_name = "TOOL", .check = check_builtin_tools},
       // Nested blocks: a row plus its table. Unset (null) means the block is off.
@@ -449,6 +450,16 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "mcp_servers", .type = FieldType::record_list,
        .help = "MCP servers whose tools the model may call (stdio command or streamable-HTTP url)",
        .fields = &mcp_server_schema(), .check = check_mcp_servers},
+      // Gateway tools (issue 16): HTTP functions and built-ins (function_fields.cpp).
+      {.name = "functions", .type = FieldType::record_list,
+       .help = "HTTP functions the model may call: {name, description, parameters, url, headers, timeout_ms}",
+       .default_value = json::array(), .fields = &http_function_schema(), .check = check_function_list},
+      {.name = "function_sources", .type = FieldType::text_list,
+       .help = "URL answering {\"functions\": [...]} to GET (signed, cached 600 s)", .default_value = json::array(),
+       .flag = "--function-source", .flag_style = FlagStyle::repeated, .check = check_urls},
+      {.name = "open_url_allow_private", .type = FieldType::boolean,
+       .help = "Let open_url fetch loopback, private and link-local addresses", .default_value = false,
+       .flag = "--open-url-allow-private", .flag_style = FlagStyle::switch_on},
   };
   // The default of `overridable` is every field a request may override except
   // the instructions, which a gateway keeps unless it opts in.
@@ -598,6 +609,9 @@ void check_field_value(const std::string& path, const FieldSchema& field, const 
       break;
     case FieldType::block:
       check_object(path, *field.fields, value);
+      break;
+    case FieldType::object:
+      if (!value.is_object()) invalid(path, "must be a JSON object, got " + value.dump());
       break;
     case FieldType::record_list:
       if (!value.is_array()) invalid(path, "must be an array of objects, got " + value.dump());

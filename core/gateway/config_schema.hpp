@@ -90,6 +90,7 @@ enum class FieldType {
   choice,        // one of *choices
   block,         // a nested object whose keys are *fields
   record_list,   // an array of objects, each checked like a block against *fields
+  object,        // any JSON object (a JSON Schema, a header map), checked by the row's `check`
 };
 
 // How the command line gives a field's value.

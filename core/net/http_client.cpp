@@ -193,7 +193,7 @@ curl_slist* build_header_list(const HttpRequest& request) {
   return list;
 }
 
-void configure(CURL* easy, const HttpRequest& request, Transfer& transfer, curl_slist* headers,
+void configure(CURL* easy, const HttpRequest& request, Transfer& transfer, curl_slist* headers, curl_slist* pins,
                char* error_buffer) {
   using namespace curl;
   set_string_option(easy, CURLOPT_URL, request.url.c_str());
@@ -207,6 +207,10 @@ void configure(CURL* easy, const HttpRequest& request, Transfer& transfer, curl_
   set_long_option(easy, CURLOPT_LOW_SPEED_TIME, std::max(1, request.idle_timeout_ms / 1000 + 2));
   set_pointer_option(easy, CURLOPT_ERRORBUFFER, error_buffer);
   set_list_option(easy, CURLOPT_HTTPHEADER, headers);
+  if (pins != nullptr) {
+    set_list_option(easy, CURLOPT_RESOLVE, pins);
+    set_string_option(easy, CURLOPT_NOPROXY, "*");
+  }
   set_write_callback(easy, CURLOPT_HEADERFUNCTION, on_header_line);
   set_pointer_option(easy, CURLOPT_HEADERDATA, &transfer);
   set_write_callback(easy, CURLOPT_WRITEFUNCTION, on_body_bytes);
@@ -241,15 +245,22 @@ HttpResponseHead run_transfer(CurlSession& session, const HttpRequest& request,
     const curl::CurlLibrary& library;
     CurlSession& session;
     curl_slist* headers;
+    curl_slist* pins = nullptr;
     bool added = false;
     ~Cleanup() {
       // Removing a handle mid-transfer closes its connection, so an aborted
       // answer never leaves half a response on a reused connection.
       if (added) library.multi_remove_handle(session.multi, session.easy);
       library.slist_free_all(headers);
+      if (pins != nullptr) library.slist_free_all(pins);
     }
   } cleanup{library, session, headers};
-  configure(session.easy, request, transfer, headers, error_buffer.data());
+  for (const auto& pin : request.pinned_addresses) {
+    curl_slist* extended = library.slist_append(cleanup.pins, pin.c_str());
+    if (extended == nullptr) throw Error(ErrorKind::runtime, "out of memory building HTTP address pins");
+    cleanup.pins = extended;
+  }
+  configure(session.easy, request, transfer, headers, cleanup.pins, error_buffer.data());
 
   if (CURLMcode code = library.multi_add_handle(session.multi, session.easy); code != CURLM_OK)
     throw Error(ErrorKind::runtime, std::string("libcurl: ") + library.multi_strerror(code));

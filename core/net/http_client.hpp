@@ -47,6 +47,11 @@ struct HttpRequest {
   // The longest the whole request may take, however steadily bytes arrive
   // (an upstream sending only SSE comments never goes idle); 0: no limit.
   int total_timeout_ms = 0;
+  // "host:port:address" entries (libcurl's CURLOPT_RESOLVE): connect to these
+  // addresses instead of resolving the names again, so an address a caller
+  // checked is the one used (open_url's private-address rule). With pins, no
+  // proxy is used: a proxy would resolve the name itself.
+  std::vector<std::string> pinned_addresses = {};
 };
 
 struct HttpResponseHead {

@@ -55,7 +55,9 @@ json valid_value(const std::string& path, const FieldSchema& field) {
       {"routing.mode", "loadbalance"},  // complexity also needs every target tiered
       {"routing.retry_on", json::array({"timeout", "server_error"})},
       {"routing.fall_through", json::array({"rate_limit", "context_length"})},
-      {"builtin_tools", json::array({"memory", "current_time"})},
+      {"functions", json::array({{{"name", "lookup"}, {"url", "http://127.0.0.1:9/lookup"}}})},
+      {"function_sources", json::array({"https://example.com/functions.json"})},
+      {"builtin_tools", json::array({"current_time", "open_url"})},
   };
   if (auto it = special.find(path); it != special.end()) return it->second;
   switch (field.type) {
@@ -74,6 +76,7 @@ json valid_value(const std::string& path, const FieldSchema& field) {
       return std::string(field.choices->back());
     case FieldType::block:
     case FieldType::record_list:
+    case FieldType::object:
       break;
   }
   return nullptr;
@@ -94,6 +97,7 @@ json wrong_type(const FieldSchema& field) {
     case FieldType::integer:
       return 1.5;
     case FieldType::block:
+    case FieldType::object:
       break;
     case FieldType::record_list:
       return "not an array";

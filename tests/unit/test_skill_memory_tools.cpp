@@ -213,24 +213,24 @@ TEST_CASE("memory: saved for a user and gateway, searched, updated and deleted t
   MemorySource alice(fixture.database, "alice", gateway.id);
   MemorySource bob(fixture.database, "bob", gateway.id);
   CancelToken cancel;
-  auto saved = json::parse(alice.run({"c1", "memory_save", R"({"text": "likes green tea", "retention_days": 7})"}, cancel));
+  auto saved = json::parse(alice.run({"c1", "memory_save", R"({"text": "likes green tea", "retention_days": 7})"}, cancel).text);
   auto id = saved["saved"]["id"].get<int64_t>();
   CHECK(saved["saved"]["shared"] == false);
-  auto found = json::parse(alice.run({"c2", "memory_search", R"({"query": "tea"})"}, cancel));
+  auto found = json::parse(alice.run({"c2", "memory_search", R"({"query": "tea"})"}, cancel).text);
   REQUIRE(found["memories"].size() == 1);
   CHECK(found["memories"][0]["text"] == "likes green tea");
-  CHECK(json::parse(bob.run({"c3", "memory_search", R"({"query": "tea"})"}, cancel))["memories"].empty());
+  CHECK(json::parse(bob.run({"c3", "memory_search", R"({"query": "tea"})"}, cancel).text)["memories"].empty());
   auto not_bobs = expect_error([&] {
     bob.run({"c4", "memory_delete", "{\"id\": " + std::to_string(id) + "}"}, cancel);
   });
   CHECK(contains(not_bobs.what(), "no memory"));
   alice.run({"c5", "memory_update", "{\"id\": " + std::to_string(id) + ", \"text\": \"likes black tea\"}"}, cancel);
-  CHECK(json::parse(alice.run({"c6", "memory_search", R"({"query": "black"})"}, cancel))["memories"].size() == 1);
+  CHECK(json::parse(alice.run({"c6", "memory_search", R"({"query": "black"})"}, cancel).text)["memories"].size() == 1);
   CHECK(expect_error([&] { alice.run({"c7", "memory_save", R"({"text": "x", "retention_days": 400})"}, cancel); })
             .kind() == ErrorKind::usage);
   CHECK(expect_error([&] { alice.run({"c8", "memory_save", R"({"txt": "x"})"}, cancel); }).kind() == ErrorKind::usage);
   alice.run({"c9", "memory_delete", "{\"id\": " + std::to_string(id) + "}"}, cancel);
-  CHECK(json::parse(alice.run({"c10", "memory_search", R"({"query": ""})"}, cancel))["memories"].empty());
+  CHECK(json::parse(alice.run({"c10", "memory_search", R"({"query": ""})"}, cancel).text)["memories"].empty());
 }
 
 TEST_CASE("memory: with no user the tools answer a clear failed call") {
@@ -289,7 +289,7 @@ TEST_CASE("memory: the tools stop seeing a memory once its retention has passed 
   CancelToken cancel;
   alice.run({"c1", "memory_save", R"({"text": "desk 4B this week", "retention_days": 7})"}, cancel);
   alice.run({"c2", "memory_save", R"({"text": "allergic to peanuts"})"}, cancel);
-  auto search = [&] { return json::parse(alice.run({"c", "memory_search", R"({"query": ""})"}, cancel))["memories"]; };
+  auto search = [&] { return json::parse(alice.run({"c", "memory_search", R"({"query": ""})"}, cancel).text)["memories"]; };
   CHECK(search().size() == 2);
   now += 7 * kDay - 1;
   CHECK(search().size() == 2);

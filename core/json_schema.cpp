@@ -1,0 +1,117 @@
+#include "core/json_schema.hpp"
+
+#include <stdexcept>
+
+// valijson throws std::runtime_error for a schema it cannot read instead of
+// aborting the process (its default without exceptions).
+#define VALIJSON_USE_EXCEPTIONS 1
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+#pragma GCC diagnostic pop
+
+#include "core/error.hpp"
+
+namespace weir {
+
+struct JsonSchema::Compiled {
+  valijson::Schema schema;
+};
+
+JsonSchema::JsonSchema(nlohmann::json document, std::shared_ptr<const Compiled> compiled)
+    : document_(std::move(document)), compiled_(std::move(compiled)) {}
+
+JsonSchema JsonSchema::compile(const nlohmann::json& schema, const std::string& what) {
+  if (!schema.is_object() && !schema.is_boolean())
+    throw Error(ErrorKind::usage, what + " is not a usable JSON Schema: it must be an object (such as "
+                                         "{\"type\": \"object\", \"properties\": {...}}), got " +
+                                      schema.dump());
+  auto compiled = std::make_shared<Compiled>();
+  try {
+    valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+    valijson::adapters::NlohmannJsonAdapter adapter(schema);
+    parser.populateSchema(adapter, compiled->schema);
+  } catch (const std::exception& error) {
+    throw Error(ErrorKind::usage, what + " is not a usable JSON Schema: " + error.what() +
+                                      "; fix the schema (draft 7; remote $ref is not followed)");
+  }
+  return JsonSchema(schema, std::move(compiled));
+}
+
+namespace {
+
+// valijson's context is a path of "<root>", "[key]" and "[index]" steps.
+std::string pointer_of(const std::vector<std::string>& context) {
+  std::string pointer;
+  for (const auto& step : context) {
+    if (step == "<root>") continue;
+    std::string token = step.size() >= 2 && step.front() == '[' && step.back() == ']'
+                            ? step.substr(1, step.size() - 2)
+                            : step;
+    std::string escaped;
+    for (char character : token) {
+      if (character == '~') escaped += "~0";
+      else if (character == '/') escaped += "~1";
+      else escaped += character;
+    }
+    pointer += "/" + escaped;
+  }
+  return pointer;
+}
+
+}  // namespace
+
+std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& value) const {
+  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  valijson::ValidationResults results;
+  valijson::adapters::NlohmannJsonAdapter adapter(value);
+  std::vector<SchemaViolation> violations;
+  try {
+    if (validator.validate(compiled_->schema, adapter, &results)) return violations;
+  } catch (const std::exception& error) {
+    // A pattern std::regex cannot compile surfaces only when it is used.
+    violations.push_back({"", std::string("the schema could not be applied: ") + error.what()});
+    return violations;
+  }
+  valijson::ValidationResults::Error error;
+  while (results.popError(error)) violations.push_back({pointer_of(error.context), error.description});
+  // valijson reports the enclosing failures too ("Failed to validate against
+  // schema associated with property name 'x'."); the innermost say what is wrong.
+  if (violations.size() > 1) {
+    std::vector<SchemaViolation> innermost;
+    for (const auto& violation : violations) {
+      bool encloses = false;
+      for (const auto& other : violations)
+        if (&other != &violation && other.pointer.size() > violation.pointer.size() &&
+            other.pointer.compare(0, violation.pointer.size(), violation.pointer) == 0 &&
+            other.pointer[violation.pointer.size()] == '/')
+          encloses = true;
+      if (!encloses) innermost.push_back(violation);
+    }
+    violations = std::move(innermost);
+  }
+  return violations;
+}
+
+std::string describe_violations(const std::vector<SchemaViolation>& violations, size_t limit) {
+  std::string text;
+  size_t shown = 0;
+  for (const auto& violation : violations) {
+    if (shown == limit) {
+      text += "; and " + std::to_string(violations.size() - shown) + " more";
+      break;
+    }
+    if (!text.empty()) text += "; ";
+    text += (violation.pointer.empty() ? std::string("(root)") : violation.pointer) + ": " + violation.message;
+    ++shown;
+  }
+  return text;
+}
+
+}  // namespace weir

@@ -1,0 +1,28 @@
+// current_time — the built-in tool that tells the model what time it is.
+//
+// Argument: {"time_zone": IANA name} (optional, default "UTC"). Answer, as
+// JSON text: {"time": "2026-12-02T22:05:00+01:00", "weekday": "Wednesday",
+// "time_zone": "Europe/Paris", "abbreviation": "CET", "utc_offset": "+01:00"}.
+// A zone the system's tz database (/usr/share/zoneinfo) does not have is
+// Error(usage) naming it, so the model can correct the call.
+//
+// g++ 12's libstdc++ has no std::chrono::zoned_time, so the conversion uses
+// localtime_r with TZ set for the call, under one process-wide mutex; weir
+// itself never reads local time (it logs and stores UTC), so swapping TZ
+// under that mutex cannot disturb another thread's answer.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace weir {
+
+// The tool's definition ({"type": "function", "function": {...}}).
+nlohmann::json current_time_definition();
+
+// The answer for `arguments` (the call's JSON text) at `now`.
+std::string current_time_answer(const std::string& arguments, std::chrono::system_clock::time_point now);
+
+}  // namespace weir

@@ -1,0 +1,163 @@
+#include "core/tools/http_function_source.hpp"
+
+#include <cctype>
+#include <cstdlib>
+#include <ctime>
+
+#include "core/error.hpp"
+#include "core/gateway/function_fields.hpp"
+#include "core/json_input.hpp"
+#include "core/net/http_client.hpp"
+#include "core/policy/outbound_signature.hpp"
+#include "core/provider/upstream_call.hpp"
+#include "core/redaction.hpp"
+
+namespace weir {
+
+namespace {
+
+constexpr size_t kMostResultBytes = size_t{10} << 20;
+
+}  // namespace
+
+std::string rfc3339_utc(std::chrono::system_clock::time_point moment) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(moment);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+std::string resolve_environment_references(const std::string& value, const std::string& what) {
+  std::string result;
+  size_t position = 0;
+  while (position < value.size()) {
+    auto start = value.find("${", position);
+    if (start == std::string::npos) break;
+    auto end = value.find('}', start + 2);
+    if (end == std::string::npos) break;
+    auto variable = value.substr(start + 2, end - start - 2);
+    bool is_name = !variable.empty() && !std::isdigit(static_cast<unsigned char>(variable.front()));
+    for (char character : variable)
+      if (!std::isalnum(static_cast<unsigned char>(character)) && character != '_') is_name = false;
+    result += value.substr(position, start - position);
+    if (!is_name) {
+      result += value.substr(start, end + 1 - start);
+    } else {
+      const char* found = std::getenv(variable.c_str());
+      if (found == nullptr || *found == '\0')
+        throw Error(ErrorKind::authentication,
+                    what + " uses $" + variable + ", which is not set; export " + variable + " before starting weir");
+      result += found;
+    }
+    position = end + 1;
+  }
+  result += value.substr(position);
+  return result;
+}
+
+HttpFunction http_function_from_record(const nlohmann::json& record, const std::string& path, std::string origin) {
+  check_function_record(path, record);
+  HttpFunction function{
+      .name = record.at("name").get<std::string>(),
+      .description = record.value("description", std::string()),
+      .parameters = record.value("parameters", nlohmann::json{{"type", "object"}, {"properties", nlohmann::json::object()}}),
+      .schema = JsonSchema::compile(nlohmann::json::object(), path),
+      .url = record.at("url").get<std::string>(),
+      .headers = {},
+      .timeout_ms = record.value("timeout_ms", kDefaultFunctionTimeoutMs),
+      .origin = std::move(origin),
+  };
+  function.schema = JsonSchema::compile(function.parameters, "the parameters of function '" + function.name + "'");
+  if (auto headers = record.find("headers"); headers != record.end())
+    for (const auto& [name, value] : headers->items()) function.headers.emplace_back(name, value.get<std::string>());
+  return function;
+}
+
+HttpFunctionSource::HttpFunctionSource(std::string owner, std::vector<HttpFunction> functions, std::string home,
+                                       ToolCallContext context, Clock clock)
+    : owner_(std::move(owner)), functions_(std::move(functions)), home_(std::move(home)), context_(std::move(context)), clock_(std::move(clock)) {}
+
+nlohmann::json HttpFunctionSource::definitions() const {
+  auto tools = nlohmann::json::array();
+  for (const auto& function : functions_)
+    tools.push_back({{"type", "function"},
+                     {"function",
+                      {{"name", function.name},
+                       {"description", function.description},
+                       {"parameters", function.parameters}}}});
+  return tools;
+}
+
+nlohmann::json HttpFunctionSource::call_body(const std::string& function, const nlohmann::json& arguments,
+                                             const ToolCallContext& context,
+                                             std::chrono::system_clock::time_point moment) {
+  auto text_or_null = [](const std::string& text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); };
+  return {{"type", "tool_call"},
+          {"function", {{"name", function}, {"content", arguments}}},
+          {"context",
+           {{"user", text_or_null(context.user)},
+            {"metadata", context.metadata},
+            {"conversation", text_or_null(context.conversation)},
+            {"moment", rfc3339_utc(moment)}}}};
+}
+
+ToolOutput HttpFunctionSource::run(const ToolCall& call, const CancelToken& cancel) {
+  const HttpFunction* function = nullptr;
+  for (const auto& candidate : functions_)
+    if (candidate.name == call.name) function = &candidate;
+  if (function == nullptr) throw Error(ErrorKind::usage, "there is no HTTP function named '" + call.name + "'");
+
+  auto read = read_json(call.arguments.empty() ? "{}" : call.arguments);
+  if (!read.ok())
+    throw Error(ErrorKind::usage, "the arguments of " + call.name + " are not acceptable JSON: " +
+                                      read.problem->description + "; send one JSON object matching its parameters");
+  if (auto violations = function->schema.validate(read.value); !violations.empty())
+    throw Error(ErrorKind::usage, "the arguments of " + call.name + " do not match its parameters: " +
+                                      describe_violations(violations) + "; the function was not called, fix the arguments");
+  if (!read.value.is_object())
+    throw Error(ErrorKind::usage, "the arguments of " + call.name + " must be a JSON object");
+
+  if (secret_.empty()) secret_ = hook_key(home_);
+  auto moment = clock_();
+  HttpRequest request;
+  request.method = "POST";
+  request.url = function->url;
+  request.body = call_body(function->name, read.value, context_, moment).dump();
+  request.connect_timeout_ms = std::min(function->timeout_ms, 10'000);
+  request.idle_timeout_ms = function->timeout_ms;
+  request.total_timeout_ms = function->timeout_ms;
+  HeaderList headers = {{"Content-Type", "application/json"}, {"Accept", "application/json, text/plain, */*"}};
+  for (const auto& [name, value] : function->headers)
+    set_header(headers, name, resolve_environment_references(value, "function '" + function->name + "' header " + name));
+  auto unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(moment.time_since_epoch()).count();
+  for (const auto& [name, value] : signature_headers(secret_, unix_seconds, request.body)) set_header(headers, name, value);
+  request.headers = std::move(headers);
+
+  const auto shown_url = redact_url(function->url);
+  HttpResponse response;
+  try {
+    response = fetch_http(request, cancel, kMostResultBytes);
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::interrupted) throw;
+    if (error.kind() == ErrorKind::upstream_timeout)
+      throw Error(ErrorKind::upstream_timeout, "function '" + function->name + "' did not answer within " +
+                                                   std::to_string(function->timeout_ms) + " ms (" + shown_url +
+                                                   "); raise its timeout_ms or make the service faster");
+    throw Error(ErrorKind::upstream, "function '" + function->name + "' could not be called (" + shown_url +
+                                         "): " + redact_urls_in_text(error.what()));
+  }
+  const int status = response.head.status;
+  if (status < 200 || status > 299) {
+    Error failure(ErrorKind::upstream, "function '" + function->name + "' answered HTTP " + std::to_string(status) +
+                                           " (" + shown_url + ")" +
+                                           (response.body.empty() ? std::string()
+                                                                  : ": " + first_bytes(response.body, 500)));
+    failure.set_upstream_status(status);
+    throw failure;
+  }
+  return response.body;
+}
+
+}  // namespace weir
