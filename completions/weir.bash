@@ -6,7 +6,7 @@
 _weir_command() {
   case $1 in
   '')
-    _weir_commands='provider gateway chat collection doc logs mcp serve key skill memory paths version completions'
+    _weir_commands='provider gateway chat collection doc logs mcp serve key skill memory hook-key paths version completions'
     _weir_options='-h --help --version --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -52,7 +52,7 @@ _weir_command() {
     ;;
   'gateway create')
     _weir_commands=''
-    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --home --json -q --quiet'
+    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --function-source --open-url-allow-private --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'gateway list')
@@ -67,7 +67,7 @@ _weir_command() {
     ;;
   'gateway update')
     _weir_commands=''
-    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --unset --home --json -q --quiet'
+    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --function-source --open-url-allow-private --unset --home --json -q --quiet'
     _weir_arguments='gateways'
     ;;
   'gateway delete')
@@ -295,6 +295,21 @@ _weir_command() {
     _weir_options='-h --help --user --home --json -q --quiet'
     _weir_arguments='none'
     ;;
+  'hook-key')
+    _weir_commands='show rotate'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'hook-key show')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'hook-key rotate')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
   'paths')
     _weir_commands=''
     _weir_options='-h --help --home --json -q --quiet'
@@ -374,6 +389,7 @@ _weir_value() {
   'gateway create --breaker-failures') _weir_kind='none' ;;
   'gateway create --breaker-cooldown-ms') _weir_kind='none' ;;
   'gateway create --router-model') _weir_kind='none' ;;
+  'gateway create --function-source') _weir_kind='none' ;;
   'gateway update --name') _weir_kind='none' ;;
   'gateway update --description') _weir_kind='none' ;;
   'gateway update --provider') _weir_kind='providers' ;;
@@ -420,6 +436,7 @@ _weir_value() {
   'gateway update --breaker-failures') _weir_kind='none' ;;
   'gateway update --breaker-cooldown-ms') _weir_kind='none' ;;
   'gateway update --router-model') _weir_kind='none' ;;
+  'gateway update --function-source') _weir_kind='none' ;;
   'gateway update --unset') _weir_kind='none' ;;
   'gateway apply -f') _weir_kind='files' ;;
   'gateway apply --file') _weir_kind='files' ;;
