@@ -9,12 +9,10 @@
 #include <cstring>
 #include <vector>
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
-
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/net/http_client.hpp"
+#include "core/tools/html_library.hpp"
 #include "core/redaction.hpp"
 
 namespace weir {
@@ -224,9 +222,10 @@ std::string find_title(xmlNode* node) {
   for (auto* child = node; child != nullptr; child = child->next) {
     if (child->type != XML_ELEMENT_NODE) continue;
     if (lower(reinterpret_cast<const char*>(child->name)) == "title") {
-      xmlChar* content = xmlNodeGetContent(child);
-      std::string title = content ? reinterpret_cast<const char*>(content) : "";
-      xmlFree(content);
+      std::string title;
+      for (auto* part = child->children; part != nullptr; part = part->next)
+        if ((part->type == XML_TEXT_NODE || part->type == XML_CDATA_SECTION_NODE) && part->content != nullptr)
+          title += reinterpret_cast<const char*>(part->content);
       return title;
     }
     auto inner = find_title(child->children);
@@ -272,15 +271,16 @@ bool is_non_public_address(const std::string& address) {
 }
 
 std::string html_to_text(const std::string& html) {
-  htmlDocPtr document = htmlReadMemory(html.data(), static_cast<int>(html.size()), nullptr, nullptr,
+  const auto& library = html_library();
+  htmlDocPtr document = library.read_memory(html.data(), static_cast<int>(html.size()), nullptr, nullptr,
                                        HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                                            HTML_PARSE_NONET | HTML_PARSE_NOBLANKS);
   if (document == nullptr) return {};
-  xmlNode* root = xmlDocGetRootElement(document);
+  xmlNode* root = library.root_element(document);
   std::string title = trim(find_title(root));
   std::string text;
   collect_text(root, text);
-  xmlFreeDoc(document);
+  library.free_document(document);
   // Runs of blank lines made one.
   std::string tidy;
   int newlines = 0;
