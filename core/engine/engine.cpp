@@ -216,6 +216,11 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
   } catch (const Error& error) {
     // A failure before or during the call is logged, then reaches the front door unchanged.
     note_routing(context, record);
+    // Routed attempts that consumed tokens before failing are charged.
+    if (context.routing && !context.routing->usage.empty()) {
+      record.usage_lines = answer_usage_lines(context, Usage{}, 0);
+      record.cost = total_amount(record.usage_lines);
+    }
     record.status = error.kind() == ErrorKind::interrupted ? "cancelled" : "error";
     record.error = error.what();
     record.latency_ms = milliseconds_since(start);

@@ -264,6 +264,7 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
       report_->in_flight = true;
       const auto attempt_started = state_->now();
       bool delivered = false;
+      std::optional<Usage> consumed;  // what the upstream said this try used, even if it then failed
       std::unique_ptr<Provider> fresh;  // set when the deadline shortened this try
       try {
         Provider& adapter = adapter_for(index, remaining, fresh);
@@ -271,6 +272,7 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
             routed,
             [&](const StreamDelta& delta) {
               if (carries_nothing(delta)) return;
+              if (delta.usage) consumed = delta.usage;
               delivered = true;
               on_delta(delta);
             },
@@ -285,6 +287,7 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
         RouteAttempt failed{call, label, target.provider, target.model, "failed", std::nullopt,
                             error.upstream_status(), first_bytes(error.what(), 2000),
                             milliseconds_between(attempt_started, state_->now()), "stop"};
+        if (consumed) report_->add_usage(target.provider, target.model, *consumed, false);
         if (error.kind() == ErrorKind::interrupted || cancel.cancelled()) {
           if (admission.probe) state_->breakers().abandoned(label);
           report_->record(std::move(failed));

@@ -31,9 +31,12 @@ int RoutingReport::tries() const {
   return count;
 }
 
-void RoutingReport::add_usage(const std::string& provider, const std::string& model, const Usage& added) {
-  served_provider = provider;
-  served_model = model;
+void RoutingReport::add_usage(const std::string& provider, const std::string& model, const Usage& added,
+                              bool served) {
+  if (served) {
+    served_provider = provider;
+    served_model = model;
+  }
   TargetUsage* entry = nullptr;
   for (auto& existing : usage)
     if (existing.provider == provider && existing.model == model) entry = &existing;

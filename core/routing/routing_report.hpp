@@ -52,7 +52,7 @@ struct RoutingReport {
   bool in_flight = false;  // that try has not ended yet
   std::string served_provider;  // of the last model call that succeeded
   std::string served_model;
-  std::vector<TargetUsage> usage;  // per target that served, in first-served order
+  std::vector<TargetUsage> usage;  // per target charged (it served, or failed after consuming tokens)
   std::optional<TargetUsage> router_usage;
   // Told each attempt as it ends (`weir chat -v`, serve's headers); may be empty.
   std::function<void(const RouteAttempt&, const RoutingReport&)> on_attempt;
@@ -60,7 +60,10 @@ struct RoutingReport {
   void record(RouteAttempt attempt);
   // Tries so far, the one in flight included (skipped targets are not tries).
   int tries() const;
-  void add_usage(const std::string& provider, const std::string& model, const Usage& usage);
+  // Charges a model call's usage to its target; `served`: the call succeeded
+  // (the target becomes the one that served). A failed call that consumed
+  // tokens (a stream cut after its usage arrived) is charged all the same.
+  void add_usage(const std::string& provider, const std::string& model, const Usage& usage, bool served = true);
   // generation_context.routing: {mode, tier, tier_source, served, attempts}.
   nlohmann::json to_json() const;
 };

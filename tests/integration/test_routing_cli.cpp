@@ -160,6 +160,23 @@ TEST_CASE("routing cli: no fall over once the first token reached the caller") {
   CHECK(fixture.second.request_count() == 0);
 }
 
+TEST_CASE("routing cli: a stream cut after its usage arrived is charged to its target in the log") {
+  RoutingFixture fixture;
+  fixture.gateway({"--target", "one/gpt-4o-mini", "--target", "two/model-b"});
+  fixture.first.enqueue(ScriptedResponse::raw_stream(
+      {"data: " + chunk::content("Hel") + "\n\n", "data: " + chunk::usage(120, 9) + "\n\n"}, "text/event-stream"));
+  auto chat = fixture.home.run({"chat", "g", "hello"});
+  CHECK(chat.exit_code == 4);
+  auto row = fixture.last_log_row();
+  CHECK(row["status"] == "error");
+  REQUIRE(row["usage_lines"].is_array());
+  REQUIRE(!row["usage_lines"].empty());
+  int64_t input_tokens = 0;
+  for (const auto& line : row["usage_lines"])
+    if (line.value("sku", "").find("input") != std::string::npos) input_tokens += line.value("quantity", int64_t{0});
+  CHECK(input_tokens == 120);
+}
+
 TEST_CASE("routing serve: headers name the target and tries; the breaker is shared by requests and logged") {
   RoutingFixture fixture;
   fixture.gateway({"--target", "one/model-a", "--target", "two/model-b", "--breaker-failures", "1",

@@ -250,6 +250,20 @@ TEST_CASE("streaming: nothing falls over once a token reached the caller; a cont
   CHECK(world.target("b").steps.empty());
 }
 
+TEST_CASE("usage: a try that failed after its usage arrived is charged to its target, which did not serve") {
+  FakeWorld world;
+  StreamDelta usage_only;
+  usage_only.usage = Usage{40, 7, 0, 0, 0};
+  world.target("a").steps = {Step{{text("par"), usage_only}, [] { throw Error(ErrorKind::upstream, "cut off"); }}};
+  Router router(world, settings_for({target("a", "ma"), target("b", "mb")}));
+  CHECK(expect_error([&] { router.call(); }).kind() == ErrorKind::upstream);
+  REQUIRE(router.report->usage.size() == 1);
+  CHECK(router.report->usage[0].provider == "a");
+  CHECK(router.report->usage[0].usage.prompt_tokens == 40);
+  CHECK(router.report->usage[0].usage.completion_tokens == 7);
+  CHECK(router.report->served_provider.empty());
+}
+
 TEST_CASE("retries: bounded by attempts, Retry-After honoured up to the cap, backoff doubling, then fall through") {
   FakeWorld world;
   auto settings = settings_for({target("a", "ma"), target("b", "mb")});
