@@ -156,7 +156,7 @@ std::string read_input(const std::string& path) {
 }
 
 void print_gateway(const Gateway& gateway, bool as_json) {
-  auto object = with_function_headers_redacted(gateway.to_json());
+  auto object = with_tool_secrets_redacted(gateway.to_json());
   if (as_json) {
     print_json(object);
     return;

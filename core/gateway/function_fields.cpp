@@ -86,14 +86,36 @@ void check_function_record(const std::string& path, const json& record) {
                     record);
 }
 
-json with_function_headers_redacted(json config) {
-  auto functions = config.find("functions");
-  if (functions == config.end() || !functions->is_array()) return config;
-  for (auto& function : *functions) {
-    if (!function.is_object() || !function.contains("headers") || !function["headers"].is_object()) continue;
-    for (auto& [name, value] : function["headers"].items())
-      if (value.is_string()) value = redact_header_value(name, value.get<std::string>());
-  }
+json with_tool_secrets_redacted(json config) {
+  if (auto functions = config.find("functions"); functions != config.end() && functions->is_array())
+    for (auto& function : *functions) {
+      if (!function.is_object() || !function.contains("headers") || !function["headers"].is_object()) continue;
+      for (auto& [name, value] : function["headers"].items())
+        if (value.is_string()) value = redact_header_value(name, value.get<std::string>());
+    }
+  if (auto servers = config.find("mcp_servers"); servers != config.end() && servers->is_array())
+    for (auto& server : *servers) {
+      if (!server.is_object()) continue;
+      if (auto url = server.find("url"); url != server.end() && url->is_string()) *url = redact_url(url->get<std::string>());
+      // "Name: value" headers and "NAME=value" variables (tokens, as often as not).
+      if (auto headers = server.find("headers"); headers != server.end() && headers->is_array())
+        for (auto& entry : *headers) {
+          if (!entry.is_string()) continue;
+          auto text = entry.get<std::string>();
+          auto colon = text.find(':');
+          if (colon == std::string::npos) continue;
+          auto value = text.substr(colon + 1);
+          while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+          entry = text.substr(0, colon) + ": " + redact_header_value(text.substr(0, colon), value);
+        }
+      if (auto environment = server.find("env"); environment != server.end() && environment->is_array())
+        for (auto& entry : *environment) {
+          if (!entry.is_string()) continue;
+          auto text = entry.get<std::string>();
+          auto equals = text.find('=');
+          if (equals != std::string::npos && equals + 1 < text.size()) entry = text.substr(0, equals + 1) + std::string(kRedacted);
+        }
+    }
   return config;
 }
 

@@ -28,8 +28,9 @@ void check_function_list(const std::string& path, const json& value);
 // the rules above, with `path` naming it in the error.
 void check_function_record(const std::string& path, const json& record);
 
-// `config` (a gateway's fields, or its to_json()) with each function's header
-// values as they may be shown (redaction.hpp): `gateway show` prints this.
-json with_function_headers_redacted(json config);
+// `config` (a gateway's fields, or its to_json()) as it may be shown
+// (redaction.hpp): the header values of its functions and MCP servers, its MCP
+// servers' environment values and URLs. `gateway show` prints this.
+json with_tool_secrets_redacted(json config);
 
 }  // namespace weir

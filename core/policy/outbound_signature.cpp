@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/provider/aws_signature.hpp"
@@ -115,8 +117,19 @@ std::string hook_key(const std::string& home) {
   if (::access(path.c_str(), F_OK) != 0) {
     ensure_directory(home);
     auto key = random_bytes(kKeyBytes);
-    // Another process may win the race; then its key is the one.
-    if (create_exclusive(path, hex_of(key) + "\n")) return key;
+    // Written whole under a name of its own, then linked into place: the key
+    // file appears complete or not at all, and link() refuses to replace one
+    // another thread or process made first (then its key is the one).
+    auto temporary = path + ".new." + std::to_string(::getpid()) + "." +
+                     std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    ::unlink(temporary.c_str());
+    create_exclusive(temporary, hex_of(key) + "\n");
+    bool linked = ::link(temporary.c_str(), path.c_str()) == 0;
+    int saved = errno;
+    ::unlink(temporary.c_str());
+    if (linked) return key;
+    if (saved != EEXIST)
+      throw Error(ErrorKind::runtime, "cannot create the hook key file " + path + ": " + std::strerror(saved));
   }
   make_private(path);
   return read_key_file(path);

@@ -29,6 +29,13 @@ std::vector<HttpFunction> functions_from_source_answer(const std::string& url, c
   for (size_t index = 0; index < functions->size(); ++index) {
     try {
       list.push_back(http_function_from_record((*functions)[index], "functions[" + std::to_string(index) + "]", shown));
+      list.back().from_source = true;
+      // A source is another party: it must not choose which of weir's
+      // environment variables (API keys) are sent, or where.
+      for (const auto& [name, value] : list.back().headers)
+        if (value.find("${") != std::string::npos)
+          throw Error(ErrorKind::usage, "header " + name + " names an environment variable (${...}), which only the "
+                                        "gateway's own functions may do");
     } catch (const Error& error) {
       throw Error(ErrorKind::upstream, shown + " lists a function weir cannot use: " + error.what());
     }

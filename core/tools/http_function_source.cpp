@@ -130,7 +130,10 @@ ToolOutput HttpFunctionSource::run(const ToolCall& call, const CancelToken& canc
   request.total_timeout_ms = function->timeout_ms;
   HeaderList headers = {{"Content-Type", "application/json"}, {"Accept", "application/json, text/plain, */*"}};
   for (const auto& [name, value] : function->headers)
-    set_header(headers, name, resolve_environment_references(value, "function '" + function->name + "' header " + name));
+    set_header(headers, name,
+               function->from_source
+                   ? value
+                   : resolve_environment_references(value, "function '" + function->name + "' header " + name));
   auto unix_seconds = std::chrono::duration_cast<std::chrono::seconds>(moment.time_since_epoch()).count();
   for (const auto& [name, value] : signature_headers(secret_, unix_seconds, request.body)) set_header(headers, name, value);
   request.headers = std::move(headers);

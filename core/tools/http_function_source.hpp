@@ -44,7 +44,10 @@ struct HttpFunction {
   nlohmann::json parameters;
   JsonSchema schema;
   std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;  // as written (${NAME} unresolved)
+  // As written. ${NAME} is read from weir's environment when sent, for the
+  // gateway's own functions only: a source's may not name variables.
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool from_source = false;
   int timeout_ms = 30'000;
   std::string origin;  // "the gateway's functions" or "function source URL"
 };

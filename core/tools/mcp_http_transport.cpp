@@ -36,8 +36,11 @@ class EventStreamReader {
         if (!data_.empty()) data_ += "\n";
         data_ += value;
       }
-      if (buffer_.size() > (size_t{64} << 20)) throw Error(ErrorKind::upstream, "an MCP event larger than 64 MB");
     }
+    // Checked after every read: a server sending bytes with no line end, or
+    // data lines with no blank line, must not grow these without end.
+    if (buffer_.size() + data_.size() > (size_t{64} << 20))
+      throw Error(ErrorKind::upstream, "an MCP event larger than 64 MB");
   }
   void finish() { dispatch(); }
 
@@ -52,7 +55,8 @@ class EventStreamReader {
 
 class HttpClientTransport final : public mcp::protocol::ClientTransport {
  public:
-  HttpClientTransport(std::string url, const std::vector<std::string>& headers) : url_(std::move(url)) {
+  HttpClientTransport(std::string url, const std::vector<std::string>& headers, int longest_call_ms)
+      : url_(std::move(url)), longest_call_ms_(longest_call_ms) {
     for (const auto& entry : headers) {
       auto colon = entry.find(':');
       std::string value = entry.substr(colon + 1);
@@ -152,7 +156,10 @@ class HttpClientTransport final : public mcp::protocol::ClientTransport {
       if (!protocol_version_.empty()) request.headers.emplace_back("MCP-Protocol-Version", protocol_version_);
     }
     request.body = message.dump(-1, ' ', false, json::error_handler_t::replace);
-    request.idle_timeout_ms = 3'600'000;  // the client's per-call timeout decides
+    // The client stops waiting at its per-call timeout; this bounds the POST
+    // itself, so a server that keeps the stream open cannot hold a thread.
+    request.idle_timeout_ms = longest_call_ms_;
+    request.total_timeout_ms = longest_call_ms_;
     json id = message.contains("id") ? message["id"] : json(nullptr);
     std::string error_body;
     bool event_stream = false;
@@ -212,6 +219,7 @@ class HttpClientTransport final : public mcp::protocol::ClientTransport {
   }
 
   std::string url_;
+  int longest_call_ms_;
   std::vector<std::pair<std::string, std::string>> headers_;
   MessageHandler on_message_;
   ClosedHandler on_closed_;
@@ -226,8 +234,9 @@ class HttpClientTransport final : public mcp::protocol::ClientTransport {
 }  // namespace
 
 std::unique_ptr<mcp::protocol::ClientTransport> make_mcp_http_transport(const std::string& url,
-                                                                        const std::vector<std::string>& headers) {
-  return std::make_unique<HttpClientTransport>(url, headers);
+                                                                        const std::vector<std::string>& headers,
+                                                                        int longest_call_ms) {
+  return std::make_unique<HttpClientTransport>(url, headers, longest_call_ms);
 }
 
 }  // namespace weir

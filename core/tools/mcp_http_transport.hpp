@@ -24,7 +24,10 @@
 
 namespace weir {
 
+// `longest_call_ms`: no POST (and the thread carrying it) outlives this,
+// whatever the server does; the client's per-call timeout is shorter.
 std::unique_ptr<mcp::protocol::ClientTransport> make_mcp_http_transport(const std::string& url,
-                                                                        const std::vector<std::string>& headers);
+                                                                        const std::vector<std::string>& headers,
+                                                                        int longest_call_ms);
 
 }  // namespace weir

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "core/redaction.hpp"
 #include "core/store/private_files.hpp"
 #include "core/tools/mcp_http_transport.hpp"
 #include "mcp/protocol/mcp_client.hpp"
@@ -71,7 +72,7 @@ std::shared_ptr<McpClient> McpServerConnection::client(const CancelToken& cancel
           if (!log_path.empty()) append_line(log_path, line);
         });
   } else {
-    transport = make_mcp_http_transport(settings_.url, settings_.headers);
+    transport = make_mcp_http_transport(settings_.url, settings_.headers, settings_.timeout_ms + 10'000);
   }
   auto client = std::make_shared<McpClient>(std::move(transport));
   ++starts_;
@@ -79,7 +80,7 @@ std::shared_ptr<McpClient> McpServerConnection::client(const CancelToken& cancel
   try {
     client->connect(setup_timeout(settings_));
   } catch (const std::exception& error) {
-    fail(error, "starting (" + std::string(settings_.command.empty() ? "url " + settings_.url
+    fail(error, "starting (" + std::string(settings_.command.empty() ? "url " + redact_url(settings_.url)
                                                                      : "command " + settings_.command) +
                     "); check the server's settings and its log");
   }

@@ -128,7 +128,11 @@ ToolOutput MemorySource::run(const ToolCall& call, const CancelToken& cancel) {
     }
     if (!updated)
       bad_argument(call.name, "there is no memory " + std::to_string(id) + " for this user; find it with memory_search");
-    return nlohmann::json{{"updated", brief(*memories.find(scope_, id))}}.dump();
+    // It may have expired or been deleted by another conversation since.
+    auto memory = memories.find(scope_, id);
+    if (!memory)
+      bad_argument(call.name, "the memory " + std::to_string(id) + " is gone (expired or deleted) since the update");
+    return nlohmann::json{{"updated", brief(*memory)}}.dump();
   }
   if (call.name == "memory_delete") {
     auto id = id_argument(arguments, call.name);

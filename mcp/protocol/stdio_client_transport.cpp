@@ -1,8 +1,10 @@
 #include "mcp/protocol/stdio_client_transport.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +27,23 @@ constexpr size_t kMaxLogLineBytes = 64u << 10;
 void close_descriptor(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
+}
+
+// Whether `child` has exited (not reaped: WNOWAIT) within `milliseconds`,
+// watched through a pidfd so no time is spent polling.
+// A server gets this long to exit after SIGTERM before its group is killed.
+constexpr int kExitGraceMs = 2000;
+
+bool exits_within(pid_t child, int milliseconds) {
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, child, 0));
+  if (pidfd < 0) return false;  // an old kernel: the caller kills at once
+  pollfd watch{pidfd, POLLIN, 0};
+  int ready = 0;
+  do {
+    ready = ::poll(&watch, 1, milliseconds);
+  } while (ready < 0 && errno == EINTR);
+  ::close(pidfd);
+  return ready > 0;
 }
 
 // The parent's environment with `overrides` ("NAME=VALUE") replacing or adding.
@@ -165,17 +184,23 @@ void StdioClientTransport::close() {
   std::lock_guard close_lock(close_mutex_);
   if (child_ < 0) return;
   closing_ = true;
+  // Signal before taking the write lock: a send() blocked on a full pipe (a
+  // server that stopped reading) holds it, and fails with EPIPE once the
+  // server is gone.
+  ::kill(-child_, SIGTERM);
+  if (!exits_within(child_, kExitGraceMs)) ::kill(-child_, SIGKILL);
+  // The group is killed while its leader is not yet reaped (so the group id
+  // cannot have been reused): anything the server left behind in it would
+  // hold our pipes open.
+  ::kill(-child_, SIGKILL);
+  int status = 0;
+  while (::waitpid(child_, &status, 0) < 0 && errno == EINTR) {
+  }
+  child_ = -1;
   {
     std::lock_guard lock(write_mutex_);
     close_descriptor(to_server_);
   }
-  ::kill(-child_, SIGTERM);
-  int status = 0;
-  while (::waitpid(child_, &status, 0) < 0 && errno == EINTR) {
-  }
-  // Anything the server left behind in its group holds our pipes open.
-  ::kill(-child_, SIGKILL);
-  child_ = -1;
   if (message_reader_.joinable()) message_reader_.join();
   if (error_reader_.joinable()) error_reader_.join();
   close_descriptor(from_server_);

@@ -149,6 +149,21 @@ TEST_CASE("mcp client: notifications/tools/list_changed marks the list stale unt
   CHECK_FALSE(client->tools_stale());
 }
 
+TEST_CASE("mcp client: closing a server that ignores SIGTERM kills it instead of waiting forever") {
+  LogLines log;
+  // `trap '' TERM` makes SIGTERM ignored, and exec keeps it ignored.
+  StdioServerCommand command{"sh",
+                             {"-c", "trap '' TERM; exec python3 " + std::string(WEIR_SOURCE_DIR) +
+                                        "/tests/support/fake_mcp_server.py"},
+                             {},
+                             {}};
+  auto transport = std::make_unique<StdioClientTransport>(command, [](const std::string&) {});
+  auto client = std::make_unique<McpClient>(std::move(transport));
+  client->connect(std::chrono::seconds(30));
+  CHECK(first_text(client->call_tool("echo", {{"text", "hi"}}, nullptr, quick())) == "echo: hi");
+  client.reset();  // returns: the server is killed after its grace period, not waited for forever
+}
+
 TEST_CASE("mcp client: concurrent calls on one client each get their own answer") {
   LogLines log;
   auto client = fake_client(log);

@@ -7,6 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/policy/outbound_signature.hpp"
@@ -69,6 +72,20 @@ TEST_CASE("hook key: made on first use, private, stable, rotated") {
   CHECK(hook_key(home.path + "/nested") == rotated);
   REQUIRE(::stat(path.c_str(), &status) == 0);
   CHECK((status.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("hook key: threads asking for it first at once all get the one key written") {
+  TemporaryHome home;
+  std::vector<std::string> keys(8);
+  std::vector<std::thread> threads;
+  for (size_t index = 0; index < keys.size(); ++index)
+    threads.emplace_back([&, index] { keys[index] = hook_key(home.path); });
+  for (auto& thread : threads) thread.join();
+  for (const auto& key : keys) CHECK(key == keys[0]);
+  std::ifstream file(hook_key_path(home.path));
+  std::string text;
+  std::getline(file, text);
+  CHECK(text == hex_of(keys[0]));
 }
 
 TEST_CASE("hook key: a damaged key file is refused with the fix") {
