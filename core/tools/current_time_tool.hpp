@@ -6,10 +6,11 @@
 // A zone the system's tz database (/usr/share/zoneinfo) does not have is
 // Error(usage) naming it, so the model can correct the call.
 //
-// g++ 12's libstdc++ has no std::chrono::zoned_time, so the conversion uses
-// localtime_r with TZ set for the call, under one process-wide mutex; weir
-// itself never reads local time (it logs and stores UTC), so swapping TZ
-// under that mutex cannot disturb another thread's answer.
+// g++ 12's libstdc++ has no std::chrono::zoned_time, and setting TZ for
+// localtime_r would race the other threads of a server reading the
+// environment, so the offset is read from the zone's TZif file (RFC 8536):
+// the transition in force at that moment. Past the file's last transition
+// (Debian's files list them to 2037) its last offset holds.
 #pragma once
 
 #include <chrono>

@@ -193,6 +193,15 @@ TEST_CASE("current_time: ISO time, weekday and zone at a fixed moment; unknown z
   auto utc = json::parse(current_time_answer("", moment));
   CHECK(utc["time"] == "2026-01-15T12:00:00+00:00");
   CHECK(utc["time_zone"] == "UTC");
+  // Summer time, and a zone off by half an hour (read from the zone files).
+  auto july = std::chrono::system_clock::time_point{} + std::chrono::seconds(1784116800);  // 2026-07-15T12:00:00Z
+  auto summer = json::parse(current_time_answer("{\"time_zone\": \"Europe/Paris\"}", july));
+  CHECK(summer["time"] == "2026-07-15T14:00:00+02:00");
+  CHECK(summer["abbreviation"] == "CEST");
+  CHECK(json::parse(current_time_answer("{\"time_zone\": \"America/New_York\"}", july))["time"] ==
+        "2026-07-15T08:00:00-04:00");
+  CHECK(json::parse(current_time_answer("{\"time_zone\": \"Asia/Kolkata\"}", july))["time"] ==
+        "2026-07-15T17:30:00+05:30");
   for (const std::string zone : {"Mars/Olympus", "../../etc/passwd", "/etc/localtime", "Europe"}) {
     CAPTURE(zone);
     error_of([&] { current_time_answer(json{{"time_zone", zone}}.dump(), moment); }, ErrorKind::usage);
