@@ -1,7 +1,10 @@
 #include "core/tools/mcp_server_pool.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include "core/error.hpp"
 #include "core/redaction.hpp"
@@ -23,9 +26,20 @@ std::chrono::milliseconds setup_timeout(const McpServerSettings& settings) {
   return std::chrono::milliseconds(std::max(settings.timeout_ms, 10'000));
 }
 
+// A server flooding its stderr must not fill the disk: past this size the
+// log is moved to NAME.log.1 (replacing the one before) and starts again.
+constexpr off_t kMostLogBytes = 16 << 20;
+
 void append_line(const std::string& path, const std::string& line) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return;  // a log that cannot be written must not fail the tool
+  struct stat status {};
+  if (::fstat(fd, &status) == 0 && status.st_size > kMostLogBytes) {
+    ::close(fd);
+    std::rename(path.c_str(), (path + ".1").c_str());
+    fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+  }
   std::string text = line + "\n";
   ssize_t ignored = ::write(fd, text.data(), text.size());
   (void)ignored;

@@ -87,9 +87,11 @@ std::vector<std::string> resolve_host(const std::string& host) {
 }
 
 bool non_public_ipv4(const unsigned char* bytes) {
-  unsigned a = bytes[0], b = bytes[1];
+  unsigned a = bytes[0], b = bytes[1], c = bytes[2];
   return a == 0 || a == 10 || a == 127 || (a == 100 && (b & 0xC0) == 64) || (a == 169 && b == 254) ||
-         (a == 172 && (b & 0xF0) == 16) || (a == 192 && b == 168) || a >= 224;
+         (a == 172 && (b & 0xF0) == 16) || (a == 192 && b == 168) || a >= 224 ||
+         (a == 192 && b == 0 && c == 0) ||      // 192.0.0.0/24, IETF protocol assignments
+         (a == 198 && (b & 0xFE) == 18);        // 198.18.0.0/15, benchmarking networks
 }
 
 // "https://host/a/b" + "../c" style resolution, enough for redirects:
@@ -263,6 +265,10 @@ bool is_non_public_address(const std::string& address) {
   static const unsigned char kZero[16] = {};
   bool mapped_v4 = std::memcmp(bytes, kZero, 10) == 0 && bytes[10] == 0xff && bytes[11] == 0xff;
   if (mapped_v4) return non_public_ipv4(bytes + 12);
+  // 64:ff9b::/96 (NAT64) reaches the IPv4 address in its last four bytes.
+  static const unsigned char kNat64[12] = {0x00, 0x64, 0xff, 0x9b};
+  if (std::memcmp(bytes, kNat64, 12) == 0) return non_public_ipv4(bytes + 12);
+  if (bytes[0] == 0xFE && (bytes[1] & 0xC0) == 0xC0) return true;  // fec0::/10, old site-local
   if (std::memcmp(bytes, kZero, 15) == 0 && (bytes[15] == 0 || bytes[15] == 1)) return true;  // :: and ::1
   if ((bytes[0] & 0xFE) == 0xFC) return true;                                                 // fc00::/7
   if (bytes[0] == 0xFE && (bytes[1] & 0xC0) == 0x80) return true;                              // fe80::/10

@@ -211,11 +211,14 @@ TEST_CASE("current_time: ISO time, weekday and zone at a fixed moment; unknown z
 TEST_CASE("open_url: which addresses are not public") {
   for (const std::string address : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
                                     "169.254.169.254", "0.0.0.0", "100.64.0.1", "224.0.0.1", "::1", "::",
-                                    "fe80::1", "fd00::1", "ff02::1", "::ffff:127.0.0.1", "not an address"}) {
+                                    "fe80::1", "fd00::1", "ff02::1", "::ffff:127.0.0.1", "not an address",
+                                    "192.0.0.8", "198.18.0.1", "198.19.255.254", "64:ff9b::7f00:1",
+                                    "64:ff9b::a00:1", "fec0::1"}) {
     CAPTURE(address);
     CHECK(is_non_public_address(address));
   }
-  for (const std::string address : {"1.1.1.1", "172.32.0.1", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"}) {
+  for (const std::string address : {"1.1.1.1", "172.32.0.1", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8",
+                                    "198.20.0.1", "192.0.1.1", "64:ff9b::808:808"}) {
     CAPTURE(address);
     CHECK_FALSE(is_non_public_address(address));
   }
