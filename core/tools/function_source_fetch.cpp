@@ -51,8 +51,27 @@ std::vector<HttpFunction> FunctionSourceCache::fetch(const std::string& url, con
   {
     std::lock_guard lock(mutex_);
     auto found = entries_.find(url);
-    if (found != entries_.end() && clock_() - found->second.fetched < kFunctionSourceTtl) return found->second.functions;
+    if (found != entries_.end()) {
+      const auto age = clock_() - found->second.fetched;
+      if (found->second.failure && age < kFunctionSourceRetry) throw *found->second.failure;
+      if (!found->second.failure && age < kFunctionSourceTtl) return found->second.functions;
+    }
   }
+  try {
+    auto functions = fetch_now(url, secret, cancel);
+    std::lock_guard lock(mutex_);
+    entries_[url] = Entry{clock_(), functions, std::nullopt};
+    return functions;
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::interrupted) throw;
+    std::lock_guard lock(mutex_);
+    entries_[url] = Entry{clock_(), {}, error};
+    throw;
+  }
+}
+
+std::vector<HttpFunction> FunctionSourceCache::fetch_now(const std::string& url, const std::string& secret,
+                                                         const CancelToken& cancel) {
   HttpRequest request;
   request.method = "GET";
   request.url = url;
@@ -77,10 +96,7 @@ std::vector<HttpFunction> FunctionSourceCache::fetch(const std::string& url, con
     throw Error(ErrorKind::upstream, shown + " answered HTTP " + std::to_string(response.head.status) +
                                          (response.body.empty() ? std::string() : ": " + first_bytes(response.body, 300)) +
                                          "; check that it is up, or remove it from the gateway's function_sources");
-  auto functions = functions_from_source_answer(url, response.body);
-  std::lock_guard lock(mutex_);
-  entries_[url] = Entry{clock_(), functions};
-  return functions;
+  return functions_from_source_answer(url, response.body);
 }
 
 FunctionSourceCache& FunctionSourceCache::process() {

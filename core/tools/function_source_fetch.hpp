@@ -4,7 +4,9 @@
 // empty) with {"functions": [FUNCTION, ...]}, each FUNCTION a record as in
 // the gateway's `functions` (function_fields.hpp). Its list is kept for
 // kFunctionSourceTtl (600 s) per process, so a busy `weir serve` asks once per
-// ten minutes; a failure is not kept, the next request asks again.
+// ten minutes. A failure is kept for kFunctionSourceRetry (30 s): a source that
+// is down fails the requests of that time at once instead of each waiting
+// for it, and is asked again after.
 //
 // Contract: fetch() returns the source's functions, or throws an Error naming
 // the URL (redacted): Error(upstream) for a non-2xx answer, an answer that is
@@ -18,15 +20,18 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/cancellation.hpp"
+#include "core/error.hpp"
 #include "core/tools/http_function_source.hpp"
 
 namespace weir {
 
 constexpr std::chrono::seconds kFunctionSourceTtl{600};
+constexpr std::chrono::seconds kFunctionSourceRetry{30};
 
 class FunctionSourceCache {
  public:
@@ -40,9 +45,11 @@ class FunctionSourceCache {
   static FunctionSourceCache& process();
 
  private:
+  std::vector<HttpFunction> fetch_now(const std::string& url, const std::string& secret, const CancelToken& cancel);
   struct Entry {
     std::chrono::steady_clock::time_point fetched;
     std::vector<HttpFunction> functions;
+    std::optional<Error> failure;  // set: the fetch failed; thrown again until kFunctionSourceRetry passed
   };
   Clock clock_;
   std::mutex mutex_;

@@ -119,7 +119,7 @@ TEST_CASE("gateway show: MCP servers' URLs, header values and environment values
   CHECK(shown.find("EMPTY=\"") != std::string::npos);
 }
 
-TEST_CASE("function sources: cached 600 s per URL, failures not cached") {
+TEST_CASE("function sources: cached 600 s per URL, a failure for 30 s") {
   FakeUpstream source;
   source.answer_get("/list", {{"functions", json::array({function_record(source.root_url() + "/f")})}});
   auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
@@ -139,8 +139,12 @@ TEST_CASE("function sources: cached 600 s per URL, failures not cached") {
   auto missing = source.root_url() + "/missing";
   CHECK(error_of([&] { cache.fetch(missing, kSecret, cancel); }, ErrorKind::upstream).find("HTTP 404") !=
         std::string::npos);
+  CHECK(error_of([&] { cache.fetch(missing, kSecret, cancel); }, ErrorKind::upstream).find("HTTP 404") !=
+        std::string::npos);
+  CHECK(source.request_count() == 3);  // the failure is remembered: the source is not asked
+  now += std::chrono::seconds(31);
   error_of([&] { cache.fetch(missing, kSecret, cancel); }, ErrorKind::upstream);
-  CHECK(source.request_count() == 4);  // asked again: a failure is not kept
+  CHECK(source.request_count() == 4);  // asked again after 30 s
 }
 
 TEST_CASE("http function: bad arguments are refused without a request; the body has the documented shape") {
