@@ -12,6 +12,7 @@
 #include "cli/output.hpp"
 #include "cli/value_names.hpp"
 #include "core/error.hpp"
+#include "core/tools/mcp_server_pool.hpp"
 
 namespace {
 
@@ -73,6 +74,13 @@ void register_commands(CLI::App& app, weir::cli::CommandContext& context, int ar
 int main(int argc, char** argv) {
   using namespace weir;
   using namespace weir::cli;
+  // The MCP servers gateways started are stopped when main returns, while
+  // this thread can still make requests: closing an HTTP session sends a
+  // DELETE through a thread_local curl handle, which exit() has destroyed by
+  // the time the pool's own static destructor would run.
+  struct StopToolServers {
+    ~StopToolServers() { McpServerPool::shared().clear(); }
+  } stop_tool_servers;
 
   CommandContext context;
   CLI::App app{"weir — a local AI gateway: saved gateways served to chat, MCP and OpenAI clients", "weir"};
