@@ -146,6 +146,7 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
           in_reasoning = false;
         }
         std::string line = tool.state == "started" ? "[" + tool.name + " " + tool.arguments + "]"
+                           : tool.progress         ? "[" + tool.name + " " + format_tool_progress(*tool.progress) + "]"
                                                    : "[" + tool.name + " " + tool.state + "]";
         std::fprintf(stderr, "%s%s%s\n", dim ? "\033[2m" : "", line.c_str(), dim ? "\033[0m" : "");
         std::fflush(stderr);

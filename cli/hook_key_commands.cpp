@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/crypto.hpp"
 #include "core/policy/outbound_signature.hpp"
 
 namespace weir::cli {
@@ -13,10 +14,10 @@ namespace {
 void print_key(CommandContext& context, const std::string& key, bool rotated) {
   const auto path = hook_key_path(context.paths().home);
   if (context.options.json) {
-    print_json({{"key", hex_of(key)}, {"encoding", "hex"}, {"path", path}, {"rotated", rotated}});
+    print_json({{"key", to_hex(key)}, {"encoding", "hex"}, {"path", path}, {"rotated", rotated}});
     return;
   }
-  std::cout << hex_of(key) << '\n';
+  std::cout << to_hex(key) << '\n';
   if (rotated)
     std::cerr << "a new hook key is in " << path
               << "; receivers that check X-Weir-Signature need it before they accept weir's requests again\n";

@@ -50,11 +50,21 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
     if (!caller.user.empty()) input.metadata["user"] = caller.user;
     if (!caller.caller.key_name.empty()) input.metadata["api_key"] = caller.caller.key_name;
 
-    size_t characters = 0;
-    auto on_delta = [&context, &characters](const StreamDelta& delta) {
-      if (delta.content.empty() || !context.wants_progress()) return;
+    // MCP progress must grow with every notification: characters of the
+    // answer so far plus one for each report of a server-side tool.
+    size_t characters = 0, tool_reports = 0;
+    auto on_delta = [&context, &characters, &tool_reports](const StreamDelta& delta) {
+      if (!context.wants_progress()) return;
+      if (delta.server_tool && delta.server_tool->progress) {
+        const auto& report = *delta.server_tool->progress;
+        ++tool_reports;
+        std::string message = delta.server_tool->name + ": " + format_tool_progress(report);
+        context.progress(static_cast<double>(characters + tool_reports), std::nullopt, message);
+        return;
+      }
+      if (delta.content.empty()) return;
       characters += delta.content.size();
-      context.progress(static_cast<double>(characters), std::nullopt, delta.content);
+      context.progress(static_cast<double>(characters + tool_reports), std::nullopt, delta.content);
     };
     try {
       auto database = pool.acquire();

@@ -12,8 +12,10 @@
 #include "core/engine/retrieval.hpp"
 #include "core/engine/tool_result_window.hpp"
 #include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
 #include "core/rag/search.hpp"
 #include "core/routing/routed_provider.hpp"
+#include "core/store/conversation_skills.hpp"
 #include "core/tools/collection_search_source.hpp"
 #include "core/tools/gateway_tools.hpp"
 #include "core/tools/mcp_server_pool.hpp"
@@ -231,8 +233,20 @@ void skills_stage(RequestContext& context, StageServices& services) {
   auto settings = SkillSettings::from_config(context.gateway.config);
   if (settings.skills.empty()) return;
   auto skills = load_gateway_skills(services.database, settings, context.gateway.name);
-  auto source = std::make_shared<SkillSource>(std::move(settings), std::move(skills));
+  // In a conversation, what its model read on earlier requests stays read.
+  std::vector<std::string> already_read;
+  SkillSource::ReadCallback remember;
+  const auto& conversation = context.input.conversation;
+  if (!conversation.empty()) {
+    already_read = conversation_skills(services.database, context.gateway.id, conversation, now_milliseconds());
+    if (context.cancel)  // a dry run reads, never writes
+      remember = [&database = services.database, gateway = context.gateway.id, conversation](const auto& slugs) {
+        remember_conversation_skills(database, gateway, conversation, slugs, now_milliseconds());
+      };
+  }
+  auto source = std::make_shared<SkillSource>(std::move(settings), std::move(skills), already_read, std::move(remember));
   append_to_system(context.request.messages, source->listing());
+  source->prepare_turn(context.request.messages);
   context.tools.add(std::move(source));
 }
 
@@ -265,7 +279,7 @@ void tools_stage(RequestContext& context, StageServices& services) {
   add_mcp_server_sources(context, services);
   add_gateway_tools(context.tools, context.gateway.config,
                     {.home = services.paths.home,
-                     .call_context = {context.input.user, context.input.conversation, context.input.metadata},
+                     .caller = {context.input.user, context.input.conversation, context.input.metadata},
                      .cancel = context.cancel,
                      .tools_allowed = may_use_tools(context.input.caller)});
   context.tools.check_client_tools(context.client_tools);

@@ -116,7 +116,7 @@ class RoundRouter {
 
 StreamDelta activity(const ToolCall& call, const char* state) {
   StreamDelta delta;
-  delta.server_tool = ServerToolActivity{call.name, call.id, call.arguments, state};
+  delta.server_tool = ServerToolActivity{call.name, call.id, call.arguments, state, std::nullopt};
   return delta;
 }
 
@@ -209,8 +209,13 @@ void run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOption
       RunnedFunction function{call.name, call.id, call.arguments, true, 0, {}};
       auto start = Clock::now();
       ToolOutput output;
+      ToolCallContext call_context{cancel, [&](const ToolProgress& report) {
+                                     auto update = activity(call, "progress");
+                                     update.server_tool->progress = report;
+                                     on_delta(update);
+                                   }};
       try {
-        output = options.tools->run(call, cancel);
+        output = options.tools->run(call, call_context);
       } catch (const Error& error) {
         if (error.kind() == ErrorKind::interrupted) throw;
         output = ToolOutput(error.what());

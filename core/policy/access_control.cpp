@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
-#include "core/secret_hash.hpp"
 
 namespace weir::http {
 

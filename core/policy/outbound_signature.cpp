@@ -1,7 +1,6 @@
 #include "core/policy/outbound_signature.hpp"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,8 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
-#include "core/provider/aws_signature.hpp"
 #include "core/store/private_files.hpp"
 
 namespace weir {
@@ -20,20 +19,6 @@ namespace weir {
 namespace {
 
 constexpr size_t kKeyBytes = 32;
-
-std::string random_bytes(size_t count) {
-  std::string bytes(count, '\0');
-  size_t filled = 0;
-  while (filled < count) {
-    auto got = ::getrandom(bytes.data() + filled, count - filled, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw Error(ErrorKind::runtime, std::string("cannot read random bytes from the kernel: ") + std::strerror(errno));
-    }
-    filled += static_cast<size_t>(got);
-  }
-  return bytes;
-}
 
 int hex_digit(char character) {
   if (character >= '0' && character <= '9') return character - '0';
@@ -99,17 +84,6 @@ void ensure_directory(const std::string& home) {
 
 }  // namespace
 
-std::string hex_of(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text;
-  text.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    text += kHex[byte >> 4];
-    text += kHex[byte & 15];
-  }
-  return text;
-}
-
 std::string hook_key_path(const std::string& home) { return home + "/hook.key"; }
 
 std::string hook_key(const std::string& home) {
@@ -123,7 +97,7 @@ std::string hook_key(const std::string& home) {
     auto temporary = path + ".new." + std::to_string(::getpid()) + "." +
                      std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
     ::unlink(temporary.c_str());
-    create_exclusive(temporary, hex_of(key) + "\n");
+    create_exclusive(temporary, to_hex(key) + "\n");
     bool linked = ::link(temporary.c_str(), path.c_str()) == 0;
     int saved = errno;
     ::unlink(temporary.c_str());
@@ -141,7 +115,7 @@ std::string rotate_hook_key(const std::string& home) {
   auto key = random_bytes(kKeyBytes);
   auto temporary = path + ".new." + std::to_string(::getpid());
   ::unlink(temporary.c_str());
-  create_exclusive(temporary, hex_of(key) + "\n");
+  create_exclusive(temporary, to_hex(key) + "\n");
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     int saved = errno;
     ::unlink(temporary.c_str());
@@ -154,7 +128,7 @@ std::string outbound_signature(std::string_view secret, long long unix_seconds, 
   std::string signed_text = std::to_string(unix_seconds);
   signed_text += '.';
   signed_text += body;
-  return "v1=" + hex_of(hmac_sha256(secret, signed_text));
+  return "v1=" + to_hex(hmac_sha256(secret, signed_text));
 }
 
 std::vector<std::pair<std::string, std::string>> signature_headers(std::string_view secret, long long unix_seconds,

@@ -52,6 +52,4 @@ std::string outbound_signature(std::string_view secret, long long unix_seconds, 
 std::vector<std::pair<std::string, std::string>> signature_headers(std::string_view secret, long long unix_seconds,
                                                                    std::string_view body);
 
-std::string hex_of(std::string_view bytes);
-
 }  // namespace weir

@@ -1,60 +1,16 @@
 #include "core/provider/aws_signature.hpp"
 
-#include <dlfcn.h>
-
 #include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <map>
-#include <mutex>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 
 namespace weir {
 
 namespace {
-
-// The libcrypto functions SigV4 needs, with their C signatures. Loaded at
-// run time like core/secret_hash.cpp's: a command that never signs must not
-// pay for loading libcrypto at start-up.
-struct Crypto {
-  int (*digest)(const void* data, size_t size, unsigned char* out, unsigned int* out_size, const void* type,
-                void* engine) = nullptr;
-  unsigned char* (*hmac)(const void* type, const void* key, int key_size, const unsigned char* data, size_t size,
-                         unsigned char* out, unsigned int* out_size) = nullptr;
-  const void* (*sha256)() = nullptr;
-};
-
-const Crypto& crypto() {
-  static std::mutex mutex;
-  static Crypto loaded;
-  std::lock_guard lock(mutex);
-  if (loaded.digest) return loaded;
-  void* library = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
-  if (library == nullptr)
-    throw Error(ErrorKind::runtime, std::string("OpenSSL's libcrypto.so.3 could not be loaded (") + dlerror() +
-                                        "); install the Debian package libssl3 to sign AWS requests");
-  Crypto table;
-  table.digest = reinterpret_cast<decltype(table.digest)>(dlsym(library, "EVP_Digest"));
-  table.hmac = reinterpret_cast<decltype(table.hmac)>(dlsym(library, "HMAC"));
-  table.sha256 = reinterpret_cast<decltype(table.sha256)>(dlsym(library, "EVP_sha256"));
-  if (!table.digest || !table.hmac || !table.sha256)
-    throw Error(ErrorKind::runtime,
-                "libcrypto.so.3 lacks EVP_Digest, HMAC or EVP_sha256; reinstall the Debian package libssl3");
-  loaded = table;
-  return loaded;
-}
-
-std::string hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text;
-  text.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    text += kHex[byte >> 4];
-    text += kHex[byte & 15];
-  }
-  return text;
-}
 
 std::string lower(std::string_view text) {
   std::string result(text);
@@ -155,29 +111,7 @@ std::string canonical_query(const std::string& query) {
   return result;
 }
 
-std::string sha256_raw(std::string_view data) {
-  const auto& library = crypto();
-  unsigned char digest[32];
-  unsigned int size = 0;
-  if (library.digest(data.data(), data.size(), digest, &size, library.sha256(), nullptr) != 1 || size != 32)
-    throw Error(ErrorKind::runtime, "SHA-256 failed in libcrypto");
-  return std::string(reinterpret_cast<const char*>(digest), 32);
-}
-
 }  // namespace
-
-std::string aws_sha256_hex(std::string_view data) { return hex(sha256_raw(data)); }
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  const auto& library = crypto();
-  unsigned char out[32];
-  unsigned int size = 0;
-  if (library.hmac(library.sha256(), key.data(), static_cast<int>(key.size()),
-                   reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &size) == nullptr ||
-      size != 32)
-    throw Error(ErrorKind::runtime, "HMAC-SHA256 failed in libcrypto");
-  return std::string(reinterpret_cast<const char*>(out), 32);
-}
 
 std::string aws_uri_encode(std::string_view text, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -208,7 +142,7 @@ AwsSignature sign_aws_request(const AwsSigningInput& input, const AwsCredentials
   const UrlParts url = split_url(input.url);
   const std::string timestamp = aws_timestamp(input.time);
   const std::string date = timestamp.substr(0, 8);
-  const std::string payload_hash = aws_sha256_hex(input.body);
+  const std::string payload_hash = sha256_hex(input.body);
 
   AwsSignature result;
   result.headers_to_add.emplace_back("X-Amz-Date", timestamp);
@@ -235,14 +169,14 @@ AwsSignature sign_aws_request(const AwsSigningInput& input, const AwsCredentials
                              canonical_headers + "\n" + result.signed_headers + "\n" + payload_hash;
   result.credential_scope = date + "/" + input.region + "/" + input.service + "/aws4_request";
   result.string_to_sign = "AWS4-HMAC-SHA256\n" + timestamp + "\n" + result.credential_scope + "\n" +
-                          aws_sha256_hex(result.canonical_request);
+                          sha256_hex(result.canonical_request);
 
   std::string key = hmac_sha256("AWS4" + credentials.secret_access_key, date);
   key = hmac_sha256(key, input.region);
   key = hmac_sha256(key, input.service);
   key = hmac_sha256(key, "aws4_request");
-  result.signing_key_hex = hex(key);
-  result.signature = hex(hmac_sha256(key, result.string_to_sign));
+  result.signing_key_hex = to_hex(key);
+  result.signature = to_hex(hmac_sha256(key, result.string_to_sign));
   result.headers_to_add.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id +
                                                           "/" + result.credential_scope +
                                                           ", SignedHeaders=" + result.signed_headers +

@@ -70,8 +70,4 @@ std::string aws_timestamp(std::chrono::system_clock::time_point time);
 // everything else %XX with upper-case hex; '/' kept only when asked.
 std::string aws_uri_encode(std::string_view text, bool keep_slash);
 
-// Lower-case hex of SHA-256 / HMAC-SHA256 (libcrypto).
-std::string aws_sha256_hex(std::string_view data);
-std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
-
 }  // namespace weir

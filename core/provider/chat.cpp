@@ -1,6 +1,7 @@
 #include "core/provider/chat.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace weir {
 
@@ -71,8 +72,29 @@ json ToolCall::to_json() const {
   return {{"id", id}, {"type", "function"}, {"function", {{"name", name}, {"arguments", arguments}}}};
 }
 
+std::string format_tool_progress(const ToolProgress& progress) {
+  auto number = [](double value) {
+    char text[32];
+    if (value == static_cast<double>(static_cast<long long>(value)) && value > -1e15 && value < 1e15)
+      std::snprintf(text, sizeof text, "%lld", static_cast<long long>(value));
+    else
+      std::snprintf(text, sizeof text, "%.3g", value);
+    return std::string(text);
+  };
+  std::string shown = number(progress.progress);
+  if (progress.total) shown += "/" + number(*progress.total);
+  if (!progress.message.empty()) shown += " " + progress.message;
+  return shown;
+}
+
 json ServerToolActivity::to_json() const {
-  return {{"name", name}, {"id", id}, {"arguments", arguments}, {"state", state}};
+  json object = {{"name", name}, {"id", id}, {"arguments", arguments}, {"state", state}};
+  if (progress) {
+    object["progress"] = progress->progress;
+    if (progress->total) object["total"] = *progress->total;
+    if (!progress->message.empty()) object["message"] = progress->message;
+  }
+  return object;
 }
 
 void Completion::apply(const StreamDelta& delta) {

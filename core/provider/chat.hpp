@@ -100,12 +100,25 @@ struct ToolCall {
 // A server-side tool call weir runs itself (a collection search offered by the
 // query_function strategy), reported while it runs; never part of the answer.
 // On the wire it is a chunk with `choices: []` and this as `servertool`.
+// How far a running server-side tool has got, as the tool reports it (an
+// MCP server's notifications/progress).
+struct ToolProgress {
+  double progress = 0;
+  std::optional<double> total;
+  std::string message;
+};
+
+// "3/5 message", "3 message", or "3/5" for people (a terminal, an MCP
+// progress message); whole numbers are shown without decimals.
+std::string format_tool_progress(const ToolProgress& progress);
+
 struct ServerToolActivity {
   std::string name;
   std::string id;         // the model's tool-call id
   std::string arguments;  // JSON text, as the model produced it
-  std::string state;      // "started", then "succeeded" or "failed"
-  json to_json() const;   // {name, id, arguments, state}
+  std::string state;      // "started", any number of "progress", then "succeeded" or "failed"
+  std::optional<ToolProgress> progress;  // with state "progress"
+  json to_json() const;   // {name, id, arguments, state[, progress, total, message]}
 };
 
 // One normalised upstream chunk. The engine also emits deltas that carry only

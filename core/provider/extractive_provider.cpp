@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 
 namespace weir {
 
@@ -88,8 +89,7 @@ std::string shorten(const std::string& sentence) {
   if (sentence.size() <= kLongestSentence) return sentence;
   auto cut = sentence.rfind(' ', kLongestSentence);
   if (cut == std::string::npos || cut < kLongestSentence / 2) cut = kLongestSentence;
-  while (cut > 0 && (static_cast<unsigned char>(sentence[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-  return sentence.substr(0, cut) + " …";
+  return std::string(utf8_prefix(sentence, cut)) + " …";
 }
 
 // Sentences of a document: lines are split at ". ", "! ", "? "; fenced code
@@ -176,11 +176,7 @@ std::vector<std::string> extractive_answer(const Grounding& grounding, const std
     else if (!shown_question.empty() && shown_question.back() != ' ')
       shown_question += ' ';
   }
-  if (shown_question.size() > 200) {  // cut at a character boundary, not inside one
-    size_t cut = 200;
-    while (cut > 0 && (static_cast<unsigned char>(shown_question[cut]) & 0xC0) == 0x80) --cut;
-    shown_question = shown_question.substr(0, cut) + " …";
-  }
+  if (shown_question.size() > 200) shown_question = std::string(utf8_prefix(shown_question, 200)) + " …";
   auto query_terms = terms_of(question);
 
   // Every sentence of every retrieved document is a candidate; a term's weight

@@ -2,9 +2,9 @@
 
 #include <charconv>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
-#include "core/secret_hash.hpp"
 #include "core/store/database.hpp"
 
 namespace weir {

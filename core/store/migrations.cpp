@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 9> kMigrations = {
+constexpr std::array<const char*, 10> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -239,6 +239,20 @@ CREATE TABLE memories (
 );
 CREATE INDEX memories_by_user ON memories(user, gateway_id, created_at);
 CREATE INDEX memories_by_expiry ON memories(expires_at);
+)sql",
+    // 10: the skills a conversation's model has read (read_skill), so they
+    // stay in its instructions on the conversation's later requests. Rows
+    // older than the retention are purged when one is written.
+    R"sql(
+CREATE TABLE conversation_skills (
+  gateway_id TEXT NOT NULL,
+  conversation TEXT NOT NULL,
+  slug TEXT NOT NULL,
+  first_read_at INTEGER NOT NULL,
+  read_at INTEGER NOT NULL,
+  PRIMARY KEY (gateway_id, conversation, slug)
+) WITHOUT ROWID;
+CREATE INDEX conversation_skills_by_age ON conversation_skills(read_at);
 )sql",
 };
 }  // namespace

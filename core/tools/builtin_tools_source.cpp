@@ -29,11 +29,11 @@ nlohmann::json BuiltinToolsSource::definitions() const {
   return tools;
 }
 
-ToolOutput BuiltinToolsSource::run(const ToolCall& call, const CancelToken& cancel) {
+ToolOutput BuiltinToolsSource::run(const ToolCall& call, const ToolCallContext& context) {
   if (std::find(enabled_.begin(), enabled_.end(), call.name) == enabled_.end())
     throw Error(ErrorKind::usage, "there is no built-in tool named '" + call.name + "' on this gateway");
   if (call.name == "current_time") return current_time_answer(call.arguments, clock_());
-  return open_url_answer(call.arguments, open_url_policy_, cancel);
+  return open_url_answer(call.arguments, open_url_policy_, context.cancel);
 }
 
 }  // namespace weir

@@ -26,7 +26,7 @@ class BuiltinToolsSource final : public ToolSource {
 
   std::string owner() const override { return "weir's built-in tools"; }
   nlohmann::json definitions() const override;
-  ToolOutput run(const ToolCall& call, const CancelToken& cancel) override;
+  ToolOutput run(const ToolCall& call, const ToolCallContext& context) override;
 
   // Whether any of `names` is a tool this source answers.
   static bool offers_any(const std::vector<std::string>& names);

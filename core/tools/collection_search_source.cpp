@@ -58,7 +58,7 @@ nlohmann::json CollectionSearchSource::definitions() const {
   return tools;
 }
 
-ToolOutput CollectionSearchSource::run(const ToolCall& call, const CancelToken& cancel) {
+ToolOutput CollectionSearchSource::run(const ToolCall& call, const ToolCallContext& context) {
   auto it = by_tool_name_.find(call.name);
   if (it == by_tool_name_.end()) throw Error(ErrorKind::usage, "there is no tool named '" + call.name + "'");
   auto read = read_json(call.arguments.empty() ? "{}" : call.arguments);
@@ -82,7 +82,7 @@ ToolOutput CollectionSearchSource::run(const ToolCall& call, const CancelToken& 
   request.min_score = settings_.min_score;
   request.reranker = parse_reranker(settings_.reranker);
   request.include_references = settings_.include_references;
-  auto hits = searcher_.search(request, cancel);
+  auto hits = searcher_.search(request, context.cancel);
   if (hits.empty())
     return "No documents in the collection '" + collections_[it->second].name + "' matched those search terms.";
   return format_documents(hits, "");

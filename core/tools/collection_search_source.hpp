@@ -32,7 +32,7 @@ class CollectionSearchSource final : public ToolSource {
 
   std::string owner() const override { return "the gateway's collection search"; }
   nlohmann::json definitions() const override;
-  ToolOutput run(const ToolCall& call, const CancelToken& cancel) override;
+  ToolOutput run(const ToolCall& call, const ToolCallContext& context) override;
 
  private:
   RagSettings settings_;

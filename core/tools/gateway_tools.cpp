@@ -18,7 +18,7 @@ void add_gateway_tools(ToolRegistry& registry, const GatewayConfig& config, cons
       functions.push_back(http_function_from_record(records[index], "functions[" + std::to_string(index) + "]",
                                                     "the gateway's functions"));
     registry.add(std::make_shared<HttpFunctionSource>("the gateway's functions", std::move(functions), input.home,
-                                                      input.call_context));
+                                                      input.caller));
   }
 
   const auto sources = config.effective_value("function_sources");
@@ -27,7 +27,7 @@ void add_gateway_tools(ToolRegistry& registry, const GatewayConfig& config, cons
     for (const auto& url : sources) {
       auto functions = FunctionSourceCache::process().fetch(url.get<std::string>(), secret, *input.cancel);
       registry.add(std::make_shared<HttpFunctionSource>("function source " + redact_url(url.get<std::string>()),
-                                                        std::move(functions), input.home, input.call_context));
+                                                        std::move(functions), input.home, input.caller));
     }
   }
 

@@ -26,7 +26,7 @@ namespace weir {
 
 struct GatewayToolsInput {
   std::string home;  // whose hook key signs the requests
-  ToolCallContext call_context;
+  ToolCaller caller;
   const CancelToken* cancel = nullptr;  // null: a dry run
   bool tools_allowed = true;
 };

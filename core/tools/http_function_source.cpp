@@ -76,8 +76,8 @@ HttpFunction http_function_from_record(const nlohmann::json& record, const std::
 }
 
 HttpFunctionSource::HttpFunctionSource(std::string owner, std::vector<HttpFunction> functions, std::string home,
-                                       ToolCallContext context, Clock clock)
-    : owner_(std::move(owner)), functions_(std::move(functions)), home_(std::move(home)), context_(std::move(context)), clock_(std::move(clock)) {}
+                                       ToolCaller caller, Clock clock)
+    : owner_(std::move(owner)), functions_(std::move(functions)), home_(std::move(home)), caller_(std::move(caller)), clock_(std::move(clock)) {}
 
 nlohmann::json HttpFunctionSource::definitions() const {
   auto tools = nlohmann::json::array();
@@ -91,19 +91,19 @@ nlohmann::json HttpFunctionSource::definitions() const {
 }
 
 nlohmann::json HttpFunctionSource::call_body(const std::string& function, const nlohmann::json& arguments,
-                                             const ToolCallContext& context,
+                                             const ToolCaller& caller,
                                              std::chrono::system_clock::time_point moment) {
   auto text_or_null = [](const std::string& text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); };
   return {{"type", "tool_call"},
           {"function", {{"name", function}, {"content", arguments}}},
           {"context",
-           {{"user", text_or_null(context.user)},
-            {"metadata", context.metadata},
-            {"conversation", text_or_null(context.conversation)},
+           {{"user", text_or_null(caller.user)},
+            {"metadata", caller.metadata},
+            {"conversation", text_or_null(caller.conversation)},
             {"moment", rfc3339_utc(moment)}}}};
 }
 
-ToolOutput HttpFunctionSource::run(const ToolCall& call, const CancelToken& cancel) {
+ToolOutput HttpFunctionSource::run(const ToolCall& call, const ToolCallContext& context) {
   const HttpFunction* function = nullptr;
   for (const auto& candidate : functions_)
     if (candidate.name == call.name) function = &candidate;
@@ -124,7 +124,7 @@ ToolOutput HttpFunctionSource::run(const ToolCall& call, const CancelToken& canc
   HttpRequest request;
   request.method = "POST";
   request.url = function->url;
-  request.body = call_body(function->name, read.value, context_, moment).dump();
+  request.body = call_body(function->name, read.value, caller_, moment).dump();
   request.connect_timeout_ms = std::min(function->timeout_ms, 10'000);
   request.idle_timeout_ms = function->timeout_ms;
   request.total_timeout_ms = function->timeout_ms;
@@ -141,7 +141,7 @@ ToolOutput HttpFunctionSource::run(const ToolCall& call, const CancelToken& canc
   const auto shown_url = redact_url(function->url);
   HttpResponse response;
   try {
-    response = fetch_http(request, cancel, kMostResultBytes);
+    response = fetch_http(request, context.cancel, kMostResultBytes);
   } catch (const Error& error) {
     if (error.kind() == ErrorKind::interrupted) throw;
     if (error.kind() == ErrorKind::upstream_timeout)

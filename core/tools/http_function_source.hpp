@@ -57,7 +57,7 @@ struct HttpFunction {
 HttpFunction http_function_from_record(const nlohmann::json& record, const std::string& path, std::string origin);
 
 // Who a call is made for: sent as the body's `context`.
-struct ToolCallContext {
+struct ToolCaller {
   std::string user;          // "" when unknown
   std::string conversation;  // "" when none
   nlohmann::json metadata = nullptr;
@@ -68,22 +68,22 @@ class HttpFunctionSource final : public ToolSource {
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   // `owner`: "the gateway's functions", "function source URL" (for a name
   // clash). `home`: the weir home whose hook key signs the calls.
-  HttpFunctionSource(std::string owner, std::vector<HttpFunction> functions, std::string home, ToolCallContext context,
+  HttpFunctionSource(std::string owner, std::vector<HttpFunction> functions, std::string home, ToolCaller caller,
                      Clock clock = std::chrono::system_clock::now);
 
   std::string owner() const override { return owner_; }
   nlohmann::json definitions() const override;
-  ToolOutput run(const ToolCall& call, const CancelToken& cancel) override;
+  ToolOutput run(const ToolCall& call, const ToolCallContext& context) override;
 
   // The body a call of `function` with `arguments` POSTs at `moment`.
   static nlohmann::json call_body(const std::string& function, const nlohmann::json& arguments,
-                                  const ToolCallContext& context, std::chrono::system_clock::time_point moment);
+                                  const ToolCaller& caller, std::chrono::system_clock::time_point moment);
 
  private:
   std::string owner_;
   std::vector<HttpFunction> functions_;
   std::string home_;
-  ToolCallContext context_;
+  ToolCaller caller_;
   Clock clock_;
   std::string secret_;  // read on the first call
 };

@@ -92,7 +92,9 @@ std::shared_ptr<McpClient> McpServerConnection::client(const CancelToken& cancel
   ++starts_;
   listed_ = false;
   try {
-    client->connect(setup_timeout(settings_));
+    // The caller that starts the server may cancel the handshake; the others
+    // wait for the lock, and start it themselves if this one gave up.
+    client->connect(setup_timeout(settings_), [&cancel] { return cancel.cancelled(); });
   } catch (const std::exception& error) {
     fail(error, "starting (" + std::string(settings_.command.empty() ? "url " + redact_url(settings_.url)
                                                                      : "command " + settings_.command) +
@@ -117,7 +119,7 @@ nlohmann::json McpServerConnection::tools(const CancelToken& cancel) {
       if (fresh) return tools_;
     }
     try {
-      auto listed = current->list_tools(setup_timeout(settings_));
+      auto listed = current->list_tools(setup_timeout(settings_), [&cancel] { return cancel.cancelled(); });
       std::lock_guard lock(mutex_);
       tools_ = std::move(listed);
       listed_ = true;
@@ -144,17 +146,32 @@ nlohmann::json McpServerConnection::call(const std::string& tool, const nlohmann
   for (int attempt = 0;; ++attempt) {
     auto current = client(cancel);
     try {
-      return current->call_tool(tool, arguments, meta, options);
+      auto result = current->call_tool(tool, arguments, meta, options);
+      std::lock_guard lock(mutex_);
+      timeouts_in_a_row_ = 0;
+      return result;
     } catch (const ClientError& error) {
       // A crashed server is started again once per call.
       if (error.kind() == ClientError::Kind::closed && attempt == 0) {
         forget(current);
         continue;
       }
-      if (error.kind() == ClientError::Kind::timeout)
-        throw Error(ErrorKind::upstream, settings_.owner() + ": the tool '" + tool + "' did not answer within " +
-                                             std::to_string(settings_.timeout_ms) +
-                                             " ms (the call was cancelled); raise the server's timeout_ms or try again");
+      if (error.kind() == ClientError::Kind::timeout) {
+        // A server that is alive but answers nothing is as good as crashed:
+        // after a second call in a row times out, the next call starts it again.
+        bool restart = false;
+        {
+          std::lock_guard lock(mutex_);
+          restart = ++timeouts_in_a_row_ >= kTimeoutsBeforeRestart;
+          if (restart) timeouts_in_a_row_ = 0;
+        }
+        if (restart) forget(current);
+        throw Error(ErrorKind::upstream_timeout,
+                    settings_.owner() + ": the tool '" + tool + "' did not answer within " +
+                        std::to_string(settings_.timeout_ms) + " ms (the call was cancelled" +
+                        (restart ? "; the server will be started again on the next call" : "") +
+                        "); raise the server's timeout_ms or try again");
+      }
       fail(error, "running the tool '" + tool + "'");
     }
   }

@@ -6,10 +6,12 @@
 // server and runs the handshake on first use, keeps the tool list for
 // cache_seconds (or until the server sends tools/list_changed), and when a
 // call finds the server gone (a crashed stdio server, a dropped session) it
-// starts it again and retries that call once.
+// starts it again and retries that call once. A server that lets two calls
+// in a row time out is stopped, and started again by the next call.
 //
 // Errors are weir::Error naming the server: upstream when it cannot be
-// started, answers nonsense, fails or times out; interrupted when the
+// started, answers nonsense or fails, upstream_timeout when a call gets no
+// answer within timeout_ms; interrupted when the
 // caller's CancelToken fires (the server is sent notifications/cancelled).
 // A stdio server's stderr is appended to `log_directory`/mcp-NAME.log.
 #pragma once
@@ -59,6 +61,8 @@ class McpServerConnection {
   std::chrono::steady_clock::time_point listed_at_;
   bool listed_ = false;
   int starts_ = 0;
+  int timeouts_in_a_row_ = 0;
+  static constexpr int kTimeoutsBeforeRestart = 2;
 };
 
 class McpServerPool {

@@ -4,10 +4,14 @@
 
 #include "core/error.hpp"
 #include "core/json_input.hpp"
+#include "core/utf8.hpp"
 
 namespace weir {
 
 namespace {
+
+// A progress message is a status line, not a payload.
+constexpr size_t kMostProgressMessage = 500;
 
 using nlohmann::json;
 
@@ -104,7 +108,7 @@ McpServerSource::McpServerSource(std::shared_ptr<McpServerConnection> connection
   }
 }
 
-ToolOutput McpServerSource::run(const ToolCall& call, const CancelToken& cancel) {
+ToolOutput McpServerSource::run(const ToolCall& call, const ToolCallContext& context) {
   auto name = mcp_names_.find(call.name);
   if (name == mcp_names_.end()) throw Error(ErrorKind::usage, owner() + " has no tool named '" + call.name + "'");
   json arguments = json::object();
@@ -117,7 +121,15 @@ ToolOutput McpServerSource::run(const ToolCall& call, const CancelToken& cancel)
   json meta = json::object();
   if (!user_.empty()) meta["weir/user"] = user_;
   if (!conversation_.empty()) meta["weir/conversation"] = conversation_;
-  return mcp_tool_output(connection_->call(name->second, arguments, meta, cancel), owner());
+  // The server's notifications/progress params, as the caller's progress.
+  auto progress = [&context](const json& params) {
+    ToolProgress report;
+    if (params.contains("progress") && params["progress"].is_number()) report.progress = params["progress"].get<double>();
+    if (params.contains("total") && params["total"].is_number()) report.total = params["total"].get<double>();
+    if (const auto* message = text_member(params, "message")) report.message = utf8_prefix(*message, kMostProgressMessage);
+    context.progress(report);
+  };
+  return mcp_tool_output(connection_->call(name->second, arguments, meta, context.cancel, progress), owner());
 }
 
 }  // namespace weir

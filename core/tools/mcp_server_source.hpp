@@ -40,7 +40,7 @@ class McpServerSource final : public ToolSource {
 
   std::string owner() const override { return connection_->settings().owner(); }
   nlohmann::json definitions() const override { return definitions_; }
-  ToolOutput run(const ToolCall& call, const CancelToken& cancel) override;
+  ToolOutput run(const ToolCall& call, const ToolCallContext& context) override;
 
  private:
   std::shared_ptr<McpServerConnection> connection_;

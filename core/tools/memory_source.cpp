@@ -75,8 +75,8 @@ nlohmann::json MemorySource::definitions() const {
   return tools;
 }
 
-ToolOutput MemorySource::run(const ToolCall& call, const CancelToken& cancel) {
-  if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+ToolOutput MemorySource::run(const ToolCall& call, const ToolCallContext& context) {
+  if (context.cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
   if (scope_.user.empty())
     throw Error(ErrorKind::usage,
                 call.name + " is unavailable: the request names no user, so there is no one to remember for. The "

@@ -25,7 +25,7 @@ class MemorySource final : public ToolSource {
 
   std::string owner() const override { return "the built-in memory tools"; }
   nlohmann::json definitions() const override;
-  ToolOutput run(const ToolCall& call, const CancelToken& cancel) override;
+  ToolOutput run(const ToolCall& call, const ToolCallContext& context) override;
 
  private:
   Database& database_;

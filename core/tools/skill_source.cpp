@@ -50,8 +50,17 @@ std::string skill_block(const Skill& skill) {
   return "<skill slug=\"" + skill.slug + "\">\n" + skill.instructions + "\n</skill>";
 }
 
-SkillSource::SkillSource(SkillSettings settings, std::vector<Skill> skills)
-    : settings_(std::move(settings)), skills_(std::move(skills)) {}
+SkillSource::SkillSource(SkillSettings settings, std::vector<Skill> skills, const std::vector<std::string>& already_read,
+                         ReadCallback on_read)
+    : settings_(std::move(settings)), skills_(std::move(skills)), on_read_(std::move(on_read)) {
+  for (const auto& slug : already_read)
+    if (const Skill* skill = find(slug)) mark_read(*skill);
+}
+
+void SkillSource::mark_read(const Skill& skill) {
+  if (std::find(read_.begin(), read_.end(), skill.slug) == read_.end()) read_.push_back(skill.slug);
+  allowed_tools_.insert(skill.allowed_tools.begin(), skill.allowed_tools.end());
+}
 
 const Skill* SkillSource::find(const std::string& slug) const {
   for (const auto& skill : skills_)
@@ -88,8 +97,8 @@ nlohmann::json SkillSource::definitions() const {
             {"required", {"slugs"}}}}}}}});
 }
 
-ToolOutput SkillSource::run(const ToolCall& call, const CancelToken& cancel) {
-  if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+ToolOutput SkillSource::run(const ToolCall& call, const ToolCallContext& context) {
+  if (context.cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
   const std::string advice = "; send {\"slugs\": [\"SLUG\", ...]} with slugs from: " + slug_list(skills_);
   auto read = read_json(call.arguments.empty() ? "{}" : call.arguments);
   if (!read.ok())
@@ -108,12 +117,14 @@ ToolOutput SkillSource::run(const ToolCall& call, const CancelToken& cancel) {
     if (std::find(wanted.begin(), wanted.end(), skill) == wanted.end()) wanted.push_back(skill);
   }
   std::string output;
+  std::vector<std::string> slugs_read;
   for (const Skill* skill : wanted) {
-    if (std::find(read_.begin(), read_.end(), skill->slug) == read_.end()) read_.push_back(skill->slug);
-    allowed_tools_.insert(skill->allowed_tools.begin(), skill->allowed_tools.end());
+    mark_read(*skill);
+    slugs_read.push_back(skill->slug);
     if (!output.empty()) output += "\n\n";
     output += skill_block(*skill);
   }
+  if (on_read_) on_read_(slugs_read);
   return output;
 }
 

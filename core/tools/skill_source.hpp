@@ -10,11 +10,18 @@
 // until a skill read lists it in its allowed tools, except read_skill and the
 // gateway's `always_visible_tools`.
 //
+// Skills read on earlier requests of the same conversation (`already_read`,
+// conversation_skills.hpp) count as read from the start: their blocks join the
+// system message the first turn sends (prepare_turn() before it), and their
+// allowed tools are visible. `on_read` hears the slugs of each read_skill call,
+// so the stage can remember them for the conversation.
+//
 // read_skill of a slug the gateway does not list is Error(usage) naming it
 // and the ones it lists, fed back to the model. The source never reads the
 // store: the stage loads the skills (load_gateway_skills) before the request.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -46,7 +53,10 @@ std::string skill_block(const Skill& skill);
 
 class SkillSource final : public ToolSource {
  public:
-  SkillSource(SkillSettings settings, std::vector<Skill> skills);
+  using ReadCallback = std::function<void(const std::vector<std::string>& slugs)>;
+  // Slugs in `already_read` the gateway no longer lists are ignored.
+  SkillSource(SkillSettings settings, std::vector<Skill> skills, const std::vector<std::string>& already_read = {},
+              ReadCallback on_read = nullptr);
 
   // The paragraph the gateway's instructions gain: each skill by slug and
   // description, and how to read them.
@@ -54,7 +64,7 @@ class SkillSource final : public ToolSource {
 
   std::string owner() const override { return "the gateway's skills"; }
   nlohmann::json definitions() const override;
-  ToolOutput run(const ToolCall& call, const CancelToken& cancel) override;
+  ToolOutput run(const ToolCall& call, const ToolCallContext& context) override;
   void prepare_turn(nlohmann::json& messages) override;
   bool hides(const std::string& tool_name) const override;
 
@@ -63,12 +73,14 @@ class SkillSource final : public ToolSource {
 
  private:
   const Skill* find(const std::string& slug) const;
+  void mark_read(const Skill& skill);
 
   SkillSettings settings_;
   std::vector<Skill> skills_;
   std::vector<std::string> read_;     // every skill read, first read first
   size_t in_system_message_ = 0;      // read_[0..n) are in the system message already
   std::set<std::string> allowed_tools_;  // allowed by a skill read
+  ReadCallback on_read_;
 };
 
 }  // namespace weir

@@ -72,13 +72,13 @@ void ToolRegistry::prepare_turn(ChatRequest& request) const {
   request.tools = std::move(tools);
 }
 
-ToolOutput ToolRegistry::run(const ToolCall& call, const CancelToken& cancel) const {
+ToolOutput ToolRegistry::run(const ToolCall& call, const ToolCallContext& context) const {
   auto owner = owners_.find(call.name);
   if (owner == owners_.end()) throw Error(ErrorKind::usage, "there is no tool named '" + call.name + "'");
   if (hidden(call.name))
     throw Error(ErrorKind::usage, "the tool '" + call.name +
                                       "' is not available yet; read a skill that allows it with read_skill first");
-  return owner->second->run(call, cancel);
+  return owner->second->run(call, context);
 }
 
 }  // namespace weir

@@ -38,7 +38,7 @@ class ToolRegistry {
   nlohmann::json offered_definitions() const;
   bool hidden(const std::string& tool_name) const;
   void prepare_turn(ChatRequest& request) const;
-  ToolOutput run(const ToolCall& call, const CancelToken& cancel) const;
+  ToolOutput run(const ToolCall& call, const ToolCallContext& context) const;
 
  private:
   std::vector<std::shared_ptr<ToolSource>> sources_;

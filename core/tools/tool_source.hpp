@@ -18,7 +18,10 @@
 //   a `tool` message carries text only), and whether the tool reported a
 //   failure (the model then sees "error: TEXT"). Bad arguments are Error(usage) whose message is fed
 //   back to the model so it can correct the call; Error(interrupted) when
-//   `cancel` fires. It may be called from any one thread at a time.
+//   `call.cancel` fires. A long call may report how far it got with
+//   call.progress(), from the thread that runs it (the caller's stream sees
+//   each report as a servertool "progress" event). It may be called from
+//   any one thread at a time.
 // - Between model turns (optional): prepare_turn() lets a source change the
 //   conversation the next turn sends, e.g. add to the system message what a
 //   call taught it (skills). hides() lets a source keep a tool — its own or
@@ -27,6 +30,7 @@
 //   answer may change with the calls run; the defaults change nothing.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -44,12 +48,25 @@ struct ToolOutput {
   bool failed = false;
 };
 
+// What one tool call runs under: the caller's cancellation, and where its
+// progress goes.
+struct ToolCallContext {
+  // NOLINTNEXTLINE: a call nobody watches the progress of is just its cancel token
+  ToolCallContext(const CancelToken& cancel_, std::function<void(const ToolProgress&)> on_progress_ = nullptr)
+      : cancel(cancel_), on_progress(std::move(on_progress_)) {}
+  const CancelToken& cancel;
+  std::function<void(const ToolProgress&)> on_progress;  // may be empty
+  void progress(const ToolProgress& report) const {
+    if (on_progress) on_progress(report);
+  }
+};
+
 class ToolSource {
  public:
   virtual ~ToolSource() = default;
   virtual std::string owner() const = 0;
   virtual nlohmann::json definitions() const = 0;
-  virtual ToolOutput run(const ToolCall& call, const CancelToken& cancel) = 0;
+  virtual ToolOutput run(const ToolCall& call, const ToolCallContext& context) = 0;
   // `messages`: the OpenAI messages the next turn sends.
   virtual void prepare_turn(nlohmann::json& messages) { (void)messages; }
   virtual bool hides(const std::string& tool_name) const {

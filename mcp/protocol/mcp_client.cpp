@@ -11,6 +11,7 @@ namespace {
 
 // How often a waiting call looks at its `cancelled` flag.
 constexpr std::chrono::milliseconds kCancelPoll{20};
+constexpr size_t kMaxQueuedProgress = 256;
 constexpr int kMaxToolPages = 1000;
 
 const nlohmann::json* string_member(const nlohmann::json& object, const char* name) {
@@ -31,7 +32,7 @@ bool McpClient::closed() const {
   return closed_reason_.has_value();
 }
 
-void McpClient::connect(std::chrono::milliseconds timeout) {
+void McpClient::connect(std::chrono::milliseconds timeout, std::function<bool()> cancelled) {
   transport_->start([this](const nlohmann::json& message) { on_message(message); },
                     [this](const std::string& reason) { on_closed(reason); });
   nlohmann::json params = {{"protocolVersion", kClientOfferedVersion},
@@ -39,6 +40,7 @@ void McpClient::connect(std::chrono::milliseconds timeout) {
                            {"clientInfo", {{"name", "weir"}, {"version", "1"}}}};
   CallOptions options;
   options.timeout = timeout;
+  options.cancelled = std::move(cancelled);
   auto result = request("initialize", std::move(params), options);
   const auto* version = string_member(result, "protocolVersion");
   if (version == nullptr)
@@ -59,7 +61,7 @@ void McpClient::connect(std::chrono::milliseconds timeout) {
   }
 }
 
-nlohmann::json McpClient::list_tools(std::chrono::milliseconds timeout) {
+nlohmann::json McpClient::list_tools(std::chrono::milliseconds timeout, std::function<bool()> cancelled) {
   tools_stale_ = false;
   auto tools = nlohmann::json::array();
   std::optional<std::string> cursor;
@@ -68,6 +70,7 @@ nlohmann::json McpClient::list_tools(std::chrono::milliseconds timeout) {
     if (cursor) params["cursor"] = *cursor;
     CallOptions options;
     options.timeout = timeout;
+    options.cancelled = cancelled;
     auto result = request("tools/list", std::move(params), options);
     if (!result.is_object() || !result.contains("tools") || !result["tools"].is_array())
       throw ClientError(ClientError::Kind::protocol,
@@ -108,7 +111,6 @@ nlohmann::json McpClient::request(const std::string& method, nlohmann::json para
     std::lock_guard lock(mutex_);
     if (closed_reason_) throw ClientError(ClientError::Kind::closed, *closed_reason_);
     id = next_id_++;
-    pending->on_progress = options.on_progress;
     if (options.on_progress) {
       pending->progress_token = "weir-" + std::to_string(id);
       if (!params.is_object()) params = nlohmann::json::object();
@@ -140,6 +142,15 @@ nlohmann::json McpClient::request(const std::string& method, nlohmann::json para
   auto deadline = std::chrono::steady_clock::now() + options.timeout;
   std::unique_lock lock(mutex_);
   for (;;) {
+    if (!pending->progress.empty()) {
+      // Handed over unlocked: the caller may take its time (write to a socket).
+      auto updates = std::move(pending->progress);
+      pending->progress.clear();
+      lock.unlock();
+      for (const auto& update : updates) options.on_progress(update);
+      lock.lock();
+      continue;
+    }
     if (pending->response) break;
     if (closed_reason_) {
       pending_.erase(id);
@@ -195,13 +206,13 @@ void McpClient::on_message(const nlohmann::json& message) {
       } else if (incoming.method == "notifications/progress") {
         const auto* token = string_member(incoming.params, "progressToken");
         if (token == nullptr) return;
-        std::function<void(const nlohmann::json&)> callback;
-        {
-          std::lock_guard lock(mutex_);
-          for (const auto& [id, pending] : pending_)
-            if (pending->progress_token == token->get<std::string>()) callback = pending->on_progress;
-        }
-        if (callback) callback(incoming.params);
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, pending] : pending_)
+          if (!pending->progress_token.empty() && pending->progress_token == token->get<std::string>()) {
+            // Bounded: a server flooding progress cannot grow this without end.
+            if (pending->progress.size() < kMaxQueuedProgress) pending->progress.push_back(incoming.params);
+            changed_.notify_all();
+          }
       }
       return;
     }

@@ -4,7 +4,8 @@
 // version the server answers when it is one of versions.hpp, then sends
 // `notifications/initialized`. list_tools() follows `nextCursor` to the end.
 // call_tool() sends `tools/call` with a progress token; the server's
-// `notifications/progress` for it reach the call's on_progress. When the
+// `notifications/progress` for it reach the call's on_progress, on the
+// calling thread and never after the call returned. When the
 // call's `cancelled` turns true or its timeout passes, the client sends
 // `notifications/cancelled` for the request and stops waiting. A
 // `notifications/tools/list_changed` marks the tool list stale
@@ -31,6 +32,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -55,8 +57,8 @@ struct CallOptions {
   std::chrono::milliseconds timeout{60'000};
   // Polled while waiting; true stops the call (notifications/cancelled is sent).
   std::function<bool()> cancelled;
-  // The params of each notifications/progress for this call; runs on the
-  // transport's thread, so it must be quick.
+  // The params of each notifications/progress for this call, in order; runs
+  // on the thread that made the call, while it waits for the answer.
   std::function<void(const nlohmann::json& params)> on_progress;
 };
 
@@ -69,13 +71,13 @@ class McpClient {
   McpClient(const McpClient&) = delete;
   McpClient& operator=(const McpClient&) = delete;
 
-  // Starts the transport and runs the initialize handshake.
-  void connect(std::chrono::milliseconds timeout);
+  // Starts the transport and runs the initialize handshake; `cancelled` as in CallOptions.
+  void connect(std::chrono::milliseconds timeout, std::function<bool()> cancelled = nullptr);
   const std::string& protocol_version() const noexcept { return protocol_version_; }
   const nlohmann::json& server_info() const noexcept { return server_info_; }
 
   // Every tool (the MCP Tool objects, each with a string `name`), all pages.
-  nlohmann::json list_tools(std::chrono::milliseconds timeout);
+  nlohmann::json list_tools(std::chrono::milliseconds timeout, std::function<bool()> cancelled = nullptr);
   // The CallToolResult object. `meta` (an object or null) becomes `_meta`,
   // beside the progress token.
   nlohmann::json call_tool(const std::string& name, const nlohmann::json& arguments, const nlohmann::json& meta,
@@ -91,7 +93,7 @@ class McpClient {
   struct Pending {
     std::optional<nlohmann::json> response;
     std::string progress_token;
-    std::function<void(const nlohmann::json&)> on_progress;
+    std::vector<nlohmann::json> progress;  // received, not yet handed to the caller
   };
   void on_message(const nlohmann::json& message);
   void on_closed(const std::string& reason);

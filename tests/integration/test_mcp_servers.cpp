@@ -241,10 +241,24 @@ TEST_CASE("mcp servers: server-everything over stdio: echo, get-sum, a tiny imag
   REQUIRE(messages.size() == 4);
   CHECK(messages[3]["content"][1]["image_url"]["url"].get<std::string>().rfind("data:image/png;base64,", 0) == 0);
 
+  // Through weir serve, streamed: the server's progress reaches the caller as servertool events.
   fixture.model_calls("trigger-long-running-operation", {{"duration", 1}, {"steps", 2}}, "call_4");
-  auto response = fixture.chat_json({"long"});
+  ServeProcess serve(fixture.home);
+  auto reply = http_request(serve.port(), "POST", "/v1/chat/completions",
+                            json({{"model", "g"}, {"stream", true}, {"messages", {{{"role", "user"}, {"content", "long"}}}}}).dump());
+  REQUIRE_MESSAGE(reply.status == 200, reply.body);
+  std::vector<json> progress;
+  for (const auto& data : sse_data(reply.body)) {
+    if (data == "[DONE]") continue;
+    auto event = json::parse(data);
+    if (event.contains("servertool") && event["servertool"]["state"] == "progress") progress.push_back(event["servertool"]);
+  }
+  REQUIRE(progress.size() == 2);
+  CHECK(progress[0]["name"] == "trigger-long-running-operation");
+  CHECK(progress[0]["progress"] == 1);
+  CHECK(progress[1]["progress"] == 2);
+  CHECK(progress[1]["total"] == 2);
   CHECK(fixture.tool_message(7)["content"].get<std::string>().find("completed") != std::string::npos);
-  CHECK(response["generation_context"]["runned_functions"][0]["success"] == true);
 }
 
 TEST_CASE("mcp tools: a gateway's tools with their source, --json definitions, and one server ad hoc") {

@@ -84,6 +84,31 @@ TEST_CASE("skills: the model calls read_skill and the next upstream request carr
   CHECK(answer["generation_context"]["runned_functions"][0]["name"] == "read_skill");
 }
 
+TEST_CASE("skills: a skill read in one turn of a --session stays in the instructions of its later turns") {
+  Fixture fixture;
+  fixture.ok({"skill", "create", "release-notes", "--description", "Write release notes", "--instructions",
+              "Group changes under Added, Fixed and Removed."});
+  fixture.ok({"gateway", "create", "writer", "--provider", "fake", "--model", "m", "--skill", "release-notes"});
+  fixture.enqueue_call("call_1", "read_skill", {{"slugs", {"release-notes"}}});
+  fixture.enqueue_text("## Added");
+  fixture.ok({"chat", "writer", "--session", "notes", "notes for 1.2"});
+  fixture.enqueue_text("## Fixed");
+  fixture.ok({"chat", "writer", "--session", "notes", "and the fixes"});
+  REQUIRE(fixture.upstream.request_count() == 3);
+  const std::string block = "<skill slug=\"release-notes\">";
+  CHECK_FALSE(contains(fixture.system_of(0), block));
+  CHECK(contains(fixture.system_of(1), block));
+  CHECK(contains(fixture.system_of(2), block));  // the next turn starts with it: no read_skill again
+
+  // Another conversation, and a plain request, start without it.
+  fixture.enqueue_text("fresh");
+  fixture.ok({"chat", "writer", "--session", "other", "hello"});
+  CHECK_FALSE(contains(fixture.system_of(3), block));
+  fixture.enqueue_text("plain");
+  fixture.ok({"chat", "writer", "hello"});
+  CHECK_FALSE(contains(fixture.system_of(4), block));
+}
+
 TEST_CASE("skills: a gateway naming a missing skill fails, naming it, at create and at request time") {
   Fixture fixture;
   auto refused = fixture.home.run({"gateway", "create", "g", "--provider", "fake", "--model", "m", "--skill", "ghost"});

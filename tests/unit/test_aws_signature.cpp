@@ -3,6 +3,7 @@
 #include <ctime>
 #include <string>
 
+#include "core/crypto.hpp"
 #include "core/provider/aws_signature.hpp"
 
 using namespace weir;
@@ -51,7 +52,7 @@ TEST_CASE("aws signature: the published IAM ListUsers example gives AWS's canoni
         "content-type:application/x-www-form-urlencoded; charset=utf-8\nhost:iam.amazonaws.com\n"
         "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(aws_sha256_hex(signature.canonical_request) ==
+  CHECK(sha256_hex(signature.canonical_request) ==
         "f536975d06c0309214f805bb90ccff089219ecd68b2577efef23edd43b7e1a59");
 }
 
@@ -96,7 +97,7 @@ TEST_CASE("aws signature: a Bedrock model id is encoded once in the URL and agai
   CHECK(signature.canonical_request.rfind("POST\n/model/anthropic.claude-v2%253A1/converse\n\n", 0) == 0);
   CHECK(signature.signed_headers == "content-type;host;x-amz-content-sha256;x-amz-date");
   CHECK(signature.credential_scope == "20240102/us-east-1/bedrock/aws4_request");
-  CHECK(header_value(signature, "X-Amz-Content-Sha256") == aws_sha256_hex(input.body));
+  CHECK(header_value(signature, "X-Amz-Content-Sha256") == sha256_hex(input.body));
   CHECK(signature.canonical_request.find("host:bedrock-runtime.us-east-1.amazonaws.com\n") != std::string::npos);
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/provider/aws_signature.hpp"
 #include "core/provider/bedrock_provider.hpp"
@@ -346,7 +347,7 @@ TEST_CASE("bedrock: every attempt carries a well-formed SigV4 Authorization that
                             0) == 0);
   CHECK(recorded.header("x-amz-date") == "20240517T093000Z");
   CHECK(recorded.header("x-amz-security-token") == "weir-session-token");
-  CHECK(recorded.header("x-amz-content-sha256") == aws_sha256_hex(recorded.body));
+  CHECK(recorded.header("x-amz-content-sha256") == sha256_hex(recorded.body));
   CHECK_FALSE(contains(authorization, kSecret));
 
   // The fake's side: recompute the signature from what arrived.

@@ -194,7 +194,7 @@ class EchoSource final : public ToolSource {
       tools.push_back({{"type", "function"}, {"function", {{"name", name}, {"parameters", {{"type", "object"}}}}}});
     return tools;
   }
-  ToolOutput run(const ToolCall& call, const CancelToken&) override { return owner_ + " ran " + call.name; }
+  ToolOutput run(const ToolCall& call, const ToolCallContext&) override { return owner_ + " ran " + call.name; }
 
  private:
   std::string owner_;
@@ -308,7 +308,7 @@ TEST_CASE("engine: stream filters hold back, rewrite and end the delta stream") 
     filters.push_back(std::make_unique<ShoutAtEnd>());
     FilterChain chain(filters, [&](const StreamDelta& delta) { out.push_back(delta); });
     StreamDelta activity;
-    activity.server_tool = ServerToolActivity{"t", "1", "{}", "started"};
+    activity.server_tool = ServerToolActivity{"t", "1", "{}", "started", std::nullopt};
     chain.push(content("ab"));
     chain.push(activity);
     chain.push(content("cdef"));

@@ -325,12 +325,12 @@ TEST_CASE("gateway tools: offered per the gateway, none for a caller who may not
                                           {"function_sources", json::array({"http://127.0.0.1:1/unreachable"})},
                                           {"builtin_tools", json::array({"current_time", "memory"})}});
   ToolRegistry dry_run;
-  add_gateway_tools(dry_run, config, {.home = "/nonexistent", .call_context = {}, .cancel = nullptr, .tools_allowed = true});
+  add_gateway_tools(dry_run, config, {.home = "/nonexistent", .caller = {}, .cancel = nullptr, .tools_allowed = true});
   CHECK(dry_run.handles("lookup"));
   CHECK(dry_run.handles("current_time"));
   CHECK_FALSE(dry_run.handles("memory"));  // offered by the memory source, not this one
 
   ToolRegistry refused;
-  add_gateway_tools(refused, config, {.home = "/nonexistent", .call_context = {}, .cancel = nullptr, .tools_allowed = false});
+  add_gateway_tools(refused, config, {.home = "/nonexistent", .caller = {}, .cancel = nullptr, .tools_allowed = false});
   CHECK(refused.empty());
 }

@@ -72,7 +72,7 @@ TEST_CASE("documents are injected as one labelled block at the start of the last
 }
 
 TEST_CASE("server-side tool activity becomes a chunk with no choices") {
-  ServerToolActivity activity{"docs_search", "call_1", "{\"search_terms\":[\"x\"]}", "started"};
+  ServerToolActivity activity{"docs_search", "call_1", "{\"search_terms\":[\"x\"]}", "started", std::nullopt};
   auto chunk = server_tool_chunk(activity, AnswerIdentity{"chatcmpl-1", "m", 7});
   json expected = {{"id", "chatcmpl-1"},
                    {"object", "chat.completion.chunk"},

@@ -2,11 +2,11 @@
 // parsing, the rate limiter, key durations and loopback detection.
 #include <doctest/doctest.h>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/net/request_head.hpp"
 #include "core/policy/access_control.hpp"
 #include "core/policy/rate_limiter.hpp"
-#include "core/net/request_head.hpp"
-#include "core/secret_hash.hpp"
 #include "core/store/key_repository.hpp"
 
 using namespace weir;

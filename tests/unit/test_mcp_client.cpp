@@ -78,15 +78,21 @@ TEST_CASE("mcp client: a JSON-RPC error answer is a remote ClientError with its 
   }
 }
 
-TEST_CASE("mcp client: progress notifications reach the call's callback in order") {
+TEST_CASE("mcp client: progress notifications reach the call's callback in order, on the calling thread") {
   LogLines log;
   auto client = fake_client(log);
   std::vector<double> progress;
+  bool on_caller_thread = true;
+  const auto caller = std::this_thread::get_id();
   auto options = quick();
-  options.on_progress = [&](const json& params) { progress.push_back(params["progress"].get<double>()); };
+  options.on_progress = [&](const json& params) {
+    progress.push_back(params["progress"].get<double>());
+    on_caller_thread = on_caller_thread && std::this_thread::get_id() == caller;
+  };
   auto result = client->call_tool("progress", {{"steps", 3}}, nullptr, options);
   CHECK(first_text(result) == "done");
   CHECK(progress == std::vector<double>{1, 2, 3});
+  CHECK(on_caller_thread);  // the caller's stream is written by one thread
 }
 
 TEST_CASE("mcp client: cancelling a call sends notifications/cancelled for its id and stops waiting") {

@@ -129,3 +129,29 @@ TEST_CASE("mcp server connection: the tool list is cached until the server says 
   auto usage = [&] { source.run(ToolCall{"1", "echo", "[1, 2]"}, cancel); };
   CHECK_THROWS_AS(usage(), Error);
 }
+
+TEST_CASE("mcp server connection: a server that lets two calls in a row time out is started again by the next") {
+  McpServerSettings settings;
+  settings.name = "fake";
+  settings.command = "python3";
+  settings.args = {std::string(WEIR_SOURCE_DIR) + "/tests/support/fake_mcp_server.py"};
+  settings.timeout_ms = 200;
+  McpServerConnection connection(settings, "");
+  CancelToken cancel;
+  auto hang = [&] {
+    try {
+      connection.call("hang", json::object(), nullptr, cancel);
+      FAIL("the hanging call answered");
+    } catch (const Error& error) {
+      CHECK(error.kind() == ErrorKind::upstream_timeout);
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  CHECK(hang().find("started again") == std::string::npos);
+  CHECK(connection.starts() == 1);
+  CHECK(hang().find("will be started again on the next call") != std::string::npos);
+  auto echoed = connection.call("echo", {{"text", "back"}}, nullptr, cancel);
+  CHECK(connection.starts() == 2);
+  CHECK(echoed["content"][0]["text"].get<std::string>().find("back") != std::string::npos);
+}

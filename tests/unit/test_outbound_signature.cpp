@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/policy/outbound_signature.hpp"
 
@@ -64,7 +65,7 @@ TEST_CASE("hook key: made on first use, private, stable, rotated") {
   std::ifstream file(path);
   std::string text;
   std::getline(file, text);
-  CHECK(text == hex_of(key));
+  CHECK(text == to_hex(key));
 
   auto rotated = rotate_hook_key(home.path + "/nested");
   CHECK(rotated.size() == 32);
@@ -85,7 +86,7 @@ TEST_CASE("hook key: threads asking for it first at once all get the one key wri
   std::ifstream file(hook_key_path(home.path));
   std::string text;
   std::getline(file, text);
-  CHECK(text == hex_of(keys[0]));
+  CHECK(text == to_hex(keys[0]));
 }
 
 TEST_CASE("hook key: a damaged key file is refused with the fix") {

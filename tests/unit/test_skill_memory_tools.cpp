@@ -11,6 +11,7 @@
 
 #include "core/engine/engine.hpp"
 #include "core/error.hpp"
+#include "core/store/conversation_skills.hpp"
 #include "core/store/database.hpp"
 #include "core/store/memory_repository.hpp"
 #include "core/store/provider_repository.hpp"
@@ -299,4 +300,40 @@ TEST_CASE("memory: the tools stop seeing a memory once its retention has passed 
   CHECK(left[0]["text"] == "allergic to peanuts");
   now += 23 * kDay;
   CHECK(search().empty());  // the default retention is 30 days
+}
+
+TEST_CASE("skills: a conversation keeps its skills in the order read, and forgets them after the retention") {
+  Fixture fixture;
+  constexpr int64_t kDay = 24LL * 60 * 60 * 1000;
+  int64_t now = 3'000 * kDay;
+  remember_conversation_skills(fixture.database, "gw", "c1", {"tone", "release-notes"}, now);
+  remember_conversation_skills(fixture.database, "gw", "c1", {"release-notes", "legal"}, now + 1);
+  CHECK(conversation_skills(fixture.database, "gw", "c1", now + 2) ==
+        std::vector<std::string>{"release-notes", "tone", "legal"});  // first read first; ties by slug
+  CHECK(conversation_skills(fixture.database, "gw", "c2", now + 2).empty());
+  CHECK(conversation_skills(fixture.database, "other", "c1", now + 2).empty());
+  // Reading any skill keeps the whole conversation's.
+  remember_conversation_skills(fixture.database, "gw", "c1", {"tone"}, now + 20 * kDay);
+  CHECK(conversation_skills(fixture.database, "gw", "c1", now + 49 * kDay).size() == 3);
+  CHECK(conversation_skills(fixture.database, "gw", "c1", now + 50 * kDay + 1).empty());
+}
+
+TEST_CASE("skills: skills already read in the conversation are in the first turn's system message and allow their tools") {
+  SkillSettings settings;
+  settings.skills = {"writer"};
+  settings.hide_tools_unless_skill = true;
+  Skill writer{"writer", "Writes", "Write well.", {"publish"}, 0, 0};
+  std::vector<std::vector<std::string>> heard;
+  SkillSource source(settings, {writer}, {"writer", "gone"}, [&](const auto& slugs) { heard.push_back(slugs); });
+  auto messages = json::array({{{"role", "system"}, {"content", "base"}}, {{"role", "user"}, {"content", "hi"}}});
+  source.prepare_turn(messages);
+  CHECK(messages[0]["content"].get<std::string>().find("Write well.") != std::string::npos);
+  CHECK_FALSE(source.hides("publish"));
+  CHECK(heard.empty());
+  source.run({"c", "read_skill", R"({"slugs": ["writer"]})"}, CancelToken());
+  REQUIRE(heard.size() == 1);
+  CHECK(heard[0] == std::vector<std::string>{"writer"});
+  source.prepare_turn(messages);  // already in: not added twice
+  auto text = messages[0]["content"].get<std::string>();
+  CHECK(text.find("Write well.") == text.rfind("Write well."));
 }
