@@ -65,6 +65,11 @@ struct EngineOptions {
 struct ChatResult {
   json response;          // the chat.completion object, with generation_context
   Completion completion;  // the answer as the caller saw it; content includes the prefill
+  // A structured answer (structured_output.hpp): the validated JSON value
+  // (completion.content is its text); null for free text.
+  json structured = nullptr;
+  // The caller asked for the JSON itself instead of a chat completion.
+  bool json_only = false;
 };
 
 class Engine {
