@@ -5,7 +5,10 @@
 // request; then the upstream is called through the provider adapter (the tool
 // loop runs server-side tools between calls, tool_loop.hpp); the answer's
 // deltas pass the request's stream filters (stream_filter.hpp) and reach the
-// caller as they arrive; the finished answer becomes an OpenAI
+// caller as they arrive (a structured answer is held per attempt, checked
+// and asked again until valid: structured_attempts.hpp, around the tool
+// loop, because healing calls the upstream again, which a stream filter
+// cannot); the finished answer becomes an OpenAI
 // chat.completion with `generation_context` (openai_codec.hpp). Every run,
 // failed or not, leaves one row in the request log.
 //

@@ -354,3 +354,29 @@ TEST_CASE("structured: Gemini gets generationConfig.responseSchema and responseM
   CHECK(config["responseSchema"]["type"] == "OBJECT");
   CHECK(config["responseSchema"]["properties"]["age"]["type"] == "INTEGER");
 }
+
+TEST_CASE("structured: server-side tools run inside an attempt, before the final JSON") {
+  StructuredFixture fixture;
+  fixture.run_ok({"collection", "create", "docs"});
+  fixture.run_ok({"collection", "import", "docs", "-"},
+                 json({{"docid", "ada"}, {"text", "Ada Lovelace, born 1815, wrote the first program."}}).dump() + "\n");
+  fixture.person_gateway({"--collection", "docs", "--strategy", "query_function"});
+  fixture.upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::tool_call(0, "call_1", "docs_search", "{\"search_terms\":"),
+                                                  chunk::tool_call(0, "", "", "[\"first program\"]}"),
+                                                  chunk::finish("tool_calls"), chunk::usage(10, 2), chunk::kDone}));
+  fixture.upstream.enqueue(ScriptedResponse::sse({chunk::role(), chunk::content("{\"name\": \"Ada\", \"age\": 36}"),
+                                                  chunk::finish("stop"), chunk::usage(30, 3), chunk::kDone}));
+  std::vector<weir::StreamDelta> deltas;
+  auto result = fixture.run_engine("people", true, json::object(), &deltas);
+  CHECK(result.structured == kAda);
+  REQUIRE(result.response["generation_context"]["runned_functions"].size() == 1);
+  CHECK(result.response["generation_context"]["runned_functions"][0]["name"] == "docs_search");
+  int tool_events = 0;
+  for (const auto& delta : deltas)
+    if (delta.server_tool) ++tool_events;
+  CHECK(tool_events == 2);  // started, succeeded: tool activity is not held back
+  // The second call carried the search result, and still the schema.
+  json second = fixture.body(1);
+  CHECK(second["messages"].back()["role"] == "tool");
+  CHECK(second["response_format"]["type"] == "json_schema");
+}
