@@ -80,6 +80,7 @@ class Repairer {
       in_string_ = true;
     } else if (character == '{' || character == '[') {
       stack_.push_back({character == '{' ? '}' : ']', character == '{' ? Frame::Expect::key : Frame::Expect::value});
+      ++open_count(stack_.back().closer);
     } else if (character == ':') {
       if (!stack_.empty() && stack_.back().closer == '}') stack_.back().expect = Frame::Expect::value;
     } else {
@@ -119,9 +120,12 @@ class Repairer {
     if (top.closer == '}' && top.expect == Frame::Expect::colon) out_ += ": null";
     else if (top.closer == '}' && top.expect == Frame::Expect::value && !ends_with_opener()) out_ += " null";
     out_ += top.closer;
+    --open_count(top.closer);
     stack_.pop_back();
     value_done();
   }
+
+  size_t& open_count(char closer) { return closer == '}' ? open_objects_ : open_arrays_; }
 
   bool ends_with_opener() const {
     for (size_t index = out_.size(); index-- > 0;) {
@@ -132,8 +136,9 @@ class Repairer {
   }
 
   void close(char closer) {
+    // Counted, so a run of closers with nothing to close costs no search.
+    if (open_count(closer) == 0) return;  // nothing open that it closes: dropped
     auto match = std::find_if(stack_.rbegin(), stack_.rend(), [&](const Frame& frame) { return frame.closer == closer; });
-    if (match == stack_.rend()) return;  // nothing open that it closes: dropped
     size_t inner = static_cast<size_t>(match - stack_.rbegin());
     for (size_t count = 0; count <= inner; ++count) close_top();
   }
@@ -150,6 +155,8 @@ class Repairer {
 
   std::string out_;
   std::vector<Frame> stack_;
+  size_t open_objects_ = 0;  // frames in stack_ of each kind
+  size_t open_arrays_ = 0;
   bool in_string_ = false;
   bool escaped_ = false;
   bool comma_pending_ = false;
@@ -162,7 +169,7 @@ std::string repair_json_text(std::string_view text) { return Repairer().run(text
 
 std::string add_missing_openers(std::string_view text) {
   std::vector<char> open;
-  std::string openers;  // for the unmatched closers, first one last
+  std::string openers;  // for the unmatched closers, in the closers' order
   bool in_string = false, escaped = false;
   for (char character : text) {
     if (in_string) {
@@ -176,9 +183,10 @@ std::string add_missing_openers(std::string_view text) {
     else if (character == '}' || character == ']') {
       char opener = character == '}' ? '{' : '[';
       if (!open.empty() && open.back() == opener) open.pop_back();
-      else if (open.empty()) openers.insert(openers.begin(), opener);
+      else if (open.empty()) openers += opener;
     }
   }
+  std::reverse(openers.begin(), openers.end());  // the first unmatched closer's opener goes last
   return openers + std::string(text);
 }
 

@@ -191,3 +191,15 @@ TEST_CASE("resolve reuses the schema compiled with the resolved target while it 
   CHECK(other->compiled != precompiled);
   CHECK(other->check("[1]").valid);
 }
+
+TEST_CASE("repair and extraction stay linear on hostile answers") {
+  // 200 000 openers then as many closers of the other kind: a search per
+  // closer, or an insert at the front per opener, would take minutes.
+  std::string hostile = std::string(200'000, '[') + std::string(200'000, '}');
+  auto repaired = repair_json_text(hostile);
+  CHECK(repaired == std::string(200'000, '[') + std::string(200'000, ']'));
+  CHECK(add_missing_openers(std::string(200'000, '}')) == std::string(200'000, '{') + std::string(200'000, '}'));
+  auto output = person_output();
+  auto check = output.check(hostile);  // nesting beyond weir's JSON depth limit parses as nothing
+  CHECK_FALSE(check.valid);
+}
