@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/json_argument.hpp"
 #include "cli/value_names.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
@@ -28,6 +29,7 @@ struct ChatOptions {
   std::vector<std::string> overrides;
   std::vector<std::string> attachments;  // file paths, in the order given
   bool verbose = false;
+  std::string schema;  // --schema: a JSON Schema file or the JSON itself
 };
 
 // `-v`: one stderr line per upstream attempt of a routed gateway, as it ends,
@@ -116,6 +118,12 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   json user_message = {{"role", "user"}, {"content", std::move(content)}};
   input.messages.push_back(user_message);
   input.overrides = parse_overrides(options.overrides);
+  // --schema asks for structured output as a request's response_format does;
+  // the engine validates (and heals) the answer, which is then the JSON alone.
+  if (!options.schema.empty())
+    input.overrides["response_format"] = {
+        {"type", "json_schema"},
+        {"json_schema", {{"name", "response"}, {"schema", json_argument(options.schema, "--schema")}}}};
   input.stream = !options.no_stream;
   input.front_door = "chat";
   input.user = options.user;
@@ -266,6 +274,10 @@ void register_chat_command(CLI::App& app, CommandContext& context) {
       ->expected(1)
       ->allow_extra_args(false)  // one value per -o: the message after it stays the message
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  chat->add_option("--schema", options->schema,
+                   "Answer with JSON matching this JSON Schema (a file, or the JSON itself); invalid answers are "
+                   "asked again (healing_attempts)")
+      ->type_name(value_name::file);
   chat->add_option("-a,--attach", options->attachments,
                    "Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)")
       ->expected(1)

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/json_argument.hpp"
 #include "cli/value_names.hpp"
 #include "cli/output.hpp"
 #include "core/json_input.hpp"
@@ -107,6 +108,7 @@ json flag_value(const FieldSchema& field, const std::vector<std::string>& given)
     return records;
   }
   if (field.flag_style != FlagStyle::single) return given;
+  if (field.type == FieldType::object) return json_argument(last, std::string(field.flag));
   if (field.type != FieldType::number && field.type != FieldType::integer) return last;
   bool integer = field.type == FieldType::integer;
   try {

@@ -52,7 +52,7 @@ _weir_command() {
     ;;
   'gateway create')
     _weir_commands=''
-    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --function-source --open-url-allow-private --home --json -q --quiet'
+    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'gateway list')
@@ -67,7 +67,7 @@ _weir_command() {
     ;;
   'gateway update')
     _weir_commands=''
-    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --function-source --open-url-allow-private --unset --home --json -q --quiet'
+    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --unset --home --json -q --quiet'
     _weir_arguments='gateways'
     ;;
   'gateway delete')
@@ -102,7 +102,7 @@ _weir_command() {
     ;;
   'chat')
     _weir_commands=''
-    _weir_options='-h --help --session --user --no-stream --dry-run -v --verbose -o --override -a --attach --home --json -q --quiet'
+    _weir_options='-h --help --session --user --no-stream --dry-run -v --verbose -o --override --schema -a --attach --home --json -q --quiet'
     _weir_arguments='gateways none...'
     ;;
   'collection')
@@ -390,6 +390,8 @@ _weir_value() {
   'gateway create --breaker-cooldown-ms') _weir_kind='none' ;;
   'gateway create --router-model') _weir_kind='none' ;;
   'gateway create --function-source') _weir_kind='none' ;;
+  'gateway create --response-schema') _weir_kind='files' ;;
+  'gateway create --healing-attempts') _weir_kind='none' ;;
   'gateway update --name') _weir_kind='none' ;;
   'gateway update --description') _weir_kind='none' ;;
   'gateway update --provider') _weir_kind='providers' ;;
@@ -437,6 +439,8 @@ _weir_value() {
   'gateway update --breaker-cooldown-ms') _weir_kind='none' ;;
   'gateway update --router-model') _weir_kind='none' ;;
   'gateway update --function-source') _weir_kind='none' ;;
+  'gateway update --response-schema') _weir_kind='files' ;;
+  'gateway update --healing-attempts') _weir_kind='none' ;;
   'gateway update --unset') _weir_kind='none' ;;
   'gateway apply -f') _weir_kind='files' ;;
   'gateway apply --file') _weir_kind='files' ;;
@@ -444,6 +448,7 @@ _weir_value() {
   'chat --user') _weir_kind='none' ;;
   'chat -o') _weir_kind='none' ;;
   'chat --override') _weir_kind='none' ;;
+  'chat --schema') _weir_kind='files' ;;
   'chat -a') _weir_kind='files' ;;
   'chat --attach') _weir_kind='files' ;;
   'collection create --embedder') _weir_kind='none' ;;

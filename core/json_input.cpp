@@ -146,6 +146,14 @@ class PolicyBuilder {
 JsonReadResult read_json(std::string_view text, size_t max_depth) {
   PolicyBuilder builder(max_depth);
   JsonReadResult result;
+  // nlohmann's lexer takes a NUL byte for the end of the input, so
+  // `{"a":1}\0anything` would read as {"a":1} with the rest unseen. JSON text
+  // never holds a raw NUL (in a string it must be escaped), so it is refused.
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    result.problem = JsonProblem{JsonProblemKind::syntax, nul + 1,
+                                 "a NUL byte at byte " + std::to_string(nul + 1) + " is not JSON text"};
+    return result;
+  }
   if (json::sax_parse(text.begin(), text.end(), &builder)) {
     result.value = std::move(builder.root());
     return result;

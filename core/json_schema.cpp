@@ -81,6 +81,9 @@ std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& value) c
   }
   valijson::ValidationResults::Error error;
   while (results.popError(error)) violations.push_back({pointer_of(error.context), error.description});
+  // A `false` schema (at the root, behind a $ref, or for propertyNames)
+  // fails without a description: the value is still invalid.
+  if (violations.empty()) violations.push_back({"", "the schema allows no value here (a false schema)"});
   // valijson reports the enclosing failures too ("Failed to validate against
   // schema associated with property name 'x'."); the innermost say what is wrong.
   if (violations.size() > 1) {

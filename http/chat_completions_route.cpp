@@ -2,6 +2,7 @@
 // Engine; the Engine's deltas become chat.completion.chunk events as they
 // arrive (or, unstreamed, its chat.completion object is the answer).
 #include <optional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -122,7 +123,9 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
     if (routing && !routing->served_provider.empty())
       headers = routing_headers(routing->served_provider + "/" + routing->served_model, routing->tries(),
                                 routing->tier);
-    response.send(200, "application/json", dump(result.response), headers);
+    // json_only: the validated JSON is the body (generation_context stays in the request log).
+    const bool json_only = result.json_only && !result.structured.is_null();
+    response.send(200, "application/json", dump(json_only ? result.structured : result.response), headers);
     return;
   }
 
@@ -130,15 +133,24 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   std::unique_ptr<KeepAliveTicker::Registration> pings;
   if (request.header_or("sse-stream-options").find("no-ping") == std::string::npos) pings = context.keep_alive.add(stream);
   std::optional<ChunkWriter> chunks;
-  input.on_prepared = [&chunks, &routing](const RequestContext& prepared) {
+  // json_only: one event carrying the validated JSON, then [DONE]; the deltas
+  // are kept only for a turn that ends in the client's tool calls (no JSON yet).
+  bool json_only = false;
+  std::vector<StreamDelta> held;
+  input.on_prepared = [&chunks, &routing, &json_only](const RequestContext& prepared) {
     chunks.emplace(prepared.identity);
     routing = prepared.routing;
+    json_only = prepared.structured && prepared.structured->json_only;
   };
   ChatResult result;
   try {
     result = engine.run(
         std::move(input),
         [&](const StreamDelta& delta) {
+          if (json_only) {
+            if (!delta.server_tool) held.push_back(delta);
+            return;
+          }
           // The first delta comes from the target that serves: its head names it.
           if (routing && !routing->trying.empty() && !stream.begun())
             stream.set_headers(routing_headers(routing->trying, routing->tries(), routing->tier));
@@ -154,6 +166,13 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
     }
     return;
   }
+  if (json_only && !result.structured.is_null()) {
+    stream.event(dump(result.structured));
+    stream.event("[DONE]");
+    return;
+  }
+  for (const auto& delta : held)
+    for (const auto& event : chunks->chunks_for(delta)) stream.event(dump(event));
   for (const auto& event : chunks->finish(result.completion.finish_reason)) stream.event(dump(event));
   if (choice.include_usage)
     stream.event(dump(chunks->usage_chunk(result.response["usage"], result.response["generation_context"])));

@@ -72,7 +72,14 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
       options.shared_searcher = searcher ? &searcher->searcher() : nullptr;
       Engine engine(*database, pool.paths(), options);
       auto result = engine.run(input, on_delta, cancel);
-      return ToolResult::text(result.completion.content);
+      auto answer = ToolResult::text(result.completion.content);
+      // A gateway with a response schema answers validated JSON: it is the
+      // result's structuredContent too (an object, so a non-object answer is
+      // wrapped as {"result": ...}), and the text block holds the same JSON.
+      if (!result.structured.is_null())
+        answer.structured_content =
+            result.structured.is_object() ? result.structured : json{{"result", result.structured}};
+      return answer;
     } catch (const Error& error) {
       return tool_error(error);
     }

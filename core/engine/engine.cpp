@@ -1,9 +1,11 @@
 #include "core/engine/engine.hpp"
 
 #include <chrono>
+#include <optional>
 
 #include "core/engine/pipeline.hpp"
 #include "core/engine/stream_filter.hpp"
+#include "core/engine/structured_attempts.hpp"
 #include "core/engine/tool_loop.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -56,9 +58,11 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
 
 // The usage lines of the answer: one set per target that served a model call
 // of it (a routed request may have several), and the router model's.
-json answer_usage_lines(const RequestContext& context, const Usage& usage, int upstream_calls) {
-  auto purpose = [](int calls) {
-    return calls > 1 ? "chat completion (" + std::to_string(calls) + " model calls)" : std::string("chat completion");
+// `label` names the inference ("chat completion"; a refused structured attempt says so).
+json answer_usage_lines(const RequestContext& context, const Usage& usage, int upstream_calls,
+                        const std::string& label = "chat completion") {
+  auto purpose = [&label](int calls) {
+    return calls > 1 ? label + " (" + std::to_string(calls) + " model calls)" : label;
   };
   json lines = json::array();
   auto add = [&](const Usage& used, const std::string& provider, const std::string& model, const std::string& why) {
@@ -175,9 +179,29 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
       if (filters.ended()) upstream_cancel.cancel();
     };
     ToolLoopResult loop;
+    Usage refused_usage;  // of structured attempts whose answer was refused
+    auto bill_refused_attempt = [&](int attempt, const ToolLoopResult& refused, const std::string&) {
+      Usage used = refused.completion.usage.value_or(Usage{});
+      std::string label = "structured output attempt " + std::to_string(attempt) + " (refused)";
+      for (auto& line : answer_usage_lines(context, used, refused.upstream_calls, label))
+        context.usage_lines.push_back(std::move(line));
+      // A routed attempt's usage is in its lines now: the next attempt starts afresh.
+      if (context.routing) context.routing->usage.clear();
+      refused_usage.prompt_tokens += used.prompt_tokens;
+      refused_usage.completion_tokens += used.completion_tokens;
+      refused_usage.cached_tokens += used.cached_tokens;
+      refused_usage.cache_write_tokens += used.cache_write_tokens;
+      refused_usage.reasoning_tokens += used.reasoning_tokens;
+    };
+    std::optional<StructuredCheck> structured;
     try {
-      run_tool_loop(*context.adapter, context.request, tool_loop_options(context), from_upstream, upstream_cancel,
-                    loop);
+      if (context.structured)
+        structured = run_structured_attempts(*context.adapter, context.request, *context.structured, context.prefill,
+                                             tool_loop_options(context), from_upstream, upstream_cancel, loop,
+                                             bill_refused_attempt);
+      else
+        run_tool_loop(*context.adapter, context.request, tool_loop_options(context), from_upstream, upstream_cancel,
+                      loop);
     } catch (const Error& error) {
       // A filter that ended the stream stopped the call; the answer is what
       // passed, and the loop's functions and usage so far are kept.
@@ -194,9 +218,19 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     if (completion.finish_reason.empty()) completion.finish_reason = "stop";
 
     Usage usage = completion.usage.value_or(Usage{});
-    completion.usage = usage;
     json usage_lines = context.usage_lines;
     for (auto& line : answer_usage_lines(context, usage, loop.upstream_calls)) usage_lines.push_back(std::move(line));
+    // The answer's usage is everything its attempts consumed.
+    usage.prompt_tokens += refused_usage.prompt_tokens;
+    usage.completion_tokens += refused_usage.completion_tokens;
+    usage.cached_tokens += refused_usage.cached_tokens;
+    usage.cache_write_tokens += refused_usage.cache_write_tokens;
+    usage.reasoning_tokens += refused_usage.reasoning_tokens;
+    completion.usage = usage;
+    if (structured) {
+      result.structured = structured->value;
+      result.json_only = context.structured->json_only;
+    }
     json runned_functions = json::array();
     for (const auto& function : loop.functions) runned_functions.push_back(function.to_json());
     json routing = note_routing(context, record);
@@ -216,9 +250,12 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
   } catch (const Error& error) {
     // A failure before or during the call is logged, then reaches the front door unchanged.
     note_routing(context, record);
-    // Routed attempts that consumed tokens before failing are charged.
-    if (context.routing && !context.routing->usage.empty()) {
-      record.usage_lines = answer_usage_lines(context, Usage{}, 0);
+    // Routed attempts that consumed tokens before failing are charged, and
+    // so are refused structured attempts (context.usage_lines).
+    if (context.routing && !context.routing->usage.empty())
+      for (auto& line : answer_usage_lines(context, Usage{}, 0)) context.usage_lines.push_back(std::move(line));
+    if (!context.usage_lines.empty()) {
+      record.usage_lines = context.usage_lines;
       record.cost = total_amount(record.usage_lines);
     }
     record.status = error.kind() == ErrorKind::interrupted ? "cancelled" : "error";

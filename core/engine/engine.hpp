@@ -5,7 +5,10 @@
 // request; then the upstream is called through the provider adapter (the tool
 // loop runs server-side tools between calls, tool_loop.hpp); the answer's
 // deltas pass the request's stream filters (stream_filter.hpp) and reach the
-// caller as they arrive; the finished answer becomes an OpenAI
+// caller as they arrive (a structured answer is held per attempt, checked
+// and asked again until valid: structured_attempts.hpp, around the tool
+// loop, because healing calls the upstream again, which a stream filter
+// cannot); the finished answer becomes an OpenAI
 // chat.completion with `generation_context` (openai_codec.hpp). Every run,
 // failed or not, leaves one row in the request log.
 //
@@ -65,6 +68,11 @@ struct EngineOptions {
 struct ChatResult {
   json response;          // the chat.completion object, with generation_context
   Completion completion;  // the answer as the caller saw it; content includes the prefill
+  // A structured answer (structured_output.hpp): the validated JSON value
+  // (completion.content is its text); null for free text.
+  json structured = nullptr;
+  // The caller asked for the JSON itself instead of a chat completion.
+  bool json_only = false;
 };
 
 class Engine {

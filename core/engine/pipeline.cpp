@@ -46,6 +46,7 @@ void resolve_stage(RequestContext& context, StageServices& services) {
                                             : read_resolved_target(services.database, context.input.target);
   context.gateway = resolved->gateway;
   context.provider = resolved->provider;
+  context.gateway_response_schema = resolved->response_schema;
   if (resolved->route) {
     context.routing = std::make_shared<RoutingReport>();
     context.routing->on_attempt = context.input.on_route_attempt;
@@ -295,6 +296,18 @@ void tool_window_stage(RequestContext& context, StageServices&) {
     apply_tool_result_window(context.request.messages, *window);
 }
 
+// ----- structured_output -----
+
+// The shape the answer must have: the model is told it in the system text,
+// and its service gets it natively (the adapters render response_format).
+void structured_output_stage(RequestContext& context, StageServices&) {
+  context.structured = StructuredOutput::resolve(context.gateway.config, context.request.response_format,
+                                                 context.gateway_response_schema);
+  if (!context.structured) return;
+  append_to_system(context.request.messages, context.structured->instructions());
+  context.request.response_format = context.structured->native_response_format();
+}
+
 // ----- context_budget -----
 
 void context_budget_stage(RequestContext& context, StageServices&) {
@@ -313,7 +326,9 @@ void context_budget_stage(RequestContext& context, StageServices&) {
 
 void output_stage(RequestContext& context, StageServices&) {
   context.identity = AnswerIdentity::make(context.request.model);
-  if (!context.prefill.empty()) context.filters.push_back(std::make_unique<PrefillFilter>(context.prefill));
+  // A structured answer is checked with its prefill and emitted whole.
+  if (!context.prefill.empty() && !context.structured)
+    context.filters.push_back(std::make_unique<PrefillFilter>(context.prefill));
 }
 
 }  // namespace
@@ -325,7 +340,8 @@ const std::vector<Stage>& preparation_stages() {
       {"content_parts", content_parts_stage}, {"retrieval", retrieval_stage},
       {"skills", skills_stage},               {"builtin_tools", builtin_tools_stage},
       {"tools", tools_stage},
-      {"tool_window", tool_window_stage},     {"context_budget", context_budget_stage},
+      {"tool_window", tool_window_stage},     {"structured_output", structured_output_stage},
+      {"context_budget", context_budget_stage},
       {"output", output_stage},
   };
   return stages;

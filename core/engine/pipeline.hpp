@@ -21,8 +21,13 @@
 //                   registered tool source's tools beside the client's (a
 //                   name clash is refused, naming both owners)
 //   tool_window     tool_result_window over the conversation
+//   structured_output  the answer's required shape (response_format
+//                   json_schema / json_object, or the gateway's
+//                   response_schema / json_only): instructions in the system
+//                   text, response_format in the form adapters render natively
 //   context_budget  max_context_tokens: error or truncate
-//   output          the request's stream filters (the prefill first)
+//   output          the request's stream filters (the prefill first, unless
+//                   the answer is structured: it is checked with its prefill)
 // After them, context.request is exactly what goes upstream. A later
 // capability adds a stage here (limits, cache lookup, guardrails) or a tool
 // source / stream filter inside one.

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "core/engine/openai_codec.hpp"
 #include "core/engine/prices.hpp"
 #include "core/engine/stream_filter.hpp"
+#include "core/engine/structured_output.hpp"
 #include "core/policy/caller_policy.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routing_report.hpp"
@@ -76,6 +78,8 @@ struct RequestContext {
   // A gateway with a routing block: what routing did (the adapter is its
   // RoutedProvider, which writes it). Null for one upstream.
   std::shared_ptr<RoutingReport> routing;
+  // The gateway's response_schema as resolved (compiled once per revision); null: none.
+  std::shared_ptr<const JsonSchema> gateway_response_schema;
   // overrides
   json client_tools = json::array();  // the request's own tools
   // instructions .. context budget
@@ -84,6 +88,9 @@ struct RequestContext {
   int dropped_messages = 0;      // removed by on_overflow = truncate
   RetrievalReport retrieval;
   ToolRegistry tools;            // server-side tools offered to the model
+  // structured_output: the shape the answer must have (nullopt: free text);
+  // the engine checks and heals each answer (structured_attempts.hpp).
+  std::optional<StructuredOutput> structured;
   // output
   AnswerIdentity identity;  // id, model and time of the completion and its chunks
   std::vector<std::unique_ptr<StreamFilter>> filters;  // in order, upstream first

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/json_schema.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routed_provider.hpp"
 #include "core/store/gateway_repository.hpp"
@@ -37,6 +38,8 @@ struct ResolvedTarget {
   Gateway gateway;
   ProviderConfig provider;                 // the gateway's (a routing block's first target's)
   std::shared_ptr<const RoutePlan> route;  // null: one upstream
+  // The gateway's response_schema, compiled once per revision (null: none).
+  std::shared_ptr<const JsonSchema> response_schema;
 };
 
 // Reads the target from the store as it is now, in one read transaction.

@@ -7,6 +7,7 @@
 #include "core/edit_distance.hpp"
 #include "core/error.hpp"
 #include "core/gateway/function_fields.hpp"
+#include "core/json_schema.hpp"
 
 namespace weir {
 
@@ -154,6 +155,16 @@ void check_builtin_tools(const std::string& path, const json& value) {
     if (std::find(names.begin(), names.end(), item.get<std::string>()) == names.end())
       invalid(path, "names '" + item.get<std::string>() + "', which is not a built-in tool; the built-in tools: " +
                         join(names));
+}
+
+// A response schema valijson cannot read is refused when the gateway is
+// saved, not on its first request.
+void check_response_schema(const std::string& path, const json& value) {
+  try {
+    (void)JsonSchema::compile(value, "the schema");
+  } catch (const Error& error) {
+    invalid(path, std::string("is not usable: ") + error.what());
+  }
 }
 
 void check_rag_block(const std::string& path, const json& value) {
@@ -460,13 +471,24 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "open_url_allow_private", .type = FieldType::boolean,
        .help = "Let open_url fetch loopback, private and link-local addresses", .default_value = false,
        .flag = "--open-url-allow-private", .flag_style = FlagStyle::switch_on},
+      // Structured output (core/engine/structured_output.hpp).
+      {.name = "response_schema", .type = FieldType::object,
+       .help = "JSON Schema every answer must match (a file, or the JSON itself); invalid answers are asked again",
+       .flag = "--response-schema", .value_name = "FILE", .check = check_response_schema},
+      {.name = "healing_attempts", .type = FieldType::integer,
+       .help = "Answers asked for before a structured answer that stays invalid is an error",
+       .default_value = 3, .minimum = 1, .maximum = 10, .flag = "--healing-attempts"},
+      {.name = "json_only", .type = FieldType::boolean,
+       .help = "Answer with the JSON itself (HTTP body application/json) instead of a chat completion",
+       .default_value = false, .flag = "--json-only", .flag_style = FlagStyle::switch_on},
   };
   // The default of `overridable` is every field a request may override except
   // the instructions, which a gateway keeps unless it opts in.
   json overridable_default = json::array();
   for (const auto& row : table)
     if (row.sampling) overridable_default.push_back(row.name);
-  for (std::string_view extra : {"stop", "tools", "tool_choice", "response_format"})
+  for (std::string_view extra :
+       {"stop", "tools", "tool_choice", "response_format", "response_schema", "healing_attempts", "json_only"})
     overridable_default.push_back(extra);
   for (auto& row : table)
     if (row.name == "overridable") row.default_value = overridable_default;
@@ -478,7 +500,8 @@ const std::vector<std::string_view>& overridable_names() {
     std::vector<std::string_view> list;
     for (const auto& row : gateway_schema())
       if (row.sampling) list.push_back(row.name);
-    for (std::string_view extra : {"stop", "tools", "tool_choice", "response_format", "system", "prefill"})
+    for (std::string_view extra : {"stop", "tools", "tool_choice", "response_format", "response_schema",
+                                   "healing_attempts", "json_only", "system", "prefill"})
       list.push_back(extra);
     return list;
   }();

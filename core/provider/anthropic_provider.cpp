@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/provider/anthropic_answer_reader.hpp"
+#include "core/provider/anthropic_answer_tool.hpp"
 #include "core/provider/anthropic_request.hpp"
 #include "core/provider/api_key.hpp"
 #include "core/provider/upstream_call.hpp"
@@ -66,7 +67,11 @@ Completion AnthropicProvider::chat(const ChatRequest& request, const DeltaCallba
                                anthropic_headers(true, request.stream, resolve_api_key(config_)), std::move(body));
   Completion completion;
   bool delivered = false;
-  const DeltaCallback deliver = [&](const StreamDelta& delta) {
+  // With a forced answer tool, its input is the answer's content.
+  const bool answer_tool = anthropic_answer_tool(request).has_value();
+  AnswerToolDeltas answer_deltas;
+  const DeltaCallback deliver = [&](const StreamDelta& given) {
+    const StreamDelta& delta = answer_tool ? answer_deltas.translate(given) : given;
     completion.apply(delta);
     delivered = true;
     if (on_delta) on_delta(delta);
@@ -75,6 +80,7 @@ Completion AnthropicProvider::chat(const ChatRequest& request, const DeltaCallba
       config_, http, request.model, request.stream,
       [&]() -> std::unique_ptr<AnswerReader> {
         completion = Completion{};
+        answer_deltas = AnswerToolDeltas{};
         return std::make_unique<AnthropicAnswerReader>(deliver, completion);
       },
       [&] { return delivered; }, cancel);

@@ -1,5 +1,6 @@
 #include "core/provider/anthropic_request.hpp"
 #include "core/provider/json_fields.hpp"
+#include "core/provider/anthropic_answer_tool.hpp"
 
 #include <string>
 #include <utility>
@@ -285,7 +286,8 @@ json anthropic_messages_body(const ChatRequest& request) {
   if (sampling.top_p && (!budget || *sampling.top_p >= 0.95)) body["top_p"] = *sampling.top_p;
   if (sampling.top_k && !budget) body["top_k"] = *sampling.top_k;
   if (!sampling.stop.empty()) body["stop_sequences"] = sampling.stop;
-  if (request.tools.is_array() && !request.tools.empty()) {
+  bool other_tools = request.tools.is_array() && !request.tools.empty();
+  if (other_tools) {
     body["tools"] = tools_of(request.tools);
     if (!request.tool_choice.is_null()) {
       json choice = tool_choice_of(request.tool_choice);
@@ -293,6 +295,14 @@ json anthropic_messages_body(const ChatRequest& request) {
         choice = {{"type", "auto"}};
       body["tool_choice"] = std::move(choice);
     }
+  }
+  // A json_schema answer travels as a forced tool (anthropic_answer_tool.hpp).
+  if (auto answer_tool = anthropic_answer_tool(request)) {
+    if (!body.contains("tools")) body["tools"] = json::array();
+    body["tools"].push_back(std::move(*answer_tool));
+    if (budget) body["tool_choice"] = {{"type", "auto"}};
+    else if (other_tools) body["tool_choice"] = {{"type", "any"}};
+    else body["tool_choice"] = {{"type", "tool"}, {"name", kAnswerToolName}};
   }
   body["stream"] = request.stream;
   return body;

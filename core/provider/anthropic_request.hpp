@@ -18,8 +18,10 @@
 //   thinking_budget_for(); max_tokens is raised to budget + the answer's room
 //   when it would not exceed the budget;
 // - temperature, top_p, top_k and stop (-> stop_sequences) are mapped;
-//   presence/frequency penalties, seed, verbosity and response_format have no
-//   Anthropic equivalent and are not sent;
+//   presence/frequency penalties, seed and verbosity have no Anthropic
+//   equivalent and are not sent; response_format json_schema (object root)
+//   becomes a forced answer tool (anthropic_answer_tool.hpp), other formats
+//   are not sent;
 // - tools -> [{name, description, input_schema}], tool_choice auto / required
 //   (-> any) / none / a named function (-> tool).
 #pragma once

@@ -266,7 +266,7 @@ json generation_config(const ChatRequest& request) {
       if (schema == nullptr || !schema->is_object())
         throw Error(ErrorKind::usage, "response_format json_schema needs json_schema.schema, a JSON Schema object");
       config["responseMimeType"] = "application/json";
-      config["responseJsonSchema"] = *schema;
+      config["responseSchema"] = gemini_schema_from_json_schema(*schema);
     } else if (type != "text") {
       throw Error(ErrorKind::usage, "response_format type '" + type +
                                         "' is not one of text, json_object, json_schema");

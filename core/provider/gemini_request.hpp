@@ -19,7 +19,9 @@
 //   -> thinkingConfig {thinkingBudget, includeThoughts} (none 0, minimal 512,
 //   low 1024, medium 8192, high 24576 tokens); response_format json_object ->
 //   responseMimeType application/json, json_schema -> that and
-//   responseJsonSchema (the JSON Schema as given: Gemini reads it natively);
+//   responseSchema (the JSON Schema in Gemini's subset, gemini_schema.hpp:
+//   every Gemini model takes it; what the subset drops, weir's own check of
+//   the answer still enforces, core/engine/structured_output.hpp);
 // - tools -> [{functionDeclarations: [{name, description, parameters}]}] with
 //   parameters converted to Gemini's schema subset (gemini_schema.hpp);
 //   tool_choice -> toolConfig.functionCallingConfig: auto AUTO, none NONE,

@@ -207,8 +207,8 @@ TEST_CASE("engine: the preparation stages are named and run in the documented or
   std::vector<std::string> names;
   for (const auto& stage : preparation_stages()) names.emplace_back(stage.name);
   CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "instructions", "content_parts",
-                                          "retrieval", "skills", "builtin_tools", "tools", "tool_window", "context_budget",
-                                          "output"});
+                                          "retrieval", "skills", "builtin_tools", "tools", "tool_window",
+                                          "structured_output", "context_budget", "output"});
 }
 
 TEST_CASE("engine: resolve, overrides, instructions and context budget build the upstream request") {

@@ -158,7 +158,10 @@ TEST_CASE("gemini: a non-streamed request goes to generateContent with the trans
                {"presencePenalty", 0.5},
                {"frequencyPenalty", 0.25},
                {"responseMimeType", "application/json"},
-               {"responseJsonSchema", schema}}}});
+               {"responseSchema",
+                {{"type", "OBJECT"},
+                 {"properties", {{"colour", {{"type", "STRING"}}}}},
+                 {"required", {"colour"}}}}}}});
 }
 
 TEST_CASE("gemini: json_object and reasoning_effort map to generationConfig") {

@@ -119,3 +119,14 @@ TEST_CASE("jsonl line: hostile lines are rejected with a reason, never a crash")
   CHECK(parse_document_line(R"({"docid":"d","text":"t","__meta":{"x":)" + nested_array(100) + "}}", document).empty());
   CHECK(document.meta["x"].is_array());
 }
+
+TEST_CASE("json input: a NUL byte is refused, not taken for the end of the text") {
+  // nlohmann stops at a NUL: what follows it would go unseen.
+  auto after_value = read_json(std::string("{\"a\": 1}\0{\"b\": 2}", 17));
+  REQUIRE_FALSE(after_value.ok());
+  CHECK(after_value.problem->kind == JsonProblemKind::syntax);
+  CHECK(after_value.problem->byte == 9);
+  CHECK(contains(after_value.problem->description, "NUL byte at byte 9"));
+  CHECK_FALSE(read_json(std::string("\"a\0b\"", 5)).ok());
+  CHECK(read_json("\"a\\u0000b\"").value == std::string("a\0b", 3));  // escaped, it is fine
+}
