@@ -14,6 +14,11 @@
 //   instructions    system text, the conversation, prompt template, prefill
 //   content_parts   every message's content parts well formed, and of types
 //                   the adapter's capabilities take (content_parts.hpp)
+//   guardrails      the input guards over the caller's messages: deny
+//                   (Error guardrail_violation), mask (placeholders, in the
+//                   conversation retrieval and routing read too), warn
+//                   (core/policy/guardrails.hpp); before retrieval, whose
+//                   query rewrite is the first thing that may go upstream
 //   retrieval       search by strategy and inject, or register the
 //                   collection search tool source (query_function)
 //   tools           add the gateway's MCP servers (mcp_servers; not for
@@ -22,7 +27,9 @@
 //                   name clash is refused, naming both owners)
 //   tool_window     tool_result_window over the conversation
 //   context_budget  max_context_tokens: error or truncate
-//   output          the request's stream filters (the prefill first)
+//   output          the request's stream filters: the prefill, the output
+//                   guards (output_guard_filter.hpp), then the unmasking of
+//                   input placeholders (unmask_filter.hpp)
 // After them, context.request is exactly what goes upstream. A later
 // capability adds a stage here (limits, cache lookup, guardrails) or a tool
 // source / stream filter inside one.

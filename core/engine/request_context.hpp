@@ -20,6 +20,7 @@
 #include "core/engine/prices.hpp"
 #include "core/engine/stream_filter.hpp"
 #include "core/policy/caller_policy.hpp"
+#include "core/policy/guardrails.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routing_report.hpp"
 #include "core/store/gateway_repository.hpp"
@@ -76,6 +77,8 @@ struct RequestContext {
   // A gateway with a routing block: what routing did (the adapter is its
   // RoutedProvider, which writes it). Null for one upstream.
   std::shared_ptr<RoutingReport> routing;
+  // The gateway's compiled guardrails (never null; empty for none).
+  std::shared_ptr<const GuardSet> guards;
   // overrides
   json client_tools = json::array();  // the request's own tools
   // instructions .. context budget
@@ -84,6 +87,9 @@ struct RequestContext {
   int dropped_messages = 0;      // removed by on_overflow = truncate
   RetrievalReport retrieval;
   ToolRegistry tools;            // server-side tools offered to the model
+  // guardrails: the placeholders of masked input and every intervention
+  // (the output filters add theirs while the answer streams).
+  std::shared_ptr<GuardrailRun> guardrails = std::make_shared<GuardrailRun>();
   // output
   AnswerIdentity identity;  // id, model and time of the completion and its chunks
   std::vector<std::unique_ptr<StreamFilter>> filters;  // in order, upstream first

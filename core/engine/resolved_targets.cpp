@@ -44,6 +44,7 @@ std::shared_ptr<const ResolvedTarget> read_in_transaction(Database& database, co
   target->provider = providers.resolve(target->gateway.config.provider());
   if (auto routing = target->gateway.config.routing())
     target->route = route_plan(std::move(*routing), target->provider, providers);
+  target->guards = GuardSet::compile(target->gateway.config.effective_value("guardrails"));
   return target;
 }
 

@@ -7,6 +7,7 @@
 #include "core/edit_distance.hpp"
 #include "core/error.hpp"
 #include "core/gateway/function_fields.hpp"
+#include "core/gateway/guardrail_fields.hpp"
 
 namespace weir {
 
@@ -460,6 +461,10 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "open_url_allow_private", .type = FieldType::boolean,
        .help = "Let open_url fetch loopback, private and link-local addresses", .default_value = false,
        .flag = "--open-url-allow-private", .flag_style = FlagStyle::switch_on},
+      // Policy (issue 17): guards on the request and the answer (guardrail_fields.cpp).
+      {.name = "guardrails", .type = FieldType::record_list,
+       .help = "Guards on the request and the answer: {type, on, action, patterns|kinds|words|max_*|schema}",
+       .default_value = json::array(), .fields = &guardrail_schema(), .check = check_guardrail_list},
   };
   // The default of `overridable` is every field a request may override except
   // the instructions, which a gateway keeps unless it opts in.
