@@ -101,7 +101,7 @@ Guard& Guard::operator=(Guard&&) noexcept = default;
 std::vector<GuardMatch> Guard::find(std::string_view text) const {
   std::vector<GuardMatch> found;
   if (type_ == GuardType::pii) {
-    for (const auto& match : find_pii(text, pii_kinds_))
+    for (const auto& match : pii_->find(text))
       found.push_back({match.begin, match.end, match.kind->label, match.kind->name});
     return found;
   }
@@ -221,6 +221,7 @@ std::shared_ptr<const GuardSet> GuardSet::compile(const json& block) {
         json kinds = record.value("kinds", json());
         if (kinds.is_null()) {
           for (size_t kind = 0; kind < pii_kinds().size(); ++kind) guard.pii_kinds_.push_back(kind);
+          guard.pii_ = std::make_unique<PiiScanner>(guard.pii_kinds_);
           break;
         }
         if (!kinds.is_array() || kinds.empty()) refuse(label, "needs 'kinds' to list at least one kind");
@@ -233,6 +234,7 @@ std::shared_ptr<const GuardSet> GuardSet::compile(const json& block) {
         }
         std::sort(guard.pii_kinds_.begin(), guard.pii_kinds_.end());
         guard.pii_kinds_.erase(std::unique(guard.pii_kinds_.begin(), guard.pii_kinds_.end()), guard.pii_kinds_.end());
+        guard.pii_ = std::make_unique<PiiScanner>(guard.pii_kinds_);
         break;
       }
       case GuardType::words: {
@@ -353,9 +355,14 @@ void apply_input_guards(const GuardSet& guards, json& messages, size_t first, si
     if (!guard.scans_text()) continue;
     size_t matched = 0;
     std::vector<std::string_view> kinds;
+    // Each text as this guard left it, so the other copy (the same texts, as
+    // often as not) is not scanned again.
+    std::map<std::string, std::string, std::less<>> masked;
     for (size_t index = first; index < last; ++index) {
       for_each_text(messages[index], [&](const std::string& text) -> std::optional<std::string> {
         auto matches = guard.find(text);
+        if (guard.action() == GuardAction::mask && also)
+          masked.emplace(text, matches.empty() ? text : mask_text(guard, text, matches, &run));
         if (matches.empty()) return std::nullopt;
         matched += matches.size();
         for (const auto& match : matches)
@@ -366,7 +373,10 @@ void apply_input_guards(const GuardSet& guards, json& messages, size_t first, si
                                            : "a message holds " + std::string(kinds.front()) + " data";
           guard.deny("input", what);
         }
-        if (guard.action() == GuardAction::mask) return mask_text(guard, text, matches, &run);
+        if (guard.action() == GuardAction::mask) {
+          if (auto known = masked.find(text); known != masked.end()) return known->second;
+          return mask_text(guard, text, matches, &run);
+        }
         return std::nullopt;
       });
     }
@@ -375,6 +385,8 @@ void apply_input_guards(const GuardSet& guards, json& messages, size_t first, si
     if (guard.action() == GuardAction::mask && also && also->is_array())
       for (auto& message : *also)
         for_each_text(message, [&](const std::string& text) -> std::optional<std::string> {
+          if (auto known = masked.find(text); known != masked.end())
+            return known->second == text ? std::nullopt : std::optional<std::string>(known->second);
           auto matches = guard.find(text);
           if (matches.empty()) return std::nullopt;
           return mask_text(guard, text, matches, &run);

@@ -39,6 +39,7 @@ class RE2;
 namespace weir {
 
 using json = nlohmann::json;
+class PiiScanner;
 
 enum class GuardType { regex, pii, words, length, json_schema };
 enum class GuardDirection { input, output, both };
@@ -95,6 +96,7 @@ class Guard {
   size_t window_ = kDefaultGuardWindow;
   std::vector<std::unique_ptr<re2::RE2>> patterns_;  // regex: each pattern; words: one
   std::vector<size_t> pii_kinds_;                    // indexes into pii_kinds()
+  std::unique_ptr<PiiScanner> pii_;                  // pii: those kinds in one pattern
   long long max_characters_ = 0;                     // 0: no limit
   long long max_tokens_ = 0;
   std::optional<JsonSchema> schema_;

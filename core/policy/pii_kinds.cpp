@@ -97,12 +97,14 @@ const std::vector<PiiKind> kKinds = {
      accept_phone},
 };
 
-const std::vector<std::unique_ptr<RE2>>& compiled() {
+// Each kind alone, anchored where the combined pattern found a match its kind refused.
+const std::vector<std::unique_ptr<RE2>>& each_kind() {
   static const std::vector<std::unique_ptr<RE2>> patterns = [] {
     std::vector<std::unique_ptr<RE2>> list;
     RE2::Options options;
     options.set_log_errors(false);
-    for (const auto& kind : kKinds) list.push_back(std::make_unique<RE2>(re2::StringPiece(kind.pattern.data(), kind.pattern.size()), options));
+    for (const auto& kind : kKinds)
+      list.push_back(std::make_unique<RE2>(re2::StringPiece(kind.pattern.data(), kind.pattern.size()), options));
     return list;
   }();
   return patterns;
@@ -149,40 +151,61 @@ const PiiKind* find_pii_kind(std::string_view name) {
   return nullptr;
 }
 
-std::vector<PiiMatch> find_pii(std::string_view text, const std::vector<size_t>& kinds) {
+struct PiiScanner::Compiled {
+  std::unique_ptr<RE2> combined;  // (kind 0)|(kind 1)|...: group i + 1 is kinds_[i]
+};
+
+PiiScanner::PiiScanner(std::vector<size_t> kinds) : kinds_(std::move(kinds)), compiled_(std::make_unique<Compiled>()) {
+  std::sort(kinds_.begin(), kinds_.end());
+  std::string pattern;
+  for (size_t kind : kinds_) {
+    if (!pattern.empty()) pattern += '|';
+    pattern += "(" + std::string(kKinds[kind].pattern) + ")";
+  }
+  RE2::Options options;
+  options.set_log_errors(false);
+  compiled_->combined = std::make_unique<RE2>(pattern, options);
+}
+
+PiiScanner::~PiiScanner() = default;
+
+std::vector<PiiMatch> PiiScanner::find(std::string_view text) const {
   std::vector<PiiMatch> found;
+  if (kinds_.empty()) return found;
   const re2::StringPiece whole(text.data(), text.size());
-  for (size_t index : kinds) {
-    const RE2& pattern = *compiled()[index];
-    size_t position = 0;
-    re2::StringPiece match;
-    while (position < text.size() &&
-           pattern.Match(whole, position, text.size(), RE2::UNANCHORED, &match, 1)) {
-      size_t begin = static_cast<size_t>(match.data() - text.data());
-      size_t end = begin + match.size();
-      if (end > begin && kKinds[index].accept(text, begin, end)) {
-        found.push_back({begin, end, &kKinds[index]});
-        position = end;
+  const RE2& combined = *compiled_->combined;
+  std::vector<re2::StringPiece> groups(kinds_.size() + 1);
+  size_t position = 0;
+  while (position < text.size() &&
+         combined.Match(whole, position, text.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+    const size_t begin = static_cast<size_t>(groups[0].data() - text.data());
+    // The alternative that matched, then (if its check refuses) the later kinds at the same start.
+    size_t first = 0;
+    while (first < kinds_.size() && groups[first + 1].data() == nullptr) ++first;
+    bool accepted = false;
+    for (size_t index = first; index < kinds_.size() && !accepted; ++index) {
+      size_t end = 0;
+      if (index == first) {
+        end = begin + groups[0].size();
       } else {
-        position = begin + 1;
+        re2::StringPiece match;
+        if (!each_kind()[kinds_[index]]->Match(whole, begin, text.size(), RE2::ANCHOR_START, &match, 1)) continue;
+        end = begin + match.size();
+      }
+      const PiiKind& kind = kKinds[kinds_[index]];
+      if (end > begin && kind.accept(text, begin, end)) {
+        found.push_back({begin, end, &kind});
+        position = end;
+        accepted = true;
       }
     }
+    if (!accepted) position = begin + 1;
   }
-  // Earlier position first; at a tie, the kind listed first. Then drop overlaps.
-  std::stable_sort(found.begin(), found.end(), [](const PiiMatch& left, const PiiMatch& right) {
-    if (left.begin != right.begin) return left.begin < right.begin;
-    return left.kind < right.kind;
-  });
-  std::vector<PiiMatch> kept;
-  for (const auto& match : found) {
-    if (!kept.empty() && match.begin < kept.back().end) {
-      // Overlap: the earlier-listed kind wins.
-      if (match.kind < kept.back().kind) kept.back() = match;
-      continue;
-    }
-    kept.push_back(match);
-  }
-  return kept;
+  return found;
+}
+
+std::vector<PiiMatch> find_pii(std::string_view text, const std::vector<size_t>& kinds) {
+  return PiiScanner(kinds).find(text);
 }
 
 }  // namespace weir

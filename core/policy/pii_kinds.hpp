@@ -11,11 +11,12 @@
 // GitHub tokens, xox... Slack tokens, AIza... Google keys, PEM private key
 // blocks).
 //
-// Contract: find_pii() returns non-overlapping matches in text order; where
-// two kinds' matches overlap, the kind listed earlier in pii_kinds() wins.
-// Compiled patterns are immutable and shared by every thread.
+// Contract: find() returns non-overlapping matches in text order, the
+// leftmost first; where two kinds match at the same place, the kind listed
+// earlier in pii_kinds() wins.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,7 +41,27 @@ struct PiiMatch {
   const PiiKind* kind = nullptr;
 };
 
-// The matches of the given kinds (indexes into pii_kinds()) in `text`.
+// A set of kinds compiled into one RE2 pattern (an alternative per kind, in
+// priority order), so a text is scanned once whatever the number of kinds.
+// Where a kind's match fails its check, the later kinds are tried at the
+// same place. Immutable once made; find() may run on several threads.
+class PiiScanner {
+ public:
+  explicit PiiScanner(std::vector<size_t> kinds);  // indexes into pii_kinds()
+  ~PiiScanner();
+  PiiScanner(const PiiScanner&) = delete;
+  PiiScanner& operator=(const PiiScanner&) = delete;
+
+  // Non-overlapping matches in text order; at one start, the first kind whose match passes its check.
+  std::vector<PiiMatch> find(std::string_view text) const;
+
+ private:
+  struct Compiled;
+  std::vector<size_t> kinds_;
+  std::unique_ptr<Compiled> compiled_;
+};
+
+// The matches of the given kinds in `text` (compiles a PiiScanner: for tests and one-off use).
 std::vector<PiiMatch> find_pii(std::string_view text, const std::vector<size_t>& kinds);
 
 // Exposed for tests.
