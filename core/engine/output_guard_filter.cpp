@@ -29,6 +29,7 @@ OutputGuardFilter::OutputGuardFilter(std::shared_ptr<const GuardSet> guards, std
     if (guard.type() == GuardType::json_schema) needs_answer_ = true;
   }
   matches_.assign(guards_->guards().size(), 0);
+  kinds_.resize(guards_->guards().size());
   length_noted_.assign(guards_->guards().size(), false);
 }
 
@@ -62,6 +63,7 @@ std::string OutputGuardFilter::release(bool final) {
     auto matches = guard.find(shown);
     if (matches.empty()) continue;
     matches_[index] += matches.size();
+    for (auto kind : kinds_of(matches)) kinds_[index].push_back(kind);
     if (guard.action() == GuardAction::mask) shown = mask_text(guard, shown, matches, nullptr);
   }
   return shown;
@@ -110,7 +112,7 @@ void OutputGuardFilter::on_end(const DeltaCallback& emit) {
   for (size_t index = 0; index < guards.size(); ++index) {
     const auto& guard = guards[index];
     if (!guard.checks_output()) continue;
-    if (guard.scans_text() && matches_[index] > 0) run_->note(guard.note("output", matches_[index]));
+    if (guard.scans_text() && matches_[index] > 0) run_->note(guard.note("output", matches_[index], kinds_[index]));
     if (guard.type() != GuardType::json_schema) continue;
     if (auto problem = guard.schema_problem(answer_)) {
       run_->note(guard.note("output", 1));

@@ -47,6 +47,7 @@ class OutputGuardFilter final : public StreamFilter {
   size_t characters_ = 0;  // content bytes seen, for length guards
   std::string seen_;       // the content seen, while a length guard counts it
   std::vector<size_t> matches_;  // per guard: matches shown (warn) or masked
+  std::vector<std::vector<std::string_view>> kinds_;  // per guard: the pii kinds of those
   std::vector<bool> length_noted_;
 };
 

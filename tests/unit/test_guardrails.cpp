@@ -196,6 +196,7 @@ TEST_CASE("guardrails: output mask replaces split matches with bare placeholders
   CHECK(shown == "Write to [EMAIL], heck, or [EMAIL]");
   REQUIRE(run->notes().size() == 2);
   CHECK(run->notes()[0]["matches"] == 2);
+  CHECK(run->notes()[0]["kinds"] == json::array({"email"}));
   CHECK(run->notes()[1]["action"] == "warn");
 
   auto limited = guards(json::array({{{"name", "brief"}, {"type", "length"}, {"max_characters", 8}, {"on", "output"}}}));
