@@ -53,6 +53,7 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
     generation["retrieval"] = std::move(report);
   }
   if (!routing.is_null()) generation["routing"] = std::move(routing);
+  if (!context.guardrails->notes().empty()) generation["guardrails"] = context.guardrails->notes();
   return generation;
 }
 
@@ -90,6 +91,14 @@ json note_routing(const RequestContext& context, RequestRecord& record) {
     record.model = context.routing->served_model;
   }
   return routing;
+}
+
+// Every guardrail intervention, in the request log row beside the caller's
+// metadata (never the matched text: notes hold counts and kinds).
+void note_guardrails(const RequestContext& context, RequestRecord& record) {
+  if (context.guardrails->notes().empty()) return;
+  if (!record.metadata.is_object()) record.metadata = json::object();
+  record.metadata["guardrails"] = context.guardrails->notes();
 }
 
 }  // namespace
@@ -244,12 +253,14 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     record.cost = total_amount(usage_lines);
     record.usage_lines = std::move(usage_lines);
     record.latency_ms = milliseconds_since(start);
+    note_guardrails(context, record);
     result.response["generation_context"]["request_id"] = record.id;
     this->record(std::move(record));
     return result;
   } catch (const Error& error) {
     // A failure before or during the call is logged, then reaches the front door unchanged.
     note_routing(context, record);
+    note_guardrails(context, record);
     // Routed attempts that consumed tokens before failing are charged, and
     // so are refused structured attempts (context.usage_lines).
     if (context.routing && !context.routing->usage.empty())

@@ -7,10 +7,12 @@
 #include "core/engine/context_budget.hpp"
 #include "core/engine/document_injection.hpp"
 #include "core/engine/instructions.hpp"
+#include "core/engine/output_guard_filter.hpp"
 #include "core/engine/prefill_filter.hpp"
 #include "core/engine/resolved_targets.hpp"
 #include "core/engine/retrieval.hpp"
 #include "core/engine/tool_result_window.hpp"
+#include "core/engine/unmask_filter.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/rag/search.hpp"
@@ -56,6 +58,7 @@ void resolve_stage(RequestContext& context, StageServices& services) {
     context.adapter = services.providers(context.provider);
   }
   context.capabilities = context.adapter->capabilities();
+  context.guards = resolved->guards ? resolved->guards : GuardSet::compile(nullptr);
   context.prices = PriceTable::shared(services.paths.prices);
 }
 
@@ -174,6 +177,21 @@ void instructions_stage(RequestContext& context, StageServices& services) {
 // upstream: a part the adapter's service cannot take costs nothing.
 void content_parts_stage(RequestContext& context, StageServices&) {
   check_content_parts(context.input.messages, context.capabilities, context.provider);
+}
+
+// ----- guardrails -----
+
+// After the conversation is assembled and before anything of it can reach an
+// upstream (retrieval's query rewrite and complexity routing read the
+// caller's messages too, so those are masked the same way). Only the caller's
+// messages are checked, not the gateway's own system text or prefill.
+void guardrails_stage(RequestContext& context, StageServices&) {
+  if (!context.guards || !context.guards->has_input()) return;
+  auto& messages = context.request.messages;
+  const size_t caller = context.input.messages.size();
+  const size_t trailing = context.prefill.empty() ? 0 : 1;
+  const size_t first = messages.size() - caller - trailing;
+  apply_input_guards(*context.guards, messages, first, caller, *context.guardrails, &context.input.messages);
 }
 
 // ----- retrieval -----
@@ -329,6 +347,10 @@ void output_stage(RequestContext& context, StageServices&) {
   // A structured answer is checked with its prefill and emitted whole.
   if (!context.prefill.empty() && !context.structured)
     context.filters.push_back(std::make_unique<PrefillFilter>(context.prefill));
+  if (context.guards && context.guards->has_output())
+    context.filters.push_back(std::make_unique<OutputGuardFilter>(context.guards, context.guardrails));
+  if (!context.guardrails->originals().empty())
+    context.filters.push_back(std::make_unique<UnmaskFilter>(context.guardrails));
 }
 
 }  // namespace
@@ -337,7 +359,8 @@ const std::vector<Stage>& preparation_stages() {
   static const std::vector<Stage> stages = {
       {"caller_policy", caller_policy_stage}, {"resolve", resolve_stage},
       {"overrides", overrides_stage},         {"instructions", instructions_stage},
-      {"content_parts", content_parts_stage}, {"retrieval", retrieval_stage},
+      {"content_parts", content_parts_stage}, {"guardrails", guardrails_stage},
+      {"retrieval", retrieval_stage},
       {"skills", skills_stage},               {"builtin_tools", builtin_tools_stage},
       {"tools", tools_stage},
       {"tool_window", tool_window_stage},     {"structured_output", structured_output_stage},

@@ -14,6 +14,11 @@
 //   instructions    system text, the conversation, prompt template, prefill
 //   content_parts   every message's content parts well formed, and of types
 //                   the adapter's capabilities take (content_parts.hpp)
+//   guardrails      the input guards over the caller's messages: deny
+//                   (Error guardrail_violation), mask (placeholders, in the
+//                   conversation retrieval and routing read too), warn
+//                   (core/policy/guardrails.hpp); before retrieval, whose
+//                   query rewrite is the first thing that may go upstream
 //   retrieval       search by strategy and inject, or register the
 //                   collection search tool source (query_function)
 //   tools           add the gateway's MCP servers (mcp_servers; not for
@@ -26,8 +31,10 @@
 //                   response_schema / json_only): instructions in the system
 //                   text, response_format in the form adapters render natively
 //   context_budget  max_context_tokens: error or truncate
-//   output          the request's stream filters (the prefill first, unless
-//                   the answer is structured: it is checked with its prefill)
+//   output          the request's stream filters: the prefill (unless the
+//                   answer is structured: it is checked with its prefill),
+//                   the output guards (output_guard_filter.hpp), then the
+//                   unmasking of input placeholders (unmask_filter.hpp)
 // After them, context.request is exactly what goes upstream. A later
 // capability adds a stage here (limits, cache lookup, guardrails) or a tool
 // source / stream filter inside one.

@@ -22,6 +22,7 @@
 #include "core/engine/stream_filter.hpp"
 #include "core/engine/structured_output.hpp"
 #include "core/policy/caller_policy.hpp"
+#include "core/policy/guardrails.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routing_report.hpp"
 #include "core/store/gateway_repository.hpp"
@@ -80,6 +81,8 @@ struct RequestContext {
   std::shared_ptr<RoutingReport> routing;
   // The gateway's response_schema as resolved (compiled once per revision); null: none.
   std::shared_ptr<const JsonSchema> gateway_response_schema;
+  // The gateway's compiled guardrails (never null; empty for none).
+  std::shared_ptr<const GuardSet> guards;
   // overrides
   json client_tools = json::array();  // the request's own tools
   // instructions .. context budget
@@ -91,6 +94,9 @@ struct RequestContext {
   // structured_output: the shape the answer must have (nullopt: free text);
   // the engine checks and heals each answer (structured_attempts.hpp).
   std::optional<StructuredOutput> structured;
+  // guardrails: the placeholders of masked input and every intervention
+  // (the output filters add theirs while the answer streams).
+  std::shared_ptr<GuardrailRun> guardrails = std::make_shared<GuardrailRun>();
   // output
   AnswerIdentity identity;  // id, model and time of the completion and its chunks
   std::vector<std::unique_ptr<StreamFilter>> filters;  // in order, upstream first

@@ -46,6 +46,7 @@ std::shared_ptr<const ResolvedTarget> read_in_transaction(Database& database, co
     target->route = route_plan(std::move(*routing), target->provider, providers);
   if (json schema = target->gateway.config.effective_value("response_schema"); !schema.is_null())
     target->response_schema = std::make_shared<const JsonSchema>(JsonSchema::compile(schema, "the response schema"));
+  target->guards = GuardSet::compile(target->gateway.config.effective_value("guardrails"));
   return target;
 }
 

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/gateway/function_fields.hpp"
 #include "core/json_schema.hpp"
+#include "core/gateway/guardrail_fields.hpp"
 
 namespace weir {
 
@@ -481,6 +482,10 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "json_only", .type = FieldType::boolean,
        .help = "Answer with the JSON itself (HTTP body application/json) instead of a chat completion",
        .default_value = false, .flag = "--json-only", .flag_style = FlagStyle::switch_on},
+      // Policy (issue 17): guards on the request and the answer (guardrail_fields.cpp).
+      {.name = "guardrails", .type = FieldType::record_list,
+       .help = "Guards on the request and the answer: {type, on, action, patterns|kinds|words|max_*|schema}",
+       .default_value = json::array(), .fields = &guardrail_schema(), .check = check_guardrail_list},
   };
   // The default of `overridable` is every field a request may override except
   // the instructions, which a gateway keeps unless it opts in.

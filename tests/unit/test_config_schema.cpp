@@ -58,6 +58,7 @@ json valid_value(const std::string& path, const FieldSchema& field) {
       {"functions", json::array({{{"name", "lookup"}, {"url", "http://127.0.0.1:9/lookup"}}})},
       {"function_sources", json::array({"https://example.com/functions.json"})},
       {"builtin_tools", json::array({"current_time", "open_url"})},
+      {"guardrails", json::array({{{"type", "words"}, {"words", {"x"}}}})},
   };
   if (auto it = special.find(path); it != special.end()) return it->second;
   switch (field.type) {

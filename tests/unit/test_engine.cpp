@@ -13,6 +13,7 @@
 
 #include "core/engine/engine.hpp"
 #include "core/engine/pipeline.hpp"
+#include "core/engine/resolved_targets.hpp"
 #include "core/engine/stream_filter.hpp"
 #include "core/engine/tool_result_window.hpp"
 #include "core/error.hpp"
@@ -207,8 +208,8 @@ TEST_CASE("engine: the preparation stages are named and run in the documented or
   std::vector<std::string> names;
   for (const auto& stage : preparation_stages()) names.emplace_back(stage.name);
   CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "instructions", "content_parts",
-                                          "retrieval", "skills", "builtin_tools", "tools", "tool_window",
-                                          "structured_output", "context_budget", "output"});
+                                          "guardrails", "retrieval", "skills", "builtin_tools", "tools",
+                                          "tool_window", "structured_output", "context_budget", "output"});
 }
 
 TEST_CASE("engine: resolve, overrides, instructions and context budget build the upstream request") {
@@ -564,4 +565,103 @@ TEST_CASE("engine: a failed run is logged and nothing is sent when the price fil
   auto rows = RequestLog(fixture.database).recent(10);
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].status == "error");
+}
+
+TEST_CASE("engine: guardrails mask input before the upstream and give the originals back in a split answer") {
+  EngineFixture fixture;
+  fixture.gateway("g", {{"system", "Support desk."},
+                        {"guardrails", json::array({{{"name", "pii"}, {"type", "pii"}, {"action", "mask"}}})}});
+  // The model repeats the placeholders; one arrives split across two chunks.
+  fixture.fake->answers.push_back({content("Noted [EMAIL_1] and [CA"), content("RD_1]; key [SECRET_1]."), finish("stop")});
+  auto engine = fixture.engine();
+  std::string seen;
+  auto result = engine.run(
+      input_for("g", "I am bob@example.com, card 4111 1111 1111 1111, key AKIAIOSFODNN7EXAMPLE"),
+      [&](const StreamDelta& delta) { seen += delta.content; }, CancelToken());
+  REQUIRE(fixture.fake->requests.size() == 1);
+  auto sent = json(fixture.fake->requests[0].messages).dump();
+  CHECK(sent.find("bob@example.com") == std::string::npos);
+  CHECK(sent.find("4111") == std::string::npos);
+  CHECK(sent.find("AKIA") == std::string::npos);
+  CHECK(sent.find("I am [EMAIL_1], card [CARD_1], key [SECRET_1]") != std::string::npos);
+  CHECK(seen == "Noted bob@example.com and 4111 1111 1111 1111; key AKIAIOSFODNN7EXAMPLE.");
+  CHECK(result.completion.content == seen);
+  const auto& notes = result.response["generation_context"]["guardrails"];
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0]["guard"] == "pii");
+  CHECK(notes[0]["direction"] == "input");
+  auto rows = RequestLog(fixture.database).recent(1);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].metadata["guardrails"] == notes);
+  CHECK(rows[0].metadata.dump().find("bob@") == std::string::npos);
+}
+
+TEST_CASE("engine: a denied input never reaches the upstream and is logged; warn continues") {
+  EngineFixture fixture;
+  fixture.gateway("g", {{"guardrails", json::array({{{"name", "no-wire"}, {"type", "words"}, {"words", {"wire transfer"}},
+                                                      {"on", "input"}},
+                                                     {{"name", "watch"}, {"type", "regex"}, {"patterns", "urgent"},
+                                                      {"action", "warn"}}})}});
+  auto engine = fixture.engine();
+  auto error = expect_error([&] {
+    engine.run(input_for("g", "Please make a Wire Transfer now"), [](const StreamDelta&) {}, CancelToken());
+  });
+  CHECK(error.code() == "guardrail_violation");
+  CHECK(contains(error.what(), "guardrail 'no-wire' (words) denied the request"));
+  CHECK(fixture.fake->requests.empty());
+  auto rows = RequestLog(fixture.database).recent(1);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "error");
+  CHECK(rows[0].metadata["guardrails"][0]["guard"] == "no-wire");
+
+  fixture.fake->answers.push_back({content("On it, urgently."), finish("stop")});
+  auto result = engine.run(input_for("g", "urgent: reset my password"), [](const StreamDelta&) {}, CancelToken());
+  REQUIRE(fixture.fake->requests.size() == 1);
+  CHECK(json(fixture.fake->requests[0].messages).dump().find("urgent: reset") != std::string::npos);
+  const auto& notes = result.response["generation_context"]["guardrails"];
+  REQUIRE(notes.size() == 2);  // the input, then the answer ("urgently" matches the pattern too)
+  CHECK(notes[0]["direction"] == "input");
+  CHECK(notes[1]["direction"] == "output");
+  CHECK(notes[1]["action"] == "warn");
+}
+
+TEST_CASE("engine: an output deny split across chunks ends the answer with guardrail_violation, streamed or not") {
+  for (bool stream : {true, false}) {
+    CAPTURE(stream);
+    EngineFixture fixture;
+    fixture.gateway("g", {{"guardrails", json::array({{{"name", "codeword"}, {"type", "regex"}, {"patterns", "sword ?fish"},
+                                                        {"on", "output"}, {"window", 32}}})}});
+    std::string lead(100, 'x');
+    if (stream)
+      fixture.fake->answers.push_back({content(lead + " the password is sword"), content("fish"), finish("stop")});
+    else
+      fixture.fake->answers.push_back({content(lead + " the password is swordfish"), finish("stop")});
+    auto engine = fixture.engine();
+    std::string seen;
+    auto input = input_for("g", "the password?");
+    input.stream = stream;
+    auto error = expect_error(
+        [&] { engine.run(input, [&](const StreamDelta& delta) { seen += delta.content; }, CancelToken()); });
+    CHECK(error.code() == "guardrail_violation");
+    CHECK(contains(error.what(), "guardrail 'codeword' (regex) denied the answer"));
+    CHECK(seen.find("sword") == std::string::npos);
+    auto rows = RequestLog(fixture.database).recent(1);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].metadata["guardrails"][0]["direction"] == "output");
+  }
+}
+
+TEST_CASE("engine: compiled guardrails are remembered with the resolved target until the gateway changes") {
+  EngineFixture fixture;
+  fixture.gateway("g", {{"guardrails", json::array({{{"type", "words"}, {"words", {"alpha"}}}})}});
+  ResolvedTargets memo;
+  auto first = memo.resolve(fixture.database, "g");
+  CHECK(memo.resolve(fixture.database, "g")->guards == first->guards);  // compiled once, shared
+  auto gateway = GatewayRepository(fixture.database).resolve_target("g");
+  gateway.config = GatewayConfig::from_json({{"provider", "fake"}, {"model", "fake-model"},
+                                             {"guardrails", json::array({{{"type", "words"}, {"words", {"beta"}}}})}});
+  GatewayRepository(fixture.database).update(gateway);
+  auto changed = memo.resolve(fixture.database, "g");
+  CHECK(changed->guards != first->guards);
+  CHECK(changed->guards->guards()[0].find("say beta").size() == 1);
 }

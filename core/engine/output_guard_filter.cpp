@@ -1,0 +1,124 @@
+#include "core/engine/output_guard_filter.hpp"
+
+#include <algorithm>
+
+namespace weir {
+
+namespace {
+
+// Back to the start of a UTF-8 character, so a character is never shown in halves.
+size_t character_boundary(const std::string& text, size_t at) {
+  while (at > 0 && at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
+  return at;
+}
+
+std::vector<std::string_view> kinds_of(const std::vector<GuardMatch>& matches) {
+  std::vector<std::string_view> kinds;
+  for (const auto& match : matches)
+    if (!match.kind.empty()) kinds.push_back(match.kind);
+  return kinds;
+}
+
+}  // namespace
+
+OutputGuardFilter::OutputGuardFilter(std::shared_ptr<const GuardSet> guards, std::shared_ptr<GuardrailRun> run)
+    : guards_(std::move(guards)), run_(std::move(run)) {
+  for (const auto& guard : guards_->guards()) {
+    if (!guard.checks_output()) continue;
+    if (guard.scans_text()) window_ = std::max(window_, guard.window());
+    if (guard.type() == GuardType::json_schema) needs_answer_ = true;
+  }
+  matches_.assign(guards_->guards().size(), 0);
+  kinds_.resize(guards_->guards().size());
+  length_noted_.assign(guards_->guards().size(), false);
+}
+
+std::string OutputGuardFilter::release(bool final) {
+  const auto& guards = guards_->guards();
+  // Where the shown part ends: `window` bytes before the end, and before any match still near the edge.
+  size_t cut = final || pending_.size() <= window_ ? (final ? pending_.size() : 0) : pending_.size() - window_;
+  std::vector<std::vector<GuardMatch>> found(guards.size());
+  for (size_t index = 0; index < guards.size(); ++index) {
+    const auto& guard = guards[index];
+    if (!guard.checks_output() || !guard.scans_text()) continue;
+    found[index] = guard.find(pending_);
+    if (found[index].empty()) continue;
+    if (guard.action() == GuardAction::deny) {
+      auto kinds = kinds_of(found[index]);
+      run_->note(guard.note("output", found[index].size(), kinds));
+      guard.deny("output", kinds.empty() ? std::string("the answer matches it")
+                                         : "the answer holds " + std::string(kinds.front()) + " data");
+    }
+    for (const auto& match : found[index])
+      if (match.end > cut) cut = std::min(cut, match.begin);
+  }
+  cut = character_boundary(pending_, cut);
+  if (cut == 0) return {};
+  std::string shown = pending_.substr(0, cut);
+  pending_.erase(0, cut);
+  // Mask guard by guard over what is shown (a later guard sees the earlier's placeholders, as on input).
+  for (size_t index = 0; index < guards.size(); ++index) {
+    const auto& guard = guards[index];
+    if (found[index].empty()) continue;
+    auto matches = guard.find(shown);
+    if (matches.empty()) continue;
+    matches_[index] += matches.size();
+    for (auto kind : kinds_of(matches)) kinds_[index].push_back(kind);
+    if (guard.action() == GuardAction::mask) shown = mask_text(guard, shown, matches, nullptr);
+  }
+  return shown;
+}
+
+void OutputGuardFilter::check_length(std::string_view added) {
+  const auto& guards = guards_->guards();
+  bool counting = false;
+  for (const auto& guard : guards) counting |= guard.checks_output() && guard.type() == GuardType::length;
+  if (!counting) return;
+  seen_.append(added);
+  for (size_t index = 0; index < guards.size(); ++index) {
+    const auto& guard = guards[index];
+    if (!guard.checks_output() || guard.type() != GuardType::length || length_noted_[index]) continue;
+    auto excess = guard.over_length(seen_);
+    if (!excess) continue;
+    length_noted_[index] = true;
+    run_->note(guard.note("output", 1));
+    if (guard.action() == GuardAction::deny) guard.deny("output", "the answer has " + *excess);
+  }
+}
+
+void OutputGuardFilter::on_delta(const StreamDelta& delta, const DeltaCallback& emit) {
+  if (delta.content.empty() && !(delta.finish_reason && !pending_.empty())) {
+    emit(delta);
+    return;
+  }
+  check_length(delta.content);
+  if (needs_answer_) answer_ += delta.content;
+  pending_ += delta.content;
+  StreamDelta passed = delta;
+  // A finish chunk closes the answer: what is held goes out before it.
+  passed.content = release(delta.finish_reason.has_value());
+  if (!passed.content.empty() || !passed.reasoning.empty() || !passed.tool_calls.empty() || passed.finish_reason ||
+      passed.usage)
+    emit(passed);
+}
+
+void OutputGuardFilter::on_end(const DeltaCallback& emit) {
+  if (!pending_.empty()) {
+    StreamDelta rest;
+    rest.content = release(true);
+    if (!rest.content.empty()) emit(rest);
+  }
+  const auto& guards = guards_->guards();
+  for (size_t index = 0; index < guards.size(); ++index) {
+    const auto& guard = guards[index];
+    if (!guard.checks_output()) continue;
+    if (guard.scans_text() && matches_[index] > 0) run_->note(guard.note("output", matches_[index], kinds_[index]));
+    if (guard.type() != GuardType::json_schema) continue;
+    if (auto problem = guard.schema_problem(answer_)) {
+      run_->note(guard.note("output", 1));
+      if (guard.action() == GuardAction::deny) guard.deny("output", *problem);
+    }
+  }
+}
+
+}  // namespace weir

@@ -1,0 +1,63 @@
+#include "core/engine/unmask_filter.hpp"
+
+namespace weir {
+
+std::string UnmaskFilter::release(bool final) {
+  const auto& originals = run_->originals();
+  const size_t longest = run_->longest_placeholder();
+  std::string shown;
+  size_t position = 0;
+  while (position < pending_.size()) {
+    auto open = pending_.find('[', position);
+    if (open == std::string::npos) {
+      shown.append(pending_, position, std::string::npos);
+      position = pending_.size();
+      break;
+    }
+    shown.append(pending_, position, open - position);
+    auto close = pending_.find(']', open);
+    if (close == std::string::npos || close - open + 1 > longest) {
+      // No ']' yet: this may still become a placeholder, unless it is already too long to be one.
+      if (!final && close == std::string::npos && pending_.size() - open < longest) {
+        position = open;
+        break;
+      }
+      shown += '[';
+      position = open + 1;
+      continue;
+    }
+    std::string_view candidate(pending_.data() + open, close - open + 1);
+    if (auto found = originals.find(candidate); found != originals.end()) {
+      shown += found->second;
+      position = close + 1;
+    } else {
+      shown += '[';
+      position = open + 1;
+    }
+  }
+  pending_.erase(0, position);
+  return shown;
+}
+
+void UnmaskFilter::on_delta(const StreamDelta& delta, const DeltaCallback& emit) {
+  if (delta.content.empty() && !(delta.finish_reason && !pending_.empty())) {
+    emit(delta);
+    return;
+  }
+  pending_ += delta.content;
+  StreamDelta passed = delta;
+  // A finish chunk closes the answer: nothing may follow it.
+  passed.content = release(delta.finish_reason.has_value());
+  if (!passed.content.empty() || !passed.reasoning.empty() || !passed.tool_calls.empty() || passed.finish_reason ||
+      passed.usage)
+    emit(passed);
+}
+
+void UnmaskFilter::on_end(const DeltaCallback& emit) {
+  if (pending_.empty()) return;
+  StreamDelta rest;
+  rest.content = release(true);
+  if (!rest.content.empty()) emit(rest);
+}
+
+}  // namespace weir
