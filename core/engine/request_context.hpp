@@ -19,6 +19,7 @@
 #include "core/engine/openai_codec.hpp"
 #include "core/engine/prices.hpp"
 #include "core/engine/stream_filter.hpp"
+#include "core/policy/limit_ledger.hpp"
 #include "core/policy/caller_policy.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routing_report.hpp"
@@ -76,6 +77,8 @@ struct RequestContext {
   // A gateway with a routing block: what routing did (the adapter is its
   // RoutedProvider, which writes it). Null for one upstream.
   std::shared_ptr<RoutingReport> routing;
+  // limits: what the ledger counted (settled when the request ends)
+  Admission admission;
   // overrides
   json client_tools = json::array();  // the request's own tools
   // instructions .. context budget
