@@ -116,14 +116,25 @@ Admission LimitLedger::admit(std::vector<LimitScope> scopes, const std::string& 
   auto now = clock_();
   admission.admitted_at = now;
 
+  // The windows read while checking, counted once every check has passed.
+  struct Count {
+    std::string name;
+    int64_t start;
+    double used;  // -1: the window has no row yet
+    double adding;
+  };
+  std::vector<Count> counts;
   database_.transaction([&] {
+    counts.clear();
     for (const auto& scope : admission.scopes) {
       for (const auto& rule : kWindowRules) {
         const auto& limit = scope.limits.*rule.value;
         if (!limit) continue;
         auto start = window_start(now, rule.length);
-        auto used = read_used(database_, counter(scope, rule.name), start);
+        auto name = counter(scope, rule.name);
+        auto used = read_used(database_, name, start);
         double adding = rule.tokens ? static_cast<double>(admission.estimated_tokens) : 1.0;
+        counts.push_back({std::move(name), start, used, adding});
         if (std::max(0.0, used) + adding > static_cast<double>(*limit)) {
           std::string why = rule.tokens && adding > static_cast<double>(*limit)
                                 ? " and this request alone is estimated at " + std::to_string(admission.estimated_tokens) +
@@ -160,18 +171,15 @@ Admission LimitLedger::admit(std::vector<LimitScope> scopes, const std::string& 
           throw refusal("budget_exceeded", message, seconds_until(period.end, now));
       }
     }
+    for (const auto& count : counts) {
+      if (count.used < 0)  // a new window: the older ones are done with
+        database_.prepare("DELETE FROM limit_counters WHERE scope = ?1 AND window_start < ?2")
+            .bind(1, count.name)
+            .bind(2, count.start)
+            .run();
+      add_used(database_, count.name, count.start, count.adding);
+    }
     for (const auto& scope : admission.scopes) {
-      for (const auto& rule : kWindowRules) {
-        if (!(scope.limits.*rule.value)) continue;
-        auto name = counter(scope, rule.name);
-        auto start = window_start(now, rule.length);
-        if (read_used(database_, name, start) < 0)  // a new window: the older ones are done with
-          database_.prepare("DELETE FROM limit_counters WHERE scope = ?1 AND window_start < ?2")
-              .bind(1, name)
-              .bind(2, start)
-              .run();
-        add_used(database_, name, start, rule.tokens ? static_cast<double>(admission.estimated_tokens) : 1.0);
-      }
       if (scope.limits.concurrent_requests) {
         database_.prepare("DELETE FROM limit_leases WHERE scope = ?1 AND expires_at <= ?2")
             .bind(1, scope.id)
