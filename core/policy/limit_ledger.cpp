@@ -201,6 +201,12 @@ void LimitLedger::settle(const Admission& admission, long long tokens,
   if (!admission.active()) return;
   auto now = clock_();
   auto difference = static_cast<double>(std::max(0LL, tokens) - admission.estimated_tokens);
+  // Requests-only limits leave nothing to settle: no write transaction then.
+  bool anything = false;
+  for (const auto& scope : admission.scopes)
+    anything = anything || scope.limits.concurrent_requests || !scope.budget.empty() ||
+               (difference != 0 && (scope.limits.tokens_per_minute || scope.limits.tokens_per_day));
+  if (!anything) return;
   database_.transaction([&] {
     for (const auto& scope : admission.scopes) {
       for (const auto& rule : kWindowRules) {
