@@ -63,6 +63,9 @@ constexpr double kGoalIdleRssMb = 15.0;
 // refused), the second's answer comes within 2 ms of the failure.
 constexpr double kGoalRoutingOverheadUs = 5.0;
 constexpr double kGoalFailoverMs = 2.0;
+// Issue 18: limits and a budget on a gateway (counted in the store by every
+// request) add at most 20 µs p50 over a plain gateway.
+constexpr double kGoalLimitsOverheadUs = 20.0;
 
 // The first streamed content delta; its arrival is the first token.
 constexpr std::string_view kFirstToken = "Hello";
@@ -824,6 +827,11 @@ int main(int argc, char** argv) {
     run_checked({options.weir, "--home", home, "gateway", "create", "bench-failover", "--target",
                  "refusing/fake-model", "--target", "fake/fake-model", "--route", "fallback", "--breaker-failures",
                  "0"});
+    // Limits and a budget high enough never to refuse: every request is
+    // counted (admit and settle), none is turned away.
+    run_checked({options.weir, "--home", home, "gateway", "create", "bench-limited", "--provider", "fake", "--model",
+                 "fake-model", "--limit-rpm", "1000000000", "--limit-tpm", "1000000000000", "--limit-concurrent",
+                 "100000", "--budget-day", "1000000000"});
     auto weir_log = work.path() + "/weir-serve.log";
     ChildProcess weir({options.weir, "--home", home, "serve", "--port", "0"}, weir_log);
     int weir_port = wait_for_weir(weir, weir_log);
@@ -833,7 +841,8 @@ int main(int argc, char** argv) {
     std::vector<Target> targets = {{"direct", upstream.port(), "fake-model", {}, -1},
                                    {"weir", weir_port, "bench", {}, weir.pid()},
                                    {"weir_routed", weir_port, "bench-routed", {}, weir.pid(), true},
-                                   {"weir_failover", weir_port, "bench-failover", {}, weir.pid(), true}};
+                                   {"weir_failover", weir_port, "bench-failover", {}, weir.pid(), true},
+                                   {"weir_limited", weir_port, "bench-limited", {}, weir.pid(), true}};
 
     // Portkey: node on its build/start-server.js, on a port chosen here.
     std::unique_ptr<ChildProcess> portkey;
@@ -1001,6 +1010,15 @@ int main(int argc, char** argv) {
     }
     report["routing"] = routing;
 
+    json limits = {{"description", "p50 at concurrency 1, non-streamed: a gateway with requests, tokens and "
+                                   "concurrency limits and a daily budget, against the plain gateway"}};
+    if (results.count("c1_non_stream")) {
+      const auto& c1_runs = results["c1_non_stream"];
+      double plain = summarize(c1_runs.at("weir").latency_ms).median_ms;
+      limits["added_p50_us"] = round_to((summarize(c1_runs.at("weir_limited").latency_ms).median_ms - plain) * 1000, 1);
+    }
+    report["limits"] = limits;
+
     auto memory_of = [&](double after_start, pid_t pid, double idle_after) {
       return json{{"after_start_mb", round_to(after_start, 1)},
                   {"peak_under_load_mb", round_to(loaded_peak_mb[pid], 1)},
@@ -1044,6 +1062,8 @@ int main(int argc, char** argv) {
     goals["failover"] = goal("the first target refusing connections: the second's answer, added p50 over a plain "
                              "gateway (the refusal included)",
                              routing["failing_first_added_p50_ms"].get<double>(), kGoalFailoverMs, true, "ms");
+    goals["limits_overhead"] = goal("a gateway with limits and a budget, added p50 over a plain gateway",
+                                    limits["added_p50_us"].get<double>(), kGoalLimitsOverheadUs, true, "us");
     }
     bool all_met = true;
     for (const auto& [name, value] : goals.items()) all_met = all_met && value.is_object() && value.value("goal_met", false);

@@ -1,9 +1,12 @@
 // `weir key create|list|revoke` — API keys of `weir serve`.
 #include <iostream>
+#include <map>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/value_names.hpp"
+#include "core/error.hpp"
+#include "core/gateway/config_schema.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/key_repository.hpp"
 
@@ -17,7 +20,27 @@ struct CreateOptions {
   std::string expires;
   int rpm = 0;
   bool rpm_given = false;  // --rpm 0 is refused, not taken for "unlimited"
+  // --limit-* and --budget-* as given, by block and field (the gateway schema's rows).
+  std::map<std::pair<std::string, std::string>, std::string> blocks;
 };
+
+// The key's `limits` and `budget` blocks from the flags of the gateway
+// schema's rows (KeyRepository checks them with the same rows).
+nlohmann::json limit_blocks(const CreateOptions& options) {
+  nlohmann::json blocks = nlohmann::json::object();
+  for (const auto& [where, text] : options.blocks) {
+    const auto& [block, field] = where;
+    const auto* row = find_field_schema(block + "." + field);
+    nlohmann::json value = text;
+    if (row && (row->type == FieldType::integer || row->type == FieldType::number)) {
+      value = nlohmann::json::parse(text, nullptr, false);
+      if (value.is_discarded() || !value.is_number())
+        throw Error(ErrorKind::usage, "--" + std::string(row->flag.substr(2)) + " takes a number, got '" + text + "'");
+    }
+    blocks[block][field] = value;
+  }
+  return blocks.empty() ? nlohmann::json(nullptr) : blocks;
+}
 
 }  // namespace
 
@@ -33,13 +56,25 @@ void register_key_commands(CLI::App& app, CommandContext& context) {
   create->add_option("--expires", create_options->expires, "Lifetime such as 30d, 12h, 90m (default: never expires)");
   create->add_option("--rpm", create_options->rpm, "Requests per minute allowed, 1..100000 (default: unlimited)")
       ->each([create_options](const std::string&) { create_options->rpm_given = true; });
+  for (auto [block, rows] : {std::pair{"limits", &limits_schema()}, std::pair{"budget", &budget_schema()}})
+    for (const auto& row : *rows)
+      create
+          ->add_option_function<std::string>(
+              std::string(row.flag),
+              [create_options, block, name = std::string(row.name)](const std::string& text) {
+                create_options->blocks[{block, name}] = text;
+              },
+              help_text(row) + " (for a public key: per remote address)")
+          ->type_name(row.type == FieldType::choice ? "TEXT" : row.type == FieldType::integer ? "INT" : "NUMBER");
   create->callback([&context, create_options] {
     std::optional<int> rpm;
     if (create_options->rpm_given) rpm = create_options->rpm;
     std::optional<int64_t> expires_at;
     if (!create_options->expires.empty())
       expires_at = now_milliseconds() + parse_duration_milliseconds(create_options->expires);
-    auto made = KeyRepository(context.database()).create(create_options->name, create_options->is_public, rpm, expires_at);
+    auto made = KeyRepository(context.database())
+                    .create(create_options->name, create_options->is_public, rpm, expires_at,
+                            limit_blocks(*create_options));
     if (context.options.json) {
       auto document = made.key.to_json();
       document["key"] = made.text;

@@ -6,7 +6,7 @@
 _weir_command() {
   case $1 in
   '')
-    _weir_commands='provider gateway chat collection doc logs mcp serve key skill memory hook-key paths version completions'
+    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage skill memory hook-key paths version completions'
     _weir_options='-h --help --version --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -52,7 +52,7 @@ _weir_command() {
     ;;
   'gateway create')
     _weir_commands=''
-    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --home --json -q --quiet'
+    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'gateway list')
@@ -67,7 +67,7 @@ _weir_command() {
     ;;
   'gateway update')
     _weir_commands=''
-    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --unset --home --json -q --quiet'
+    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --unset --home --json -q --quiet'
     _weir_arguments='gateways'
     ;;
   'gateway delete')
@@ -181,13 +181,23 @@ _weir_command() {
     _weir_arguments='collections none'
     ;;
   'logs')
-    _weir_commands='list show'
-    _weir_options='-h --help --limit --home --json -q --quiet'
+    _weir_commands='list export prune show'
+    _weir_options='-h --help --limit --gateway --model --status --user --since --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'logs list')
     _weir_commands=''
-    _weir_options='-h --help --limit --home --json -q --quiet'
+    _weir_options='-h --help --limit --gateway --model --status --user --since --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'logs export')
+    _weir_commands=''
+    _weir_options='-h --help --gateway --model --status --user --since --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'logs prune')
+    _weir_commands=''
+    _weir_options='-h --help --older-than --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'logs show')
@@ -222,7 +232,7 @@ _weir_command() {
     ;;
   'key create')
     _weir_commands=''
-    _weir_options='-h --help --public --expires --rpm --home --json -q --quiet'
+    _weir_options='-h --help --public --expires --rpm --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'key list')
@@ -234,6 +244,21 @@ _weir_command() {
     _weir_commands=''
     _weir_options='-h --help --home --json -q --quiet'
     _weir_arguments='keys'
+    ;;
+  'budget')
+    _weir_commands='show'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'budget show')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'usage')
+    _weir_commands=''
+    _weir_options='-h --help --by --since --until --home --json -q --quiet'
+    _weir_arguments=''
     ;;
   'skill')
     _weir_commands='create update list show delete export import'
@@ -389,6 +414,16 @@ _weir_value() {
   'gateway create --breaker-failures') _weir_kind='none' ;;
   'gateway create --breaker-cooldown-ms') _weir_kind='none' ;;
   'gateway create --router-model') _weir_kind='none' ;;
+  'gateway create --limit-rpm') _weir_kind='none' ;;
+  'gateway create --limit-rph') _weir_kind='none' ;;
+  'gateway create --limit-rpd') _weir_kind='none' ;;
+  'gateway create --limit-tpm') _weir_kind='none' ;;
+  'gateway create --limit-tpd') _weir_kind='none' ;;
+  'gateway create --limit-concurrent') _weir_kind='none' ;;
+  'gateway create --budget-day') _weir_kind='none' ;;
+  'gateway create --budget-week') _weir_kind='none' ;;
+  'gateway create --budget-month') _weir_kind='none' ;;
+  'gateway create --budget-action') _weir_kind='choices:block,warn' ;;
   'gateway create --function-source') _weir_kind='none' ;;
   'gateway create --response-schema') _weir_kind='files' ;;
   'gateway create --healing-attempts') _weir_kind='none' ;;
@@ -438,6 +473,16 @@ _weir_value() {
   'gateway update --breaker-failures') _weir_kind='none' ;;
   'gateway update --breaker-cooldown-ms') _weir_kind='none' ;;
   'gateway update --router-model') _weir_kind='none' ;;
+  'gateway update --limit-rpm') _weir_kind='none' ;;
+  'gateway update --limit-rph') _weir_kind='none' ;;
+  'gateway update --limit-rpd') _weir_kind='none' ;;
+  'gateway update --limit-tpm') _weir_kind='none' ;;
+  'gateway update --limit-tpd') _weir_kind='none' ;;
+  'gateway update --limit-concurrent') _weir_kind='none' ;;
+  'gateway update --budget-day') _weir_kind='none' ;;
+  'gateway update --budget-week') _weir_kind='none' ;;
+  'gateway update --budget-month') _weir_kind='none' ;;
+  'gateway update --budget-action') _weir_kind='choices:block,warn' ;;
   'gateway update --function-source') _weir_kind='none' ;;
   'gateway update --response-schema') _weir_kind='files' ;;
   'gateway update --healing-attempts') _weir_kind='none' ;;
@@ -472,7 +517,23 @@ _weir_value() {
   'doc list --limit') _weir_kind='none' ;;
   'doc list --offset') _weir_kind='none' ;;
   'logs --limit') _weir_kind='none' ;;
+  'logs --gateway') _weir_kind='gateways' ;;
+  'logs --model') _weir_kind='none' ;;
+  'logs --status') _weir_kind='none' ;;
+  'logs --user') _weir_kind='none' ;;
+  'logs --since') _weir_kind='none' ;;
   'logs list --limit') _weir_kind='none' ;;
+  'logs list --gateway') _weir_kind='gateways' ;;
+  'logs list --model') _weir_kind='none' ;;
+  'logs list --status') _weir_kind='none' ;;
+  'logs list --user') _weir_kind='none' ;;
+  'logs list --since') _weir_kind='none' ;;
+  'logs export --gateway') _weir_kind='gateways' ;;
+  'logs export --model') _weir_kind='none' ;;
+  'logs export --status') _weir_kind='none' ;;
+  'logs export --user') _weir_kind='none' ;;
+  'logs export --since') _weir_kind='none' ;;
+  'logs prune --older-than') _weir_kind='none' ;;
   'mcp tools --command') _weir_kind='none' ;;
   'mcp tools --url') _weir_kind='none' ;;
   'mcp tools --header') _weir_kind='none' ;;
@@ -495,6 +556,19 @@ _weir_value() {
   'serve --drain') _weir_kind='none' ;;
   'key create --expires') _weir_kind='none' ;;
   'key create --rpm') _weir_kind='none' ;;
+  'key create --limit-rpm') _weir_kind='none' ;;
+  'key create --limit-rph') _weir_kind='none' ;;
+  'key create --limit-rpd') _weir_kind='none' ;;
+  'key create --limit-tpm') _weir_kind='none' ;;
+  'key create --limit-tpd') _weir_kind='none' ;;
+  'key create --limit-concurrent') _weir_kind='none' ;;
+  'key create --budget-day') _weir_kind='none' ;;
+  'key create --budget-week') _weir_kind='none' ;;
+  'key create --budget-month') _weir_kind='none' ;;
+  'key create --budget-action') _weir_kind='none' ;;
+  'usage --by') _weir_kind='none' ;;
+  'usage --since') _weir_kind='none' ;;
+  'usage --until') _weir_kind='none' ;;
   'skill create --description') _weir_kind='none' ;;
   'skill create --instructions') _weir_kind='none' ;;
   'skill create --instructions-file') _weir_kind='files' ;;

@@ -99,6 +99,11 @@ HeaderList routing_headers(const std::string& target, int tries, const std::opti
   return headers;
 }
 
+// A spent budget whose action is warn: the request is answered, and says so.
+void add_budget_warning(HeaderList& headers, const std::vector<std::string>& warnings) {
+  if (!warnings.empty()) headers.emplace_back("X-Weir-Budget-Warning", warnings.front());
+}
+
 }  // namespace
 
 void handle_chat_completions(const Request& request, ResponseWriter& response, ApiContext& context) {
@@ -116,13 +121,18 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   Engine engine(*database, context.pool.paths(), options);
 
   std::shared_ptr<const RoutingReport> routing;
+  std::vector<std::string> budget_warnings;
   if (!choice.stream) {
-    input.on_prepared = [&routing](const RequestContext& prepared) { routing = prepared.routing; };
+    input.on_prepared = [&routing, &budget_warnings](const RequestContext& prepared) {
+      routing = prepared.routing;
+      budget_warnings = prepared.admission.budget_warnings;
+    };
     auto result = engine.run(std::move(input), [](const StreamDelta&) {}, cancel);
     HeaderList headers;
     if (routing && !routing->served_provider.empty())
       headers = routing_headers(routing->served_provider + "/" + routing->served_model, routing->tries(),
                                 routing->tier);
+    add_budget_warning(headers, budget_warnings);
     // json_only: the validated JSON is the body (generation_context stays in the request log).
     const bool json_only = result.json_only && !result.structured.is_null();
     response.send(200, "application/json", dump(json_only ? result.structured : result.response), headers);
@@ -137,10 +147,14 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   // are kept only for a turn that ends in the client's tool calls (no JSON yet).
   bool json_only = false;
   std::vector<StreamDelta> held;
-  input.on_prepared = [&chunks, &routing, &json_only](const RequestContext& prepared) {
+  input.on_prepared = [&chunks, &routing, &json_only, &stream, &budget_warnings](const RequestContext& prepared) {
     chunks.emplace(prepared.identity);
     routing = prepared.routing;
     json_only = prepared.structured && prepared.structured->json_only;
+    budget_warnings = prepared.admission.budget_warnings;
+    HeaderList headers;
+    add_budget_warning(headers, prepared.admission.budget_warnings);
+    if (!headers.empty()) stream.set_headers(std::move(headers));
   };
   ChatResult result;
   try {
@@ -152,8 +166,11 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
             return;
           }
           // The first delta comes from the target that serves: its head names it.
-          if (routing && !routing->trying.empty() && !stream.begun())
-            stream.set_headers(routing_headers(routing->trying, routing->tries(), routing->tier));
+          if (routing && !routing->trying.empty() && !stream.begun()) {
+            auto headers = routing_headers(routing->trying, routing->tries(), routing->tier);
+            add_budget_warning(headers, budget_warnings);
+            stream.set_headers(std::move(headers));
+          }
           for (const auto& event : chunks->chunks_for(delta)) stream.event(dump(event));
         },
         cancel);

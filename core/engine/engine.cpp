@@ -3,7 +3,9 @@
 #include <chrono>
 #include <optional>
 
+#include "core/engine/context_budget.hpp"
 #include "core/engine/pipeline.hpp"
+#include "core/engine/request_limits.hpp"
 #include "core/engine/stream_filter.hpp"
 #include "core/engine/structured_attempts.hpp"
 #include "core/engine/tool_loop.hpp"
@@ -101,6 +103,23 @@ void note_guardrails(const RequestContext& context, RequestRecord& record) {
   record.metadata["guardrails"] = context.guardrails->notes();
 }
 
+// Puts `value` under `name` in the row's metadata (an object from then on).
+void note_metadata(RequestRecord& record, const char* name, json value) {
+  if (!record.metadata.is_object()) record.metadata = json::object();
+  record.metadata[name] = std::move(value);
+}
+
+// What a request cancelled mid-answer consumed: the upstream sends no usage
+// then, so the prompt and the answer so far are estimated (as the limits
+// stage estimates), and priced like any answer.
+Usage estimated_usage(const RequestContext& context, const Completion& shown) {
+  Usage usage;
+  usage.prompt_tokens = estimate_tokens(context.request.messages);
+  usage.completion_tokens =
+      estimate_tokens(json::array({json{{"role", "assistant"}, {"content", shown.content + shown.reasoning}}}));
+  return usage;
+}
+
 }  // namespace
 
 Engine::Engine(Database& database, Paths paths, EngineOptions options)
@@ -126,7 +145,7 @@ Searcher& Engine::searcher() {
 
 StageServices Engine::services() {
   return StageServices{database_, paths_, options_.providers, [this]() -> Searcher& { return searcher(); },
-                       options_.routing, options_.resolved_targets};
+                       options_.routing, options_.resolved_targets, options_.clock};
 }
 
 RequestContext Engine::prepare(const ChatInput& input) {
@@ -154,6 +173,9 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
   RequestContext context;
   context.input = std::move(input);
   context.cancel = &cancel;
+  // What the caller sees is the fold of what the last filter let through.
+  Completion shown;
+  bool sent = false;  // the upstream call has begun
   try {
     auto stage_services = services();
     prepare_request(context, stage_services);
@@ -169,10 +191,10 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
       record.metadata["rewrite_error"] = context.retrieval.rewrite_error;
     }
     if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
+    if (!context.admission.budget_warnings.empty())
+      note_metadata(record, "budget_warning", context.admission.budget_warnings);
     if (context.input.on_prepared) context.input.on_prepared(context);
 
-    // What the caller sees is the fold of what the last filter let through.
-    Completion shown;
     FilterChain filters(context.filters, [&](const StreamDelta& delta) {
       if (!delta.server_tool) shown.apply(delta);
       on_delta(delta);
@@ -203,6 +225,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
       refused_usage.reasoning_tokens += used.reasoning_tokens;
     };
     std::optional<StructuredCheck> structured;
+    sent = true;
     try {
       if (context.structured)
         structured = run_structured_attempts(*context.adapter, context.request, *context.structured, context.prefill,
@@ -254,6 +277,10 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     record.usage_lines = std::move(usage_lines);
     record.latency_ms = milliseconds_since(start);
     note_guardrails(context, record);
+    if (auto problem = settle_request(context, database_, options_.clock,
+                                      usage.prompt_tokens + usage.completion_tokens, record.cost);
+        !problem.empty())
+      note_metadata(record, "limits_error", problem);
     result.response["generation_context"]["request_id"] = record.id;
     this->record(std::move(record));
     return result;
@@ -270,8 +297,22 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
       record.cost = total_amount(record.usage_lines);
     }
     record.status = error.kind() == ErrorKind::interrupted ? "cancelled" : "error";
+    // A request cancelled after it was sent consumed tokens the upstream
+    // will bill: they are counted, estimated (budgets include them).
+    if (record.status == "cancelled" && sent && record.usage_lines.empty() && context.prices) {
+      auto usage = estimated_usage(context, shown);
+      record.prompt_tokens = usage.prompt_tokens;
+      record.completion_tokens = usage.completion_tokens;
+      record.usage_lines = context.prices->usage_lines(usage, context.provider.name, context.request.model,
+                                                       "cancelled chat completion (estimated)");
+      record.cost = total_amount(record.usage_lines);
+    }
     record.error = error.what();
     record.latency_ms = milliseconds_since(start);
+    if (auto problem = settle_request(context, database_, options_.clock,
+                                      record.prompt_tokens + record.completion_tokens, record.cost);
+        !problem.empty())
+      note_metadata(record, "limits_error", problem);
     try {
       this->record(std::move(record));
     } catch (const Error&) {

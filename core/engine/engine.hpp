@@ -60,6 +60,8 @@ struct EngineOptions {
   // A server's memo of what targets resolve to (resolved_targets.hpp), shared
   // by its requests; null: each request reads the store.
   ResolvedTargets* resolved_targets = nullptr;
+  // The clock limits and budgets count by (unix ms); empty: the real one.
+  std::function<int64_t()> clock;
   // Filters added after the gateway's own (those of pipeline.hpp's output
   // stage), in order: a front door's or a decorator's.
   std::vector<StreamFilterFactory> filters;

@@ -9,6 +9,7 @@
 #include "core/engine/instructions.hpp"
 #include "core/engine/output_guard_filter.hpp"
 #include "core/engine/prefill_filter.hpp"
+#include "core/engine/request_limits.hpp"
 #include "core/engine/resolved_targets.hpp"
 #include "core/engine/retrieval.hpp"
 #include "core/engine/tool_result_window.hpp"
@@ -340,6 +341,13 @@ void context_budget_stage(RequestContext& context, StageServices&) {
   context.dropped_messages = fit_context(context.request.messages, budget, context.gateway.config.on_overflow());
 }
 
+// ----- limits -----
+
+void limits_stage(RequestContext& context, StageServices& services) {
+  if (!context.cancel) return;  // a dry run counts nothing
+  admit_request(context, services.database, services.clock);
+}
+
 // ----- output -----
 
 void output_stage(RequestContext& context, StageServices&) {
@@ -358,9 +366,9 @@ void output_stage(RequestContext& context, StageServices&) {
 const std::vector<Stage>& preparation_stages() {
   static const std::vector<Stage> stages = {
       {"caller_policy", caller_policy_stage}, {"resolve", resolve_stage},
-      {"overrides", overrides_stage},         {"instructions", instructions_stage},
-      {"content_parts", content_parts_stage}, {"guardrails", guardrails_stage},
-      {"retrieval", retrieval_stage},
+      {"overrides", overrides_stage},         {"limits", limits_stage},
+      {"instructions", instructions_stage},   {"content_parts", content_parts_stage},
+      {"guardrails", guardrails_stage},       {"retrieval", retrieval_stage},
       {"skills", skills_stage},               {"builtin_tools", builtin_tools_stage},
       {"tools", tools_stage},
       {"tool_window", tool_window_stage},     {"structured_output", structured_output_stage},

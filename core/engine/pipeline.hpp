@@ -11,6 +11,9 @@
 //                   prices.json stops here, before anything is sent)
 //   overrides       merge the request fields the gateway allows; sampling,
 //                   stop, the client's tools, tool_choice, response_format
+//   limits          the gateway's and the API key's limits and budgets
+//                   (request_limits.hpp): refuse with 429, or count the
+//                   request; not in a dry run
 //   instructions    system text, the conversation, prompt template, prefill
 //   content_parts   every message's content parts well formed, and of types
 //                   the adapter's capabilities take (content_parts.hpp)
@@ -68,6 +71,8 @@ struct StageServices {
   const std::shared_ptr<RoutingState>& routing;
   // A server's memo of resolved targets; null: read the store every time.
   ResolvedTargets* resolved_targets = nullptr;
+  // The clock limits and budgets count by (unix ms); empty: the real one.
+  std::function<int64_t()> clock;
 };
 
 struct Stage {

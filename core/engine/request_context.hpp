@@ -23,6 +23,7 @@
 #include "core/engine/structured_output.hpp"
 #include "core/policy/caller_policy.hpp"
 #include "core/policy/guardrails.hpp"
+#include "core/policy/limit_ledger.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routing_report.hpp"
 #include "core/store/gateway_repository.hpp"
@@ -83,6 +84,8 @@ struct RequestContext {
   std::shared_ptr<const JsonSchema> gateway_response_schema;
   // The gateway's compiled guardrails (never null; empty for none).
   std::shared_ptr<const GuardSet> guards;
+  // limits: what the ledger counted (settled when the request ends)
+  Admission admission;
   // overrides
   json client_tools = json::array();  // the request's own tools
   // instructions .. context budget

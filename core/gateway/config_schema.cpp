@@ -63,6 +63,12 @@ const std::vector<std::string_view>& enum_names<BuiltinTool>() {
   return names;
 }
 
+template <>
+const std::vector<std::string_view>& enum_names<BudgetAction>() {
+  static const std::vector<std::string_view> names = {"block", "warn"};
+  return names;
+}
+
 namespace {
 
 std::string join(const std::vector<std::string_view>& items, std::string_view separator = ", ") {
@@ -387,6 +393,48 @@ const std::vector<FieldSchema>& routing_schema() {
   return table;
 }
 
+}  // namespace
+
+// Counted in fixed windows (the minute, hour or UTC day a request starts in)
+// shared by every weir process on the store (core/policy/limit_ledger.hpp).
+const std::vector<FieldSchema>& limits_schema() {
+  static const std::vector<FieldSchema> table = {
+      {.name = "requests_per_minute", .type = FieldType::integer, .help = "Requests allowed per minute",
+       .minimum = 1, .maximum = 1e9, .flag = "--limit-rpm"},
+      {.name = "requests_per_hour", .type = FieldType::integer, .help = "Requests allowed per hour", .minimum = 1,
+       .maximum = 1e9, .flag = "--limit-rph"},
+      {.name = "requests_per_day", .type = FieldType::integer, .help = "Requests allowed per UTC day", .minimum = 1,
+       .maximum = 1e9, .flag = "--limit-rpd"},
+      {.name = "tokens_per_minute", .type = FieldType::integer,
+       .help = "Input + output tokens per minute (estimated before the call, settled after)", .minimum = 1,
+       .maximum = 1e12, .flag = "--limit-tpm"},
+      {.name = "tokens_per_day", .type = FieldType::integer, .help = "Input + output tokens per UTC day",
+       .minimum = 1, .maximum = 1e12, .flag = "--limit-tpd"},
+      {.name = "concurrent_requests", .type = FieldType::integer, .help = "Requests answered at the same time",
+       .minimum = 1, .maximum = 100'000, .flag = "--limit-concurrent"},
+  };
+  return table;
+}
+
+// Spend in USD from the request log's usage lines (streamed and cancelled
+// requests included), per UTC day, week (from Monday) and calendar month.
+const std::vector<FieldSchema>& budget_schema() {
+  static const std::vector<FieldSchema> table = {
+      {.name = "usd_per_day", .type = FieldType::number, .help = "USD per UTC day", .minimum = 0, .maximum = 1e9,
+       .flag = "--budget-day"},
+      {.name = "usd_per_week", .type = FieldType::number, .help = "USD per week (Monday to Sunday, UTC)",
+       .minimum = 0, .maximum = 1e9, .flag = "--budget-week"},
+      {.name = "usd_per_month", .type = FieldType::number, .help = "USD per UTC calendar month", .minimum = 0,
+       .maximum = 1e9, .flag = "--budget-month"},
+      {.name = "action", .type = FieldType::choice,
+       .help = "Once spent: block refuses (429 budget_exceeded), warn answers with X-Weir-Budget-Warning",
+       .default_value = "block", .choices = &enum_names<BudgetAction>(), .flag = "--budget-action"},
+  };
+  return table;
+}
+
+namespace {
+
 std::vector<FieldSchema> build_gateway_schema() {
   std::vector<FieldSchema> table = {
       {.name = "description", .type = FieldType::text, .help = "What the gateway is for", .default_value = "",
@@ -459,6 +507,11 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "routing", .type = FieldType::block,
        .help = "Several upstreams behind the gateway: fallback, load balancing or complexity routing",
        .fields = &routing_schema(), .check = check_routing_block},
+      {.name = "limits", .type = FieldType::block,
+       .help = "Requests and tokens per window and concurrent requests, for every caller together",
+       .fields = &limits_schema()},
+      {.name = "budget", .type = FieldType::block, .help = "Most USD spent per day, week or month",
+       .fields = &budget_schema()},
       {.name = "mcp_servers", .type = FieldType::record_list,
        .help = "MCP servers whose tools the model may call (stdio command or streamable-HTTP url)",
        .fields = &mcp_server_schema(), .check = check_mcp_servers},

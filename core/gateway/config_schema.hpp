@@ -34,6 +34,8 @@ enum class Verbosity { low, medium, high };
 enum class RoutingMode { fallback, loadbalance, complexity };
 enum class ComplexityTier { low, medium, high };
 enum class BuiltinTool { open_url, current_time, memory };
+// What a budget does once spent: refuse (429 budget_exceeded) or answer with a warning.
+enum class BudgetAction { block, warn };
 // Why an upstream attempt failed, as routing reads it (core/routing/failure_class.hpp).
 enum class FailureClass {
   connection,      // no connection, or it broke before an answer
@@ -66,6 +68,8 @@ template <>
 const std::vector<std::string_view>& enum_names<FailureClass>();
 template <>
 const std::vector<std::string_view>& enum_names<BuiltinTool>();
+template <>
+const std::vector<std::string_view>& enum_names<BudgetAction>();
 
 template <typename Enum>
 std::string_view enum_name(Enum value) {
@@ -122,6 +126,11 @@ struct FieldSchema {
   // throws Error(usage) saying what the flag takes.
   json (*record_from_flag)(const std::string& text) = nullptr;
 };
+
+// The `limits` and `budget` blocks (core/policy/limit_settings.hpp reads
+// them); API keys carry the same blocks, checked by the same rows.
+const std::vector<FieldSchema>& limits_schema();
+const std::vector<FieldSchema>& budget_schema();
 
 // The top-level fields, in the order `gateway show` prints them.
 const std::vector<FieldSchema>& gateway_schema();

@@ -121,6 +121,9 @@ void AccessControl::admit(Request& request) {
   if (key.rpm) limiter_.admit(key.id, key.name, *key.rpm, clocks_.steady());
   request.caller.key_name = key.name;
   request.caller.public_key = key.is_public;
+  request.caller.key_id = key.id;
+  request.caller.remote_address = request.remote_address;
+  request.caller.key_limits = key.limits;
 }
 
 }  // namespace weir::http

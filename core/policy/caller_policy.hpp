@@ -24,8 +24,16 @@
 namespace weir {
 
 struct Caller {
+  Caller() = default;
+  Caller(std::string name, bool is_public) : key_name(std::move(name)), public_key(is_public) {}
+
   std::string key_name;     // the API key's name; empty: the local user
   bool public_key = false;  // a public API key
+  std::string key_id;       // the API key's id; empty: the local user
+  // The peer's IP address over HTTP ("" otherwise): a public key's limits
+  // count per address (core/engine/request_limits.hpp).
+  std::string remote_address;
+  nlohmann::json key_limits;  // the key's {"limits", "budget"} blocks; null: none
 };
 
 // What a caller may be refused outside a chat request.

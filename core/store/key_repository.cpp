@@ -5,6 +5,7 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
+#include "core/policy/limit_settings.hpp"
 #include "core/store/database.hpp"
 
 namespace weir {
@@ -21,10 +22,14 @@ ApiKey read_key(Statement& row) {
   if (!row.is_null(5)) key.rpm = static_cast<int>(row.integer(5));
   if (!row.is_null(6)) key.expires_at = row.integer(6);
   key.created_at = row.integer(7);
+  if (!row.is_null(8)) {
+    key.limits = nlohmann::json::parse(row.text(8), nullptr, false);
+    if (key.limits.is_discarded()) key.limits = nullptr;
+  }
   return key;
 }
 
-constexpr const char* kColumns = "id, name, kind, hash, prefix, rpm, expires_at, created_at";
+constexpr const char* kColumns = "id, name, kind, hash, prefix, rpm, expires_at, created_at, limits";
 
 }  // namespace
 
@@ -35,12 +40,15 @@ nlohmann::json ApiKey::to_json() const {
           {"prefix", prefix},
           {"rpm", rpm ? nlohmann::json(*rpm) : nlohmann::json(nullptr)},
           {"expires_at", expires_at ? nlohmann::json(*expires_at) : nlohmann::json(nullptr)},
-          {"created_at", created_at}};
+          {"created_at", created_at},
+          {"limits", limits.is_object() ? limits.value("limits", nlohmann::json(nullptr)) : nlohmann::json(nullptr)},
+          {"budget", limits.is_object() ? limits.value("budget", nlohmann::json(nullptr)) : nlohmann::json(nullptr)}};
 }
 
 NewKey KeyRepository::create(const std::string& name, bool is_public, std::optional<int> rpm,
-                             std::optional<int64_t> expires_at) {
+                             std::optional<int64_t> expires_at, const nlohmann::json& limits) {
   validate_name(name, "key");
+  check_limit_blocks(limits);
   if (rpm && (*rpm < 1 || *rpm > 100'000))
     throw Error(ErrorKind::usage, "--rpm must be between 1 and 100000 requests per minute, got " +
                                       std::to_string(*rpm) + "; leave --rpm out for no limit");
@@ -55,15 +63,17 @@ NewKey KeyRepository::create(const std::string& name, bool is_public, std::optio
   key.rpm = rpm;
   key.expires_at = expires_at;
   key.created_at = now_milliseconds();
+  if (limits.is_object() && !limits.empty()) key.limits = limits;
   auto exists = database_.prepare("SELECT 1 FROM keys WHERE name = ?1");
   exists.bind(1, name);
   if (exists.step())
     throw Error(ErrorKind::usage, "a key named '" + name + "' exists; pick another name or `weir key revoke " + name + "` first");
-  auto insert = database_.prepare("INSERT INTO keys (" + std::string(kColumns) + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  auto insert = database_.prepare("INSERT INTO keys (" + std::string(kColumns) + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   insert.bind(1, key.id).bind(2, key.name).bind(3, is_public ? "public" : "private").bind(4, key.hash).bind(5, key.prefix);
   if (rpm) insert.bind(6, *rpm); else insert.bind_null(6);
   if (expires_at) insert.bind(7, *expires_at); else insert.bind_null(7);
   insert.bind(8, key.created_at);
+  if (key.limits.is_null()) insert.bind_null(9); else insert.bind(9, key.limits.dump());
   insert.run();
   return made;
 }

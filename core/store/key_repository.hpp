@@ -29,6 +29,8 @@ struct ApiKey {
   std::optional<int> rpm;              // requests per minute; none: unlimited
   std::optional<int64_t> expires_at;   // unix milliseconds; none: never
   int64_t created_at = 0;
+  // {"limits": {...}, "budget": {...}} as a gateway's blocks (limit_settings.hpp); null: none.
+  nlohmann::json limits;
 
   bool expired(int64_t now_milliseconds) const { return expires_at && *expires_at <= now_milliseconds; }
   nlohmann::json to_json() const;  // never the key, never the hash
@@ -43,7 +45,9 @@ class KeyRepository {
  public:
   explicit KeyRepository(Database& database) : database_(database) {}
 
-  NewKey create(const std::string& name, bool is_public, std::optional<int> rpm, std::optional<int64_t> expires_at);
+  // `limits`: null, or the blocks checked by check_limit_blocks().
+  NewKey create(const std::string& name, bool is_public, std::optional<int> rpm, std::optional<int64_t> expires_at,
+                const nlohmann::json& limits = nullptr);
   std::vector<ApiKey> list();
   void revoke(const std::string& name);
 

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 10> kMigrations = {
+constexpr std::array<const char*, 11> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -253,6 +253,27 @@ CREATE TABLE conversation_skills (
   PRIMARY KEY (gateway_id, conversation, slug)
 ) WITHOUT ROWID;
 CREATE INDEX conversation_skills_by_age ON conversation_skills(read_at);
+)sql",
+    // 11: limits and budgets (core/policy/limit_ledger.hpp). A counter is one
+    // fixed window of one scope ("gateway:ID:tokens_per_minute" starting at
+    // window_start, unix ms): requests, tokens or USD used in it. A lease is a
+    // request in flight under a concurrency limit; it expires by itself, so a
+    // killed process cannot hold a slot for ever. A key's own `limits` and
+    // `budget` blocks are one JSON object.
+    R"sql(
+CREATE TABLE limit_counters (
+  scope TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  used REAL NOT NULL,
+  PRIMARY KEY (scope, window_start)
+) WITHOUT ROWID;
+CREATE TABLE limit_leases (
+  scope TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, request_id)
+) WITHOUT ROWID;
+ALTER TABLE keys ADD COLUMN limits TEXT;
 )sql",
 };
 }  // namespace

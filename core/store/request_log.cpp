@@ -112,6 +112,29 @@ std::vector<RequestRecord> RequestLog::recent(int limit) {
   return records;
 }
 
+std::vector<RequestRecord> RequestLog::list(const RequestFilter& filter, int limit) {
+  std::vector<RequestRecord> records;
+  auto query = database_.prepare(
+      std::string(kSelect) +
+      "WHERE (?1 = '' OR gateway_name = ?1 OR gateway_id = ?1) AND (?2 = '' OR model = ?2) AND (?3 = '' OR status = ?3) "
+      "AND (?4 = '' OR json_extract(metadata, '$.user') = ?4) AND created_at >= ?5 AND (?6 = 0 OR created_at < ?6) "
+      "ORDER BY created_at DESC, id DESC LIMIT ?7");
+  query.bind(1, filter.gateway)
+      .bind(2, filter.model)
+      .bind(3, filter.status)
+      .bind(4, filter.user)
+      .bind(5, static_cast<int64_t>(filter.since))
+      .bind(6, static_cast<int64_t>(filter.until))
+      .bind(7, limit > 0 ? limit : -1);
+  while (query.step()) records.push_back(read_record(query));
+  return records;
+}
+
+long long RequestLog::prune(long long before) {
+  database_.prepare("DELETE FROM requests WHERE created_at < ?1").bind(1, static_cast<int64_t>(before)).run();
+  return database_.changes();
+}
+
 RequestRecord RequestLog::get(const std::string& id_or_prefix) {
   auto query = database_.prepare(std::string(kSelect) + "WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 2");
   std::string escaped;

@@ -41,12 +41,26 @@ struct RequestRecord {
   nlohmann::json to_json() const;
 };
 
+// Which rows `weir logs` lists, exports or counts; an empty field matches all.
+struct RequestFilter {
+  std::string gateway;  // the gateway's name or id
+  std::string model;
+  std::string status;   // ok, error, cancelled
+  std::string user;     // the request's user (metadata.user)
+  long long since = 0;  // unix ms, inclusive
+  long long until = 0;  // unix ms, exclusive; 0: no bound
+};
+
 class RequestLog {
  public:
   explicit RequestLog(Database& database) : database_(database) {}
   void record(RequestRecord& record);
   // Newest first.
   std::vector<RequestRecord> recent(int limit);
+  // Newest first; limit 0: every matching row.
+  std::vector<RequestRecord> list(const RequestFilter& filter, int limit);
+  // Deletes the rows created before `before` (unix ms); returns how many.
+  long long prune(long long before);
   // By full id or a unique prefix; Error(not_found) otherwise.
   RequestRecord get(const std::string& id_or_prefix);
 

@@ -23,7 +23,10 @@ json with_block(const std::string& block) {
   if (block == "routing")
     return {{"routing", {{"targets", json::array({{{"provider", "local"}, {"model", "extractive"}}})}}}};
   auto config = minimal();
-  config[block] = {{"collections", {"kb"}}};
+  if (block == "limits" || block == "budget")  // no field is required: an empty block limits nothing
+    config[block] = json::object();
+  else
+    config[block] = {{"collections", {"kb"}}};
   return config;
 }
 

@@ -207,9 +207,9 @@ class EchoSource final : public ToolSource {
 TEST_CASE("engine: the preparation stages are named and run in the documented order") {
   std::vector<std::string> names;
   for (const auto& stage : preparation_stages()) names.emplace_back(stage.name);
-  CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "instructions", "content_parts",
-                                          "guardrails", "retrieval", "skills", "builtin_tools", "tools",
-                                          "tool_window", "structured_output", "context_budget", "output"});
+  CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "limits", "instructions",
+                                          "content_parts", "guardrails", "retrieval", "skills", "builtin_tools",
+                                          "tools", "tool_window", "structured_output", "context_budget", "output"});
 }
 
 TEST_CASE("engine: resolve, overrides, instructions and context budget build the upstream request") {

@@ -1,0 +1,95 @@
+#include "core/engine/request_limits.hpp"
+
+#include <set>
+
+#include "core/engine/context_budget.hpp"
+#include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
+#include "core/store/database.hpp"
+#include "core/store/gateway_repository.hpp"
+#include "core/store/key_repository.hpp"
+
+namespace weir {
+
+std::vector<LimitScope> limit_scopes(const Gateway& gateway, const Caller& caller) {
+  std::vector<LimitScope> scopes;
+  if (!gateway.is_bare()) {
+    const auto& fields = gateway.config.fields();
+    LimitScope scope;
+    scope.limits = LimitSettings::from_json(fields.value("limits", json()));
+    scope.budget = BudgetSettings::from_json(fields.value("budget", json()));
+    if (!scope.limits.empty() || !scope.budget.empty()) {
+      scope.id = "gateway:" + gateway.id;
+      scope.label = "gateway '" + gateway.name + "'";
+      scopes.push_back(std::move(scope));
+    }
+  }
+  if (!caller.key_id.empty() && caller.key_limits.is_object()) {
+    LimitScope scope;
+    scope.limits = LimitSettings::from_json(caller.key_limits.value("limits", json()));
+    scope.budget = BudgetSettings::from_json(caller.key_limits.value("budget", json()));
+    if (!scope.limits.empty() || !scope.budget.empty()) {
+      scope.id = "key:" + caller.key_id;
+      scope.label = "API key '" + caller.key_name + "'";
+      if (caller.public_key && !caller.remote_address.empty()) {
+        scope.id += "@" + caller.remote_address;
+        scope.label += " from " + caller.remote_address;
+      }
+      scopes.push_back(std::move(scope));
+    }
+  }
+  return scopes;
+}
+
+std::vector<LimitScope> budget_scopes(Database& database) {
+  std::vector<LimitScope> scopes;
+  for (const auto& gateway : GatewayRepository(database).list())
+    for (auto& scope : limit_scopes(gateway, Caller{}))
+      if (!scope.budget.empty()) scopes.push_back(std::move(scope));
+  for (const auto& key : KeyRepository(database).list()) {
+    Caller caller(key.name, key.is_public);
+    caller.key_id = key.id;
+    caller.key_limits = key.limits;
+    for (auto& scope : limit_scopes(Gateway{}, caller)) {
+      if (scope.budget.empty()) continue;
+      if (!key.is_public) {
+        scopes.push_back(std::move(scope));
+        continue;
+      }
+      // The addresses with a counter of this key's budget ("key:ID@ADDRESS:usd_per_day").
+      std::set<std::string> seen;
+      auto counters = database.prepare("SELECT DISTINCT scope FROM limit_counters WHERE scope LIKE ?1 || '@%:usd_per_%'");
+      counters.bind(1, scope.id);
+      while (counters.step()) {
+        auto name = counters.text(0);
+        auto address = name.substr(scope.id.size() + 1, name.rfind(':') - scope.id.size() - 1);
+        if (!seen.insert(address).second) continue;
+        auto per_address = scope;
+        per_address.id += "@" + address;
+        per_address.label += " from " + address;
+        scopes.push_back(std::move(per_address));
+      }
+    }
+  }
+  return scopes;
+}
+
+void admit_request(RequestContext& context, Database& database, const std::function<int64_t()>& clock) {
+  auto scopes = limit_scopes(context.gateway, context.input.caller);
+  if (scopes.empty()) return;
+  long long estimate = estimate_tokens(context.input.messages) + context.request.sampling.max_tokens.value_or(0);
+  context.admission = LimitLedger(database, clock).admit(std::move(scopes), new_uuid_v7(), estimate);
+}
+
+std::string settle_request(const RequestContext& context, Database& database, const std::function<int64_t()>& clock,
+                           long long tokens, double cost) {
+  if (!context.admission.active()) return {};
+  try {
+    LimitLedger(database, clock).settle(context.admission, tokens, [cost](const LimitScope&) { return cost; });
+  } catch (const Error& error) {
+    return std::string("limits and budgets were not settled: ") + error.what();
+  }
+  return {};
+}
+
+}  // namespace weir

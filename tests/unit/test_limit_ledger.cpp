@@ -1,0 +1,221 @@
+// LimitLedger: fixed windows counted in the store with an injected clock.
+// Each refusal names the limit and carries a Retry-After that is right to the
+// second; tokens are estimated at admit and settled after; counters outlive
+// the connection (a restart) and are shared by two connections (two
+// processes); a public key's scope per address is its own; budgets refuse
+// from the request after the one that crossed them, or only warn.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/policy/limit_ledger.hpp"
+#include "core/store/database.hpp"
+#include "tests/support/expect_error.hpp"
+
+using namespace weir;
+using weir::testing::expect_error;
+
+namespace {
+
+struct TemporaryStore {
+  std::filesystem::path directory;
+  std::string path;
+  TemporaryStore() {
+    directory = std::filesystem::temp_directory_path() / ("weir-ledger-" + std::to_string(getpid()));
+    std::filesystem::remove_all(directory);
+    std::filesystem::create_directories(directory);
+    path = (directory / "weir.db").string();
+  }
+  ~TemporaryStore() {
+    std::error_code ignored;
+    std::filesystem::remove_all(directory, ignored);
+  }
+};
+
+// 2026-12-03T10:00:00Z, a Thursday.
+constexpr int64_t kStart = 1'796'292'000'000;
+
+LimitScope scope_with(LimitSettings limits, BudgetSettings budget = {}) {
+  LimitScope scope;
+  scope.id = "gateway:g1";
+  scope.label = "gateway 'support'";
+  scope.limits = limits;
+  scope.budget = budget;
+  return scope;
+}
+
+}  // namespace
+
+TEST_CASE("limit ledger: requests per minute refuse with the seconds left in the window") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart + 12'300;  // 12.3 s into the minute
+  LimitLedger ledger(database, [&] { return now; });
+  LimitSettings limits;
+  limits.requests_per_minute = 2;
+  ledger.admit({scope_with(limits)}, "r1", 0);
+  ledger.admit({scope_with(limits)}, "r2", 0);
+  auto error = expect_error([&] { ledger.admit({scope_with(limits)}, "r3", 0); });
+  CHECK(error.kind() == ErrorKind::rate_limited);
+  CHECK(error.code() == "rate_limit_exceeded");
+  CHECK(error.retry_after_seconds() == 48);  // 47.7 s rounded up
+  CHECK(std::string(error.what()).find("requests_per_minute") != std::string::npos);
+  CHECK(std::string(error.what()).find("gateway 'support'") != std::string::npos);
+  now = kStart + 59'999;
+  CHECK(expect_error([&] { ledger.admit({scope_with(limits)}, "r3", 0); }).retry_after_seconds() == 1);
+  now = kStart + 60'000;  // the next window
+  CHECK_NOTHROW(ledger.admit({scope_with(limits)}, "r3", 0));
+}
+
+TEST_CASE("limit ledger: hour and day windows give their own Retry-After") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart + 30 * 60'000;  // 10:30
+  LimitLedger ledger(database, [&] { return now; });
+  SUBCASE("hour") {
+    LimitSettings limits;
+    limits.requests_per_hour = 1;
+    ledger.admit({scope_with(limits)}, "r1", 0);
+    auto error = expect_error([&] { ledger.admit({scope_with(limits)}, "r2", 0); });
+    CHECK(error.retry_after_seconds() == 30 * 60);
+  }
+  SUBCASE("day") {
+    LimitSettings limits;
+    limits.requests_per_day = 1;
+    ledger.admit({scope_with(limits)}, "r1", 0);
+    auto error = expect_error([&] { ledger.admit({scope_with(limits)}, "r2", 0); });
+    CHECK(error.retry_after_seconds() == 13 * 3600 + 30 * 60);  // until 00:00 UTC
+  }
+}
+
+TEST_CASE("limit ledger: tokens are estimated at admit and settled from the real usage") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart + 1'000;
+  LimitLedger ledger(database, [&] { return now; });
+  LimitSettings limits;
+  limits.tokens_per_minute = 100;
+  auto first = ledger.admit({scope_with(limits)}, "r1", 60);
+  // 60 estimated + 60 more would pass 100.
+  auto refused = expect_error([&] { ledger.admit({scope_with(limits)}, "r2", 60); });
+  CHECK(refused.code() == "rate_limit_exceeded");
+  CHECK(refused.retry_after_seconds() == 59);
+  CHECK(std::string(refused.what()).find("tokens_per_minute") != std::string::npos);
+  // It really used 30: now 60 more fit.
+  ledger.settle(first, 30, {});
+  CHECK_NOTHROW(ledger.admit({scope_with(limits)}, "r2", 60));
+  // A request whose estimate alone passes the limit says so.
+  auto alone = expect_error([&] { ledger.admit({scope_with(limits)}, "r3", 500); });
+  CHECK(std::string(alone.what()).find("alone") != std::string::npos);
+}
+
+TEST_CASE("limit ledger: counters survive a reopen and are shared by two connections") {
+  TemporaryStore store;
+  int64_t now = kStart;
+  LimitSettings limits;
+  limits.requests_per_day = 3;
+  {
+    Database database(store.path);
+    LimitLedger(database, [&] { return now; }).admit({scope_with(limits)}, "r1", 0);
+  }
+  Database one(store.path);
+  Database two(store.path);
+  LimitLedger(one, [&] { return now; }).admit({scope_with(limits)}, "r2", 0);
+  LimitLedger(two, [&] { return now; }).admit({scope_with(limits)}, "r3", 0);
+  CHECK(expect_error([&] { LimitLedger(one, [&] { return now; }).admit({scope_with(limits)}, "r4", 0); }).kind() ==
+        ErrorKind::rate_limited);
+}
+
+TEST_CASE("limit ledger: concurrent requests hold a lease until settled, or until it expires") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart;
+  LimitLedger ledger(database, [&] { return now; });
+  LimitSettings limits;
+  limits.concurrent_requests = 1;
+  auto first = ledger.admit({scope_with(limits)}, "r1", 0);
+  auto busy = expect_error([&] { ledger.admit({scope_with(limits)}, "r2", 0); });
+  CHECK(busy.retry_after_seconds() == 1);
+  CHECK(std::string(busy.what()).find("concurrent_requests") != std::string::npos);
+  ledger.settle(first, 0, {});
+  auto second = ledger.admit({scope_with(limits)}, "r2", 0);
+  // Never settled (its process was killed): the lease lapses.
+  now += LimitLedger::kLeaseMilliseconds;
+  CHECK_NOTHROW(ledger.admit({scope_with(limits)}, "r3", 0));
+}
+
+TEST_CASE("limit ledger: a public key's scope per address is counted apart") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart;
+  LimitLedger ledger(database, [&] { return now; });
+  auto scope = [](const std::string& address) {
+    LimitScope key;
+    key.id = "key:k1@" + address;
+    key.label = "API key 'app' from " + address;
+    key.limits.requests_per_minute = 1;
+    return key;
+  };
+  ledger.admit({scope("10.0.0.1")}, "r1", 0);
+  ledger.admit({scope("10.0.0.2")}, "r2", 0);
+  auto error = expect_error([&] { ledger.admit({scope("10.0.0.1")}, "r3", 0); });
+  CHECK(std::string(error.what()).find("from 10.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("limit ledger: a budget refuses after the request that crossed it, until the period resets") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart;
+  LimitLedger ledger(database, [&] { return now; });
+  BudgetSettings budget;
+  budget.usd_per_day = 1.0;
+  auto cost = [](double amount) { return [amount](const LimitScope&) { return amount; }; };
+  ledger.settle(ledger.admit({scope_with({}, budget)}, "r1", 0), 0, cost(0.6));
+  // 0.6 spent: the next is served and crosses the budget.
+  ledger.settle(ledger.admit({scope_with({}, budget)}, "r2", 0), 0, cost(0.6));
+  auto error = expect_error([&] { ledger.admit({scope_with({}, budget)}, "r3", 0); });
+  CHECK(error.code() == "budget_exceeded");
+  CHECK(error.retry_after_seconds() == 14 * 3600);  // 10:00 to midnight UTC
+  CHECK(std::string(error.what()).find("resets at") != std::string::npos);
+  auto periods = ledger.budget_periods(scope_with({}, budget));
+  REQUIRE(periods.size() == 1);
+  CHECK(periods[0].spent == doctest::Approx(1.2));
+  now = kStart + 14 * 3'600'000;
+  CHECK_NOTHROW(ledger.admit({scope_with({}, budget)}, "r3", 0));
+}
+
+TEST_CASE("limit ledger: a budget with action warn answers and reports") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart;
+  LimitLedger ledger(database, [&] { return now; });
+  BudgetSettings budget;
+  budget.usd_per_week = 0.5;
+  budget.warn_only = true;
+  ledger.settle(ledger.admit({scope_with({}, budget)}, "r1", 0), 0, [](const LimitScope&) { return 0.5; });
+  auto admission = ledger.admit({scope_with({}, budget)}, "r2", 0);
+  REQUIRE(admission.budget_warnings.size() == 1);
+  CHECK(admission.budget_warnings[0].find("usd_per_week") != std::string::npos);
+}
+
+TEST_CASE("budget periods: UTC day, week from Monday, calendar month") {
+  auto day = budget_period("day", kStart);
+  CHECK(day.end - day.start == 86'400'000);
+  CHECK(day.start == kStart - 10 * 3'600'000);
+  auto week = budget_period("week", kStart);  // Thursday -> Monday 2026-11-30
+  CHECK(week.start == day.start - 3 * 86'400'000LL);
+  auto month = budget_period("month", kStart);  // 2026-12-01 .. 2027-01-01
+  CHECK(month.start == day.start - 2 * 86'400'000LL);
+  CHECK(month.end == month.start + 31 * 86'400'000LL);
+}
+
+TEST_CASE("limit ledger: scopes without limits are not counted") {
+  TemporaryStore store;
+  Database database(store.path);
+  LimitLedger ledger(database, [] { return kStart; });
+  auto admission = ledger.admit({scope_with({})}, "r1", 10);
+  CHECK_FALSE(admission.active());
+}
