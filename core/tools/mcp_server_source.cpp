@@ -1,6 +1,7 @@
 #include "core/tools/mcp_server_source.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "core/error.hpp"
 #include "core/json_input.hpp"
@@ -36,6 +37,21 @@ std::string mcp_tool_function_name(const std::string& mcp_name) {
   }
   if (name.size() > 64) name.resize(64);
   return name;
+}
+
+std::vector<std::string> mcp_tool_function_names(const std::vector<std::string>& mcp_names) {
+  std::vector<std::string> names;
+  std::set<std::string> taken;
+  for (const auto& mcp_name : mcp_names) {
+    auto name = mcp_tool_function_name(mcp_name);
+    for (int suffix = 2; taken.count(name) != 0; ++suffix) {
+      auto tail = "_" + std::to_string(suffix);
+      name = mcp_tool_function_name(mcp_name).substr(0, 64 - tail.size()) + tail;
+    }
+    taken.insert(name);
+    names.push_back(std::move(name));
+  }
+  return names;
 }
 
 ToolOutput mcp_tool_output(const json& result, const std::string& owner) {
@@ -93,10 +109,19 @@ McpServerSource::McpServerSource(std::shared_ptr<McpServerConnection> connection
                                  std::string conversation, const CancelToken& cancel)
     : connection_(std::move(connection)), user_(std::move(user)), conversation_(std::move(conversation)) {
   const auto& allow = connection_->settings().allow;
+  std::vector<json> tools;
+  std::vector<std::string> mcp_names;
   for (const auto& tool : connection_->tools(cancel)) {
     const auto& name = tool["name"].get_ref<const std::string&>();
     if (!allow.empty() && std::find(allow.begin(), allow.end(), name) == allow.end()) continue;
-    auto function_name = mcp_tool_function_name(name);
+    tools.push_back(tool);
+    mcp_names.push_back(name);
+  }
+  auto function_names = mcp_tool_function_names(mcp_names);
+  for (size_t index = 0; index < tools.size(); ++index) {
+    const auto& tool = tools[index];
+    const auto& name = mcp_names[index];
+    const auto& function_name = function_names[index];
     json parameters = tool.contains("inputSchema") && tool["inputSchema"].is_object()
                           ? tool["inputSchema"]
                           : json{{"type", "object"}, {"properties", json::object()}};

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/tools/mcp_server_pool.hpp"
 #include "core/tools/tool_source.hpp"
@@ -30,6 +31,10 @@ namespace weir {
 
 // The OpenAI function name for an MCP tool name.
 std::string mcp_tool_function_name(const std::string& mcp_name);
+// The function names of one server's tools, in order: each as above, and one
+// that repeats an earlier name ("a.b" beside "a_b") gets "_2", "_3", ... so
+// every tool stays callable instead of two definitions sharing a name.
+std::vector<std::string> mcp_tool_function_names(const std::vector<std::string>& mcp_names);
 // A CallToolResult as a ToolOutput (the rules above); `owner` names the server in errors.
 ToolOutput mcp_tool_output(const nlohmann::json& result, const std::string& owner);
 

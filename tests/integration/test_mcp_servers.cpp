@@ -16,6 +16,7 @@
 #include <fstream>
 
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/mcp_session.hpp"
 #include "tests/support/serve_process.hpp"
 #include "tests/support/weir_process.hpp"
 
@@ -178,6 +179,37 @@ TEST_CASE("mcp servers: structuredContent is passed as JSON text") {
   fixture.model_calls("structured", json::object());
   fixture.chat_json({"sum"});
   CHECK(json::parse(fixture.tool_message()["content"].get<std::string>()) == json{{"sum", 5}});
+}
+
+TEST_CASE("mcp servers: weir mcp serve passes a server's progress on to its own MCP caller, in order") {
+  McpFixture fixture(json::array({fake_server({{"allow", {"progress"}}})}));
+  fixture.model_calls("progress", {{"steps", 3}});
+  McpSession session(fixture.home, {"--gateway", "g"});
+  session.initialize();
+  auto tools = session.request("tools/list", nullptr, 1)["result"]["tools"];
+  REQUIRE(tools.size() == 1);
+  auto answer = session.request(
+      "tools/call",
+      {{"name", tools[0]["name"]}, {"arguments", {{"prompt", "count"}}}, {"_meta", {{"progressToken", "outer"}}}}, 2);
+  REQUIRE_MESSAGE(answer["result"]["isError"] == false, answer.dump());
+  CHECK(answer["result"]["content"][0]["text"] == "ok");
+
+  // The three reports of the server's tool, then the answer's text; MCP
+  // progress must grow, so each notification's value is above the last.
+  std::vector<std::string> reports;
+  double last = -1;
+  for (const auto& message : session.messages()) {
+    if (message.value("method", "") != "notifications/progress") continue;
+    CHECK(message["params"]["progressToken"] == "outer");
+    CHECK(message["params"]["progress"].get<double>() > last);
+    last = message["params"]["progress"].get<double>();
+    reports.push_back(message["params"].value("message", ""));
+  }
+  REQUIRE(reports.size() == 4);
+  CHECK(reports[0] == "progress: 1/3");
+  CHECK(reports[1] == "progress: 2/3");
+  CHECK(reports[2] == "progress: 3/3");
+  CHECK(reports[3] == "ok");
 }
 
 TEST_CASE("mcp servers: a server that crashes mid-call is started again once and the call retried") {

@@ -65,6 +65,11 @@ TEST_CASE("mcp tool names: characters a function name cannot hold become _, at m
   CHECK(mcp_tool_function_name(std::string(80, 'a')).size() == 64);
 }
 
+TEST_CASE("mcp tool names: two tools of one server that read the same as function names both stay callable") {
+  auto names = mcp_tool_function_names({"a.b", "a_b", "a/b", "c", std::string(70, 'x') + ".", std::string(70, 'x') + "/"});
+  CHECK(names == std::vector<std::string>{"a_b", "a_b_2", "a_b_3", "c", std::string(64, 'x'), std::string(62, 'x') + "_2"});
+}
+
 TEST_CASE("mcp_servers block: records read with defaults; bad records refused naming the field") {
   json config = {{"provider", "p"},
                  {"model", "m"},
