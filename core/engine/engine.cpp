@@ -109,6 +109,14 @@ void note_metadata(RequestRecord& record, const char* name, json value) {
   record.metadata[name] = std::move(value);
 }
 
+void add_usage(Usage& total, const Usage& more) {
+  total.prompt_tokens += more.prompt_tokens;
+  total.completion_tokens += more.completion_tokens;
+  total.cached_tokens += more.cached_tokens;
+  total.cache_write_tokens += more.cache_write_tokens;
+  total.reasoning_tokens += more.reasoning_tokens;
+}
+
 // What a request cancelled mid-answer consumed: the upstream sends no usage
 // then, so the prompt and the answer so far are estimated (as the limits
 // stage estimates), and priced like any answer.
@@ -175,7 +183,50 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
   context.cancel = &cancel;
   // What the caller sees is the fold of what the last filter let through.
   Completion shown;
-  bool sent = false;  // the upstream call has begun
+  bool sent = false;     // the upstream call has begun
+  Usage refused_usage;   // of structured attempts whose answer was refused
+  // A request that fails is logged and settled (its counters, its lease)
+  // whatever it threw, then the exception goes on to the front door.
+  auto log_failure = [&](const std::string& status, const std::string& message) {
+    note_routing(context, record);
+    note_guardrails(context, record);
+    // Refused structured attempts (context.usage_lines) and routed attempts
+    // that consumed tokens before failing are charged.
+    Usage consumed = refused_usage;
+    if (context.routing && !context.routing->usage.empty()) {
+      for (const auto& served : context.routing->usage) add_usage(consumed, served.usage);
+      for (auto& line : answer_usage_lines(context, Usage{}, 0)) context.usage_lines.push_back(std::move(line));
+    }
+    record.prompt_tokens = consumed.prompt_tokens;
+    record.completion_tokens = consumed.completion_tokens;
+    record.cached_tokens = consumed.cached_tokens;
+    if (!context.usage_lines.empty()) {
+      record.usage_lines = context.usage_lines;
+      record.cost = total_amount(record.usage_lines);
+    }
+    record.status = status;
+    // A request cancelled after it was sent consumed tokens the upstream
+    // will bill: they are counted, estimated (budgets include them).
+    if (status == "cancelled" && sent && record.usage_lines.empty() && context.prices) {
+      auto usage = estimated_usage(context, shown);
+      record.prompt_tokens = usage.prompt_tokens;
+      record.completion_tokens = usage.completion_tokens;
+      record.usage_lines = context.prices->usage_lines(usage, context.provider.name, context.request.model,
+                                                       "cancelled chat completion (estimated)");
+      record.cost = total_amount(record.usage_lines);
+    }
+    record.error = message;
+    record.latency_ms = milliseconds_since(start);
+    if (auto problem = settle_request(context, database_, options_.clock,
+                                      record.prompt_tokens + record.completion_tokens, record.cost);
+        !problem.empty())
+      note_metadata(record, "limits_error", problem);
+    try {
+      this->record(std::move(record));
+    } catch (const Error&) {
+      // The original error matters more than a log row we could not write.
+    }
+  };
   try {
     auto stage_services = services();
     prepare_request(context, stage_services);
@@ -210,19 +261,18 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
       if (filters.ended()) upstream_cancel.cancel();
     };
     ToolLoopResult loop;
-    Usage refused_usage;  // of structured attempts whose answer was refused
     auto bill_refused_attempt = [&](int attempt, const ToolLoopResult& refused, const std::string&) {
       Usage used = refused.completion.usage.value_or(Usage{});
       std::string label = "structured output attempt " + std::to_string(attempt) + " (refused)";
       for (auto& line : answer_usage_lines(context, used, refused.upstream_calls, label))
         context.usage_lines.push_back(std::move(line));
-      // A routed attempt's usage is in its lines now: the next attempt starts afresh.
-      if (context.routing) context.routing->usage.clear();
-      refused_usage.prompt_tokens += used.prompt_tokens;
-      refused_usage.completion_tokens += used.completion_tokens;
-      refused_usage.cached_tokens += used.cached_tokens;
-      refused_usage.cache_write_tokens += used.cache_write_tokens;
-      refused_usage.reasoning_tokens += used.reasoning_tokens;
+      // A routed attempt's usage is in its lines now (the router model's, once,
+      // with the first): the next attempt starts afresh.
+      if (context.routing) {
+        context.routing->usage.clear();
+        context.routing->router_usage.reset();
+      }
+      add_usage(refused_usage, used);
     };
     std::optional<StructuredCheck> structured;
     sent = true;
@@ -253,14 +303,22 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     json usage_lines = context.usage_lines;
     for (auto& line : answer_usage_lines(context, usage, loop.upstream_calls)) usage_lines.push_back(std::move(line));
     // The answer's usage is everything its attempts consumed.
-    usage.prompt_tokens += refused_usage.prompt_tokens;
-    usage.completion_tokens += refused_usage.completion_tokens;
-    usage.cached_tokens += refused_usage.cached_tokens;
-    usage.cache_write_tokens += refused_usage.cache_write_tokens;
-    usage.reasoning_tokens += refused_usage.reasoning_tokens;
+    add_usage(usage, refused_usage);
     completion.usage = usage;
     if (structured) {
+      // The caller gets the JSON as the stream filters left it: output
+      // guards may have masked in it, and masked input comes back unmasked.
+      // That text is checked again, so what is returned as JSON still is.
       result.structured = structured->value;
+      if (shown.content != structured->text) {
+        auto filtered = context.structured->check(shown.content);
+        if (!filtered.valid)
+          throw Error(ErrorKind::upstream,
+                      "the answer matched its schema, but not after the gateway's guardrails changed it: " +
+                          filtered.problems + "; mask fewer kinds in the answer or loosen the schema",
+                      "json_validation_failed");
+        result.structured = std::move(filtered.value);
+      }
       result.json_only = context.structured->json_only;
     }
     json runned_functions = json::array();
@@ -282,44 +340,17 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
         !problem.empty())
       note_metadata(record, "limits_error", problem);
     result.response["generation_context"]["request_id"] = record.id;
-    this->record(std::move(record));
-    return result;
   } catch (const Error& error) {
-    // A failure before or during the call is logged, then reaches the front door unchanged.
-    note_routing(context, record);
-    note_guardrails(context, record);
-    // Routed attempts that consumed tokens before failing are charged, and
-    // so are refused structured attempts (context.usage_lines).
-    if (context.routing && !context.routing->usage.empty())
-      for (auto& line : answer_usage_lines(context, Usage{}, 0)) context.usage_lines.push_back(std::move(line));
-    if (!context.usage_lines.empty()) {
-      record.usage_lines = context.usage_lines;
-      record.cost = total_amount(record.usage_lines);
-    }
-    record.status = error.kind() == ErrorKind::interrupted ? "cancelled" : "error";
-    // A request cancelled after it was sent consumed tokens the upstream
-    // will bill: they are counted, estimated (budgets include them).
-    if (record.status == "cancelled" && sent && record.usage_lines.empty() && context.prices) {
-      auto usage = estimated_usage(context, shown);
-      record.prompt_tokens = usage.prompt_tokens;
-      record.completion_tokens = usage.completion_tokens;
-      record.usage_lines = context.prices->usage_lines(usage, context.provider.name, context.request.model,
-                                                       "cancelled chat completion (estimated)");
-      record.cost = total_amount(record.usage_lines);
-    }
-    record.error = error.what();
-    record.latency_ms = milliseconds_since(start);
-    if (auto problem = settle_request(context, database_, options_.clock,
-                                      record.prompt_tokens + record.completion_tokens, record.cost);
-        !problem.empty())
-      note_metadata(record, "limits_error", problem);
-    try {
-      this->record(std::move(record));
-    } catch (const Error&) {
-      // The original error matters more than a log row we could not write.
-    }
+    log_failure(error.kind() == ErrorKind::interrupted ? "cancelled" : "error", error.what());
+    throw;
+  } catch (const std::exception& unexpected) {
+    log_failure("error", unexpected.what());
     throw;
   }
+  // Outside the try: the answer is complete and settled; a row the log cannot
+  // take is the log's own error, not a failed request to settle again.
+  this->record(std::move(record));
+  return result;
 }
 
 }  // namespace weir

@@ -19,11 +19,15 @@ std::string trimmed(std::string_view text) {
 
 // The bodies of ``` and ~~~ fenced blocks, in order; an unterminated fence
 // runs to the end (the answer was cut off inside it).
+// At most kMaxFencedBodies: each becomes candidates that are parsed and
+// validated, and an answer of thousands of fences must not cost thousands.
+constexpr size_t kMaxFencedBodies = 8;
+
 std::vector<std::string> fenced_bodies(std::string_view answer) {
   std::vector<std::string> bodies;
   for (std::string_view fence : {std::string_view("```"), std::string_view("~~~")}) {
     size_t at = answer.find(fence);
-    while (at != std::string_view::npos) {
+    while (at != std::string_view::npos && bodies.size() < kMaxFencedBodies) {
       size_t newline = answer.find('\n', at + fence.size());
       if (newline == std::string_view::npos) break;
       size_t close = answer.find(fence, newline + 1);

@@ -60,6 +60,9 @@ std::optional<StructuredOutput> StructuredOutput::resolve(const GatewayConfig& c
   output.json_only = config.effective_value("json_only").get<bool>();
   bool asked = false;
   if (response_format.is_object()) {
+    auto type_member = response_format.find("type");
+    if (type_member != response_format.end() && !type_member->is_string())
+      throw Error(ErrorKind::usage, "response_format.type must be a string: text, json_object or json_schema");
     std::string type = response_format.value("type", "");
     if (type == "json_schema") {
       read_json_schema_format(response_format, output);

@@ -1,5 +1,8 @@
 #include "core/engine/unmask_filter.hpp"
 
+#include <algorithm>
+#include <string_view>
+
 namespace weir {
 
 std::string UnmaskFilter::release(bool final) {
@@ -15,7 +18,9 @@ std::string UnmaskFilter::release(bool final) {
       break;
     }
     shown.append(pending_, position, open - position);
-    auto close = pending_.find(']', open);
+    // Only as far as the longest placeholder reaches: a text of many '[' and
+    // no ']' stays linear.
+    auto close = std::string_view(pending_).substr(0, std::min(pending_.size(), open + longest)).find(']', open);
     if (close == std::string::npos || close - open + 1 > longest) {
       // No ']' yet: this may still become a placeholder, unless it is already too long to be one.
       if (!final && close == std::string::npos && pending_.size() - open < longest) {

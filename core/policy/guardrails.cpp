@@ -6,6 +6,7 @@
 #include <re2/re2.h>
 
 #include "core/error.hpp"
+#include "core/json_input.hpp"
 #include "core/policy/pii_kinds.hpp"
 
 namespace weir {
@@ -151,9 +152,9 @@ std::optional<std::string> Guard::over_length(std::string_view text) const {
 
 std::optional<std::string> Guard::schema_problem(std::string_view text) const {
   auto candidate = json_candidate(text);
-  json value = json::parse(candidate.begin(), candidate.end(), nullptr, false);
-  if (value.is_discarded()) return std::string("the answer is not JSON");
-  auto violations = schema_->validate(value);
+  auto read = read_json(candidate);
+  if (!read.ok()) return std::string("the answer is not JSON");
+  auto violations = schema_->validate(read.value);
   if (violations.empty()) return std::nullopt;
   return "the answer does not match its schema: " + describe_violations(violations, 5);
 }

@@ -135,16 +135,18 @@ Admission LimitLedger::admit(std::vector<LimitScope> scopes, const std::string& 
         auto used = read_used(database_, name, start);
         double adding = rule.tokens ? static_cast<double>(admission.estimated_tokens) : 1.0;
         counts.push_back({std::move(name), start, used, adding});
-        if (std::max(0.0, used) + adding > static_cast<double>(*limit)) {
-          std::string why = rule.tokens && adding > static_cast<double>(*limit)
-                                ? " and this request alone is estimated at " + std::to_string(admission.estimated_tokens) +
-                                      " tokens (lower max_tokens or shorten the conversation)"
-                                : "";
+        if (rule.tokens && adding > static_cast<double>(*limit))
+          // Waiting cannot help, so no Retry-After: a client that retries on
+          // 429 would retry for ever.
+          throw Error(ErrorKind::usage,
+                      scope.label + " is limited to " + std::to_string(*limit) + " " + rule.per + " (" + rule.name +
+                          ") and this request alone is estimated at " + std::to_string(admission.estimated_tokens) +
+                          " tokens; lower max_tokens or shorten the conversation",
+                      "request_over_token_limit");
+        if (std::max(0.0, used) + adding > static_cast<double>(*limit))
           throw refusal("rate_limit_exceeded",
-                        scope.label + " is limited to " + std::to_string(*limit) + " " + rule.per + " (" + rule.name +
-                            ")" + why,
+                        scope.label + " is limited to " + std::to_string(*limit) + " " + rule.per + " (" + rule.name + ")",
                         seconds_until(start + rule.length, now));
-        }
       }
       if (const auto& limit = scope.limits.concurrent_requests) {
         auto count = database_.prepare("SELECT count(*) FROM limit_leases WHERE scope = ?1 AND expires_at > ?2");

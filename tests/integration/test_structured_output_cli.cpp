@@ -103,6 +103,32 @@ TEST_CASE("structured: a fenced block, a trailing comma and a missing closing br
         json{{"type", "json_schema"}, {"json_schema", {{"name", "response"}, {"schema", kPersonSchema}}}});
 }
 
+TEST_CASE("structured: masked input comes back in the structured value, and output masking is checked again") {
+  StructuredFixture fixture;
+  json contact_schema = {{"type", "object"},
+                         {"properties", {{"to", {{"type", "string"}}}, {"cc", {{"type", "string"}}}}},
+                         {"required", {"to"}}};
+  json gateway = {{"name", "mailer"},
+                  {"provider", "fake"},
+                  {"model", "fake-model"},
+                  {"response_schema", contact_schema},
+                  {"guardrails", json::array({{{"name", "pii"}, {"type", "pii"}, {"kinds", {"email"}}, {"action", "mask"}}})}};
+  fixture.run_ok({"gateway", "apply", "-f", "-"}, gateway.dump());
+  // The model saw [EMAIL_1] and repeats it; it adds an address of its own, which the output guard masks.
+  fixture.upstream.enqueue(ScriptedResponse::json_body(
+      200, chat_completion(R"({"to": "[EMAIL_1]", "cc": "eve@corp.example"})", "stop", 40, 12)));
+  weir::Database database(fixture.home.path() + "/weir.db");
+  weir::Engine engine(database, weir::resolve_paths(fixture.home.path()));
+  weir::ChatInput input;
+  input.target = "mailer";
+  input.messages = json::array({{{"role", "user"}, {"content", "Write to bob@example.com"}}});
+  auto result = engine.run(input, [](const weir::StreamDelta&) {}, weir::CancelToken());
+  CHECK(fixture.body(0).dump().find("bob@example.com") == std::string::npos);
+  CHECK(result.structured["to"] == "bob@example.com");
+  CHECK(result.structured["cc"].get<std::string>().find("eve@corp.example") == std::string::npos);
+  CHECK(weir::read_json(result.completion.content).value == result.structured);
+}
+
 TEST_CASE("structured: schema-violating JSON is asked again with its errors, and each attempt is billed") {
   StructuredFixture fixture;
   fixture.person_gateway();

@@ -170,6 +170,14 @@ TEST_CASE("guardrails: the unmask filter puts originals back even when a placeho
   CHECK(card == "[CARD_1]");
 }
 
+TEST_CASE("guardrails: the unmask filter passes 200 000 '[' without a ']' through whole") {
+  auto run = std::make_shared<GuardrailRun>();
+  run->placeholder("EMAIL", "bob@example.com");
+  UnmaskFilter filter(run);
+  std::string brackets(200'000, '[');
+  CHECK(through(filter, {brackets + "[EMAIL_1]"}) == brackets + "bob@example.com");
+}
+
 TEST_CASE("guardrails: output deny catches a pattern split across chunks before any of it is shown") {
   auto set = guards(json::array({{{"name", "codeword"}, {"type", "regex"}, {"patterns", "swordfish"}, {"window", 16}}}));
   auto run = std::make_shared<GuardrailRun>();

@@ -107,9 +107,13 @@ TEST_CASE("limit ledger: tokens are estimated at admit and settled from the real
   // It really used 30: now 60 more fit.
   ledger.settle(first, 30, {});
   CHECK_NOTHROW(ledger.admit({scope_with(limits)}, "r2", 60));
-  // A request whose estimate alone passes the limit says so.
+  // A request whose estimate alone passes the limit says so, and is not told
+  // to retry: waiting cannot help it.
   auto alone = expect_error([&] { ledger.admit({scope_with(limits)}, "r3", 500); });
   CHECK(std::string(alone.what()).find("alone") != std::string::npos);
+  CHECK(alone.kind() == ErrorKind::usage);
+  CHECK(alone.code() == "request_over_token_limit");
+  CHECK(alone.retry_after_seconds() == 0);
 }
 
 TEST_CASE("limit ledger: counters survive a reopen and are shared by two connections") {

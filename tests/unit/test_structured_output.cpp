@@ -163,6 +163,9 @@ TEST_CASE("resolve: max_attempts outside 1..10, a bad schema or format is a usag
   }
   auto unknown = expect_error([&] { (void)StructuredOutput::resolve(config(), {{"type", "yaml"}}); });
   CHECK(unknown.kind() == ErrorKind::usage);
+  auto not_text = expect_error([&] { (void)StructuredOutput::resolve(config(), {{"type", 1}}); });
+  CHECK(not_text.kind() == ErrorKind::usage);
+  CHECK(std::string(not_text.what()).find("must be a string") != std::string::npos);
   auto no_schema = expect_error([&] { (void)StructuredOutput::resolve(config(), {{"type", "json_schema"}}); });
   CHECK(no_schema.kind() == ErrorKind::usage);
   // The gateway field is checked when the gateway is saved.
