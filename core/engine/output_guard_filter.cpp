@@ -6,6 +6,11 @@ namespace weir {
 
 namespace {
 
+constexpr size_t kMostHeldWindows = 4;
+// Shown text kept in front of the next scan: enough for any guard's test of
+// the character before a match.
+constexpr size_t kContextBytes = 8;
+
 // Back to the start of a UTF-8 character, so a character is never shown in halves.
 size_t character_boundary(const std::string& text, size_t at) {
   while (at > 0 && at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
@@ -17,6 +22,20 @@ std::vector<std::string_view> kinds_of(const std::vector<GuardMatch>& matches) {
   for (const auto& match : matches)
     if (!match.kind.empty()) kinds.push_back(match.kind);
   return kinds;
+}
+
+// The matches of `guard` in `text` that start within [from, to), at
+// positions from `from`, cut at `to` (only a match the held window could not
+// hold crosses it): the text around them is context for the guard's boundaries.
+std::vector<GuardMatch> matches_between(const Guard& guard, std::string_view text, size_t from, size_t to) {
+  std::vector<GuardMatch> inside;
+  for (auto match : guard.find(text)) {
+    if (match.begin < from || match.begin >= to) continue;
+    match.begin -= from;
+    match.end = std::min(match.end, to) - from;
+    inside.push_back(match);
+  }
+  return inside;
 }
 
 }  // namespace
@@ -37,35 +56,47 @@ std::string OutputGuardFilter::release(bool final) {
   const auto& guards = guards_->guards();
   // Where the shown part ends: `window` bytes before the end, and before any match still near the edge.
   size_t cut = final || pending_.size() <= window_ ? (final ? pending_.size() : 0) : pending_.size() - window_;
-  std::vector<std::vector<GuardMatch>> found(guards.size());
+  // Scanned behind the text already shown, so a match's start is judged in
+  // context ("skills" holds no word "kill" wherever a chunk ends).
+  const std::string scanned = shown_tail_ + pending_;
+  std::vector<bool> matched(guards.size(), false);
   for (size_t index = 0; index < guards.size(); ++index) {
     const auto& guard = guards[index];
     if (!guard.checks_output() || !guard.scans_text()) continue;
-    found[index] = guard.find(pending_);
-    if (found[index].empty()) continue;
+    auto matches = matches_between(guard, scanned, shown_tail_.size(), scanned.size());
+    if (matches.empty()) continue;
+    matched[index] = true;
     if (guard.action() == GuardAction::deny) {
-      auto kinds = kinds_of(found[index]);
-      run_->note(guard.note("output", found[index].size(), kinds));
+      auto kinds = kinds_of(matches);
+      run_->note(guard.note("output", matches.size(), kinds));
       guard.deny("output", kinds.empty() ? std::string("the answer matches it")
                                          : "the answer holds " + std::string(kinds.front()) + " data");
     }
-    for (const auto& match : found[index])
+    for (const auto& match : matches)
       if (match.end > cut) cut = std::min(cut, match.begin);
   }
+  // A match that keeps growing at the edge would hold the answer back (and
+  // have it scanned again) without end: past kMostHeldWindows windows, the
+  // text before the last window goes out whatever it holds.
+  if (!final && pending_.size() > kMostHeldWindows * window_) cut = std::max(cut, pending_.size() - window_);
   cut = character_boundary(pending_, cut);
   if (cut == 0) return {};
   std::string shown = pending_.substr(0, cut);
   pending_.erase(0, cut);
-  // Mask guard by guard over what is shown (a later guard sees the earlier's placeholders, as on input).
+  // Mask guard by guard over what is shown (a later guard sees the earlier's
+  // placeholders, as on input), with the text on both sides as context.
   for (size_t index = 0; index < guards.size(); ++index) {
     const auto& guard = guards[index];
-    if (found[index].empty()) continue;
-    auto matches = guard.find(shown);
+    if (!matched[index]) continue;
+    auto matches = matches_between(guard, shown_tail_ + shown + pending_, shown_tail_.size(),
+                                   shown_tail_.size() + shown.size());
     if (matches.empty()) continue;
     matches_[index] += matches.size();
     for (auto kind : kinds_of(matches)) kinds_[index].push_back(kind);
     if (guard.action() == GuardAction::mask) shown = mask_text(guard, shown, matches, nullptr);
   }
+  std::string tail = shown_tail_ + shown;
+  shown_tail_ = tail.substr(character_boundary(tail, tail.size() > kContextBytes ? tail.size() - kContextBytes : 0));
   return shown;
 }
 
@@ -74,11 +105,13 @@ void OutputGuardFilter::check_length(std::string_view added) {
   bool counting = false;
   for (const auto& guard : guards) counting |= guard.checks_output() && guard.type() == GuardType::length;
   if (!counting) return;
-  seen_.append(added);
+  for (char byte : added)
+    if ((static_cast<unsigned char>(byte) & 0xC0) != 0x80) ++characters_;
+  bytes_ += added.size();
   for (size_t index = 0; index < guards.size(); ++index) {
     const auto& guard = guards[index];
     if (!guard.checks_output() || guard.type() != GuardType::length || length_noted_[index]) continue;
-    auto excess = guard.over_length(seen_);
+    auto excess = guard.over_length(characters_, bytes_);
     if (!excess) continue;
     length_noted_[index] = true;
     run_->note(guard.note("output", 1));

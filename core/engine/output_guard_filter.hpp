@@ -5,7 +5,9 @@
 // window: the last `window` bytes (the largest of the output guards') are
 // held back until more arrives or the answer ends, so a match split across
 // two chunks is whole when it is scanned, and a match still growing at the
-// edge is not shown half-masked. A match longer than the window can be split.
+// edge is not shown half-masked. A match still growing past kMostHeldWindows
+// windows is cut (and masked in two parts), so nothing is held for ever and
+// each chunk is scanned in time bounded by the window.
 // - deny: a match ends the answer with Error(usage, "guardrail_violation")
 //   naming the guard; the held-back text containing it is never shown. (A
 //   streaming front door sends that as its mid-stream error chunk.)
@@ -41,11 +43,12 @@ class OutputGuardFilter final : public StreamFilter {
   std::shared_ptr<const GuardSet> guards_;
   std::shared_ptr<GuardrailRun> run_;
   size_t window_ = 0;
-  std::string pending_;  // scanned text not yet shown
+  std::string pending_;     // scanned text not yet shown
+  std::string shown_tail_;  // the last few bytes shown, context for the next scan
   std::string answer_;   // the whole answer, when a json_schema guard needs it
   bool needs_answer_ = false;
-  size_t characters_ = 0;  // content bytes seen, for length guards
-  std::string seen_;       // the content seen, while a length guard counts it
+  size_t characters_ = 0;  // content characters seen, for length guards
+  size_t bytes_ = 0;       // and bytes
   std::vector<size_t> matches_;  // per guard: matches shown (warn) or masked
   std::vector<std::vector<std::string_view>> kinds_;  // per guard: the pii kinds of those
   std::vector<bool> length_noted_;

@@ -54,7 +54,7 @@ size_t count_characters(std::string_view text) {
 }
 
 // About four bytes of text per token, as the context budget estimates.
-long long estimate_tokens(std::string_view text) { return static_cast<long long>((text.size() + 3) / 4); }
+long long estimate_tokens(size_t bytes) { return static_cast<long long>((bytes + 3) / 4); }
 
 // A fenced ``` block's inside, else the text trimmed.
 std::string_view json_candidate(std::string_view text) {
@@ -137,13 +137,14 @@ std::vector<GuardMatch> Guard::find(std::string_view text) const {
 }
 
 std::optional<std::string> Guard::over_length(std::string_view text) const {
-  if (max_characters_ > 0) {
-    auto characters = static_cast<long long>(count_characters(text));
-    if (characters > max_characters_)
-      return std::to_string(characters) + " characters, over the " + std::to_string(max_characters_) + " allowed";
-  }
+  return over_length(count_characters(text), text.size());
+}
+
+std::optional<std::string> Guard::over_length(size_t characters, size_t bytes) const {
+  if (max_characters_ > 0 && static_cast<long long>(characters) > max_characters_)
+    return std::to_string(characters) + " characters, over the " + std::to_string(max_characters_) + " allowed";
   if (max_tokens_ > 0) {
-    auto tokens = estimate_tokens(text);
+    auto tokens = estimate_tokens(bytes);
     if (tokens > max_tokens_)
       return "about " + std::to_string(tokens) + " tokens, over the " + std::to_string(max_tokens_) + " allowed";
   }

@@ -80,6 +80,8 @@ class Guard {
   std::vector<GuardMatch> find(std::string_view text) const;
   // length: a description of the excess ("5120 characters, over 4096"), or nullopt when within.
   std::optional<std::string> over_length(std::string_view text) const;
+  // The same from counts kept as a text streams: its characters and bytes.
+  std::optional<std::string> over_length(size_t characters, size_t bytes) const;
   // json_schema: what is wrong with `text` as a JSON value of the schema, or nullopt when it is valid.
   std::optional<std::string> schema_problem(std::string_view text) const;
 

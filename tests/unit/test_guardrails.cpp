@@ -221,3 +221,34 @@ TEST_CASE("guardrails: output mask replaces split matches with bare placeholders
   CHECK(violation.code() == "guardrail_violation");
   CHECK(std::string(violation.what()).find("does not match its schema") != std::string::npos);
 }
+
+TEST_CASE("guardrails: a word is judged with the text already shown before it, wherever a chunk ends") {
+  auto set = guards(json::array({{{"name", "violence"}, {"type", "words"}, {"words", {"kill"}}, {"on", "output"}, {"window", 16}}}));
+  OutputGuardFilter filter(set, std::make_shared<GuardrailRun>());
+  // "s" is shown once 16 more bytes arrive; the next scan starts at "kill".
+  CHECK(through(filter, {"s", "kill " + std::string(11, ' '), "and more"}) == "skill " + std::string(11, ' ') + "and more");
+  OutputGuardFilter denying(set, std::make_shared<GuardrailRun>());
+  auto error = expect_error([&] { through(denying, {"a ", "kill " + std::string(14, ' '), "then"}); });
+  CHECK(error.code() == "guardrail_violation");
+}
+
+TEST_CASE("guardrails: a match that keeps growing is not held for ever, and both its parts are masked") {
+  auto set = guards(json::array({{{"name", "digits"}, {"type", "regex"}, {"patterns", "[0-9]+"}, {"action", "mask"},
+                                  {"on", "output"}, {"window", 16}}}));
+  OutputGuardFilter filter(set, std::make_shared<GuardrailRun>());
+  std::vector<std::string> emitted;
+  std::vector<std::string> chunks(40, "0123456789");
+  chunks.push_back(" end");
+  auto shown = through(filter, chunks, &emitted);
+  CHECK(shown.find_first_of("0123456789") == std::string::npos);
+  CHECK(shown.substr(shown.size() - 4) == " end");
+  CHECK(emitted.size() > 2);  // it streamed: not all at the end
+}
+
+TEST_CASE("guardrails: an output length guard counts characters as they stream") {
+  auto set = guards(json::array({{{"name", "brief"}, {"type", "length"}, {"max_characters", 100000}, {"on", "output"}}}));
+  OutputGuardFilter filter(set, std::make_shared<GuardrailRun>());
+  std::vector<std::string> chunks(25'001, "éèêë");  // 4 characters, 8 bytes each
+  auto error = expect_error([&] { through(filter, chunks); });
+  CHECK(std::string(error.what()).find("100004 characters, over the 100000 allowed") != std::string::npos);
+}
