@@ -296,11 +296,15 @@ json anthropic_messages_body(const ChatRequest& request) {
       body["tool_choice"] = std::move(choice);
     }
   }
-  // A json_schema answer travels as a forced tool (anthropic_answer_tool.hpp).
-  if (auto answer_tool = anthropic_answer_tool(request)) {
+  // A json_schema answer travels as a forced tool (anthropic_answer_tool.hpp),
+  // unless the client's own choice rules tools out ("none": the answer comes
+  // as text, still checked) or names the tool to call first.
+  const std::string chosen = body.contains("tool_choice") ? body["tool_choice"].value("type", "") : "";
+  if (auto answer_tool = chosen == "none" ? std::nullopt : anthropic_answer_tool(request)) {
     if (!body.contains("tools")) body["tools"] = json::array();
     body["tools"].push_back(std::move(*answer_tool));
     if (budget) body["tool_choice"] = {{"type", "auto"}};
+    else if (chosen == "tool") {}  // the client's tool first; the answer tool stays offered
     else if (other_tools) body["tool_choice"] = {{"type", "any"}};
     else body["tool_choice"] = {{"type", "tool"}, {"name", kAnswerToolName}};
   }

@@ -41,6 +41,17 @@ TEST_CASE("anthropic answer tool: forced alone, 'any' beside other tools, 'auto'
   CHECK(beside["tools"][0]["name"] == "lookup");
   CHECK(beside["tool_choice"] == json{{"type", "any"}});
 
+  // The client's own choice stands: none (no answer tool: the answer is text,
+  // checked like any) and a named tool (called first; the answer tool stays offered).
+  with_tools.tool_choice = "none";
+  auto none = anthropic_messages_body(with_tools);
+  CHECK(none["tool_choice"] == json{{"type", "none"}});
+  CHECK(none["tools"].size() == 1);
+  with_tools.tool_choice = {{"type", "function"}, {"function", {{"name", "lookup"}}}};
+  auto named = anthropic_messages_body(with_tools);
+  CHECK(named["tool_choice"] == json{{"type", "tool"}, {"name", "lookup"}});
+  CHECK(named["tools"].size() == 2);
+
   auto thinking = request_with(kSchema);
   thinking.sampling.reasoning_effort = "low";
   CHECK(anthropic_messages_body(thinking)["tool_choice"] == json{{"type", "auto"}});
