@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/engine/context_budget.hpp"
+#include "core/engine/hook_actions.hpp"
 #include "core/engine/pipeline.hpp"
 #include "core/engine/request_limits.hpp"
 #include "core/engine/stream_filter.hpp"
@@ -33,6 +34,10 @@ ToolLoopOptions tool_loop_options(const RequestContext& context) {
   loop.cap_advice = context.gateway.is_bare() ? std::string("raise rag.max_tool_iterations")
                                               : "raise the cap with `weir gateway update " + context.gateway.name +
                                                     " --max-tool-iterations N`, or ask a narrower question";
+  if (context.hooks && context.hooks->listens_to(kToolCalled))
+    loop.before_tool = [hooks = context.hooks](const ToolCall& call, const CancelToken& cancel) {
+      return run_tool_called_hooks(*hooks, call, cancel);
+    };
   return loop;
 }
 
@@ -56,6 +61,7 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
   }
   if (!routing.is_null()) generation["routing"] = std::move(routing);
   if (!context.guardrails->notes().empty()) generation["guardrails"] = context.guardrails->notes();
+  if (context.hooks && !context.hooks->notes().empty()) generation["hooks"] = context.hooks->notes();
   return generation;
 }
 
@@ -107,6 +113,11 @@ void note_guardrails(const RequestContext& context, RequestRecord& record) {
 void note_metadata(RequestRecord& record, const char* name, json value) {
   if (!record.metadata.is_object()) record.metadata = json::object();
   record.metadata[name] = std::move(value);
+}
+
+// Every hook call and its outcome, in the request log row's metadata.
+void note_hooks(const RequestContext& context, RequestRecord& record) {
+  if (context.hooks && !context.hooks->notes().empty()) note_metadata(record, "hooks", context.hooks->notes());
 }
 
 // What a request cancelled mid-answer consumed: the upstream sends no usage
@@ -172,6 +183,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
 
   RequestContext context;
   context.input = std::move(input);
+  context.request_id = record.id;
   context.cancel = &cancel;
   // What the caller sees is the fold of what the last filter let through.
   Completion shown;
@@ -277,6 +289,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     record.usage_lines = std::move(usage_lines);
     record.latency_ms = milliseconds_since(start);
     note_guardrails(context, record);
+    note_hooks(context, record);
     if (auto problem = settle_request(context, database_, options_.clock,
                                       usage.prompt_tokens + usage.completion_tokens, record.cost);
         !problem.empty())
@@ -288,6 +301,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     // A failure before or during the call is logged, then reaches the front door unchanged.
     note_routing(context, record);
     note_guardrails(context, record);
+    note_hooks(context, record);
     // Routed attempts that consumed tokens before failing are charged, and
     // so are refused structured attempts (context.usage_lines).
     if (context.routing && !context.routing->usage.empty())

@@ -34,6 +34,11 @@
 //                   response_schema / json_only): instructions in the system
 //                   text, response_format in the form adapters render natively
 //   context_budget  max_context_tokens: error or truncate
+//   hooks           the gateway's message.received hooks (core/policy/hooks.hpp)
+//                   over the request as it would go upstream: each may
+//                   rewrite it (hook_actions.hpp) or stop it with an error
+//                   naming the hook; not in a dry run. Keeps the dispatcher
+//                   for the tool loop's tool.called hooks
 //   output          the request's stream filters: the prefill (unless the
 //                   answer is structured: it is checked with its prefill),
 //                   the output guards (output_guard_filter.hpp), then the

@@ -62,6 +62,7 @@ json valid_value(const std::string& path, const FieldSchema& field) {
       {"function_sources", json::array({"https://example.com/functions.json"})},
       {"builtin_tools", json::array({"current_time", "open_url"})},
       {"guardrails", json::array({{{"type", "words"}, {"words", {"x"}}}})},
+      {"hooks", json::array({{{"url", "http://127.0.0.1:9/hook"}, {"events", {"message.received"}}}})},
   };
   if (auto it = special.find(path); it != special.end()) return it->second;
   switch (field.type) {
