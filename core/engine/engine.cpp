@@ -61,6 +61,7 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
   }
   if (!routing.is_null()) generation["routing"] = std::move(routing);
   if (!context.guardrails->notes().empty()) generation["guardrails"] = context.guardrails->notes();
+  if (!context.moderation.is_null()) generation["moderation"] = context.moderation;
   if (context.hooks && !context.hooks->notes().empty()) generation["hooks"] = context.hooks->notes();
   return generation;
 }
@@ -118,6 +119,11 @@ void note_metadata(RequestRecord& record, const char* name, json value) {
 // Every hook call and its outcome, in the request log row's metadata.
 void note_hooks(const RequestContext& context, RequestRecord& record) {
   if (context.hooks && !context.hooks->notes().empty()) note_metadata(record, "hooks", context.hooks->notes());
+}
+
+// The moderation scores and what they flagged.
+void note_moderation(const RequestContext& context, RequestRecord& record) {
+  if (!context.moderation.is_null()) note_metadata(record, "moderation", context.moderation);
 }
 
 // What a request cancelled mid-answer consumed: the upstream sends no usage
@@ -290,6 +296,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     record.latency_ms = milliseconds_since(start);
     note_guardrails(context, record);
     note_hooks(context, record);
+    note_moderation(context, record);
     if (auto problem = settle_request(context, database_, options_.clock,
                                       usage.prompt_tokens + usage.completion_tokens, record.cost);
         !problem.empty())
@@ -302,6 +309,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     note_routing(context, record);
     note_guardrails(context, record);
     note_hooks(context, record);
+    note_moderation(context, record);
     // Routed attempts that consumed tokens before failing are charged, and
     // so are refused structured attempts (context.usage_lines).
     if (context.routing && !context.routing->usage.empty())

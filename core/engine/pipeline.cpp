@@ -8,6 +8,7 @@
 #include "core/engine/document_injection.hpp"
 #include "core/engine/hook_actions.hpp"
 #include "core/engine/instructions.hpp"
+#include "core/engine/moderation_check.hpp"
 #include "core/engine/output_guard_filter.hpp"
 #include "core/engine/prefill_filter.hpp"
 #include "core/engine/request_limits.hpp"
@@ -61,6 +62,8 @@ void resolve_stage(RequestContext& context, StageServices& services) {
   }
   context.capabilities = context.adapter->capabilities();
   context.guards = resolved->guards ? resolved->guards : GuardSet::compile(nullptr);
+  context.moderation_settings = resolved->moderation;
+  context.moderation_provider = resolved->moderation_provider;
   context.hook_set = resolved->hooks ? resolved->hooks : HookSet::from_config(nullptr);
   context.prices = PriceTable::shared(services.paths.prices);
 }
@@ -195,6 +198,15 @@ void guardrails_stage(RequestContext& context, StageServices&) {
   const size_t trailing = context.prefill.empty() ? 0 : 1;
   const size_t first = messages.size() - caller - trailing;
   apply_input_guards(*context.guards, messages, first, caller, *context.guardrails, &context.input.messages);
+}
+
+// ----- moderation -----
+
+// After the input guards (what they masked is what the judge reads) and
+// before retrieval, the first stage that may send the conversation anywhere.
+void moderation_stage(RequestContext& context, StageServices& services) {
+  if (!context.moderation_settings || !context.cancel) return;  // a dry run sends nothing
+  moderate_conversation(context, *context.moderation_settings, context.moderation_provider, services.providers);
 }
 
 // ----- retrieval -----
@@ -389,7 +401,8 @@ const std::vector<Stage>& preparation_stages() {
       {"caller_policy", caller_policy_stage}, {"resolve", resolve_stage},
       {"overrides", overrides_stage},         {"limits", limits_stage},
       {"instructions", instructions_stage},   {"content_parts", content_parts_stage},
-      {"guardrails", guardrails_stage},       {"retrieval", retrieval_stage},
+      {"guardrails", guardrails_stage},       {"moderation", moderation_stage},
+      {"retrieval", retrieval_stage},
       {"skills", skills_stage},               {"builtin_tools", builtin_tools_stage},
       {"tools", tools_stage},
       {"tool_window", tool_window_stage},     {"structured_output", structured_output_stage},

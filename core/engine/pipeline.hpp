@@ -22,6 +22,10 @@
 //                   conversation retrieval and routing read too), warn
 //                   (core/policy/guardrails.hpp); before retrieval, whose
 //                   query rewrite is the first thing that may go upstream
+//   moderation      the gateway's moderation block: a judge model or a
+//                   moderation endpoint scores the caller's conversation; one
+//                   above a threshold is replaced by an instruction to decline
+//                   (moderation_check.hpp); not in a dry run
 //   retrieval       search by strategy and inject, or register the
 //                   collection search tool source (query_function)
 //   tools           add the gateway's MCP servers (mcp_servers; not for

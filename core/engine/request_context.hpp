@@ -24,6 +24,7 @@
 #include "core/policy/caller_policy.hpp"
 #include "core/policy/guardrails.hpp"
 #include "core/policy/hooks.hpp"
+#include "core/policy/moderation.hpp"
 #include "core/policy/limit_ledger.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routing_report.hpp"
@@ -87,6 +88,9 @@ struct RequestContext {
   std::shared_ptr<const JsonSchema> gateway_response_schema;
   // The gateway's compiled guardrails (never null; empty for none).
   std::shared_ptr<const GuardSet> guards;
+  // The gateway's moderation block and its provider, as resolved (nullopt: off).
+  std::optional<ModerationSettings> moderation_settings;
+  ProviderConfig moderation_provider;
   // The gateway's hooks as resolved (never null once resolved; empty for none).
   std::shared_ptr<const HookSet> hook_set;
   // limits: what the ledger counted (settled when the request ends)
@@ -105,6 +109,8 @@ struct RequestContext {
   // guardrails: the placeholders of masked input and every intervention
   // (the output filters add theirs while the answer streams).
   std::shared_ptr<GuardrailRun> guardrails = std::make_shared<GuardrailRun>();
+  // moderation: the scores and what was flagged (null: not moderated).
+  json moderation = nullptr;
   // hooks: calls the gateway's hooks (message.received in its stage,
   // tool.called from the tool loop) and keeps their notes; null before it.
   std::shared_ptr<HookDispatcher> hooks;

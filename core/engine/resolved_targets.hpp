@@ -29,6 +29,7 @@
 #include "core/json_schema.hpp"
 #include "core/policy/guardrails.hpp"
 #include "core/policy/hooks.hpp"
+#include "core/policy/moderation.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routed_provider.hpp"
 #include "core/store/gateway_repository.hpp"
@@ -45,6 +46,9 @@ struct ResolvedTarget {
   std::shared_ptr<const JsonSchema> response_schema;
   // The gateway's guardrails, compiled (RE2 patterns, schemas) once per revision.
   std::shared_ptr<const GuardSet> guards;
+  // The gateway's moderation block and its provider (nullopt: off).
+  std::optional<ModerationSettings> moderation;
+  ProviderConfig moderation_provider;
   // The gateway's hooks, read once per revision.
   std::shared_ptr<const HookSet> hooks;
 };
