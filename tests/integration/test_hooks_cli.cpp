@@ -142,6 +142,9 @@ TEST_CASE("hooks: clear and add-message rewrite the conversation, streamed and n
   auto calls = fixture.calls("/hook/rewrite");
   REQUIRE(calls.size() == 2);
   check_signed(calls[0], hex(secret));
+  auto shown = fixture.home.run({"gateway", "show", "g"});
+  REQUIRE(shown.exit_code == 0);
+  CHECK(shown.out.find(secret) == std::string::npos);  // a literal secret is never shown
   auto metadata = fixture.last_log_metadata();
   CHECK(metadata["hooks"][0]["outcome"] == "rewritten");
   CHECK(metadata["hooks"][0]["actions"] == json::array({"clear", "add-message"}));
@@ -188,7 +191,9 @@ TEST_CASE("hooks: remove-message, add-system and add-tool, from weir serve (stre
   auto sent = fixture.model.requests().back().json_body;
   CHECK(sent["messages"][0]["content"] == "Be brief.\n\nAnswer in French.");
   CHECK(sent["tools"] == json::array({tool}));
-  for (const auto& call : fixture.calls("/hook/shape")) check_signed(call, fixture.hook_key());
+  auto calls = fixture.calls("/hook/shape");
+  REQUIRE(calls.size() == 3);
+  check_signed(calls.back(), fixture.hook_key());  // one check: each starts a Python
 }
 
 TEST_CASE("hooks: tool.called sees the call before it runs; set-result replaces its result and the tool never runs") {
