@@ -228,6 +228,16 @@ TEST_CASE("hooks: tool.called sees the call before it runs; set-result replaces 
   auto metadata = fixture.last_log_metadata();
   CHECK(metadata["hooks"][0]["event"] == "tool.called");
   CHECK(metadata["hooks"][0]["actions"] == json::array({"set-result"}));
+
+  // A refusal at tool.called stops the whole request (it is not the tool's failure the model sees).
+  fixture.receiver.enqueue(ScriptedResponse::raw(403, "text/plain", "no lookups today"));
+  fixture.model.enqueue(ScriptedResponse::sse(
+      {chunk::role(), chunk::tool_call(0, "call_1", "lookup", "{\"id\": 8}"), chunk::finish("tool_calls"), chunk::kDone}));
+  auto refused = fixture.home.run({"chat", "g", "and order 8?"});
+  CHECK(refused.exit_code == 5);
+  CHECK(refused.err.find("hook 'tools' refused the request (HTTP 403): no lookups today") != std::string::npos);
+  CHECK(fixture.calls("/fn/").empty());
+  CHECK(fixture.model.requests().size() == 3);  // no round after the refused call
 }
 
 TEST_CASE("hooks: a 4xx is a refusal (exit 5, HTTP 403) and a 5xx a failure (exit 4, 502); neither reaches the model") {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/mcp_session.hpp"
 #include "tests/support/serve_process.hpp"
 #include "tests/support/weir_process.hpp"
 
@@ -66,6 +67,19 @@ TEST_CASE("moderation judge: a flagged conversation is not forwarded and the mod
   auto row = json::parse(shown.out);
   CHECK(row["metadata"]["moderation"]["flagged"] == json::array({"dangerous"}));
   CHECK(row["metadata"]["moderation"]["scores"]["dangerous"] == 0.95);
+
+  // The same from weir mcp serve.
+  fixture.judge_scores(0.95);
+  fixture.upstream.enqueue(ScriptedResponse::text_answer("Sorry, no.", true));
+  McpSession session(fixture.home, {"--gateway", "g"});
+  session.initialize();
+  auto called = session.request("tools/call", {{"name", "invoke_ai_model"}, {"arguments", {{"prompt", kSecretPlan}}}}, 2);
+  REQUIRE_MESSAGE(called.contains("result"), called.dump());
+  CHECK(called["result"]["content"][0]["text"] == "Sorry, no.");
+  requests = fixture.upstream.requests();
+  REQUIRE(requests.size() == 4);
+  CHECK(requests[2].body.find(kSecretPlan) != std::string::npos);  // the judge's
+  CHECK(requests[3].body.find(kSecretPlan) == std::string::npos);  // the model's
 }
 
 TEST_CASE("moderation judge: a clean conversation is forwarded; the judge is its own usage line (serve, streamed and not)") {
