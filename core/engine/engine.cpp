@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/engine/context_budget.hpp"
+#include "core/engine/hook_actions.hpp"
 #include "core/engine/pipeline.hpp"
 #include "core/engine/request_limits.hpp"
 #include "core/engine/stream_filter.hpp"
@@ -33,6 +34,10 @@ ToolLoopOptions tool_loop_options(const RequestContext& context) {
   loop.cap_advice = context.gateway.is_bare() ? std::string("raise rag.max_tool_iterations")
                                               : "raise the cap with `weir gateway update " + context.gateway.name +
                                                     " --max-tool-iterations N`, or ask a narrower question";
+  if (context.hooks && context.hooks->listens_to(kToolCalled))
+    loop.before_tool = [hooks = context.hooks](const ToolCall& call, const CancelToken& cancel) {
+      return run_tool_called_hooks(*hooks, call, cancel);
+    };
   return loop;
 }
 
@@ -56,6 +61,8 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
   }
   if (!routing.is_null()) generation["routing"] = std::move(routing);
   if (!context.guardrails->notes().empty()) generation["guardrails"] = context.guardrails->notes();
+  if (!context.moderation.is_null()) generation["moderation"] = context.moderation;
+  if (context.hooks && !context.hooks->notes().empty()) generation["hooks"] = context.hooks->notes();
   return generation;
 }
 
@@ -115,6 +122,16 @@ void add_usage(Usage& total, const Usage& more) {
   total.cached_tokens += more.cached_tokens;
   total.cache_write_tokens += more.cache_write_tokens;
   total.reasoning_tokens += more.reasoning_tokens;
+}
+
+// Every hook call and its outcome, in the request log row's metadata.
+void note_hooks(const RequestContext& context, RequestRecord& record) {
+  if (context.hooks && !context.hooks->notes().empty()) note_metadata(record, "hooks", context.hooks->notes());
+}
+
+// The moderation scores and what they flagged.
+void note_moderation(const RequestContext& context, RequestRecord& record) {
+  if (!context.moderation.is_null()) note_metadata(record, "moderation", context.moderation);
 }
 
 // What a request cancelled mid-answer consumed: the upstream sends no usage
@@ -180,6 +197,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
 
   RequestContext context;
   context.input = std::move(input);
+  context.request_id = record.id;
   context.cancel = &cancel;
   // What the caller sees is the fold of what the last filter let through.
   Completion shown;
@@ -190,6 +208,8 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
   auto log_failure = [&](const std::string& status, const std::string& message) {
     note_routing(context, record);
     note_guardrails(context, record);
+    note_hooks(context, record);
+    note_moderation(context, record);
     // Refused structured attempts (context.usage_lines) and routed attempts
     // that consumed tokens before failing are charged.
     Usage consumed = refused_usage;
@@ -335,6 +355,8 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     record.usage_lines = std::move(usage_lines);
     record.latency_ms = milliseconds_since(start);
     note_guardrails(context, record);
+    note_hooks(context, record);
+    note_moderation(context, record);
     if (auto problem = settle_request(context, database_, options_.clock,
                                       usage.prompt_tokens + usage.completion_tokens, record.cost);
         !problem.empty())

@@ -6,7 +6,9 @@
 #include "core/engine/content_parts.hpp"
 #include "core/engine/context_budget.hpp"
 #include "core/engine/document_injection.hpp"
+#include "core/engine/hook_actions.hpp"
 #include "core/engine/instructions.hpp"
+#include "core/engine/moderation_check.hpp"
 #include "core/engine/output_guard_filter.hpp"
 #include "core/engine/prefill_filter.hpp"
 #include "core/engine/request_limits.hpp"
@@ -60,6 +62,9 @@ void resolve_stage(RequestContext& context, StageServices& services) {
   }
   context.capabilities = context.adapter->capabilities();
   context.guards = resolved->guards ? resolved->guards : GuardSet::compile(nullptr);
+  context.moderation_settings = resolved->moderation;
+  context.moderation_provider = resolved->moderation_provider;
+  context.hook_set = resolved->hooks ? resolved->hooks : HookSet::from_config(nullptr);
   context.prices = PriceTable::shared(services.paths.prices);
 }
 
@@ -193,6 +198,15 @@ void guardrails_stage(RequestContext& context, StageServices&) {
   const size_t trailing = context.prefill.empty() ? 0 : 1;
   const size_t first = messages.size() - caller - trailing;
   apply_input_guards(*context.guards, messages, first, caller, *context.guardrails, &context.input.messages);
+}
+
+// ----- moderation -----
+
+// After the input guards (what they masked is what the judge reads) and
+// before retrieval, the first stage that may send the conversation anywhere.
+void moderation_stage(RequestContext& context, StageServices& services) {
+  if (!context.moderation_settings || !context.cancel) return;  // a dry run sends nothing
+  moderate_conversation(context, *context.moderation_settings, context.moderation_provider, services.providers);
 }
 
 // ----- retrieval -----
@@ -341,6 +355,25 @@ void context_budget_stage(RequestContext& context, StageServices&) {
   context.dropped_messages = fit_context(context.request.messages, budget, context.gateway.config.on_overflow());
 }
 
+// ----- hooks -----
+
+// Last of the stages that shape the request: a message.received hook sees
+// exactly what would go upstream (after the context budget; what it adds is
+// not truncated again) and may rewrite it. The dispatcher stays for the tool
+// loop's tool.called hooks. A dry run calls no hook.
+void hooks_stage(RequestContext& context, StageServices& services) {
+  const auto& gateway = context.gateway;
+  HookRequestInfo info{
+      .gateway = gateway.is_bare() ? json(nullptr) : json{{"id", gateway.id}, {"name", gateway.name}},
+      .request_id = context.request_id,
+      .user = context.input.user,
+      .conversation = context.input.conversation,
+      .metadata = context.input.metadata};
+  context.hooks = std::make_shared<HookDispatcher>(context.hook_set, std::move(info), services.paths.home);
+  if (!context.cancel) return;
+  run_message_received_hooks(*context.hooks, context.request, *context.cancel);
+}
+
 // ----- limits -----
 
 void limits_stage(RequestContext& context, StageServices& services) {
@@ -368,11 +401,13 @@ const std::vector<Stage>& preparation_stages() {
       {"caller_policy", caller_policy_stage}, {"resolve", resolve_stage},
       {"overrides", overrides_stage},         {"limits", limits_stage},
       {"instructions", instructions_stage},   {"content_parts", content_parts_stage},
-      {"guardrails", guardrails_stage},       {"retrieval", retrieval_stage},
+      {"guardrails", guardrails_stage},       {"moderation", moderation_stage},
+      {"retrieval", retrieval_stage},
       {"skills", skills_stage},               {"builtin_tools", builtin_tools_stage},
       {"tools", tools_stage},
       {"tool_window", tool_window_stage},     {"structured_output", structured_output_stage},
       {"context_budget", context_budget_stage},
+      {"hooks", hooks_stage},
       {"output", output_stage},
   };
   return stages;

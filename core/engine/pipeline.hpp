@@ -22,6 +22,10 @@
 //                   conversation retrieval and routing read too), warn
 //                   (core/policy/guardrails.hpp); before retrieval, whose
 //                   query rewrite is the first thing that may go upstream
+//   moderation      the gateway's moderation block: a judge model or a
+//                   moderation endpoint scores the caller's conversation; one
+//                   above a threshold is replaced by an instruction to decline
+//                   (moderation_check.hpp); not in a dry run
 //   retrieval       search by strategy and inject, or register the
 //                   collection search tool source (query_function)
 //   tools           add the gateway's MCP servers (mcp_servers; not for
@@ -34,6 +38,11 @@
 //                   response_schema / json_only): instructions in the system
 //                   text, response_format in the form adapters render natively
 //   context_budget  max_context_tokens: error or truncate
+//   hooks           the gateway's message.received hooks (core/policy/hooks.hpp)
+//                   over the request as it would go upstream: each may
+//                   rewrite it (hook_actions.hpp) or stop it with an error
+//                   naming the hook; not in a dry run. Keeps the dispatcher
+//                   for the tool loop's tool.called hooks
 //   output          the request's stream filters: the prefill (unless the
 //                   answer is structured: it is checked with its prefill),
 //                   the output guards (output_guard_filter.hpp), then the

@@ -23,6 +23,8 @@
 #include "core/engine/structured_output.hpp"
 #include "core/policy/caller_policy.hpp"
 #include "core/policy/guardrails.hpp"
+#include "core/policy/hooks.hpp"
+#include "core/policy/moderation.hpp"
 #include "core/policy/limit_ledger.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routing_report.hpp"
@@ -68,6 +70,8 @@ struct RetrievalReport {
 
 struct RequestContext {
   ChatInput input;
+  // The request log row's id, which the answer names ("" in a dry run).
+  std::string request_id;
   // Null while preparing for a dry run: nothing may be sent anywhere.
   const CancelToken* cancel = nullptr;
 
@@ -84,6 +88,11 @@ struct RequestContext {
   std::shared_ptr<const JsonSchema> gateway_response_schema;
   // The gateway's compiled guardrails (never null; empty for none).
   std::shared_ptr<const GuardSet> guards;
+  // The gateway's moderation block and its provider, as resolved (nullopt: off).
+  std::optional<ModerationSettings> moderation_settings;
+  ProviderConfig moderation_provider;
+  // The gateway's hooks as resolved (never null once resolved; empty for none).
+  std::shared_ptr<const HookSet> hook_set;
   // limits: what the ledger counted (settled when the request ends)
   Admission admission;
   // overrides
@@ -100,6 +109,11 @@ struct RequestContext {
   // guardrails: the placeholders of masked input and every intervention
   // (the output filters add theirs while the answer streams).
   std::shared_ptr<GuardrailRun> guardrails = std::make_shared<GuardrailRun>();
+  // moderation: the scores and what was flagged (null: not moderated).
+  json moderation = nullptr;
+  // hooks: calls the gateway's hooks (message.received in its stage,
+  // tool.called from the tool loop) and keeps their notes; null before it.
+  std::shared_ptr<HookDispatcher> hooks;
   // output
   AnswerIdentity identity;  // id, model and time of the completion and its chunks
   std::vector<std::unique_ptr<StreamFilter>> filters;  // in order, upstream first

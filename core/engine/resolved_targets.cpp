@@ -47,6 +47,9 @@ std::shared_ptr<const ResolvedTarget> read_in_transaction(Database& database, co
   if (json schema = target->gateway.config.effective_value("response_schema"); !schema.is_null())
     target->response_schema = std::make_shared<const JsonSchema>(JsonSchema::compile(schema, "the response schema"));
   target->guards = GuardSet::compile(target->gateway.config.effective_value("guardrails"));
+  target->moderation = ModerationSettings::from_config(target->gateway.config.effective_value("moderation"));
+  if (target->moderation) target->moderation_provider = providers.resolve(target->moderation->provider);
+  target->hooks = HookSet::from_config(target->gateway.config.effective_value("hooks"));
   return target;
 }
 

@@ -4,7 +4,7 @@
 //
 // Resolving reads the gateway's row, its provider's and, for a routing block,
 // every target's provider, parses the gateway's configuration and compiles
-// its guardrails: most of a
+// its guardrails and reads its hooks: most of a
 // routed request's own work in `weir serve`. The answer changes only when the
 // gateways or providers tables do, and each moves a counter in table_versions
 // (migration 8) in the same transaction as the change, so one indexed read
@@ -28,6 +28,8 @@
 
 #include "core/json_schema.hpp"
 #include "core/policy/guardrails.hpp"
+#include "core/policy/hooks.hpp"
+#include "core/policy/moderation.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routed_provider.hpp"
 #include "core/store/gateway_repository.hpp"
@@ -44,6 +46,11 @@ struct ResolvedTarget {
   std::shared_ptr<const JsonSchema> response_schema;
   // The gateway's guardrails, compiled (RE2 patterns, schemas) once per revision.
   std::shared_ptr<const GuardSet> guards;
+  // The gateway's moderation block and its provider (nullopt: off).
+  std::optional<ModerationSettings> moderation;
+  ProviderConfig moderation_provider;
+  // The gateway's hooks, read once per revision.
+  std::shared_ptr<const HookSet> hooks;
 };
 
 // Reads the target from the store as it is now, in one read transaction.

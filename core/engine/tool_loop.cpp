@@ -120,6 +120,21 @@ StreamDelta activity(const ToolCall& call, const char* state) {
   return delta;
 }
 
+// One server-side call: `before_tool` first (its Error stops the request),
+// then the registry (its Error is the tool's message, so the model can react).
+ToolOutput run_server_tool(const ToolLoopOptions& options, const ToolCall& call, const ToolCallContext& context) {
+  if (options.before_tool)
+    if (auto replaced = options.before_tool(call, context.cancel)) return ToolOutput(std::move(*replaced));
+  try {
+    return options.tools->run(call, context);
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::interrupted) throw;
+    ToolOutput output(error.what());
+    output.failed = true;
+    return output;
+  }
+}
+
 }  // namespace
 
 nlohmann::json RunnedFunction::to_json() const {
@@ -208,19 +223,12 @@ void run_tool_loop(Provider& provider, ChatRequest request, const ToolLoopOption
       on_delta(activity(call, "started"));
       RunnedFunction function{call.name, call.id, call.arguments, true, 0, {}};
       auto start = Clock::now();
-      ToolOutput output;
       ToolCallContext call_context{cancel, [&](const ToolProgress& report) {
                                      auto update = activity(call, "progress");
                                      update.server_tool->progress = report;
                                      on_delta(update);
                                    }};
-      try {
-        output = options.tools->run(call, call_context);
-      } catch (const Error& error) {
-        if (error.kind() == ErrorKind::interrupted) throw;
-        output = ToolOutput(error.what());
-        output.failed = true;
-      }
+      ToolOutput output = run_server_tool(options, call, call_context);
       if (output.failed) {
         function.success = false;
         function.error = output.text;

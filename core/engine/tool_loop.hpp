@@ -28,7 +28,8 @@
 // conversation before each round after the first. Before each round after the
 // first, the registry's prepare_turn() also lets the tool sources update the
 // conversation and the offered tools (a skill read joins the system message;
-// tools a skill allows appear).
+// tools a skill allows appear). Each server-side call asks `before_tool`
+// first (tool.called hooks), which may replace its result or stop the request.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +61,10 @@ struct ToolLoopOptions {
   int max_rounds = 8;
   std::string cap_advice;  // appended to the cap error: how to raise it
   std::optional<int> tool_result_window;
+  // Asked before each server-side tool runs (the gateway's tool.called hooks,
+  // hook_actions.hpp): a value is the call's result and the tool does not
+  // run. Unlike the tool's own failure, an Error it throws stops the request.
+  std::function<std::optional<std::string>(const ToolCall&, const CancelToken&)> before_tool;
 };
 
 struct ToolLoopResult {

@@ -9,6 +9,8 @@
 #include "core/gateway/function_fields.hpp"
 #include "core/json_schema.hpp"
 #include "core/gateway/guardrail_fields.hpp"
+#include "core/gateway/hook_fields.hpp"
+#include "core/gateway/moderation_fields.hpp"
 
 namespace weir {
 
@@ -539,6 +541,14 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "guardrails", .type = FieldType::record_list,
        .help = "Guards on the request and the answer: {type, on, action, patterns|kinds|words|max_*|schema}",
        .default_value = json::array(), .fields = &guardrail_schema(), .check = check_guardrail_list},
+      // Policy (issue 17): the conversation scored before it is forwarded (moderation_fields.cpp).
+      {.name = "moderation", .type = FieldType::block,
+       .help = "Score the conversation (a judge model or a moderation endpoint); decline above a threshold",
+       .fields = &moderation_schema(), .check = check_moderation_block},
+      // Policy (issue 17): the owner's webhooks on each request and tool call (hook_fields.cpp).
+      {.name = "hooks", .type = FieldType::record_list,
+       .help = "Signed webhooks that may rewrite or stop a request: {url, events, timeout_ms, secret}",
+       .default_value = json::array(), .fields = &hook_schema(), .check = check_hook_list},
   };
   // The default of `overridable` is every field a request may override except
   // the instructions, which a gateway keeps unless it opts in.

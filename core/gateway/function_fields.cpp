@@ -93,6 +93,14 @@ json with_tool_secrets_redacted(json config) {
       for (auto& [name, value] : function["headers"].items())
         if (value.is_string()) value = redact_header_value(name, value.get<std::string>());
     }
+  if (auto hooks = config.find("hooks"); hooks != config.end() && hooks->is_array())
+    for (auto& hook : *hooks) {
+      if (!hook.is_object()) continue;
+      if (auto secret = hook.find("secret"); secret != hook.end() && secret->is_string() &&
+                                             secret->get<std::string>().rfind("${", 0) != 0)
+        *secret = std::string(kRedacted);
+      if (auto url = hook.find("url"); url != hook.end() && url->is_string()) *url = redact_url(url->get<std::string>());
+    }
   if (auto servers = config.find("mcp_servers"); servers != config.end() && servers->is_array())
     for (auto& server : *servers) {
       if (!server.is_object()) continue;

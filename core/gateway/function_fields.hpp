@@ -30,7 +30,8 @@ void check_function_record(const std::string& path, const json& record);
 
 // `config` (a gateway's fields, or its to_json()) as it may be shown
 // (redaction.hpp): the header values of its functions and MCP servers, its MCP
-// servers' environment values and URLs. `gateway show` prints this.
+// servers' environment values and URLs, its hooks' literal secrets and URLs.
+// `gateway show` prints this.
 json with_tool_secrets_redacted(json config);
 
 }  // namespace weir

@@ -2,12 +2,13 @@
 // weir home, and is fresh.
 //
 // Every request weir sends to a user's own services (HTTP functions and
-// function sources, later hooks) carries two headers:
+// function sources, hooks) carries two headers:
 //   X-Weir-Timestamp: <unix seconds when it was sent>
 //   X-Weir-Signature: v1=<lower-case hex of HMAC-SHA256(secret, timestamp + "." + body)>
 // where `body` is the exact bytes of the request body ("" for a GET) and
-// `secret` is the home's hook key: 32 random bytes kept in `HOME/hook.key`
-// (64 hex digits, mode 0600), made on first use, printed by `weir hook-key
+// `secret` is the home's hook key (a hook may name its own `secret`,
+// hooks.hpp): 32 random bytes kept in `HOME/hook.key` (64 hex digits, mode
+// 0600), made on first use, printed by `weir hook-key
 // show` (in hex: the receiver uses the 32 bytes the hex spells, not the hex
 // text) and replaced by `weir hook-key rotate`.
 //

@@ -330,6 +330,22 @@ std::vector<std::string> OpenAiProvider::models(const CancelToken& cancel) {
   return ids;
 }
 
+json OpenAiProvider::moderations(const std::string& model, const std::string& input, const CancelToken& cancel) {
+  if (config_.kind == ProviderKind::azure)
+    throw Error(ErrorKind::usage, "provider '" + config_.name +
+                                      "' (azure) has no /moderations endpoint weir can call; use moderation mode judge");
+  auto http = upstream_request(config_, "POST", upstream_url(config_, "/moderations"),
+                               chat_headers(*endpoint_, true, false, resolve_api_key(config_)),
+                               json{{"model", model}, {"input", input}}.dump());
+  HttpResponse response = exchange_whole_body(config_, http, model, cancel);
+  JsonReadResult answer = read_json(response.body);
+  if (!answer.ok())
+    throw Error(ErrorKind::upstream, (config_.name.empty() ? std::string("the upstream") : config_.name) +
+                                         " answered POST " + redact_url(http.url) + " with something not JSON: " +
+                                         first_bytes(response.body, 200));
+  return std::move(answer.value);
+}
+
 std::vector<std::vector<float>> OpenAiProvider::embeddings(const std::string& model,
                                                            const std::vector<std::string>& inputs,
                                                            const CancelToken& cancel) {

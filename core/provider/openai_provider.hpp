@@ -42,6 +42,7 @@ class OpenAiProvider final : public Provider {
                   const CancelToken& cancel) override;
   json describe_request(const ChatRequest& request) const override;
   std::vector<std::string> models(const CancelToken& cancel) override;
+  json moderations(const std::string& model, const std::string& input, const CancelToken& cancel) override;
   std::vector<std::vector<float>> embeddings(const std::string& model, const std::vector<std::string>& inputs,
                                              const CancelToken& cancel) override;
 

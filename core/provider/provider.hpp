@@ -117,6 +117,10 @@ class Provider {
   // embeddings endpoint throw Error(usage).
   virtual std::vector<std::vector<float>> embeddings(const std::string& model, const std::vector<std::string>& inputs,
                                                      const CancelToken& cancel) = 0;
+  // The service's moderation answer for `input` (POST /moderations, OpenAI's
+  // wire format: {"results": [{"category_scores": {...}}]}), retried like
+  // chat(). Services without one throw Error(usage) saying to use a judge.
+  virtual json moderations(const std::string& model, const std::string& input, const CancelToken& cancel);
 };
 
 // The adapter for a provider's wire format. Error(usage) for a kind with no

@@ -31,3 +31,12 @@ std::unique_ptr<Provider> make_provider(const ProviderConfig& config) {
 }
 
 }  // namespace weir
+
+namespace weir {
+
+json Provider::moderations(const std::string&, const std::string&, const CancelToken&) {
+  throw Error(ErrorKind::usage, "this provider's kind has no moderation endpoint; use moderation mode judge "
+                                "with one of its models instead");
+}
+
+}  // namespace weir

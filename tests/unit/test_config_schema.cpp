@@ -25,6 +25,8 @@ json with_block(const std::string& block) {
   auto config = minimal();
   if (block == "limits" || block == "budget")  // no field is required: an empty block limits nothing
     config[block] = json::object();
+  else if (block == "moderation")
+    config[block] = {{"provider", "openai"}, {"model", "gpt-4o-mini"}};
   else
     config[block] = {{"collections", {"kb"}}};
   return config;
@@ -62,6 +64,8 @@ json valid_value(const std::string& path, const FieldSchema& field) {
       {"function_sources", json::array({"https://example.com/functions.json"})},
       {"builtin_tools", json::array({"current_time", "open_url"})},
       {"guardrails", json::array({{{"type", "words"}, {"words", {"x"}}}})},
+      {"moderation.thresholds", {{"sexual", 0.5}}},
+      {"hooks", json::array({{{"url", "http://127.0.0.1:9/hook"}, {"events", {"message.received"}}}})},
   };
   if (auto it = special.find(path); it != special.end()) return it->second;
   switch (field.type) {
@@ -131,7 +135,8 @@ TEST_CASE("every schema field: default in effective(), a valid value accepted, i
       CHECK(defaults.contains(path));
     } else if (dot == std::string::npos) {
       CHECK(defaults.at(path) == field->default_value);
-    } else if (path != "rag.collections" && path != "routing.targets") {
+    } else if (path != "rag.collections" && path != "routing.targets" && path != "moderation.provider" &&
+               path != "moderation.model") {
       auto block = GatewayConfig::from_json(with_block(path.substr(0, dot)));
       CHECK(block.effective().at(path.substr(0, dot)).at(path.substr(dot + 1)) == field->default_value);
       CHECK(block.effective_value(path) == field->default_value);

@@ -208,8 +208,9 @@ TEST_CASE("engine: the preparation stages are named and run in the documented or
   std::vector<std::string> names;
   for (const auto& stage : preparation_stages()) names.emplace_back(stage.name);
   CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "limits", "instructions",
-                                          "content_parts", "guardrails", "retrieval", "skills", "builtin_tools",
-                                          "tools", "tool_window", "structured_output", "context_budget", "output"});
+                                          "content_parts", "guardrails", "moderation", "retrieval", "skills", "builtin_tools",
+                                          "tools", "tool_window", "structured_output", "context_budget", "hooks",
+                                          "output"});
 }
 
 TEST_CASE("engine: resolve, overrides, instructions and context budget build the upstream request") {
