@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/store/database.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/weir_process.hpp"
 
@@ -106,4 +107,106 @@ TEST_CASE("with --json an error is a JSON object on stderr with its kind and exi
 
   auto plain = home.run({"gateway", "show", "nope"});
   CHECK(contains(plain.err, "weir: error: no gateway 'nope'"));
+}
+
+TEST_CASE("collection add: a file is the same documents however its path was typed and wherever weir ran") {
+  WeirHome home;
+  auto project = fs::canonical(home.path()).string() + "/project";
+  fs::create_directories(project + "/docs");
+  std::ofstream(project + "/docs/rotation.md") << "# Keys\n\nKeys are rotated every ninety days.\n";
+  std::ofstream(project + "/docs/backups.md") << "# Backups\n\nBackups run nightly at two.\n";
+  REQUIRE(home.run({"collection", "create", "kb"}).exit_code == 0);
+
+  home.working_directory = project;
+  auto relative = run_json(home, {"collection", "add", "kb", "docs"});
+  CHECK(relative["added"] == 2);
+  home.working_directory = home.path();
+  auto absolute = run_json(home, {"collection", "add", "kb", project + "/docs"});
+  CHECK(absolute["files_unchanged"] == 2);
+  CHECK(absolute["added"] == 0);
+  home.working_directory = project + "/docs";
+  auto here = run_json(home, {"collection", "add", "kb", "."});
+  CHECK(here["files_unchanged"] == 2);
+  CHECK(here["files_removed"] == 0);
+  CHECK(here["deleted"] == 0);
+  auto dotted = run_json(home, {"collection", "add", "kb", "../docs/./rotation.md"});
+  CHECK(dotted["files_unchanged"] == 1);
+  CHECK(run_json(home, {"collection", "show", "kb"})["documents"] == 2);
+
+  auto found = run_json(home, {"collection", "search", "kb", "rotated"});
+  REQUIRE(!found["results"].empty());
+  CHECK(found["results"][0]["docid"] == project + "/docs/rotation.md#0");
+  CHECK(found["results"][0]["ref"] == project + "/docs/rotation.md");
+  auto shown = home.run({"collection", "search", "kb", "rotated"});
+  CHECK_MESSAGE(contains(shown.out, "kb:" + project + "/docs/rotation.md#0"), shown.out);
+  CHECK(!contains(shown.out, "//"));
+
+  // Citations of the offline model name the document without "kb//...".
+  REQUIRE(home.run({"provider", "add", "local", "--kind", "extractive"}).exit_code == 0);
+  REQUIRE(home.run({"gateway", "create", "helper", "--provider", "local", "--model", "extractive", "--collection", "kb"})
+              .exit_code == 0);
+  auto answer = home.run({"chat", "helper", "how often are keys rotated?"});
+  REQUIRE_MESSAGE(answer.exit_code == 0, answer.err);
+  CHECK_MESSAGE(contains(answer.out, "[kb:" + project + "/docs/rotation.md#0]"), answer.out);
+  CHECK(!contains(answer.out, "//"));
+}
+
+TEST_CASE("collection add: documents a store keyed by the typed path are renamed in place when it comes again") {
+  WeirHome home;
+  auto project = fs::canonical(home.path()).string() + "/project";
+  fs::create_directories(project + "/docs");
+  std::ofstream(project + "/docs/rotation.md") << "# Keys\n\nKeys are rotated every ninety days.\n";
+  REQUIRE(home.run({"collection", "create", "kb"}).exit_code == 0);
+  home.working_directory = project;
+  REQUIRE(run_json(home, {"collection", "add", "kb", "docs"})["added"] == 1);
+  {  // What a store from before canonical paths holds: the path as typed.
+    weir::Database database(home.path() + "/weir.db");
+    database.execute("UPDATE documents SET docid = 'docs/rotation.md#0', ref = 'docs/rotation.md'");
+    database.execute("UPDATE sources SET path = 'docs/rotation.md'");
+  }
+  auto again = run_json(home, {"collection", "add", "kb", "docs"});
+  CHECK(again["files_unchanged"] == 1);  // renamed, not chunked or embedded again
+  CHECK(again["added"] == 0);
+  CHECK(again["updated"] == 0);
+  auto documents = run_json(home, {"doc", "list", "kb"});
+  REQUIRE(documents.size() == 1);
+  CHECK(documents[0]["docid"] == project + "/docs/rotation.md#0");
+  CHECK(documents[0]["ref"] == project + "/docs/rotation.md");
+  CHECK(run_json(home, {"collection", "check", "kb"})["consistent"] == true);
+}
+
+TEST_CASE("collection add: --tag reaches unchanged files, left-out files are named, long refs are kept visibly") {
+  WeirHome home;
+  auto root = fs::canonical(home.path()).string() + "/licenses";
+  auto deep = root + "/a-directory-with-a-long-name/and-another-one-below-it";
+  fs::create_directories(deep);
+  std::ofstream(root + "/GPL-3") << "This program comes with absolutely no warranty.\n";
+  std::ofstream(root + "/notes.txt") << "Notes about the licences we use.\n";
+  std::ofstream(deep + "/the-file-itself.md") << "A deeply filed note on warranty.\n";
+  REQUIRE(home.run({"collection", "create", "lic"}).exit_code == 0);
+
+  auto first = home.run({"--json", "collection", "add", "lic", root});
+  REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+  auto report = json::parse(first.out);
+  CHECK(report["files"] == 2);
+  CHECK(report["not_included"] == json::array({root + "/GPL-3"}));
+  CHECK_MESSAGE(contains(first.err, "left out 1 file(s)"), first.err);
+  CHECK(contains(first.err, "--include '*'"));
+
+  auto long_file = run_json(home, {"doc", "get", "lic", deep + "/the-file-itself.md#0"});
+  auto ref = long_file["ref"].get<std::string>();
+  CHECK(ref.rfind("…/", 0) == 0);  // shortened, and it shows
+  CHECK(ref.size() - std::string("…").size() <= 64);
+  CHECK(ref.find("/and-another-one-below-it/the-file-itself.md") != std::string::npos);
+
+  auto tagged = run_json(home, {"collection", "add", "lic", root, "--tag", "legal"});
+  CHECK(tagged["files_unchanged"] == 2);
+  CHECK(tagged["meta_only"] == 2);
+  auto legal = run_json(home, {"collection", "search", "lic", "warranty", "--tag", "legal"});
+  CHECK(legal["results"].size() == 1);
+
+  auto everything = run_json(home, {"collection", "add", "lic", root, "--include", "*", "--tag", "legal"});
+  CHECK(everything["files"] == 1);  // GPL-3 now
+  CHECK(everything["not_included"].empty());
+  CHECK(run_json(home, {"collection", "search", "lic", "warranty", "--tag", "legal"})["results"].size() == 2);
 }
