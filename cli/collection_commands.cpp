@@ -9,6 +9,7 @@
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
+#include "core/number_text.hpp"
 #include "core/rag/collection_removal.hpp"
 #include "core/rag/document_label.hpp"
 #include "core/rag/embedder.hpp"
@@ -359,7 +360,7 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
         return;
       }
       if (hits.empty()) {
-        print_notice("no results at or above --min-score " + std::to_string(request.min_score), context.options.quiet);
+        print_notice("no results at or above --min-score " + number_text(request.min_score), context.options.quiet);
         return;
       }
       for (const auto& hit : hits) {

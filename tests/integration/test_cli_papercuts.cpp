@@ -210,3 +210,27 @@ TEST_CASE("collection add: --tag reaches unchanged files, left-out files are nam
   CHECK(everything["not_included"].empty());
   CHECK(run_json(home, {"collection", "search", "lic", "warranty", "--tag", "legal"})["results"].size() == 2);
 }
+
+TEST_CASE("smaller papercuts: unset fields say what they mean, numbers read as typed, presets show their kind") {
+  WeirHome home;
+  REQUIRE(home.run({"provider", "add", "local", "--kind", "extractive"}).exit_code == 0);
+  REQUIRE(home.run({"gateway", "create", "g", "--provider", "local", "--model", "extractive"}).exit_code == 0);
+  auto shown = home.run({"gateway", "show", "g"});
+  REQUIRE_MESSAGE(shown.exit_code == 0, shown.err);
+  CHECK(contains(shown.out, "temperature: (upstream default)\n"));  // not sent: the upstream decides
+  CHECK(contains(shown.out, "budget: (none)\n"));
+  CHECK(contains(shown.out, "limits: (none)\n"));
+  CHECK(contains(shown.out, "max_context_tokens: (no limit)\n"));
+  CHECK(!contains(shown.out, "budget: (upstream default)"));
+
+  REQUIRE(home.run({"collection", "create", "kb"}).exit_code == 0);
+  auto bad_score = home.run({"collection", "search", "kb", "x", "--min-score", "2"});
+  CHECK(bad_score.exit_code == 2);
+  CHECK_MESSAGE(contains(bad_score.err, "got 2\n"), bad_score.err);
+  auto none = home.run({"collection", "search", "kb", "x"});
+  CHECK_MESSAGE(contains(none.err, "no results at or above --min-score 0.2\n"), none.err);
+
+  auto ollama = home.run({"provider", "add", "ollama"});
+  REQUIRE_MESSAGE(ollama.exit_code == 0, ollama.err);
+  CHECK(run_json(home, {"provider", "show", "ollama"})["kind"] == "ollama");
+}
