@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
   };
   try {
     if (auto usage = check_command_words(app, argc, argv)) {
+      if (json_errors) return fail("a command is required; `weir --help` lists them", ErrorKind::usage, "");
       std::cerr << *usage;
       return exit_code(ErrorKind::usage);
     }

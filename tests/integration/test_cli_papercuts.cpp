@@ -105,6 +105,12 @@ TEST_CASE("with --json an error is a JSON object on stderr with its kind and exi
   CHECK(parse_error.exit_code == 2);
   CHECK(json::parse(parse_error.err)["error"]["kind"] == "usage");
 
+  auto bare = home.run({"--json"});
+  CHECK(bare.exit_code == 2);
+  CHECK(json::parse(bare.err)["error"]["kind"] == "usage");
+  auto unknown = home.run({"--json", "foo"});
+  CHECK(json::parse(unknown.err)["error"]["message"].get<std::string>().find("unknown command 'foo'") == 0);
+
   auto plain = home.run({"gateway", "show", "nope"});
   CHECK(contains(plain.err, "weir: error: no gateway 'nope'"));
 }
