@@ -9,7 +9,9 @@
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
+#include "core/number_text.hpp"
 #include "core/rag/collection_removal.hpp"
+#include "core/rag/document_label.hpp"
 #include "core/rag/embedder.hpp"
 #include "core/rag/index_sync.hpp"
 #include "core/rag/ingest.hpp"
@@ -34,6 +36,15 @@ std::string format_bytes(double bytes) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, unit ? "%.1f %s" : "%.0f %s", bytes, units[unit]);
   return buffer;
+}
+
+// A path under the working directory reads better relative to it.
+std::string shown_path(const std::string& path) {
+  std::error_code error;
+  auto here = std::filesystem::current_path(error).string();
+  if (error || here.empty()) return path;
+  if (here.back() != '/') here += '/';
+  return path.compare(0, here.size(), here) == 0 && path.size() > here.size() ? path.substr(here.size()) : path;
 }
 
 void print_report_errors(const ImportReport& report) {
@@ -273,21 +284,34 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
       add_options.tags = options->tags;
       const bool progress = stderr_is_terminal() && !context.options.quiet;
       if (progress)
-        add_options.on_file = [](const std::string& path) { std::fprintf(stderr, "\r\033[Kadding %s", path.c_str()); };
+        add_options.on_file = [](const std::string& path) {
+          std::fprintf(stderr, "\r\033[Kadding %s", shown_path(path).c_str());
+        };
       CancelToken cancel;
       InterruptScope interrupt(cancel);
       auto report = add_files(context.database(), context.paths(), options->collection, options->paths, add_options,
                               cancel);
       if (progress) std::fputs("\r\033[K", stderr);
       for (const auto& skipped : report.skipped)
-        print_notice("skipped " + skipped.path + ": " + skipped.reason, context.options.quiet);
+        print_notice("skipped " + shown_path(skipped.path) + ": " + skipped.reason, context.options.quiet);
+      if (!report.not_included.empty()) {
+        std::string names;
+        for (size_t index = 0; index < report.not_included.size() && index < 5; ++index)
+          names += (index ? ", " : "") + shown_path(report.not_included[index]);
+        if (report.not_included.size() > 5) names += ", and " + std::to_string(report.not_included.size() - 5) + " more";
+        print_notice("left out " + std::to_string(report.not_included.size()) + " file(s) " +
+                         (options->include.empty() ? "not named as text or Markdown (*.md, *.txt, ...)"
+                                                   : "matching no --include glob") +
+                         ": " + names + "; take them with --include '*' (or --include '*.EXT')",
+                     context.options.quiet);
+      }
       if (context.options.json) {
         print_json(report.to_json());
       } else {
         std::cout << report.files << " file(s) chunked, " << report.files_unchanged << " unchanged, "
                   << report.files_removed << " removed; chunks: added " << report.counts.added << ", updated "
-                  << report.counts.updated << ", unchanged " << report.counts.unchanged << ", deleted "
-                  << report.counts.deleted << '\n';
+                  << report.counts.updated << ", meta-only " << report.counts.meta_only << ", unchanged "
+                  << report.counts.unchanged << ", deleted " << report.counts.deleted << '\n';
       }
     });
   }
@@ -336,13 +360,13 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
         return;
       }
       if (hits.empty()) {
-        print_notice("no results at or above --min-score " + std::to_string(request.min_score), context.options.quiet);
+        print_notice("no results at or above --min-score " + number_text(request.min_score), context.options.quiet);
         return;
       }
       for (const auto& hit : hits) {
         char score[16];
         std::snprintf(score, sizeof score, "%.3f", hit.score);
-        std::cout << score << "  " << hit.collection << "/" << hit.document.docid;
+        std::cout << score << "  " << document_label(hit.collection, hit.document.docid);
         if (hit.document.ref) std::cout << "  ref=" << *hit.document.ref;
         if (!hit.reference_of.empty()) std::cout << "  (reference of " << hit.reference_of << ")";
         std::string text = hit.document.text;

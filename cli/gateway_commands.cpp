@@ -174,7 +174,7 @@ void print_gateway(const Gateway& gateway, bool as_json) {
     if (value.is_string())
       text = value.get<std::string>();
     else if (value.is_null())
-      text = "(upstream default)";
+      text = find_field_schema(key) ? std::string(unset_meaning(*find_field_schema(key))) : "(none)";
     else
       text = value.dump();
     std::cout << key << ": " << text << '\n';

@@ -105,7 +105,7 @@ void register_logs_commands(CLI::App& app, CommandContext& context) {
 
   auto id = std::make_shared<std::string>();
   auto* show = logs->add_subcommand("show", "One request in full");
-  show->add_option("id", *id, "Request id (or a unique prefix)")->required();
+  show->add_option("id", *id, "Request id, or any unique part of it (the last characters tell ids of one minute apart)")->required();
   show->callback([&context, id] {
     auto record = RequestLog(context.database()).get(*id);
     auto object = record.to_json();

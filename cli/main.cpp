@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/command_words.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/value_names.hpp"
@@ -95,8 +96,25 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", context.options.quiet, "Print only results, no notices");
 
   register_commands(app, context, argc, argv);
+  give_each_option_one_value(app);
 
+  // --json is read from argv too: a parse error comes before CLI11 sets it.
+  const bool json_errors = std::any_of(argv + 1, argv + argc, [](const char* word) {
+    return std::string_view(word) == "--json";
+  });
+  auto fail = [&](const std::string& message, ErrorKind kind, const std::string& code) {
+    if (json_errors || context.options.json)
+      print_error_object(message, kind, code);
+    else
+      print_error(message);
+    return exit_code(kind);
+  };
   try {
+    if (auto usage = check_command_words(app, argc, argv)) {
+      if (json_errors) return fail("a command is required; `weir --help` lists them", ErrorKind::usage, "");
+      std::cerr << *usage;
+      return exit_code(ErrorKind::usage);
+    }
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
     return app.exit(help);
@@ -105,11 +123,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& version) {
     return app.exit(version);
   } catch (const CLI::ParseError& error) {
-    print_error(std::string(error.what()) + " (see `weir --help`)");
-    return exit_code(ErrorKind::usage);
+    return fail(std::string(error.what()) + " (see `weir --help`)", ErrorKind::usage, "");
   } catch (const Error& error) {
-    print_error(error.what());
-    return exit_code(error.kind());
+    return fail(error.what(), error.kind(), error.code());
   } catch (const std::exception& error) {
     print_error(std::string("internal error: ") + error.what() + " (please report this)");
     return 1;

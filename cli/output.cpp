@@ -30,6 +30,14 @@ void print_error(const std::string& message) {
     std::cerr << "weir: error: " << message << '\n';
 }
 
+void print_error_object(const std::string& message, ErrorKind kind, const std::string& code) {
+  nlohmann::json error = {{"message", message},
+                          {"kind", error_kind_name(kind)},
+                          {"code", code.empty() ? std::string(default_error_code(kind)) : code},
+                          {"exit_code", exit_code(kind)}};
+  std::cerr << nlohmann::json{{"error", error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
 void print_notice(const std::string& message, bool quiet) {
   if (!quiet) std::cerr << "weir: " << message << '\n';
 }

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
+
 namespace weir::cli {
 
 bool stdout_is_terminal();
@@ -18,6 +20,9 @@ bool stderr_uses_color();
 void print_json(const nlohmann::json& value);
 // "weir: error: ..." on stderr.
 void print_error(const std::string& message);
+// With --json: one line on stderr, {"error": {"message", "kind", "code",
+// "exit_code"}}, so a script reads the failure as it reads the results.
+void print_error_object(const std::string& message, ErrorKind kind, const std::string& code);
 // "weir: ..." on stderr unless quiet.
 void print_notice(const std::string& message, bool quiet);
 

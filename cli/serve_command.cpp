@@ -76,6 +76,7 @@ void serve(CommandContext& context, const ServeOptions& options) {
   http::Server server(server_options);
   http::AccessControl access(pool, loopback);
   server.set_gatekeeper([&access](http::Request& request) { access.admit(request); });
+  server.set_refusal_observer([&access](const http::Request& request) { access.refused(request); });
   http::ApiContext api(pool, std::chrono::milliseconds(static_cast<long long>(options.keep_alive_seconds * 1000)));
   http::mount_api_routes(server, api);
   // MCP over streamable HTTP (/v1/mcp/inference, /v1/mcp/collections); the
@@ -94,7 +95,11 @@ void serve(CommandContext& context, const ServeOptions& options) {
   });
   std::string address = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   // One write: readers (scripts, tests) may take the line as soon as any of it arrives.
-  std::string ready = "weir serve: listening on http://" + address + ":" + std::to_string(server.port()) + "\n";
+  auto origin = "http://" + address + ":" + std::to_string(server.port());
+  // The first line's form is what scripts wait for; the second is what an
+  // OpenAI SDK takes as its base URL.
+  std::string ready = "weir serve: listening on " + origin + "\nweir serve: OpenAI-compatible API at " + origin +
+                      "/v1 (base_url), MCP at " + origin + "/v1/mcp/inference\n";
   std::cerr.write(ready.data(), static_cast<std::streamsize>(ready.size()));
   std::cerr.flush();
   server.run();

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/number_text.hpp"
 #include "core/rag/fusion.hpp"
 #include "mcp/tool_names.hpp"
 
@@ -73,7 +74,7 @@ void check_top_k(int top_k, std::string_view what) {
 
 void check_min_score(double min_score, std::string_view what) {
   if (!(min_score >= 0.01 && min_score <= 0.99))
-    throw Error(ErrorKind::usage, std::string(what) + " must be 0.01..0.99, got " + std::to_string(min_score));
+    throw Error(ErrorKind::usage, std::string(what) + " must be 0.01..0.99, got " + number_text(min_score));
 }
 
 void ServeConfig::add_json(const json& document, const std::string& source) {

@@ -39,7 +39,10 @@ int fit_context(nlohmann::json& messages, long long budget, const std::string& o
     return Error(ErrorKind::usage,
                  "the conversation needs about " + std::to_string(needed) + " tokens but the gateway allows " +
                      std::to_string(budget) + " for the prompt" + detail +
-                     "; shorten it, raise max_context_tokens, or set on_overflow to truncate",
+                     (on_overflow == "truncate"
+                          // Truncating already ran: what is left is the system text and the last message.
+                          ? "; shorten the system instructions or the last message, or raise max_context_tokens"
+                          : "; shorten it, raise max_context_tokens, or set on_overflow to truncate"),
                  "context_length_exceeded");
   };
   if (on_overflow != "truncate") throw overflow("");

@@ -619,6 +619,12 @@ std::vector<FieldPath> leaf_fields() {
   return leaves;
 }
 
+std::string_view unset_meaning(const FieldSchema& field) {
+  if (field.sampling) return "(upstream default)";
+  if (field.type == FieldType::integer || field.type == FieldType::number) return "(no limit)";
+  return "(none)";
+}
+
 std::vector<std::string> closest_names(const std::string& wanted, const std::vector<std::string>& candidates) {
   std::vector<std::pair<size_t, std::string>> ranked;
   for (const auto& candidate : candidates) {

@@ -135,6 +135,11 @@ const std::vector<FieldSchema>& budget_schema();
 // The top-level fields, in the order `gateway show` prints them.
 const std::vector<FieldSchema>& gateway_schema();
 
+// What an unset field (null) means, as `gateway show` says it: a sampling
+// field is not sent, so "(upstream default)"; an unset number is a limit not
+// set, "(no limit)"; anything else (a block, a list, text) is "(none)".
+std::string_view unset_meaning(const FieldSchema& field);
+
 // A field by path: "temperature" or "rag.top". nullptr when there is none.
 const FieldSchema* find_field_schema(std::string_view path);
 

@@ -144,6 +144,7 @@ struct Server::State {
   std::map<std::pair<std::string, std::string>, Handler> routes;  // (method, path)
   std::set<std::string> routed_paths;
   std::function<void(Request&)> gatekeeper;
+  std::function<void(const Request&)> on_refused;
 
   int listen_fd = -1;
   int stop_fd = -1;   // an eventfd that becomes readable, and stays so, when stopping
@@ -252,6 +253,10 @@ void Server::route(std::string method, std::string path, Handler handler) {
 
 void Server::set_gatekeeper(std::function<void(Request&)> gatekeeper) {
   state_->gatekeeper = std::move(gatekeeper);
+}
+
+void Server::set_refusal_observer(std::function<void(const Request&)> on_refused) {
+  state_->on_refused = std::move(on_refused);
 }
 
 void Server::listen() {
@@ -878,6 +883,7 @@ void Server::State::handle(Request& request, SocketResponseWriter& writer) {
     }
     found->second(request, writer);
   } catch (const Error& error) {
+    if (error.kind() == ErrorKind::permission && on_refused) on_refused(request);
     if (!writer.answered()) writer.send_error(error);
   } catch (const std::exception& error) {
     if (!writer.answered())

@@ -94,6 +94,10 @@ class Server {
   // Runs before routing for every request: sets Request::caller, or throws
   // weir::Error to refuse the request (authentication, rate limits).
   void set_gatekeeper(std::function<void(Request&)> gatekeeper);
+  // Told about every request refused with 403 (Error(permission) from the
+  // gatekeeper or a handler, before any answer was sent), so the gatekeeper
+  // can take back what admitting it counted.
+  void set_refusal_observer(std::function<void(const Request&)> on_refused);
 
   // Binds and listens; throws Error(runtime) naming the address when it cannot.
   void listen();

@@ -126,4 +126,8 @@ void AccessControl::admit(Request& request) {
   request.caller.key_limits = key.limits;
 }
 
+void AccessControl::refused(const Request& request) {
+  if (!request.caller.key_id.empty()) limiter_.refund(request.caller.key_id);
+}
+
 }  // namespace weir::http

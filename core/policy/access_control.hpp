@@ -52,6 +52,9 @@ class AccessControl {
   ~AccessControl();
 
   void admit(Request& request);
+  // A request admit() let in was refused later (403: a public key naming a
+  // slug, listing models...): it does not count toward its key's rpm.
+  void refused(const Request& request);
 
  private:
   const std::map<std::string, ApiKey>& keys_by_hash();  // under mutex_

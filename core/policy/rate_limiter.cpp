@@ -21,4 +21,10 @@ void RateLimiter::admit(const std::string& key_id, const std::string& key_name, 
   window.push_back(now);
 }
 
+void RateLimiter::refund(const std::string& key_id) {
+  std::lock_guard lock(mutex_);
+  auto window = windows_.find(key_id);
+  if (window != windows_.end() && !window->second.empty()) window->second.pop_back();
+}
+
 }  // namespace weir::http

@@ -19,6 +19,9 @@ class RateLimiter {
   using Clock = std::chrono::steady_clock;
   void admit(const std::string& key_id, const std::string& key_name, int requests_per_minute,
              Clock::time_point now = Clock::now());
+  // Takes back the newest admission of this key (a request refused after it
+  // was admitted, 403, spent nothing and does not count). No-op when none.
+  void refund(const std::string& key_id);
 
  private:
   std::mutex mutex_;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/rag/document_label.hpp"
 #include "core/utf8.hpp"
 
 namespace weir {
@@ -75,14 +76,78 @@ std::string trim(const std::string& text) {
   return text.substr(first, last - first + 1);
 }
 
+// A bullet ("- ", "* ", "+ ") or a numbered item: a marker and a space. A
+// dash before a letter is text ("-P  Never follow", an option in a manual).
+bool starts_with_bullet(const std::string& line) {
+  if (line.size() >= 2 && (line[0] == '-' || line[0] == '*' || line[0] == '+') && line[1] == ' ') return true;
+  size_t digits = 0;
+  while (digits < line.size() && std::isdigit(static_cast<unsigned char>(line[digits]))) ++digits;
+  return digits > 0 && digits + 1 < line.size() && (line[digits] == '.' || line[digits] == ')') && line[digits + 1] == ' ';
+}
+
 // Markdown decoration at the start of a line: headings, bullets, quotes.
 std::string strip_line_markup(std::string line) {
   line = trim(line);
   size_t at = 0;
-  while (at < line.size() && (line[at] == '#' || line[at] == '>' || line[at] == '*' || line[at] == '-' ||
-                              line[at] == '+' || line[at] == ' '))
-    ++at;
+  while (at < line.size()) {
+    if (line[at] == '#' || line[at] == '>' || line[at] == ' ') {
+      ++at;
+    } else if ((line[at] == '-' || line[at] == '*' || line[at] == '+') &&
+               (at + 1 == line.size() || line[at + 1] == ' ')) {
+      ++at;
+    } else {
+      break;
+    }
+  }
   return line.substr(at);
+}
+
+// A line that starts something of its own: a heading, quote, table row,
+// list item or an option of a manual ("-P  Never...", "--help").
+bool starts_block(const std::string& line) {
+  if (line.empty()) return true;
+  if (line[0] == '#' || line[0] == '>' || line[0] == '|' || starts_with_bullet(line)) return true;
+  return line[0] == '-' && line.size() > 1 && (std::isalnum(static_cast<unsigned char>(line[1])) || line[1] == '-');
+}
+
+// Hard-wrapped text continues on the next line: the line before ends no
+// sentence, and either it is long (wrapped near a margin) or the next line
+// goes on in lower case. A short line without a full stop followed by a
+// capital is a heading path or a label, and stays a line of its own.
+bool continues(const std::string& previous, const std::string& line) {
+  if (previous.empty() || previous[0] == '#' || previous[0] == '|') return false;
+  char last = previous.back();
+  if (last == '.' || last == '!' || last == '?' || last == ':') return false;
+  auto first = static_cast<unsigned char>(line[0]);
+  return previous.size() >= 60 || std::islower(first) || std::isdigit(first) || line[0] == '(';
+}
+
+// The text's lines with hard-wrapped paragraphs joined, each line trimmed;
+// fenced code is kept line by line (fences included) and never joined.
+std::vector<std::string> unwrapped_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  bool in_code = false;
+  bool joinable = false;  // the last line may take a continuation
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = trim(text.substr(start, end - start));
+    start = end + 1;
+    bool fence = line.rfind("```", 0) == 0;
+    if (fence) in_code = !in_code;
+    if (fence || in_code || line.empty()) {
+      lines.push_back(std::move(line));
+      joinable = false;
+    } else if (joinable && !starts_block(line) && continues(lines.back(), line)) {
+      lines.back() += " " + line;
+    } else {
+      lines.push_back(std::move(line));
+      joinable = true;
+    }
+    if (end == text.size()) break;
+  }
+  return lines;
 }
 
 std::string shorten(const std::string& sentence) {
@@ -92,23 +157,19 @@ std::string shorten(const std::string& sentence) {
   return std::string(utf8_prefix(sentence, cut)) + " …";
 }
 
-// Sentences of a document: lines are split at ". ", "! ", "? "; fenced code
-// and table rows are skipped (they rarely read as an answer).
+// Sentences of a document: hard-wrapped lines are joined again, then split
+// at ". ", "! ", "? "; fenced code and table rows are skipped (they rarely
+// read as an answer).
 std::vector<std::string> sentences_of(const std::string& text) {
   std::vector<std::string> sentences;
   bool in_code = false;
-  size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = trim(text.substr(start, end - start));
-    start = end + 1;
-    if (line.rfind("```", 0) == 0) {
+  for (auto& raw : unwrapped_lines(text)) {
+    if (raw.rfind("```", 0) == 0) {
       in_code = !in_code;
       continue;
     }
-    if (in_code || line.empty() || line[0] == '|') continue;
-    line = strip_line_markup(line);
+    if (in_code || raw.empty() || raw[0] == '|') continue;
+    auto line = strip_line_markup(raw);
     size_t from = 0;
     for (size_t at = 0; at < line.size(); ++at) {
       bool boundary = (line[at] == '.' || line[at] == '!' || line[at] == '?') &&
@@ -120,7 +181,6 @@ std::vector<std::string> sentences_of(const std::string& text) {
     }
     auto rest = trim(line.substr(std::min(from, line.size())));
     if (!rest.empty()) sentences.push_back(shorten(rest));
-    if (end == text.size()) break;
   }
   return sentences;
 }
@@ -195,7 +255,7 @@ std::vector<std::string> extractive_answer(const Grounding& grounding, const std
       Candidate candidate;
       candidate.heading_terms = heading_terms;
       candidate.sentence = std::move(sentence);
-      candidate.source = "[" + document.collection + "/" + document.docid + "]";
+      candidate.source = "[" + document_label(document.collection, document.docid) + "]";
       candidate.score = document.score;
       candidate.document = index;
       candidate.position = position++;

@@ -82,7 +82,7 @@ const std::vector<ProviderPreset>& provider_presets() {
       {"azure", ProviderKind::azure, "", "AZURE_OPENAI_API_KEY"},
       // Empty base URL: https://bedrock-runtime.{region}.amazonaws.com (bedrock_provider.hpp).
       {"bedrock", ProviderKind::bedrock, "", ""},
-      {"ollama", ProviderKind::openai, "http://127.0.0.1:11434/v1", ""},
+      {"ollama", ProviderKind::ollama, "http://127.0.0.1:11434/v1", ""},
       {"openrouter", ProviderKind::openai, "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"},
       {"groq", ProviderKind::openai, "https://api.groq.com/openai/v1", "GROQ_API_KEY"},
       {"mistral", ProviderKind::openai, "https://api.mistral.ai/v1", "MISTRAL_API_KEY"},

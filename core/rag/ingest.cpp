@@ -16,6 +16,7 @@
 #include "core/rag/index_follower.hpp"
 #include "core/rag/index_sync.hpp"
 #include "core/store/database.hpp"
+#include "core/store/document_repository.hpp"
 #include "core/store/full_text_statistics.hpp"
 
 namespace fs = std::filesystem;
@@ -91,6 +92,63 @@ void save_source(Database& database, const Collection& collection, const std::st
 
 std::string chunk_docid(const std::string& path, int64_t index) { return path + "#" + std::to_string(index); }
 
+// A file's identity: its canonical path (absolute, "..", "." and symlinks
+// resolved), whatever directory weir runs from and however the path was typed.
+std::string file_identity(const fs::path& path) {
+  std::error_code error;
+  auto canonical = fs::weakly_canonical(fs::absolute(path, error), error);
+  if (error) return fs::absolute(path).lexically_normal().string();
+  return canonical.string();
+}
+
+// A ref holds at most 64 characters: a longer path keeps its end (the file's
+// name and the directories nearest it) behind a visible "…".
+std::string file_ref(const std::string& path) {
+  constexpr size_t kMostCodePoints = 64;
+  size_t code_points = 0;
+  for (char byte : path) code_points += (static_cast<unsigned char>(byte) & 0xC0) != 0x80;
+  if (code_points <= kMostCodePoints) return path;
+  size_t keep = kMostCodePoints - 1, start = path.size();
+  while (start > 0 && keep > 0) {
+    --start;
+    if ((static_cast<unsigned char>(path[start]) & 0xC0) != 0x80) --keep;
+  }
+  auto tail = path.substr(start);
+  // Start at a directory boundary when one is near, so no name is cut.
+  if (auto slash = tail.find('/'); slash != std::string::npos && slash < 24) tail = tail.substr(slash);
+  return "…" + tail;
+}
+
+// Stores from before canonical identities keyed a file by its path as typed
+// (`docs/a.md`). When the same typed path comes again, its documents take the
+// canonical docids in place (no re-embedding); when the canonical ones exist
+// already (the file was added both ways), the typed-path copies go.
+void adopt_typed_path(Database& database, DocumentWriter& writer, const Collection& collection,
+                      const std::string& typed, const std::string& identity, bool identity_known) {
+  auto legacy = find_source(database, collection, typed);
+  if (!legacy) return;
+  if (identity_known) {
+    for (int64_t index = 0; index < legacy->chunks; ++index) writer.remove(chunk_docid(typed, index));
+    writer.flush();
+  } else {
+    database.transaction([&] {
+      for (int64_t index = 0; index < legacy->chunks; ++index)
+        database
+            .prepare("UPDATE documents SET docid = ?3, ref = ?4, meta = json_set(meta, '$.path', ?5), updated_at = ?6 "
+                     "WHERE collection_id = ?1 AND docid = ?2")
+            .bind(1, collection.id)
+            .bind(2, chunk_docid(typed, index))
+            .bind(3, chunk_docid(identity, index))
+            .bind(4, file_ref(identity))
+            .bind(5, identity)
+            .bind(6, now_milliseconds())
+            .run();
+      save_source(database, collection, identity, *legacy);
+    });
+  }
+  database.prepare("DELETE FROM sources WHERE collection_id = ?1 AND path = ?2").bind(1, collection.id).bind(2, typed).run();
+}
+
 }  // namespace
 
 ImportReport import_documents(Database& database, const Paths& paths, const std::string& collection_name,
@@ -115,7 +173,8 @@ nlohmann::json AddReport::to_json() const {
           {"meta_only", counts.meta_only},
           {"unchanged", counts.unchanged},
           {"deleted", counts.deleted},
-          {"skipped", skipped_list}};
+          {"skipped", skipped_list},
+          {"not_included", not_included}};
 }
 
 AddReport add_files(Database& database, const Paths& paths, const std::string& collection_name,
@@ -127,7 +186,8 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
   AddReport report;
   const auto& includes = options.include.empty() ? kDefaultIncludes : options.include;
 
-  auto add_one = [&](const std::string& path) {
+  // `typed` is the path as the old scheme named it (adopt_typed_path).
+  auto add_one = [&](const std::string& path, const std::string& typed) {
     if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
     if (options.on_file) options.on_file(path);
     std::ifstream file(path, std::ios::binary);
@@ -139,18 +199,36 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
     buffer << file.rdbuf();
     auto text = buffer.str();
     if (text.find('\0') != std::string::npos) {
-      report.skipped.push_back({path, "binary (contains NUL bytes)"});
+      report.skipped.push_back({path, "binary (contains NUL bytes); only text is chunked"});
       return;
     }
     if (!valid_utf8(text)) {
-      report.skipped.push_back({path, "not valid UTF-8; convert it first (iconv)"});
+      report.skipped.push_back({path, "not valid UTF-8; convert it first (iconv -t UTF-8)"});
       return;
     }
     auto previous = find_source(database, collection, path);
+    if (typed != path) {
+      adopt_typed_path(database, writer, collection, typed, path, previous.has_value());
+      if (!previous) previous = find_source(database, collection, path);
+    }
     Source source{hash64_hex(text), 0};
     if (previous && previous->content_hash == source.content_hash) {
       ++report.files_unchanged;
-      report.counts.unchanged += previous->chunks;
+      // Unchanged text, but --tag asks for tags: the chunks take them (meta only).
+      int64_t retagged = 0;
+      if (!options.tags.empty()) {
+        nlohmann::json tags = options.tags;
+        std::vector<std::string> chunk_ids;
+        for (int64_t index = 0; index < previous->chunks; ++index) chunk_ids.push_back(chunk_docid(path, index));
+        for (auto& [docid, document] : DocumentRepository(database).find_many(collection, chunk_ids)) {
+          if (document.tags == tags) continue;
+          document.tags = tags;
+          writer.upsert(std::move(document));
+          ++retagged;
+        }
+        writer.flush();
+      }
+      report.counts.unchanged += previous->chunks - retagged;
       return;
     }
     auto chunking = options.chunking;
@@ -161,7 +239,7 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
       Document document;
       document.docid = chunk_docid(path, static_cast<int64_t>(index));
       document.text = std::move(chunks[index].text);
-      document.ref = path.size() <= 64 ? std::optional<std::string>(path) : std::nullopt;
+      document.ref = file_ref(path);
       document.tags = options.tags;
       document.meta = {{"path", path}, {"chunk", index}};
       if (!chunks[index].heading.empty()) document.meta["heading"] = chunks[index].heading;
@@ -181,17 +259,18 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
     if (error || !fs::exists(status))
       throw Error(ErrorKind::usage, "no such file or directory: " + input);
     if (fs::is_regular_file(status)) {
-      add_one(fs::path(input).lexically_normal().string());
+      add_one(file_identity(input), fs::path(input).lexically_normal().string());
       continue;
     }
     if (!fs::is_directory(status)) {
       report.skipped.push_back({input, "not a regular file or directory"});
       continue;
     }
-    auto root = fs::path(input).lexically_normal();
+    auto typed_root = fs::path(input).lexically_normal();
+    auto root = fs::path(file_identity(input));
     std::set<std::string> seen;
-    std::vector<std::string> files;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, error);
+    std::vector<std::pair<std::string, std::string>> files;  // identity, typed path
+    for (auto it = fs::recursive_directory_iterator(typed_root, fs::directory_options::skip_permission_denied, error);
          it != fs::recursive_directory_iterator(); it.increment(error)) {
       if (error) break;
       auto name = it->path().filename().string();
@@ -200,14 +279,18 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
         continue;
       }
       if (!it->is_regular_file()) continue;
-      auto relative = it->path().lexically_relative(root).string();
-      if (!matches_any(includes, relative) || matches_any(options.exclude, relative)) continue;
-      files.push_back(it->path().lexically_normal().string());
+      auto relative = it->path().lexically_relative(typed_root).string();
+      if (matches_any(options.exclude, relative)) continue;
+      if (!matches_any(includes, relative)) {
+        report.not_included.push_back(file_identity(it->path()));
+        continue;
+      }
+      files.emplace_back(file_identity(it->path()), it->path().lexically_normal().string());
     }
     std::sort(files.begin(), files.end());
-    for (const auto& path : files) {
-      seen.insert(path);
-      add_one(path);
+    for (const auto& [path, typed] : files) {
+      if (!seen.insert(path).second) continue;  // two names (a symlink) for one file
+      add_one(path, typed);
     }
     // Files that were added from this directory before and are gone now.
     auto prefix = root.string();
@@ -215,11 +298,12 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
     std::vector<std::pair<std::string, int64_t>> vanished;
     auto known = database.prepare(
         "SELECT path, chunks FROM sources WHERE collection_id = ?1 AND substr(path, 1, length(?2)) = ?2");
-    known.bind(1, collection.id).bind(2, prefix == "./" ? std::string() : prefix);
+    known.bind(1, collection.id).bind(2, prefix);
     while (known.step())
       if (!seen.count(known.text(0))) vanished.emplace_back(known.text(0), known.integer(1));
     for (const auto& [path, chunks] : vanished) {
       if (!matches_any(includes, fs::path(path).lexically_relative(root).string())) continue;
+      if (fs::exists(path, error)) continue;  // still there, only outside this walk (excluded, a hidden directory)
       for (int64_t index = 0; index < chunks; ++index) writer.remove(chunk_docid(path, index));
       database.prepare("DELETE FROM sources WHERE collection_id = ?1 AND path = ?2")
           .bind(1, collection.id)

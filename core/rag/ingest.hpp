@@ -8,10 +8,14 @@
 //
 // add_files() implements `collection add`: text and Markdown files, and
 // directories walked recursively with include/exclude globs, chunked
-// (chunker.hpp) into documents `PATH#N` with ref = PATH. A file whose content
-// hash is unchanged since the last add is skipped; chunks past a file's new
-// chunk count are deleted; files that vanished from a walked directory lose
-// their chunks.
+// (chunker.hpp) into documents `PATH#N` with ref = PATH. PATH is the file's
+// canonical path, so a file is the same documents however its path was typed
+// and wherever weir ran from; a ref over 64 characters keeps the path's end
+// behind "…". A file whose content hash is unchanged since the last add is
+// not chunked again (but takes --tag's tags); chunks past a file's new chunk
+// count are deleted; files that vanished from a walked directory lose their
+// chunks. Documents a store added under a typed path (before canonical
+// paths) are renamed in place when that typed path is added again.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +57,9 @@ struct AddReport {
     std::string reason;
   };
   std::vector<Skipped> skipped;  // binary, invalid UTF-8, unreadable
+  // Files of walked directories that no --include glob (default: text and
+  // Markdown names) takes: not read, listed so the caller can say so.
+  std::vector<std::string> not_included;
   nlohmann::json to_json() const;
 };
 

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "core/error.hpp"
+#include "core/number_text.hpp"
 #include "core/rag/index_sync.hpp"
 #include "core/rag/lexical_retriever.hpp"
 #include "core/store/database.hpp"
@@ -102,7 +103,7 @@ void validate_search_request(const SearchRequest& request) {
   if (request.top < 1 || request.top > 128)
     throw Error(ErrorKind::usage, "--top must be from 1 to 128, got " + std::to_string(request.top));
   if (!(request.min_score >= 0.01 && request.min_score <= 0.99))
-    throw Error(ErrorKind::usage, "--min-score must be from 0.01 to 0.99, got " + std::to_string(request.min_score));
+    throw Error(ErrorKind::usage, "--min-score must be from 0.01 to 0.99, got " + number_text(request.min_score));
 }
 
 Searcher::Searcher(Database& database, std::string indexes_directory)

@@ -135,19 +135,21 @@ long long RequestLog::prune(long long before) {
   return database_.changes();
 }
 
-RequestRecord RequestLog::get(const std::string& id_or_prefix) {
-  auto query = database_.prepare(std::string(kSelect) + "WHERE id LIKE ?1 || '%' ESCAPE '\\' LIMIT 2");
-  std::string escaped;
-  for (char character : id_or_prefix) {
-    if (character == '%' || character == '_' || character == '\\') escaped.push_back('\\');
-    escaped.push_back(character);
-  }
-  query.bind(1, escaped);
-  if (id_or_prefix.empty() || !query.step())
-    throw Error(ErrorKind::not_found, "no request log row '" + id_or_prefix + "'; `weir logs` lists recent ones");
+RequestRecord RequestLog::get(const std::string& id_part) {
+  if (id_part.empty()) throw Error(ErrorKind::usage, "give a request id (or a unique part of one); `weir logs` lists recent ones");
+  // The whole id first, then any part of it: a UUIDv7 starts with its
+  // timestamp, so the ids of one minute share their first characters and
+  // the part that tells them apart is at the end.
+  auto exact = database_.prepare(std::string(kSelect) + "WHERE id = ?1");
+  exact.bind(1, id_part);
+  if (exact.step()) return read_record(exact);
+  auto query = database_.prepare(std::string(kSelect) + "WHERE instr(id, ?1) > 0 LIMIT 2");
+  query.bind(1, id_part);
+  if (!query.step())
+    throw Error(ErrorKind::not_found, "no request log row '" + id_part + "'; `weir logs` lists recent ones");
   auto record = read_record(query);
   if (query.step())
-    throw Error(ErrorKind::usage, "'" + id_or_prefix + "' matches several request log rows; give more of the id");
+    throw Error(ErrorKind::usage, "'" + id_part + "' is part of several request ids; give more of the id");
   return record;
 }
 

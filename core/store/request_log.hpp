@@ -61,8 +61,9 @@ class RequestLog {
   std::vector<RequestRecord> list(const RequestFilter& filter, int limit);
   // Deletes the rows created before `before` (unix ms); returns how many.
   long long prune(long long before);
-  // By full id or a unique prefix; Error(not_found) otherwise.
-  RequestRecord get(const std::string& id_or_prefix);
+  // By full id, else by any part of one that no other id contains;
+  // Error(not_found) when none has it, Error(usage) when several do.
+  RequestRecord get(const std::string& id_part);
 
  private:
   Database& database_;

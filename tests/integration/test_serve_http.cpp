@@ -377,6 +377,21 @@ TEST_CASE("serve: a key's rpm limit answers 429 with Retry-After") {
   CHECK(fixture.upstream.request_count() == 2);
 }
 
+TEST_CASE("serve: requests refused with 403 do not count toward a key's rpm") {
+  ServeFixture fixture;
+  auto key = fixture.create_key({"web", "--public", "--rpm", "2"});
+  auto id = fixture.gateway_id();
+  ServeProcess serve(fixture.home);
+  CHECK(serve.wait_for_stderr("OpenAI-compatible API at " + serve.base_url() + "/v1"));
+  fixture.upstream.set_default(ScriptedResponse::json_body(200, chat_completion("ok")));
+  std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + key}};
+  for (int refused = 0; refused < 3; ++refused)  // a public key must name the full id
+    CHECK(post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "hi"}}, auth).status == 403);
+  CHECK(post_chat(serve.port(), {{"model", id}, {"prompt", "hi"}}, auth).status == 200);
+  CHECK(post_chat(serve.port(), {{"model", id}, {"prompt", "hi"}}, auth).status == 200);
+  CHECK(post_chat(serve.port(), {{"model", id}, {"prompt", "hi"}}, auth).status == 429);
+}
+
 TEST_CASE("serve: an expired key is refused") {
   ServeFixture fixture;
   auto key = fixture.create_key({"short", "--expires", "1h"});

@@ -25,7 +25,8 @@ void close_fd(int& fd) {
 }  // namespace
 
 SpawnedChild spawn_with_pipes(const std::vector<std::string>& arguments,
-                              const std::map<std::string, std::string>& environment) {
+                              const std::map<std::string, std::string>& environment,
+                              const std::string& working_directory) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
@@ -35,6 +36,7 @@ SpawnedChild spawn_with_pipes(const std::vector<std::string>& arguments,
   posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  if (!working_directory.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_directory.c_str());
 
   std::map<std::string, std::string> merged;
   for (char** entry = environ; *entry; ++entry) {
@@ -76,8 +78,9 @@ SpawnedChild spawn_with_pipes(const std::vector<std::string>& arguments,
 }
 
 WeirProcess::WeirProcess(const std::vector<std::string>& arguments, const std::string& input,
-                         const std::map<std::string, std::string>& environment) {
-  auto child = spawn_with_pipes(arguments, environment);
+                         const std::map<std::string, std::string>& environment,
+                         const std::string& working_directory) {
+  auto child = spawn_with_pipes(arguments, environment, working_directory);
   pid_ = child.pid;
   out_fd_ = child.stdout_fd;
   err_fd_ = child.stderr_fd;
@@ -176,13 +179,13 @@ std::vector<std::string> WeirHome::full_arguments(const std::vector<std::string>
 
 ProcessResult WeirHome::run(const std::vector<std::string>& arguments, const std::string& input,
                             std::chrono::milliseconds timeout) const {
-  WeirProcess process(full_arguments(arguments), input, environment);
+  WeirProcess process(full_arguments(arguments), input, environment, working_directory);
   return process.wait(timeout);
 }
 
 std::unique_ptr<WeirProcess> WeirHome::start(const std::vector<std::string>& arguments,
                                              const std::string& input) const {
-  return std::make_unique<WeirProcess>(full_arguments(arguments), input, environment);
+  return std::make_unique<WeirProcess>(full_arguments(arguments), input, environment, working_directory);
 }
 
 }  // namespace weir::testing

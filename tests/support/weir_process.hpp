@@ -34,14 +34,16 @@ struct SpawnedChild {
   int stderr_fd = -1;  // read end
 };
 // Starts arguments[0] with the caller's environment minus WEIR_HOME, plus
-// NO_COLOR=1 and `environment`. Throws std::runtime_error if it cannot.
+// NO_COLOR=1 and `environment`, in `working_directory` (empty: the caller's).
+// Throws std::runtime_error if it cannot.
 SpawnedChild spawn_with_pipes(const std::vector<std::string>& arguments,
-                              const std::map<std::string, std::string>& environment);
+                              const std::map<std::string, std::string>& environment,
+                              const std::string& working_directory = "");
 
 class WeirProcess {
  public:
   WeirProcess(const std::vector<std::string>& arguments, const std::string& input,
-              const std::map<std::string, std::string>& environment);
+              const std::map<std::string, std::string>& environment, const std::string& working_directory = "");
   ~WeirProcess();
   WeirProcess(const WeirProcess&) = delete;
   WeirProcess& operator=(const WeirProcess&) = delete;
@@ -77,6 +79,8 @@ class WeirHome {
   const std::string& path() const { return path_; }
   // Environment added to every run (e.g. API key variables).
   std::map<std::string, std::string> environment;
+  // Where runs start (empty: the test's own directory), for what depends on it (relative paths).
+  std::string working_directory;
 
   ProcessResult run(const std::vector<std::string>& arguments, const std::string& input = "",
                     std::chrono::milliseconds timeout = std::chrono::seconds(180)) const;

@@ -196,3 +196,24 @@ TEST_CASE("access control: web pages are refused before any key is looked at") {
   REQUIRE(rebinding);
   CHECK(rebinding->kind() == ErrorKind::permission);
 }
+
+TEST_CASE("access control: a request refused after admission (403) does not count toward the key's rpm") {
+  GuardedStore store;
+  auto access = store.access();
+  auto key = store.create_key("public-app", 2);
+  for (int refused = 0; refused < 5; ++refused) {
+    auto request = request_with(key);
+    REQUIRE_NOTHROW(access->admit(request));
+    access->refused(request);  // e.g. a public key naming a slug
+  }
+  CHECK_FALSE(refusal(*access, request_with(key)));
+  CHECK_FALSE(refusal(*access, request_with(key)));
+  auto limited = refusal(*access, request_with(key));  // only the two answered ones count
+  REQUIRE(limited);
+  CHECK(limited->kind() == ErrorKind::rate_limited);
+  Request page = request_with(key);
+  page.headers.emplace_back("origin", "https://example.com");
+  CHECK_THROWS_AS(access->admit(page), Error);
+  access->refused(page);  // refused before admission: nothing to take back
+  CHECK(refusal(*access, request_with(key)));
+}

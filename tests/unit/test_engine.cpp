@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/engine/context_budget.hpp"
 #include "core/engine/engine.hpp"
 #include "core/engine/pipeline.hpp"
 #include "core/engine/resolved_targets.hpp"
@@ -665,4 +666,28 @@ TEST_CASE("engine: compiled guardrails are remembered with the resolved target u
   auto changed = memo.resolve(fixture.database, "g");
   CHECK(changed->guards != first->guards);
   CHECK(changed->guards->guards()[0].find("say beta").size() == 1);
+}
+
+TEST_CASE("context budget: the overflow error suggests on_overflow=truncate only when it is not set already") {
+  json messages = json::array({{{"role", "system"}, {"content", std::string(400, 's')}},
+                               {{"role", "user"}, {"content", "earlier"}},
+                               {{"role", "assistant"}, {"content", "answer"}},
+                               {{"role", "user"}, {"content", std::string(400, 'u')}}});
+  auto message_of = [&](const std::string& on_overflow) {
+    auto copy = messages;
+    try {
+      fit_context(copy, 50, on_overflow);
+    } catch (const Error& error) {
+      CHECK(error.code() == "context_length_exceeded");
+      return std::string(error.what());
+    }
+    FAIL("the conversation cannot fit in 50 tokens");
+    return std::string();
+  };
+  auto refused = message_of("error");
+  CHECK(refused.find("set on_overflow to truncate") != std::string::npos);
+  auto truncated = message_of("truncate");
+  CHECK(truncated.find("even after dropping older messages") != std::string::npos);
+  CHECK(truncated.find("on_overflow") == std::string::npos);
+  CHECK(truncated.find("raise max_context_tokens") != std::string::npos);
 }

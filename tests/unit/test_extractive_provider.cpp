@@ -62,3 +62,36 @@ TEST_CASE("the extractive provider streams sentence by sentence and rejects othe
   request.model = "gpt-4o";
   CHECK_THROWS_AS(provider->chat(request, [](const StreamDelta&) {}, CancelToken()), Error);
 }
+
+// Manual pages and licences are hard-wrapped and full of options: an answer
+// quotes them as written, whole sentences, not line fragments.
+TEST_CASE("the extractive answer keeps leading dashes and rejoins hard-wrapped lines") {
+  Grounding grounding;
+  grounding.collections = {"man"};
+  grounding.documents = {
+      {"man", "cp.1#0", "cp.1",
+       "OPTIONS\n"
+       "       -P     Never follow symbolic links in SOURCE, whatever the\n"
+       "              other options say.\n"
+       "       -R     Copy directories recursively.\n"
+       "\n"
+       "This program is distributed in the hope that it will be useful, but\n"
+       "without any warranty; without even the implied warranty of merchantability\n"
+       "or fitness for a particular purpose.\n"
+       "- a bullet about symbolic links stays a bullet.\n",
+       0.9},
+  };
+  auto lines = extractive_answer(grounding, "never follow symbolic links");
+  REQUIRE(!lines.empty());
+  CHECK(lines[0] == "-P     Never follow symbolic links in SOURCE, whatever the other options say. [man/cp.1#0]");
+
+  lines = extractive_answer(grounding, "implied warranty of merchantability");
+  REQUIRE(!lines.empty());
+  CHECK(lines[0] ==
+        "This program is distributed in the hope that it will be useful, but without any warranty; without even the "
+        "implied warranty of merchantability or fitness for a particular purpose. [man/cp.1#0]");
+
+  lines = extractive_answer(grounding, "bullet");
+  REQUIRE(!lines.empty());
+  CHECK(lines[0] == "a bullet about symbolic links stays a bullet. [man/cp.1#0]");  // "- " is markup, "-P" is text
+}

@@ -28,7 +28,7 @@ const std::vector<ExpectedPreset> kExpected = {
     // Every Azure resource has its own URL: `weir provider add azure --base-url ...`.
     {"azure", ProviderKind::azure, "", "AZURE_OPENAI_API_KEY"},
     {"bedrock", ProviderKind::bedrock, "", ""},
-    {"ollama", ProviderKind::openai, "http://127.0.0.1:11434/v1", ""},
+    {"ollama", ProviderKind::ollama, "http://127.0.0.1:11434/v1", ""},
     {"openrouter", ProviderKind::openai, "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"},
     {"groq", ProviderKind::openai, "https://api.groq.com/openai/v1", "GROQ_API_KEY"},
     {"mistral", ProviderKind::openai, "https://api.mistral.ai/v1", "MISTRAL_API_KEY"},

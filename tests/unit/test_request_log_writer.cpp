@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/store/database.hpp"
 #include "core/store/database_pool.hpp"
 #include "core/store/request_log.hpp"
@@ -149,4 +150,33 @@ TEST_CASE("database pool: a leased connection reads without mmap into a bounded 
   CHECK(scan.integer(0) > 0);
   CHECK((*database).page_cache_bytes() > 256 * 1024);       // it did read through its cache
   CHECK((*database).page_cache_bytes() <= 3 * 1024 * 1024);  // ~2 MiB of 40,000 rows' pages
+}
+
+// `weir logs show PART`: UUIDv7 ids of one minute share their first
+// characters, so any unique part of an id finds its row, not just a prefix.
+TEST_CASE("request log: a row is found by its whole id or by any unique part of it") {
+  TemporaryStore store;
+  Database database(store.paths.database);
+  RequestLog log(database);
+  RequestRecord first, second;
+  first.id = "0193a000-0000-7000-8000-00000000aaaa";
+  second.id = "0193a000-0000-7000-8000-00000000bbbb";
+  for (auto* record : {&first, &second}) {
+    record->front_door = "chat";
+    record->status = "ok";
+    log.record(*record);
+  }
+  CHECK(log.get(first.id).id == first.id);
+  CHECK(log.get("aaaa").id == first.id);             // the end
+  CHECK(log.get("000bbb").id == second.id);          // the middle-to-end
+  CHECK(log.get("8000-00000000b").id == second.id);  // a middle part with a dash
+  CHECK_THROWS_WITH_AS(log.get("7000-8000"), doctest::Contains("part of several request ids"), Error);
+  CHECK_THROWS_WITH_AS(log.get("0193a000"), doctest::Contains("give more of the id"), Error);
+  try {
+    log.get("cccc");
+    FAIL("a missing part must throw");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::not_found);
+  }
+  CHECK_THROWS_AS(log.get("%"), Error);  // no LIKE wildcards: '%' is a character like any other
 }
