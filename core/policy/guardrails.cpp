@@ -305,22 +305,33 @@ std::string mask_text(const Guard&, std::string_view text, const std::vector<Gua
 
 namespace {
 
-// Calls `visit(text)` for each text of a message (string content, text parts);
-// `visit` returns the replacement text, or nullopt to leave it.
+// Calls `visit(text)` for each text of a message (string content, text
+// parts, and the arguments of an assistant's tool calls, which repeat what
+// the conversation said); `visit` returns the replacement text, or nullopt
+// to leave it.
 template <typename Visit>
 void for_each_text(json& message, Visit&& visit) {
-  auto content = message.find("content");
-  if (content == message.end()) return;
-  if (content->is_string()) {
-    if (auto replaced = visit(content->get_ref<const std::string&>())) *content = std::move(*replaced);
-    return;
+  auto replace = [&](json& text) {
+    if (!text.is_string()) return;
+    if (auto replaced = visit(text.get_ref<const std::string&>())) text = std::move(*replaced);
+  };
+  if (auto content = message.find("content"); content != message.end()) {
+    if (content->is_string()) {
+      replace(*content);
+    } else if (content->is_array()) {
+      for (auto& part : *content) {
+        if (!part.is_object() || part.value("type", "") != "text") continue;
+        if (auto text = part.find("text"); text != part.end()) replace(*text);
+      }
+    }
   }
-  if (!content->is_array()) return;
-  for (auto& part : *content) {
-    if (!part.is_object() || part.value("type", "") != "text") continue;
-    auto text = part.find("text");
-    if (text == part.end() || !text->is_string()) continue;
-    if (auto replaced = visit(text->get_ref<const std::string&>())) *text = std::move(*replaced);
+  auto calls = message.find("tool_calls");
+  if (calls == message.end() || !calls->is_array()) return;
+  for (auto& call : *calls) {
+    if (!call.is_object()) continue;
+    auto function = call.find("function");
+    if (function == call.end() || !function->is_object()) continue;
+    if (auto arguments = function->find("arguments"); arguments != function->end()) replace(*arguments);
   }
 }
 

@@ -131,6 +131,20 @@ TEST_CASE("guardrails: input mask numbers placeholders, reuses them for the same
   CHECK(run.notes().dump().find("bob@") == std::string::npos);  // notes never hold the text
 }
 
+TEST_CASE("guardrails: input mask reaches the arguments of the assistant's earlier tool calls") {
+  auto set = guards(json::array({{{"type", "pii"}, {"kinds", {"email"}}, {"action", "mask"}, {"on", "input"}}}));
+  json call = {{"id", "c1"}, {"type", "function"},
+               {"function", {{"name", "send_mail"}, {"arguments", R"({"to": "bob@example.com"})"}}}};
+  json messages = json::array({{{"role", "user"}, {"content", "write to bob@example.com"}},
+                               {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", {call}}},
+                               {{"role", "tool"}, {"tool_call_id", "c1"}, {"content", "sent to bob@example.com"}}});
+  GuardrailRun run;
+  apply_input_guards(*set, messages, 0, 3, run, nullptr);
+  CHECK(messages.dump().find("bob@example.com") == std::string::npos);
+  CHECK(messages[1]["tool_calls"][0]["function"]["arguments"] == R"({"to": "[EMAIL_1]"})");
+  CHECK(messages[1]["content"].is_null());
+}
+
 TEST_CASE("guardrails: input deny names the guard with code guardrail_violation; warn and length") {
   auto set = guards(json::array({{{"name", "no-secrets"}, {"type", "pii"}, {"kinds", {"secret"}}, {"on", "input"}}}));
   json messages = json::array({{{"role", "user"}, {"content", "use AKIAIOSFODNN7EXAMPLE"}}});
