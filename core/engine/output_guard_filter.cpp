@@ -119,28 +119,13 @@ void OutputGuardFilter::check_length(std::string_view added) {
   }
 }
 
-void OutputGuardFilter::on_delta(const StreamDelta& delta, const DeltaCallback& emit) {
-  if (delta.content.empty() && !(delta.finish_reason && !pending_.empty())) {
-    emit(delta);
-    return;
-  }
-  check_length(delta.content);
-  if (needs_answer_) answer_ += delta.content;
-  pending_ += delta.content;
-  StreamDelta passed = delta;
-  // A finish chunk closes the answer: what is held goes out before it.
-  passed.content = release(delta.finish_reason.has_value());
-  if (!passed.content.empty() || !passed.reasoning.empty() || !passed.tool_calls.empty() || passed.finish_reason ||
-      passed.usage)
-    emit(passed);
+void OutputGuardFilter::observe(std::string_view content) {
+  check_length(content);
+  if (needs_answer_) answer_ += content;
 }
 
 void OutputGuardFilter::on_end(const DeltaCallback& emit) {
-  if (!pending_.empty()) {
-    StreamDelta rest;
-    rest.content = release(true);
-    if (!rest.content.empty()) emit(rest);
-  }
+  HoldingFilter::on_end(emit);
   const auto& guards = guards_->guards();
   for (size_t index = 0; index < guards.size(); ++index) {
     const auto& guard = guards[index];

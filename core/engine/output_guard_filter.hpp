@@ -23,27 +23,26 @@
 #include <memory>
 #include <string>
 
-#include "core/engine/stream_filter.hpp"
+#include "core/engine/holding_filter.hpp"
 #include "core/policy/guardrails.hpp"
 
 namespace weir {
 
-class OutputGuardFilter final : public StreamFilter {
+class OutputGuardFilter final : public HoldingFilter {
  public:
   OutputGuardFilter(std::shared_ptr<const GuardSet> guards, std::shared_ptr<GuardrailRun> run);
 
-  void on_delta(const StreamDelta& delta, const DeltaCallback& emit) override;
   void on_end(const DeltaCallback& emit) override;
 
  private:
   // The pending text that may be shown now (all of it when `final`), masked.
-  std::string release(bool final);
+  std::string release(bool final) override;
+  void observe(std::string_view content) override;
   void check_length(std::string_view added);
 
   std::shared_ptr<const GuardSet> guards_;
   std::shared_ptr<GuardrailRun> run_;
   size_t window_ = 0;
-  std::string pending_;     // scanned text not yet shown
   std::string shown_tail_;  // the last few bytes shown, context for the next scan
   std::string answer_;   // the whole answer, when a json_schema guard needs it
   bool needs_answer_ = false;

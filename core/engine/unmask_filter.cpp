@@ -44,25 +44,4 @@ std::string UnmaskFilter::release(bool final) {
   return shown;
 }
 
-void UnmaskFilter::on_delta(const StreamDelta& delta, const DeltaCallback& emit) {
-  if (delta.content.empty() && !(delta.finish_reason && !pending_.empty())) {
-    emit(delta);
-    return;
-  }
-  pending_ += delta.content;
-  StreamDelta passed = delta;
-  // A finish chunk closes the answer: nothing may follow it.
-  passed.content = release(delta.finish_reason.has_value());
-  if (!passed.content.empty() || !passed.reasoning.empty() || !passed.tool_calls.empty() || passed.finish_reason ||
-      passed.usage)
-    emit(passed);
-}
-
-void UnmaskFilter::on_end(const DeltaCallback& emit) {
-  if (pending_.empty()) return;
-  StreamDelta rest;
-  rest.content = release(true);
-  if (!rest.content.empty()) emit(rest);
-}
-
 }  // namespace weir

@@ -14,23 +14,19 @@
 #include <memory>
 #include <string>
 
-#include "core/engine/stream_filter.hpp"
+#include "core/engine/holding_filter.hpp"
 #include "core/policy/guardrails.hpp"
 
 namespace weir {
 
-class UnmaskFilter final : public StreamFilter {
+class UnmaskFilter final : public HoldingFilter {
  public:
   explicit UnmaskFilter(std::shared_ptr<const GuardrailRun> run) : run_(std::move(run)) {}
 
-  void on_delta(const StreamDelta& delta, const DeltaCallback& emit) override;
-  void on_end(const DeltaCallback& emit) override;
-
  private:
-  std::string release(bool final);
+  std::string release(bool final) override;
 
   std::shared_ptr<const GuardrailRun> run_;
-  std::string pending_;
 };
 
 }  // namespace weir
