@@ -57,13 +57,6 @@ struct Fixture {
   }
 };
 
-json body_json(const HttpReply& reply) {
-  auto parsed = json::parse(reply.body, nullptr, false);
-  INFO(reply.raw);
-  REQUIRE_FALSE(parsed.is_discarded());
-  return parsed;
-}
-
 }  // namespace
 
 TEST_CASE("hostile import: each bad line is reported by number, every good line lands, exit 0") {

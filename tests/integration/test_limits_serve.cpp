@@ -52,17 +52,6 @@ struct LimitsFixture {
   }
 };
 
-json body_json(const HttpReply& reply) {
-  auto parsed = json::parse(reply.body, nullptr, false);
-  INFO(reply.raw);
-  REQUIRE_FALSE(parsed.is_discarded());
-  return parsed;
-}
-
-HttpReply post_chat(int port, const json& body, std::vector<std::pair<std::string, std::string>> headers = {}) {
-  return http_request(port, "POST", "/v1/chat/completions", body.dump(), headers);
-}
-
 }  // namespace
 
 TEST_CASE("limits: tokens per minute hold across two weir serve processes on one store") {

@@ -54,17 +54,6 @@ struct ServeFixture {
   }
 };
 
-json body_json(const HttpReply& reply) {
-  auto parsed = json::parse(reply.body, nullptr, false);
-  INFO(reply.raw);
-  REQUIRE_FALSE(parsed.is_discarded());
-  return parsed;
-}
-
-HttpReply post_chat(int port, const json& body, std::vector<std::pair<std::string, std::string>> headers = {}) {
-  return http_request(port, "POST", "/v1/chat/completions", body.dump(), headers);
-}
-
 }  // namespace
 
 TEST_CASE("serve: a non-streaming completion runs the gateway and answers a chat.completion") {

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <cctype>
 #include <stdexcept>
 
@@ -223,6 +225,18 @@ std::vector<std::string> sse_data(const std::string& body) {
     at = end == std::string::npos ? body.size() : end;
   }
   return payloads;
+}
+
+HttpReply post_chat(int port, const nlohmann::json& body,
+                    const std::vector<std::pair<std::string, std::string>>& headers) {
+  return http_request(port, "POST", "/v1/chat/completions", body.dump(), headers);
+}
+
+nlohmann::json body_json(const HttpReply& reply) {
+  auto parsed = nlohmann::json::parse(reply.body, nullptr, false);
+  INFO(reply.raw);
+  REQUIRE_FALSE(parsed.is_discarded());
+  return parsed;
 }
 
 }  // namespace weir::testing

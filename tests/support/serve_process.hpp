@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/weir_process.hpp"
 
 namespace weir::testing {
@@ -65,6 +67,11 @@ HttpReply http_request(int port, const std::string& method, const std::string& p
 // Sends raw bytes, reads the reply to the end of the connection.
 HttpReply http_raw(int port, const std::string& bytes, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 HttpReply parse_http_reply(const std::string& raw);
+// POST /v1/chat/completions with `body`.
+HttpReply post_chat(int port, const nlohmann::json& body,
+                    const std::vector<std::pair<std::string, std::string>>& headers = {});
+// The reply's body as JSON; a body that is not JSON fails the test, showing the reply.
+nlohmann::json body_json(const HttpReply& reply);
 
 // A connection the test drives by hand.
 class RawConnection {
