@@ -38,6 +38,8 @@ std::string value_name_of(const FieldSchema& field) {
       return "FLOAT";
     case FieldType::integer:
       return "INT";
+    case FieldType::boolean:
+      return "TEXT:{true,false}";
     case FieldType::choice: {
       // "TEXT:{a,b}" is how CLI11 describes a choice; completion offers them.
       std::string choices;
@@ -109,6 +111,10 @@ json flag_value(const FieldSchema& field, const std::vector<std::string>& given)
   }
   if (field.flag_style != FlagStyle::single) return given;
   if (field.type == FieldType::object) return json_argument(last, std::string(field.flag));
+  if (field.type == FieldType::boolean) {
+    if (last == "true" || last == "false") return last == "true";
+    throw Error(ErrorKind::usage, std::string(field.flag) + " takes true or false, got '" + last + "'");
+  }
   if (field.type != FieldType::number && field.type != FieldType::integer) return last;
   bool integer = field.type == FieldType::integer;
   try {

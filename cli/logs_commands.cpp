@@ -1,8 +1,11 @@
-// `weir logs [list] [--limit N] [filters]`, `weir logs show ID`, `logs export`, `logs prune`
+// `weir logs [list] [--limit N] [filters] [--follow]`, `weir logs show ID`, `logs export`, `logs prune`
+#include <poll.h>
+
 #include <cstdio>
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -47,6 +50,84 @@ void add_filter_options(CLI::App& command, const std::shared_ptr<FilterOptions>&
       ->type_name("TIME");
 }
 
+std::vector<std::string> row_cells(const RequestRecord& record) {
+  return {record.id, format_timestamp(record.created_at), record.front_door, record.gateway_name, record.model,
+          record.status, std::to_string(record.prompt_tokens) + "/" + std::to_string(record.completion_tokens),
+          format_cost(record.cost), format_milliseconds(record.latency_ms),
+          record.time_to_first_token_ms ? format_milliseconds(*record.time_to_first_token_ms) : "-"};
+}
+
+// How often a follower looks for new rows: a glance at the store's end, cheap.
+constexpr int kFollowIntervalMilliseconds = 200;
+
+// The matching rows as they are written, until Ctrl-C (exit 130, as `weir
+// chat` does): one line each, or one JSON object per line with --json.
+void follow_logs(CommandContext& context, const FilterOptions& filters) {
+  auto filter = filters.filter();
+  RequestLog log(context.database());
+  auto position = log.end_position();
+  CancelToken stop;
+  InterruptScope interrupt(stop);
+  while (!stop.cancelled()) {
+    for (const auto& record : log.written_after(filter, position)) {
+      if (context.options.json) {
+        std::cout << record.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      } else {
+        std::string line;
+        for (const auto& cell : row_cells(record)) line += (line.empty() ? "" : "  ") + cell;
+        std::cout << line << '\n';
+      }
+    }
+    std::cout.flush();
+    // Without SA_RESTART, Ctrl-C ends the wait at once.
+    poll(nullptr, 0, kFollowIntervalMilliseconds);
+  }
+  throw Error(ErrorKind::interrupted, "stopped following the request log");
+}
+
+// A message's text: its content, or the text of its parts with the others named.
+std::string message_text(const nlohmann::json& content) {
+  if (content.is_string()) return content.get<std::string>();
+  if (!content.is_array()) return content.is_null() ? "" : content.dump();
+  std::string text;
+  for (const auto& part : content) {
+    if (!text.empty()) text += '\n';
+    auto type = part.value("type", "");
+    text += type == "text" ? part.value("text", "") : "[" + type + "]";
+  }
+  return text;
+}
+
+// Each message under its role, indented, then the answer and its calls.
+void print_conversation(const nlohmann::json& conversation) {
+  if (!conversation.is_object()) return;
+  auto block = [](const std::string& heading, const std::string& text) {
+    std::cout << "  [" << heading << "]\n";
+    size_t start = 0;
+    while (start <= text.size()) {
+      auto end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      std::cout << "    " << text.substr(start, end - start) << '\n';
+      start = end + 1;
+    }
+  };
+  std::cout << "conversation:\n";
+  if (conversation.contains("omitted_messages"))
+    std::cout << "  (" << conversation["omitted_messages"].get<long long>() << " earlier messages not logged)\n";
+  for (const auto& message : conversation.value("messages", nlohmann::json::array())) {
+    std::string text = message_text(message.value("content", nlohmann::json(nullptr)));
+    for (const auto& call : message.value("tool_calls", nlohmann::json::array()))
+      text += (text.empty() ? "" : "\n") + std::string("call ") + call["function"].value("name", "") + " " +
+              call["function"].value("arguments", "");
+    block(message.value("role", "?"), text);
+  }
+  for (const auto& function : conversation.value("functions", nlohmann::json::array()))
+    block("server tool", function.value("name", "") + " " + function.value("arguments", nlohmann::json::object()).dump());
+  block("answer", conversation.value("answer", ""));
+  for (const auto& call : conversation.value("tool_calls", nlohmann::json::array()))
+    block("tool call", call["function"].value("name", "") + " " + call["function"].value("arguments", ""));
+}
+
 void list_logs(CommandContext& context, int limit, const FilterOptions& filters) {
   auto records = RequestLog(context.database()).list(filters.filter(), limit);
   if (context.options.json) {
@@ -60,12 +141,7 @@ void list_logs(CommandContext& context, int limit, const FilterOptions& filters)
     return;
   }
   Table table({"ID", "TIME", "DOOR", "GATEWAY", "MODEL", "STATUS", "TOKENS", "COST", "LATENCY", "TTFT"});
-  for (const auto& record : records)
-    table.add({record.id, format_timestamp(record.created_at), record.front_door, record.gateway_name, record.model,
-               record.status,
-               std::to_string(record.prompt_tokens) + "/" + std::to_string(record.completion_tokens),
-               format_cost(record.cost), format_milliseconds(record.latency_ms),
-               record.time_to_first_token_ms ? format_milliseconds(*record.time_to_first_token_ms) : "-"});
+  for (const auto& record : records) table.add(row_cells(record));
   table.print();
 }
 }  // namespace
@@ -73,18 +149,29 @@ void list_logs(CommandContext& context, int limit, const FilterOptions& filters)
 void register_logs_commands(CLI::App& app, CommandContext& context) {
   auto limit = std::make_shared<int>(20);
   auto filters = std::make_shared<FilterOptions>();
+  auto follow = std::make_shared<bool>(false);
+  auto list_or_follow = [&context, limit, filters, follow] {
+    if (*follow)
+      follow_logs(context, *filters);
+    else
+      list_logs(context, *limit, *filters);
+  };
   auto* logs = app.add_subcommand("logs", "The request log: one row per inference");
   logs->add_option("--limit", *limit, "How many recent rows (default 20)")->check(CLI::Range(1, 100'000));
   add_filter_options(*logs, filters);
+  logs->add_flag("--follow,-f", *follow, "Print requests as they are logged, until Ctrl-C (JSON Lines with --json)");
   auto* list = logs->add_subcommand("list", "Recent requests, newest first");
   list->add_option("--limit", *limit, "How many recent rows (default 20)")->check(CLI::Range(1, 100'000));
   add_filter_options(*list, filters);
-  list->callback([&context, limit, filters] { list_logs(context, *limit, *filters); });
+  list->add_flag("--follow,-f", *follow, "Print requests as they are logged, until Ctrl-C (JSON Lines with --json)");
+  list->callback(list_or_follow);
 
   auto* exported = logs->add_subcommand("export", "Every matching row as JSON Lines, oldest first (for a file)");
   add_filter_options(*exported, filters);
   exported->callback([&context, filters] {
-    auto records = RequestLog(context.database()).list(filters->filter(), 0);
+    RequestLog log(context.database());
+    auto records = log.list(filters->filter(), 0);
+    log.attach_conversations(records);
     for (auto row = records.rbegin(); row != records.rend(); ++row)
       std::cout << row->to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   });
@@ -114,11 +201,13 @@ void register_logs_commands(CLI::App& app, CommandContext& context) {
       return;
     }
     for (const auto& [key, value] : object.items())
-      std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
+      if (key != "conversation")
+        std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
+    print_conversation(record.conversation);
   });
 
-  logs->callback([&context, logs, limit, filters] {
-    if (logs->get_subcommands().empty()) list_logs(context, *limit, *filters);
+  logs->callback([logs, list_or_follow] {
+    if (logs->get_subcommands().empty()) list_or_follow();
   });
 }
 

@@ -75,15 +75,24 @@ void serve(CommandContext& context, const ServeOptions& options) {
   });
   http::Server server(server_options);
   http::AccessControl access(pool, loopback);
-  server.set_gatekeeper([&access](http::Request& request) { access.admit(request); });
-  server.set_refusal_observer([&access](const http::Request& request) { access.refused(request); });
   http::ApiContext api(pool, std::chrono::milliseconds(static_cast<long long>(options.keep_alive_seconds * 1000)));
+  server.set_gatekeeper([&access, &api](http::Request& request) {
+    try {
+      access.admit(request);
+    } catch (const Error& refused) {
+      // A key over its requests per minute never reaches the engine's log.
+      if (refused.kind() == ErrorKind::rate_limited)
+        api.metrics.observe_refusal(refused.code().empty() ? std::string(default_error_code(refused.kind())) : refused.code());
+      throw;
+    }
+  });
+  server.set_refusal_observer([&access](const http::Request& request) { access.refused(request); });
   http::mount_api_routes(server, api);
   // MCP over streamable HTTP (/v1/mcp/inference, /v1/mcp/collections); the
   // gatekeeper has already checked the caller's key.
   mcp::protocol::StreamableHttpOptions mcp_options;
   mcp_options.keep_alive = std::chrono::milliseconds(static_cast<long long>(options.keep_alive_seconds * 1000));
-  mcp::HttpEndpoints mcp_endpoints(pool, *api.searcher, mcp::caller_from_gatekeeper, mcp_options);
+  mcp::HttpEndpoints mcp_endpoints(pool, *api.searcher, mcp::caller_from_gatekeeper, mcp_options, &api.metrics);
   mcp_endpoints.mount(server);
   server.listen();
 

@@ -52,7 +52,7 @@ _weir_command() {
     ;;
   'gateway create')
     _weir_commands=''
-    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --home --json -q --quiet'
+    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'gateway list')
@@ -67,7 +67,7 @@ _weir_command() {
     ;;
   'gateway update')
     _weir_commands=''
-    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --unset --home --json -q --quiet'
+    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --unset --home --json -q --quiet'
     _weir_arguments='gateways'
     ;;
   'gateway delete')
@@ -182,12 +182,12 @@ _weir_command() {
     ;;
   'logs')
     _weir_commands='list export prune show'
-    _weir_options='-h --help --limit --gateway --model --status --user --since --home --json -q --quiet'
+    _weir_options='-h --help --limit --gateway --model --status --user --since -f --follow --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'logs list')
     _weir_commands=''
-    _weir_options='-h --help --limit --gateway --model --status --user --since --home --json -q --quiet'
+    _weir_options='-h --help --limit --gateway --model --status --user --since -f --follow --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'logs export')
@@ -394,6 +394,7 @@ _weir_value() {
   'gateway create --skill') _weir_kind='none' ;;
   'gateway create --always-visible-tool') _weir_kind='none' ;;
   'gateway create --builtin-tool') _weir_kind='none' ;;
+  'gateway create --log-messages') _weir_kind='choices:true,false' ;;
   'gateway create --collection') _weir_kind='collections,' ;;
   'gateway create --strategy') _weir_kind='choices:plain,concatenate,user_rewrite,full_rewrite,query_function' ;;
   'gateway create --window') _weir_kind='none' ;;
@@ -453,6 +454,7 @@ _weir_value() {
   'gateway update --skill') _weir_kind='none' ;;
   'gateway update --always-visible-tool') _weir_kind='none' ;;
   'gateway update --builtin-tool') _weir_kind='none' ;;
+  'gateway update --log-messages') _weir_kind='choices:true,false' ;;
   'gateway update --collection') _weir_kind='collections,' ;;
   'gateway update --strategy') _weir_kind='choices:plain,concatenate,user_rewrite,full_rewrite,query_function' ;;
   'gateway update --window') _weir_kind='none' ;;

@@ -3,6 +3,7 @@
 //                               streamed or not, through the one Engine
 //   GET  /v1/models             gateways and the models they use, as a list
 //   POST /v1/collections/search the collection search, as JSON
+//   GET  /metrics               what this server answered, Prometheus text
 //   GET  /healthz               liveness, without a key
 // Handlers only translate between HTTP/JSON and core: a malformed body is a
 // 400 naming the problem, core's weir::Errors become error objects with their
@@ -12,6 +13,7 @@
 #include <memory>
 
 #include "core/engine/resolved_targets.hpp"
+#include "core/metrics/request_metrics.hpp"
 #include "core/net/keep_alive_ticker.hpp"
 #include "core/net/server.hpp"
 #include "core/store/database_pool.hpp"
@@ -31,6 +33,7 @@ struct ApiContext {
   KeepAliveTicker keep_alive;
   std::unique_ptr<SharedSearcher> searcher;  // one set of loaded indexes for every search request
   ResolvedTargets resolved_targets;          // what gateways resolve to, until the store changes them
+  RequestMetrics metrics;                    // counted since the server started, for GET /metrics
 };
 
 void mount_api_routes(Server& server, ApiContext& context);
@@ -42,5 +45,6 @@ nlohmann::json parse_json_body(const Request& request);
 void handle_chat_completions(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_models(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_collection_search(const Request& request, ResponseWriter& response, ApiContext& context);
+void handle_metrics(const Request& request, ResponseWriter& response, ApiContext& context);
 
 }  // namespace weir::http

@@ -117,6 +117,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   EngineOptions options;
   options.shared_searcher = &context.searcher->searcher();
   options.log_writer = &context.log_writer;
+  options.metrics = &context.metrics;
   options.resolved_targets = &context.resolved_targets;
   Engine engine(*database, context.pool.paths(), options);
 

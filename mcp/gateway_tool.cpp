@@ -11,7 +11,7 @@ using protocol::CallContext;
 using protocol::ToolResult;
 
 void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config, DatabasePool& pool,
-                      const GatewayCaller& caller, SharedSearcher* searcher) {
+                      const GatewayCaller& caller, GatewayToolServices services) {
   protocol::ToolDefinition definition;
   definition.name = config.name();
   definition.title = config.title.empty() ? "Ask " + config.gateway : config.title;
@@ -28,7 +28,7 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
   definition.annotations = {{"readOnlyHint", true}, {"openWorldHint", true}};
 
   auto name = definition.name;
-  tools.add(std::move(definition), [config, name, caller, searcher, &pool](const json& arguments, CallContext& context) {
+  tools.add(std::move(definition), [config, name, caller, services, &pool](const json& arguments, CallContext& context) {
     auto prompt = arguments.find("prompt");
     if (prompt == arguments.end() || !prompt->is_string() || prompt->get_ref<const std::string&>().empty())
       return ToolResult::error("'prompt' is required: a non-empty string with the message for the model.");
@@ -69,7 +69,8 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
     try {
       auto database = pool.acquire();
       EngineOptions options;
-      options.shared_searcher = searcher ? &searcher->searcher() : nullptr;
+      options.shared_searcher = services.searcher ? &services.searcher->searcher() : nullptr;
+      options.metrics = services.metrics;
       Engine engine(*database, pool.paths(), options);
       auto result = engine.run(input, on_delta, cancel);
       auto answer = ToolResult::text(result.completion.content);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/policy/caller_policy.hpp"
+#include "core/metrics/request_metrics.hpp"
 #include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "mcp/protocol/tool_set.hpp"
@@ -25,9 +26,16 @@ struct GatewayCaller {
   std::string user;                // recorded in the log metadata as "user" when not empty
 };
 
-// `searcher`: the server's, so a gateway with collections reuses its loaded
-// indexes (it must outlive the tool); without one each call opens its own.
+// What a server shares with its tools' calls; each must outlive the tool.
+struct GatewayToolServices {
+  // The server's searcher, so a gateway with collections reuses its loaded
+  // indexes; null: each call opens its own.
+  SharedSearcher* searcher = nullptr;
+  // The server's live counters (`GET /metrics`); null: none.
+  RequestMetrics* metrics = nullptr;
+};
+
 void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config, DatabasePool& pool,
-                      const GatewayCaller& caller = {}, SharedSearcher* searcher = nullptr);
+                      const GatewayCaller& caller = {}, GatewayToolServices services = {});
 
 }  // namespace weir::mcp

@@ -51,9 +51,10 @@ HttpCaller caller_from_gatekeeper(const http::Request& request) {
 }
 
 HttpEndpoints::HttpEndpoints(DatabasePool& pool, SharedSearcher& searcher, HttpAuthorizer authorize,
-                             protocol::StreamableHttpOptions options)
+                             protocol::StreamableHttpOptions options, RequestMetrics* metrics)
     : pool_(pool),
       searcher_(searcher),
+      metrics_(metrics),
       authorize_(std::move(authorize)),
       inference_(std::make_unique<protocol::StreamableHttpServer>(server_info(HttpEndpoint::inference), options)),
       collections_(std::make_unique<protocol::StreamableHttpServer>(server_info(HttpEndpoint::collections), options)) {}
@@ -112,7 +113,7 @@ std::shared_ptr<const protocol::ToolSet> HttpEndpoints::make_tools(HttpEndpoint 
     gateway_caller.front_door = "mcp-http";
     gateway_caller.caller = caller;
     gateway_caller.user = config.user;
-    add_gateway_tool(*tools, gateway, pool_, gateway_caller, &searcher_);
+    add_gateway_tool(*tools, gateway, pool_, gateway_caller, {&searcher_, metrics_});
   } else {
     add_collection_tools(*tools, config.tools.collection_sets.front(), pool_, searcher_);
   }

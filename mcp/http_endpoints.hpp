@@ -29,6 +29,7 @@
 #include "core/net/request.hpp"
 #include "core/net/response_writer.hpp"
 #include "core/net/server.hpp"
+#include "core/metrics/request_metrics.hpp"
 #include "core/rag/shared_searcher.hpp"
 #include "core/store/database_pool.hpp"
 #include "mcp/http_session_config.hpp"
@@ -50,9 +51,10 @@ inline constexpr const char* kCollectionsPath = "/v1/mcp/collections";
 class HttpEndpoints {
  public:
   // `searcher` serves the search tools (the server's own, so indexes load
-  // once); it must outlive this object.
+  // once) and `metrics` (or null) counts the gateway calls; both must outlive
+  // this object.
   HttpEndpoints(DatabasePool& pool, SharedSearcher& searcher, HttpAuthorizer authorize = caller_from_gatekeeper,
-                protocol::StreamableHttpOptions options = {});
+                protocol::StreamableHttpOptions options = {}, RequestMetrics* metrics = nullptr);
   ~HttpEndpoints();
   HttpEndpoints(const HttpEndpoints&) = delete;
   HttpEndpoints& operator=(const HttpEndpoints&) = delete;
@@ -72,6 +74,7 @@ class HttpEndpoints {
 
   DatabasePool& pool_;
   SharedSearcher& searcher_;
+  RequestMetrics* metrics_;
   HttpAuthorizer authorize_;
   std::unique_ptr<protocol::StreamableHttpServer> inference_;
   std::unique_ptr<protocol::StreamableHttpServer> collections_;

@@ -22,7 +22,7 @@ void serve_stdio(const ServeConfig& config, const Paths& paths) {
       "weir serves AI gateways and knowledge collections of this machine as tools: invoke_* tools ask a "
       "configured model, *_search tools search local documents.";
   protocol::StdioServer server(info);
-  for (const auto& gateway : config.gateways) add_gateway_tool(server.tools(), gateway, pool, {}, &searcher);
+  for (const auto& gateway : config.gateways) add_gateway_tool(server.tools(), gateway, pool, {}, {&searcher, nullptr});
   for (const auto& set : config.collection_sets) add_collection_tools(server.tools(), set, pool, searcher);
   server.serve(STDIN_FILENO, STDOUT_FILENO);
 }

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/engine/context_budget.hpp"
+#include "core/engine/conversation_log.hpp"
 #include "core/engine/hook_actions.hpp"
 #include "core/engine/pipeline.hpp"
 #include "core/engine/request_limits.hpp"
@@ -12,6 +13,7 @@
 #include "core/engine/tool_loop.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
+#include "core/metrics/request_metrics.hpp"
 #include "core/rag/search.hpp"
 #include "core/store/database.hpp"
 #include "core/store/request_log_writer.hpp"
@@ -124,6 +126,15 @@ void add_usage(Usage& total, const Usage& more) {
   total.reasoning_tokens += more.reasoning_tokens;
 }
 
+// What was asked and answered, unless the gateway keeps only metadata.
+void note_conversation(const RequestContext& context, RequestRecord& record, const Completion& answer,
+                       const json& functions) {
+  if (context.provider.name.empty()) return;  // nothing resolved: nothing was asked of anyone
+  auto keep = context.gateway.config.effective_value("log_messages");
+  if (keep.is_boolean() && !keep.get<bool>()) return;
+  record.conversation = conversation_for_log(context.input.messages, answer, functions, context.guardrails.get());
+}
+
 // Every hook call and its outcome, in the request log row's metadata.
 void note_hooks(const RequestContext& context, RequestRecord& record) {
   if (context.hooks && !context.hooks->notes().empty()) note_metadata(record, "hooks", context.hooks->notes());
@@ -155,7 +166,8 @@ Engine::Engine(Database& database, Paths paths, EngineOptions options)
 
 Engine::~Engine() = default;
 
-void Engine::record(RequestRecord row) {
+void Engine::record(RequestRecord row, const Error* failure) {
+  if (options_.metrics) options_.metrics->observe(row, failure);
   if (options_.log_writer)
     options_.log_writer->submit(std::move(row));
   else
@@ -205,7 +217,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
   Usage refused_usage;   // of structured attempts whose answer was refused
   // A request that fails is logged and settled (its counters, its lease)
   // whatever it threw, then the exception goes on to the front door.
-  auto log_failure = [&](const std::string& status, const std::string& message) {
+  auto log_failure = [&](const std::string& status, const std::string& message, const Error* failure) {
     note_routing(context, record);
     note_guardrails(context, record);
     note_hooks(context, record);
@@ -237,12 +249,13 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     }
     record.error = message;
     record.latency_ms = milliseconds_since(start);
+    note_conversation(context, record, shown, json::array());
     if (auto problem = settle_request(context, database_, options_.clock,
                                       record.prompt_tokens + record.completion_tokens, record.cost);
         !problem.empty())
       note_metadata(record, "limits_error", problem);
     try {
-      this->record(std::move(record));
+      this->record(std::move(record), failure);
     } catch (const Error&) {
       // The original error matters more than a log row we could not write.
     }
@@ -345,7 +358,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     for (const auto& function : loop.functions) runned_functions.push_back(function.to_json());
     json routing = note_routing(context, record);
     result.response = completion_object(context.identity, completion,
-                                        generation_context(context, usage_lines, std::move(runned_functions), std::move(routing)));
+                                        generation_context(context, usage_lines, runned_functions, std::move(routing)));
 
     record.status = "ok";
     record.prompt_tokens = usage.prompt_tokens;
@@ -354,6 +367,7 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     record.cost = total_amount(usage_lines);
     record.usage_lines = std::move(usage_lines);
     record.latency_ms = milliseconds_since(start);
+    note_conversation(context, record, completion, runned_functions);
     note_guardrails(context, record);
     note_hooks(context, record);
     note_moderation(context, record);
@@ -363,10 +377,10 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
       note_metadata(record, "limits_error", problem);
     result.response["generation_context"]["request_id"] = record.id;
   } catch (const Error& error) {
-    log_failure(error.kind() == ErrorKind::interrupted ? "cancelled" : "error", error.what());
+    log_failure(error.kind() == ErrorKind::interrupted ? "cancelled" : "error", error.what(), &error);
     throw;
   } catch (const std::exception& unexpected) {
-    log_failure("error", unexpected.what());
+    log_failure("error", unexpected.what(), nullptr);
     throw;
   }
   // Outside the try: the answer is complete and settled; a row the log cannot

@@ -41,6 +41,8 @@ namespace weir {
 class Database;
 class Searcher;
 class RequestLogWriter;
+class RequestMetrics;
+class Error;
 
 // Makes a stream filter for a request, or returns null when it does not apply.
 using StreamFilterFactory = std::function<std::unique_ptr<StreamFilter>(const RequestContext& context)>;
@@ -52,6 +54,8 @@ struct EngineOptions {
   // A server's background writer for the request log row; without one, run()
   // writes the row itself before returning.
   RequestLogWriter* log_writer = nullptr;
+  // A server's live counters (`GET /metrics`), given every row; null: none.
+  RequestMetrics* metrics = nullptr;
   // How adapters are made; empty: make_provider.
   ProviderFactory providers;
   // What routing shares across requests (circuit breakers); null: the
@@ -97,7 +101,7 @@ class Engine {
  private:
   StageServices services();
   Searcher& searcher();
-  void record(RequestRecord record);
+  void record(RequestRecord record, const Error* failure = nullptr);
 
   Database& database_;
   Paths paths_;

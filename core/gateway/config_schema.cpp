@@ -503,6 +503,9 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "builtin_tools", .type = FieldType::text_list, .help = "Built-in server-side tools to offer: open_url, current_time, memory",
        .default_value = json::array(), .flag = "--builtin-tool", .flag_style = FlagStyle::comma_separated,
        .value_name = "TOOL", .check = check_builtin_tools},
+      {.name = "log_messages", .type = FieldType::boolean,
+       .help = "Keep each request's conversation in the request log (`weir logs show`); false keeps only its metadata",
+       .default_value = true, .flag = "--log-messages"},
       // Nested blocks: a row plus its table. Unset (null) means the block is off.
       {.name = "rag", .type = FieldType::block, .help = "Collections to answer from and how to search them",
        .fields = &rag_schema(), .check = check_rag_block},

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 11> kMigrations = {
+constexpr std::array<const char*, 12> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -274,6 +274,14 @@ CREATE TABLE limit_leases (
   PRIMARY KEY (scope, request_id)
 ) WITHOUT ROWID;
 ALTER TABLE keys ADD COLUMN limits TEXT;
+)sql",
+    // 12: the conversation of a request log row (core/engine/conversation_log.hpp),
+    // apart from the row so that usage reports and listings never read it.
+    R"sql(
+CREATE TABLE request_conversations (
+  request_id TEXT PRIMARY KEY,
+  conversation TEXT NOT NULL
+);
 )sql",
 };
 }  // namespace

@@ -1,5 +1,7 @@
 #include "core/store/request_log.hpp"
 
+#include <sqlite3.h>
+
 #include "core/error.hpp"
 #include "core/redaction.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -28,12 +30,23 @@ nlohmann::json RequestRecord::to_json() const {
                            {"error", error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error)},
                            {"metadata", metadata}};
   if (!routing.is_null()) object["routing"] = routing;
+  if (!conversation.is_null()) object["conversation"] = conversation;
   return object;
 }
 
 void RequestLog::record(RequestRecord& record) {
   if (record.id.empty()) record.id = new_uuid_v7();
   if (record.created_at == 0) record.created_at = now_milliseconds();
+  // The row and its conversation are written together: inside the caller's
+  // transaction (the log writer's batch), else in one of their own.
+  if (!record.conversation.is_null() && sqlite3_get_autocommit(database_.handle())) {
+    database_.transaction([&] { insert(record); });
+    return;
+  }
+  insert(record);
+}
+
+void RequestLog::insert(const RequestRecord& record) {
   auto insert = database_.prepare(
       "INSERT INTO requests(id, created_at, front_door, gateway_id, gateway_name, provider, model, status, "
       "prompt_tokens, completion_tokens, cached_tokens, cost, usage_lines, latency_ms, time_to_first_token_ms, "
@@ -66,6 +79,22 @@ void RequestLog::record(RequestRecord& record) {
   else  // attempts quote upstream errors; the same redaction as the error column
     insert.bind(18, redact_urls_in_text(record.routing.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
   insert.run();
+  if (record.conversation.is_null()) return;
+  database_.prepare("INSERT OR REPLACE INTO request_conversations(request_id, conversation) VALUES(?1, ?2)")
+      .bind(1, record.id)
+      .bind(2, record.conversation.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+      .run();
+}
+
+void RequestLog::attach_conversations(std::vector<RequestRecord>& records) {
+  auto query = database_.prepare("SELECT conversation FROM request_conversations WHERE request_id = ?1");
+  for (auto& record : records) {
+    query.reset();
+    query.bind(1, record.id);
+    if (!query.step()) continue;
+    record.conversation = nlohmann::json::parse(query.text(0), nullptr, false);
+    if (record.conversation.is_discarded()) record.conversation = nullptr;
+  }
 }
 
 namespace {
@@ -112,27 +141,62 @@ std::vector<RequestRecord> RequestLog::recent(int limit) {
   return records;
 }
 
-std::vector<RequestRecord> RequestLog::list(const RequestFilter& filter, int limit) {
-  std::vector<RequestRecord> records;
-  auto query = database_.prepare(
-      std::string(kSelect) +
-      "WHERE (?1 = '' OR gateway_name = ?1 OR gateway_id = ?1) AND (?2 = '' OR model = ?2) AND (?3 = '' OR status = ?3) "
-      "AND (?4 = '' OR json_extract(metadata, '$.user') = ?4) AND created_at >= ?5 AND (?6 = 0 OR created_at < ?6) "
-      "ORDER BY created_at DESC, id DESC LIMIT ?7");
+namespace {
+// RequestFilter as SQL: parameters ?1 to ?6 (bind_filter).
+constexpr const char* kFilterWhere =
+    "WHERE (?1 = '' OR gateway_name = ?1 OR gateway_id = ?1) AND (?2 = '' OR model = ?2) AND (?3 = '' OR status = ?3) "
+    "AND (?4 = '' OR json_extract(metadata, '$.user') = ?4) AND created_at >= ?5 AND (?6 = 0 OR created_at < ?6) ";
+
+void bind_filter(Statement& query, const RequestFilter& filter) {
   query.bind(1, filter.gateway)
       .bind(2, filter.model)
       .bind(3, filter.status)
       .bind(4, filter.user)
       .bind(5, static_cast<int64_t>(filter.since))
-      .bind(6, static_cast<int64_t>(filter.until))
-      .bind(7, limit > 0 ? limit : -1);
+      .bind(6, static_cast<int64_t>(filter.until));
+}
+}  // namespace
+
+std::vector<RequestRecord> RequestLog::list(const RequestFilter& filter, int limit) {
+  std::vector<RequestRecord> records;
+  auto query = database_.prepare(std::string(kSelect) + kFilterWhere + "ORDER BY created_at DESC, id DESC LIMIT ?7");
+  bind_filter(query, filter);
+  query.bind(7, limit > 0 ? limit : -1);
   while (query.step()) records.push_back(read_record(query));
   return records;
 }
 
+int64_t RequestLog::end_position() {
+  auto query = database_.prepare("SELECT coalesce(max(rowid), 0) FROM requests");
+  query.step();
+  return query.integer(0);
+}
+
+std::vector<RequestRecord> RequestLog::written_after(const RequestFilter& filter, int64_t& position) {
+  std::vector<RequestRecord> records;
+  database_.read_transaction([&] {
+    auto end = end_position();
+    auto query = database_.prepare(std::string(kSelect) + kFilterWhere +
+                                   "AND rowid > ?7 AND rowid <= ?8 ORDER BY rowid");
+    bind_filter(query, filter);
+    query.bind(7, position).bind(8, end);
+    while (query.step()) records.push_back(read_record(query));
+    position = end;
+  });
+  return records;
+}
+
 long long RequestLog::prune(long long before) {
-  database_.prepare("DELETE FROM requests WHERE created_at < ?1").bind(1, static_cast<int64_t>(before)).run();
-  return database_.changes();
+  long long removed = 0;
+  database_.transaction([&] {
+    database_.prepare(
+                 "DELETE FROM request_conversations WHERE request_id IN (SELECT id FROM requests WHERE created_at < ?1)")
+        .bind(1, static_cast<int64_t>(before))
+        .run();
+    database_.prepare("DELETE FROM requests WHERE created_at < ?1").bind(1, static_cast<int64_t>(before)).run();
+    removed = database_.changes();
+  });
+  return removed;
 }
 
 RequestRecord RequestLog::get(const std::string& id_part) {
@@ -142,15 +206,21 @@ RequestRecord RequestLog::get(const std::string& id_part) {
   // the part that tells them apart is at the end.
   auto exact = database_.prepare(std::string(kSelect) + "WHERE id = ?1");
   exact.bind(1, id_part);
-  if (exact.step()) return read_record(exact);
+  std::vector<RequestRecord> found;
+  if (exact.step()) {
+    found.push_back(read_record(exact));
+    attach_conversations(found);
+    return std::move(found.front());
+  }
   auto query = database_.prepare(std::string(kSelect) + "WHERE instr(id, ?1) > 0 LIMIT 2");
   query.bind(1, id_part);
   if (!query.step())
     throw Error(ErrorKind::not_found, "no request log row '" + id_part + "'; `weir logs` lists recent ones");
-  auto record = read_record(query);
+  found.push_back(read_record(query));
   if (query.step())
     throw Error(ErrorKind::usage, "'" + id_part + "' is part of several request ids; give more of the id");
-  return record;
+  attach_conversations(found);
+  return std::move(found.front());
 }
 
 }  // namespace weir

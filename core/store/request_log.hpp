@@ -7,6 +7,7 @@
 // older weir wrote with a credential in it is not shown with it.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ struct RequestRecord {
   nlohmann::json metadata;  // null or an object
   // What routing did (generation_context.routing): null for a gateway with one upstream.
   nlohmann::json routing;
+  // What was asked and answered (core/engine/conversation_log.hpp), kept in
+  // a table of its own so scans of the log never read it; null: not logged
+  // (the gateway's log_messages is false), or not read back.
+  nlohmann::json conversation;
 
   nlohmann::json to_json() const;
 };
@@ -59,13 +64,25 @@ class RequestLog {
   std::vector<RequestRecord> recent(int limit);
   // Newest first; limit 0: every matching row.
   std::vector<RequestRecord> list(const RequestFilter& filter, int limit);
-  // Deletes the rows created before `before` (unix ms); returns how many.
+  // For following the log as it grows: rows are numbered in the order they
+  // were written (not by created_at: a server writes its rows a moment after
+  // their requests began, and two servers interleave). end_position() is
+  // past the last row; written_after() returns the matching rows written
+  // after `position`, oldest first, and moves `position` past every row read.
+  int64_t end_position();
+  std::vector<RequestRecord> written_after(const RequestFilter& filter, int64_t& position);
+  // Reads each row's conversation, where one was kept (list() leaves them out).
+  void attach_conversations(std::vector<RequestRecord>& records);
+  // Deletes the rows created before `before` (unix ms), and their
+  // conversations; returns how many rows.
   long long prune(long long before);
-  // By full id, else by any part of one that no other id contains;
+  // By full id, else by any part of one that no other id contains, with its
+  // conversation;
   // Error(not_found) when none has it, Error(usage) when several do.
   RequestRecord get(const std::string& id_part);
 
  private:
+  void insert(const RequestRecord& record);
   Database& database_;
 };
 

@@ -592,3 +592,57 @@ TEST_CASE("serve: client tools pass through; the turn ends with finish_reason to
   CHECK(arguments == "{\"city\":\"Oslo\"}");
   CHECK(finish == "tool_calls");
 }
+
+namespace {
+// The value of one sample line of a Prometheus exposition ("name{labels}"),
+// or -1 when the series is absent.
+double metric(const std::string& exposition, const std::string& series) {
+  auto line_start = exposition.find("\n" + series + " ");
+  if (line_start == std::string::npos) return -1;
+  return std::stod(exposition.substr(line_start + series.size() + 2));
+}
+}  // namespace
+
+TEST_CASE("serve: /metrics counts requests, tokens, latency, upstream errors and refusals, behind the keys") {
+  ServeFixture fixture;
+  ServeProcess serve(fixture.home);
+  fixture.upstream.enqueue(ScriptedResponse::json_body(200, chat_completion("ok", "stop", 10, 5)));
+  REQUIRE(post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "hi"}}).status == 200);
+  fixture.upstream.enqueue(ScriptedResponse::sse(
+      {chunk::role(), chunk::content("Hi"), chunk::finish("stop"), chunk::usage(7, 2), chunk::kDone}));
+  REQUIRE(post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "hi"}, {"stream", true}}).status == 200);
+  fixture.upstream.enqueue(ScriptedResponse::json_body(500, {{"error", {{"message", "boom"}}}}));
+  REQUIRE(post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "hi"}}).status == 502);
+
+  auto reply = http_request(serve.port(), "GET", "/metrics");
+  REQUIRE(reply.status == 200);
+  CHECK(reply.header("content-type").find("text/plain; version=0.0.4") == 0);
+  const auto& text = reply.body;
+  CHECK(text.find("# TYPE weir_requests_total counter") != std::string::npos);
+  std::string route = R"(gateway="assistant",provider="fake",model="fake-model")";
+  CHECK(metric(text, R"(weir_requests_total{front_door="http",)" + route + R"(,status="ok"})") == 2);
+  CHECK(metric(text, R"(weir_requests_total{front_door="http",)" + route + R"(,status="error"})") == 1);
+  CHECK(metric(text, "weir_tokens_total{" + route + R"(,kind="prompt"})") == 17);
+  CHECK(metric(text, "weir_tokens_total{" + route + R"(,kind="completion"})") == 7);
+  CHECK(metric(text, R"(weir_upstream_errors_total{provider="fake",status="500"})") == 1);
+  CHECK(metric(text, R"(weir_request_duration_seconds_count{gateway="assistant"})") == 3);
+  CHECK(metric(text, R"(weir_request_duration_seconds_bucket{gateway="assistant",le="+Inf"})") == 3);
+  CHECK(metric(text, R"(weir_time_to_first_token_seconds_count{gateway="assistant"})") == 2);
+
+  // Behind the keys: none without one, not for a public key; a refusal of a
+  // key over its rpm is counted though it never reached the engine.
+  auto key = fixture.create_key({"ops"});
+  auto limited_key = fixture.create_key({"batch", "--rpm", "1"});
+  auto public_key = fixture.create_key({"web", "--public"});
+  std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + key}};
+  std::vector<std::pair<std::string, std::string>> limited = {{"Authorization", "Bearer " + limited_key}};
+  CHECK(http_request(serve.port(), "GET", "/metrics").status == 401);
+  CHECK(http_request(serve.port(), "GET", "/metrics", {}, {{"Authorization", "Bearer " + public_key}}).status == 403);
+  fixture.upstream.enqueue(ScriptedResponse::json_body(200, chat_completion("ok", "stop", 10, 5)));
+  CHECK(post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "hi"}}, limited).status == 200);
+  CHECK(post_chat(serve.port(), {{"model", "assistant"}, {"prompt", "hi"}}, limited).status == 429);
+  auto after = http_request(serve.port(), "GET", "/metrics", {}, auth);
+  REQUIRE(after.status == 200);
+  CHECK(metric(after.body, R"(weir_limit_refusals_total{gateway="",code="rate_limit_exceeded"})") == 1);
+  CHECK(metric(after.body, R"(weir_requests_total{front_door="http",)" + route + R"(,status="ok"})") == 3);
+}

@@ -6,7 +6,11 @@
 #include <fstream>
 #include <map>
 
+#include <signal.h>
+
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/serve_process.hpp"
+#include "tests/support/store_change.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -126,4 +130,103 @@ TEST_CASE("logs: filters, export and prune") {
   auto kept = json::parse(fixture.run_ok({"logs", "prune", "--older-than", "1d", "--json"}).out);
   CHECK(kept["removed"] == 0);
   CHECK(json::parse(fixture.run_ok({"logs", "--json"}).out).size() == 4);
+}
+
+TEST_CASE("logs: show and export keep the conversation; log_messages false keeps only the metadata") {
+  UsageFixture fixture;
+  auto rows = json::parse(fixture.run_ok({"logs", "--json", "--limit", "1000"}).out);
+  REQUIRE(rows.size() == 4);
+  CHECK_FALSE(rows[0].contains("conversation"));  // listings never read them
+
+  // The oldest row: `weir chat alpha one`, answered "a".
+  auto oldest = rows.back()["id"].get<std::string>();
+  auto shown = json::parse(fixture.run_ok({"logs", "show", oldest, "--json"}).out);
+  REQUIRE(shown["conversation"].is_object());
+  CHECK(shown["conversation"]["messages"].back()["content"] == "one");
+  CHECK(shown["conversation"]["answer"] == "a");
+  auto text = fixture.run_ok({"logs", "show", oldest}).out;
+  CHECK(text.find("conversation:\n") != std::string::npos);
+  CHECK(text.find("  [user]\n    one\n") != std::string::npos);
+  CHECK(text.find("  [answer]\n    a\n") != std::string::npos);
+  // A failed request keeps what was asked.
+  auto failed = json::parse(fixture.run_ok({"logs", "list", "--status", "error", "--json"}).out);
+  REQUIRE(failed.size() == 1);
+  auto failed_row = json::parse(fixture.run_ok({"logs", "show", failed[0]["id"].get<std::string>(), "--json"}).out);
+  CHECK(failed_row["conversation"]["messages"].back()["content"] == "four");
+
+  auto exported = fixture.run_ok({"logs", "export", "--gateway", "alpha"}).out;
+  auto first = json::parse(exported.substr(0, exported.find('\n')));
+  CHECK(first["conversation"]["answer"] == "a");
+
+  fixture.run_ok({"gateway", "update", "alpha", "--log-messages", "false"});
+  CHECK(fixture.home.run({"gateway", "update", "alpha", "--log-messages", "maybe"}).exit_code == 2);
+  fixture.upstream.enqueue(ScriptedResponse::json_body(200, chat_completion("secret answer", "stop", 1, 1)));
+  fixture.run_ok({"chat", "alpha", "private question", "--no-stream"});
+  auto newest = json::parse(fixture.run_ok({"logs", "--json", "--limit", "1"}).out)[0];
+  auto metadata_only = json::parse(fixture.run_ok({"logs", "show", newest["id"].get<std::string>(), "--json"}).out);
+  CHECK(metadata_only["status"] == "ok");
+  CHECK_FALSE(metadata_only.contains("conversation"));
+}
+
+TEST_CASE("logs: the conversation keeps masked input masked and leaves inline images out") {
+  FakeUpstream upstream;
+  WeirHome home;
+  REQUIRE(home.run({"provider", "add", "fake", "--base-url", upstream.base_url(), "--max-retries", "0"}).exit_code == 0);
+  json gateway = {{"name", "g"},
+                  {"provider", "fake"},
+                  {"model", "fake-model"},
+                  {"guardrails", json::array({{{"name", "pii"}, {"type", "pii"}, {"action", "mask"}}})}};
+  REQUIRE(home.run({"gateway", "apply", "-f", "-"}, gateway.dump()).exit_code == 0);
+  upstream.enqueue(ScriptedResponse::text_answer("Hello [EMAIL_1].", false));
+  auto answered = home.run({"chat", "g", "I am bob@example.com", "--no-stream"});
+  REQUIRE_MESSAGE(answered.exit_code == 0, answered.err);
+  CHECK(answered.out.find("Hello bob@example.com.") != std::string::npos);  // the caller sees it back
+  auto row = json::parse(home.run({"logs", "--json", "--limit", "1"}).out)[0];
+  auto shown = home.run({"logs", "show", row["id"].get<std::string>(), "--json"}).out;
+  CHECK(shown.find("bob@example.com") == std::string::npos);
+  auto conversation = json::parse(shown)["conversation"];
+  CHECK(conversation["messages"].back()["content"] == "I am [EMAIL_1]");
+  CHECK(conversation["answer"] == "Hello [EMAIL_1].");
+
+  // An image sent inline is named and sized, not stored.
+  std::string image(4000, 'A');
+  json messages = json::array({{{"role", "user"},
+                                {"content", json::array({{{"type", "text"}, {"text", "what is this?"}},
+                                                         {{"type", "image_url"},
+                                                          {"image_url", {{"url", "data:image/png;base64," + image}}}}})}}});
+  upstream.enqueue(ScriptedResponse::text_answer("a square", false));
+  ServeProcess serve(home);
+  auto reply = post_chat(serve.port(), {{"model", "g"}, {"messages", messages}});
+  REQUIRE_MESSAGE(reply.status == 200, reply.body);
+  auto id = body_json(reply)["generation_context"]["request_id"].get<std::string>();
+  json logged;
+  wait_for_store(home.path(), [&] {
+    auto result = home.run({"logs", "show", id, "--json"});
+    if (result.exit_code != 0) return false;
+    logged = json::parse(result.out);
+    return true;
+  });
+  auto url = logged["conversation"]["messages"][0]["content"][1]["image_url"]["url"].get<std::string>();
+  CHECK(url.find("data:image/png") == 0);
+  CHECK(url.find("bytes of inline data, not logged") != std::string::npos);
+  CHECK(url.find(image.substr(0, 100)) == std::string::npos);
+}
+
+TEST_CASE("logs: --follow prints each row as it is written, with the filters") {
+  UsageFixture fixture;
+  auto follower = fixture.home.start({"logs", "--follow", "--json", "--gateway", "beta"});
+  // The follower starts at the end: the fixture's rows are not printed again.
+  fixture.upstream.enqueue(ScriptedResponse::json_body(200, chat_completion("x", "stop", 1, 1)));
+  fixture.run_ok({"chat", "alpha", "not followed", "--no-stream"});
+  fixture.upstream.enqueue(ScriptedResponse::json_body(200, chat_completion("y", "stop", 1, 1)));
+  fixture.run_ok({"chat", "beta", "followed", "--no-stream"});
+  auto newest = json::parse(fixture.run_ok({"logs", "--json", "--limit", "1"}).out)[0]["id"].get<std::string>();
+  REQUIRE(follower->wait_for_output(newest, std::chrono::seconds(30)));
+  follower->send_signal(SIGINT);
+  auto ended = follower->wait();
+  CHECK(ended.exit_code == 130);
+  size_t lines = 0;
+  for (char character : ended.out) lines += character == '\n';
+  CHECK(lines == 1);  // only beta's new row
+  CHECK(json::parse(ended.out)["gateway"] == "beta");
 }

@@ -20,6 +20,7 @@
 #include "core/store/request_log_writer.hpp"
 
 using namespace weir;
+using json = nlohmann::json;
 
 namespace {
 
@@ -179,4 +180,61 @@ TEST_CASE("request log: a row is found by its whole id or by any unique part of 
     CHECK(error.kind() == ErrorKind::not_found);
   }
   CHECK_THROWS_AS(log.get("%"), Error);  // no LIKE wildcards: '%' is a character like any other
+}
+
+TEST_CASE("request log: conversations are written with their rows, read back by get, and pruned with them") {
+  TemporaryStore store;
+  DatabasePool pool(store.paths);
+  auto direct = record_number(1);
+  direct.created_at = 1000;
+  direct.conversation = {{"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}, {"answer", "hello"}};
+  auto database = pool.acquire();
+  RequestLog log(*database);
+  log.record(direct);  // outside any transaction: one of its own
+  std::string batched_id;
+  {
+    RequestLogWriter writer(pool);  // inside the writer's batch transaction
+    auto batched = record_number(2);
+    batched.conversation = {{"messages", json::array()}, {"answer", "batched"}};
+    writer.submit(batched);
+    writer.flush();
+  }
+  auto newest = log.recent(1).front();
+  CHECK(newest.conversation.is_null());  // listings never read them
+  CHECK(log.get(newest.id).conversation["answer"] == "batched");
+  CHECK(log.get(direct.id).conversation["answer"] == "hello");
+
+  CHECK(log.prune(2000) == 1);
+  auto left = (*database).prepare("SELECT count(*) FROM request_conversations");
+  REQUIRE(left.step());
+  CHECK(left.integer(0) == 1);
+}
+
+TEST_CASE("request log: written_after follows rows in the order they were written, whatever their times") {
+  TemporaryStore store;
+  DatabasePool pool(store.paths);
+  auto database = pool.acquire();
+  RequestLog log(*database);
+  auto position = log.end_position();
+  CHECK(log.written_after({}, position).empty());
+  auto later = record_number(1);
+  later.created_at = 5000;
+  log.record(later);
+  // Written after, but begun before (another server's row, written behind).
+  auto earlier = record_number(2);
+  earlier.created_at = 4000;
+  earlier.gateway_name = "other";
+  log.record(earlier);
+  auto rows = log.written_after({}, position);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].id == later.id);
+  CHECK(rows[1].id == earlier.id);
+  CHECK(log.written_after({}, position).empty());
+  auto filtered_position = int64_t{0};
+  RequestFilter only_other;
+  only_other.gateway = "other";
+  auto filtered = log.written_after(only_other, filtered_position);
+  REQUIRE(filtered.size() == 1);
+  CHECK(filtered[0].id == earlier.id);
+  CHECK(filtered_position == position);  // past every row read, matching or not
 }
