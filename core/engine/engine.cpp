@@ -148,11 +148,13 @@ void note_moderation(const RequestContext& context, RequestRecord& record) {
 // What a request cancelled mid-answer consumed: the upstream sends no usage
 // then, so the prompt and the answer so far are estimated (as the limits
 // stage estimates), and priced like any answer.
-Usage estimated_usage(const RequestContext& context, const Completion& shown) {
+// `received`: the answer's text and reasoning as the upstream sent them, held
+// back by filters or not (a structured answer shows nothing until it is
+// whole, yet every token of it was generated and billed).
+Usage estimated_usage(const RequestContext& context, const std::string& received) {
   Usage usage;
   usage.prompt_tokens = estimate_tokens(context.request.messages);
-  usage.completion_tokens =
-      estimate_tokens(json::array({json{{"role", "assistant"}, {"content", shown.content + shown.reasoning}}}));
+  usage.completion_tokens = estimate_tokens(json::array({json{{"role", "assistant"}, {"content", received}}}));
   return usage;
 }
 
@@ -213,6 +215,8 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
   context.cancel = &cancel;
   // What the caller sees is the fold of what the last filter let through.
   Completion shown;
+  std::string received;  // every text and reasoning delta that reached the filters, shown or not
+  ToolLoopResult loop;   // the model calls' outcome (partial when they failed)
   bool sent = false;     // the upstream call has begun
   Usage refused_usage;   // of structured attempts whose answer was refused
   // A request that fails is logged and settled (its counters, its lease)
@@ -240,7 +244,11 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     // A request cancelled after it was sent consumed tokens the upstream
     // will bill: they are counted, estimated (budgets include them).
     if (status == "cancelled" && sent && record.usage_lines.empty() && context.prices) {
-      auto usage = estimated_usage(context, shown);
+      // A structured answer is held whole before the filters see it.
+      std::string generated = received;
+      if (context.structured && received.find(loop.completion.content) == std::string::npos)
+        generated += loop.completion.content;
+      auto usage = estimated_usage(context, generated);
       record.prompt_tokens = usage.prompt_tokens;
       record.completion_tokens = usage.completion_tokens;
       record.usage_lines = context.prices->usage_lines(usage, context.provider.name, context.request.model,
@@ -290,10 +298,13 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
         first = false;
         record.time_to_first_token_ms = milliseconds_since(start);
       }
+      if (!delta.server_tool) {
+        received += delta.content;
+        received += delta.reasoning;
+      }
       filters.push(delta);
       if (filters.ended()) upstream_cancel.cancel();
     };
-    ToolLoopResult loop;
     auto bill_refused_attempt = [&](int attempt, const ToolLoopResult& refused, const std::string&) {
       Usage used = refused.completion.usage.value_or(Usage{});
       std::string label = "structured output attempt " + std::to_string(attempt) + " (refused)";

@@ -35,6 +35,10 @@ std::optional<StructuredCheck> run_structured_attempts(Provider& provider, ChatR
       run_tool_loop(provider, request, options, hold, cancel, loop);
     } catch (...) {
       keep();
+      // An attempt cut short (cancelled) generated what it held, though
+      // nobody saw it: the caller's estimate of the tokens billed needs it.
+      if (result.completion.content.empty())
+        for (const auto& delta : held) result.completion.content += delta.content;
       throw;
     }
 

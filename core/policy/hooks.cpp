@@ -7,10 +7,10 @@
 #include "core/gateway/hook_fields.hpp"
 #include "core/json_input.hpp"
 #include "core/net/http_client.hpp"
+#include "core/outbound_values.hpp"
 #include "core/policy/outbound_signature.hpp"
 #include "core/provider/upstream_call.hpp"
 #include "core/redaction.hpp"
-#include "core/tools/http_function_source.hpp"
 
 namespace weir {
 

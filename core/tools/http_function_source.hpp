@@ -88,11 +88,4 @@ class HttpFunctionSource final : public ToolSource {
   std::string secret_;  // read on the first call
 };
 
-// "2026-12-02T21:05:00Z" (seconds; UTC).
-std::string rfc3339_utc(std::chrono::system_clock::time_point moment);
-
-// `value` with every ${NAME} replaced by that environment variable;
-// Error(authentication) naming `what` and the variable when it is unset or empty.
-std::string resolve_environment_references(const std::string& value, const std::string& what);
-
 }  // namespace weir

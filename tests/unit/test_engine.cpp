@@ -40,6 +40,7 @@ struct FakeProviderState {
   std::vector<std::string> configs;  // the provider name of each adapter made
   int delivered = 0;                 // deltas handed to the engine, over all calls
   ProviderCapabilities capabilities;
+  std::function<void()> after_delta;  // called after each delta is handed over
 };
 
 class FakeProvider final : public Provider {
@@ -58,6 +59,7 @@ class FakeProvider final : public Provider {
       completion.apply(delta);
       ++state_->delivered;
       on_delta(delta);
+      if (state_->after_delta) state_->after_delta();
     }
     return completion;
   }
@@ -690,4 +692,26 @@ TEST_CASE("context budget: the overflow error suggests on_overflow=truncate only
   CHECK(truncated.find("even after dropping older messages") != std::string::npos);
   CHECK(truncated.find("on_overflow") == std::string::npos);
   CHECK(truncated.find("raise max_context_tokens") != std::string::npos);
+}
+
+TEST_CASE("engine: a cancelled structured answer is billed for what the model generated, though nothing was shown") {
+  EngineFixture fixture;
+  json schema = {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}, {"required", {"name"}}};
+  fixture.gateway("typed", {{"response_schema", schema}});
+  std::string generated = R"({"name": ")" + std::string(400, 'x');
+  fixture.fake->answers.push_back({content(generated), content("\"}"), finish("stop")});
+  CancelToken cancel;
+  fixture.fake->after_delta = [&] {
+    if (fixture.fake->delivered == 1) cancel.cancel();
+  };
+  std::string shown;
+  auto engine = fixture.engine();
+  auto error = expect_error(
+      [&] { engine.run(input_for("typed", "who?"), [&](const StreamDelta& delta) { shown += delta.content; }, cancel); });
+  CHECK(error.kind() == ErrorKind::interrupted);
+  CHECK(shown.empty());
+  auto row = RequestLog(fixture.database).recent(1).front();
+  CHECK(row.status == "cancelled");
+  // About a token per four characters of the 409 generated.
+  CHECK(row.completion_tokens >= 50);
 }
