@@ -340,6 +340,10 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     completion = std::move(loop.completion);
     completion.content = shown.content;
     completion.reasoning = shown.reasoning;
+    // The client's tool calls as the filters left their arguments (unmasked).
+    for (auto& call : completion.tool_calls)
+      for (const auto& seen : shown.tool_calls)
+        if (!call.id.empty() && seen.id == call.id) call.arguments = seen.arguments;
     if (filters.ended()) completion.finish_reason = filters.end_reason();
     if (completion.finish_reason.empty()) completion.finish_reason = "stop";
 

@@ -15,6 +15,7 @@
 #include "core/engine/resolved_targets.hpp"
 #include "core/engine/retrieval.hpp"
 #include "core/engine/tool_result_window.hpp"
+#include "core/engine/tool_arguments_unmask_filter.hpp"
 #include "core/engine/unmask_filter.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -390,8 +391,10 @@ void output_stage(RequestContext& context, StageServices&) {
     context.filters.push_back(std::make_unique<PrefillFilter>(context.prefill));
   if (context.guards && context.guards->has_output())
     context.filters.push_back(std::make_unique<OutputGuardFilter>(context.guards, context.guardrails));
-  if (!context.guardrails->originals().empty())
+  if (!context.guardrails->originals().empty()) {
     context.filters.push_back(std::make_unique<UnmaskFilter>(context.guardrails));
+    context.filters.push_back(std::make_unique<ToolArgumentsUnmaskFilter>(context.guardrails));
+  }
 }
 
 }  // namespace

@@ -715,3 +715,30 @@ TEST_CASE("engine: a cancelled structured answer is billed for what the model ge
   // About a token per four characters of the 409 generated.
   CHECK(row.completion_tokens >= 50);
 }
+
+TEST_CASE("engine: a client tool call's arguments get the masked originals back, JSON-escaped, however split") {
+  EngineFixture fixture;
+  // A quoted nickname is masked: its original holds characters JSON escapes.
+  fixture.gateway("g", {{"guardrails", json::array({{{"name", "nick"}, {"type", "regex"}, {"patterns", "\"[A-Z][a-z]+\""},
+                                                     {"action", "mask"}}})},
+                        {"overridable", {"tools"}}});
+  // The placeholder arrives split across two argument fragments.
+  fixture.fake->answers.push_back({tool_call(0, "call_1", "send_mail", "{\"to\": \"[REDAC"),
+                                   tool_call(0, "", "", "TED_1]\", \"note\": \"[x]\"}"), finish("tool_calls")});
+  auto engine = fixture.engine();
+  auto input = input_for("g", "mail \"Bob\" please");
+  input.overrides = {{"tools", json::array({{{"type", "function"}, {"function", {{"name", "send_mail"}}}}})}};
+  Completion streamed;
+  auto result = engine.run(input, [&](const StreamDelta& delta) { streamed.apply(delta); }, CancelToken());
+  auto sent = json(fixture.fake->requests[0].messages).dump();
+  REQUIRE(sent.find("[REDACTED_1]") != std::string::npos);
+  REQUIRE(streamed.tool_calls.size() == 1);
+  CHECK(streamed.tool_calls[0].id == "call_1");
+  CHECK(streamed.tool_calls[0].name == "send_mail");
+  auto arguments = json::parse(streamed.tool_calls[0].arguments);
+  CHECK(arguments["to"] == "\"Bob\"");
+  CHECK(arguments["note"] == "[x]");  // no placeholder of this request: as written
+  REQUIRE(result.completion.tool_calls.size() == 1);
+  CHECK(result.completion.tool_calls[0].arguments == streamed.tool_calls[0].arguments);
+  CHECK(result.completion.finish_reason == "tool_calls");
+}
