@@ -31,6 +31,8 @@ void mount_api_routes(Server& server, ApiContext& context) {
   server.route("POST", "/v1/collections/search", [&context](const Request& request, ResponseWriter& response) {
     handle_collection_search(request, response, context);
   });
+  server.route("POST", "/v1/embeddings",
+               [&context](const Request& request, ResponseWriter& response) { handle_embeddings(request, response, context); });
   server.route("GET", "/metrics",
                [&context](const Request& request, ResponseWriter& response) { handle_metrics(request, response, context); });
   server.route("GET", "/healthz", [](const Request&, ResponseWriter& response) {

@@ -3,6 +3,7 @@
 //                               streamed or not, through the one Engine
 //   GET  /v1/models             gateways and the models they use, as a list
 //   POST /v1/collections/search the collection search, as JSON
+//   POST /v1/embeddings         vectors from weir's embedders (local, a collection's, a provider's)
 //   GET  /metrics               what this server answered, Prometheus text
 //   GET  /healthz               liveness, without a key
 // Handlers only translate between HTTP/JSON and core: a malformed body is a
@@ -46,5 +47,6 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
 void handle_models(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_collection_search(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_metrics(const Request& request, ResponseWriter& response, ApiContext& context);
+void handle_embeddings(const Request& request, ResponseWriter& response, ApiContext& context);
 
 }  // namespace weir::http

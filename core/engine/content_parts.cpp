@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 
+#include "core/base64.hpp"
 #include "core/error.hpp"
 
 namespace weir {
@@ -21,10 +22,6 @@ bool starts_with_case_insensitive(std::string_view text, std::string_view prefix
   return text.size() >= prefix.size() && lower(text.substr(0, prefix.size())) == prefix;
 }
 
-bool is_base64_character(char character) noexcept {
-  return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z') ||
-         (character >= '0' && character <= '9') || character == '+' || character == '/';
-}
 
 // One row per part type: its wire name, the member object holding its
 // fields, and the capability an adapter needs to take it.
@@ -155,17 +152,6 @@ bool is_data_url(std::string_view url) noexcept {
   return true;
 }
 
-bool is_base64(std::string_view text) noexcept {
-  if (text.empty()) return false;
-  size_t padding = 0;
-  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
-  auto body = text.substr(0, text.size() - padding);
-  for (char character : body)
-    if (!is_base64_character(character)) return false;
-  if (padding > 0) return text.size() % 4 == 0;
-  return body.size() % 4 != 1;  // unpadded: a lone last character encodes nothing
-}
-
 DataUrl parse_data_url(std::string_view url) {
   if (!is_data_url(url)) throw Error(ErrorKind::usage, "is not a data: URL");
   auto comma = url.find(',');
@@ -200,31 +186,6 @@ DataUrl parse_data_url(std::string_view url) {
   return {std::move(media_type), payload};
 }
 
-std::string base64_encode(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string encoded;
-  encoded.reserve((bytes.size() + 2) / 3 * 4);
-  size_t index = 0;
-  for (; index + 3 <= bytes.size(); index += 3) {
-    uint32_t group = static_cast<uint32_t>(static_cast<unsigned char>(bytes[index])) << 16 |
-                     static_cast<uint32_t>(static_cast<unsigned char>(bytes[index + 1])) << 8 |
-                     static_cast<uint32_t>(static_cast<unsigned char>(bytes[index + 2]));
-    encoded += kAlphabet[(group >> 18) & 63];
-    encoded += kAlphabet[(group >> 12) & 63];
-    encoded += kAlphabet[(group >> 6) & 63];
-    encoded += kAlphabet[group & 63];
-  }
-  size_t rest = bytes.size() - index;
-  if (rest > 0) {
-    uint32_t group = static_cast<uint32_t>(static_cast<unsigned char>(bytes[index])) << 16;
-    if (rest == 2) group |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[index + 1])) << 8;
-    encoded += kAlphabet[(group >> 18) & 63];
-    encoded += kAlphabet[(group >> 12) & 63];
-    encoded += rest == 2 ? kAlphabet[(group >> 6) & 63] : '=';
-    encoded += '=';
-  }
-  return encoded;
-}
 
 std::string media_type_from_file_name(std::string_view file_name) {
   struct Extension {

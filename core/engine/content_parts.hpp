@@ -42,11 +42,6 @@ bool is_data_url(std::string_view url) noexcept;
 // what is wrong when it is not a data URL, is not base64-encoded, or its
 // payload is empty or not valid base64.
 DataUrl parse_data_url(std::string_view url);
-// True when `text` is non-empty standard base64 (A-Z a-z 0-9 + /, padding
-// '=' at the end only, a length a decoder accepts).
-bool is_base64(std::string_view text) noexcept;
-// Standard base64 with padding.
-std::string base64_encode(std::string_view bytes);
 
 // The media type a file name's extension suggests ("report.PDF" ->
 // "application/pdf"), or "" for an extension weir does not know.

@@ -17,6 +17,9 @@ void require_allowed(const Caller& caller, CallerAction action) {
       throw Error(ErrorKind::permission,
                   "public API keys cannot use the collection tools (/v1/mcp/collections); use a private key "
                   "(weir key create NAME)");
+    case CallerAction::create_embeddings:
+      throw Error(ErrorKind::permission,
+                  "public API keys cannot make embeddings (/v1/embeddings); use a private key (weir key create NAME)");
     case CallerAction::read_metrics:
       throw Error(ErrorKind::permission,
                   "public API keys cannot read the server's metrics (/metrics); use a private key (weir key create NAME)");

@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "core/base64.hpp"
 #include "core/engine/content_parts.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/serve_process.hpp"

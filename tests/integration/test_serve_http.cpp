@@ -6,7 +6,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstring>
 
+#include "core/base64.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/database.hpp"
 #include "tests/support/fake_upstream.hpp"
@@ -645,4 +647,60 @@ TEST_CASE("serve: /metrics counts requests, tokens, latency, upstream errors and
   REQUIRE(after.status == 200);
   CHECK(metric(after.body, R"(weir_limit_refusals_total{gateway="",code="rate_limit_exceeded"})") == 1);
   CHECK(metric(after.body, R"(weir_requests_total{front_door="http",)" + route + R"(,status="ok"})") == 3);
+}
+
+TEST_CASE("serve: /v1/embeddings from the local embedder, a collection's, or a provider's; as floats or base64") {
+  ServeFixture fixture;
+  fixture.run_ok({"collection", "create", "handbook", "--dimension", "128"});
+  ServeProcess serve(fixture.home);
+  auto embed = [&](const json& body) { return http_request(serve.port(), "POST", "/v1/embeddings", body.dump()); };
+
+  auto local = embed({{"model", "local"}, {"input", {"key rotation", "holidays"}}, {"dimensions", 64}});
+  REQUIRE_MESSAGE(local.status == 200, local.body);
+  auto body = body_json(local);
+  CHECK(body["object"] == "list");
+  REQUIRE(body["data"].size() == 2);
+  CHECK(body["data"][1]["index"] == 1);
+  auto vector = body["data"][0]["embedding"].get<std::vector<float>>();
+  CHECK(vector.size() == 64);
+  double norm = 0;
+  for (float value : vector) norm += static_cast<double>(value) * value;
+  CHECK(norm == doctest::Approx(1.0).epsilon(1e-4));
+  CHECK(body["usage"]["prompt_tokens"].get<long long>() > 0);
+
+  // base64 is the same floats' little-endian bytes.
+  auto encoded = body_json(embed({{"model", "local"}, {"input", "key rotation"}, {"dimensions", 64}, {"encoding_format", "base64"}}));
+  std::string bytes(vector.size() * sizeof(float), '\0');
+  std::memcpy(bytes.data(), vector.data(), bytes.size());
+  CHECK(encoded["data"][0]["embedding"] == weir::base64_encode(bytes));
+
+  // A collection's embedder and dimension.
+  auto collection = body_json(embed({{"model", "handbook"}, {"input", "key rotation"}}));
+  CHECK(collection["data"][0]["embedding"].size() == 128);
+  CHECK(embed({{"model", "handbook"}, {"input", "x"}, {"dimensions", 64}}).status == 400);
+
+  // A provider's: passed through to its /embeddings.
+  fixture.upstream.answer_posts_matching("/v1/embeddings");
+  fixture.upstream.enqueue(ScriptedResponse::json_body(
+      200, {{"object", "list"},
+            {"data", json::array({{{"object", "embedding"}, {"index", 0}, {"embedding", {0.6, 0.8}}}})},
+            {"model", "fake-embedder"}}));
+  auto remote = embed({{"model", "@fake/fake-embedder"}, {"input", "hello"}});
+  REQUIRE_MESSAGE(remote.status == 200, remote.body);
+  CHECK(body_json(remote)["data"][0]["embedding"].size() == 2);
+  CHECK(fixture.upstream.requests().back().path.find("/embeddings") != std::string::npos);
+  CHECK(fixture.upstream.requests().back().json_body["input"][0] == "hello");
+
+  auto unknown = embed({{"model", "nothing"}, {"input", "x"}});
+  CHECK(unknown.status == 404);
+  CHECK(body_json(unknown)["error"]["message"].get<std::string>().find("@PROVIDER/MODEL") != std::string::npos);
+  CHECK(embed({{"model", "local"}, {"input", {1, 2, 3}}}).status == 400);
+  CHECK(embed({{"model", "local"}, {"input", json::array()}}).status == 400);
+  CHECK(embed({{"model", "local"}, {"input", ""}}).status == 400);
+  CHECK(embed({{"model", "local"}, {"input", "x"}, {"encoding_format", "int8"}}).status == 400);
+
+  auto public_key = fixture.create_key({"web", "--public"});
+  CHECK(http_request(serve.port(), "POST", "/v1/embeddings", json({{"model", "local"}, {"input", "x"}}).dump(),
+                     {{"Authorization", "Bearer " + public_key}})
+            .status == 403);
 }

@@ -7,9 +7,11 @@
 //   2. streamed with stream_options.include_usage: the deltas, one usage chunk;
 //   3. models.list: the gateway is listed;
 //   4. an unknown gateway is OpenAI.NotFoundError (404, with a message);
-//   5. once a key exists: a wrong key is OpenAI.AuthenticationError (401),
+//   5. embeddings.create: base64 (the SDK's default) and floats, the local
+//      embedder at its default and at 64 dimensions;
+//   6. once a key exists: a wrong key is OpenAI.AuthenticationError (401),
 //      the right one works;
-//   6. SIGTERM stops weir with exit status 0.
+//   7. SIGTERM stops weir with exit status 0.
 // The gateway's model is a fake OpenAI upstream on 127.0.0.1 in this process.
 //
 // Usage: node tests/peers/openai_conformance.mjs WEIR_BINARY
@@ -152,7 +154,19 @@ try {
         missing.error.message.length > 0, "unknown gateway: OpenAI.NotFoundError, 404, with a message",
         { name: missing?.constructor?.name, status: missing?.status, error: missing?.error });
 
-  // 5. Keys: once one exists, every request needs it.
+  // 5. Embeddings: the SDK asks for base64 by default and decodes the floats
+  // itself; asked for floats, the same vectors come as numbers.
+  const embedded = await client.embeddings.create({ model: "local", input: ["key rotation", "a holiday"] });
+  check(embedded.object === "list" && embedded.data.length === 2 && embedded.data[1].index === 1 &&
+        embedded.data[0].embedding.length === 512 && embedded.usage.prompt_tokens > 0,
+        "embeddings.create: two 512-dimension vectors of the local embedder", { ...embedded, data: embedded.data.length });
+  const norm = Math.sqrt(embedded.data[0].embedding.reduce((sum, value) => sum + value * value, 0));
+  check(Math.abs(norm - 1) < 1e-4, "embeddings.create: unit-length vectors", norm);
+  const floats = await client.embeddings.create({ model: "local", input: "key rotation", encoding_format: "float",
+                                                  dimensions: 64 });
+  check(floats.data[0].embedding.length === 64, "embeddings.create: dimensions 64, as floats", floats.data[0]);
+
+  // 6. Keys: once one exists, every request needs it.
   const key = JSON.parse(run("--json", "key", "create", "conformance")).key;
   check(typeof key === "string" && key.length > 0, "key create --json: a key");
   // weir re-reads its keys at most once a second (core/http/access_control.cpp).
@@ -171,7 +185,7 @@ try {
   const allowed = await keyed.chat.completions.create({ model: "helper", messages: [{ role: "user", content: "again" }] });
   check(allowed.choices[0].message.content === answer, "right key: the request is answered", allowed);
 
-  // 6. A clean stop.
+  // 7. A clean stop.
   serve.child.kill("SIGTERM");
   const ended = await serve.exited;
   check(ended.code === 0, "SIGTERM: weir serve exits 0", ended);

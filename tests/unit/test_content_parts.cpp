@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "core/base64.hpp"
 #include "core/engine/attachment.hpp"
 #include "core/engine/content_parts.hpp"
 #include "core/error.hpp"
