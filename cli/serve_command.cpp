@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/batch/batch_service.hpp"
 #include "core/engine/prices.hpp"
 #include "core/error.hpp"
 #include "core/policy/bind_policy.hpp"
@@ -78,6 +79,9 @@ void serve(CommandContext& context, const ServeOptions& options) {
   server.set_gatekeeper([&access](http::Request& request) { access.admit(request); });
   server.set_refusal_observer([&access](const http::Request& request) { access.refused(request); });
   http::ApiContext api(pool, std::chrono::milliseconds(static_cast<long long>(options.keep_alive_seconds * 1000)));
+  // The OpenAI Batch API's jobs run in the background, by the same runner as `weir batch run`.
+  BatchService batches(context.paths());
+  api.batches = &batches;
   http::mount_api_routes(server, api);
   // MCP over streamable HTTP (/v1/mcp/inference, /v1/mcp/collections); the
   // gatekeeper has already checked the caller's key.

@@ -31,6 +31,7 @@ void mount_api_routes(Server& server, ApiContext& context) {
   server.route("POST", "/v1/collections/search", [&context](const Request& request, ResponseWriter& response) {
     handle_collection_search(request, response, context);
   });
+  mount_batch_routes(server, context);
   server.route("GET", "/healthz", [](const Request&, ResponseWriter& response) {
     response.send(200, "application/json", nlohmann::json{{"status", "ok"}, {"version", WEIR_VERSION}}.dump());
   });

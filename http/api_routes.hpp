@@ -4,6 +4,7 @@
 //   GET  /v1/models             gateways and the models they use, as a list
 //   POST /v1/collections/search the collection search, as JSON
 //   GET  /healthz               liveness, without a key
+//   /v1/files, /v1/batches      the OpenAI Batch API (batch_routes.cpp)
 // Handlers only translate between HTTP/JSON and core: a malformed body is a
 // 400 naming the problem, core's weir::Errors become error objects with their
 // status, and a client that hangs up cancels the upstream call.
@@ -19,6 +20,9 @@
 
 namespace weir {
 class SharedSearcher;
+class BatchService;
+class Database;
+struct OpenAiBatchFile;
 }
 
 namespace weir::http {
@@ -31,6 +35,7 @@ struct ApiContext {
   KeepAliveTicker keep_alive;
   std::unique_ptr<SharedSearcher> searcher;  // one set of loaded indexes for every search request
   ResolvedTargets resolved_targets;          // what gateways resolve to, until the store changes them
+  BatchService* batches = nullptr;           // runs the OpenAI Batch API's jobs (null: they wait for one)
 };
 
 void mount_api_routes(Server& server, ApiContext& context);
@@ -42,5 +47,11 @@ nlohmann::json parse_json_body(const Request& request);
 void handle_chat_completions(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_models(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_collection_search(const Request& request, ResponseWriter& response, ApiContext& context);
+// /v1/files and /v1/batches (batch_routes.cpp).
+void mount_batch_routes(Server& server, ApiContext& context);
+// The uploaded input file `file_id`, parsed; Error(usage) naming its first
+// bad line, Error(not_found) when there is no such file, and the caller's
+// rules for each request's model.
+OpenAiBatchFile openai_batch_file_checked(Database& database, const std::string& file_id, const Caller& caller);
 
 }  // namespace weir::http

@@ -56,9 +56,71 @@ ChatResult run_one(Engine& engine, ChatInput input, const CancelToken& cancel, d
   }
 }
 
+// Fields of a chat-completions body that shape the exchange, not the model
+// call (as the HTTP front door reads them); the rest are request overrides.
+bool is_openai_exchange_field(const std::string& key) {
+  return key == "model" || key == "messages" || key == "stream" || key == "stream_options" || key == "metadata" ||
+         key == "user" || key == "n" || key == "store";
+}
+
 bool never_works(ErrorKind kind) {
   return kind == ErrorKind::usage || kind == ErrorKind::not_found || kind == ErrorKind::authentication ||
          kind == ErrorKind::permission || kind == ErrorKind::too_large;
+}
+
+// A batch item of the OpenAI Batch API: the request body as a client would
+// POST it to /v1/chat/completions; the answer (or the error) as it would get it.
+ItemOutcome run_openai_request(Engine& engine, Database& database, const json& body, int attempt, int max_retries,
+                               const CancelToken& cancel, const json& metadata) {
+  ItemOutcome outcome;
+  double cost = 0;
+  try {
+    if (!body.is_object() || !body.contains("model") || !body["model"].is_string())
+      throw Error(ErrorKind::usage, "the request body needs \"model\": a gateway id, slug or name, or @provider/model");
+    if (!body.contains("messages") || !body["messages"].is_array())
+      throw Error(ErrorKind::usage, "the request body needs \"messages\": an array of messages");
+    ChatInput request;
+    request.target = body["model"].get<std::string>();
+    request.messages = body["messages"];
+    request.stream = false;
+    request.front_door = "batch";
+    request.metadata = metadata;
+    for (const auto& [key, value] : body.items())
+      if (!is_openai_exchange_field(key)) request.overrides[key] = value;
+    auto answer = run_one(engine, std::move(request), cancel, cost, database);
+    outcome.result.state = ItemState::finished;
+    outcome.result.output = {{"status_code", 200}, {"body", answer.response}};
+    outcome.result.cost = cost;
+    return outcome;
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::interrupted && cancel.cancelled()) {
+      outcome.kind = ItemOutcome::Kind::interrupted;
+      outcome.error = error.what();
+      return outcome;
+    }
+    if (error.kind() == ErrorKind::rate_limited) {
+      outcome.kind = ItemOutcome::Kind::rate_limited;
+      outcome.error = error.what();
+      outcome.retry_after_seconds = error.retry_after_seconds();
+      return outcome;
+    }
+    if (!never_works(error.kind()) && attempt <= max_retries && error.code() != "json_validation_failed" &&
+        error.code() != "model_refused") {
+      outcome.kind = ItemOutcome::Kind::retry;
+      outcome.error = error.what();
+      return outcome;
+    }
+    outcome.result.state = error.code() == "model_refused" ? ItemState::refused : ItemState::execution_error;
+    outcome.result.error = error.what();
+    outcome.result.cost = cost;
+    std::string code = error.code().empty() ? std::string(default_error_code(error.kind())) : error.code();
+    json error_object = {{"message", error.what()},
+                         {"type", std::string(error_type(error.kind()))},
+                         {"param", nullptr},
+                         {"code", code}};
+    outcome.result.output = {{"status_code", http_status(error.kind())}, {"body", {{"error", error_object}}}};
+    return outcome;
+  }
 }
 
 }  // namespace
@@ -75,6 +137,7 @@ ItemOutcome run_batch_item(Engine& engine, Database& database, const BatchSettin
     outcome.result.cost = cost;
     return outcome;
   };
+  if (settings.openai_requests) return run_openai_request(engine, database, input, attempt, settings.max_retries, cancel, metadata);
   try {
     ChatInput request;
     request.target = settings.gateway;

@@ -20,6 +20,9 @@
 // - rate_limited: the upstream or a limit said 429 (the item goes back, the
 //   attempt not counted, and the runner backs off retry_after_seconds);
 // - interrupted: the run was cancelled mid-item (the item goes back).
+// With settings.openai_requests the input is a chat-completions request body
+// sent as it is; the output is {status_code, body} with the chat.completion
+// or the OpenAI error object of a failed item.
 // Never throws a weir::Error: every failure is an outcome.
 #pragma once
 

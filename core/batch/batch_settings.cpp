@@ -51,7 +51,10 @@ json BatchSettings::to_json() const {
           {"validation_instructions", validation_instructions},
           {"max_retries", max_retries},
           {"error_stop", error_stop},
-          {"concurrency", concurrency}};
+          {"concurrency", concurrency},
+          {"openai_requests", openai_requests},
+          {"input_file_id", input_file_id},
+          {"metadata", metadata}};
 }
 
 BatchSettings BatchSettings::from_json(const json& object) {
@@ -65,11 +68,14 @@ BatchSettings BatchSettings::from_json(const json& object) {
   settings.max_retries = int_member(object, "max_retries", settings.max_retries);
   settings.error_stop = int_member(object, "error_stop", settings.error_stop);
   settings.concurrency = int_member(object, "concurrency", settings.concurrency);
+  settings.openai_requests = object.value("openai_requests", false);
+  settings.input_file_id = string_member(object, "input_file_id");
+  settings.metadata = object.value("metadata", json(nullptr));
   return settings;
 }
 
 void BatchSettings::check() const {
-  if (gateway.empty()) throw Error(ErrorKind::usage, "a batch job needs --gateway: the gateway each item goes through");
+  if (gateway.empty() && !openai_requests) throw Error(ErrorKind::usage, "a batch job needs --gateway: the gateway each item goes through");
   if (!schema.is_null() && !schema.is_object())
     throw Error(ErrorKind::usage, "the batch schema must be a JSON Schema object");
   if (max_retries < 0 || max_retries > kMostBatchRetries)

@@ -10,6 +10,7 @@
 // field; settings are stored as to_json() and read back with from_json().
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,14 @@ struct BatchSettings {
   int max_retries = 2;                  // more tries after an upstream error, and more healing attempts
   int error_stop = 5;                   // pause after this many failures in a row (0: never)
   int concurrency = 4;                  // items in flight at once
+  // The OpenAI Batch API's jobs (core/batch/openai_batch.hpp): each item is
+  // a chat-completions request body, sent as it is (its "model" is the
+  // target; no instructions or schema are added), and its output is the
+  // chat.completion (or, failed, {status_code, body: {error}}).
+  bool openai_requests = false;
+  std::string input_file_id;                     // openai_requests: the uploaded file
+  nlohmann::json metadata = nullptr;             // openai_requests: the batch's metadata
+  int64_t completion_window_seconds = 24 * 3600;  // openai_requests: as asked ("24h")
 
   nlohmann::json to_json() const;
   // Throws Error(usage) for a malformed stored object.
