@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/serve_process.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -283,4 +284,65 @@ TEST_CASE("batch add reports bad lines by number, lands the rest, and refuses fo
   CHECK(folder.err.find("--mode files") != std::string::npos);
   auto missing = fixture.home.run({"batch", "add", "nowhere", fixture.home.path()});
   CHECK(missing.exit_code == 3);
+}
+
+TEST_CASE("weir serve's Batch API refuses a bad input file by line, and writes failed requests to the error file") {
+  BatchFixture fixture;
+  fixture.upstream.set_responder([](const RecordedRequest& request, size_t) {
+    if (last_user_text(request.json_body) == "fail")
+      return ScriptedResponse::json_body(400, {{"error", {{"message", "the upstream refused this"}, {"type", "invalid_request_error"}}}});
+    return ScriptedResponse::json_body(200, chat_completion("fine"));
+  });
+  ServeProcess serve(fixture.home);
+  auto upload = [&](const std::string& content) {
+    const std::string boundary = "weirtestboundary";
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" + boundary +
+                       "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.jsonl\"\r\n"
+                       "Content-Type: application/jsonl\r\n\r\n" + content + "\r\n--" + boundary + "--\r\n";
+    auto reply = http_request(serve.port(), "POST", "/v1/files", body,
+                              {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+    REQUIRE_MESSAGE(reply.status == 200, reply.body);
+    auto file = body_json(reply);
+    CHECK(file["object"] == "file");
+    CHECK(file["bytes"] == content.size());
+    return file["id"].get<std::string>();
+  };
+  auto line = [](const std::string& id, const std::string& text) {
+    return json{{"custom_id", id}, {"method", "POST"}, {"url", "/v1/chat/completions"},
+                {"body", {{"model", "labeller"}, {"messages", {{{"role", "user"}, {"content", text}}}}}}}.dump() + "\n";
+  };
+  auto create = [&](const std::string& file) {
+    return http_request(serve.port(), "POST", "/v1/batches",
+                        json{{"input_file_id", file}, {"endpoint", "/v1/chat/completions"}, {"completion_window", "24h"}}.dump(),
+                        {{"Content-Type", "application/json"}});
+  };
+
+  auto bad = create(upload(line("a", "hello") + "{\"custom_id\": \"b\", \"method\": \"GET\"}\n" + line("a", "again")));
+  CHECK(bad.status == 400);
+  CHECK(body_json(bad)["error"]["message"].get<std::string>().find("2 bad line(s); line 2: \"method\" must be \"POST\"") !=
+        std::string::npos);
+
+  auto created = create(upload(line("good", "hello") + line("bad", "fail")));
+  REQUIRE_MESSAGE(created.status == 200, created.body);
+  std::string id = body_json(created)["id"].get<std::string>();
+  // weir serve runs it in the background: wait for its two requests upstream,
+  // then read the batch until its results are recorded.
+  REQUIRE(fixture.upstream.wait_for_requests(2));
+  json batch;
+  for (int tries = 0; tries < 10000; ++tries) {
+    batch = body_json(http_request(serve.port(), "GET", "/v1/batches/" + id));
+    if (batch["status"] == "completed") break;
+  }
+  REQUIRE(batch["status"] == "completed");
+  CHECK(batch["request_counts"] == json{{"total", 2}, {"completed", 1}, {"failed", 1}});
+  auto output = http_request(serve.port(), "GET", "/v1/files/" + batch["output_file_id"].get<std::string>() + "/content");
+  auto good = json::parse(output.body);
+  CHECK(good["custom_id"] == "good");
+  CHECK(good["response"]["body"]["choices"][0]["message"]["content"] == "fine");
+  auto errors = http_request(serve.port(), "GET", "/v1/files/" + batch["error_file_id"].get<std::string>() + "/content");
+  auto failed = json::parse(errors.body);
+  CHECK(failed["custom_id"] == "bad");
+  CHECK(failed["response"]["status_code"].get<int>() >= 400);
+  CHECK(failed["response"]["body"]["error"]["message"].get<std::string>().find("the upstream refused this") != std::string::npos);
+  CHECK(http_request(serve.port(), "GET", "/v1/batches/batch_nope").status == 404);
 }
