@@ -67,9 +67,11 @@ std::string progress_line(const BatchProgress& progress) {
   const auto& counts = progress.counts;
   std::string line = std::to_string(counts.finished + counts.failed()) + "/" + std::to_string(counts.total()) +
                      " done, " + std::to_string(counts.failed()) + " failed";
-  char rate[32];
-  std::snprintf(rate, sizeof rate, ", %.1f/s", progress.rate);
-  line += rate;
+  if (progress.rate > 0) {
+    char rate[32];
+    std::snprintf(rate, sizeof rate, ", %.1f/s", progress.rate);
+    line += rate;
+  }
   if (progress.eta_seconds) line += ", ETA " + duration(*progress.eta_seconds);
   line += ", " + money(progress.cost);
   return line;
@@ -189,12 +191,9 @@ void register_batch_commands(CLI::App& app, CommandContext& context) {
         result = run_batch(context.paths(), *name, options);
       }
       if (bar) std::cerr << '\n';
-      if (!as_json) {
-        std::cout << progress_line(result) << '\n';
-        if (result.stopped == "paused") print_error("batch job '" + *name + "' " + result.reason);
-      }
+      if (!as_json) std::cout << progress_line(result) << '\n';
       if (result.stopped == "interrupted") throw Error(ErrorKind::interrupted, "interrupted; `weir batch run " + *name + "` resumes");
-      if (result.stopped == "paused") throw Error(ErrorKind::upstream, "the job was paused: " + result.reason);
+      if (result.stopped == "paused") throw Error(ErrorKind::upstream, "batch job '" + *name + "' " + result.reason);
     });
   }
 
