@@ -208,6 +208,7 @@ void register_batch_commands(CLI::App& app, CommandContext& context) {
                BatchRepository jobs(command.database());
                auto job = jobs.get(name);
                jobs.set_state(job.id, "paused", "paused by the user");
+               if (command.options.json) print_json({{"name", job.name}, {"state", "paused"}});
                print_notice("paused batch job '" + job.name + "'", command.options.quiet);
              });
   add_simple("resume", "Clear a job's pause so `batch run` continues it", [](CommandContext& command, const std::string& name) {
@@ -215,6 +216,7 @@ void register_batch_commands(CLI::App& app, CommandContext& context) {
     auto job = jobs.get(name);
     if (job.state == "cancelled") throw Error(ErrorKind::usage, "batch job '" + job.name + "' was cancelled");
     jobs.set_state(job.id, "ready");
+    if (command.options.json) print_json({{"name", job.name}, {"state", "ready"}});
     print_notice("resumed batch job '" + job.name + "'; `weir batch run " + job.name + "` continues it",
                  command.options.quiet);
   });
@@ -239,6 +241,7 @@ void register_batch_commands(CLI::App& app, CommandContext& context) {
     BatchRepository jobs(command.database());
     auto job = jobs.get(name);
     jobs.remove(job.id);
+    if (command.options.json) print_json({{"name", job.name}, {"deleted", true}});
     print_notice("deleted batch job '" + job.name + "'", command.options.quiet);
   });
 
