@@ -346,3 +346,19 @@ TEST_CASE("weir serve's Batch API refuses a bad input file by line, and writes f
   CHECK(failed["response"]["body"]["error"]["message"].get<std::string>().find("the upstream refused this") != std::string::npos);
   CHECK(http_request(serve.port(), "GET", "/v1/batches/batch_nope").status == 404);
 }
+
+TEST_CASE("a batch backs off when the upstream answers 429 and sends the item again without counting the attempt") {
+  BatchFixture fixture;
+  fixture.upstream.enqueue(ScriptedResponse::json_body(
+      429, {{"error", {{"message", "slow down"}, {"type", "rate_limit_error"}}}}, {{"Retry-After", "1"}}));
+  fixture.upstream.set_default(ScriptedResponse::json_body(200, chat_completion(R"({"n": 1, "label": "odd"})")));
+  fixture.run_ok({"batch", "create", "patient", "--gateway", "labeller", "--schema",
+                  fixture.write("label.schema.json", kLabelSchema.dump()), "--max-retries", "0", "--concurrency", "1"});
+  fixture.run_ok({"batch", "add", "patient", fixture.write("items.txt", "first\nsecond\n"), "--mode", "text"});
+  fixture.run_ok({"batch", "run", "patient"});
+  auto items = fixture.items("patient");
+  CHECK(items["first"]["state"] == "finished");
+  CHECK(items["first"]["attempts"] == 1);  // the 429 was not the item's fault
+  CHECK(items["second"]["state"] == "finished");
+  CHECK(fixture.upstream.request_count() == 3);
+}
