@@ -23,6 +23,7 @@ void register_budget_commands(CLI::App& app, CommandContext& context);  // budge
 void register_usage_command(CLI::App& app, CommandContext& context);    // usage
 void register_skill_commands(CLI::App& app, CommandContext& context);
 void register_memory_commands(CLI::App& app, CommandContext& context);
+void register_batch_commands(CLI::App& app, CommandContext& context);  // batch create|add|run|...
 void register_hook_key_commands(CLI::App& app, CommandContext& context);  // hook-key show|rotate
 void register_system_commands(CLI::App& app, CommandContext& context);  // paths, version
 void register_completion_commands(CLI::App& app, CommandContext& context);  // completions, __complete

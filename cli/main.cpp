@@ -35,7 +35,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"key", weir::cli::register_key_commands},               {"budget", weir::cli::register_budget_commands},
     {"usage", weir::cli::register_usage_command},
     {"skill", weir::cli::register_skill_commands},         {"memory", weir::cli::register_memory_commands},
-    {"hook-key", weir::cli::register_hook_key_commands},
+    {"hook-key", weir::cli::register_hook_key_commands},   {"batch", weir::cli::register_batch_commands},
     {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},
     {"completions", weir::cli::register_completion_commands, true},
     {"__complete", weir::cli::register_completion_commands},

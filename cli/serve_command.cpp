@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/batch/batch_service.hpp"
 #include "core/engine/prices.hpp"
 #include "core/error.hpp"
 #include "core/policy/bind_policy.hpp"
@@ -87,6 +88,9 @@ void serve(CommandContext& context, const ServeOptions& options) {
     }
   });
   server.set_refusal_observer([&access](const http::Request& request) { access.refused(request); });
+  // The OpenAI Batch API's jobs run in the background, by the same runner as `weir batch run`.
+  BatchService batches(context.paths());
+  api.batches = &batches;
   http::mount_api_routes(server, api);
   // MCP over streamable HTTP (/v1/mcp/inference, /v1/mcp/collections); the
   // gatekeeper has already checked the caller's key.

@@ -6,7 +6,7 @@
 _weir_command() {
   case $1 in
   '')
-    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage skill memory hook-key paths version completions'
+    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage skill memory hook-key batch paths version completions'
     _weir_options='-h --help --version --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -335,6 +335,61 @@ _weir_command() {
     _weir_options='-h --help --home --json -q --quiet'
     _weir_arguments=''
     ;;
+  'batch')
+    _weir_commands='create add run pause resume status delete list retry export'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'batch create')
+    _weir_commands=''
+    _weir_options='-h --help --gateway --instructions --schema --validate-with --validation-instructions --max-retries --error-stop --concurrency --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'batch add')
+    _weir_commands=''
+    _weir_options='-h --help --mode --home --json -q --quiet'
+    _weir_arguments='none files'
+    ;;
+  'batch run')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'batch pause')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'batch resume')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'batch status')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'batch delete')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'batch list')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'batch retry')
+    _weir_commands=''
+    _weir_options='-h --help --mode --below --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'batch export')
+    _weir_commands=''
+    _weir_options='-h --help --state --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
   'paths')
     _weir_commands=''
     _weir_options='-h --help --home --json -q --quiet'
@@ -584,6 +639,18 @@ _weir_value() {
   'memory list --limit') _weir_kind='none' ;;
   'memory show --user') _weir_kind='none' ;;
   'memory delete --user') _weir_kind='none' ;;
+  'batch create --gateway') _weir_kind='gateways' ;;
+  'batch create --instructions') _weir_kind='none' ;;
+  'batch create --schema') _weir_kind='files' ;;
+  'batch create --validate-with') _weir_kind='none' ;;
+  'batch create --validation-instructions') _weir_kind='none' ;;
+  'batch create --max-retries') _weir_kind='none' ;;
+  'batch create --error-stop') _weir_kind='none' ;;
+  'batch create --concurrency') _weir_kind='none' ;;
+  'batch add --mode') _weir_kind='choices:lines,text,files' ;;
+  'batch retry --mode') _weir_kind='choices:errors,execution-error,validation-error,low-confidence' ;;
+  'batch retry --below') _weir_kind='none' ;;
+  'batch export --state') _weir_kind='choices:finished,errors,all' ;;
   *) _weir_kind='' ;;
   esac
 }

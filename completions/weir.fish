@@ -6,8 +6,8 @@
 function __weir_command
     switch "$argv[1]"
         case ''
-            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'budget' 'usage' 'skill' 'memory' 'hook-key' 'paths' 'version' 'completions'
-            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Spending budgets of gateways and API keys' 'Requests, tokens, cost and errors from the request log, grouped' 'Skills: instruction bundles a gateway\'s model loads with read_skill' 'Per-user memories the memory tools keep (builtin_tools: memory)' 'The secret that signs weir\'s requests to HTTP functions and function sources (X-Weir-Signature)' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
+            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'budget' 'usage' 'skill' 'memory' 'hook-key' 'batch' 'paths' 'version' 'completions'
+            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Spending budgets of gateways and API keys' 'Requests, tokens, cost and errors from the request log, grouped' 'Skills: instruction bundles a gateway\'s model loads with read_skill' 'Per-user memories the memory tools keep (builtin_tools: memory)' 'The secret that signs weir\'s requests to HTTP functions and function sources (X-Weir-Signature)' 'Batch jobs: one schema-checked request per item, resumable' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
             set -g __weir_options '-h' '--help' '--version' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Display program version information and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
@@ -401,6 +401,72 @@ function __weir_command
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
+        case 'batch'
+            set -g __weir_commands 'create' 'add' 'run' 'pause' 'resume' 'status' 'delete' 'list' 'retry' 'export'
+            set -g __weir_command_descriptions 'Create a batch job' 'Add items: JSONL lines, text lines, or files' 'Work through the pending items (resumes where a run stopped)' 'Pause a job: a running `batch run` stops after its items in flight' 'Clear a job\'s pause so `batch run` continues it' 'A job\'s state, item counts and cost' 'Delete a job and its items' 'List batch jobs, newest first' 'Put failed (or doubtful) items back to pending' 'Write items as JSONL on stdout'
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'batch create'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--gateway' '--instructions' '--schema' '--validate-with' '--validation-instructions' '--max-retries' '--error-stop' '--concurrency' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The gateway (or @provider/model) every item goes through' 'System instructions for every item (TEXT or @FILE)' 'The answer\'s JSON Schema (a file, or inline JSON)' 'PROVIDER/MODEL that checks each answer and gives its confidence' 'What the validator checks (TEXT or @FILE)' 'More tries after an upstream error, and more healing attempts (default 2)' 'Pause after this many failed items in a row (default 5, 0: never)' 'Items in flight at once (default 4)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'batch add'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--mode' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'lines (a JSON value per line), text (a line per item) or files (a file per item)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none' 'files'
+        case 'batch run'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'batch pause'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'batch resume'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'batch status'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'batch delete'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'batch list'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'batch retry'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--mode' '--below' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'errors, execution-error, validation-error or low-confidence' 'low-confidence: finished items whose confidence is below this (default 0.5)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'batch export'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--state' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'finished (default), errors, or all' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
         case 'paths'
             set -g __weir_commands
             set -g __weir_command_descriptions
@@ -885,6 +951,30 @@ function __weir_value
             echo 'none'
         case 'memory delete --user'
             echo 'none'
+        case 'batch create --gateway'
+            echo 'gateways'
+        case 'batch create --instructions'
+            echo 'none'
+        case 'batch create --schema'
+            echo 'files'
+        case 'batch create --validate-with'
+            echo 'none'
+        case 'batch create --validation-instructions'
+            echo 'none'
+        case 'batch create --max-retries'
+            echo 'none'
+        case 'batch create --error-stop'
+            echo 'none'
+        case 'batch create --concurrency'
+            echo 'none'
+        case 'batch add --mode'
+            echo 'choices:lines,text,files'
+        case 'batch retry --mode'
+            echo 'choices:errors,execution-error,validation-error,low-confidence'
+        case 'batch retry --below'
+            echo 'none'
+        case 'batch export --state'
+            echo 'choices:finished,errors,all'
     end
 end
 

@@ -35,6 +35,7 @@ void mount_api_routes(Server& server, ApiContext& context) {
                [&context](const Request& request, ResponseWriter& response) { handle_embeddings(request, response, context); });
   server.route("GET", "/metrics",
                [&context](const Request& request, ResponseWriter& response) { handle_metrics(request, response, context); });
+  mount_batch_routes(server, context);
   server.route("GET", "/healthz", [](const Request&, ResponseWriter& response) {
     response.send(200, "application/json", nlohmann::json{{"status", "ok"}, {"version", WEIR_VERSION}}.dump());
   });

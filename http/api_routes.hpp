@@ -6,6 +6,7 @@
 //   POST /v1/embeddings         vectors from weir's embedders (local, a collection's, a provider's)
 //   GET  /metrics               what this server answered, Prometheus text
 //   GET  /healthz               liveness, without a key
+//   /v1/files, /v1/batches      the OpenAI Batch API (batch_routes.cpp)
 // Handlers only translate between HTTP/JSON and core: a malformed body is a
 // 400 naming the problem, core's weir::Errors become error objects with their
 // status, and a client that hangs up cancels the upstream call.
@@ -22,6 +23,9 @@
 
 namespace weir {
 class SharedSearcher;
+class BatchService;
+class Database;
+struct OpenAiBatchFile;
 }
 
 namespace weir::http {
@@ -35,6 +39,7 @@ struct ApiContext {
   std::unique_ptr<SharedSearcher> searcher;  // one set of loaded indexes for every search request
   ResolvedTargets resolved_targets;          // what gateways resolve to, until the store changes them
   RequestMetrics metrics;                    // counted since the server started, for GET /metrics
+  BatchService* batches = nullptr;           // runs the OpenAI Batch API's jobs (null: they wait for one)
 };
 
 void mount_api_routes(Server& server, ApiContext& context);
@@ -48,5 +53,11 @@ void handle_models(const Request& request, ResponseWriter& response, ApiContext&
 void handle_collection_search(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_metrics(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_embeddings(const Request& request, ResponseWriter& response, ApiContext& context);
+// /v1/files and /v1/batches (batch_routes.cpp).
+void mount_batch_routes(Server& server, ApiContext& context);
+// The uploaded input file `file_id`, parsed; Error(usage) naming its first
+// bad line, Error(not_found) when there is no such file, and the caller's
+// rules for each request's model.
+OpenAiBatchFile openai_batch_file_checked(Database& database, const std::string& file_id, const Caller& caller);
 
 }  // namespace weir::http

@@ -52,6 +52,17 @@ std::optional<StructuredCheck> run_structured_attempts(Provider& provider, ChatR
       return std::nullopt;
     }
 
+    if (loop.completion.finish_reason == "content_filter") {
+      // A refusal is not a malformed answer: asking again with its
+      // "problems" would only be refused again, at a price.
+      on_failed(attempt, loop, "the model refused");
+      std::string said = loop.completion.content.substr(0, 200);
+      keep();
+      throw Error(ErrorKind::upstream,
+                  "the model refused to answer" + (said.empty() ? std::string() : ": " + said),
+                  "model_refused");
+    }
+
     const std::string answer = prefill + loop.completion.content;
     StructuredCheck check = output.check(answer);
     if (check.valid) {

@@ -16,6 +16,8 @@
 //   which stays last) and the next attempt runs;
 // - not valid on the last attempt: `on_failed` is told, then
 //   Error(upstream, code "json_validation_failed") quoting the last problems.
+// - refused by the model (finish reason content_filter): `on_failed` is
+//   told, then Error(upstream, code "model_refused") without asking again.
 // A turn that ends in the client's own tool calls is not checked: its held
 // deltas are passed on as they came, and the result has no check (nullopt).
 // Upstream errors and cancellation propagate as from run_tool_loop, with

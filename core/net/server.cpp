@@ -866,6 +866,19 @@ void Server::State::handle(Request& request, SocketResponseWriter& writer) {
     auto found = routes.find({request.method, request.path});
     if (found == routes.end() && request.method == "HEAD") found = routes.find({"GET", request.path});
     if (found == routes.end()) {
+      // The longest "/*" route whose prefix the path extends.
+      size_t longest = 0;
+      for (auto candidate = routes.begin(); candidate != routes.end(); ++candidate) {
+        const auto& [method, path] = candidate->first;
+        if (method != request.method || path.size() < 2 || path.compare(path.size() - 2, 2, "/*") != 0) continue;
+        size_t prefix = path.size() - 1;  // keeps the '/'
+        if (request.path.size() > prefix && request.path.compare(0, prefix, path, 0, prefix) == 0 && prefix > longest) {
+          longest = prefix;
+          found = candidate;
+        }
+      }
+    }
+    if (found == routes.end()) {
       if (routed_paths.count(request.path)) {
         std::string allowed;
         for (const auto& [key, handler] : routes)

@@ -90,6 +90,9 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Before listen(). A second handler for the same method and path replaces the first.
+  // A path ending in "/*" serves every longer path under it that has no
+  // exact route (the longest such prefix wins); the handler reads the rest
+  // of Request::path (`/v1/batches/*` serves `/v1/batches/batch_1/cancel`).
   void route(std::string method, std::string path, Handler handler);
   // Runs before routing for every request: sets Request::caller, or throws
   // weir::Error to refuse the request (authentication, rate limits).

@@ -72,9 +72,16 @@ const json* first_choice(const json& object) {
 // "index" (whole answers) are numbered by position.
 StreamDelta delta_of(const json& object, const char* message_key) {
   StreamDelta delta;
+  std::string refusal;
   if (const json* choice = first_choice(object)) {
     if (const json* message = member(*choice, message_key)) {
       delta.content = text_of(member(*message, "content"));
+      // A structured-outputs refusal (`message.refusal`) is the answer's
+      // text, and a whole answer carrying one finished as content_filter, as
+      // the other adapters report refusals. A stream's refusal fragments are
+      // text too; its finish chunk cannot tell, so it says what it says.
+      refusal = string_member(*message, "refusal");
+      if (delta.content.empty()) delta.content = refusal;
       delta.reasoning = reasoning_of(*message);
       if (const json* calls = member(*message, "tool_calls"); calls != nullptr && calls->is_array()) {
         int position = 0;
@@ -93,6 +100,7 @@ StreamDelta delta_of(const json& object, const char* message_key) {
       }
     }
     delta.finish_reason = finish_reason_of(*choice);
+    if (!refusal.empty() && delta.finish_reason) delta.finish_reason = "content_filter";
   }
   delta.usage = usage_of(object);
   return delta;

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 12> kMigrations = {
+constexpr std::array<const char*, 13> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -281,6 +281,51 @@ ALTER TABLE keys ADD COLUMN limits TEXT;
 CREATE TABLE request_conversations (
   request_id TEXT PRIMARY KEY,
   conversation TEXT NOT NULL
+);
+)sql",
+    // 13: batch jobs and their items (core/batch, core/store/batch_repository.hpp),
+    // and the files of the OpenAI Batch API (its uploaded input files).
+    // A job's settings are one JSON object; `state` is what the user asked
+    // (ready, paused, cancelled) and `reason` why it was paused. `run_token`
+    // names the runner in charge: an item it is working on has `claim` set to
+    // it, and a result is written only while the claim still holds, in the
+    // same transaction that adds the item's cost to the job's, so a runner
+    // killed mid-item or taken over never records or charges an item twice.
+    R"sql(
+CREATE TABLE batch_jobs (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  settings TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'ready',
+  reason TEXT,
+  run_token TEXT,
+  cost REAL NOT NULL DEFAULT 0,
+  origin TEXT NOT NULL DEFAULT 'cli',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE batch_items (
+  id INTEGER PRIMARY KEY,
+  job_id TEXT NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  input TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  claim TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  output TEXT,
+  confidence REAL,
+  cost REAL NOT NULL DEFAULT 0,
+  error TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX batch_items_by_state ON batch_items(job_id, state, id);
+CREATE TABLE batch_files (
+  id TEXT PRIMARY KEY,
+  filename TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  content BLOB NOT NULL,
+  created_at INTEGER NOT NULL
 );
 )sql",
 };

@@ -5,7 +5,8 @@
 //   1. chat.completions.create, not streamed: text, usage, and the gateway's
 //      system prompt reaching the upstream;
 //   2. streamed with stream_options.include_usage: the deltas, one usage chunk;
-//   3. models.list: the gateway is listed;
+//   3. models.list: the gateway is listed; the Batch API: files.create,
+//      batches.create, retrieve until completed, files.content, batches.list;
 //   4. an unknown gateway is OpenAI.NotFoundError (404, with a message);
 //   5. embeddings.create: base64 (the SDK's default) and floats, the local
 //      embedder at its default and at 64 dimensions;
@@ -28,7 +29,7 @@ import { check, requirePeer, weirBinary } from "./conformance_support.mjs";
 
 const weir = weirBinary("openai_conformance.mjs");
 requirePeer("openai");
-const { default: OpenAI } = await import("openai");
+const { default: OpenAI, toFile } = await import("openai");
 
 // A fake OpenAI-compatible upstream speaking the real wire format: a
 // chat.completion object, or an SSE stream of a role chunk, content deltas, a
@@ -142,6 +143,44 @@ try {
   for await (const model of client.models.list()) models.push(model);
   check(models.some((model) => model.id === "helper" && model.object === "model"), "models.list: the gateway is listed",
         models.map((model) => model.id));
+
+  // 3b. The Batch API: upload a JSONL file of requests, create a batch, poll
+  // retrieve until it completes (weir serve runs it in the background), and
+  // download its output file.
+  const customIds = ["one", "two", "three"];
+  const requestLines = customIds.map((id) => JSON.stringify({
+    custom_id: id, method: "POST", url: "/v1/chat/completions",
+    body: { model: "helper", messages: [{ role: "user", content: `Batch ${id}` }] } })).join("\n") + "\n";
+  const uploaded = await client.files.create({ file: await toFile(Buffer.from(requestLines), "requests.jsonl"), purpose: "batch" });
+  check(uploaded.object === "file" && uploaded.purpose === "batch" && uploaded.bytes === Buffer.byteLength(requestLines) &&
+        uploaded.filename === "requests.jsonl", "files.create: a batch input file", uploaded);
+  const created = await client.batches.create({ input_file_id: uploaded.id, endpoint: "/v1/chat/completions",
+                                                completion_window: "24h", metadata: { purpose: "conformance" } });
+  check(created.object === "batch" && created.input_file_id === uploaded.id && created.endpoint === "/v1/chat/completions" &&
+        ["validating", "in_progress", "completed"].includes(created.status) && created.metadata?.purpose === "conformance",
+        "batches.create: a batch object", created);
+  let batch = created;
+  const deadline = Date.now() + 30000;
+  while (!["completed", "failed", "cancelled", "expired"].includes(batch.status) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    batch = await client.batches.retrieve(created.id);
+  }
+  check(batch.status === "completed" && batch.request_counts.total === 3 && batch.request_counts.completed === 3 &&
+        batch.request_counts.failed === 0 && typeof batch.output_file_id === "string" && batch.error_file_id === null &&
+        typeof batch.completed_at === "number", "batches.retrieve: completed, 3 of 3 requests", batch);
+  const output = await (await client.files.content(batch.output_file_id)).text();
+  const results = output.trim().split("\n").map((line) => JSON.parse(line));
+  check(results.length === 3 && results.map((result) => result.custom_id).sort().join() === [...customIds].sort().join() &&
+        results.every((result) => result.error === null && result.response.status_code === 200 &&
+                      result.response.body.object === "chat.completion" &&
+                      result.response.body.choices[0].message.content === answer),
+        "files.content: one chat.completion per custom_id in the output file", results);
+  check(customIds.every((id) => received.some((body) => body.messages?.at(-1)?.content === `Batch ${id}`)),
+        "batch: every request reached the upstream through the gateway");
+  const batches = [];
+  for await (const listed of client.batches.list()) batches.push(listed);
+  check(batches.some((listed) => listed.id === created.id && listed.status === "completed"), "batches.list: the batch is listed",
+        batches.map((listed) => listed.id));
 
   // 4. An unknown gateway.
   let missing;

@@ -168,6 +168,7 @@ struct FakeUpstream::State {
   size_t stalls_begun = 0;
   std::deque<ScriptedResponse> script;
   std::optional<ScriptedResponse> default_response;
+  FakeUpstream::Responder responder;
   std::vector<std::string> models{"fake-model", "fake-model-large"};
   std::vector<RecordedRequest> requests;
   std::vector<std::regex> scripted_post_paths;
@@ -192,7 +193,8 @@ struct FakeUpstream::State {
     return !wake.wait_for(lock, duration, [this] { return stopping; });
   }
 
-  void record(const httplib::Request& request) {
+  // Records the request; returns its serial (position in `requests`).
+  size_t record(const httplib::Request& request) {
     RecordedRequest recorded;
     recorded.method = request.method;
     recorded.path = request.path;
@@ -201,11 +203,14 @@ struct FakeUpstream::State {
     for (const auto& [name, value] : request.params) recorded.query[name] = value;
     json parsed = json::parse(request.body, nullptr, false);
     if (!parsed.is_discarded()) recorded.json_body = std::move(parsed);
+    size_t serial = 0;
     {
       std::lock_guard lock(mutex);
+      serial = requests.size();
       requests.push_back(std::move(recorded));
     }
     observed.notify_all();
+    return serial;
   }
 
   void begin_stall() {
@@ -222,20 +227,31 @@ struct FakeUpstream::State {
     return observed.wait_for(lock, timeout, condition);
   }
 
-  ScriptedResponse next_response(const httplib::Request& request) {
-    std::lock_guard lock(mutex);
-    if (!script.empty()) {
-      ScriptedResponse response = std::move(script.front());
-      script.pop_front();
-      return response;
+  ScriptedResponse next_response(const httplib::Request& request, size_t serial) {
+    FakeUpstream::Responder compute;
+    RecordedRequest recorded;
+    {
+      std::lock_guard lock(mutex);
+      if (!script.empty()) {
+        ScriptedResponse response = std::move(script.front());
+        script.pop_front();
+        return response;
+      }
+      if (responder) {
+        compute = responder;
+        recorded = requests.at(serial);
+      } else if (default_response) {
+        return *default_response;
+      }
     }
-    if (default_response) return *default_response;
+    if (compute) return compute(recorded, serial);
     json body = json::parse(request.body, nullptr, false);
     bool stream = !body.is_discarded() && body.is_object() && body.value("stream", false);
     return ScriptedResponse::text_answer("Hello from the fake upstream.", stream);
   }
 
   void answer(const ScriptedResponse& scripted, httplib::Response& response) {
+    if (scripted.latency.count() > 0 && !pause(scripted.latency)) return;
     response.status = scripted.status;
     for (const auto& [name, value] : scripted.headers) response.set_header(name, value);
     if (!scripted.streamed) {
@@ -270,8 +286,8 @@ FakeUpstream::FakeUpstream() : state_(std::make_unique<State>()) {
   State* state = state_.get();
   state->server.Post("/v1/chat/completions",
                      [state](const httplib::Request& request, httplib::Response& response) {
-                       state->record(request);
-                       state->answer(state->next_response(request), response);
+                       size_t serial = state->record(request);
+                       state->answer(state->next_response(request, serial), response);
                      });
   state->server.Get(
       "/v1/models", [state](const httplib::Request& request, httplib::Response& response) {
@@ -310,8 +326,8 @@ FakeUpstream::FakeUpstream() : state_(std::make_unique<State>()) {
   });
   state->server.Post(".*", [state, not_found](const httplib::Request& request, httplib::Response& response) {
     if (!state->answers_post(request.path)) return not_found(request, response);
-    state->record(request);
-    state->answer(state->next_response(request), response);
+    size_t serial = state->record(request);
+    state->answer(state->next_response(request, serial), response);
   });
 
   // One request per connection: an idle keep-alive connection would hold a
@@ -363,6 +379,11 @@ void FakeUpstream::enqueue(ScriptedResponse response) {
 void FakeUpstream::set_default(ScriptedResponse response) {
   std::lock_guard lock(state_->mutex);
   state_->default_response = std::move(response);
+}
+
+void FakeUpstream::set_responder(Responder responder) {
+  std::lock_guard lock(state_->mutex);
+  state_->responder = std::move(responder);
 }
 
 void FakeUpstream::set_models(std::vector<std::string> model_ids) {

@@ -2,7 +2,8 @@
 //
 // It listens on 127.0.0.1 on a port the OS picks, from construction until
 // destruction, and serves:
-//   POST /v1/chat/completions  the next scripted response, or the default one
+//   POST /v1/chat/completions  the next scripted response, or the responder's,
+//                              or the default one
 //   POST to a path added with answer_posts_matching(): the same script
 //   GET  /v1/models            the configured model list
 //   GET  a path given to answer_get(): that fixed JSON body
@@ -32,6 +33,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -74,6 +76,8 @@ struct ScriptedResponse {
   // interval until the client hangs up or the fake is destroyed; the
   // connection is never silent and the answer never ends.
   std::chrono::milliseconds comment_interval{0};
+  // Silence before the answer begins (its status line): an upstream's latency.
+  std::chrono::milliseconds latency{0};
 
   // A status and JSON body, with optional extra headers.
   static ScriptedResponse json_body(int status, const json& body,
@@ -139,6 +143,12 @@ class FakeUpstream {
   void enqueue(ScriptedResponse response);
   // Replaces the built-in default answer for when the queue is empty.
   void set_default(ScriptedResponse response);
+  // Answers computed from each request, for when the queue is empty (wins
+  // over the default): `serial` is the request's 0-based position in
+  // requests(), so an answer can say which request it answered. Called on
+  // the server's threads, several at once.
+  using Responder = std::function<ScriptedResponse(const RecordedRequest& request, size_t serial)>;
+  void set_responder(Responder responder);
   void set_models(std::vector<std::string> model_ids);
 
   std::vector<RecordedRequest> requests() const;

@@ -4,6 +4,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/net/multipart.hpp"
 #include "core/net/request_head.hpp"
 #include "core/policy/access_control.hpp"
 #include "core/policy/rate_limiter.hpp"
@@ -125,4 +126,26 @@ TEST_CASE("secrets: SHA-256 and random tokens") {
   CHECK(first.size() == 43);
   CHECK(first != second);
   CHECK(first.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
+}
+
+TEST_CASE("multipart form data gives each part's name, filename and bytes, and says what is malformed") {
+  using weir::http::parse_multipart;
+  std::string body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
+      "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n"
+      "{\"a\": 1}\r\n--not the boundary\r\n\r\n--XyZ--\r\n";
+  auto parts = parse_multipart("multipart/form-data; boundary=XyZ", body);
+  REQUIRE(parts.size() == 2);
+  CHECK(parts[0].name == "purpose");
+  CHECK(parts[0].filename.empty());
+  CHECK(parts[0].data == "batch");
+  CHECK(parts[1].name == "file");
+  CHECK(parts[1].filename == "in.jsonl");
+  CHECK(parts[1].content_type == "application/jsonl");
+  CHECK(parts[1].data == "{\"a\": 1}\r\n--not the boundary\r\n");
+  CHECK(parse_multipart("multipart/form-data; boundary=\"XyZ\"", body).size() == 2);
+  CHECK_THROWS_WITH_AS(parse_multipart("application/json", body), doctest::Contains("multipart/form-data"), weir::Error);
+  CHECK_THROWS_WITH_AS(parse_multipart("multipart/form-data", body), doctest::Contains("no boundary"), weir::Error);
+  CHECK_THROWS_WITH_AS(parse_multipart("multipart/form-data; boundary=XyZ", body.substr(0, body.size() - 12)),
+                       doctest::Contains("before its closing boundary"), weir::Error);
 }

@@ -1,0 +1,219 @@
+#include "core/batch/batch_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "core/batch/batch_item_call.hpp"
+#include "core/engine/engine.hpp"
+#include "core/error.hpp"
+#include "core/store/database.hpp"
+
+namespace weir {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kFirstBackoff = std::chrono::seconds(1);
+constexpr auto kLongestBackoff = std::chrono::seconds(30);
+constexpr auto kCancelPoll = std::chrono::milliseconds(100);
+
+// What the workers share.
+class RunState {
+ public:
+  RunState(const BatchCounts& counts, double cost, const BatchRunOptions& options)
+      : counts_(counts), cost_(cost), options_(options), start_(Clock::now()) {}
+
+  bool stopping() const {
+    std::lock_guard lock(mutex_);
+    return stop_ || options_.cancel.cancelled();
+  }
+  void stop() {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+    changed_.notify_all();
+  }
+  void fail(std::exception_ptr error) {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = error;
+    stop_ = true;
+    changed_.notify_all();
+  }
+  std::exception_ptr error() const {
+    std::lock_guard lock(mutex_);
+    return error_;
+  }
+
+  // Waits until no backoff is in force; false when the run is stopping.
+  bool wait_for_turn() {
+    std::unique_lock lock(mutex_);
+    while (!stop_ && !options_.cancel.cancelled() && Clock::now() < not_before_)
+      changed_.wait_until(lock, std::min(not_before_, Clock::now() + kCancelPoll));
+    return !stop_ && !options_.cancel.cancelled();
+  }
+  void back_off(int retry_after_seconds) {
+    std::lock_guard lock(mutex_);
+    auto wait = retry_after_seconds > 0 ? std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(retry_after_seconds))
+                                        : std::chrono::duration_cast<Clock::duration>(backoff_);
+    backoff_ = std::min<Clock::duration>(backoff_ * 2, kLongestBackoff);
+    not_before_ = std::max(not_before_, Clock::now() + wait);
+  }
+
+  // Counts a recorded item; true when error_stop has been reached by it.
+  bool recorded(const ItemResult& result, int error_stop) {
+    std::lock_guard lock(mutex_);
+    --counts_.pending;
+    ++recorded_;
+    cost_ += result.cost;
+    backoff_ = kFirstBackoff;
+    bool failure = result.state == ItemState::execution_error || result.state == ItemState::validation_error;
+    switch (result.state) {
+      case ItemState::finished: ++counts_.finished; break;
+      case ItemState::refused: ++counts_.refused; break;
+      case ItemState::execution_error: ++counts_.execution_error; break;
+      case ItemState::validation_error: ++counts_.validation_error; break;
+      case ItemState::cancelled: ++counts_.cancelled; break;
+      case ItemState::pending: ++counts_.pending; break;
+    }
+    failures_in_a_row_ = failure ? failures_in_a_row_ + 1 : 0;
+    if (options_.on_progress) options_.on_progress(progress_locked());
+    return failure && error_stop > 0 && failures_in_a_row_ >= error_stop;
+  }
+
+  int failures_in_a_row() const {
+    std::lock_guard lock(mutex_);
+    return failures_in_a_row_;
+  }
+
+ private:
+  BatchProgress progress_locked() const {
+    BatchProgress progress;
+    progress.counts = counts_;
+    progress.cost = cost_;
+    double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    if (seconds > 0 && recorded_ > 0) {
+      progress.rate = static_cast<double>(recorded_) / seconds;
+      progress.eta_seconds = static_cast<double>(counts_.pending) / progress.rate;
+    }
+    return progress;
+  }
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  BatchCounts counts_;
+  double cost_;
+  const BatchRunOptions& options_;
+  Clock::time_point start_;
+  int64_t recorded_ = 0;
+  int failures_in_a_row_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  Clock::time_point not_before_ = Clock::time_point::min();
+  Clock::duration backoff_ = kFirstBackoff;
+};
+
+void work(const Paths& paths, const BatchJob& job, const std::string& token, const BatchRunOptions& options,
+          RunState& state) {
+  Database database(paths.database);
+  EngineOptions engine_options;
+  engine_options.providers = options.providers;
+  Engine engine(database, paths, engine_options);
+  BatchRepository items(database);
+  while (state.wait_for_turn()) {
+    auto item = items.claim(job.id, token);
+    if (!item) return;
+    auto outcome = run_batch_item(engine, database, job.settings, item->input, item->attempts, options.cancel,
+                                  options.front_door, json{{"batch", job.name}, {"batch_item", item->id}});
+    switch (outcome.kind) {
+      case ItemOutcome::Kind::final:
+        if (items.finish(job.id, item->id, token, outcome.result) && state.recorded(outcome.result, job.settings.error_stop)) {
+          items.set_state(job.id, "paused",
+                          "paused after " + std::to_string(job.settings.error_stop) +
+                              " failed items in a row; the last (item " + std::to_string(item->id) + ", " +
+                              std::string(item_state_name(outcome.result.state)) + "): " + outcome.result.error);
+          state.stop();
+        }
+        break;
+      case ItemOutcome::Kind::retry:
+        items.release(item->id, token, outcome.error, true);
+        break;
+      case ItemOutcome::Kind::rate_limited:
+        items.release(item->id, token, outcome.error, false);
+        state.back_off(outcome.retry_after_seconds);
+        break;
+      case ItemOutcome::Kind::interrupted:
+        items.release(item->id, token, outcome.error, false);
+        return;
+    }
+  }
+}
+
+}  // namespace
+
+json BatchProgress::to_json() const {
+  json object = {{"finished", counts.finished},
+                 {"failed", counts.failed()},
+                 {"refused", counts.refused},
+                 {"execution_error", counts.execution_error},
+                 {"validation_error", counts.validation_error},
+                 {"pending", counts.pending},
+                 {"total", counts.total()},
+                 {"cost", cost},
+                 {"rate", rate},
+                 {"eta_seconds", eta_seconds ? json(*eta_seconds) : json(nullptr)},
+                 {"done", done}};
+  if (done) {
+    object["stopped"] = stopped;
+    if (!reason.empty()) object["reason"] = reason;
+  }
+  return object;
+}
+
+BatchProgress run_batch(const Paths& paths, const std::string& job_name, const BatchRunOptions& options) {
+  Database database(paths.database);
+  BatchRepository jobs(database);
+  BatchJob job = jobs.get(job_name);
+  std::string token = jobs.begin_run(job.id);
+  RunState state(jobs.counts(job.id), job.cost, options);
+
+  std::vector<std::thread> workers;
+  workers.reserve(static_cast<size_t>(job.settings.concurrency));
+  for (int index = 0; index < job.settings.concurrency; ++index)
+    workers.emplace_back([&] {
+      try {
+        work(paths, job, token, options, state);
+      } catch (...) {
+        state.fail(std::current_exception());
+      }
+    });
+  for (auto& worker : workers) worker.join();
+  if (auto error = state.error()) std::rethrow_exception(error);
+
+  BatchJob after = jobs.get(job.id);
+  BatchProgress progress;
+  progress.counts = jobs.counts(job.id);
+  progress.cost = after.cost;
+  progress.done = true;
+  if (options.cancel.cancelled()) {
+    progress.stopped = "interrupted";
+  } else if (after.state == "paused") {
+    progress.stopped = "paused";
+    progress.reason = after.reason;
+  } else if (after.state == "cancelled") {
+    progress.stopped = "cancelled";
+  } else if (progress.counts.pending == 0) {
+    progress.stopped = "completed";
+  } else {
+    progress.stopped = "taken_over";
+  }
+  if (options.on_progress) options.on_progress(progress);
+  return progress;
+}
+
+}  // namespace weir
