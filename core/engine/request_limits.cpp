@@ -43,6 +43,7 @@ std::vector<LimitScope> limit_scopes(const Gateway& gateway, const Caller& calle
 
 std::vector<LimitScope> budget_scopes(Database& database) {
   std::vector<LimitScope> scopes;
+  LimitLedger ledger(database);
   for (const auto& gateway : GatewayRepository(database).list())
     for (auto& scope : limit_scopes(gateway, Caller{}))
       if (!scope.budget.empty()) scopes.push_back(std::move(scope));
@@ -58,11 +59,10 @@ std::vector<LimitScope> budget_scopes(Database& database) {
       }
       // The addresses with a counter of this key's budget ("key:ID@ADDRESS:usd_per_day").
       std::set<std::string> seen;
-      auto counters = database.prepare("SELECT DISTINCT scope FROM limit_counters WHERE scope LIKE ?1 || '@%:usd_per_%'");
-      counters.bind(1, scope.id);
-      while (counters.step()) {
-        auto name = counters.text(0);
-        auto address = name.substr(scope.id.size() + 1, name.rfind(':') - scope.id.size() - 1);
+      for (const auto& name : ledger.counter_names(scope.id + "@")) {
+        auto colon = name.rfind(':');
+        if (colon == std::string::npos || name.compare(colon, 9, ":usd_per_") != 0) continue;
+        auto address = name.substr(scope.id.size() + 1, colon - scope.id.size() - 1);
         if (!seen.insert(address).second) continue;
         auto per_address = scope;
         per_address.id += "@" + address;

@@ -1,4 +1,4 @@
-// Limits and budgets through the built binary: counters in the store shared
+// Limits and budgets through the built binary: counters beside the store shared
 // by two `weir serve` on one home and by `weir chat` beside them, kept across
 // restarts; a public key's limits per remote address; budgets counting
 // streamed, non-streamed and client-cancelled requests, refusing only after
@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/gateway/identifiers.hpp"
+#include "core/policy/limit_ledger.hpp"
 #include "core/store/database.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/serve_process.hpp"
@@ -102,14 +103,14 @@ TEST_CASE("limits: tokens per minute hold across two weir serve processes on one
       ++ok_rows;
     }
   CHECK(ok_rows == one.served + two.served);
+  auto id = json::parse(fixture.run_ok({"gateway", "show", "metered", "--json"}).out)["id"].get<std::string>();
   weir::Database database(fixture.home.path() + "/weir.db");
-  auto windows = database.prepare("SELECT used FROM limit_counters WHERE scope LIKE 'gateway:%:tokens_per_minute'");
-  double counted = 0;
-  while (windows.step()) {
-    CHECK(windows.real(0) <= 300);
-    counted += windows.real(0);
+  long long counted = 0;
+  for (auto [window, used] : weir::LimitLedger(database).counter_windows("gateway:" + id + ":tokens_per_minute")) {
+    CHECK(used <= 300);
+    counted += used;
   }
-  CHECK(counted == doctest::Approx(static_cast<double>(logged)));
+  CHECK(counted == logged);
 }
 
 TEST_CASE("limits: counters outlive the process: weir chat twice, then chat and serve are refused") {
@@ -142,11 +143,9 @@ TEST_CASE("limits: a public key's limits count per remote address") {
   REQUIRE(refused.status == 429);
   CHECK(body_json(refused)["error"]["message"].get<std::string>().find("API key 'app' from 127.0.0.1") !=
         std::string::npos);
-  auto* scopes = "SELECT count(*) FROM limit_counters WHERE scope LIKE 'key:%@127.0.0.1:requests_per_minute'";
   weir::Database database(fixture.home.path() + "/weir.db");
-  auto count = database.prepare(scopes);
-  count.step();
-  CHECK(count.integer(0) == 1);
+  auto names = weir::LimitLedger(database).counter_names("key:" + key["id"].get<std::string>() + "@");
+  CHECK(names == std::vector<std::string>{"key:" + key["id"].get<std::string>() + "@127.0.0.1:requests_per_minute"});
 }
 
 TEST_CASE("budgets: streamed, non-streamed and cancelled requests are counted; the crossing request is the last") {
