@@ -134,21 +134,7 @@ Admission LimitLedger::admit(std::vector<LimitScope> scopes, const std::string& 
                         " tokens; lower max_tokens or shorten the conversation",
                     "request_over_token_limit");
     }
-    for (const auto& rule : kBudgetRules) {
-      const auto& budget = scope.budget.*rule.value;
-      if (!budget) continue;
-      auto period = budget_period(rule.period, now);
-      auto slot = counters.slot(counter(scope, rule.name), false);
-      auto spent = slot < 0 ? 0 : counters.used(slot, period_number(rule.period, period.start));
-      if (spent < micro_usd(*budget)) continue;
-      std::string message = scope.label + " has spent $" + format_usd(static_cast<double>(spent) / kMicro) +
-                            " of its $" + format_usd(*budget) + " budget per " + rule.period + " (budget." +
-                            rule.name + "); it resets at " + format_timestamp(period.end);
-      if (scope.budget.warn_only)
-        admission.budget_warnings.push_back(message);
-      else
-        throw refusal("budget_exceeded", message, seconds_until(period.end, now));
-    }
+    if (auto refused = budget_refusal(scope, now, admission.budget_warnings)) throw *refused;
   }
 
   // Each count is added only if it stays within its limit; a refusal undoes
@@ -211,7 +197,6 @@ Admission LimitLedger::admit(std::vector<LimitScope> scopes, const std::string& 
 void LimitLedger::settle(const Admission& admission, long long tokens,
                          const std::function<double(const LimitScope&)>& spend) {
   if (!admission.active()) return;
-  auto now = clock_();
   auto difference = std::max(0LL, tokens) - admission.estimated_tokens;
   auto& counters = *counters_;
   for (size_t index = 0; index < admission.scopes.size(); ++index) {
@@ -224,14 +209,43 @@ void LimitLedger::settle(const Admission& admission, long long tokens,
     }
     if (index < admission.leases.size() && admission.leases[index].entry >= 0)
       counters.release_lease(admission.leases[index].entry, admission.leases[index].slot);
-    if (scope.budget.empty()) continue;
-    auto amount = micro_usd(spend ? spend(scope) : 0);
-    if (amount == 0) continue;
-    for (const auto& rule : kBudgetRules)
-      if (scope.budget.*rule.value)
-        counters.add(counters.slot(counter(scope, rule.name), true),
-                     period_number(rule.period, budget_period(rule.period, now).start), amount);
+    if (!scope.budget.empty()) charge(scope, spend ? spend(scope) : 0);
   }
+}
+
+std::optional<Error> LimitLedger::budget_refusal(const LimitScope& scope, std::vector<std::string>* warnings) {
+  std::vector<std::string> found;
+  auto refused = budget_refusal(scope, clock_(), found);
+  if (warnings) warnings->insert(warnings->end(), found.begin(), found.end());
+  return refused;
+}
+
+std::optional<Error> LimitLedger::budget_refusal(const LimitScope& scope, int64_t now,
+                                                 std::vector<std::string>& warnings) {
+  for (const auto& rule : kBudgetRules) {
+    const auto& budget = scope.budget.*rule.value;
+    if (!budget) continue;
+    auto period = budget_period(rule.period, now);
+    auto slot = counters_->slot(counter(scope, rule.name), false);
+    auto spent = slot < 0 ? 0 : counters_->used(slot, period_number(rule.period, period.start));
+    if (spent < micro_usd(*budget)) continue;
+    std::string message = scope.label + " has spent $" + format_usd(static_cast<double>(spent) / kMicro) +
+                          " of its $" + format_usd(*budget) + " budget per " + rule.period + " (budget." + rule.name +
+                          "); it resets at " + format_timestamp(period.end);
+    if (!scope.budget.warn_only) return refusal("budget_exceeded", message, seconds_until(period.end, now));
+    warnings.push_back(std::move(message));
+  }
+  return std::nullopt;
+}
+
+void LimitLedger::charge(const LimitScope& scope, double usd) {
+  auto amount = micro_usd(usd);
+  if (amount == 0 || scope.budget.empty()) return;
+  auto now = clock_();
+  for (const auto& rule : kBudgetRules)
+    if (scope.budget.*rule.value)
+      counters_->add(counters_->slot(counter(scope, rule.name), true),
+                     period_number(rule.period, budget_period(rule.period, now).start), amount);
 }
 
 std::vector<BudgetPeriod> LimitLedger::budget_periods(const LimitScope& scope) {

@@ -35,10 +35,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/policy/limit_counters.hpp"
 #include "core/policy/limit_settings.hpp"
 
@@ -98,6 +100,14 @@ class LimitLedger {
 
   std::vector<BudgetPeriod> budget_periods(const LimitScope& scope);
 
+  // A scope whose budget is checked and charged apart from an admission (a
+  // provider's: only the one that serves is known after the call). The
+  // budget_exceeded Error admit() would throw for `scope`'s budget, or
+  // nullopt; a spent `action: warn` budget adds its message to `warnings`.
+  std::optional<Error> budget_refusal(const LimitScope& scope, std::vector<std::string>* warnings = nullptr);
+  // Adds `usd` to each of `scope`'s budget periods.
+  void charge(const LimitScope& scope, double usd);
+
   // The counters whose names start with `prefix` ("key:ID@"), and the
   // windows a counter holds now (window number, count): for `weir budget
   // show` and for tests.
@@ -105,6 +115,8 @@ class LimitLedger {
   std::vector<std::pair<int64_t, int64_t>> counter_windows(const std::string& counter);
 
  private:
+  std::optional<Error> budget_refusal(const LimitScope& scope, int64_t now, std::vector<std::string>& warnings);
+
   std::shared_ptr<LimitCounters> counters_;
   Clock clock_;
 };
