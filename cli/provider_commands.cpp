@@ -1,4 +1,4 @@
-// `weir provider add|list|show|remove|models|test`
+// `weir provider add|update|list|show|remove|models|test`
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -9,6 +9,7 @@
 #include "cli/value_names.hpp"
 #include "cli/output.hpp"
 #include "core/error.hpp"
+#include "core/gateway/config_schema.hpp"
 #include "core/store/gateway_references.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/gateway_repository.hpp"
@@ -102,6 +103,45 @@ void test_provider(CommandContext& context, const TestOptions& options) {
   std::cout << '\n';
 }
 
+// The settings `provider add` and `provider update` take.
+void add_setting_options(CLI::App& command, const std::shared_ptr<AddOptions>& options) {
+  command.add_option("--kind", options->settings.kind, "openai | anthropic | gemini | azure | bedrock | ollama | extractive");
+  command.add_option("--base-url", options->settings.base_url, "Base URL, e.g. http://127.0.0.1:8080/v1");
+  auto* env = command.add_option("--api-key-env", options->settings.api_key_env, "Environment variable holding the API key");
+  command.add_option("--api-key-cmd", options->settings.api_key_cmd, "Command that prints the API key (run once per process)")
+      ->excludes(env);
+  command.add_option("--header", options->settings.headers, "Extra header NAME:VALUE sent with every request; ${VAR} in VALUE is read from the environment");
+  command.add_option("--connect-timeout", options->settings.connect_timeout_ms, "Connect timeout in ms (default 10000)")
+      ->check(CLI::Range(1, 600'000));
+  command.add_option("--idle-timeout", options->settings.idle_timeout_ms,
+                  "Longest silence from the upstream in ms (default 120000)")
+      ->check(CLI::Range(1, 3'600'000));
+  command.add_option("--total-timeout", options->settings.total_timeout_ms,
+                  "Longest one upstream request may take in ms, however busy the upstream keeps it (default 600000)")
+      ->check(CLI::Range(1, 86'400'000));
+  command.add_option("--region", options->settings.region,
+                  "AWS region of a bedrock provider, e.g. us-east-1 (default AWS_REGION, then AWS_DEFAULT_REGION)");
+  command.add_option("--aws-profile", options->settings.aws_profile,
+                  "Profile in the AWS shared credentials file for a bedrock provider (default AWS_PROFILE, then default)");
+  command.add_option("--max-retries", options->settings.max_retries, "Retries on 429/5xx/connection errors (default 2)")
+      ->check(CLI::Range(0, 10));
+  for (const auto& row : budget_schema())
+    command
+        .add_option_function<std::string>(
+            std::string(row.flag),
+            [options, row](const std::string& text) {
+              json value = text;
+              if (row.type == FieldType::number) {
+                value = json::parse(text, nullptr, false);
+                if (value.is_discarded() || !value.is_number())
+                  throw Error(ErrorKind::usage, std::string(row.flag) + " takes a number, got '" + text + "'");
+              }
+              options->settings.budget[std::string(row.name)] = value;
+            },
+            help_text(row) + " (spent by the requests this provider serves)")
+        ->type_name(row.type == FieldType::choice ? "TEXT" : "NUMBER");
+}
+
 }  // namespace
 
 void register_provider_commands(CLI::App& app, CommandContext& context) {
@@ -114,27 +154,17 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
   for (const auto& preset : provider_presets())
     preset_names += (preset_names.empty() ? "" : ", ") + std::string(preset.name);
   add->add_option("name", add_options->name, "Provider name (presets: " + preset_names + ")")->required();
-  add->add_option("--kind", add_options->settings.kind, "openai | anthropic | gemini | azure | bedrock | ollama | extractive");
-  add->add_option("--base-url", add_options->settings.base_url, "Base URL, e.g. http://127.0.0.1:8080/v1");
-  auto* env = add->add_option("--api-key-env", add_options->settings.api_key_env, "Environment variable holding the API key");
-  add->add_option("--api-key-cmd", add_options->settings.api_key_cmd, "Command that prints the API key (run once per process)")
-      ->excludes(env);
-  add->add_option("--header", add_options->settings.headers, "Extra header NAME:VALUE sent with every request; ${VAR} in VALUE is read from the environment");
-  add->add_option("--connect-timeout", add_options->settings.connect_timeout_ms, "Connect timeout in ms (default 10000)")
-      ->check(CLI::Range(1, 600'000));
-  add->add_option("--idle-timeout", add_options->settings.idle_timeout_ms,
-                  "Longest silence from the upstream in ms (default 120000)")
-      ->check(CLI::Range(1, 3'600'000));
-  add->add_option("--total-timeout", add_options->settings.total_timeout_ms,
-                  "Longest one upstream request may take in ms, however busy the upstream keeps it (default 600000)")
-      ->check(CLI::Range(1, 86'400'000));
-  add->add_option("--region", add_options->settings.region,
-                  "AWS region of a bedrock provider, e.g. us-east-1 (default AWS_REGION, then AWS_DEFAULT_REGION)");
-  add->add_option("--aws-profile", add_options->settings.aws_profile,
-                  "Profile in the AWS shared credentials file for a bedrock provider (default AWS_PROFILE, then default)");
-  add->add_option("--max-retries", add_options->settings.max_retries, "Retries on 429/5xx/connection errors (default 2)")
-      ->check(CLI::Range(0, 10));
+  add_setting_options(*add, add_options);
   add->callback([&context, add_options] { add_provider(context, *add_options); });
+
+  auto update_options = std::make_shared<AddOptions>();
+  auto* update = group->add_subcommand("update", "Change some settings of a provider (it must exist)");
+  update->add_option("name", update_options->name, "Provider name")->required()->type_name(value_name::provider);
+  add_setting_options(*update, update_options);
+  update->callback([&context, update_options] {
+    ProviderRepository(context.database()).get(update_options->name);  // not_found with suggestions
+    add_provider(context, *update_options);
+  });
 
   group->add_subcommand("list", "List providers")->callback([&context] {
     std::vector<ProviderConfig> providers;
@@ -171,6 +201,7 @@ void register_provider_commands(CLI::App& app, CommandContext& context) {
     if (!provider.region.empty()) std::cout << "region: " << provider.region << '\n';
     if (!provider.aws_profile.empty()) std::cout << "aws_profile: " << provider.aws_profile << '\n';
     for (const auto& [header, value] : provider.headers) std::cout << "header: " << header << ": " << value << '\n';
+    if (provider.budget.is_object()) std::cout << "budget: " << provider.budget.dump() << '\n';
   });
 
   auto remove_name = std::make_shared<std::string>();

@@ -11,14 +11,19 @@ _weir_command() {
     _weir_arguments=''
     ;;
   'provider')
-    _weir_commands='add list show remove models test'
+    _weir_commands='add update list show remove models test'
     _weir_options='-h --help --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'provider add')
     _weir_commands=''
-    _weir_options='-h --help --kind --base-url --api-key-env --api-key-cmd --header --connect-timeout --idle-timeout --total-timeout --region --aws-profile --max-retries --home --json -q --quiet'
+    _weir_options='-h --help --kind --base-url --api-key-env --api-key-cmd --header --connect-timeout --idle-timeout --total-timeout --region --aws-profile --max-retries --budget-day --budget-week --budget-month --budget-action --home --json -q --quiet'
     _weir_arguments='none'
+    ;;
+  'provider update')
+    _weir_commands=''
+    _weir_options='-h --help --kind --base-url --api-key-env --api-key-cmd --header --connect-timeout --idle-timeout --total-timeout --region --aws-profile --max-retries --budget-day --budget-week --budget-month --budget-action --home --json -q --quiet'
+    _weir_arguments='providers'
     ;;
   'provider list')
     _weir_commands=''
@@ -423,6 +428,25 @@ _weir_value() {
   'provider add --region') _weir_kind='none' ;;
   'provider add --aws-profile') _weir_kind='none' ;;
   'provider add --max-retries') _weir_kind='none' ;;
+  'provider add --budget-day') _weir_kind='none' ;;
+  'provider add --budget-week') _weir_kind='none' ;;
+  'provider add --budget-month') _weir_kind='none' ;;
+  'provider add --budget-action') _weir_kind='none' ;;
+  'provider update --kind') _weir_kind='none' ;;
+  'provider update --base-url') _weir_kind='none' ;;
+  'provider update --api-key-env') _weir_kind='none' ;;
+  'provider update --api-key-cmd') _weir_kind='none' ;;
+  'provider update --header') _weir_kind='none' ;;
+  'provider update --connect-timeout') _weir_kind='none' ;;
+  'provider update --idle-timeout') _weir_kind='none' ;;
+  'provider update --total-timeout') _weir_kind='none' ;;
+  'provider update --region') _weir_kind='none' ;;
+  'provider update --aws-profile') _weir_kind='none' ;;
+  'provider update --max-retries') _weir_kind='none' ;;
+  'provider update --budget-day') _weir_kind='none' ;;
+  'provider update --budget-week') _weir_kind='none' ;;
+  'provider update --budget-month') _weir_kind='none' ;;
+  'provider update --budget-action') _weir_kind='none' ;;
   'provider test --model') _weir_kind='none' ;;
   'gateway create --description') _weir_kind='none' ;;
   'gateway create --provider') _weir_kind='providers' ;;

@@ -259,7 +259,8 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     record.latency_ms = milliseconds_since(start);
     note_conversation(context, record, shown, json::array());
     if (auto problem = settle_request(context, database_, options_.clock,
-                                      record.prompt_tokens + record.completion_tokens, record.cost);
+                                      record.prompt_tokens + record.completion_tokens, record.cost,
+                                      record.usage_lines);
         !problem.empty())
       note_metadata(record, "limits_error", problem);
     try {
@@ -387,7 +388,8 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     note_hooks(context, record);
     note_moderation(context, record);
     if (auto problem = settle_request(context, database_, options_.clock,
-                                      usage.prompt_tokens + usage.completion_tokens, record.cost);
+                                      usage.prompt_tokens + usage.completion_tokens, record.cost,
+                                      record.usage_lines);
         !problem.empty())
       note_metadata(record, "limits_error", problem);
     result.response["generation_context"]["request_id"] = record.id;

@@ -56,10 +56,19 @@ void resolve_stage(RequestContext& context, StageServices& services) {
   if (resolved->route) {
     context.routing = std::make_shared<RoutingReport>();
     context.routing->on_attempt = context.input.on_route_attempt;
-    context.adapter = std::make_unique<RoutedProvider>(resolved->route, services.providers, services.routing,
-                                                       context.routing, &context.input.messages);
+    auto routed = std::make_unique<RoutedProvider>(resolved->route, services.providers, services.routing,
+                                                   context.routing, &context.input.messages);
+    for (const auto& provider : resolved->route->providers)
+      if (provider_budget_scope(provider) &&
+          std::none_of(context.budgeted_providers.begin(), context.budgeted_providers.end(),
+                       [&](const ProviderConfig& seen) { return seen.name == provider.name; }))
+        context.budgeted_providers.push_back(provider);
+    if (!context.budgeted_providers.empty())
+      routed->set_gate(provider_budget_gate(services.database, services.clock));
+    context.adapter = std::move(routed);
   } else {
     context.adapter = services.providers(context.provider);
+    if (provider_budget_scope(context.provider)) context.budgeted_providers.push_back(context.provider);
   }
   context.capabilities = context.adapter->capabilities();
   context.guards = resolved->guards ? resolved->guards : GuardSet::compile(nullptr);

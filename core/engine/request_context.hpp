@@ -95,6 +95,9 @@ struct RequestContext {
   std::shared_ptr<const HookSet> hook_set;
   // limits: what the ledger counted (settled when the request ends)
   Admission admission;
+  // The providers with a budget that may serve this request (the gateway's,
+  // or its routing targets'): charged what they served when it ends.
+  std::vector<ProviderConfig> budgeted_providers;
   // overrides
   json client_tools = json::array();  // the request's own tools
   // instructions .. context budget

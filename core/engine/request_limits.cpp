@@ -8,6 +8,7 @@
 #include "core/store/database.hpp"
 #include "core/store/gateway_repository.hpp"
 #include "core/store/key_repository.hpp"
+#include "core/store/provider_repository.hpp"
 
 namespace weir {
 
@@ -41,8 +42,28 @@ std::vector<LimitScope> limit_scopes(const Gateway& gateway, const Caller& calle
   return scopes;
 }
 
+std::optional<LimitScope> provider_budget_scope(const ProviderConfig& provider) {
+  if (!provider.budget.is_object()) return std::nullopt;
+  LimitScope scope;
+  scope.budget = BudgetSettings::from_json(provider.budget);
+  if (scope.budget.empty()) return std::nullopt;
+  scope.id = "provider:" + provider.name;
+  scope.label = "provider '" + provider.name + "'";
+  return scope;
+}
+
+std::function<std::optional<Error>(const ProviderConfig&)> provider_budget_gate(Database& database,
+                                                                                 std::function<int64_t()> clock) {
+  return [&database, clock = std::move(clock)](const ProviderConfig& provider) -> std::optional<Error> {
+    auto scope = provider_budget_scope(provider);
+    if (!scope) return std::nullopt;
+    return LimitLedger(database, clock).budget_refusal(*scope);
+  };
+}
+
 std::vector<LimitScope> budget_scopes(Database& database) {
   std::vector<LimitScope> scopes;
+  LimitLedger ledger(database);
   for (const auto& gateway : GatewayRepository(database).list())
     for (auto& scope : limit_scopes(gateway, Caller{}))
       if (!scope.budget.empty()) scopes.push_back(std::move(scope));
@@ -58,11 +79,10 @@ std::vector<LimitScope> budget_scopes(Database& database) {
       }
       // The addresses with a counter of this key's budget ("key:ID@ADDRESS:usd_per_day").
       std::set<std::string> seen;
-      auto counters = database.prepare("SELECT DISTINCT scope FROM limit_counters WHERE scope LIKE ?1 || '@%:usd_per_%'");
-      counters.bind(1, scope.id);
-      while (counters.step()) {
-        auto name = counters.text(0);
-        auto address = name.substr(scope.id.size() + 1, name.rfind(':') - scope.id.size() - 1);
+      for (const auto& name : ledger.counter_names(scope.id + "@")) {
+        auto colon = name.rfind(':');
+        if (colon == std::string::npos || name.compare(colon, 9, ":usd_per_") != 0) continue;
+        auto address = name.substr(scope.id.size() + 1, colon - scope.id.size() - 1);
         if (!seen.insert(address).second) continue;
         auto per_address = scope;
         per_address.id += "@" + address;
@@ -71,21 +91,44 @@ std::vector<LimitScope> budget_scopes(Database& database) {
       }
     }
   }
+  for (const auto& provider : ProviderRepository(database).list())
+    if (auto scope = provider_budget_scope(provider)) scopes.push_back(std::move(*scope));
   return scopes;
 }
 
 void admit_request(RequestContext& context, Database& database, const std::function<int64_t()>& clock) {
+  // One upstream: its provider's budget is known before the call.
+  if (!context.routing)
+    if (auto scope = provider_budget_scope(context.provider)) {
+      std::vector<std::string> warnings;
+      if (auto refused = LimitLedger(database, clock).budget_refusal(*scope, &warnings)) throw *refused;
+      context.admission.budget_warnings = std::move(warnings);
+    }
   auto scopes = limit_scopes(context.gateway, context.input.caller);
   if (scopes.empty()) return;
+  auto warnings = std::move(context.admission.budget_warnings);
   long long estimate = estimate_tokens(context.input.messages) + context.request.sampling.max_tokens.value_or(0);
   context.admission = LimitLedger(database, clock).admit(std::move(scopes), new_uuid_v7(), estimate);
+  context.admission.budget_warnings.insert(context.admission.budget_warnings.begin(), warnings.begin(),
+                                           warnings.end());
 }
 
 std::string settle_request(const RequestContext& context, Database& database, const std::function<int64_t()>& clock,
-                           long long tokens, double cost) {
-  if (!context.admission.active()) return {};
+                           long long tokens, double cost, const json& usage_lines) {
+  if (!context.admission.active() && context.budgeted_providers.empty()) return {};
   try {
-    LimitLedger(database, clock).settle(context.admission, tokens, [cost](const LimitScope&) { return cost; });
+    LimitLedger ledger(database, clock);
+    ledger.settle(context.admission, tokens, [cost](const LimitScope&) { return cost; });
+    for (const auto& provider : context.budgeted_providers) {
+      auto scope = provider_budget_scope(provider);
+      if (!scope) continue;
+      double served = 0;
+      auto prefix = provider.name + "/";
+      for (const auto& line : usage_lines)
+        if (line.is_object() && line.value("sku", std::string()).starts_with(prefix))
+          served += line.value("amount", 0.0);
+      ledger.charge(*scope, served);
+    }
   } catch (const Error& error) {
     return std::string("limits and budgets were not settled: ") + error.what();
   }

@@ -3,9 +3,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
+#include "core/hash.hpp"
 #include "core/store/database.hpp"
 
 namespace weir {
@@ -60,21 +62,21 @@ Error refusal(const std::string& code, std::string message, int retry_after) {
 
 std::string counter(const LimitScope& scope, const char* name) { return scope.id + ":" + name; }
 
-// -1 when the window has no row yet.
-double read_used(Database& database, const std::string& scope, int64_t start) {
-  auto query = database.prepare("SELECT used FROM limit_counters WHERE scope = ?1 AND window_start = ?2");
-  query.bind(1, scope).bind(2, start);
-  return query.step() ? query.real(0) : -1;
+constexpr double kMicro = 1e6;
+
+int64_t micro_usd(double amount) {
+  if (!(amount > 0) || !std::isfinite(amount)) return 0;
+  return std::min<int64_t>(std::llround(amount * kMicro), LimitCounters::kMaxCount);
 }
 
-void add_used(Database& database, const std::string& scope, int64_t start, double amount) {
-  database
-      .prepare("INSERT INTO limit_counters(scope, window_start, used) VALUES(?1, ?2, ?3) "
-               "ON CONFLICT(scope, window_start) DO UPDATE SET used = max(0, used + excluded.used)")
-      .bind(1, scope)
-      .bind(2, start)
-      .bind(3, amount)
-      .run();
+// The number of the period starting at `start`: consecutive periods have
+// consecutive numbers (the counters keep a window by its number's parity).
+int64_t period_number(const char* period, int64_t start) {
+  using namespace std::chrono;
+  if (std::string_view(period) == "day") return start / kDay;
+  if (std::string_view(period) == "week") return start / (7 * kDay);  // a week starts 4 days into one of these
+  year_month_day date(floor<days>(sys_time<milliseconds>(milliseconds(start))));
+  return static_cast<int64_t>(static_cast<int>(date.year())) * 12 + static_cast<unsigned>(date.month());
 }
 
 std::string format_usd(double amount) {
@@ -101,7 +103,8 @@ Period budget_period(const std::string& period, int64_t at) {
           duration_cast<milliseconds>(next.time_since_epoch()).count()};
 }
 
-LimitLedger::LimitLedger(Database& database, Clock clock) : database_(database), clock_(std::move(clock)) {
+LimitLedger::LimitLedger(Database& database, Clock clock)
+    : counters_(LimitCounters::open(database.path())), clock_(std::move(clock)) {
   if (!clock_) clock_ = now_milliseconds;
 }
 
@@ -113,122 +116,136 @@ Admission LimitLedger::admit(std::vector<LimitScope> scopes, const std::string& 
   if (admission.scopes.empty()) return admission;
   admission.request_id = request_id;
   admission.estimated_tokens = std::max(0LL, estimated_tokens);
+  admission.leases.resize(admission.scopes.size());
   auto now = clock_();
   admission.admitted_at = now;
+  auto& counters = *counters_;
 
-  // The windows read while checking, counted once every check has passed.
-  struct Count {
-    std::string name;
-    int64_t start;
-    double used;  // -1: the window has no row yet
-    double adding;
+  // What no count can change: an estimate over a limit by itself, and spent budgets.
+  for (const auto& scope : admission.scopes) {
+    for (const auto& rule : kWindowRules) {
+      const auto& limit = scope.limits.*rule.value;
+      if (rule.tokens && limit && admission.estimated_tokens > *limit)
+        // Waiting cannot help, so no Retry-After: a client that retries on
+        // 429 would retry for ever.
+        throw Error(ErrorKind::usage,
+                    scope.label + " is limited to " + std::to_string(*limit) + " " + rule.per + " (" + rule.name +
+                        ") and this request alone is estimated at " + std::to_string(admission.estimated_tokens) +
+                        " tokens; lower max_tokens or shorten the conversation",
+                    "request_over_token_limit");
+    }
+    if (auto refused = budget_refusal(scope, now, admission.budget_warnings)) throw *refused;
+  }
+
+  // Each count is added only if it stays within its limit; a refusal undoes
+  // the ones added before it.
+  struct Counted {
+    int32_t slot;
+    int64_t window;
+    int64_t amount;
   };
-  std::vector<Count> counts;
-  database_.transaction([&] {
-    counts.clear();
-    for (const auto& scope : admission.scopes) {
+  std::vector<Counted> counted;
+  auto undo = [&] {
+    for (const auto& count : counted) counters.add(count.slot, count.window, -count.amount);
+    for (const auto& lease : admission.leases)
+      if (lease.entry >= 0) counters.release_lease(lease.entry, lease.slot);
+  };
+  try {
+    for (size_t index = 0; index < admission.scopes.size(); ++index) {
+      const auto& scope = admission.scopes[index];
       for (const auto& rule : kWindowRules) {
         const auto& limit = scope.limits.*rule.value;
         if (!limit) continue;
+        int64_t amount = rule.tokens ? admission.estimated_tokens : 1;
+        if (amount == 0) continue;
+        auto slot = counters.slot(counter(scope, rule.name), true);
         auto start = window_start(now, rule.length);
-        auto name = counter(scope, rule.name);
-        auto used = read_used(database_, name, start);
-        double adding = rule.tokens ? static_cast<double>(admission.estimated_tokens) : 1.0;
-        counts.push_back({std::move(name), start, used, adding});
-        if (rule.tokens && adding > static_cast<double>(*limit))
-          // Waiting cannot help, so no Retry-After: a client that retries on
-          // 429 would retry for ever.
-          throw Error(ErrorKind::usage,
-                      scope.label + " is limited to " + std::to_string(*limit) + " " + rule.per + " (" + rule.name +
-                          ") and this request alone is estimated at " + std::to_string(admission.estimated_tokens) +
-                          " tokens; lower max_tokens or shorten the conversation",
-                      "request_over_token_limit");
-        if (std::max(0.0, used) + adding > static_cast<double>(*limit))
+        int64_t used = 0;
+        if (!counters.add_within(slot, start / rule.length, amount, *limit, used))
           throw refusal("rate_limit_exceeded",
                         scope.label + " is limited to " + std::to_string(*limit) + " " + rule.per + " (" + rule.name + ")",
                         seconds_until(start + rule.length, now));
+        counted.push_back({slot, start / rule.length, amount});
       }
       if (const auto& limit = scope.limits.concurrent_requests) {
-        auto count = database_.prepare("SELECT count(*) FROM limit_leases WHERE scope = ?1 AND expires_at > ?2");
-        count.bind(1, scope.id).bind(2, now);
-        count.step();
-        if (count.integer(0) >= *limit)
+        auto slot = counters.slot(counter(scope, "concurrent_requests"), true);
+        int64_t used = 0;
+        bool admitted = counters.add_within(slot, 0, 1, *limit, used) ||
+                        (counters.reclaim_leases(slot, now) > 0 && counters.add_within(slot, 0, 1, *limit, used));
+        if (!admitted)
           throw refusal("rate_limit_exceeded",
                         scope.label + " is limited to " + std::to_string(*limit) +
                             " concurrent requests (concurrent_requests) and that many are being answered",
                         1);
-      }
-      for (const auto& rule : kBudgetRules) {
-        const auto& budget = scope.budget.*rule.value;
-        if (!budget) continue;
-        auto period = budget_period(rule.period, now);
-        auto spent = std::max(0.0, read_used(database_, counter(scope, rule.name), period.start));
-        if (spent < *budget) continue;
-        std::string message = scope.label + " has spent $" + format_usd(spent) + " of its $" + format_usd(*budget) +
-                              " budget per " + rule.period + " (budget." + rule.name + "); it resets at " +
-                              format_timestamp(period.end);
-        if (scope.budget.warn_only)
-          admission.budget_warnings.push_back(message);
-        else
-          throw refusal("budget_exceeded", message, seconds_until(period.end, now));
+        auto entry = counters.take_lease(slot, now + kLeaseMilliseconds, hash64(request_id));
+        if (entry < 0) {
+          counters.add(slot, 0, -1);
+          throw Error(ErrorKind::runtime, "the limits counters file " + counters.path() + " has no free lease left (" +
+                                              std::to_string(LimitCounters::kLeases) +
+                                              " requests in flight under concurrency limits)");
+        }
+        admission.leases[index] = {slot, entry};
       }
     }
-    for (const auto& count : counts) {
-      if (count.used < 0)  // a new window: the older ones are done with
-        database_.prepare("DELETE FROM limit_counters WHERE scope = ?1 AND window_start < ?2")
-            .bind(1, count.name)
-            .bind(2, count.start)
-            .run();
-      add_used(database_, count.name, count.start, count.adding);
-    }
-    for (const auto& scope : admission.scopes) {
-      if (scope.limits.concurrent_requests) {
-        database_.prepare("DELETE FROM limit_leases WHERE scope = ?1 AND expires_at <= ?2")
-            .bind(1, scope.id)
-            .bind(2, now)
-            .run();
-        database_.prepare("INSERT OR REPLACE INTO limit_leases(scope, request_id, expires_at) VALUES(?1, ?2, ?3)")
-            .bind(1, scope.id)
-            .bind(2, request_id)
-            .bind(3, now + kLeaseMilliseconds)
-            .run();
-      }
-    }
-  });
+  } catch (const Error&) {
+    undo();
+    throw;
+  }
   return admission;
 }
 
 void LimitLedger::settle(const Admission& admission, long long tokens,
                          const std::function<double(const LimitScope&)>& spend) {
   if (!admission.active()) return;
-  auto now = clock_();
-  auto difference = static_cast<double>(std::max(0LL, tokens) - admission.estimated_tokens);
-  // Requests-only limits leave nothing to settle: no write transaction then.
-  bool anything = false;
-  for (const auto& scope : admission.scopes)
-    anything = anything || scope.limits.concurrent_requests || !scope.budget.empty() ||
-               (difference != 0 && (scope.limits.tokens_per_minute || scope.limits.tokens_per_day));
-  if (!anything) return;
-  database_.transaction([&] {
-    for (const auto& scope : admission.scopes) {
-      for (const auto& rule : kWindowRules) {
-        if (!rule.tokens || !(scope.limits.*rule.value) || difference == 0) continue;
-        // The window the request was admitted in, even if it has ended since.
-        add_used(database_, counter(scope, rule.name), window_start(admission.admitted_at, rule.length), difference);
-      }
-      if (scope.limits.concurrent_requests)
-        database_.prepare("DELETE FROM limit_leases WHERE scope = ?1 AND request_id = ?2")
-            .bind(1, scope.id)
-            .bind(2, admission.request_id)
-            .run();
-      if (scope.budget.empty()) continue;
-      double amount = spend ? spend(scope) : 0;
-      if (!(amount > 0) || !std::isfinite(amount)) continue;
-      for (const auto& rule : kBudgetRules)
-        if (scope.budget.*rule.value)
-          add_used(database_, counter(scope, rule.name), budget_period(rule.period, now).start, amount);
+  auto difference = std::max(0LL, tokens) - admission.estimated_tokens;
+  auto& counters = *counters_;
+  for (size_t index = 0; index < admission.scopes.size(); ++index) {
+    const auto& scope = admission.scopes[index];
+    for (const auto& rule : kWindowRules) {
+      if (!rule.tokens || !(scope.limits.*rule.value) || difference == 0) continue;
+      // The window the request was admitted in, even if it has ended since.
+      auto slot = counters.slot(counter(scope, rule.name), true);
+      counters.add(slot, window_start(admission.admitted_at, rule.length) / rule.length, difference);
     }
-  });
+    if (index < admission.leases.size() && admission.leases[index].entry >= 0)
+      counters.release_lease(admission.leases[index].entry, admission.leases[index].slot);
+    if (!scope.budget.empty()) charge(scope, spend ? spend(scope) : 0);
+  }
+}
+
+std::optional<Error> LimitLedger::budget_refusal(const LimitScope& scope, std::vector<std::string>* warnings) {
+  std::vector<std::string> found;
+  auto refused = budget_refusal(scope, clock_(), found);
+  if (warnings) warnings->insert(warnings->end(), found.begin(), found.end());
+  return refused;
+}
+
+std::optional<Error> LimitLedger::budget_refusal(const LimitScope& scope, int64_t now,
+                                                 std::vector<std::string>& warnings) {
+  for (const auto& rule : kBudgetRules) {
+    const auto& budget = scope.budget.*rule.value;
+    if (!budget) continue;
+    auto period = budget_period(rule.period, now);
+    auto slot = counters_->slot(counter(scope, rule.name), false);
+    auto spent = slot < 0 ? 0 : counters_->used(slot, period_number(rule.period, period.start));
+    if (spent < micro_usd(*budget)) continue;
+    std::string message = scope.label + " has spent $" + format_usd(static_cast<double>(spent) / kMicro) +
+                          " of its $" + format_usd(*budget) + " budget per " + rule.period + " (budget." + rule.name +
+                          "); it resets at " + format_timestamp(period.end);
+    if (!scope.budget.warn_only) return refusal("budget_exceeded", message, seconds_until(period.end, now));
+    warnings.push_back(std::move(message));
+  }
+  return std::nullopt;
+}
+
+void LimitLedger::charge(const LimitScope& scope, double usd) {
+  auto amount = micro_usd(usd);
+  if (amount == 0 || scope.budget.empty()) return;
+  auto now = clock_();
+  for (const auto& rule : kBudgetRules)
+    if (scope.budget.*rule.value)
+      counters_->add(counters_->slot(counter(scope, rule.name), true),
+                     period_number(rule.period, budget_period(rule.period, now).start), amount);
 }
 
 std::vector<BudgetPeriod> LimitLedger::budget_periods(const LimitScope& scope) {
@@ -238,16 +255,25 @@ std::vector<BudgetPeriod> LimitLedger::budget_periods(const LimitScope& scope) {
     const auto& budget = scope.budget.*rule.value;
     if (!budget) continue;
     auto period = budget_period(rule.period, now);
+    auto slot = counters_->slot(counter(scope, rule.name), false);
     BudgetPeriod shown;
     shown.scope = scope.label;
     shown.period = rule.period;
     shown.budget = *budget;
-    shown.spent = std::max(0.0, read_used(database_, counter(scope, rule.name), period.start));
+    shown.spent =
+        slot < 0 ? 0 : static_cast<double>(counters_->used(slot, period_number(rule.period, period.start))) / kMicro;
     shown.resets_at = period.end;
     shown.warn_only = scope.budget.warn_only;
     periods.push_back(std::move(shown));
   }
   return periods;
+}
+
+std::vector<std::string> LimitLedger::counter_names(const std::string& prefix) { return counters_->names(prefix); }
+
+std::vector<std::pair<int64_t, int64_t>> LimitLedger::counter_windows(const std::string& name) {
+  auto slot = counters_->slot(name, false);
+  return slot < 0 ? std::vector<std::pair<int64_t, int64_t>>{} : counters_->windows(slot);
 }
 
 }  // namespace weir

@@ -50,6 +50,10 @@ struct ProviderConfig {
   // "default") when the key variables are not set.
   std::string region;
   std::string aws_profile;
+  // The provider's `budget` block ({"usd_per_day": 5, "action": "block"},
+  // validated like a gateway's; null: none): what requests it serves may
+  // spend (core/engine/request_limits.hpp).
+  json budget = nullptr;
 
   // Everything, as stored. The API key is never in it (only where to find
   // it), but a base URL or header the user wrote a credential into is.

@@ -44,6 +44,7 @@ json ProviderConfig::to_json() const {
   if (!headers.empty()) object["headers"] = headers;
   if (!region.empty()) object["region"] = region;
   if (!aws_profile.empty()) object["aws_profile"] = aws_profile;
+  if (budget.is_object() && !budget.empty()) object["budget"] = budget;
   return object;
 }
 
@@ -70,6 +71,7 @@ ProviderConfig ProviderConfig::from_json(const json& object) {
   config.max_retries = object.value("max_retries", config.max_retries);
   config.region = object.value("region", "");
   config.aws_profile = object.value("aws_profile", "");
+  if (auto it = object.find("budget"); it != object.end() && it->is_object()) config.budget = *it;
   return config;
 }
 

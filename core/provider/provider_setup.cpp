@@ -1,6 +1,7 @@
 #include "core/provider/provider_setup.hpp"
 
 #include "core/error.hpp"
+#include "core/policy/limit_settings.hpp"
 #include "core/provider/azure_endpoint.hpp"
 #include "core/redaction.hpp"
 
@@ -42,6 +43,12 @@ ProviderConfig configure_provider(const std::string& name, const std::optional<P
   if (settings.max_retries >= 0) config.max_retries = settings.max_retries;
   if (!settings.region.empty()) config.region = settings.region;
   if (!settings.aws_profile.empty()) config.aws_profile = settings.aws_profile;
+  if (!settings.budget.empty()) {
+    json budget = config.budget.is_object() ? config.budget : json::object();
+    budget.update(settings.budget);
+    check_limit_blocks({{"budget", budget}});
+    config.budget = budget;
+  }
 
   // Azure's base URL names one of its URL forms; say which are known now,
   // not at the first chat.

@@ -32,6 +32,10 @@ struct ProviderSettings {
   int max_retries = -1;              // negative: unchanged
   std::string region;                // bedrock: the AWS region
   std::string aws_profile;           // bedrock: the shared credentials file's profile
+  // Budget fields as given ("usd_per_day" -> 5, "action" -> "warn"), merged
+  // into the provider's budget block and checked with the gateway schema's
+  // rows; a field given as 0 is kept (a budget of nothing: block at once).
+  json budget = json::object();
 };
 
 ProviderConfig configure_provider(const std::string& name, const std::optional<ProviderConfig>& existing,

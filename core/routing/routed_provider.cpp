@@ -218,6 +218,7 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
   std::optional<Error> last_failure;
   std::vector<std::string> failures;  // "[1] provider/model: what happened", for the final message
   std::optional<milliseconds> soonest_probe;
+  std::optional<Error> held_back;  // the gate's last refusal
   int tries = 0;
 
   auto remaining_time = [&]() -> std::optional<milliseconds> {
@@ -243,6 +244,15 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
                        "circuit open after repeated failures; next probe in " + seconds_text(admission.retry_in), 0,
                        "skip"});
       continue;
+    }
+    if (gate_) {
+      if (auto refused = gate_(plan_->providers[index])) {
+        failures.push_back(label + ": skipped, " + refused->what());
+        report_->record({call, label, target.provider, target.model, "skipped", std::nullopt, 0, refused->what(), 0,
+                         "skip"});
+        held_back = std::move(refused);
+        continue;
+      }
     }
     // The target's request: the caller's, with the target's model and sampling.
     std::optional<ChatRequest> own_request;
@@ -340,6 +350,13 @@ Completion RoutedProvider::chat(const ChatRequest& request, const DeltaCallback&
     }
   }
 
+  if (!last_failure && held_back) {
+    std::string message = "no target of the gateway may be tried: ";
+    for (size_t index = 0; index < failures.size(); ++index) message += (index ? "; " : "") + failures[index];
+    Error error(held_back->kind(), message, held_back->code());
+    error.set_retry_after_seconds(held_back->retry_after_seconds());
+    throw error;
+  }
   if (!last_failure) {
     Error error(ErrorKind::upstream,
                 "every target of the gateway is skipped: each failed repeatedly and its circuit is open; the next "

@@ -16,16 +16,23 @@
 // routing's tries are the only ones. total_timeout_ms bounds every try and
 // wait of one call.
 //
+// A gate (set_gate) may hold a target back before it is tried: a provider
+// over its budget is skipped like an open circuit, and when no target was
+// tried for that reason the call fails with the gate's error (429
+// budget_exceeded), its message listing each target's.
+//
 // Every attempt, the tier and the usage per target go to the RoutingReport.
 // When every target failed, the error is the last one's kind (its exit code
 // and HTTP status), its message listing each target's failure.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/gateway/routing_settings.hpp"
 #include "core/provider/provider.hpp"
 #include "core/routing/routing_report.hpp"
@@ -48,6 +55,10 @@ class RoutedProvider : public Provider {
   // built prompt); it outlives the provider. Null: the request's messages.
   RoutedProvider(std::shared_ptr<const RoutePlan> plan, ProviderFactory factory, std::shared_ptr<RoutingState> state,
                  std::shared_ptr<RoutingReport> report, const json* conversation = nullptr);
+
+  // Asked with a target's provider before each try; an Error skips it.
+  using TargetGate = std::function<std::optional<Error>(const ProviderConfig&)>;
+  void set_gate(TargetGate gate) { gate_ = std::move(gate); }
 
   // What every target can do: a request must be one each of them can serve.
   ProviderCapabilities capabilities() const override;
@@ -76,6 +87,7 @@ class RoutedProvider : public Provider {
   std::vector<std::unique_ptr<Provider>> adapters_;  // one per target, made with attempt_config()
   std::optional<Grounding> grounding_;
   std::optional<size_t> preferred_;  // served the previous call
+  TargetGate gate_;
   int calls_ = 0;
 };
 

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 13> kMigrations = {
+constexpr std::array<const char*, 14> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -328,15 +328,22 @@ CREATE TABLE batch_files (
   created_at INTEGER NOT NULL
 );
 )sql",
+    // 14: limits and budgets count in the shared file beside the store
+    // (core/policy/limit_counters.hpp), no longer in these tables.
+    "DROP TABLE limit_counters; DROP TABLE limit_leases;",
 };
 }  // namespace
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 void migrate(Database& database) {
-  auto version_query = database.prepare("PRAGMA user_version");
-  version_query.step();
-  auto applied = static_cast<size_t>(version_query.integer(0));
+  size_t applied = 0;
+  {
+    // Finished before any migration runs: DROP TABLE refuses while a statement is still reading.
+    auto version_query = database.prepare("PRAGMA user_version");
+    version_query.step();
+    applied = static_cast<size_t>(version_query.integer(0));
+  }
   if (applied > kMigrations.size())
     throw Error(ErrorKind::runtime,
                 "the store at " + database.path() + " has schema version " + std::to_string(applied) +

@@ -1,4 +1,4 @@
-// Limits and budgets through the built binary: counters in the store shared
+// Limits and budgets through the built binary: counters beside the store shared
 // by two `weir serve` on one home and by `weir chat` beside them, kept across
 // restarts; a public key's limits per remote address; budgets counting
 // streamed, non-streamed and client-cancelled requests, refusing only after
@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/gateway/identifiers.hpp"
+#include "core/policy/limit_ledger.hpp"
 #include "core/store/database.hpp"
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/serve_process.hpp"
@@ -102,14 +103,14 @@ TEST_CASE("limits: tokens per minute hold across two weir serve processes on one
       ++ok_rows;
     }
   CHECK(ok_rows == one.served + two.served);
+  auto id = json::parse(fixture.run_ok({"gateway", "show", "metered", "--json"}).out)["id"].get<std::string>();
   weir::Database database(fixture.home.path() + "/weir.db");
-  auto windows = database.prepare("SELECT used FROM limit_counters WHERE scope LIKE 'gateway:%:tokens_per_minute'");
-  double counted = 0;
-  while (windows.step()) {
-    CHECK(windows.real(0) <= 300);
-    counted += windows.real(0);
+  long long counted = 0;
+  for (auto [window, used] : weir::LimitLedger(database).counter_windows("gateway:" + id + ":tokens_per_minute")) {
+    CHECK(used <= 300);
+    counted += used;
   }
-  CHECK(counted == doctest::Approx(static_cast<double>(logged)));
+  CHECK(counted == logged);
 }
 
 TEST_CASE("limits: counters outlive the process: weir chat twice, then chat and serve are refused") {
@@ -142,11 +143,9 @@ TEST_CASE("limits: a public key's limits count per remote address") {
   REQUIRE(refused.status == 429);
   CHECK(body_json(refused)["error"]["message"].get<std::string>().find("API key 'app' from 127.0.0.1") !=
         std::string::npos);
-  auto* scopes = "SELECT count(*) FROM limit_counters WHERE scope LIKE 'key:%@127.0.0.1:requests_per_minute'";
   weir::Database database(fixture.home.path() + "/weir.db");
-  auto count = database.prepare(scopes);
-  count.step();
-  CHECK(count.integer(0) == 1);
+  auto names = weir::LimitLedger(database).counter_names("key:" + key["id"].get<std::string>() + "@");
+  CHECK(names == std::vector<std::string>{"key:" + key["id"].get<std::string>() + "@127.0.0.1:requests_per_minute"});
 }
 
 TEST_CASE("budgets: streamed, non-streamed and cancelled requests are counted; the crossing request is the last") {
@@ -218,4 +217,81 @@ TEST_CASE("budgets: action warn answers with X-Weir-Budget-Warning and notes it 
   CHECK(second.header("x-weir-budget-warning").find("usd_per_day") != std::string::npos);
   auto rows = fixture.logs(2);
   CHECK(rows[0]["metadata"]["budget_warning"].is_array());
+}
+
+TEST_CASE("budgets: a provider's budget counts what it served, streamed and cancelled too, and blocks after the crossing request") {
+  LimitsFixture fixture;
+  std::ofstream(fixture.home.path() + "/prices.json") << R"({"fake-model": {"input": 10000, "output": 20000}})";
+  fixture.run_ok({"provider", "update", "fake", "--budget-day", "0.9"});
+  fixture.gateway("open", {});
+  ServeProcess serve(fixture.home);
+
+  REQUIRE(post_chat(serve.port(), {{"model", "open"}, {"prompt", "hi"}}).status == 200);
+  fixture.upstream.enqueue(ScriptedResponse::sse(
+      {chunk::role(), chunk::content("streamed"), chunk::finish("stop"), chunk::usage(10, 5), chunk::kDone}));
+  REQUIRE(post_chat(serve.port(), {{"model", "open"}, {"prompt", "hi"}, {"stream", true}}).status == 200);
+  {
+    fixture.upstream.enqueue(ScriptedResponse::stalled({chunk::role(), chunk::content("partial words")}, 30s));
+    RawConnection connection(serve.port());
+    std::string body = json{{"model", "open"}, {"prompt", "hi"}, {"stream", true}}.dump();
+    connection.send("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    REQUIRE(connection.read_until("partial words", 10s));
+    connection.close();
+  }
+  auto rows = fixture.logs(3);
+  double logged = 0;
+  for (const auto& row : rows) logged += row["cost"].get<double>();
+  auto shown = json::parse(fixture.run_ok({"budget", "show", "--json"}).out);
+  REQUIRE(shown.size() == 1);
+  CHECK(shown[0]["scope"] == "provider 'fake'");
+  CHECK(shown[0]["spent"].get<double>() == doctest::Approx(logged));
+
+  HttpReply refused;
+  int served = 0;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    refused = post_chat(serve.port(), {{"model", "open"}, {"prompt", "hi"}});
+    if (refused.status != 200) break;
+    ++served;
+  }
+  REQUIRE(refused.status == 429);
+  auto error = body_json(refused)["error"];
+  CHECK(error["code"] == "budget_exceeded");
+  CHECK(error["message"].get<std::string>().find("provider 'fake'") != std::string::npos);
+  CHECK(std::stoll(refused.header("retry-after")) >= 1);
+  auto spent = json::parse(fixture.run_ok({"budget", "show", "--json"}).out)[0]["spent"].get<double>();
+  CHECK(spent >= 0.9);
+  CHECK(spent - 0.2 < 0.9);  // the last request served crossed it
+  CHECK(served == static_cast<int>((0.9 - logged) / 0.2 + 0.999999));
+}
+
+TEST_CASE("budgets: with routing, a provider over its budget is skipped for the next target; none left is a 429") {
+  LimitsFixture fixture;
+  std::ofstream(fixture.home.path() + "/prices.json") << R"({"fake-model": {"input": 10000, "output": 20000}})";
+  fixture.run_ok({"provider", "update", "fake", "--budget-day", "0.1"});
+  fixture.run_ok({"provider", "add", "spare", "--base-url", fixture.upstream.base_url(), "--max-retries", "0",
+                  "--budget-day", "0.3"});
+  fixture.run_ok({"gateway", "create", "routed", "--target", "fake/fake-model", "--target", "spare/fake-model"});
+  ServeProcess serve(fixture.home);
+
+  // $0.20 each: the first crosses fake's $0.10, the next two go to spare,
+  // the second of them crossing its $0.30; then no target is left.
+  std::vector<std::string> servers;
+  for (int index = 0; index < 3; ++index) {
+    auto reply = post_chat(serve.port(), {{"model", "routed"}, {"prompt", "hi"}});
+    REQUIRE(reply.status == 200);
+    servers.push_back(body_json(reply)["generation_context"]["routing"]["served"].dump());
+  }
+  CHECK(servers[0].find("fake/") != std::string::npos);
+  CHECK(servers[1].find("spare/") != std::string::npos);
+  CHECK(servers[2].find("spare/") != std::string::npos);
+  auto refused = post_chat(serve.port(), {{"model", "routed"}, {"prompt", "hi"}});
+  REQUIRE(refused.status == 429);
+  auto error = body_json(refused)["error"];
+  CHECK(error["code"] == "budget_exceeded");
+  CHECK(error["message"].get<std::string>().find("provider 'fake'") != std::string::npos);
+  CHECK(error["message"].get<std::string>().find("provider 'spare'") != std::string::npos);
+  CHECK(fixture.upstream.request_count() == 3);
+  auto shown = json::parse(fixture.run_ok({"budget", "show", "--json"}).out);
+  REQUIRE(shown.size() == 2);
 }

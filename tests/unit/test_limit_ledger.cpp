@@ -1,13 +1,17 @@
-// LimitLedger: fixed windows counted in the store with an injected clock.
+// LimitLedger: fixed windows counted in the file beside the store, with an
+// injected clock.
 // Each refusal names the limit and carries a Retry-After that is right to the
 // second; tokens are estimated at admit and settled after; counters outlive
-// the connection (a restart) and are shared by two connections (two
-// processes); a public key's scope per address is its own; budgets refuse
+// the connection (a restart) and are shared by two processes (a forked one
+// counting tokens beside this one); a killed process's lease is taken back;
+// a damaged file starts afresh; a public key's scope per address is its own; budgets refuse
 // from the request after the one that crossed them, or only warn.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "core/error.hpp"
@@ -222,4 +226,127 @@ TEST_CASE("limit ledger: scopes without limits are not counted") {
   LimitLedger ledger(database, [] { return kStart; });
   auto admission = ledger.admit({scope_with({})}, "r1", 10);
   CHECK_FALSE(admission.active());
+}
+
+TEST_CASE("limit ledger: tokens per minute hold across two processes counting in one file") {
+  TemporaryStore store;
+  int64_t now = kStart;
+  LimitSettings limits;
+  limits.tokens_per_minute = 1000;
+  constexpr long long kEstimate = 7;
+  // Each process admits until refused; every admitted request used its estimate.
+  auto drive = [&](const char* prefix) {
+    Database database(store.path);
+    LimitLedger ledger(database, [&] { return now; });
+    int served = 0;
+    while (true) {
+      try {
+        auto admission = ledger.admit({scope_with(limits)}, prefix + std::to_string(served), kEstimate);
+        ledger.settle(admission, kEstimate, {});
+        ++served;
+      } catch (const Error& error) {
+        REQUIRE(error.code() == "rate_limit_exceeded");
+        return served;
+      }
+    }
+  };
+  { Database creating(store.path); LimitLedger(creating, [&] { return now; }).counter_names(""); }
+  auto child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int served = 0;
+    try {
+      served = drive("child-");
+    } catch (...) {
+      _exit(255);
+    }
+    _exit(served % 250);  // an exit status carries 0..254; 142 at most fit here
+  }
+  auto parent_served = drive("parent-");
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  auto child_served = WEXITSTATUS(status);
+  REQUIRE(child_served != 255);
+  // 1000 / 7: 142 requests fit in the minute, whichever process asked.
+  CHECK(parent_served + child_served == 142);
+  Database database(store.path);
+  auto windows = LimitLedger(database, [&] { return now; }).counter_windows("gateway:g1:tokens_per_minute");
+  REQUIRE(windows.size() == 1);
+  CHECK(windows[0].second == 142 * kEstimate);
+}
+
+TEST_CASE("limit ledger: a killed process's concurrency lease is taken back at once") {
+  TemporaryStore store;
+  int64_t now = kStart;
+  LimitSettings limits;
+  limits.concurrent_requests = 1;
+  { Database creating(store.path); LimitLedger(creating, [&] { return now; }).counter_names(""); }
+  auto child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int code = 0;
+    try {
+      Database database(store.path);
+      LimitLedger(database, [&] { return now; }).admit({scope_with(limits)}, "in-child", 0);
+    } catch (...) {
+      code = 1;
+    }
+    _exit(code);  // never settled, as if killed mid-request
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  Database database(store.path);
+  LimitLedger ledger(database, [&] { return now; });
+  // The lease has not expired, but its process is gone.
+  auto admission = ledger.admit({scope_with(limits)}, "r1", 0);
+  // This process is alive: its lease holds until settled.
+  CHECK(expect_error([&] { ledger.admit({scope_with(limits)}, "r2", 0); }).code() == "rate_limit_exceeded");
+  ledger.settle(admission, 0, {});
+  CHECK_NOTHROW(ledger.admit({scope_with(limits)}, "r3", 0));
+}
+
+TEST_CASE("limit ledger: a refusal undoes the counts it added before it") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart;
+  LimitLedger ledger(database, [&] { return now; });
+  LimitSettings limits;
+  limits.requests_per_minute = 10;
+  limits.tokens_per_minute = 100;
+  ledger.admit({scope_with(limits)}, "r1", 90);
+  CHECK(expect_error([&] { ledger.admit({scope_with(limits)}, "r2", 20); }).code() == "rate_limit_exceeded");
+  auto requests = ledger.counter_windows("gateway:g1:requests_per_minute");
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].second == 1);  // the refused request is not counted
+}
+
+TEST_CASE("limit ledger: a damaged counters file is started afresh, never a crash") {
+  TemporaryStore store;
+  LimitSettings limits;
+  limits.requests_per_minute = 1;
+  std::ofstream(store.path + "-limits") << "not a counters file";
+  SUBCASE("too short") {}
+  SUBCASE("too long") { std::filesystem::resize_file(store.path + "-limits", 5'000'000); }
+  SUBCASE("the right size, with a header not ours") {
+    // A sound file's size, from a store of its own.
+    auto other = (store.directory / "other").string();
+    std::filesystem::create_directories(other);
+    {
+      Database sound(other + "/weir.db");
+      LimitLedger(sound, [] { return kStart; }).counter_names("");
+    }
+    auto size = std::filesystem::file_size(other + "/weir.db-limits");
+    std::ofstream(store.path + "-limits") << "weirlim9";
+    std::filesystem::resize_file(store.path + "-limits", size);
+  }
+  Database database(store.path);
+  LimitLedger ledger(database, [] { return kStart; });
+  CHECK_NOTHROW(ledger.admit({scope_with(limits)}, "r1", 0));
+  CHECK(expect_error([&] { ledger.admit({scope_with(limits)}, "r2", 0); }).code() == "rate_limit_exceeded");
+  CHECK(std::filesystem::file_size(store.path + "-limits") > 4'000'000);
+  CHECK((std::filesystem::status(store.path + "-limits").permissions() & std::filesystem::perms::group_all) ==
+        std::filesystem::perms::none);
 }
