@@ -19,6 +19,7 @@
 #include "core/cancellation.hpp"
 #include "core/engine/openai_codec.hpp"
 #include "core/engine/prices.hpp"
+#include "core/engine/response_cache.hpp"
 #include "core/engine/stream_filter.hpp"
 #include "core/engine/structured_output.hpp"
 #include "core/policy/caller_policy.hpp"
@@ -95,6 +96,9 @@ struct RequestContext {
   std::shared_ptr<const HookSet> hook_set;
   // limits: what the ledger counted (settled when the request ends)
   Admission admission;
+  // cache: how the request met the gateway's response cache; a hit ends the
+  // preparation (response_cache.hpp)
+  CacheLookup cache;
   // overrides
   json client_tools = json::array();  // the request's own tools
   // instructions .. context budget

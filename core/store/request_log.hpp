@@ -37,6 +37,11 @@ struct RequestRecord {
   nlohmann::json metadata;  // null or an object
   // What routing did (generation_context.routing): null for a gateway with one upstream.
   nlohmann::json routing;
+  // How the request met the gateway's response cache: "hit", "miss",
+  // "bypass"; "" when the gateway has none. A hit's `saved` is the USD the
+  // stored answer cost upstream, which this request did not spend again.
+  std::string cache;
+  double saved = 0;
 
   nlohmann::json to_json() const;
 };

@@ -73,6 +73,7 @@ TEST_CASE("a store at an older version is upgraded and keeps its rows") {
         "DROP TABLE table_versions; DROP TABLE gateway_revisions; ALTER TABLE requests DROP COLUMN routing; "
         "DROP TABLE skills; DROP TABLE memories; DROP TABLE conversation_skills; "
         "DROP TABLE limit_counters; DROP TABLE limit_leases; ALTER TABLE keys DROP COLUMN limits; "
+        "DROP TABLE response_cache; ALTER TABLE requests DROP COLUMN cache; ALTER TABLE requests DROP COLUMN saved; "
         "PRAGMA user_version = 4;");
   }
   Database reopened(store.path);
