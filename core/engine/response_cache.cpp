@@ -143,7 +143,9 @@ void look_up_response_cache(RequestContext& context, Database& database, int64_t
   }
   cache.context_key = context_key_of(context, database);
   const auto& messages = context.input.messages;
-  const json& last = messages.empty() ? json() : messages.back();
+  static const json kNoMessage;
+  // A reference, not a copy: the last message may hold megabytes of image data.
+  const json& last = messages.empty() ? kNoMessage : messages.back();
   cache.key = sha256_hex(cache.context_key + "\n" + dump(last));
   ResponseCacheRepository entries(database);
   cache.hit = entries.find(context.gateway.id, cache.key, now);
