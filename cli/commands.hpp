@@ -21,6 +21,7 @@ void register_serve_command(CLI::App& app, CommandContext& context);
 void register_key_commands(CLI::App& app, CommandContext& context);
 void register_budget_commands(CLI::App& app, CommandContext& context);  // budget show
 void register_usage_command(CLI::App& app, CommandContext& context);    // usage
+void register_cache_commands(CLI::App& app, CommandContext& context);   // cache stats|clear
 void register_skill_commands(CLI::App& app, CommandContext& context);
 void register_memory_commands(CLI::App& app, CommandContext& context);
 void register_batch_commands(CLI::App& app, CommandContext& context);  // batch create|add|run|...

@@ -33,7 +33,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"doc", weir::cli::register_document_commands},        {"logs", weir::cli::register_logs_commands},
     {"mcp", weir::cli::register_mcp_commands},             {"serve", weir::cli::register_serve_command},
     {"key", weir::cli::register_key_commands},               {"budget", weir::cli::register_budget_commands},
-    {"usage", weir::cli::register_usage_command},
+    {"usage", weir::cli::register_usage_command},            {"cache", weir::cli::register_cache_commands},
     {"skill", weir::cli::register_skill_commands},         {"memory", weir::cli::register_memory_commands},
     {"hook-key", weir::cli::register_hook_key_commands},   {"batch", weir::cli::register_batch_commands},
     {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},

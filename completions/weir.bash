@@ -6,7 +6,7 @@
 _weir_command() {
   case $1 in
   '')
-    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage skill memory hook-key batch paths version completions'
+    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage cache skill memory hook-key batch paths version completions'
     _weir_options='-h --help --version --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -57,7 +57,7 @@ _weir_command() {
     ;;
   'gateway create')
     _weir_commands=''
-    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --home --json -q --quiet'
+    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --cache --cache-ttl-seconds --cache-threshold --cache-max-temperature --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'gateway list')
@@ -72,7 +72,7 @@ _weir_command() {
     ;;
   'gateway update')
     _weir_commands=''
-    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --unset --home --json -q --quiet'
+    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --cache --cache-ttl-seconds --cache-threshold --cache-max-temperature --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --unset --home --json -q --quiet'
     _weir_arguments='gateways'
     ;;
   'gateway delete')
@@ -264,6 +264,21 @@ _weir_command() {
     _weir_commands=''
     _weir_options='-h --help --by --since --until --home --json -q --quiet'
     _weir_arguments=''
+    ;;
+  'cache')
+    _weir_commands='stats clear'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'cache stats')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'cache clear')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
     ;;
   'skill')
     _weir_commands='create update list show delete export import'
@@ -504,6 +519,10 @@ _weir_value() {
   'gateway create --budget-week') _weir_kind='none' ;;
   'gateway create --budget-month') _weir_kind='none' ;;
   'gateway create --budget-action') _weir_kind='choices:block,warn' ;;
+  'gateway create --cache') _weir_kind='choices:exact,semantic' ;;
+  'gateway create --cache-ttl-seconds') _weir_kind='none' ;;
+  'gateway create --cache-threshold') _weir_kind='none' ;;
+  'gateway create --cache-max-temperature') _weir_kind='none' ;;
   'gateway create --function-source') _weir_kind='none' ;;
   'gateway create --response-schema') _weir_kind='files' ;;
   'gateway create --healing-attempts') _weir_kind='none' ;;
@@ -564,6 +583,10 @@ _weir_value() {
   'gateway update --budget-week') _weir_kind='none' ;;
   'gateway update --budget-month') _weir_kind='none' ;;
   'gateway update --budget-action') _weir_kind='choices:block,warn' ;;
+  'gateway update --cache') _weir_kind='choices:exact,semantic' ;;
+  'gateway update --cache-ttl-seconds') _weir_kind='none' ;;
+  'gateway update --cache-threshold') _weir_kind='none' ;;
+  'gateway update --cache-max-temperature') _weir_kind='none' ;;
   'gateway update --function-source') _weir_kind='none' ;;
   'gateway update --response-schema') _weir_kind='files' ;;
   'gateway update --healing-attempts') _weir_kind='none' ;;

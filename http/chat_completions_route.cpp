@@ -99,6 +99,18 @@ HeaderList routing_headers(const std::string& target, int tries, const std::opti
   return headers;
 }
 
+// How the request met the gateway's response cache (none: the gateway has no cache).
+void add_cache_status(HeaderList& headers, const std::string& status) {
+  if (!status.empty()) headers.emplace_back("X-Weir-Cache", status);
+}
+
+// `Cache-Control: no-cache` (or no-store) asks for a fresh answer: the
+// request bypasses the gateway's response cache, as `cache: false` does.
+bool refuses_cache(const Request& request) {
+  auto control = request.header_or("cache-control");
+  return control.find("no-cache") != std::string::npos || control.find("no-store") != std::string::npos;
+}
+
 // A spent budget whose action is warn: the request is answered, and says so.
 void add_budget_warning(HeaderList& headers, const std::vector<std::string>& warnings) {
   if (!warnings.empty()) headers.emplace_back("X-Weir-Budget-Warning", warnings.front());
@@ -110,6 +122,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   auto body = parse_json_body(request);
   StreamChoice choice;
   auto input = chat_input_from_body(body, request.caller, choice);
+  if (refuses_cache(request)) input.overrides["cache"] = false;
 
   CancelToken cancel;
   response.on_disconnect([cancel] { cancel.cancel(); });
@@ -123,10 +136,12 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
 
   std::shared_ptr<const RoutingReport> routing;
   std::vector<std::string> budget_warnings;
+  std::string cache_status;
   if (!choice.stream) {
-    input.on_prepared = [&routing, &budget_warnings](const RequestContext& prepared) {
+    input.on_prepared = [&routing, &budget_warnings, &cache_status](const RequestContext& prepared) {
       routing = prepared.routing;
       budget_warnings = prepared.admission.budget_warnings;
+      cache_status = prepared.cache.status;
     };
     auto result = engine.run(std::move(input), [](const StreamDelta&) {}, cancel);
     HeaderList headers;
@@ -134,6 +149,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
       headers = routing_headers(routing->served_provider + "/" + routing->served_model, routing->tries(),
                                 routing->tier);
     add_budget_warning(headers, budget_warnings);
+    add_cache_status(headers, cache_status);
     // json_only: the validated JSON is the body (generation_context stays in the request log).
     const bool json_only = result.json_only && !result.structured.is_null();
     response.send(200, "application/json", dump(json_only ? result.structured : result.response), headers);
@@ -148,13 +164,17 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
   // are kept only for a turn that ends in the client's tool calls (no JSON yet).
   bool json_only = false;
   std::vector<StreamDelta> held;
-  input.on_prepared = [&chunks, &routing, &json_only, &stream, &budget_warnings](const RequestContext& prepared) {
+  input.on_prepared = [&chunks, &routing, &json_only, &stream, &budget_warnings,
+                       &cache_status](const RequestContext& prepared) {
     chunks.emplace(prepared.identity);
     routing = prepared.routing;
     json_only = prepared.structured && prepared.structured->json_only;
+    if (prepared.cache.hit) json_only = prepared.cache.hit->answer.value("json_only", false);
     budget_warnings = prepared.admission.budget_warnings;
+    cache_status = prepared.cache.status;
     HeaderList headers;
     add_budget_warning(headers, prepared.admission.budget_warnings);
+    add_cache_status(headers, prepared.cache.status);
     if (!headers.empty()) stream.set_headers(std::move(headers));
   };
   ChatResult result;
@@ -170,6 +190,7 @@ void handle_chat_completions(const Request& request, ResponseWriter& response, A
           if (routing && !routing->trying.empty() && !stream.begun()) {
             auto headers = routing_headers(routing->trying, routing->tries(), routing->tier);
             add_budget_warning(headers, budget_warnings);
+            add_cache_status(headers, cache_status);
             stream.set_headers(std::move(headers));
           }
           for (const auto& event : chunks->chunks_for(delta)) stream.event(dump(event));

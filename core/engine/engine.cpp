@@ -8,6 +8,7 @@
 #include "core/engine/hook_actions.hpp"
 #include "core/engine/pipeline.hpp"
 #include "core/engine/request_limits.hpp"
+#include "core/engine/response_cache.hpp"
 #include "core/engine/stream_filter.hpp"
 #include "core/engine/structured_attempts.hpp"
 #include "core/engine/tool_loop.hpp"
@@ -65,6 +66,7 @@ json generation_context(const RequestContext& context, const json& usage_lines, 
   if (!context.guardrails->notes().empty()) generation["guardrails"] = context.guardrails->notes();
   if (!context.moderation.is_null()) generation["moderation"] = context.moderation;
   if (context.hooks && !context.hooks->notes().empty()) generation["hooks"] = context.hooks->notes();
+  if (!context.cache.status.empty()) generation["cache"] = context.cache.to_json();
   return generation;
 }
 
@@ -158,7 +160,46 @@ Usage estimated_usage(const RequestContext& context, const std::string& received
   return usage;
 }
 
+// The request log row says how the request met the cache, and what a hit saved.
+void note_cache(const RequestContext& context, RequestRecord& record) {
+  record.cache = context.cache.status;
+  if (context.cache.hit) record.saved = context.cache.hit->cost;
+}
+
 }  // namespace
+
+// A hit: the stored answer, replayed through the caller's callback as the
+// upstream's deltas would have come (it passed the output filters when it was
+// stored); nothing goes upstream and nothing is spent.
+ChatResult Engine::replay(RequestContext& context, RequestRecord& record, const DeltaCallback& on_delta,
+                          std::chrono::steady_clock::time_point start) {
+  ChatResult result;
+  const auto& entry = *context.cache.hit;
+  if (context.input.on_prepared) context.input.on_prepared(context);
+  bool first = true;
+  result.completion = replay_cached_answer(entry, [&](const StreamDelta& delta) {
+    if (first) {
+      first = false;
+      record.time_to_first_token_ms = milliseconds_since(start);
+    }
+    on_delta(delta);
+  });
+  if (result.completion.finish_reason.empty()) result.completion.finish_reason = "stop";
+  if (auto structured = entry.answer.find("structured"); structured != entry.answer.end()) {
+    result.structured = *structured;
+    result.json_only = entry.answer.value("json_only", false);
+  }
+  result.response = completion_object(context.identity, result.completion,
+                                      generation_context(context, json::array(), json::array(), nullptr));
+  record.status = "ok";
+  record.latency_ms = milliseconds_since(start);
+  note_cache(context, record);
+  note_conversation(context, record, result.completion, json::array());
+  if (auto problem = settle_request(context, database_, options_.clock, 0, 0, json::array()); !problem.empty())
+    note_metadata(record, "limits_error", problem);
+  result.response["generation_context"]["request_id"] = record.id;
+  return result;
+}
 
 Engine::Engine(Database& database, Paths paths, EngineOptions options)
     : database_(database), paths_(std::move(paths)), options_(std::move(options)) {
@@ -286,113 +327,134 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
     if (!context.admission.budget_warnings.empty())
       note_metadata(record, "budget_warning", context.admission.budget_warnings);
-    if (context.input.on_prepared) context.input.on_prepared(context);
+    if (context.cache.hit) {
+      result = replay(context, record, on_delta, start);
+    } else {
+      note_cache(context, record);
+      if (context.input.on_prepared) context.input.on_prepared(context);
 
-    FilterChain filters(context.filters, [&](const StreamDelta& delta) {
-      if (!delta.server_tool) shown.apply(delta);
-      on_delta(delta);
-    });
-    bool first = true;
-    auto upstream_cancel = cancel.linked();
-    auto from_upstream = [&](const StreamDelta& delta) {
-      if (first && !delta.server_tool) {  // tool activity is not the answer's first token
-        first = false;
-        record.time_to_first_token_ms = milliseconds_since(start);
+      // A miss keeps the pieces the caller got, for a replay to stream alike.
+      const bool storing = context.cache.status == "miss";
+      std::vector<std::string> pieces;
+      FilterChain filters(context.filters, [&](const StreamDelta& delta) {
+        if (!delta.server_tool) {
+          shown.apply(delta);
+          if (storing && !delta.content.empty()) pieces.push_back(delta.content);
+        }
+        on_delta(delta);
+      });
+      bool first = true;
+      auto upstream_cancel = cancel.linked();
+      auto from_upstream = [&](const StreamDelta& delta) {
+        if (first && !delta.server_tool) {  // tool activity is not the answer's first token
+          first = false;
+          record.time_to_first_token_ms = milliseconds_since(start);
+        }
+        if (!delta.server_tool) {
+          received += delta.content;
+          received += delta.reasoning;
+        }
+        filters.push(delta);
+        if (filters.ended()) upstream_cancel.cancel();
+      };
+      auto bill_refused_attempt = [&](int attempt, const ToolLoopResult& refused, const std::string&) {
+        Usage used = refused.completion.usage.value_or(Usage{});
+        std::string label = "structured output attempt " + std::to_string(attempt) + " (refused)";
+        for (auto& line : answer_usage_lines(context, used, refused.upstream_calls, label))
+          context.usage_lines.push_back(std::move(line));
+        // A routed attempt's usage is in its lines now (the router model's, once,
+        // with the first): the next attempt starts afresh.
+        if (context.routing) {
+          context.routing->usage.clear();
+          context.routing->router_usage.reset();
+        }
+        add_usage(refused_usage, used);
+      };
+      std::optional<StructuredCheck> structured;
+      sent = true;
+      try {
+        if (context.structured)
+          structured = run_structured_attempts(*context.adapter, context.request, *context.structured, context.prefill,
+                                               tool_loop_options(context), from_upstream, upstream_cancel, loop,
+                                               bill_refused_attempt);
+        else
+          run_tool_loop(*context.adapter, context.request, tool_loop_options(context), from_upstream, upstream_cancel,
+                        loop);
+      } catch (const Error& error) {
+        // A filter that ended the stream stopped the call; the answer is what
+        // passed, and the loop's functions and usage so far are kept.
+        if (!(error.kind() == ErrorKind::interrupted && filters.ended() && !cancel.cancelled())) throw;
+        loop.completion.finish_reason = filters.end_reason();
       }
-      if (!delta.server_tool) {
-        received += delta.content;
-        received += delta.reasoning;
+      filters.finish();
+
+      auto& completion = result.completion;
+      completion = std::move(loop.completion);
+      completion.content = shown.content;
+      completion.reasoning = shown.reasoning;
+      // The client's tool calls as the filters left their arguments (unmasked).
+      for (auto& call : completion.tool_calls)
+        for (const auto& seen : shown.tool_calls)
+          if (!call.id.empty() && seen.id == call.id) call.arguments = seen.arguments;
+      if (filters.ended()) completion.finish_reason = filters.end_reason();
+      if (completion.finish_reason.empty()) completion.finish_reason = "stop";
+
+      Usage usage = completion.usage.value_or(Usage{});
+      json usage_lines = context.usage_lines;
+      for (auto& line : answer_usage_lines(context, usage, loop.upstream_calls)) usage_lines.push_back(std::move(line));
+      // The answer's usage is everything its attempts consumed.
+      add_usage(usage, refused_usage);
+      completion.usage = usage;
+      if (structured) {
+        // The caller gets the JSON as the stream filters left it: output
+        // guards may have masked in it, and masked input comes back unmasked.
+        // That text is checked again, so what is returned as JSON still is.
+        result.structured = structured->value;
+        if (shown.content != structured->text) {
+          auto filtered = context.structured->check(shown.content);
+          if (!filtered.valid)
+            throw Error(ErrorKind::upstream,
+                        "the answer matched its schema, but not after the gateway's guardrails changed it: " +
+                            filtered.problems + "; mask fewer kinds in the answer or loosen the schema",
+                        "json_validation_failed");
+          result.structured = std::move(filtered.value);
+        }
+        result.json_only = context.structured->json_only;
       }
-      filters.push(delta);
-      if (filters.ended()) upstream_cancel.cancel();
-    };
-    auto bill_refused_attempt = [&](int attempt, const ToolLoopResult& refused, const std::string&) {
-      Usage used = refused.completion.usage.value_or(Usage{});
-      std::string label = "structured output attempt " + std::to_string(attempt) + " (refused)";
-      for (auto& line : answer_usage_lines(context, used, refused.upstream_calls, label))
-        context.usage_lines.push_back(std::move(line));
-      // A routed attempt's usage is in its lines now (the router model's, once,
-      // with the first): the next attempt starts afresh.
-      if (context.routing) {
-        context.routing->usage.clear();
-        context.routing->router_usage.reset();
+      json runned_functions = json::array();
+      for (const auto& function : loop.functions) runned_functions.push_back(function.to_json());
+      json routing = note_routing(context, record);
+      result.response = completion_object(context.identity, completion,
+                                          generation_context(context, usage_lines, runned_functions, std::move(routing)));
+
+      record.status = "ok";
+      record.prompt_tokens = usage.prompt_tokens;
+      record.completion_tokens = usage.completion_tokens;
+      record.cached_tokens = usage.cached_tokens;
+      record.cost = total_amount(usage_lines);
+      record.usage_lines = std::move(usage_lines);
+      record.latency_ms = milliseconds_since(start);
+      note_conversation(context, record, completion, runned_functions);
+      note_guardrails(context, record);
+      note_hooks(context, record);
+      note_moderation(context, record);
+      if (auto problem = settle_request(context, database_, options_.clock,
+                                        usage.prompt_tokens + usage.completion_tokens, record.cost,
+                                        record.usage_lines);
+          !problem.empty())
+        note_metadata(record, "limits_error", problem);
+      result.response["generation_context"]["request_id"] = record.id;
+      // Only a complete answer the caller did not cancel is stored; a store
+      // that cannot take it costs the next request a miss, not this answer.
+      if (storing && !cancel.cancelled() && !filters.ended()) {
+        try {
+          store_cached_answer(context, database_, options_.clock ? options_.clock() : now_milliseconds(), completion,
+                              pieces, record.cost, result.structured, result.json_only);
+        } catch (const Error& error) {
+          note_metadata(record, "cache_error", error.what());
+        }
       }
-      add_usage(refused_usage, used);
-    };
-    std::optional<StructuredCheck> structured;
-    sent = true;
-    try {
-      if (context.structured)
-        structured = run_structured_attempts(*context.adapter, context.request, *context.structured, context.prefill,
-                                             tool_loop_options(context), from_upstream, upstream_cancel, loop,
-                                             bill_refused_attempt);
-      else
-        run_tool_loop(*context.adapter, context.request, tool_loop_options(context), from_upstream, upstream_cancel,
-                      loop);
-    } catch (const Error& error) {
-      // A filter that ended the stream stopped the call; the answer is what
-      // passed, and the loop's functions and usage so far are kept.
-      if (!(error.kind() == ErrorKind::interrupted && filters.ended() && !cancel.cancelled())) throw;
-      loop.completion.finish_reason = filters.end_reason();
     }
-    filters.finish();
-
-    auto& completion = result.completion;
-    completion = std::move(loop.completion);
-    completion.content = shown.content;
-    completion.reasoning = shown.reasoning;
-    // The client's tool calls as the filters left their arguments (unmasked).
-    for (auto& call : completion.tool_calls)
-      for (const auto& seen : shown.tool_calls)
-        if (!call.id.empty() && seen.id == call.id) call.arguments = seen.arguments;
-    if (filters.ended()) completion.finish_reason = filters.end_reason();
-    if (completion.finish_reason.empty()) completion.finish_reason = "stop";
-
-    Usage usage = completion.usage.value_or(Usage{});
-    json usage_lines = context.usage_lines;
-    for (auto& line : answer_usage_lines(context, usage, loop.upstream_calls)) usage_lines.push_back(std::move(line));
-    // The answer's usage is everything its attempts consumed.
-    add_usage(usage, refused_usage);
-    completion.usage = usage;
-    if (structured) {
-      // The caller gets the JSON as the stream filters left it: output
-      // guards may have masked in it, and masked input comes back unmasked.
-      // That text is checked again, so what is returned as JSON still is.
-      result.structured = structured->value;
-      if (shown.content != structured->text) {
-        auto filtered = context.structured->check(shown.content);
-        if (!filtered.valid)
-          throw Error(ErrorKind::upstream,
-                      "the answer matched its schema, but not after the gateway's guardrails changed it: " +
-                          filtered.problems + "; mask fewer kinds in the answer or loosen the schema",
-                      "json_validation_failed");
-        result.structured = std::move(filtered.value);
-      }
-      result.json_only = context.structured->json_only;
-    }
-    json runned_functions = json::array();
-    for (const auto& function : loop.functions) runned_functions.push_back(function.to_json());
-    json routing = note_routing(context, record);
-    result.response = completion_object(context.identity, completion,
-                                        generation_context(context, usage_lines, runned_functions, std::move(routing)));
-
-    record.status = "ok";
-    record.prompt_tokens = usage.prompt_tokens;
-    record.completion_tokens = usage.completion_tokens;
-    record.cached_tokens = usage.cached_tokens;
-    record.cost = total_amount(usage_lines);
-    record.usage_lines = std::move(usage_lines);
-    record.latency_ms = milliseconds_since(start);
-    note_conversation(context, record, completion, runned_functions);
-    note_guardrails(context, record);
-    note_hooks(context, record);
-    note_moderation(context, record);
-    if (auto problem = settle_request(context, database_, options_.clock,
-                                      usage.prompt_tokens + usage.completion_tokens, record.cost,
-                                      record.usage_lines);
-        !problem.empty())
-      note_metadata(record, "limits_error", problem);
-    result.response["generation_context"]["request_id"] = record.id;
   } catch (const Error& error) {
     log_failure(error.kind() == ErrorKind::interrupted ? "cancelled" : "error", error.what(), &error);
     throw;

@@ -21,6 +21,7 @@
 // request or per thread.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -100,6 +101,8 @@ class Engine {
 
  private:
   StageServices services();
+  ChatResult replay(RequestContext& context, RequestRecord& record, const DeltaCallback& on_delta,
+                    std::chrono::steady_clock::time_point start);
   Searcher& searcher();
   void record(RequestRecord record, const Error* failure = nullptr);
 

@@ -13,6 +13,7 @@
 #include "core/engine/prefill_filter.hpp"
 #include "core/engine/request_limits.hpp"
 #include "core/engine/resolved_targets.hpp"
+#include "core/engine/response_cache.hpp"
 #include "core/engine/retrieval.hpp"
 #include "core/engine/tool_result_window.hpp"
 #include "core/engine/tool_arguments_unmask_filter.hpp"
@@ -103,6 +104,12 @@ void overrides_stage(RequestContext& context, StageServices&) {
     auto allowed = gateway.config.overridable();
     json config_changes = json::object();
     for (const auto& [key, value] : overrides.items()) {
+      // Any request may turn the cache off for itself (it only costs it).
+      if (key == "cache") {
+        if (!value.is_boolean()) throw Error(ErrorKind::usage, "'cache' must be true or false");
+        context.cache.refused_by_request = !value.get<bool>();
+        continue;
+      }
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
         std::string list;
         for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
@@ -391,6 +398,14 @@ void limits_stage(RequestContext& context, StageServices& services) {
   admit_request(context, services.database, services.clock);
 }
 
+// ----- cache -----
+
+void cache_stage(RequestContext& context, StageServices& services) {
+  look_up_response_cache(context, services.database, services.clock ? services.clock() : now_milliseconds());
+  // A hit's answer has its identity now: no later stage runs for it.
+  if (context.cache.hit) context.identity = AnswerIdentity::make(context.request.model);
+}
+
 // ----- output -----
 
 void output_stage(RequestContext& context, StageServices&) {
@@ -412,6 +427,7 @@ const std::vector<Stage>& preparation_stages() {
   static const std::vector<Stage> stages = {
       {"caller_policy", caller_policy_stage}, {"resolve", resolve_stage},
       {"overrides", overrides_stage},         {"limits", limits_stage},
+      {"cache", cache_stage},
       {"instructions", instructions_stage},   {"content_parts", content_parts_stage},
       {"guardrails", guardrails_stage},       {"moderation", moderation_stage},
       {"retrieval", retrieval_stage},
@@ -426,7 +442,10 @@ const std::vector<Stage>& preparation_stages() {
 }
 
 void prepare_request(RequestContext& context, StageServices& services) {
-  for (const auto& stage : preparation_stages()) stage.run(context, services);
+  for (const auto& stage : preparation_stages()) {
+    stage.run(context, services);
+    if (context.cache.hit) return;  // the engine replays the stored answer
+  }
 }
 
 }  // namespace weir

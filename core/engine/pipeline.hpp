@@ -10,10 +10,14 @@
 //                   the adapter's capabilities, the price table (a malformed
 //                   prices.json stops here, before anything is sent)
 //   overrides       merge the request fields the gateway allows; sampling,
-//                   stop, the client's tools, tool_choice, response_format
+//                   stop, the client's tools, tool_choice, response_format;
+//                   `cache: false` (any request may turn the cache off)
 //   limits          the gateway's and the API key's limits and budgets
 //                   (request_limits.hpp): refuse with 429, or count the
 //                   request; not in a dry run
+//   cache           the gateway's response cache (response_cache.hpp): a
+//                   hit ends the preparation here, and the engine replays
+//                   the stored answer; not in a dry run
 //   instructions    system text, the conversation, prompt template, prefill
 //   content_parts   every message's content parts well formed, and of types
 //                   the adapter's capabilities take (content_parts.hpp)
@@ -91,7 +95,8 @@ struct Stage {
 
 const std::vector<Stage>& preparation_stages();
 
-// Runs every preparation stage in order.
+// Runs every preparation stage in order, or up to the cache stage when it
+// found a stored answer (context.cache.hit).
 void prepare_request(RequestContext& context, StageServices& services);
 
 }  // namespace weir

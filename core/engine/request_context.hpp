@@ -19,6 +19,7 @@
 #include "core/cancellation.hpp"
 #include "core/engine/openai_codec.hpp"
 #include "core/engine/prices.hpp"
+#include "core/engine/response_cache.hpp"
 #include "core/engine/stream_filter.hpp"
 #include "core/engine/structured_output.hpp"
 #include "core/policy/caller_policy.hpp"
@@ -98,6 +99,9 @@ struct RequestContext {
   // The providers with a budget that may serve this request (the gateway's,
   // or its routing targets'): charged what they served when it ends.
   std::vector<ProviderConfig> budgeted_providers;
+  // cache: how the request met the gateway's response cache; a hit ends the
+  // preparation (response_cache.hpp)
+  CacheLookup cache;
   // overrides
   json client_tools = json::array();  // the request's own tools
   // instructions .. context budget

@@ -71,6 +71,12 @@ const std::vector<std::string_view>& enum_names<BudgetAction>() {
   return names;
 }
 
+template <>
+const std::vector<std::string_view>& enum_names<CacheMode>() {
+  static const std::vector<std::string_view> names = {"exact", "semantic"};
+  return names;
+}
+
 namespace {
 
 std::string join(const std::vector<std::string_view>& items, std::string_view separator = ", ") {
@@ -435,6 +441,26 @@ const std::vector<FieldSchema>& budget_schema() {
   return table;
 }
 
+// The response cache: a stored answer replayed for the same request (exact)
+// or for a prompt close enough to one answered before (semantic), within the
+// same effective configuration and collection generations.
+const std::vector<FieldSchema>& cache_schema() {
+  static const std::vector<FieldSchema> table = {
+      {.name = "mode", .type = FieldType::choice,
+       .help = "exact: the same request; semantic: a prompt as similar as the threshold to one answered before",
+       .default_value = "exact", .choices = &enum_names<CacheMode>(), .flag = "--cache"},
+      {.name = "ttl_seconds", .type = FieldType::integer, .help = "How long a stored answer is replayed",
+       .default_value = 3600, .minimum = 1, .maximum = 31'536'000, .flag = "--cache-ttl-seconds"},
+      {.name = "threshold", .type = FieldType::number,
+       .help = "Semantic mode: least cosine similarity of the prompts (local embedder) for a hit",
+       .default_value = 0.85, .minimum = 0.5, .maximum = 1, .flag = "--cache-threshold"},
+      {.name = "max_temperature", .type = FieldType::number,
+       .help = "Requests sampled above this temperature bypass the cache", .default_value = 1.0, .minimum = 0,
+       .maximum = 2, .flag = "--cache-max-temperature"},
+  };
+  return table;
+}
+
 namespace {
 
 std::vector<FieldSchema> build_gateway_schema() {
@@ -517,6 +543,9 @@ std::vector<FieldSchema> build_gateway_schema() {
        .fields = &limits_schema()},
       {.name = "budget", .type = FieldType::block, .help = "Most USD spent per day, week or month",
        .fields = &budget_schema()},
+      {.name = "cache", .type = FieldType::block,
+       .help = "Replay stored answers: the same request (exact) or a similar prompt (semantic), until a TTL",
+       .fields = &cache_schema()},
       {.name = "mcp_servers", .type = FieldType::record_list,
        .help = "MCP servers whose tools the model may call (stdio command or streamable-HTTP url)",
        .fields = &mcp_server_schema(), .check = check_mcp_servers},

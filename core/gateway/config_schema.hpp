@@ -36,6 +36,8 @@ enum class ComplexityTier { low, medium, high };
 enum class BuiltinTool { open_url, current_time, memory };
 // What a budget does once spent: refuse (429 budget_exceeded) or answer with a warning.
 enum class BudgetAction { block, warn };
+// How the response cache matches a request (core/engine/response_cache.hpp).
+enum class CacheMode { exact, semantic };
 // Why an upstream attempt failed, as routing reads it (core/routing/failure_class.hpp).
 enum class FailureClass {
   connection,      // no connection, or it broke before an answer
@@ -70,6 +72,8 @@ template <>
 const std::vector<std::string_view>& enum_names<BuiltinTool>();
 template <>
 const std::vector<std::string_view>& enum_names<BudgetAction>();
+template <>
+const std::vector<std::string_view>& enum_names<CacheMode>();
 
 template <typename Enum>
 std::string_view enum_name(Enum value) {
@@ -131,6 +135,8 @@ struct FieldSchema {
 // them); API keys carry the same blocks, checked by the same rows.
 const std::vector<FieldSchema>& limits_schema();
 const std::vector<FieldSchema>& budget_schema();
+// The `cache` block (core/engine/cache_settings.hpp reads it).
+const std::vector<FieldSchema>& cache_schema();
 
 // The top-level fields, in the order `gateway show` prints them.
 const std::vector<FieldSchema>& gateway_schema();

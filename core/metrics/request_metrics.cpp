@@ -72,10 +72,6 @@ std::string failure_status(int status, const std::string& otherwise) {
   return status != 0 ? std::to_string(status) : otherwise;
 }
 
-bool is_cache_hit(const RequestRecord& row) {
-  return row.metadata.is_object() && row.metadata.contains("cache") && row.metadata["cache"] == "hit";
-}
-
 }  // namespace
 
 void RequestMetrics::Histogram::add(double seconds) {
@@ -98,7 +94,7 @@ void RequestMetrics::observe(const RequestRecord& row, const Error* failure) {
   totals.cost += row.cost;
   latency_[row.gateway_name].add(row.latency_ms / 1000);
   if (row.time_to_first_token_ms) time_to_first_token_[row.gateway_name].add(*row.time_to_first_token_ms / 1000);
-  if (is_cache_hit(row)) ++cache_hits_[row.gateway_name];
+  if (row.cache == "hit") ++cache_hits_[row.gateway_name];
 
   // A routed request's failed attempts are each an upstream error, whether or
   // not a later target served; the final error would count one of them twice.

@@ -158,6 +158,7 @@ void DocumentWriter::flush() {
       }
     }
     if (!inserts.empty()) documents.insert_many(collection_, inserts, vector_generation());
+    if (batch.meta_only > 0 && generation < 0) collections.touch(collection_);
   };
   if (in_outer_transaction_)
     write();

@@ -121,6 +121,13 @@ void CollectionRepository::refresh(Collection& collection) {
   collection.index_floor = query.integer(1);
 }
 
+void CollectionRepository::touch(const Collection& collection) {
+  database_.prepare("UPDATE collections SET updated_at = max(?2, updated_at + 1) WHERE id = ?1")
+      .bind(1, collection.id)
+      .bind(2, now_milliseconds())
+      .run();
+}
+
 int64_t CollectionRepository::next_generation(const Collection& collection) {
   auto query = database_.prepare(
       "UPDATE collections SET generation = generation + 1, updated_at = ?2 WHERE id = ?1 RETURNING generation");

@@ -54,6 +54,10 @@ class CollectionRepository {
 
   // Bumps and returns the collection's generation; call inside a transaction.
   int64_t next_generation(const Collection& collection);
+  // Moves updated_at forward (always to a new value) for a change that does
+  // not move the generation (documents' ref, tags or meta), so what depends
+  // on the collection's contents (a response cache key) sees it changed.
+  void touch(const Collection& collection);
 
  private:
   Database& database_;

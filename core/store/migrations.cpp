@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 14> kMigrations = {
+constexpr std::array<const char*, 15> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -331,6 +331,34 @@ CREATE TABLE batch_files (
     // 14: limits and budgets count in the shared file beside the store
     // (core/policy/limit_counters.hpp), no longer in these tables.
     "DROP TABLE limit_counters; DROP TABLE limit_leases;",
+    // 15: the response cache (core/store/response_cache_repository.hpp). One
+    // row per stored answer of a gateway: `key` is the exact key (a hash of
+    // everything the answer depends on) and `context_key` the same without
+    // the prompt, which semantic lookups compare exactly while the prompt's
+    // embedding is compared by similarity. `cost` is what the answer cost
+    // upstream, which every hit saves. The request log says how each request
+    // met the cache (`cache`: hit, miss, bypass; NULL: the gateway has none)
+    // and what a hit saved. Ids are never reused (AUTOINCREMENT): a
+    // server's semantic index reads the rows after the last id it saw.
+    R"sql(
+CREATE TABLE response_cache (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  gateway_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  context_key TEXT NOT NULL,
+  prompt TEXT NOT NULL,
+  embedding BLOB,
+  answer TEXT NOT NULL,
+  cost REAL NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX response_cache_by_key ON response_cache(gateway_id, key);
+CREATE INDEX response_cache_by_gateway ON response_cache(gateway_id, id);
+CREATE INDEX response_cache_by_expiry ON response_cache(expires_at);
+ALTER TABLE requests ADD COLUMN cache TEXT;
+ALTER TABLE requests ADD COLUMN saved REAL NOT NULL DEFAULT 0;
+)sql",
 };
 }  // namespace
 

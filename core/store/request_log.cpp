@@ -31,6 +31,10 @@ nlohmann::json RequestRecord::to_json() const {
                            {"metadata", metadata}};
   if (!routing.is_null()) object["routing"] = routing;
   if (!conversation.is_null()) object["conversation"] = conversation;
+  if (!cache.empty()) {
+    object["cache"] = cache;
+    object["saved"] = saved;
+  }
   return object;
 }
 
@@ -50,8 +54,8 @@ void RequestLog::insert(const RequestRecord& record) {
   auto insert = database_.prepare(
       "INSERT INTO requests(id, created_at, front_door, gateway_id, gateway_name, provider, model, status, "
       "prompt_tokens, completion_tokens, cached_tokens, cost, usage_lines, latency_ms, time_to_first_token_ms, "
-      "error, metadata, routing) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-      "?18)");
+      "error, metadata, routing, cache, saved) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+      "?16, ?17, ?18, ?19, ?20)");
   insert.bind(1, record.id)
       .bind(2, static_cast<int64_t>(record.created_at))
       .bind(3, record.front_door)
@@ -78,6 +82,11 @@ void RequestLog::insert(const RequestRecord& record) {
     insert.bind_null(18);
   else  // attempts quote upstream errors; the same redaction as the error column
     insert.bind(18, redact_urls_in_text(record.routing.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+  if (record.cache.empty())
+    insert.bind_null(19);
+  else
+    insert.bind(19, record.cache);
+  insert.bind(20, record.saved);
   insert.run();
   if (record.conversation.is_null()) return;
   database_.prepare("INSERT OR REPLACE INTO request_conversations(request_id, conversation) VALUES(?1, ?2)")
@@ -101,7 +110,7 @@ namespace {
 constexpr const char* kSelect =
     "SELECT id, created_at, front_door, gateway_id, gateway_name, provider, model, status, prompt_tokens, "
     "completion_tokens, cached_tokens, cost, usage_lines, latency_ms, time_to_first_token_ms, error, metadata, "
-    "routing FROM requests ";
+    "routing, cache, saved FROM requests ";
 
 RequestRecord read_record(Statement& row) {
   RequestRecord record;
@@ -129,6 +138,8 @@ RequestRecord read_record(Statement& row) {
     record.routing = nlohmann::json::parse(row.text(17), nullptr, false);
     if (record.routing.is_discarded()) record.routing = nullptr;
   }
+  if (!row.is_null(18)) record.cache = row.text(18);
+  record.saved = row.real(19);
   return record;
 }
 }  // namespace

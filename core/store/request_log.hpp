@@ -42,6 +42,11 @@ struct RequestRecord {
   // a table of its own so scans of the log never read it; null: not logged
   // (the gateway's log_messages is false), or not read back.
   nlohmann::json conversation;
+  // How the request met the gateway's response cache: "hit", "miss",
+  // "bypass"; "" when the gateway has none. A hit's `saved` is the USD the
+  // stored answer cost upstream, which this request did not spend again.
+  std::string cache;
+  double saved = 0;
 
   nlohmann::json to_json() const;
 };

@@ -88,7 +88,7 @@ UsageReport usage_report(Database& database, UsageDimension by, int64_t since, i
   } else {
     auto query = database.prepare(std::string("SELECT coalesce(") + group_expression(by) +
                                   ", ''), count(*), sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), "
-                                  "sum(cost), sum(status = 'error') FROM requests "
+                                  "sum(cost), sum(status = 'error'), sum(cache = 'hit'), sum(saved) FROM requests "
                                   "WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1");
     query.bind(1, since).bind(2, until);
     while (query.step()) {
@@ -100,13 +100,16 @@ UsageReport usage_report(Database& database, UsageDimension by, int64_t since, i
       row.tokens_cached = query.integer(4);
       row.cost = query.real(5);
       row.errors = query.integer(6);
+      row.cache_hits = query.integer(7);
+      row.saved = query.real(8);
       groups[row.group] = row;
     }
   }
   // The totals are the rows' own sums, whatever the grouping.
   auto totals = database.prepare(
       "SELECT count(*), coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0), "
-      "coalesce(sum(cached_tokens), 0), coalesce(sum(cost), 0), coalesce(sum(status = 'error'), 0) "
+      "coalesce(sum(cached_tokens), 0), coalesce(sum(cost), 0), coalesce(sum(status = 'error'), 0), "
+      "coalesce(sum(cache = 'hit'), 0), coalesce(sum(saved), 0) "
       "FROM requests WHERE created_at >= ?1 AND created_at < ?2");
   totals.bind(1, since).bind(2, until);
   totals.step();
@@ -117,6 +120,8 @@ UsageReport usage_report(Database& database, UsageDimension by, int64_t since, i
   report.total.tokens_cached = totals.integer(3);
   report.total.cost = totals.real(4);
   report.total.errors = totals.integer(5);
+  report.total.cache_hits = totals.integer(6);
+  report.total.saved = totals.real(7);
 
   for (auto& [name, row] : groups) report.rows.push_back(std::move(row));
   if (by != UsageDimension::day)

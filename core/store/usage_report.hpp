@@ -3,8 +3,9 @@
 //
 // Every figure is a sum over request log rows (`weir logs --json` shows the
 // same rows): requests, tokens in / out / cached, cost (the usage lines'
-// amounts, so streamed and cancelled requests are in), errors. Cache hits and
-// money saved are 0 until weir has a response cache. By sku, a row is one
+// amounts, so streamed and cancelled requests are in), errors, cache hits (rows
+// answered from a gateway's response cache) and money saved (their `saved`,
+// what each stored answer cost upstream). By sku, a row is one
 // usage line kind ("openai/gpt-4o:output_tokens"): its tokens are the lines'
 // quantities and its requests the rows that have such a line.
 // Also the daily cost over the range, for a sparkline. Read-only.

@@ -23,7 +23,7 @@ json with_block(const std::string& block) {
   if (block == "routing")
     return {{"routing", {{"targets", json::array({{{"provider", "local"}, {"model", "extractive"}}})}}}};
   auto config = minimal();
-  if (block == "limits" || block == "budget")  // no field is required: an empty block limits nothing
+  if (block == "limits" || block == "budget" || block == "cache")  // no field is required
     config[block] = json::object();
   else if (block == "moderation")
     config[block] = {{"provider", "openai"}, {"model", "gpt-4o-mini"}};

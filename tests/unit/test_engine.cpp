@@ -15,14 +15,18 @@
 #include "core/engine/engine.hpp"
 #include "core/engine/pipeline.hpp"
 #include "core/engine/resolved_targets.hpp"
+#include "core/engine/response_cache.hpp"
 #include "core/engine/stream_filter.hpp"
 #include "core/engine/tool_result_window.hpp"
 #include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
 #include "core/rag/ingest.hpp"
 #include "core/store/collection_repository.hpp"
 #include "core/store/database.hpp"
 #include "core/store/provider_repository.hpp"
 #include "core/store/request_log.hpp"
+#include "core/store/response_cache_repository.hpp"
+#include "core/store/usage_report.hpp"
 #include "core/tools/tool_registry.hpp"
 #include "tests/support/expect_error.hpp"
 #include "tests/support/weir_process.hpp"
@@ -210,7 +214,7 @@ class EchoSource final : public ToolSource {
 TEST_CASE("engine: the preparation stages are named and run in the documented order") {
   std::vector<std::string> names;
   for (const auto& stage : preparation_stages()) names.emplace_back(stage.name);
-  CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "limits", "instructions",
+  CHECK(names == std::vector<std::string>{"caller_policy", "resolve", "overrides", "limits", "cache", "instructions",
                                           "content_parts", "guardrails", "moderation", "retrieval", "skills", "builtin_tools",
                                           "tools", "tool_window", "structured_output", "context_budget", "hooks",
                                           "output"});
@@ -741,4 +745,285 @@ TEST_CASE("engine: a client tool call's arguments get the masked originals back,
   REQUIRE(result.completion.tool_calls.size() == 1);
   CHECK(result.completion.tool_calls[0].arguments == streamed.tool_calls[0].arguments);
   CHECK(result.completion.finish_reason == "tool_calls");
+}
+
+// ----- the response cache (core/engine/response_cache.hpp) -----
+
+namespace {
+
+// An engine whose clock the test moves, on a store with a price for the fake
+// model (so answers cost something a hit saves).
+struct CacheFixture : EngineFixture {
+  int64_t now = 1'800'000'000'000;
+
+  CacheFixture() { std::ofstream(paths.prices) << R"({"fake-model": {"input": 1000, "output": 2000}})"; }
+
+  Engine engine() {
+    auto engine_options = options();
+    engine_options.clock = [this] { return now; };
+    return Engine(database, paths, engine_options);
+  }
+  // Scripts one upstream answer: "Hel" + "lo", 10 tokens in and 5 out.
+  void script_answer() { fake->answers.push_back({content("Hel"), content("lo"), finish("stop")}); }
+  // Asks `message`; `seen` gets every delta the caller got.
+  ChatResult ask(const std::string& target, const std::string& message, json overrides = json::object(),
+                 std::vector<StreamDelta>* seen = nullptr) {
+    auto input = input_for(target, message);
+    input.overrides = std::move(overrides);
+    return engine().run(std::move(input), [seen](const StreamDelta& delta) { if (seen) seen->push_back(delta); },
+                        CancelToken());
+  }
+  static std::string status(const ChatResult& result) {
+    return result.response["generation_context"]["cache"].value("status", "");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("cache: the second identical request is a hit, replayed delta by delta with no upstream call") {
+  CacheFixture fixture;
+  fixture.gateway("cached", {{"cache", {{"mode", "exact"}}}});
+  fixture.script_answer();
+  auto first = fixture.ask("cached", "what is weir?");
+  CHECK(CacheFixture::status(first) == "miss");
+  REQUIRE(fixture.fake->requests.size() == 1);
+  double cost = RequestLog(fixture.database).recent(1).front().cost;
+  CHECK(cost > 0);
+
+  std::vector<StreamDelta> seen;
+  auto second = fixture.ask("cached", "what is weir?", json::object(), &seen);
+  CHECK(fixture.fake->requests.size() == 1);  // nothing went upstream
+  CHECK(second.completion.content == "Hello");
+  CHECK(second.response["choices"][0]["message"]["content"] == "Hello");
+  REQUIRE(seen.size() == 3);  // the pieces as first streamed, then the finish
+  CHECK(seen[0].content == "Hel");
+  CHECK(seen[1].content == "lo");
+  CHECK(seen[2].finish_reason == "stop");
+  auto cache = second.response["generation_context"]["cache"];
+  CHECK(cache["status"] == "hit");
+  CHECK(cache["saved"].get<double>() == doctest::Approx(cost));
+  CHECK(second.response["generation_context"]["generated_usage"].empty());
+
+  auto rows = RequestLog(fixture.database).recent(2);  // of one millisecond, maybe: in either order
+  REQUIRE(rows.size() == 2);
+  if (rows[0].cache != "hit") std::swap(rows[0], rows[1]);
+  CHECK(rows[0].cache == "hit");
+  CHECK(rows[0].cost == 0);
+  CHECK(rows[0].saved == doctest::Approx(cost));
+  CHECK(rows[1].cache == "miss");
+  CHECK(rows[1].saved == 0);
+
+  // A different question misses.
+  fixture.script_answer();
+  CHECK(CacheFixture::status(fixture.ask("cached", "what is sqlite?")) == "miss");
+  CHECK(fixture.fake->requests.size() == 2);
+}
+
+TEST_CASE("cache: a stored answer expires after its ttl (injected clock)") {
+  CacheFixture fixture;
+  fixture.gateway("cached", {{"cache", {{"ttl_seconds", 60}}}});
+  fixture.script_answer();
+  fixture.ask("cached", "hello");
+  fixture.now += 59'999;
+  CHECK(CacheFixture::status(fixture.ask("cached", "hello")) == "hit");
+  fixture.now += 1;  // 60 s after it was stored
+  fixture.script_answer();
+  CHECK(CacheFixture::status(fixture.ask("cached", "hello")) == "miss");
+  CHECK(fixture.fake->requests.size() == 2);
+  // The expired row was pruned when the new answer was stored.
+  auto rows = fixture.database.prepare("SELECT count(*) FROM response_cache");
+  rows.step();
+  CHECK(rows.integer(0) == 1);
+}
+
+TEST_CASE("cache: a document added to the gateway's collection makes the next identical request miss") {
+  CacheFixture fixture;
+  fixture.add_documents("docs", {{"a", "weir keeps gateways in SQLite"}});
+  fixture.gateway("grounded", {{"rag", {{"collections", {"docs"}}}}, {"cache", {{"mode", "exact"}}}});
+  fixture.script_answer();
+  fixture.ask("grounded", "where are gateways kept?");
+  CHECK(CacheFixture::status(fixture.ask("grounded", "where are gateways kept?")) == "hit");
+
+  Document document;
+  document.docid = "b";
+  document.text = "collections live beside them";
+  upsert_document(fixture.database, fixture.paths, "docs", document, CancelToken());
+  fixture.script_answer();
+  CHECK(CacheFixture::status(fixture.ask("grounded", "where are gateways kept?")) == "miss");
+  CHECK(fixture.fake->requests.size() == 2);
+  CHECK(CacheFixture::status(fixture.ask("grounded", "where are gateways kept?")) == "hit");
+
+  // A change of tags alone (no new vector, no new generation) invalidates too.
+  document.tags = {"changed"};
+  upsert_document(fixture.database, fixture.paths, "docs", document, CancelToken());
+  fixture.script_answer();
+  CHECK(CacheFixture::status(fixture.ask("grounded", "where are gateways kept?")) == "miss");
+}
+
+TEST_CASE("cache: client tools, cache=false and a temperature above the ceiling bypass it") {
+  CacheFixture fixture;
+  fixture.gateway("cached", {{"cache", {{"max_temperature", 0.5}}}, {"temperature", 0.2}});
+  fixture.script_answer();
+  fixture.ask("cached", "hello");  // stored
+  auto bypassed = [&](json overrides, const std::string& reason) {
+    fixture.script_answer();
+    auto calls = fixture.fake->requests.size();
+    auto result = fixture.ask("cached", "hello", std::move(overrides));
+    auto cache = result.response["generation_context"]["cache"];
+    CHECK(cache["status"] == "bypass");
+    CHECK(cache["reason"].get<std::string>().find(reason) != std::string::npos);
+    CHECK(fixture.fake->requests.size() == calls + 1);
+  };
+  bypassed({{"cache", false}}, "turned the cache off");
+  bypassed({{"temperature", 0.9}}, "temperature 0.9 is above the cache's max_temperature 0.5");
+  bypassed({{"tools", json::array({{{"type", "function"}, {"function", {{"name", "lookup"}, {"parameters", {{"type", "object"}}}}}}})}},
+           "its own tools");
+  // None of them stored anything, and the plain request still hits.
+  CHECK(CacheFixture::status(fixture.ask("cached", "hello")) == "hit");
+  // Rows of one millisecond have no order: count them instead.
+  auto counted = fixture.database.prepare(
+      "SELECT sum(cache = 'hit'), sum(cache = 'bypass'), sum(cache = 'miss') FROM requests");
+  counted.step();
+  CHECK(counted.integer(0) == 1);
+  CHECK(counted.integer(1) == 3);
+  CHECK(counted.integer(2) == 1);
+  // A temperature within the ceiling is a different key (sampling is in it).
+  fixture.script_answer();
+  CHECK(CacheFixture::status(fixture.ask("cached", "hello", {{"temperature", 0.4}})) == "miss");
+  // `cache` must be a boolean.
+  auto refused = expect_error([&] { fixture.ask("cached", "hello", {{"cache", "no"}}); });
+  CHECK(refused.kind() == ErrorKind::usage);
+  CHECK(std::string(refused.what()) == "'cache' must be true or false");
+}
+
+TEST_CASE("cache: an answer the caller cancelled or the upstream filtered is not stored; a dry run reads nothing") {
+  CacheFixture fixture;
+  fixture.gateway("cached", {{"cache", {{"mode", "exact"}}}});
+  // Cancelled after the first delta.
+  fixture.script_answer();
+  CancelToken cancel;
+  CHECK_THROWS_AS(fixture.engine().run(input_for("cached", "hello"), [&](const StreamDelta&) { cancel.cancel(); },
+                                       cancel),
+                  Error);
+  CHECK(RequestLog(fixture.database).recent(1).front().status == "cancelled");
+  // Not a complete answer.
+  fixture.fake->answers.push_back({content("Hel"), finish("content_filter")});
+  CHECK(CacheFixture::status(fixture.ask("cached", "hello")) == "miss");
+  fixture.script_answer();
+  CHECK(CacheFixture::status(fixture.ask("cached", "hello")) == "miss");
+  CHECK(fixture.fake->requests.size() == 3);
+  CHECK(CacheFixture::status(fixture.ask("cached", "hello")) == "hit");
+  auto prepared = fixture.engine().prepare(input_for("cached", "hello"));
+  CHECK(prepared.cache.status.empty());
+  CHECK(!prepared.request.messages.empty());  // a dry run prepares everything
+}
+
+TEST_CASE("cache: semantic mode answers a paraphrase above the threshold and not a different question") {
+  CacheFixture fixture;
+  fixture.gateway("semantic", {{"cache", {{"mode", "semantic"}}}});
+  fixture.script_answer();
+  fixture.ask("semantic", "How do I reset my password?");
+  auto paraphrase = fixture.ask("semantic", "How can I reset my password?");
+  auto cache = paraphrase.response["generation_context"]["cache"];
+  CHECK(cache["status"] == "hit");
+  CHECK(cache["similarity"].get<double>() >= CacheSettings{}.threshold);
+  CHECK(cache["similarity"].get<double>() < 1.0);
+  CHECK(fixture.fake->requests.size() == 1);
+  fixture.script_answer();
+  CHECK(CacheFixture::status(fixture.ask("semantic", "How do I reset my router?")) == "miss");
+  CHECK(fixture.fake->requests.size() == 2);
+  // The earlier conversation is compared exactly: the same question after a
+  // different exchange is a different request.
+  auto input = input_for("semantic", "How can I reset my password?");
+  input.messages = json::array({user("I use the mobile app"), {{"role", "assistant"}, {"content", "ok"}},
+                                user("How can I reset my password?")});
+  fixture.script_answer();
+  auto later = fixture.engine().run(std::move(input), [](const StreamDelta&) {}, CancelToken());
+  CHECK(CacheFixture::status(later) == "miss");
+  // Entries cleared behind the index's back are forgotten, not replayed.
+  ResponseCacheRepository(fixture.database).clear("");
+  fixture.script_answer();
+  CHECK(CacheFixture::status(fixture.ask("semantic", "How can I reset my password?")) == "miss");
+}
+
+TEST_CASE("cache: the labelled paraphrase set, at the default threshold") {
+  std::ifstream file(std::string(WEIR_SOURCE_DIR) + "/tests/data/cache_pairs.jsonl");
+  REQUIRE(file);
+  const double threshold = CacheSettings{}.threshold;
+  int same = 0, same_hits = 0, different = 0, false_hits = 0;
+  std::vector<std::pair<double, bool>> similarities;  // for the sweep printed below
+  std::string line;
+  while (std::getline(file, line)) {
+    if (line.empty()) continue;
+    auto pair = json::parse(line);
+    auto a = embed_cache_prompt(pair["a"].get<std::string>());
+    auto b = embed_cache_prompt(pair["b"].get<std::string>());
+    double similarity = 0;
+    for (size_t index = 0; index < a.size(); ++index) similarity += a[index] * b[index];
+    bool hit = similarity >= threshold;
+    similarities.emplace_back(similarity, pair["same"].get<bool>());
+    if (pair["same"].get<bool>()) {
+      ++same;
+      same_hits += hit ? 1 : 0;
+    } else {
+      ++different;
+      false_hits += hit ? 1 : 0;
+    }
+  }
+  REQUIRE(same + different >= 50);
+  double hit_rate = static_cast<double>(same_hits) / same;
+  double false_hit_rate = static_cast<double>(false_hits) / different;
+  MESSAGE("threshold " << threshold << ": hit rate " << hit_rate << " (" << same_hits << "/" << same
+                       << "), false-hit rate " << false_hit_rate << " (" << false_hits << "/" << different << ")");
+  double closest_different = 0;
+  for (const auto& [similarity, is_same] : similarities)
+    if (!is_same) closest_different = std::max(closest_different, similarity);
+  MESSAGE("  the most similar different questions: " << closest_different);
+  // How the choice of the default looked (the README quotes it).
+  for (double candidate : {0.7, 0.75, 0.8, 0.85, 0.9, 0.95}) {
+    int hits = 0, wrong = 0;
+    for (const auto& [similarity, is_same] : similarities)
+      if (similarity >= candidate) (is_same ? hits : wrong) += 1;
+    MESSAGE("  at " << candidate << ": hit rate " << hits << "/" << same << ", false-hit rate " << wrong << "/"
+                    << different);
+  }
+  CHECK(hit_rate >= 0.6);
+  CHECK(false_hit_rate <= 0.05);
+}
+
+TEST_CASE("cache: the usage report's cache hits and money saved are the request log's") {
+  CacheFixture fixture;
+  fixture.gateway("cached", {{"cache", {{"mode", "exact"}}}});
+  fixture.gateway("plain", {});
+  for (const auto* question : {"one", "two"}) {
+    fixture.script_answer();
+    fixture.ask("cached", question);
+  }
+  fixture.ask("cached", "one");
+  fixture.ask("cached", "two");
+  fixture.ask("cached", "one");
+  fixture.script_answer();
+  fixture.ask("plain", "one");
+  long long hits = 0;
+  double saved = 0;
+  for (const auto& row : RequestLog(fixture.database).recent(100)) {
+    hits += row.cache == "hit" ? 1 : 0;
+    saved += row.saved;
+  }
+  CHECK(hits == 3);
+  // The log rows carry the real time of writing.
+  auto report = usage_report(fixture.database, UsageDimension::gateway, 0, now_milliseconds() + 86'400'000);
+  CHECK(report.total.cache_hits == hits);
+  CHECK(report.total.saved == doctest::Approx(saved));
+  for (const auto& row : report.rows) {
+    CHECK(row.cache_hits == (row.group == "cached" ? 3 : 0));
+    if (row.group == "cached") CHECK(row.saved == doctest::Approx(saved));
+  }
+  auto statistics = ResponseCacheRepository(fixture.database).statistics("", fixture.now);
+  REQUIRE(statistics.size() == 1);
+  CHECK(statistics[0].gateway_name == "cached");
+  CHECK(statistics[0].entries == 2);
+  CHECK(statistics[0].hits == 3);
+  CHECK(statistics[0].misses == 2);
+  CHECK(statistics[0].saved == doctest::Approx(saved));
 }

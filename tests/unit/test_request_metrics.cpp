@@ -79,7 +79,7 @@ TEST_CASE("request metrics: our refusals are limit refusals; an upstream's 429 i
   CHECK(has_line(text, R"(weir_requests_total{front_door="http",gateway="support",provider="openai",model="gpt-4o-mini",status="error"} 2)"));
 }
 
-TEST_CASE("request metrics: tokens and cost add up per route") {
+TEST_CASE("request metrics: tokens and cost add up per route; cache hits are counted") {
   RequestMetrics metrics;
   auto record = row("ok", 1);
   record.prompt_tokens = 10;
@@ -88,7 +88,11 @@ TEST_CASE("request metrics: tokens and cost add up per route") {
   record.cost = 0.25;
   metrics.observe(record, nullptr);
   metrics.observe(record, nullptr);
+  auto hit = row("ok", 0.2);
+  hit.cache = "hit";
+  metrics.observe(hit, nullptr);
   auto text = metrics.prometheus_text();
+  CHECK(has_line(text, R"(weir_cache_hits_total{gateway="support"} 1)"));
   std::string route = R"(gateway="support",provider="openai",model="gpt-4o-mini")";
   CHECK(has_line(text, "weir_tokens_total{" + route + R"(,kind="prompt"} 20)"));
   CHECK(has_line(text, "weir_tokens_total{" + route + R"(,kind="completion"} 8)"));

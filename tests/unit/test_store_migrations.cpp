@@ -75,6 +75,7 @@ TEST_CASE("a store at an older version is upgraded and keeps its rows") {
         "ALTER TABLE keys DROP COLUMN limits; "
         "DROP TABLE request_conversations; "
         "DROP TABLE batch_items; DROP TABLE batch_jobs; DROP TABLE batch_files; "
+        "DROP TABLE response_cache; ALTER TABLE requests DROP COLUMN cache; ALTER TABLE requests DROP COLUMN saved; "
         "PRAGMA user_version = 4;");
   }
   Database reopened(store.path);
