@@ -1,5 +1,6 @@
 // `weir chat TARGET [MESSAGE...]` — one turn, or a REPL on a terminal.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -8,6 +9,7 @@
 #include "cli/value_names.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/line_editor.hpp"
+#include "cli/markdown_stream.hpp"
 #include "cli/output.hpp"
 #include "cli/slash_command.hpp"
 #include "cli/spinner.hpp"
@@ -35,6 +37,7 @@ struct ChatOptions {
   std::vector<std::string> overrides;
   std::vector<std::string> attachments;  // file paths, in the order given
   bool verbose = false;
+  bool raw = false;  // --raw: the answer as written, no Markdown styling
   std::string schema;  // --schema: a JSON Schema file or the JSON itself
 };
 
@@ -168,6 +171,18 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   const bool dim = stderr_uses_color();
   std::string received;
   bool in_reasoning = false;
+  // Markdown styling: a terminal's stdout, no NO_COLOR, not --raw, and not
+  // a --schema answer (JSON, which a script may copy as it is).
+  const char* no_color = std::getenv("NO_COLOR");
+  MarkdownStream markdown(print_live && stdout_is_terminal() && !(no_color && *no_color) && !options.raw &&
+                          options.schema.empty());
+  char last_shown = '\n';  // the last character printed of the answer
+  auto show = [&](const std::string& text) {
+    if (text.empty()) return;
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    last_shown = text.back();
+  };
   // Until the first thing to show arrives; a terminal's stderr only.
   Spinner spinner(print_live && stderr_is_terminal());
   auto on_delta = [&](const StreamDelta& delta) {
@@ -200,14 +215,12 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
       in_reasoning = false;
     }
     received += delta.content;
-    if (print_live) {
-      std::fwrite(delta.content.data(), 1, delta.content.size(), stdout);
-      std::fflush(stdout);
-    }
+    if (print_live) show(markdown.feed(delta.content));
   };
-  auto finish_line = [&](const std::string& printed) {
+  auto finish_line = [&](const std::string&) {
     if (in_reasoning && dim) std::fputs("\033[0m", stderr);
-    if (!printed.empty() && printed.back() != '\n') std::fputc('\n', stdout);
+    show(markdown.finish());
+    if (last_shown != '\n') std::fputc('\n', stdout);
     std::fflush(stdout);
   };
 
@@ -334,6 +347,8 @@ void register_chat_command(CLI::App& app, CommandContext& context) {
   chat->add_option("--user", options->user, "Ask as this end user (per-user tools such as memory use it)")
       ->type_name(value_name::user);
   chat->add_flag("--no-stream", options->no_stream, "Ask the upstream for the whole answer at once");
+  chat->add_flag("--raw", options->raw,
+                 "Print the answer as written, without Markdown styling (frames, bold headings) on a terminal");
   chat->add_flag("--dry-run", options->dry_run, "Print the exact upstream request instead of sending it");
   chat->add_flag("-v,--verbose", options->verbose,
                  "Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr");

@@ -163,15 +163,64 @@ TEST_CASE("chat REPL: a spinner until the first token on a terminal, Ctrl-C stop
   REQUIRE_MESSAGE(terminal->wait_for("(stopped)"), terminal->output());
   CHECK(terminal->output().find("\r\x1b[K") != std::string::npos);  // the spinner was erased
   REQUIRE(terminal->wait_for("> "));
+  terminal->type("half a thought\x03");  // Ctrl-C at the prompt drops the line, sends nothing
+  REQUIRE(terminal->wait_for("> "));
   terminal->type("again\r");  // the REPL still works
   REQUIRE(terminal->wait_for("Hello from the fake upstream."));
   REQUIRE(terminal->wait_for("> "));
   terminal->type("\x04");
   CHECK(terminal->wait() == 0);
+  REQUIRE(fixture.upstream.request_count() == 2);
+  CHECK(fixture.user_text(1) == "again");
 
   auto piped = fixture.home.run({"chat", "assistant", "hi"});
   REQUIRE_MESSAGE(piped.exit_code == 0, piped.err);
   CHECK(piped.out == "Hello from the fake upstream.\n");
   CHECK(piped.err.find(kSpinnerFrame) == std::string::npos);
   CHECK(piped.err.find('\r') == std::string::npos);
+}
+
+TEST_CASE("chat: Markdown is framed and bold on a terminal as it streams; raw when piped, with NO_COLOR or --raw") {
+  ReplFixture fixture;
+  // Split mid-marker, as tokens are: the renderer must hold a line's start.
+  std::vector<std::string> pieces = {"# Ti", "tle\n``", "`python\nprint(1)\n", "```\n- it", "em\ndone"};
+  std::string answer;
+  for (const auto& piece : pieces) answer += piece;
+  auto stream = [&] {
+    std::vector<std::string> payloads = {chunk::role()};
+    for (const auto& piece : pieces) payloads.push_back(chunk::content(piece));
+    payloads.push_back(chunk::finish("stop"));
+    payloads.push_back(chunk::kDone);
+    return ScriptedResponse::sse(payloads);
+  };
+  fixture.upstream.enqueue(stream());
+  fixture.upstream.enqueue(stream());
+  fixture.upstream.enqueue(stream());
+  fixture.upstream.enqueue(stream());
+
+  std::vector<std::string> full = {WEIR_BINARY, "--home", fixture.home.path(), "chat", "assistant", "show code"};
+  {
+    TerminalProcess terminal(full, {{"NO_COLOR", ""}});
+    CHECK(terminal.wait() == 0);
+    const auto& shown = terminal.output();  // the terminal writes "\n" as "\r\n"
+    CHECK_MESSAGE(shown.find("\x1b[1m# Title\x1b[0m\r\n") != std::string::npos, shown);
+    CHECK(shown.find("┌─ python ────\r\n│ print(1)\r\n└──────\r\n") != std::string::npos);
+    CHECK(shown.find("• item\r\ndone\r\n") != std::string::npos);
+    CHECK(shown.find("```") == std::string::npos);
+  }
+  {
+    TerminalProcess terminal(full, {{"NO_COLOR", "1"}});
+    CHECK(terminal.wait() == 0);
+    CHECK(terminal.output().find("```python\r\nprint(1)\r\n```\r\n- item") != std::string::npos);
+  }
+  {
+    auto raw = full;
+    raw.push_back("--raw");
+    TerminalProcess terminal(raw, {{"NO_COLOR", ""}});
+    CHECK(terminal.wait() == 0);
+    CHECK(terminal.output().find("```python\r\nprint(1)\r\n```\r\n- item") != std::string::npos);
+  }
+  auto piped = fixture.home.run({"chat", "assistant", "show code"});
+  REQUIRE_MESSAGE(piped.exit_code == 0, piped.err);
+  CHECK(piped.out == answer + "\n");
 }
