@@ -217,7 +217,7 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
     received += delta.content;
     if (print_live) show(markdown.feed(delta.content));
   };
-  auto finish_line = [&](const std::string&) {
+  auto finish_line = [&] {
     if (in_reasoning && dim) std::fputs("\033[0m", stderr);
     show(markdown.finish());
     if (last_shown != '\n') std::fputc('\n', stdout);
@@ -232,7 +232,7 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
       result = engine.run(std::move(input), on_delta, cancel);
     } catch (const Error& error) {
       spinner.stop();
-      if (print_live) finish_line(received);
+      if (print_live) finish_line();
       conversation.append(failed_turn(user_message, received, error.kind()));
       throw;
     }
@@ -242,7 +242,7 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   if (context.options.json)
     print_json(result.response);
   else
-    finish_line(received);
+    finish_line();
   // After the answer's last line, so a terminal shows the two apart.
   if (auto retrieval = result.response["generation_context"].find("retrieval");
       retrieval != result.response["generation_context"].end() && retrieval->contains("rewrite_error"))

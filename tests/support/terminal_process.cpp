@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -104,6 +105,19 @@ bool TerminalProcess::wait_for(const std::string& text, std::chrono::millisecond
     }
     if (closed_ || Clock::now() >= deadline) return false;
     read_some(left_until(deadline));
+  }
+}
+
+bool TerminalProcess::wait_for_prompt(const std::string& prompt, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  if (!wait_for(prompt, timeout)) return false;
+  while (true) {
+    // The master reports the slave's modes: the editor's switch is observed,
+    // between short waits for more output.
+    struct termios modes {};
+    if (tcgetattr(master_fd_, &modes) == 0 && !(modes.c_lflag & ICANON)) return true;
+    if (closed_ || Clock::now() >= deadline) return false;
+    read_some(std::min(left_until(deadline), std::chrono::milliseconds(2)));
   }
 }
 

@@ -32,6 +32,10 @@ class TerminalProcess {
   // True once `text` appears in the output after the end of the previous
   // match (so a second wait for "> " waits for the next prompt).
   bool wait_for(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // wait_for(prompt), then until the child has taken the terminal out of
+  // line-by-line mode (a line editor reading keys): keys typed before that
+  // may be flushed by the switch.
+  bool wait_for_prompt(const std::string& prompt, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Waits for the child to end (reading its last output); its exit code, or
   // 128 + signal, or -1 when it was still running at the timeout (then killed).
   int wait(std::chrono::milliseconds timeout = std::chrono::seconds(10));
