@@ -1,5 +1,6 @@
 // `weir chat TARGET [MESSAGE...]` — one turn, or a REPL on a terminal.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -7,7 +8,11 @@
 #include "cli/json_argument.hpp"
 #include "cli/value_names.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/line_editor.hpp"
+#include "cli/markdown_stream.hpp"
 #include "cli/output.hpp"
+#include "cli/slash_command.hpp"
+#include "cli/spinner.hpp"
 #include "core/json_input.hpp"
 #include "core/engine/attachment.hpp"
 #include "core/engine/engine.hpp"
@@ -19,6 +24,9 @@ namespace weir::cli {
 
 namespace {
 
+// Lines of typed input the REPL remembers across runs (the history file).
+constexpr std::size_t kHistoryLines = 1000;
+
 struct ChatOptions {
   std::string target;
   std::vector<std::string> words;
@@ -29,6 +37,7 @@ struct ChatOptions {
   std::vector<std::string> overrides;
   std::vector<std::string> attachments;  // file paths, in the order given
   bool verbose = false;
+  bool raw = false;  // --raw: the answer as written, no Markdown styling
   std::string schema;  // --schema: a JSON Schema file or the JSON itself
 };
 
@@ -81,14 +90,21 @@ std::string read_all_stdin() {
   return buffer.str();
 }
 
-// One conversation: either a saved session or an in-memory history (REPL).
+// One conversation: either a saved session or an in-memory history (REPL),
+// plus the REPL's /system text, which goes first in every request.
 class Conversation {
  public:
   Conversation(CommandContext& context, const ChatOptions& options) : context_(context), options_(options) {
     if (!options.session.empty()) history_ = SessionRepository(context.database()).messages(options.session);
   }
 
-  const json& history() const { return history_; }
+  // What the next request starts with: the /system message, then the turns.
+  json messages() const {
+    json all = json::array();
+    if (!system_.empty()) all.push_back({{"role", "system"}, {"content", system_}});
+    for (const auto& message : history_) all.push_back(message);
+    return all;
+  }
 
   void append(const json& messages) {
     if (messages.empty()) return;
@@ -97,15 +113,26 @@ class Conversation {
     for (const auto& message : messages) history_.push_back(message);
   }
 
+  void set_system(std::string text) { system_ = std::move(text); }
+
+  // After the whole conversation was saved as a session: the /system text is
+  // now one of its messages.
+  void saved() {
+    history_ = messages();
+    system_.clear();
+  }
+
   void reset() {
     if (!options_.session.empty()) SessionRepository(context_.database()).remove(options_.session);
     history_ = json::array();
+    system_.clear();
   }
 
  private:
   CommandContext& context_;
   const ChatOptions& options_;
   json history_ = json::array();
+  std::string system_;
 };
 
 // Sends one user message and prints the answer. Keeps the conversation whole:
@@ -114,7 +141,7 @@ class Conversation {
 void run_turn(CommandContext& context, const ChatOptions& options, Conversation& conversation, json content) {
   ChatInput input;
   input.target = options.target;
-  input.messages = conversation.history();
+  input.messages = conversation.messages();
   json user_message = {{"role", "user"}, {"content", std::move(content)}};
   input.messages.push_back(user_message);
   input.overrides = parse_overrides(options.overrides);
@@ -144,7 +171,22 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   const bool dim = stderr_uses_color();
   std::string received;
   bool in_reasoning = false;
+  // Markdown styling: a terminal's stdout, no NO_COLOR, not --raw, and not
+  // a --schema answer (JSON, which a script may copy as it is).
+  const char* no_color = std::getenv("NO_COLOR");
+  MarkdownStream markdown(print_live && stdout_is_terminal() && !(no_color && *no_color) && !options.raw &&
+                          options.schema.empty());
+  char last_shown = '\n';  // the last character printed of the answer
+  auto show = [&](const std::string& text) {
+    if (text.empty()) return;
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    last_shown = text.back();
+  };
+  // Until the first thing to show arrives; a terminal's stderr only.
+  Spinner spinner(print_live && stderr_is_terminal());
   auto on_delta = [&](const StreamDelta& delta) {
+    if (delta.server_tool || !delta.reasoning.empty() || !delta.content.empty()) spinner.stop();
     if (delta.server_tool) {
       // Server-side tool activity is a diagnostic: stderr, on a terminal only.
       if (show_reasoning) {
@@ -173,14 +215,12 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
       in_reasoning = false;
     }
     received += delta.content;
-    if (print_live) {
-      std::fwrite(delta.content.data(), 1, delta.content.size(), stdout);
-      std::fflush(stdout);
-    }
+    if (print_live) show(markdown.feed(delta.content));
   };
-  auto finish_line = [&](const std::string& printed) {
+  auto finish_line = [&] {
     if (in_reasoning && dim) std::fputs("\033[0m", stderr);
-    if (!printed.empty() && printed.back() != '\n') std::fputc('\n', stdout);
+    show(markdown.finish());
+    if (last_shown != '\n') std::fputc('\n', stdout);
     std::fflush(stdout);
   };
 
@@ -191,58 +231,98 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
     try {
       result = engine.run(std::move(input), on_delta, cancel);
     } catch (const Error& error) {
-      if (print_live) finish_line(received);
+      spinner.stop();
+      if (print_live) finish_line();
       conversation.append(failed_turn(user_message, received, error.kind()));
       throw;
     }
   }
+  spinner.stop();
   conversation.append(finished_turn(user_message, result.completion));
   if (context.options.json)
     print_json(result.response);
   else
-    finish_line(received);
+    finish_line();
   // After the answer's last line, so a terminal shows the two apart.
   if (auto retrieval = result.response["generation_context"].find("retrieval");
       retrieval != result.response["generation_context"].end() && retrieval->contains("rewrite_error"))
     print_notice((*retrieval)["rewrite_error"].get<std::string>(), context.options.quiet);
 }
 
-void run_repl(CommandContext& context, const ChatOptions& options) {
+// What a slash command does to the REPL's state. /exit is the caller's.
+void run_slash_command(CommandContext& context, const SlashCommand& command, ChatOptions& options,
+                       Conversation& conversation) {
+  switch (command.kind) {
+    case SlashKind::help:
+      std::cerr << slash_help();
+      return;
+    case SlashKind::reset:
+      conversation.reset();
+      std::cerr << "(conversation cleared)\n";
+      return;
+    case SlashKind::system:
+      conversation.set_system(command.argument);
+      std::cerr << "(system message set for the rest of the conversation)\n";
+      return;
+    case SlashKind::model:
+      options.target = command.argument;
+      std::cerr << "(now talking to " << options.target << ")\n";
+      return;
+    case SlashKind::save: {
+      SessionRepository sessions(context.database());
+      if (!sessions.messages(command.argument).empty())
+        throw Error(ErrorKind::usage, "session '" + command.argument +
+                                          "' already exists; /save another name, or continue it with `weir chat " +
+                                          options.target + " --session " + command.argument + "`");
+      auto messages = conversation.messages();
+      if (messages.empty()) throw Error(ErrorKind::usage, "nothing to save yet: the conversation is empty");
+      sessions.append(command.argument, options.target, messages);
+      conversation.saved();
+      options.session = command.argument;
+      std::cerr << "(saved as session " << command.argument << "; the next turns are kept there too)\n";
+      return;
+    }
+    case SlashKind::exit:
+      return;
+  }
+}
+
+void run_repl(CommandContext& context, ChatOptions options) {
   Conversation conversation(context, options);
   std::cerr << "weir chat with " << options.target
             << (options.session.empty() ? "" : " (session " + options.session + ")")
-            << " — /reset clears the conversation, /exit or Ctrl-D leaves\n";
+            << " — /help lists the commands, /exit or Ctrl-D leaves\n";
+  LineEditor editor(context.paths().chat_history, kHistoryLines);
+  bool history_warned = !editor.history_error().empty();
+  if (history_warned) print_notice(editor.history_error(), context.options.quiet);
   while (true) {
-    std::cout << "> " << std::flush;
-    std::string line;
-    CancelToken prompt_cancel;
-    bool got_line;
+    LineEditor::Read read;
     {
+      CancelToken prompt_cancel;
       InterruptScope interrupt(prompt_cancel);
-      got_line = static_cast<bool>(std::getline(std::cin, line));
+      read = editor.read("> ");
     }
-    if (!got_line) {
-      if (prompt_cancel.cancelled()) {  // Ctrl-C at the prompt: a fresh prompt, as shells do
-        std::cin.clear();
-        std::clearerr(stdin);
-        std::cout << '\n';
-        continue;
-      }
+    if (read.status == LineEditor::Status::interrupted) {  // Ctrl-C at the prompt: a fresh prompt, as shells do
       std::cout << '\n';
-      return;  // end of input
-    }
-    if (line.empty()) continue;
-    if (line == "/exit" || line == "/quit") return;
-    if (line == "/reset") {
-      conversation.reset();
-      std::cerr << "(conversation cleared)\n";
       continue;
     }
-    if (line == "/help") {
-      std::cerr << "/reset  forget the conversation\n/exit   leave (or Ctrl-D)\nCtrl-C  stop an answer\n";
-      continue;
+    if (read.status == LineEditor::Status::end_of_input) {
+      std::cout << '\n';
+      return;
+    }
+    std::string line = std::move(read.text);
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    editor.remember(line);
+    if (!history_warned && !editor.history_error().empty()) {
+      print_notice(editor.history_error() + " (this run's lines are still remembered)", context.options.quiet);
+      history_warned = true;
     }
     try {
+      if (auto command = parse_slash_command(line)) {
+        if (command->kind == SlashKind::exit) return;
+        run_slash_command(context, *command, options, conversation);
+        continue;
+      }
       run_turn(context, options, conversation, line);
     } catch (const Error& error) {
       if (error.kind() == ErrorKind::interrupted)
@@ -267,6 +347,8 @@ void register_chat_command(CLI::App& app, CommandContext& context) {
   chat->add_option("--user", options->user, "Ask as this end user (per-user tools such as memory use it)")
       ->type_name(value_name::user);
   chat->add_flag("--no-stream", options->no_stream, "Ask the upstream for the whole answer at once");
+  chat->add_flag("--raw", options->raw,
+                 "Print the answer as written, without Markdown styling (frames, bold headings) on a terminal");
   chat->add_flag("--dry-run", options->dry_run, "Print the exact upstream request instead of sending it");
   chat->add_flag("-v,--verbose", options->verbose,
                  "Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr");

@@ -21,7 +21,8 @@ void register_system_commands(CLI::App& app, CommandContext& context) {
     std::cout << "home: " << paths.home << "  (from " << paths.home_source << ")\n"
               << "database: " << paths.database << "\n"
               << "indexes: " << paths.indexes << "\n"
-              << "prices: " << paths.prices << "\n";
+              << "prices: " << paths.prices << "\n"
+              << "chat history: " << paths.chat_history << "\n";
   });
 
   app.add_subcommand("version", "Print the version, git commit and the versions of SQLite, libcurl and hnswlib")

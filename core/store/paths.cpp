@@ -20,7 +20,7 @@ std::string environment(const char* name) {
 
 nlohmann::json Paths::to_json() const {
   return {{"home", home},       {"home_source", home_source}, {"database", database},
-          {"indexes", indexes}, {"prices", prices}};
+          {"indexes", indexes}, {"prices", prices}, {"chat_history", chat_history}};
 }
 
 Paths resolve_paths(const std::string& home_option) {
@@ -46,6 +46,7 @@ Paths resolve_paths(const std::string& home_option) {
   paths.database = paths.home + "/weir.db";
   paths.indexes = paths.home + "/indexes";
   paths.prices = paths.home + "/prices.json";
+  paths.chat_history = paths.home + "/chat_history";
   return paths;
 }
 

@@ -2,7 +2,8 @@
 //
 // The home directory is `--home DIR`, else $WEIR_HOME, else
 // $XDG_DATA_HOME/weir, else ~/.local/share/weir. Everything weir writes lives
-// under it: the SQLite store, collection indexes and the price override file. `weir paths` prints this.
+// under it: the SQLite store, collection indexes, the price override file and
+// the chat REPL's history. `weir paths` prints this.
 #pragma once
 
 #include <string>
@@ -16,6 +17,7 @@ struct Paths {
   std::string database;      // home/weir.db
   std::string indexes;       // home/indexes (one HNSW file per collection)
   std::string prices;        // home/prices.json (optional user price overrides)
+  std::string chat_history;  // home/chat_history (the REPL's typed lines, 0600, bounded)
   std::string home_source;   // "--home", "WEIR_HOME", "XDG_DATA_HOME" or "HOME"
 
   nlohmann::json to_json() const;
