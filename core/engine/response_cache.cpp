@@ -149,7 +149,13 @@ void look_up_response_cache(RequestContext& context, Database& database, int64_t
   cache.key = sha256_hex(cache.context_key + "\n" + dump(last));
   ResponseCacheRepository entries(database);
   cache.hit = entries.find(context.gateway.id, cache.key, now);
-  if (!cache.hit && settings->mode == CacheMode::semantic && last.is_object() && last.value("role", "") == "user") {
+  // A gateway that masks its input keeps answers holding what their caller
+  // wrote (unmasked on the way out): only the same message may get one back,
+  // never a similar one from someone else ("my email is a@x.com, ..." is
+  // very like "my email is b@y.com, ...").
+  const bool masks_input = context.guards && context.guards->masks_input();
+  if (!cache.hit && settings->mode == CacheMode::semantic && !masks_input && last.is_object() &&
+      last.value("role", "") == "user") {
     cache.prompt = message_text(last);
     if (!cache.prompt.empty()) {
       cache.embedding = embed_cache_prompt(cache.prompt);

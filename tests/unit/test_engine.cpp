@@ -946,6 +946,27 @@ TEST_CASE("cache: semantic mode answers a paraphrase above the threshold and not
   CHECK(CacheFixture::status(fixture.ask("semantic", "How can I reset my password?")) == "miss");
 }
 
+TEST_CASE("cache: a gateway that masks its input answers only the same message from the cache, never a similar one") {
+  CacheFixture fixture;
+  fixture.gateway("private", {{"cache", {{"mode", "semantic"}}},
+                              {"guardrails", json::array({{{"name", "pii"}, {"type", "pii"}, {"action", "mask"}}})}});
+  const std::string question =
+      "Hello, I would like to know the current status of my recent order and when it will be delivered to my home "
+      "address, and whether the delivery can be left with a neighbour if I am out. My email is ";
+  const std::string alice = question + "alice@example.com", bob = question + "bob@example.com";
+  // Similar enough that a semantic cache without masking would answer one with the other.
+  auto a = embed_cache_prompt(alice), b = embed_cache_prompt(bob);
+  double similarity = 0;
+  for (size_t index = 0; index < a.size(); ++index) similarity += static_cast<double>(a[index]) * b[index];
+  REQUIRE(similarity >= CacheSettings{}.threshold);
+  fixture.script_answer();
+  fixture.ask("private", alice);
+  fixture.script_answer();
+  CHECK(CacheFixture::status(fixture.ask("private", bob)) == "miss");
+  CHECK(CacheFixture::status(fixture.ask("private", alice)) == "hit");
+  CHECK(fixture.fake->requests.size() == 2);
+}
+
 TEST_CASE("cache: the labelled paraphrase set, at the default threshold") {
   std::ifstream file(std::string(WEIR_SOURCE_DIR) + "/tests/data/cache_pairs.jsonl");
   REQUIRE(file);
