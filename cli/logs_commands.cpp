@@ -92,8 +92,12 @@ std::string message_text(const nlohmann::json& content) {
   std::string text;
   for (const auto& part : content) {
     if (!text.empty()) text += '\n';
-    auto type = part.value("type", "");
-    text += type == "text" ? part.value("text", "") : "[" + type + "]";
+    auto type = part.is_object() ? part.value("type", nlohmann::json("?")) : nlohmann::json("?");
+    auto part_text = part.is_object() ? part.value("text", nlohmann::json("")) : nlohmann::json("");
+    if (type == "text" && part_text.is_string())
+      text += part_text.get<std::string>();
+    else
+      text += "[" + (type.is_string() ? type.get<std::string>() : type.dump()) + "]";
   }
   return text;
 }
@@ -101,8 +105,32 @@ std::string message_text(const nlohmann::json& content) {
 // Each message under its role, indented, then the answer and its calls.
 void print_conversation(const nlohmann::json& conversation) {
   if (!conversation.is_object()) return;
-  auto block = [](const std::string& heading, const std::string& text) {
-    std::cout << "  [" << heading << "]\n";
+  // Callers wrote these: control characters are shown, not sent to the terminal.
+  auto visible = [](const std::string& text) {
+    std::string shown;
+    for (char character : text) {
+      auto byte = static_cast<unsigned char>(character);
+      if ((byte < 0x20 && character != '\n' && character != '\t') || byte == 0x7f) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+        shown += escaped;
+      } else {
+        shown += character;
+      }
+    }
+    return shown;
+  };
+  auto call_text = [](const nlohmann::json& call) {
+    auto function = call.is_object() ? call.value("function", nlohmann::json::object()) : nlohmann::json::object();
+    if (!function.is_object()) return std::string();
+    auto name = function.value("name", nlohmann::json(""));
+    auto arguments = function.value("arguments", nlohmann::json(""));
+    return (name.is_string() ? name.get<std::string>() : name.dump()) + " " +
+           (arguments.is_string() ? arguments.get<std::string>() : arguments.dump());
+  };
+  auto block = [&visible](const std::string& heading, const std::string& raw) {
+    std::string text = visible(raw);
+    std::cout << "  [" << visible(heading) << "]\n";
     size_t start = 0;
     while (start <= text.size()) {
       auto end = text.find('\n', start);
@@ -115,17 +143,17 @@ void print_conversation(const nlohmann::json& conversation) {
   if (conversation.contains("omitted_messages"))
     std::cout << "  (" << conversation["omitted_messages"].get<long long>() << " earlier messages not logged)\n";
   for (const auto& message : conversation.value("messages", nlohmann::json::array())) {
+    if (!message.is_object()) continue;
     std::string text = message_text(message.value("content", nlohmann::json(nullptr)));
     for (const auto& call : message.value("tool_calls", nlohmann::json::array()))
-      text += (text.empty() ? "" : "\n") + std::string("call ") + call["function"].value("name", "") + " " +
-              call["function"].value("arguments", "");
-    block(message.value("role", "?"), text);
+      text += (text.empty() ? "" : "\n") + std::string("call ") + call_text(call);
+    auto role = message.value("role", nlohmann::json("?"));
+    block(role.is_string() ? role.get<std::string>() : role.dump(), text);
   }
   for (const auto& function : conversation.value("functions", nlohmann::json::array()))
     block("server tool", function.value("name", "") + " " + function.value("arguments", nlohmann::json::object()).dump());
   block("answer", conversation.value("answer", ""));
-  for (const auto& call : conversation.value("tool_calls", nlohmann::json::array()))
-    block("tool call", call["function"].value("name", "") + " " + call["function"].value("arguments", ""));
+  for (const auto& call : conversation.value("tool_calls", nlohmann::json::array())) block("tool call", call_text(call));
 }
 
 void list_logs(CommandContext& context, int limit, const FilterOptions& filters) {

@@ -95,7 +95,13 @@ void create_batch(const Request& request, ResponseWriter& response, ApiContext& 
     if (character != '-') name += character;
   BatchRepository jobs(*database);
   auto job = jobs.create(name, settings, "api");
-  jobs.add_items(job.id, file.inputs);
+  try {
+    jobs.add_items(job.id, file.inputs);
+  } catch (...) {
+    // No batch without its items: a job the store could not fill goes.
+    jobs.remove(job.id);
+    throw;
+  }
   if (context.batches) context.batches->wake();
   send_json(response, openai_batch_object(job, jobs.counts(job.id)));
 }
@@ -150,12 +156,21 @@ OpenAiBatchFile openai_batch_file_checked(Database& database, const std::string&
 }
 
 void mount_batch_routes(Server& server, ApiContext& context) {
-  server.route("POST", "/v1/files", [&context](const Request& request, ResponseWriter& response) { upload_file(request, response, context); });
-  server.route("GET", "/v1/files/*", [&context](const Request& request, ResponseWriter& response) { get_file(request, response, context); });
-  server.route("POST", "/v1/batches", [&context](const Request& request, ResponseWriter& response) { create_batch(request, response, context); });
-  server.route("GET", "/v1/batches", [&context](const Request& request, ResponseWriter& response) { list_batches(request, response, context); });
-  server.route("GET", "/v1/batches/*", [&context](const Request& request, ResponseWriter& response) { get_batch(request, response, context); });
-  server.route("POST", "/v1/batches/*", [&context](const Request& request, ResponseWriter& response) { cancel_batch(request, response, context); });
+  // Batches and their files are the server's, not one caller's: public keys
+  // (meant to be read by others) reach none of them.
+  using BatchHandler = void (*)(const Request&, ResponseWriter&, ApiContext&);
+  auto route = [&server, &context](const char* method, const char* path, BatchHandler handler) {
+    server.route(method, path, [&context, handler](const Request& request, ResponseWriter& response) {
+      require_allowed(request.caller, CallerAction::use_batches);
+      handler(request, response, context);
+    });
+  };
+  route("POST", "/v1/files", upload_file);
+  route("GET", "/v1/files/*", get_file);
+  route("POST", "/v1/batches", create_batch);
+  route("GET", "/v1/batches", list_batches);
+  route("GET", "/v1/batches/*", get_batch);
+  route("POST", "/v1/batches/*", cancel_batch);
 }
 
 }  // namespace weir::http

@@ -56,7 +56,8 @@ OpenAiBatchFile parse_openai_batch_file(const std::string& text) {
       reject("invalid_url", std::string("\"url\" must be \"") + kEndpoint + "\" (the only endpoint weir batches)");
       continue;
     }
-    if (!request.contains("body") || !request["body"].is_object() || !request["body"].contains("model")) {
+    if (!request.contains("body") || !request["body"].is_object() || !request["body"].contains("model") ||
+        !request["body"]["model"].is_string()) {
       reject("invalid_request", "\"body\" must be a chat-completions request object with a \"model\"");
       continue;
     }

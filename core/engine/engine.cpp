@@ -194,7 +194,10 @@ ChatResult Engine::replay(RequestContext& context, RequestRecord& record, const 
   record.status = "ok";
   record.latency_ms = milliseconds_since(start);
   note_cache(context, record);
-  note_conversation(context, record, result.completion, json::array());
+  // A hit skipped the guardrails stage: a gateway that masks its input would
+  // have the caller's originals logged.
+  if (!context.guards || !context.guards->masks_input())
+    note_conversation(context, record, result.completion, json::array());
   if (auto problem = settle_request(context, database_, options_.clock, 0, 0, json::array()); !problem.empty())
     note_metadata(record, "limits_error", problem);
   result.response["generation_context"]["request_id"] = record.id;
@@ -298,7 +301,8 @@ ChatResult Engine::run(ChatInput input, const DeltaCallback& on_delta, const Can
     }
     record.error = message;
     record.latency_ms = milliseconds_since(start);
-    note_conversation(context, record, shown, json::array());
+    // What a guardrail refused to send anywhere is not kept either.
+    if (!failure || failure->code() != kGuardrailViolation) note_conversation(context, record, shown, json::array());
     if (auto problem = settle_request(context, database_, options_.clock,
                                       record.prompt_tokens + record.completion_tokens, record.cost,
                                       record.usage_lines);

@@ -70,6 +70,10 @@ std::string context_key_of(const RequestContext& context, Database& database) {
 std::string bypass_reason(const RequestContext& context, const CacheSettings& settings) {
   if (context.cache.refused_by_request) return "the request turned the cache off";
   if (!context.client_tools.empty()) return "the request brings its own tools";
+  // A message.received hook may refuse a caller or add what is theirs; a
+  // stored answer would skip it and serve one caller's answer to another.
+  if (context.hook_set && context.hook_set->listens_to(kMessageReceived))
+    return "the gateway's hooks see each message";
   auto temperature = context.request.sampling.temperature;
   if (temperature && *temperature > settings.max_temperature)
     return "temperature " + number_text(*temperature) + " is above the cache's max_temperature " +

@@ -85,16 +85,21 @@ void RequestMetrics::Histogram::add(double seconds) {
 }
 
 void RequestMetrics::observe(const RequestRecord& row, const Error* failure) {
+  // A request that failed before its target resolved names whatever the
+  // caller sent as its model: as labels, those would grow without bound.
+  const bool resolved = !row.provider.empty();
+  const std::string gateway = resolved ? row.gateway_name : std::string();
+  const std::string model = resolved ? row.model : std::string();
   std::lock_guard lock(mutex_);
-  ++requests_[{row.front_door, row.gateway_name, row.provider, row.model, row.status}];
-  auto& totals = totals_[{row.gateway_name, row.provider, row.model}];
+  ++requests_[{row.front_door, gateway, row.provider, model, row.status}];
+  auto& totals = totals_[{gateway, row.provider, model}];
   totals.prompt_tokens += row.prompt_tokens;
   totals.completion_tokens += row.completion_tokens;
   totals.cached_tokens += row.cached_tokens;
   totals.cost += row.cost;
-  latency_[row.gateway_name].add(row.latency_ms / 1000);
-  if (row.time_to_first_token_ms) time_to_first_token_[row.gateway_name].add(*row.time_to_first_token_ms / 1000);
-  if (row.cache == "hit") ++cache_hits_[row.gateway_name];
+  latency_[gateway].add(row.latency_ms / 1000);
+  if (row.time_to_first_token_ms) time_to_first_token_[gateway].add(*row.time_to_first_token_ms / 1000);
+  if (row.cache == "hit") ++cache_hits_[gateway];
 
   // A routed request's failed attempts are each an upstream error, whether or
   // not a later target served; the final error would count one of them twice.
@@ -116,7 +121,7 @@ void RequestMetrics::observe(const RequestRecord& row, const Error* failure) {
     case ErrorKind::rate_limited:
       // Ours, not the upstream's: an upstream 429 carries its status.
       if (failure->upstream_status() == 0)
-        ++refusals_[{row.gateway_name, failure->code().empty() ? std::string(default_error_code(failure->kind()))
+        ++refusals_[{gateway, failure->code().empty() ? std::string(default_error_code(failure->kind()))
                                                                : failure->code()}];
       else if (!routed)
         ++upstream_errors_[{row.provider, std::to_string(failure->upstream_status())}];

@@ -17,6 +17,10 @@ void require_allowed(const Caller& caller, CallerAction action) {
       throw Error(ErrorKind::permission,
                   "public API keys cannot use the collection tools (/v1/mcp/collections); use a private key "
                   "(weir key create NAME)");
+    case CallerAction::use_batches:
+      throw Error(ErrorKind::permission,
+                  "public API keys cannot use the Batch API (/v1/files, /v1/batches); use a private key (weir key "
+                  "create NAME)");
     case CallerAction::create_embeddings:
       throw Error(ErrorKind::permission,
                   "public API keys cannot make embeddings (/v1/embeddings); use a private key (weir key create NAME)");

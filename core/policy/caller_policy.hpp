@@ -8,7 +8,8 @@
 // - they name it by its full id (a UUID), never by name or slug, and never a
 //   bare @provider/model;
 // - they cannot list models, search collections directly, use the
-//   collection tools, read the server's metrics or make embeddings;
+//   collection tools, read the server's metrics, make embeddings or use the
+//   Batch API (/v1/files, /v1/batches);
 // - their requests lose the fields that would reach tools (tools,
 //   tool_choice, parallel_tool_calls, functions, function_call), and the
 //   gateway offers them no server-side tools (query_function retrieval is
@@ -37,7 +38,14 @@ struct Caller {
 };
 
 // What a caller may be refused outside a chat request.
-enum class CallerAction { list_models, search_collections, use_collection_tools, read_metrics, create_embeddings };
+enum class CallerAction {
+  list_models,
+  search_collections,
+  use_collection_tools,
+  read_metrics,
+  create_embeddings,
+  use_batches,
+};
 
 void require_allowed(const Caller& caller, CallerAction action);
 

@@ -55,6 +55,10 @@ EmbeddingResult embed_for_model(Database& database, const std::string& model, co
   std::unique_ptr<Embedder> embedder;
   if (model == "local") {
     embedder = make_embedder("local", dimensions.value_or(0), database);
+    if (inputs.size() * static_cast<size_t>(embedder->dimension()) > kMostEmbeddingFloats)
+      throw Error(ErrorKind::too_large, std::to_string(inputs.size()) + " texts of " +
+                                            std::to_string(embedder->dimension()) +
+                                            " dimensions is more than one request may ask for; send fewer texts at once");
   } else if (auto collection = CollectionRepository(database).find(model)) {
     if (dimensions && *dimensions != collection->dimension)
       throw Error(ErrorKind::usage, "collection '" + collection->name + "' holds " +

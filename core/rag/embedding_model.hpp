@@ -25,6 +25,8 @@ class Database;
 
 inline constexpr size_t kMostEmbeddingInputs = 2048;
 inline constexpr size_t kMostEmbeddingInputBytes = 256 * 1024;
+// Texts × dimension of the local embedder per request (16 MB of floats).
+inline constexpr size_t kMostEmbeddingFloats = 4 * 1024 * 1024;
 
 struct EmbeddingResult {
   std::string model;                  // as the caller named it

@@ -187,6 +187,8 @@ std::vector<RequestRecord> RequestLog::written_after(const RequestFilter& filter
   std::vector<RequestRecord> records;
   database_.read_transaction([&] {
     auto end = end_position();
+    // Emptied by a prune, the log numbers its rows from 1 again.
+    if (end < position) position = 0;
     auto query = database_.prepare(std::string(kSelect) + kFilterWhere +
                                    "AND rowid > ?7 AND rowid <= ?8 ORDER BY rowid");
     bind_filter(query, filter);

@@ -704,3 +704,17 @@ TEST_CASE("serve: /v1/embeddings from the local embedder, a collection's, or a p
                      {{"Authorization", "Bearer " + public_key}})
             .status == 403);
 }
+
+TEST_CASE("serve: public keys reach neither the Batch API's files nor its batches") {
+  ServeFixture fixture;
+  auto public_key = fixture.create_key({"web", "--public"});
+  ServeProcess serve(fixture.home);
+  std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + public_key}};
+  CHECK(http_request(serve.port(), "GET", "/v1/batches", {}, auth).status == 403);
+  CHECK(http_request(serve.port(), "GET", "/v1/batches/batch_x", {}, auth).status == 403);
+  CHECK(http_request(serve.port(), "POST", "/v1/batches", R"({"input_file_id":"file-x"})", auth).status == 403);
+  CHECK(http_request(serve.port(), "GET", "/v1/files/file-x/content", {}, auth).status == 403);
+  auto upload = http_request(serve.port(), "POST", "/v1/files", "x", auth);
+  CHECK(upload.status == 403);
+  CHECK(body_json(upload)["error"]["message"].get<std::string>().find("Batch API") != std::string::npos);
+}

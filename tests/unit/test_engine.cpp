@@ -621,6 +621,8 @@ TEST_CASE("engine: a denied input never reaches the upstream and is logged; warn
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].status == "error");
   CHECK(rows[0].metadata["guardrails"][0]["guard"] == "no-wire");
+  // What the guard refused to send anywhere is not kept in the log either.
+  CHECK(RequestLog(fixture.database).get(rows[0].id).conversation.is_null());
 
   fixture.fake->answers.push_back({content("On it, urgently."), finish("stop")});
   auto result = engine.run(input_for("g", "urgent: reset my password"), [](const StreamDelta&) {}, CancelToken());
@@ -965,6 +967,10 @@ TEST_CASE("cache: a gateway that masks its input answers only the same message f
   CHECK(CacheFixture::status(fixture.ask("private", bob)) == "miss");
   CHECK(CacheFixture::status(fixture.ask("private", alice)) == "hit");
   CHECK(fixture.fake->requests.size() == 2);
+  // The hit skipped the masking: its conversation is not logged with the originals.
+  auto hit_row = RequestLog(fixture.database).recent(1).front();
+  CHECK(hit_row.cache == "hit");
+  CHECK(RequestLog(fixture.database).get(hit_row.id).conversation.is_null());
 }
 
 TEST_CASE("cache: the labelled paraphrase set, at the default threshold") {

@@ -238,3 +238,22 @@ TEST_CASE("request log: written_after follows rows in the order they were writte
   CHECK(filtered[0].id == earlier.id);
   CHECK(filtered_position == position);  // past every row read, matching or not
 }
+
+TEST_CASE("request log: a follower goes on after a prune emptied the log") {
+  TemporaryStore store;
+  DatabasePool pool(store.paths);
+  auto database = pool.acquire();
+  RequestLog log(*database);
+  for (int number = 0; number < 3; ++number) {
+    auto row = record_number(number + 1);
+    row.created_at = 1000;
+    log.record(row);
+  }
+  auto position = log.end_position();
+  CHECK(log.prune(2000) == 3);
+  auto after = record_number(9);
+  log.record(after);  // numbered from 1 again
+  auto rows = log.written_after({}, position);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].id == after.id);
+}

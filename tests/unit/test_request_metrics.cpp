@@ -99,3 +99,18 @@ TEST_CASE("request metrics: tokens and cost add up per route; cache hits are cou
   CHECK(has_line(text, "weir_tokens_total{" + route + R"(,kind="cached"} 6)"));
   CHECK(has_line(text, "weir_cost_usd_total{" + route + "} 0.5"));
 }
+
+TEST_CASE("request metrics: a request that never resolved adds no label of the caller's choosing") {
+  RequestMetrics metrics;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto record = row("error", 1);
+    record.gateway_name = "no-such-gateway-" + std::to_string(attempt);
+    record.model = "";
+    record.provider = "";
+    Error missing(ErrorKind::not_found, "no gateway");
+    metrics.observe(record, &missing);
+  }
+  auto text = metrics.prometheus_text();
+  CHECK(text.find("no-such-gateway") == std::string::npos);
+  CHECK(has_line(text, R"(weir_requests_total{front_door="http",gateway="",provider="",model="",status="error"} 3)"));
+}
