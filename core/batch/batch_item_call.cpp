@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "core/engine/engine.hpp"
+#include "core/engine/openai_request.hpp"
 #include "core/engine/prices.hpp"
 #include "core/error.hpp"
 #include "core/store/database.hpp"
@@ -58,11 +59,6 @@ ChatResult run_one(Engine& engine, ChatInput input, const CancelToken& cancel, d
 
 // Fields of a chat-completions body that shape the exchange, not the model
 // call (as the HTTP front door reads them); the rest are request overrides.
-bool is_openai_exchange_field(const std::string& key) {
-  return key == "model" || key == "messages" || key == "stream" || key == "stream_options" || key == "metadata" ||
-         key == "user" || key == "n" || key == "store";
-}
-
 bool never_works(ErrorKind kind) {
   return kind == ErrorKind::usage || kind == ErrorKind::not_found || kind == ErrorKind::authentication ||
          kind == ErrorKind::permission || kind == ErrorKind::too_large;
@@ -79,14 +75,12 @@ ItemOutcome run_openai_request(Engine& engine, Database& database, const json& b
       throw Error(ErrorKind::usage, "the request body needs \"model\": a gateway id, slug or name, or @provider/model");
     if (!body.contains("messages") || !body["messages"].is_array())
       throw Error(ErrorKind::usage, "the request body needs \"messages\": an array of messages");
-    ChatInput request;
-    request.target = body["model"].get<std::string>();
-    request.messages = body["messages"];
+    json copy = body;  // the stored item keeps its messages
+    OpenAiStreamChoice ignored;
+    ChatInput request = chat_input_from_openai_body(copy, Caller{}, ignored);
     request.stream = false;
     request.front_door = "batch";
     request.metadata = metadata;
-    for (const auto& [key, value] : body.items())
-      if (!is_openai_exchange_field(key)) request.overrides[key] = value;
     auto answer = run_one(engine, std::move(request), cancel, cost, database);
     outcome.result.state = ItemState::finished;
     outcome.result.output = {{"status_code", 200}, {"body", answer.response}};
