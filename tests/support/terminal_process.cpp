@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
-extern char** environ;
+#include "tests/support/weir_process.hpp"
 
 namespace weir::testing {
 
@@ -29,25 +29,9 @@ std::chrono::milliseconds left_until(Clock::time_point deadline) {
 TerminalProcess::TerminalProcess(const std::vector<std::string>& arguments,
                                  const std::map<std::string, std::string>& environment) {
   // Built before the fork: the child only calls async-signal-safe functions.
-  std::map<std::string, std::string> merged;
-  for (char** entry = environ; *entry; ++entry) {
-    std::string text(*entry);
-    auto equals = text.find('=');
-    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
-  }
-  merged.erase("WEIR_HOME");
-  merged["NO_COLOR"] = "1";
-  merged["TERM"] = "xterm";
-  for (const auto& [key, value] : environment) merged[key] = value;
-  std::vector<std::string> environment_text;
-  for (const auto& [key, value] : merged) environment_text.push_back(key + "=" + value);
-  std::vector<char*> environment_pointers;
-  for (auto& entry : environment_text) environment_pointers.push_back(entry.data());
-  environment_pointers.push_back(nullptr);
-  std::vector<std::string> argument_text = arguments;
-  std::vector<char*> argument_pointers;
-  for (auto& argument : argument_text) argument_pointers.push_back(argument.data());
-  argument_pointers.push_back(nullptr);
+  auto with_terminal = environment;
+  with_terminal.try_emplace("TERM", "xterm");
+  ChildCommand command(arguments, with_terminal);
 
   struct winsize size {};
   size.ws_row = 24;
@@ -55,7 +39,7 @@ TerminalProcess::TerminalProcess(const std::vector<std::string>& arguments,
   pid_ = forkpty(&master_fd_, nullptr, nullptr, &size);
   if (pid_ < 0) throw std::runtime_error("forkpty failed");
   if (pid_ == 0) {
-    execve(argument_pointers[0], argument_pointers.data(), environment_pointers.data());
+    execve(command.argv()[0], command.argv(), command.envp());
     _exit(127);
   }
   fcntl(master_fd_, F_SETFD, FD_CLOEXEC);

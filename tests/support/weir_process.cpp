@@ -24,6 +24,25 @@ void close_fd(int& fd) {
 }
 }  // namespace
 
+ChildCommand::ChildCommand(const std::vector<std::string>& arguments,
+                           const std::map<std::string, std::string>& environment)
+    : argument_text_(arguments) {
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; *entry; ++entry) {
+    std::string text(*entry);
+    auto equals = text.find('=');
+    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
+  }
+  merged.erase("WEIR_HOME");
+  merged["NO_COLOR"] = "1";
+  for (const auto& [key, value] : environment) merged[key] = value;
+  for (const auto& [key, value] : merged) environment_text_.push_back(key + "=" + value);
+  for (auto& entry : environment_text_) environment_pointers_.push_back(entry.data());
+  environment_pointers_.push_back(nullptr);
+  for (auto& argument : argument_text_) argument_pointers_.push_back(argument.data());
+  argument_pointers_.push_back(nullptr);
+}
+
 SpawnedChild spawn_with_pipes(const std::vector<std::string>& arguments,
                               const std::map<std::string, std::string>& environment,
                               const std::string& working_directory) {
@@ -38,29 +57,9 @@ SpawnedChild spawn_with_pipes(const std::vector<std::string>& arguments,
   posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
   if (!working_directory.empty()) posix_spawn_file_actions_addchdir_np(&actions, working_directory.c_str());
 
-  std::map<std::string, std::string> merged;
-  for (char** entry = environ; *entry; ++entry) {
-    std::string text(*entry);
-    auto equals = text.find('=');
-    if (equals != std::string::npos) merged[text.substr(0, equals)] = text.substr(equals + 1);
-  }
-  merged.erase("WEIR_HOME");
-  merged["NO_COLOR"] = "1";
-  for (const auto& [key, value] : environment) merged[key] = value;
-  std::vector<std::string> environment_text;
-  for (const auto& [key, value] : merged) environment_text.push_back(key + "=" + value);
-  std::vector<char*> environment_pointers;
-  for (auto& entry : environment_text) environment_pointers.push_back(entry.data());
-  environment_pointers.push_back(nullptr);
-
-  std::vector<std::string> argument_text = arguments;
-  std::vector<char*> argument_pointers;
-  for (auto& argument : argument_text) argument_pointers.push_back(argument.data());
-  argument_pointers.push_back(nullptr);
-
+  ChildCommand command(arguments, environment);
   SpawnedChild child;
-  int spawned = posix_spawn(&child.pid, argument_pointers[0], &actions, nullptr, argument_pointers.data(),
-                            environment_pointers.data());
+  int spawned = posix_spawn(&child.pid, command.argv()[0], &actions, nullptr, command.argv(), command.envp());
   posix_spawn_file_actions_destroy(&actions);
   close(in_pipe[0]);
   close(out_pipe[1]);

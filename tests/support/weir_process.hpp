@@ -26,6 +26,22 @@ struct ProcessResult {
   bool timed_out = false;
 };
 
+// The argv and envp of a child weir: the caller's environment minus
+// WEIR_HOME, plus NO_COLOR=1 and `environment`. Built before a fork, so the
+// child only reads them; the pointers point into this object.
+class ChildCommand {
+ public:
+  ChildCommand(const std::vector<std::string>& arguments, const std::map<std::string, std::string>& environment);
+  ChildCommand(const ChildCommand&) = delete;
+  ChildCommand& operator=(const ChildCommand&) = delete;
+  char* const* argv() { return argument_pointers_.data(); }
+  char* const* envp() { return environment_pointers_.data(); }
+
+ private:
+  std::vector<std::string> argument_text_, environment_text_;
+  std::vector<char*> argument_pointers_, environment_pointers_;
+};
+
 // A started child whose standard input, output and error are pipes.
 struct SpawnedChild {
   pid_t pid = -1;
