@@ -1,5 +1,9 @@
 #include "core/engine/request_limits.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <algorithm>
 #include <set>
 
 #include "core/engine/context_budget.hpp"
@@ -11,6 +15,23 @@
 #include "core/store/provider_repository.hpp"
 
 namespace weir {
+
+namespace {
+
+// What a remote address counts as for a public key's limits: an IPv6 host
+// holds a whole /64 (it can pick any address in it), so the /64 is one
+// party; an IPv4-mapped address is its IPv4 address.
+std::string counted_address(const std::string& address) {
+  in6_addr parsed{};
+  if (address.find(':') == std::string::npos || inet_pton(AF_INET6, address.c_str(), &parsed) != 1) return address;
+  if (IN6_IS_ADDR_V4MAPPED(&parsed)) return address.substr(address.rfind(':') + 1);
+  std::fill(parsed.s6_addr + 8, parsed.s6_addr + 16, 0);
+  char text[INET6_ADDRSTRLEN];
+  if (!inet_ntop(AF_INET6, &parsed, text, sizeof text)) return address;
+  return std::string(text) + "/64";
+}
+
+}  // namespace
 
 std::vector<LimitScope> limit_scopes(const Gateway& gateway, const Caller& caller) {
   std::vector<LimitScope> scopes;
@@ -33,8 +54,12 @@ std::vector<LimitScope> limit_scopes(const Gateway& gateway, const Caller& calle
       scope.id = "key:" + caller.key_id;
       scope.label = "API key '" + caller.key_name + "'";
       if (caller.public_key && !caller.remote_address.empty()) {
-        scope.id += "@" + caller.remote_address;
-        scope.label += " from " + caller.remote_address;
+        // Anyone can come from a new address: these scopes are bounded in
+        // the counters file and share one overflow scope past that.
+        auto address = counted_address(caller.remote_address);
+        scope.overflow_id = scope.id + "@*";
+        scope.id += "@" + address;
+        scope.label += " from " + address;
       }
       scopes.push_back(std::move(scope));
     }
@@ -86,7 +111,7 @@ std::vector<LimitScope> budget_scopes(Database& database) {
         if (!seen.insert(address).second) continue;
         auto per_address = scope;
         per_address.id += "@" + address;
-        per_address.label += " from " + address;
+        per_address.label += address == "*" ? " from addresses the counters file had no room for" : " from " + address;
         scopes.push_back(std::move(per_address));
       }
     }

@@ -38,8 +38,9 @@ struct Header {
   uint32_t slot_size;
 };
 
-// tag: 0 free, kClaiming while its name is written, else the name's hash
-// with bit 1 set and bit 0 clear. words: the two windows (see the header).
+// tag: 0 free; while its name is written, the claiming process's id << 32
+// with bit 0 set; else the name's hash with bit 1 set and bit 0 clear.
+// words: the two windows (see the header).
 struct Slot {
   uint64_t tag;
   uint64_t words[2];
@@ -55,6 +56,10 @@ struct Lease {
   int64_t expires_at;
 };
 
+// Outside Header (which is compared whole): how many slots have ever been
+// claimed from empty, for the bound on names callers can multiply.
+constexpr size_t kOccupiedOffset = 64;
+
 constexpr size_t kSlotsOffset = kHeaderSize;
 constexpr size_t kLeasesOffset = kSlotsOffset + sizeof(Slot) * LimitCounters::kSlots;
 constexpr size_t kFileSize = kLeasesOffset + sizeof(Lease) * LimitCounters::kLeases;
@@ -64,17 +69,18 @@ static_assert(std::atomic_ref<uint64_t>::is_always_lock_free, "the counters need
 static_assert(std::atomic_ref<int64_t>::is_always_lock_free, "the counters need lock-free 64-bit atomics");
 static_assert(alignof(Slot) >= std::atomic_ref<uint64_t>::required_alignment);
 
-constexpr uint64_t kClaiming = 1;
 constexpr int kCountBits = 38;
 constexpr uint64_t kCountMask = (uint64_t{1} << kCountBits) - 1;
-constexpr int64_t kWindowMask = (int64_t{1} << 26) - 1;
-// How many times a reader yields to a process writing a slot's name before
-// it takes the slot for a crashed claim and probes on.
+constexpr int64_t kWindowMask = LimitCounters::kWindowIds - 1;
+// How many times a reader yields to a live process writing a slot's name
+// before it probes on past that slot.
 constexpr int kClaimPatience = 10'000;
 
 using Atomic = std::atomic_ref<uint64_t>;
 
 uint64_t ready_tag(uint64_t hash) { return (hash | 2) & ~uint64_t{1}; }
+uint64_t claiming_tag() { return (static_cast<uint64_t>(static_cast<uint32_t>(getpid())) << 32) | 1; }
+bool is_claiming(uint64_t tag) { return (tag & 1) != 0; }
 
 int64_t held_window(uint64_t word) { return static_cast<int64_t>(word >> kCountBits); }
 int64_t held_count(uint64_t word) { return static_cast<int64_t>(word & kCountMask); }
@@ -83,6 +89,7 @@ uint64_t make_word(int64_t window, int64_t count) {
 }
 
 bool process_gone(uint32_t pid) {
+  if (pid == 0) return true;  // a claim from before claims carried their process
   if (pid == static_cast<uint32_t>(getpid())) return false;
   return kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH;
 }
@@ -118,6 +125,25 @@ CounterRegistry& registry() {
 
 Slot* slots(unsigned char* base) { return reinterpret_cast<Slot*>(base + kSlotsOffset); }
 Lease* leases(unsigned char* base) { return reinterpret_cast<Lease*>(base + kLeasesOffset); }
+Atomic occupied(unsigned char* base) { return Atomic(*reinterpret_cast<uint64_t*>(base + kOccupiedOffset)); }
+
+// The tag of a slot once no claim is under way: waits for a process writing
+// the slot's name, and frees a slot whose claimer died mid-claim (nothing
+// refers to a claim that never finished). A claimer that stays alive past
+// kClaimPatience yields (descheduled, or its pid reused) keeps its slot: the
+// tag returned is still a claim, which matches no name.
+uint64_t settled_tag(Atomic tag) {
+  auto seen = tag.load(std::memory_order_acquire);
+  for (int wait = 0; is_claiming(seen) && wait < kClaimPatience; ++wait) {
+    if (process_gone(static_cast<uint32_t>(seen >> 32))) {
+      if (tag.compare_exchange_strong(seen, 0, std::memory_order_acq_rel)) return 0;
+      continue;  // `seen` holds what it changed to
+    }
+    sched_yield();
+    seen = tag.load(std::memory_order_acquire);
+  }
+  return seen;
+}
 }  // namespace
 
 std::shared_ptr<LimitCounters> LimitCounters::open(const std::string& database_path) {
@@ -130,7 +156,7 @@ std::shared_ptr<LimitCounters> LimitCounters::open(const std::string& database_p
     if (in_memory) return cached;
     struct stat status {};
     if (::stat(path.c_str(), &status) == 0 && static_cast<uint64_t>(status.st_dev) == cached->device_ &&
-        static_cast<uint64_t>(status.st_ino) == cached->inode_)
+        static_cast<uint64_t>(status.st_ino) == cached->inode_ && static_cast<size_t>(status.st_size) == kFileSize)
       return cached;
   }
   std::shared_ptr<LimitCounters> counters(new LimitCounters());
@@ -206,36 +232,64 @@ void LimitCounters::start_afresh() {
   std::memcpy(base_, &header, sizeof header);
 }
 
-int32_t LimitCounters::slot(std::string_view name, bool create) {
+int32_t LimitCounters::slot(std::string_view name, bool create, const Stale* stale, bool bounded) {
   auto hash = hash64(name);
   auto wanted = ready_tag(hash);
   auto stored_length = std::min(name.size(), kNameCapacity);
   auto* table = slots(base_);
-  for (uint32_t probe = 0; probe < kSlots; ++probe) {
-    auto index = static_cast<uint32_t>((hash + probe) & (kSlots - 1));
+  auto place = [&](uint32_t probe) { return static_cast<uint32_t>((hash + probe) & (kSlots - 1)); };
+  auto write_name = [&](Slot& slot, Atomic tag) {
+    slot.name_length = static_cast<uint32_t>(name.size());
+    std::memcpy(slot.name, name.data(), stored_length);
+    tag.store(wanted, std::memory_order_release);
+  };
+  // The window ends at its first empty place: a name is never past one.
+  uint32_t end = kProbeWindow;
+  for (uint32_t probe = 0; probe < kProbeWindow; ++probe) {
+    auto index = place(probe);
     auto& slot = table[index];
     Atomic tag(slot.tag);
-    auto seen = tag.load(std::memory_order_acquire);
+    auto seen = settled_tag(tag);
     if (seen == 0) {
       if (!create) return -1;
-      if (tag.compare_exchange_strong(seen, kClaiming, std::memory_order_acq_rel)) {
-        slot.name_length = static_cast<uint32_t>(name.size());
-        std::memcpy(slot.name, name.data(), stored_length);
-        tag.store(wanted, std::memory_order_release);
+      if (bounded && occupied(base_).load(std::memory_order_relaxed) >= kSlots / 2) {
+        end = probe;
+        break;
+      }
+      auto claim = claiming_tag();
+      if (tag.compare_exchange_strong(seen, claim, std::memory_order_acq_rel)) {
+        occupied(base_).fetch_add(1, std::memory_order_relaxed);
+        write_name(slot, tag);
         return static_cast<int32_t>(index);
       }
-    }
-    for (int wait = 0; seen == kClaiming && wait < kClaimPatience; ++wait) {
-      sched_yield();
-      seen = tag.load(std::memory_order_acquire);
+      --probe;  // claimed meanwhile, perhaps for this very name: look again
+      continue;
     }
     if (seen == wanted && slot.name_length == name.size() && std::memcmp(slot.name, name.data(), stored_length) == 0)
       return static_cast<int32_t>(index);
   }
   if (!create) return -1;
-  throw Error(ErrorKind::runtime, "the limits counters file " + path_ + " is full (" + std::to_string(kSlots) +
-                                      " counters); stop every weir process on this store and delete it to count "
-                                      "limits and budgets afresh");
+  // No empty place may take it: take over the first stale counter before the window's end.
+  for (uint32_t probe = 0; stale && probe < end; ++probe) {
+    auto index = place(probe);
+    auto& slot = table[index];
+    Atomic tag(slot.tag);
+    auto seen = settled_tag(tag);
+    if (seen == 0) break;
+    if (is_claiming(seen)) continue;
+    std::string_view held(slot.name, std::min<size_t>(slot.name_length, kNameCapacity));
+    if (!(*stale)(held, windows(static_cast<int32_t>(index)))) continue;
+    if (!tag.compare_exchange_strong(seen, claiming_tag(), std::memory_order_acq_rel))
+      return this->slot(name, create, stale, bounded);  // changed under us, perhaps for this very name
+    for (auto& word : slot.words) Atomic(word).store(0, std::memory_order_release);
+    write_name(slot, tag);
+    return static_cast<int32_t>(index);
+  }
+  if (bounded) return -1;
+  throw Error(ErrorKind::runtime, "the limits counters file " + path_ + " has no room for counter '" +
+                                      std::string(name) + "': the " + std::to_string(kProbeWindow) +
+                                      " places it may take hold counters in use; stop every weir process on this "
+                                      "store and delete the file to count limits and budgets afresh");
 }
 
 bool LimitCounters::add_within(int32_t slot, int64_t window, int64_t amount, int64_t limit, int64_t& used) {
@@ -299,7 +353,7 @@ std::vector<std::string> LimitCounters::names(std::string_view prefix) const {
   for (uint32_t index = 0; index < kSlots; ++index) {
     auto& slot = table[index];
     auto seen = Atomic(slot.tag).load(std::memory_order_acquire);
-    if (seen == 0 || seen == kClaiming) continue;
+    if (seen == 0 || is_claiming(seen)) continue;
     std::string name(slot.name, std::min<size_t>(slot.name_length, kNameCapacity));
     if (name.starts_with(prefix)) found.push_back(std::move(name));
   }

@@ -11,9 +11,18 @@
 // is a compare-and-swap on that word, so a count and its window change
 // together and an add never lands in a window that has been reused. A count
 // saturates at 2^38 - 1 (274 billion tokens, or $274,877 in micro-USD).
-// Slots are found by open addressing on hash64(name) and never freed: the
-// table holds kSlots counters; a full table is Error(runtime) saying so (a
-// gateway with every limit uses 9, a public key 9 per remote address).
+// Slots are found by open addressing on hash64(name), a name always within
+// the kProbeWindow places from its hash (a lookup reads no further). A slot
+// is never emptied, so no probe chain breaks; a creation that finds no empty
+// place in its window instead takes over a slot its caller judges stale (a
+// counter whose windows have all passed), zeroing its words. Callers can
+// multiply some names (a public key's counters per remote address): those
+// are created `bounded`, taking an empty slot only while fewer than half the
+// slots are used, so they can never crowd out the others; they get -1 when
+// their window holds no stale slot either, and the caller counts them
+// somewhere shared. A takeover racing with a process that is just then
+// adding to the stale counter may misplace that one count: a counter is
+// stale only when nothing has counted in it for a whole window.
 //
 // A concurrency lease is an entry holding the process id, the counter's slot
 // and an expiry: a lease whose process is gone, or whose expiry has passed,
@@ -21,13 +30,16 @@
 // limit.
 //
 // open() maps a store's file once per process and returns the same mapping
-// while the file on disk is the same (a deleted or replaced file is mapped
-// anew); a file too short or not ours is cleared and started afresh with a
-// line on stderr, never a crash. ":memory:" stores get a private mapping.
+// while the file on disk is the same (a stat each time): it maps a deleted
+// or replaced file anew, and grows back a file cut short under it (where
+// the mapping would fault); a file too short or not ours is cleared and
+// started afresh with a line on stderr, never a crash. ":memory:" stores get
+// a private mapping.
 // Every method may be called from any thread; none takes a lock.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,8 +50,11 @@ namespace weir {
 class LimitCounters {
  public:
   static constexpr uint32_t kSlots = 32768;
+  static constexpr uint32_t kProbeWindow = 256;
   static constexpr uint32_t kLeases = 4096;
   static constexpr int64_t kMaxCount = (int64_t{1} << 38) - 1;
+  // Window ids are kept modulo this (26 bits: unix minutes until 2097).
+  static constexpr int64_t kWindowIds = int64_t{1} << 26;
 
   // The counters of the store at `database_path`; Error(runtime) if the file
   // cannot be created or mapped.
@@ -50,9 +65,15 @@ class LimitCounters {
 
   const std::string& path() const { return path_; }
 
-  // The slot of counter `name`: found, or claimed when `create`; -1 when
-  // absent and not created. Error(runtime) when the table is full.
-  int32_t slot(std::string_view name, bool create);
+  // Whether a counter may be taken over: its name and the windows it holds
+  // (window id, count), as windows() gives them.
+  using Stale = std::function<bool(std::string_view name, const std::vector<std::pair<int64_t, int64_t>>& windows)>;
+
+  // The slot of counter `name`: found, or claimed when `create` (taking over
+  // a slot `stale` accepts when its window has no empty place); -1 when
+  // absent and not created, or when `bounded` and there is no room for it
+  // (see above). Error(runtime) when its window holds only live counters.
+  int32_t slot(std::string_view name, bool create, const Stale* stale = nullptr, bool bounded = false);
 
   // Adds `amount` (> 0) to window `window` of the slot unless the count would
   // pass `limit`; returns false then, with the count it had in `used`. A

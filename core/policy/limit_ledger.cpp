@@ -79,6 +79,26 @@ int64_t period_number(const char* period, int64_t start) {
   return static_cast<int64_t>(static_cast<int>(date.year())) * 12 + static_cast<unsigned>(date.month());
 }
 
+// A counter that may be taken over: nothing counted in its current window
+// or period, nor in the one before a tokens window (a request admitted then
+// may still settle into it), and no request in flight for a concurrency limit.
+LimitCounters::Stale stale_counters(int64_t now) {
+  return [now](std::string_view name, const std::vector<std::pair<int64_t, int64_t>>& windows) {
+    auto rule = name.substr(name.rfind(':') + 1);
+    int64_t oldest_live = -1;  // counts in windows at or after this one keep the counter
+    for (const auto& window : kWindowRules)
+      if (rule == window.name) oldest_live = window_start(now, window.length) / window.length - 1;
+    for (const auto& budget : kBudgetRules)
+      if (rule == budget.name) oldest_live = period_number(budget.period, budget_period(budget.period, now).start);
+    bool concurrency = rule == "concurrent_requests";
+    if (oldest_live < 0 && !concurrency) return false;
+    oldest_live %= LimitCounters::kWindowIds;
+    for (const auto& [window, count] : windows)
+      if (count > 0 && (concurrency || window >= oldest_live)) return false;
+    return true;
+  };
+}
+
 std::string format_usd(double amount) {
   char text[32];
   std::snprintf(text, sizeof text, "%.4f", amount);
@@ -101,6 +121,14 @@ Period budget_period(const std::string& period, int64_t at) {
   auto next = sys_days((date.year() / date.month() + months(1)) / 1);
   return {duration_cast<milliseconds>(first.time_since_epoch()).count(),
           duration_cast<milliseconds>(next.time_since_epoch()).count()};
+}
+
+int32_t LimitLedger::counter_slot(const LimitScope& scope, const char* rule, bool create, int64_t now) {
+  auto stale = stale_counters(now);
+  bool bounded = !scope.overflow_id.empty();
+  auto slot = counters_->slot(counter(scope, rule), create, &stale, bounded);
+  if (slot >= 0 || !bounded) return slot;
+  return counters_->slot(scope.overflow_id + ":" + rule, create, &stale);
 }
 
 LimitLedger::LimitLedger(Database& database, Clock clock)
@@ -158,7 +186,7 @@ Admission LimitLedger::admit(std::vector<LimitScope> scopes, const std::string& 
         if (!limit) continue;
         int64_t amount = rule.tokens ? admission.estimated_tokens : 1;
         if (amount == 0) continue;
-        auto slot = counters.slot(counter(scope, rule.name), true);
+        auto slot = counter_slot(scope, rule.name, true, now);
         auto start = window_start(now, rule.length);
         int64_t used = 0;
         if (!counters.add_within(slot, start / rule.length, amount, *limit, used))
@@ -168,7 +196,7 @@ Admission LimitLedger::admit(std::vector<LimitScope> scopes, const std::string& 
         counted.push_back({slot, start / rule.length, amount});
       }
       if (const auto& limit = scope.limits.concurrent_requests) {
-        auto slot = counters.slot(counter(scope, "concurrent_requests"), true);
+        auto slot = counter_slot(scope, "concurrent_requests", true, now);
         int64_t used = 0;
         bool admitted = counters.add_within(slot, 0, 1, *limit, used) ||
                         (counters.reclaim_leases(slot, now) > 0 && counters.add_within(slot, 0, 1, *limit, used));
@@ -204,7 +232,7 @@ void LimitLedger::settle(const Admission& admission, long long tokens,
     for (const auto& rule : kWindowRules) {
       if (!rule.tokens || !(scope.limits.*rule.value) || difference == 0) continue;
       // The window the request was admitted in, even if it has ended since.
-      auto slot = counters.slot(counter(scope, rule.name), true);
+      auto slot = counter_slot(scope, rule.name, true, admission.admitted_at);
       counters.add(slot, window_start(admission.admitted_at, rule.length) / rule.length, difference);
     }
     if (index < admission.leases.size() && admission.leases[index].entry >= 0)
@@ -226,7 +254,7 @@ std::optional<Error> LimitLedger::budget_refusal(const LimitScope& scope, int64_
     const auto& budget = scope.budget.*rule.value;
     if (!budget) continue;
     auto period = budget_period(rule.period, now);
-    auto slot = counters_->slot(counter(scope, rule.name), false);
+    auto slot = counter_slot(scope, rule.name, false, now);
     auto spent = slot < 0 ? 0 : counters_->used(slot, period_number(rule.period, period.start));
     if (spent < micro_usd(*budget)) continue;
     std::string message = scope.label + " has spent $" + format_usd(static_cast<double>(spent) / kMicro) +
@@ -244,7 +272,7 @@ void LimitLedger::charge(const LimitScope& scope, double usd) {
   auto now = clock_();
   for (const auto& rule : kBudgetRules)
     if (scope.budget.*rule.value)
-      counters_->add(counters_->slot(counter(scope, rule.name), true),
+      counters_->add(counter_slot(scope, rule.name, true, now),
                      period_number(rule.period, budget_period(rule.period, now).start), amount);
 }
 
@@ -255,7 +283,7 @@ std::vector<BudgetPeriod> LimitLedger::budget_periods(const LimitScope& scope) {
     const auto& budget = scope.budget.*rule.value;
     if (!budget) continue;
     auto period = budget_period(rule.period, now);
-    auto slot = counters_->slot(counter(scope, rule.name), false);
+    auto slot = counter_slot(scope, rule.name, false, now);
     BudgetPeriod shown;
     shown.scope = scope.label;
     shown.period = rule.period;

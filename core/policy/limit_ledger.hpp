@@ -52,6 +52,10 @@ class Database;
 struct LimitScope {
   std::string id;     // counter prefix: "gateway:ID", "key:ID", "key:ID@ADDRESS", "provider:NAME"
   std::string label;  // for messages: "gateway 'support'"
+  // For scopes callers can multiply (a public key's, per remote address):
+  // where they count together once the counters file has no room for them
+  // ("key:ID@*"; LimitCounters' `bounded` names). Empty for the others.
+  std::string overflow_id;
   LimitSettings limits;
   BudgetSettings budget;
 };
@@ -116,6 +120,9 @@ class LimitLedger {
 
  private:
   std::optional<Error> budget_refusal(const LimitScope& scope, int64_t now, std::vector<std::string>& warnings);
+  // The slot of `scope`'s counter `rule`, or of its overflow scope's when the
+  // file has no room for it; -1 when absent and not `create`d.
+  int32_t counter_slot(const LimitScope& scope, const char* rule, bool create, int64_t now);
 
   std::shared_ptr<LimitCounters> counters_;
   Clock clock_;

@@ -4,8 +4,9 @@
 // second; tokens are estimated at admit and settled after; counters outlive
 // the connection (a restart) and are shared by two processes (a forked one
 // counting tokens beside this one); a killed process's lease is taken back;
-// a damaged file starts afresh; a public key's scope per address is its own; budgets refuse
-// from the request after the one that crossed them, or only warn.
+// a damaged file starts afresh; a public key's scope per address is its own
+// and cannot crowd the file; a full file takes over stale counters; budgets
+// refuse from the request after the one that crossed them, or only warn.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "core/hash.hpp"
+#include "core/policy/limit_counters.hpp"
 #include "core/policy/limit_ledger.hpp"
 #include "core/store/database.hpp"
 #include "tests/support/expect_error.hpp"
@@ -349,4 +352,109 @@ TEST_CASE("limit ledger: a damaged counters file is started afresh, never a cras
   CHECK(std::filesystem::file_size(store.path + "-limits") > 4'000'000);
   CHECK((std::filesystem::status(store.path + "-limits").permissions() & std::filesystem::perms::group_all) ==
         std::filesystem::perms::none);
+}
+
+namespace {
+
+LimitScope address_scope(const std::string& address) {
+  LimitScope key;
+  key.id = "key:k1@" + address;
+  key.overflow_id = "key:k1@*";
+  key.label = "API key 'app' from " + address;
+  key.limits.requests_per_minute = 100;
+  return key;
+}
+
+// Claims counters of other names until the file holds `count` of them.
+void fill_counters(const std::string& store_path, int count, int64_t window) {
+  auto counters = LimitCounters::open(store_path);
+  for (int index = 0; index < count; ++index) {
+    int32_t slot = -1;
+    try {
+      slot = counters->slot("gateway:filler" + std::to_string(index) + ":requests_per_minute", true);
+    } catch (const Error&) {
+      continue;  // that name's places are all taken: the file is as full as it gets there
+    }
+    counters->add(slot, window, 1);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("limit ledger: counters per remote address never take more than half the file") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart;
+  LimitLedger ledger(database, [&] { return now; });
+  ledger.admit({address_scope("10.0.0.1")}, "r1", 0);
+  CHECK(ledger.counter_windows("key:k1@10.0.0.1:requests_per_minute").size() == 1);
+  fill_counters(store.path, LimitCounters::kSlots / 2, now / 60'000);
+  // A new address finds no room of its own: it counts in the shared scope.
+  ledger.admit({address_scope("10.0.0.2")}, "r2", 0);
+  CHECK(ledger.counter_windows("key:k1@10.0.0.2:requests_per_minute").empty());
+  auto shared = ledger.counter_windows("key:k1@*:requests_per_minute");
+  REQUIRE(shared.size() == 1);
+  CHECK(shared[0].second == 1);
+  // An address that had its own counter keeps it.
+  ledger.admit({address_scope("10.0.0.1")}, "r3", 0);
+  CHECK(ledger.counter_windows("key:k1@10.0.0.1:requests_per_minute")[0].second == 2);
+  // Gateways still get counters of their own.
+  LimitSettings limits;
+  limits.requests_per_minute = 5;
+  CHECK_NOTHROW(ledger.admit({scope_with(limits)}, "r4", 0));
+  CHECK(ledger.counter_windows("gateway:g1:requests_per_minute").size() == 1);
+}
+
+TEST_CASE("limit ledger: a full counters file takes over counters nothing has counted in lately") {
+  TemporaryStore store;
+  Database database(store.path);
+  int64_t now = kStart;
+  LimitLedger ledger(database, [&] { return now; });
+  LimitSettings limits;
+  limits.requests_per_minute = 5;
+  auto fresh = [&](int index) {
+    auto scope = scope_with(limits);
+    scope.id = "gateway:new" + std::to_string(index);
+    return scope;
+  };
+  SUBCASE("counters of minutes long past are taken over") {
+    fill_counters(store.path, 2 * LimitCounters::kSlots, now / 60'000 - 5);
+    for (int index = 0; index < 50; ++index) CHECK_NOTHROW(ledger.admit({fresh(index)}, "r", 0));
+    CHECK(ledger.counter_windows("gateway:new49:requests_per_minute")[0].second == 1);
+  }
+  SUBCASE("counters in use are not: a clear error names the file") {
+    fill_counters(store.path, 2 * LimitCounters::kSlots, now / 60'000);
+    auto refused = 0;
+    for (int index = 0; index < 50; ++index) {
+      try {
+        ledger.admit({fresh(index)}, "r", 0);
+      } catch (const Error& error) {
+        CHECK(error.kind() == ErrorKind::runtime);
+        CHECK(std::string(error.what()).find("has no room for counter") != std::string::npos);
+        ++refused;
+      }
+    }
+    CHECK(refused > 0);
+  }
+}
+
+TEST_CASE("limit counters: a slot left mid-claim by a killed process is freed, not waited on") {
+  TemporaryStore store;
+  Database database(store.path);
+  auto counters = LimitCounters::open(store.path);
+  std::string name = "gateway:g1:requests_per_minute";
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  int status = 0;
+  waitpid(child, &status, 0);
+  // The slot where the name belongs, as the killed process left it: claimed, its name never written.
+  auto home = static_cast<uint32_t>(weir::hash64(name) & (LimitCounters::kSlots - 1));
+  {
+    std::fstream file(store.path + "-limits", std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(4096 + static_cast<std::streamoff>(home) * 128);
+    uint64_t claiming = (static_cast<uint64_t>(static_cast<uint32_t>(child)) << 32) | 1;
+    file.write(reinterpret_cast<const char*>(&claiming), sizeof claiming);
+  }
+  CHECK(counters->slot(name, false) == -1);
+  CHECK(counters->slot(name, true) == static_cast<int32_t>(home));
 }
