@@ -1,4 +1,4 @@
-// `weir mcp serve` — gateways and collections as MCP tools over stdio.
+// `weir mcp serve` — gateways, collections and OpenAPI services as MCP tools over stdio.
 #include <fstream>
 #include <sstream>
 
@@ -6,6 +6,7 @@
 #include "cli/value_names.hpp"
 #include "core/json_input.hpp"
 #include "core/error.hpp"
+#include "core/tools/openapi_service.hpp"
 #include "mcp/serve_config.hpp"
 #include "mcp/stdio_server.hpp"
 
@@ -18,6 +19,9 @@ struct McpServeOptions {
   mcp::CollectionToolConfig collections;
   std::string collection_list;
   std::string config_file;
+  OpenApiServiceSettings openapi;
+  std::vector<std::string> openapi_headers;
+  std::string openapi_operations;
 };
 
 nlohmann::json read_config(const std::string& path) {
@@ -56,6 +60,18 @@ void register_mcp_commands(CLI::App& app, CommandContext& context) {
                   "Also return documents sharing a result's ref");
   serve->add_flag("--allow-write", options->collections.allow_write,
                   "Add <name>_upsert and <name>_delete tools that change the collections");
+  serve->add_option("--openapi", options->openapi.document,
+                    "OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are served as tools")
+      ->type_name(value_name::file);
+  serve->add_option("--base-url", options->openapi.base_url,
+                    "Where the --openapi service is called (default: the document's first server)")
+      ->type_name("URL");
+  serve->add_option("--header", options->openapi_headers,
+                    "Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment")
+      ->type_name("NAME:VALUE");
+  serve->add_option("--operations", options->openapi_operations,
+                    "Serve only these --openapi operations (operationIds or tool names), comma-separated")
+      ->type_name("IDS");
   serve->add_option("--config", options->config_file,
                     "JSON file serving several gateways and collection sets (see README, \"MCP\")")
       ->type_name(value_name::file);
@@ -72,6 +88,14 @@ void register_mcp_commands(CLI::App& app, CommandContext& context) {
     } else if (serve->count("--collection-tool-name") || serve->count("--top-k") || serve->count("--min-score") ||
                serve->count("--reranker") || serve->count("--include-references") || serve->count("--allow-write")) {
       throw Error(ErrorKind::usage, "the collection options describe --collections C1,C2; give it");
+    }
+    if (!options->openapi.document.empty()) {
+      for (const auto& header : options->openapi_headers)
+        options->openapi.headers.push_back(parse_header_argument(header, "--header '" + header + "'"));
+      options->openapi.operations = mcp::split_list(options->openapi_operations);
+      config.openapi_services.push_back(options->openapi);
+    } else if (serve->count("--base-url") || serve->count("--header") || serve->count("--operations")) {
+      throw Error(ErrorKind::usage, "--base-url, --header and --operations describe --openapi FILE|URL; give it");
     }
     if (!options->config_file.empty()) config.add_json(read_config(options->config_file), options->config_file);
     mcp::serve_stdio(config, context.paths());

@@ -222,7 +222,7 @@ _weir_command() {
     ;;
   'mcp serve')
     _weir_commands=''
-    _weir_options='-h --help --gateway --tool-name --tool-description --tool-title --collections --collection-tool-name --top-k --min-score --reranker --include-references --allow-write --config --home --json -q --quiet'
+    _weir_options='-h --help --gateway --tool-name --tool-description --tool-title --collections --collection-tool-name --top-k --min-score --reranker --include-references --allow-write --openapi --base-url --header --operations --config --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'serve')
@@ -652,6 +652,10 @@ _weir_value() {
   'mcp serve --top-k') _weir_kind='none' ;;
   'mcp serve --min-score') _weir_kind='none' ;;
   'mcp serve --reranker') _weir_kind='none' ;;
+  'mcp serve --openapi') _weir_kind='files' ;;
+  'mcp serve --base-url') _weir_kind='none' ;;
+  'mcp serve --header') _weir_kind='none' ;;
+  'mcp serve --operations') _weir_kind='none' ;;
   'mcp serve --config') _weir_kind='files' ;;
   'serve --host') _weir_kind='none' ;;
   'serve --port') _weir_kind='none' ;;

@@ -78,7 +78,7 @@ void check_min_score(double min_score, std::string_view what) {
 }
 
 void ServeConfig::add_json(const json& document, const std::string& source) {
-  check_keys(document, {"gateways", "collections"}, source);
+  check_keys(document, {"gateways", "collections", "openapi"}, source);
   if (document.contains("gateways")) {
     if (!document["gateways"].is_array()) fail(source, "'gateways' must be an array");
     size_t index = 0;
@@ -117,12 +117,19 @@ void ServeConfig::add_json(const json& document, const std::string& source) {
       collection_sets.push_back(std::move(set));
     }
   }
+  if (document.contains("openapi")) {
+    if (!document["openapi"].is_array()) fail(source, "'openapi' must be an array");
+    size_t index = 0;
+    for (const auto& entry : document["openapi"])
+      openapi_services.push_back(
+          OpenApiServiceSettings::from_json(entry, source + ": openapi[" + std::to_string(index++) + "]"));
+  }
 }
 
 void ServeConfig::validate() const {
-  if (gateways.empty() && collection_sets.empty())
-    throw Error(ErrorKind::usage,
-                "nothing to serve: give --gateway G, --collections C1,C2 or --config FILE (see `weir mcp serve --help`)");
+  if (gateways.empty() && collection_sets.empty() && openapi_services.empty())
+    throw Error(ErrorKind::usage, "nothing to serve: give --gateway G, --collections C1,C2, --openapi FILE|URL or "
+                                  "--config FILE (see `weir mcp serve --help`)");
   std::set<std::string> names;
   auto claim = [&names](const std::string& name) {
     if (!names.insert(name).second)

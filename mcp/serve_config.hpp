@@ -1,6 +1,7 @@
 // ServeConfig — what `weir mcp serve` offers: gateways as `invoke_<name>`
-// tools and sets of collections as `<name>_search` (and, when writable,
-// `<name>_upsert` / `<name>_delete`) tools.
+// tools, sets of collections as `<name>_search` (and, when writable,
+// `<name>_upsert` / `<name>_delete`) tools, and the operations of OpenAPI
+// services as tools named by their operationIds.
 //
 // It comes from the command-line flags (one gateway, one collection set) and
 // from `--config FILE`, a JSON object with any number of each:
@@ -8,11 +9,16 @@
 //                     "tool_description": "...", "tool_title": "..."}],
 //    "collections": [{"collections": ["docs", "faq"], "tool_name": "kb",
 //                     "top_k": 5, "min_score": 0.2, "reranker": "lexical",
-//                     "include_references": false, "allow_write": false}]}
+//                     "include_references": false, "allow_write": false}],
+//    "openapi":     [{"document": "petstore.yaml", "base_url": "http://...",
+//                     "headers": {"Authorization": "Bearer ${TOKEN}"},
+//                     "operations": ["getPet"], "timeout_ms": 30000}]}
 // Contract: from_json() and validate() throw Error(usage) naming the key or
 // value at fault (unknown keys included); validate() also rejects two tools
-// with one name. Nothing here touches the store: gateways and collections are
-// resolved on the first call, so the server answers `initialize` at once.
+// with one name (an OpenAPI tool's name is known once its document is read,
+// so a clash with one is found then). Nothing here touches the store:
+// gateways and collections are resolved on the first call; OpenAPI documents
+// are read before the server starts.
 #pragma once
 
 #include <string>
@@ -20,6 +26,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/tools/openapi_service.hpp"
 
 namespace weir::mcp {
 
@@ -47,6 +55,7 @@ struct CollectionToolConfig {
 struct ServeConfig {
   std::vector<GatewayToolConfig> gateways;
   std::vector<CollectionToolConfig> collection_sets;
+  std::vector<OpenApiServiceSettings> openapi_services;
 
   // Adds what a --config file holds.
   void add_json(const nlohmann::json& document, const std::string& source);

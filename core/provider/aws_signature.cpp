@@ -7,6 +7,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/net/percent_encoding.hpp"
 
 namespace weir {
 
@@ -88,7 +89,7 @@ UrlParts split_url(std::string_view url) {
 }
 
 // Each segment of the path as sent, encoded once more (SigV4 for non-S3).
-std::string canonical_uri(const std::string& path) { return aws_uri_encode(path, true); }
+std::string canonical_uri(const std::string& path) { return percent_encode(path, true); }
 
 std::string canonical_query(const std::string& query) {
   std::vector<std::pair<std::string, std::string>> parameters;
@@ -101,7 +102,7 @@ std::string canonical_query(const std::string& query) {
       auto equals = pair.find('=');
       std::string name = percent_decode(pair.substr(0, equals));
       std::string value = equals == std::string_view::npos ? std::string() : percent_decode(pair.substr(equals + 1));
-      parameters.emplace_back(aws_uri_encode(name, false), aws_uri_encode(value, false));
+      parameters.emplace_back(percent_encode(name, false), percent_encode(value, false));
     }
     start = end + 1;
   }
@@ -112,22 +113,6 @@ std::string canonical_query(const std::string& query) {
 }
 
 }  // namespace
-
-std::string aws_uri_encode(std::string_view text, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string result;
-  for (unsigned char character : text) {
-    if (std::isalnum(character) || character == '-' || character == '_' || character == '.' || character == '~' ||
-        (keep_slash && character == '/')) {
-      result += static_cast<char>(character);
-    } else {
-      result += '%';
-      result += kHex[character >> 4];
-      result += kHex[character & 15];
-    }
-  }
-  return result;
-}
 
 std::string aws_timestamp(std::chrono::system_clock::time_point time) {
   std::time_t seconds = std::chrono::system_clock::to_time_t(time);

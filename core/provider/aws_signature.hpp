@@ -66,8 +66,4 @@ AwsSignature sign_aws_request(const AwsSigningInput& input, const AwsCredentials
 // "20150830T123600Z": the x-amz-date form of a time (UTC).
 std::string aws_timestamp(std::chrono::system_clock::time_point time);
 
-// RFC 3986 percent-encoding as SigV4 wants it: A-Z a-z 0-9 - _ . ~ kept,
-// everything else %XX with upper-case hex; '/' kept only when asked.
-std::string aws_uri_encode(std::string_view text, bool keep_slash);
-
 }  // namespace weir

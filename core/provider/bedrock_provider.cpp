@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/net/http_client.hpp"
+#include "core/net/percent_encoding.hpp"
 #include "core/provider/aws_credentials.hpp"
 #include "core/provider/aws_signature.hpp"
 #include "core/provider/bedrock_answer_reader.hpp"
@@ -36,7 +37,7 @@ ProviderConfig with_endpoint(const ProviderConfig& config, const std::string& re
 }
 
 std::string chat_path(const ChatRequest& request) {
-  return "/model/" + aws_uri_encode(request.model, false) + (request.stream ? "/converse-stream" : "/converse");
+  return "/model/" + percent_encode(request.model, false) + (request.stream ? "/converse-stream" : "/converse");
 }
 
 HeaderList chat_headers(bool stream) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/crypto.hpp"
+#include "core/net/percent_encoding.hpp"
 #include "core/provider/aws_signature.hpp"
 
 using namespace weir;
@@ -80,10 +81,10 @@ TEST_CASE("aws signature: HMAC-SHA256 matches RFC 4231 test case 2") {
 }
 
 TEST_CASE("aws signature: a Bedrock model id is encoded once in the URL and again in the canonical URI") {
-  CHECK(aws_uri_encode("anthropic.claude-3-5-sonnet-20240620-v1:0", false) ==
+  CHECK(percent_encode("anthropic.claude-3-5-sonnet-20240620-v1:0", false) ==
         "anthropic.claude-3-5-sonnet-20240620-v1%3A0");
-  CHECK(aws_uri_encode("a b/c~d_e.f-g", false) == "a%20b%2Fc~d_e.f-g");
-  CHECK(aws_uri_encode("/model/x/converse", true) == "/model/x/converse");
+  CHECK(percent_encode("a b/c~d_e.f-g", false) == "a%20b%2Fc~d_e.f-g");
+  CHECK(percent_encode("/model/x/converse", true) == "/model/x/converse");
 
   AwsSigningInput input;
   input.method = "POST";

@@ -7,6 +7,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/net/percent_encoding.hpp"
 #include "core/provider/aws_signature.hpp"
 #include "core/provider/bedrock_provider.hpp"
 #include "core/provider/provider.hpp"
@@ -353,7 +354,7 @@ TEST_CASE("bedrock: every attempt carries a well-formed SigV4 Authorization that
   // The fake's side: recompute the signature from what arrived.
   AwsSigningInput input;
   input.method = "POST";
-  input.url = fake.upstream.root_url() + "/model/" + aws_uri_encode(kModel, false) + "/converse";
+  input.url = fake.upstream.root_url() + "/model/" + percent_encode(kModel, false) + "/converse";
   input.headers = {{"accept", recorded.header("accept")},
                    {"content-type", recorded.header("content-type")},
                    {"host", recorded.header("host")}};
