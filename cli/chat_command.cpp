@@ -1,7 +1,10 @@
 // `weir chat TARGET [MESSAGE...]` — one turn, or a REPL on a terminal.
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli/commands.hpp"
@@ -13,7 +16,9 @@
 #include "cli/output.hpp"
 #include "cli/slash_command.hpp"
 #include "cli/spinner.hpp"
+#include "cli/terminal_text.hpp"
 #include "core/json_input.hpp"
+#include "core/engine/answer_sources.hpp"
 #include "core/engine/attachment.hpp"
 #include "core/engine/engine.hpp"
 #include "core/engine/session_turn.hpp"
@@ -39,6 +44,7 @@ struct ChatOptions {
   bool verbose = false;
   bool raw = false;  // --raw: the answer as written, no Markdown styling
   std::string schema;  // --schema: a JSON Schema file or the JSON itself
+  bool sources = false;  // --sources: list the retrieved documents after the answer
 };
 
 // `-v`: one stderr line per upstream attempt of a routed gateway, as it ends,
@@ -59,13 +65,45 @@ void print_route_attempt(const RouteAttempt& attempt, const RoutingReport& repor
 }
 
 // The user message's content: the text alone, or (with attachments) a text
-// part followed by one part per attached file, read before anything is sent.
-json user_content(const std::string& message, const std::vector<std::string>& attachments) {
-  if (attachments.empty()) return message;
+// part followed by one part per attached file (read before anything is sent).
+json user_content(const std::string& message, const std::vector<json>& attached) {
+  if (attached.empty()) return message;
   json parts = json::array();
   if (!message.empty()) parts.push_back({{"type", "text"}, {"text", message}});
-  for (const auto& path : attachments) parts.push_back(read_attachment(path));
+  for (const auto& part : attached) parts.push_back(part);
   return parts;
+}
+
+// `/attach FILE`'s confirmation: "(attached notes.txt: text, 2 KB; ...)".
+std::string attached_line(const std::string& path, const json& part) {
+  static const std::map<std::string, std::string> kinds = {
+      {"image_url", "image"}, {"file", "PDF"}, {"input_audio", "audio"}, {"text", "text"}};
+  auto kind = kinds.find(part.value("type", ""));
+  std::error_code error;
+  auto bytes = std::filesystem::file_size(path, error);
+  std::string size = error ? "" : bytes < 1024 ? std::to_string(bytes) + " bytes" : std::to_string((bytes + 1023) / 1024) + " KB";
+  return "(attached " + std::filesystem::path(path).filename().string() + ": " +
+         (kind == kinds.end() ? part.value("type", "") : kind->second) + (size.empty() ? "" : ", " + size) +
+         "; it goes with your next message)\n";
+}
+
+// --sources: after the answer, the documents retrieval gave the model (the
+// rule is core's: answer_sources.hpp); nothing for an answer without a
+// retrieval stage.
+void print_sources(const json& generation_context) {
+  auto sources = answer_sources(generation_context);
+  if (!sources) return;
+  const bool terminal = stdout_is_terminal();
+  std::string text = sources->empty() ? "Sources: none (no document was retrieved)\n" : "Sources:\n";
+  for (std::size_t i = 0; i < sources->size(); ++i) {
+    const auto& source = (*sources)[i];
+    char score[16];
+    std::snprintf(score, sizeof score, "%.3f", source.score);
+    auto title = terminal ? escape_controls(source.title) : source.title;
+    text += "  [" + std::to_string(i + 1) + "] " + title + "  (" + source.collection + ", score " + score + ")\n";
+  }
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
 }
 
 // `-o key=value`: the value is JSON when it parses as JSON, else a string, so
@@ -173,9 +211,13 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   bool in_reasoning = false;
   // Markdown styling: a terminal's stdout, no NO_COLOR, not --raw, and not
   // a --schema answer (JSON, which a script may copy as it is).
+  // On any terminal the model's control characters are made visible.
   const char* no_color = std::getenv("NO_COLOR");
-  MarkdownStream markdown(print_live && stdout_is_terminal() && !(no_color && *no_color) && !options.raw &&
-                          options.schema.empty());
+  const bool terminal = print_live && stdout_is_terminal();
+  const bool styled = terminal && !(no_color && *no_color) && !options.raw && options.schema.empty();
+  MarkdownStream markdown(styled ? AnswerStyle::styled : terminal ? AnswerStyle::escaped : AnswerStyle::verbatim,
+                          terminal_columns(STDOUT_FILENO));
+  ControlEscaper reasoning_text;
   char last_shown = '\n';  // the last character printed of the answer
   auto show = [&](const std::string& text) {
     if (text.empty()) return;
@@ -198,7 +240,7 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
         std::string line = tool.state == "started" ? "[" + tool.name + " " + tool.arguments + "]"
                            : tool.progress         ? "[" + tool.name + " " + format_tool_progress(*tool.progress) + "]"
                                                    : "[" + tool.name + " " + tool.state + "]";
-        std::fprintf(stderr, "%s%s%s\n", dim ? "\033[2m" : "", line.c_str(), dim ? "\033[0m" : "");
+        std::fprintf(stderr, "%s%s%s\n", dim ? "\033[2m" : "", escape_controls(line).c_str(), dim ? "\033[0m" : "");
         std::fflush(stderr);
       }
       return;
@@ -206,12 +248,13 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
     if (show_reasoning && !delta.reasoning.empty()) {
       if (!in_reasoning && dim) std::fputs("\033[2m", stderr);
       in_reasoning = true;
-      std::fwrite(delta.reasoning.data(), 1, delta.reasoning.size(), stderr);
+      auto shown = reasoning_text.feed(delta.reasoning);
+      std::fwrite(shown.data(), 1, shown.size(), stderr);
       std::fflush(stderr);
     }
     if (delta.content.empty()) return;
     if (in_reasoning) {
-      std::fputs(dim ? "\033[0m\n" : "\n", stderr);
+      std::fputs((reasoning_text.finish() + (dim ? "\033[0m\n" : "\n")).c_str(), stderr);
       in_reasoning = false;
     }
     received += delta.content;
@@ -247,11 +290,12 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   if (auto retrieval = result.response["generation_context"].find("retrieval");
       retrieval != result.response["generation_context"].end() && retrieval->contains("rewrite_error"))
     print_notice((*retrieval)["rewrite_error"].get<std::string>(), context.options.quiet);
+  if (options.sources && !context.options.json) print_sources(result.response["generation_context"]);
 }
 
 // What a slash command does to the REPL's state. /exit is the caller's.
 void run_slash_command(CommandContext& context, const SlashCommand& command, ChatOptions& options,
-                       Conversation& conversation) {
+                       Conversation& conversation, std::vector<json>& attached) {
   switch (command.kind) {
     case SlashKind::help:
       std::cerr << slash_help();
@@ -282,6 +326,17 @@ void run_slash_command(CommandContext& context, const SlashCommand& command, Cha
       std::cerr << "(saved as session " << command.argument << "; the next turns are kept there too)\n";
       return;
     }
+    case SlashKind::attach: {
+      // Read now, as -a reads before sending: a missing or too big file is
+      // said at once and nothing is attached.
+      // No shell expands "~/" here; the REPL does, as a shell would for -a.
+      std::string path = command.argument;
+      const char* home = std::getenv("HOME");
+      if (path.rfind("~/", 0) == 0 && home && *home) path = home + path.substr(1);
+      attached.push_back(read_attachment(path));
+      std::cerr << attached_line(path, attached.back());
+      return;
+    }
     case SlashKind::exit:
       return;
   }
@@ -294,6 +349,7 @@ void run_repl(CommandContext& context, ChatOptions options) {
             << " — /help lists the commands, /exit or Ctrl-D leaves\n";
   LineEditor editor(context.paths().chat_history, kHistoryLines);
   bool history_warned = !editor.history_error().empty();
+  std::vector<json> attached;  // /attach: parts for the next message
   if (history_warned) print_notice(editor.history_error(), context.options.quiet);
   while (true) {
     LineEditor::Read read;
@@ -320,10 +376,12 @@ void run_repl(CommandContext& context, ChatOptions options) {
     try {
       if (auto command = parse_slash_command(line)) {
         if (command->kind == SlashKind::exit) return;
-        run_slash_command(context, *command, options, conversation);
+        run_slash_command(context, *command, options, conversation, attached);
         continue;
       }
-      run_turn(context, options, conversation, line);
+      auto content = user_content(line, attached);
+      attached.clear();  // sent with this message, whatever its answer
+      run_turn(context, options, conversation, std::move(content));
     } catch (const Error& error) {
       if (error.kind() == ErrorKind::interrupted)
         std::cerr << "(stopped)\n";
@@ -366,6 +424,8 @@ void register_chat_command(CLI::App& app, CommandContext& context) {
       ->allow_extra_args(false)  // one file per -a: the message after it stays the message
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->type_name(value_name::file);
+  chat->add_flag("--sources", options->sources,
+                 "After the answer, list the documents retrieval gave the model (ref or docid, collection, score)");
   chat->callback([&context, options] {
     std::string message;
     for (const auto& word : options->words) message += (message.empty() ? "" : " ") + word;
@@ -379,7 +439,9 @@ void register_chat_command(CLI::App& app, CommandContext& context) {
     if (message.empty() && options->attachments.empty())
       throw Error(ErrorKind::usage, "nothing to send: give a message or pipe one in (`echo hi | weir chat " +
                                         options->target + "`)");
-    auto content = user_content(message, options->attachments);
+    std::vector<json> attached;
+    for (const auto& path : options->attachments) attached.push_back(read_attachment(path));
+    auto content = user_content(message, attached);
     Conversation conversation(context, *options);
     run_turn(context, *options, conversation, std::move(content));
   });

@@ -8,6 +8,8 @@
 #include "cli/value_names.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/output.hpp"
+#include "cli/progress_bar.hpp"
+#include "cli/terminal_text.hpp"
 #include "core/error.hpp"
 #include "core/number_text.hpp"
 #include "core/rag/collection_removal.hpp"
@@ -226,20 +228,26 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
       }
       ImportOptions import_options;
       import_options.strict = options->strict;
-      const bool progress = stderr_is_terminal() && !context.options.quiet;
-      if (progress)
-        import_options.on_progress = [total](uint64_t bytes) {
-          if (total > 0)
-            std::fprintf(stderr, "\rimporting %s / %s (%.0f%%)   ", format_bytes(static_cast<double>(bytes)).c_str(),
-                         format_bytes(static_cast<double>(total)).c_str(), 100.0 * static_cast<double>(bytes) / static_cast<double>(total));
-          else
-            std::fprintf(stderr, "\rimporting %s   ", format_bytes(static_cast<double>(bytes)).c_str());
-        };
+      // A bar on a terminal's stderr: documents, and bytes of the file (the
+      // fraction done) when its size is known.
+      ProgressBar bar(stderr_is_terminal() && !context.options.quiet && !context.options.json, "documents");
+      import_options.on_progress = [&bar, total](const ImportProgress& progress) {
+        ProgressState state;
+        state.items = static_cast<uint64_t>(progress.documents);
+        state.detail = std::to_string(progress.documents) + " documents, " +
+                       format_bytes(static_cast<double>(progress.bytes_read));
+        if (total > 0) {
+          state.fraction = static_cast<double>(progress.bytes_read) / static_cast<double>(total);
+          state.detail += " / " + format_bytes(static_cast<double>(total));
+        }
+        bar.update(state);
+      };
       CancelToken cancel;
       InterruptScope interrupt(cancel);
       auto report = import_documents(context.database(), context.paths(), options->collection, *input, import_options,
                                      cancel);
-      if (progress) std::fputs("\r\033[K", stderr);
+      int64_t taken = report.counts.added + report.counts.updated + report.counts.meta_only + report.counts.unchanged;
+      bar.finish("imported " + std::to_string(taken) + " documents", static_cast<uint64_t>(taken));
       print_report_errors(report);
       if (context.options.json) {
         print_json(report.to_json());
@@ -282,16 +290,21 @@ void register_collection_commands(CLI::App& app, CommandContext& context) {
       add_options.include = options->include;
       add_options.exclude = options->exclude;
       add_options.tags = options->tags;
-      const bool progress = stderr_is_terminal() && !context.options.quiet;
-      if (progress)
-        add_options.on_file = [](const std::string& path) {
-          std::fprintf(stderr, "\r\033[Kadding %s", shown_path(path).c_str());
-        };
+      ProgressBar bar(stderr_is_terminal() && !context.options.quiet && !context.options.json, "files");
+      add_options.on_progress = [&bar](const AddProgress& progress) {
+        ProgressState state;
+        state.fraction = progress.total > 0 ? static_cast<double>(progress.done) / static_cast<double>(progress.total) : 1;
+        state.items = static_cast<uint64_t>(progress.done);
+        state.detail = std::to_string(progress.done) + "/" + std::to_string(progress.total) + " files" +
+                       (progress.path.empty() ? "" : "  " + escape_controls(shown_path(progress.path)));
+        bar.update(state);
+      };
       CancelToken cancel;
       InterruptScope interrupt(cancel);
       auto report = add_files(context.database(), context.paths(), options->collection, options->paths, add_options,
                               cancel);
-      if (progress) std::fputs("\r\033[K", stderr);
+      bar.finish("read " + std::to_string(report.files + report.files_unchanged) + " file(s)",
+                 static_cast<uint64_t>(report.files + report.files_unchanged));
       for (const auto& skipped : report.skipped)
         print_notice("skipped " + shown_path(skipped.path) + ": " + skipped.reason, context.options.quiet);
       if (!report.not_included.empty()) {

@@ -1,5 +1,6 @@
 #include "cli/output.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +17,12 @@ bool stdin_is_terminal() { return isatty(STDIN_FILENO) == 1; }
 bool stderr_uses_color() {
   const char* no_color = std::getenv("NO_COLOR");
   return stderr_is_terminal() && !(no_color && *no_color);
+}
+
+std::size_t terminal_columns(int fd) {
+  winsize size{};
+  if (ioctl(fd, TIOCGWINSZ, &size) != 0 || size.ws_col == 0) return 80;
+  return size.ws_col;
 }
 
 void print_json(const nlohmann::json& value) {

@@ -16,6 +16,8 @@ bool stderr_is_terminal();
 bool stdin_is_terminal();
 // Colour for stderr diagnostics: a terminal and no NO_COLOR.
 bool stderr_uses_color();
+// The width of the terminal on `fd`, or 80 when it is not one or cannot say.
+std::size_t terminal_columns(int fd);
 
 void print_json(const nlohmann::json& value);
 // "weir: error: ..." on stderr.

@@ -13,6 +13,7 @@ const std::vector<SlashCommandRow>& slash_commands() {
       {SlashKind::system, "/system", "TEXT", "add a system message for the rest of the conversation"},
       {SlashKind::model, "/model", "TARGET", "talk to another gateway, or @provider/model, from the next message"},
       {SlashKind::save, "/save", "NAME", "save the conversation as session NAME (weir chat --session NAME)"},
+      {SlashKind::attach, "/attach", "FILE", "attach a file to the next message, as -a FILE does"},
       {SlashKind::exit, "/exit", "", "leave (also /quit or Ctrl-D)"},
   };
   return rows;

@@ -16,7 +16,7 @@
 
 namespace weir::cli {
 
-enum class SlashKind { help, reset, system, model, save, exit };
+enum class SlashKind { help, reset, system, model, save, attach, exit };
 
 struct SlashCommand {
   SlashKind kind;

@@ -107,7 +107,7 @@ _weir_command() {
     ;;
   'chat')
     _weir_commands=''
-    _weir_options='-h --help --session --user --no-stream --raw --dry-run -v --verbose -o --override --schema -a --attach --home --json -q --quiet'
+    _weir_options='-h --help --session --user --no-stream --raw --dry-run -v --verbose -o --override --schema -a --attach --sources --home --json -q --quiet'
     _weir_arguments='gateways none...'
     ;;
   'collection')

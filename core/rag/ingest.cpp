@@ -189,7 +189,6 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
   // `typed` is the path as the old scheme named it (adopt_typed_path).
   auto add_one = [&](const std::string& path, const std::string& typed) {
     if (cancel.cancelled()) throw Error(ErrorKind::interrupted, "cancelled");
-    if (options.on_file) options.on_file(path);
     std::ifstream file(path, std::ios::binary);
     if (!file) {
       report.skipped.push_back({path, "cannot be read"});
@@ -253,46 +252,70 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
     ++report.files;
   };
 
+  // First every input is listed (so a mistyped path fails before anything
+  // is written, and progress knows the total), then the files are added.
+  struct Listed {
+    std::vector<std::pair<std::string, std::string>> files;  // identity, typed path
+    bool directory = false;
+    fs::path root;  // a directory's identity
+  };
+  std::vector<Listed> listed;
+  int64_t total = 0;
   for (const auto& input : inputs) {
     std::error_code error;
     auto status = fs::status(input, error);
     if (error || !fs::exists(status))
       throw Error(ErrorKind::usage, "no such file or directory: " + input);
+    Listed entry;
     if (fs::is_regular_file(status)) {
-      add_one(file_identity(input), fs::path(input).lexically_normal().string());
-      continue;
-    }
-    if (!fs::is_directory(status)) {
+      entry.files.emplace_back(file_identity(input), fs::path(input).lexically_normal().string());
+    } else if (!fs::is_directory(status)) {
       report.skipped.push_back({input, "not a regular file or directory"});
       continue;
+    } else {
+      entry.directory = true;
+      auto typed_root = fs::path(input).lexically_normal();
+      entry.root = fs::path(file_identity(input));
+      std::set<std::string> seen;
+      std::vector<std::pair<std::string, std::string>> files;
+      for (auto it = fs::recursive_directory_iterator(typed_root, fs::directory_options::skip_permission_denied, error);
+           it != fs::recursive_directory_iterator(); it.increment(error)) {
+        if (error) break;
+        auto name = it->path().filename().string();
+        if (it->is_directory() && !name.empty() && name[0] == '.') {  // .git and friends
+          it.disable_recursion_pending();
+          continue;
+        }
+        if (!it->is_regular_file()) continue;
+        auto relative = it->path().lexically_relative(typed_root).string();
+        if (matches_any(options.exclude, relative)) continue;
+        if (!matches_any(includes, relative)) {
+          report.not_included.push_back(file_identity(it->path()));
+          continue;
+        }
+        files.emplace_back(file_identity(it->path()), it->path().lexically_normal().string());
+      }
+      std::sort(files.begin(), files.end());
+      for (auto& file : files)
+        if (seen.insert(file.first).second) entry.files.push_back(std::move(file));  // a symlink: one file, two names
     }
-    auto typed_root = fs::path(input).lexically_normal();
-    auto root = fs::path(file_identity(input));
+    total += static_cast<int64_t>(entry.files.size());
+    listed.push_back(std::move(entry));
+  }
+
+  int64_t done = 0;
+  for (const auto& entry : listed) {
     std::set<std::string> seen;
-    std::vector<std::pair<std::string, std::string>> files;  // identity, typed path
-    for (auto it = fs::recursive_directory_iterator(typed_root, fs::directory_options::skip_permission_denied, error);
-         it != fs::recursive_directory_iterator(); it.increment(error)) {
-      if (error) break;
-      auto name = it->path().filename().string();
-      if (it->is_directory() && !name.empty() && name[0] == '.') {  // .git and friends
-        it.disable_recursion_pending();
-        continue;
-      }
-      if (!it->is_regular_file()) continue;
-      auto relative = it->path().lexically_relative(typed_root).string();
-      if (matches_any(options.exclude, relative)) continue;
-      if (!matches_any(includes, relative)) {
-        report.not_included.push_back(file_identity(it->path()));
-        continue;
-      }
-      files.emplace_back(file_identity(it->path()), it->path().lexically_normal().string());
-    }
-    std::sort(files.begin(), files.end());
-    for (const auto& [path, typed] : files) {
-      if (!seen.insert(path).second) continue;  // two names (a symlink) for one file
+    for (const auto& [path, typed] : entry.files) {
+      if (options.on_progress) options.on_progress({done, total, path});
       add_one(path, typed);
+      seen.insert(path);
+      ++done;
     }
+    if (!entry.directory) continue;
     // Files that were added from this directory before and are gone now.
+    std::error_code error;
+    const auto& root = entry.root;
     auto prefix = root.string();
     if (prefix.empty() || prefix.back() != '/') prefix += '/';
     std::vector<std::pair<std::string, int64_t>> vanished;
@@ -312,6 +335,7 @@ AddReport add_files(Database& database, const Paths& paths, const std::string& c
       ++report.files_removed;
     }
   }
+  if (options.on_progress) options.on_progress({done, total, ""});
   writer.flush();
   auto written = writer.counts();
   report.counts.added += written.added;

@@ -39,12 +39,21 @@ class Database;
 ImportReport import_documents(Database& database, const Paths& paths, const std::string& collection_name,
                               std::istream& input, const ImportOptions& options, const CancelToken& cancel);
 
+// How far add_files() is: told before each file (`path`) and once at the end
+// (done == total, path ""). The total is known before the first file: every
+// input is listed first.
+struct AddProgress {
+  int64_t done = 0;   // files handled so far
+  int64_t total = 0;  // files to handle
+  std::string path;
+};
+
 struct AddOptions {
   ChunkOptions chunking;
   std::vector<std::string> include;  // globs on the path below a walked directory; default: text and Markdown
   std::vector<std::string> exclude;
   std::vector<std::string> tags;     // given to every chunk
-  std::function<void(const std::string& path)> on_file;  // progress
+  std::function<void(const AddProgress&)> on_progress;
 };
 
 struct AddReport {

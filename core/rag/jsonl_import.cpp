@@ -64,7 +64,7 @@ ImportReport import_jsonl(Database& database, const Collection& collection, Embe
     std::string line;
     int64_t line_number = 0;
     uint64_t bytes_read = 0;
-    uint64_t last_progress = 0;
+    int64_t documents = 0;
     while (std::getline(input, line)) {
       ++line_number;
       bytes_read += line.size() + 1;
@@ -78,15 +78,13 @@ ImportReport import_jsonl(Database& database, const Collection& collection, Embe
       }
       if (report.rejected > 0 && options.strict) continue;  // it will all be rolled back: validate only
       writer.upsert(std::move(document));
-      if (options.on_progress && bytes_read - last_progress > (1u << 20)) {
-        options.on_progress(bytes_read);
-        last_progress = bytes_read;
-      }
+      ++documents;
+      if (options.on_progress) options.on_progress({bytes_read, documents});
     }
     if (input.bad()) throw Error(ErrorKind::runtime, "reading the import input failed");
     if (!(options.strict && report.rejected > 0)) writer.flush();
     report.counts = writer.counts();
-    if (options.on_progress) options.on_progress(bytes_read);
+    if (options.on_progress) options.on_progress({bytes_read, documents});
   } catch (...) {
     if (options.strict) database.execute("ROLLBACK");
     throw;

@@ -34,10 +34,16 @@ struct ImportReport {
   nlohmann::json to_json() const;
 };
 
+struct ImportProgress {
+  uint64_t bytes_read = 0;
+  int64_t documents = 0;  // lines taken as documents (rejected ones not counted)
+};
+
 struct ImportOptions {
   bool strict = false;
-  // Called now and then with the bytes consumed so far (for a progress bar).
-  std::function<void(uint64_t bytes_read)> on_progress;
+  // Called after each line and once at the end, with the bytes consumed and
+  // the lines taken so far (for a progress bar, which throttles its redraws).
+  std::function<void(const ImportProgress&)> on_progress;
 };
 
 // Parses one JSONL line (without its newline) into a document, or returns the
