@@ -542,3 +542,31 @@ TEST_CASE("batch add FILE.zip adds its text files; a zip bomb is exit 2 and adds
   for (const auto& [input, item] : fixture.items("zipped")) sources.insert(item["source"].get<std::string>());
   CHECK(sources == std::set<std::string>{"first.txt", "inbox/second.md"});
 }
+
+TEST_CASE("a Batch API item that asks to stream is sent whole, and a model refusal of it lands as refused") {
+  BatchFixture fixture;
+  json refusal = chat_completion("");
+  refusal["choices"][0]["message"] = {{"role", "assistant"}, {"content", nullptr}, {"refusal", "I can't help with that."}};
+  fixture.upstream.set_default(ScriptedResponse::json_body(200, refusal));
+  ServeProcess serve(fixture.home);
+  BatchApi api{serve, {}};
+  json body = {{"model", "labeller"},
+               {"stream", true},
+               {"messages", {{{"role", "user"}, {"content", "label this"}}}},
+               {"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "label"}, {"schema", kLabelSchema}}}}}};
+  std::string id = api.create(json{{"custom_id", "streamed"}, {"method", "POST"}, {"url", "/v1/chat/completions"},
+                                   {"body", body}}.dump() + "\n");
+  REQUIRE(fixture.upstream.wait_for_requests(1));
+  auto batch = api.until(id, "completed");
+  REQUIRE(batch["status"] == "completed");
+  CHECK(batch["request_counts"]["failed"] == 1);
+  CHECK(fixture.upstream.requests()[0].json_body.value("stream", false) == false);
+  auto errors = http_request(serve.port(), "GET", "/v1/files/" + batch["error_file_id"].get<std::string>() + "/content");
+  auto line = json::parse(errors.body);
+  CHECK(line["custom_id"] == "streamed");
+  CHECK(line["response"]["body"]["error"]["code"] == "model_refused");
+  // The job behind the batch recorded the item as refused, not as an execution error.
+  auto jobs = json::parse(fixture.run_ok({"--json", "batch", "list"}).out);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0]["items"]["refused"] == 1);
+}
