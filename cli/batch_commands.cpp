@@ -137,14 +137,15 @@ void register_batch_commands(CLI::App& app, CommandContext& context) {
       std::string name, path, mode;
     };
     auto options = std::make_shared<Options>();
-    auto* add = group->add_subcommand("add", "Add items: JSONL lines, text lines, or files");
+    auto* add = group->add_subcommand("add", "Add items: JSONL lines, text lines, files, or a zip archive's files");
     add->add_option("name", options->name, "The job")->required();
-    add->add_option("path", options->path, "A .jsonl file, a text file, or a folder")
+    add->add_option("path", options->path, "A .jsonl file, a text file, a folder, or a .zip archive")
         ->required()
         ->type_name(value_name::path);
     add->add_option("--mode", options->mode,
-                    "lines (a JSON value per line), text (a line per item) or files (a file per item)")
-        ->check(CLI::IsMember({"lines", "text", "files"}));
+                    "lines (a JSON value per line), text (a line per item), files (a file per item) or zip (a "
+                    "text file in the archive per item)")
+        ->check(CLI::IsMember({"lines", "text", "files", "zip"}));
     add->callback([&context, options] {
       auto& database = context.database();
       BatchRepository jobs(database);
@@ -154,12 +155,15 @@ void register_batch_commands(CLI::App& app, CommandContext& context) {
       if (context.options.json) {
         json rejected = json::array();
         for (const auto& item : import.rejected) rejected.push_back({{"where", item.where}, {"reason", item.reason}});
-        print_json({{"added", import.inputs.size()}, {"rejected", rejected}});
+        json skipped = json::array();
+        for (const auto& item : import.skipped) skipped.push_back({{"where", item.where}, {"reason", item.reason}});
+        print_json({{"added", import.inputs.size()}, {"rejected", rejected}, {"skipped", skipped}});
         return;
       }
       for (const auto& item : import.rejected) print_error(options->path + ": " + item.where + ": " + item.reason);
       std::cout << "added " << import.inputs.size() << " items";
       if (!import.rejected.empty()) std::cout << ", rejected " << import.rejected.size();
+      if (!import.skipped.empty()) std::cout << ", skipped " << import.skipped.size() << " binary";
       std::cout << '\n';
     });
   }

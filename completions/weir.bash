@@ -698,7 +698,7 @@ _weir_value() {
   'batch create --max-retries') _weir_kind='none' ;;
   'batch create --error-stop') _weir_kind='none' ;;
   'batch create --concurrency') _weir_kind='none' ;;
-  'batch add --mode') _weir_kind='choices:lines,text,files' ;;
+  'batch add --mode') _weir_kind='choices:lines,text,files,zip' ;;
   'batch retry --mode') _weir_kind='choices:errors,execution-error,validation-error,low-confidence' ;;
   'batch retry --below') _weir_kind='none' ;;
   'batch export --state') _weir_kind='choices:finished,errors,all' ;;

@@ -427,7 +427,7 @@ function __weir_command
             set -g __weir_arguments
         case 'batch'
             set -g __weir_commands 'create' 'add' 'run' 'pause' 'resume' 'status' 'delete' 'list' 'retry' 'export'
-            set -g __weir_command_descriptions 'Create a batch job' 'Add items: JSONL lines, text lines, or files' 'Work through the pending items (resumes where a run stopped)' 'Pause a job: a running `batch run` stops after its items in flight' 'Clear a job\'s pause so `batch run` continues it' 'A job\'s state, item counts and cost' 'Delete a job and its items' 'List batch jobs, newest first' 'Put failed (or doubtful) items back to pending' 'Write items as JSONL on stdout'
+            set -g __weir_command_descriptions 'Create a batch job' 'Add items: JSONL lines, text lines, files, or a zip archive\'s files' 'Work through the pending items (resumes where a run stopped)' 'Pause a job: a running `batch run` stops after its items in flight' 'Clear a job\'s pause so `batch run` continues it' 'A job\'s state, item counts and cost' 'Delete a job and its items' 'List batch jobs, newest first' 'Put failed (or doubtful) items back to pending' 'Write items as JSONL on stdout'
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
@@ -441,7 +441,7 @@ function __weir_command
             set -g __weir_commands
             set -g __weir_command_descriptions
             set -g __weir_options '-h' '--help' '--mode' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'lines (a JSON value per line), text (a line per item) or files (a file per item)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'lines (a JSON value per line), text (a line per item), files (a file per item) or zip (a text file in the archive per item)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none' 'files'
         case 'batch run'
             set -g __weir_commands
@@ -1054,7 +1054,7 @@ function __weir_value
         case 'batch create --concurrency'
             echo 'none'
         case 'batch add --mode'
-            echo 'choices:lines,text,files'
+            echo 'choices:lines,text,files,zip'
         case 'batch retry --mode'
             echo 'choices:errors,execution-error,validation-error,low-confidence'
         case 'batch retry --below'

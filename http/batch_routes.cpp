@@ -88,6 +88,7 @@ void get_file(const Request& request, ResponseWriter& response, ApiContext& cont
 void create_batch(const Request& request, ResponseWriter& response, ApiContext& context) {
   auto body = parse_json_body(request);
   auto settings = openai_batch_settings(body);
+  settings.caller_key = request.caller.key_id;  // its items are this key's requests
   auto database = context.pool.acquire();
   auto file = openai_batch_file_checked(*database, settings.input_file_id, request.caller);
   std::string name = "api-";
@@ -132,6 +133,7 @@ void cancel_batch(const Request& request, ResponseWriter& response, ApiContext& 
   BatchRepository jobs(*database);
   auto job = api_job(jobs, id);
   if (job.state != "cancelled") jobs.set_state(job.id, "cancelled");
+  if (context.batches) context.batches->cancel(job.id);  // a run waiting out a limit stops now
   send_json(response, openai_batch_object(jobs.get(job.id), jobs.counts(job.id)));
 }
 

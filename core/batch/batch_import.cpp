@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/batch/zip_import.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 
@@ -93,10 +94,15 @@ BatchImport read_batch_inputs(const std::string& path, const std::string& mode_o
   std::string mode = mode_option;
   if (mode.empty()) {
     auto extension = fs::path(path).extension().string();
-    mode = folder ? "files" : (extension == ".jsonl" || extension == ".ndjson") ? "lines" : "files";
+    for (char& character : extension)
+      if (character >= 'A' && character <= 'Z') character = static_cast<char>(character - 'A' + 'a');
+    mode = folder                                                 ? "files"
+           : (extension == ".jsonl" || extension == ".ndjson")   ? "lines"
+           : (extension == ".zip" || looks_like_zip(path))       ? "zip"
+                                                                 : "files";
   }
-  if (mode != "lines" && mode != "text" && mode != "files")
-    throw Error(ErrorKind::usage, "unknown --mode '" + mode + "'; use lines, files or text");
+  if (mode != "lines" && mode != "text" && mode != "files" && mode != "zip")
+    throw Error(ErrorKind::usage, "unknown --mode '" + mode + "'; use lines, files, text or zip");
   if (folder && mode != "files")
     throw Error(ErrorKind::usage, path + " is a folder: add it with --mode files (one item per file)");
 
@@ -105,6 +111,8 @@ BatchImport read_batch_inputs(const std::string& path, const std::string& mode_o
     refuse_large_import(fs::file_size(path), path);
     if (mode == "files")
       read_one_file(path, path, import);
+    else if (mode == "zip")
+      read_zip_inputs(path, import);
     else
       read_lines(path, mode == "lines", import);
     return import;

@@ -1,5 +1,5 @@
 // Batch import — the items of `weir batch add`, read from a JSONL file, a
-// text file or a folder of files.
+// text file, a folder of files or a zip archive.
 //
 // Modes:
 //   lines  each non-blank line of a JSONL file is one item, its JSON value
@@ -7,9 +7,12 @@
 //   text   each non-blank line of a text file is one item, its text;
 //   files  a file is one item, its whole text; a folder gives one item per
 //          regular file under it (recursively, in path order, hidden ones
-//          skipped).
+//          skipped);
+//   zip    each text file in a zip archive is one item, its source the path
+//          inside the archive (zip_import.hpp: zip bombs and nested archives
+//          are refused whole, binary entries skipped).
 // The default mode is files for a folder, lines for *.jsonl and *.ndjson,
-// else files.
+// zip for *.zip or a file that starts like one, else files.
 //
 // Limits: an item over kMostBatchItemBytes is rejected with its line or path
 // (the others still land, principle 7); an import over kMostBatchImportBytes
@@ -35,9 +38,10 @@ struct BatchImport {
     std::string reason;
   };
   std::vector<Rejected> rejected;
+  std::vector<Rejected> skipped;  // not items by nature (a binary file in an archive), not errors
 };
 
-// `mode`: "lines", "text", "files", or "" for the default.
+// `mode`: "lines", "text", "files", "zip", or "" for the default.
 BatchImport read_batch_inputs(const std::string& path, const std::string& mode);
 
 }  // namespace weir

@@ -6,7 +6,9 @@
 #include "core/engine/openai_request.hpp"
 #include "core/engine/prices.hpp"
 #include "core/error.hpp"
+#include "core/gateway/identifiers.hpp"
 #include "core/store/database.hpp"
+#include "core/store/key_repository.hpp"
 
 namespace weir {
 
@@ -66,8 +68,9 @@ bool never_works(ErrorKind kind) {
 
 // A batch item of the OpenAI Batch API: the request body as a client would
 // POST it to /v1/chat/completions; the answer (or the error) as it would get it.
-ItemOutcome run_openai_request(Engine& engine, Database& database, const json& body, int attempt, int max_retries,
-                               const CancelToken& cancel, const json& metadata) {
+ItemOutcome run_openai_request(Engine& engine, Database& database, const BatchSettings& settings, const json& body,
+                               int attempt, const CancelToken& cancel, const json& metadata) {
+  const int max_retries = settings.max_retries;
   ItemOutcome outcome;
   double cost = 0;
   try {
@@ -77,7 +80,7 @@ ItemOutcome run_openai_request(Engine& engine, Database& database, const json& b
       throw Error(ErrorKind::usage, "the request body needs \"messages\": an array of messages");
     json copy = body;  // the stored item keeps its messages
     OpenAiStreamChoice ignored;
-    ChatInput request = chat_input_from_openai_body(copy, Caller{}, ignored);
+    ChatInput request = chat_input_from_openai_body(copy, batch_caller(database, settings), ignored);
     request.stream = false;
     request.front_door = "batch";
     request.metadata = metadata;
@@ -87,6 +90,7 @@ ItemOutcome run_openai_request(Engine& engine, Database& database, const json& b
     outcome.result.cost = cost;
     return outcome;
   } catch (const Error& error) {
+    outcome.result.cost = cost;  // what every outcome records: the attempt consumed it
     if (error.kind() == ErrorKind::interrupted && cancel.cancelled()) {
       outcome.kind = ItemOutcome::Kind::interrupted;
       outcome.error = error.what();
@@ -119,6 +123,23 @@ ItemOutcome run_openai_request(Engine& engine, Database& database, const json& b
 
 }  // namespace
 
+Caller batch_caller(Database& database, const BatchSettings& settings) {
+  if (settings.caller_key.empty()) return Caller{};
+  for (const auto& key : KeyRepository(database).list()) {
+    if (key.id != settings.caller_key) continue;
+    if (key.expired(now_milliseconds()))
+      throw Error(ErrorKind::authentication,
+                  "API key '" + key.name + "', which created this batch, has expired; its requests are not sent",
+                  "expired_api_key");
+    Caller caller(key.name, key.is_public);
+    caller.key_id = key.id;
+    caller.key_limits = key.limits;
+    return caller;
+  }
+  throw Error(ErrorKind::authentication,
+              "the API key that created this batch has been revoked; its requests are not sent", "invalid_api_key");
+}
+
 ItemOutcome run_batch_item(Engine& engine, Database& database, const BatchSettings& settings, const json& input,
                            int attempt, const CancelToken& cancel, const std::string& front_door,
                            const json& metadata) {
@@ -131,7 +152,7 @@ ItemOutcome run_batch_item(Engine& engine, Database& database, const BatchSettin
     outcome.result.cost = cost;
     return outcome;
   };
-  if (settings.openai_requests) return run_openai_request(engine, database, input, attempt, settings.max_retries, cancel, metadata);
+  if (settings.openai_requests) return run_openai_request(engine, database, settings, input, attempt, cancel, metadata);
   try {
     ChatInput request;
     request.target = settings.gateway;
@@ -172,6 +193,7 @@ ItemOutcome run_batch_item(Engine& engine, Database& database, const BatchSettin
     }
     return final_state(ItemState::finished, "");
   } catch (const Error& error) {
+    outcome.result.cost = cost;  // what every outcome records: the attempt consumed it
     if (error.kind() == ErrorKind::interrupted && cancel.cancelled()) {
       outcome.kind = ItemOutcome::Kind::interrupted;
       outcome.error = error.what();

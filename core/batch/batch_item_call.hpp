@@ -20,9 +20,13 @@
 // - rate_limited: the upstream or a limit said 429 (the item goes back, the
 //   attempt not counted, and the runner backs off retry_after_seconds);
 // - interrupted: the run was cancelled mid-item (the item goes back).
+// Every outcome carries in result.cost what this attempt consumed, so the
+// runner charges a retried or rate-limited attempt too.
 // With settings.openai_requests the input is a chat-completions request body
-// sent as it is; the output is {status_code, body} with the chat.completion
-// or the OpenAI error object of a failed item.
+// sent as it is, as the API key that created the batch (batch_caller): its
+// limits and budget count the item, as they would the same POST to
+// /v1/chat/completions; the output is {status_code, body} with the
+// chat.completion or the OpenAI error object of a failed item.
 // Never throws a weir::Error: every failure is an outcome.
 #pragma once
 
@@ -32,6 +36,7 @@
 
 #include "core/batch/batch_settings.hpp"
 #include "core/cancellation.hpp"
+#include "core/policy/caller_policy.hpp"
 #include "core/store/batch_repository.hpp"
 
 namespace weir {
@@ -46,6 +51,11 @@ struct ItemOutcome {
   std::string error;            // retry, rate_limited, interrupted: why
   int retry_after_seconds = 0;  // rate_limited: the upstream's hint (0: none)
 };
+
+// Who a job's items are sent as: the local user, or for an OpenAI Batch API
+// job the API key that created it, with the key's limits as they are now.
+// Error(authentication) once that key has been revoked.
+Caller batch_caller(Database& database, const BatchSettings& settings);
 
 // `attempt`: 1-based, counting this one. `database` is the engine's (the
 // failed requests' costs are read from its request log). `front_door` and

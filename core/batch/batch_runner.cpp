@@ -10,8 +10,10 @@
 
 #include "core/batch/batch_item_call.hpp"
 #include "core/engine/engine.hpp"
+#include "core/engine/request_limits.hpp"
 #include "core/error.hpp"
 #include "core/store/database.hpp"
+#include "core/store/gateway_repository.hpp"
 
 namespace weir {
 
@@ -23,6 +25,7 @@ namespace {
 constexpr auto kFirstBackoff = std::chrono::seconds(1);
 constexpr auto kLongestBackoff = std::chrono::seconds(30);
 constexpr auto kCancelPoll = std::chrono::milliseconds(100);
+constexpr auto kStateLook = std::chrono::seconds(1);
 
 // What the workers share.
 class RunState {
@@ -50,12 +53,17 @@ class RunState {
     return error_;
   }
 
-  // Waits until no backoff is in force; false when the run is stopping.
-  bool wait_for_turn() {
+  enum class Turn { go, stop, look };
+  // Waits until no backoff is in force (go) or the run is stopping (stop);
+  // look when `look_at` came first: a long backoff lets the caller check
+  // that the job was not paused or cancelled meanwhile.
+  Turn wait_for_turn(Clock::time_point look_at) {
     std::unique_lock lock(mutex_);
-    while (!stop_ && !options_.cancel.cancelled() && Clock::now() < not_before_)
-      changed_.wait_until(lock, std::min(not_before_, Clock::now() + kCancelPoll));
-    return !stop_ && !options_.cancel.cancelled();
+    while (!stop_ && !options_.cancel.cancelled() && Clock::now() < not_before_) {
+      if (Clock::now() >= look_at) return Turn::look;
+      changed_.wait_until(lock, std::min({not_before_, look_at, Clock::now() + kCancelPoll}));
+    }
+    return stop_ || options_.cancel.cancelled() ? Turn::stop : Turn::go;
   }
   void back_off(int retry_after_seconds) {
     std::lock_guard lock(mutex_);
@@ -84,6 +92,12 @@ class RunState {
     failures_in_a_row_ = failure ? failures_in_a_row_ + 1 : 0;
     if (options_.on_progress) options_.on_progress(progress_locked());
     return failure && error_stop > 0 && failures_in_a_row_ >= error_stop;
+  }
+
+  // Adds the cost of an attempt that did not end its item.
+  void charged(double cost) {
+    std::lock_guard lock(mutex_);
+    cost_ += cost;
   }
 
   int failures_in_a_row() const {
@@ -118,6 +132,30 @@ class RunState {
   Clock::duration backoff_ = kFirstBackoff;
 };
 
+// Items in flight: the job's concurrency, and never more than the gateway's
+// and the calling key's concurrent_requests allow, since the ledger would
+// refuse the rest with 429 each time they tried.
+int worker_count(Database& database, const BatchJob& job) {
+  long long count = job.settings.concurrency;
+  Gateway gateway;
+  if (!job.settings.openai_requests) {
+    try {
+      gateway = GatewayRepository(database).resolve_target(job.settings.gateway);
+    } catch (const Error&) {
+      // Each item will fail with the reason; the count does not matter.
+    }
+  }
+  Caller caller;
+  try {
+    caller = batch_caller(database, job.settings);
+  } catch (const Error&) {
+    // A revoked key: each item fails with the reason.
+  }
+  for (const auto& scope : limit_scopes(gateway, caller))
+    if (scope.limits.concurrent_requests) count = std::min(count, *scope.limits.concurrent_requests);
+  return static_cast<int>(std::max(count, 1LL));
+}
+
 void work(const Paths& paths, const BatchJob& job, const std::string& token, const BatchRunOptions& options,
           RunState& state) {
   Database database(paths.database);
@@ -125,7 +163,20 @@ void work(const Paths& paths, const BatchJob& job, const std::string& token, con
   engine_options.providers = options.providers;
   Engine engine(database, paths, engine_options);
   BatchRepository items(database);
-  while (state.wait_for_turn()) {
+  auto look_at = Clock::now() + kStateLook;
+  while (true) {
+    auto turn = state.wait_for_turn(look_at);
+    if (turn == RunState::Turn::stop) return;
+    if (turn == RunState::Turn::look) {
+      // Paused or cancelled from elsewhere (`weir batch pause`, the Batch
+      // API's cancel) while this run waited out a limit: stop now.
+      if (items.get(job.id).state != "ready") {
+        state.stop();
+        return;
+      }
+      look_at = Clock::now() + kStateLook;
+      continue;
+    }
     auto item = items.claim(job.id, token);
     if (!item) return;
     auto outcome = run_batch_item(engine, database, job.settings, item->input, item->attempts, options.cancel,
@@ -140,15 +191,18 @@ void work(const Paths& paths, const BatchJob& job, const std::string& token, con
           state.stop();
         }
         break;
+      // An attempt that does not end the item still cost what it consumed.
       case ItemOutcome::Kind::retry:
-        items.release(item->id, token, outcome.error, true);
+        if (items.release(job.id, item->id, token, outcome.error, true, outcome.result.cost))
+          state.charged(outcome.result.cost);
         break;
       case ItemOutcome::Kind::rate_limited:
-        items.release(item->id, token, outcome.error, false);
+        if (items.release(job.id, item->id, token, outcome.error, false, outcome.result.cost))
+          state.charged(outcome.result.cost);
         state.back_off(outcome.retry_after_seconds);
         break;
       case ItemOutcome::Kind::interrupted:
-        items.release(item->id, token, outcome.error, false);
+        items.release(job.id, item->id, token, outcome.error, false, outcome.result.cost);
         return;
     }
   }
@@ -182,9 +236,10 @@ BatchProgress run_batch(const Paths& paths, const std::string& job_name, const B
   std::string token = jobs.begin_run(job.id);
   RunState state(jobs.counts(job.id), job.cost, options);
 
+  const int count = worker_count(database, job);
   std::vector<std::thread> workers;
-  workers.reserve(static_cast<size_t>(job.settings.concurrency));
-  for (int index = 0; index < job.settings.concurrency; ++index)
+  workers.reserve(static_cast<size_t>(count));
+  for (int index = 0; index < count; ++index)
     workers.emplace_back([&] {
       try {
         work(paths, job, token, options, state);

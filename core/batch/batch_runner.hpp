@@ -2,18 +2,23 @@
 // of threads, each item one engine request (batch_item_call.hpp).
 //
 // run_batch() takes the job over (BatchRepository::begin_run: items a killed
-// run held are pending again), starts `concurrency` workers, each with its
+// run held are pending again), starts `concurrency` workers (fewer when the
+// job's gateway or calling API key allows fewer concurrent_requests), each with its
 // own store connection and Engine, and returns when no pending item is left,
 // the job was paused (by `weir batch pause` in another process, or here by
 // error_stop), another run took the job over, or `cancel` was cancelled
 // (items in flight are given back as pending). Every result is written as it
 // arrives (claim, then result and cost in one transaction), so a kill loses
 // at most the items in flight and the next run does not redo or re-charge
-// finished ones.
+// finished ones. An attempt that does not end its item (retried, rate
+// limited, interrupted) is charged to the item and the job when it is given
+// back: the cost of an item is everything its attempts consumed.
 //
 // Backs off when the upstream or a gateway limit answers 429: every worker
 // waits out the Retry-After (else 1 s, doubling to 30 s) and the item is
-// tried again without counting the attempt. error_stop: after that many
+// tried again without counting the attempt. A spent budget's Retry-After may
+// be hours: while waiting, the job's state is read every second, and a job
+// paused or cancelled meanwhile ends the run. error_stop: after that many
 // failed items in a row (execution or validation errors; refusals are
 // answers), the job is paused with the reason, which `status` shows.
 //

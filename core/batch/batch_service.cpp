@@ -1,6 +1,5 @@
 #include "core/batch/batch_service.hpp"
 
-#include <chrono>
 #include <iostream>
 
 #include "core/batch/batch_runner.hpp"
@@ -35,39 +34,90 @@ void BatchService::wake() {
   changed_.notify_all();
 }
 
-std::string BatchService::next_job() {
+void BatchService::cancel(const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  if (auto found = runs_.find(job_id); found != runs_.end()) found->second->cancel.cancel();
+}
+
+std::vector<std::string> BatchService::ready_jobs() {
   Database database(paths_.database);
   BatchRepository jobs(database);
   auto all = jobs.list("api");
+  std::vector<std::string> ready;
   for (auto job = all.rbegin(); job != all.rend(); ++job)  // oldest first
-    if (job->state == "ready" && jobs.counts(job->id).pending > 0) return job->id;
-  return {};
+    if (job->state == "ready" && jobs.counts(job->id).pending > 0) ready.push_back(job->id);
+  return ready;
+}
+
+void BatchService::reap_locked() {
+  for (auto entry = runs_.begin(); entry != runs_.end();) {
+    if (!entry->second->finished) {
+      ++entry;
+      continue;
+    }
+    entry->second->thread.join();  // it only returns from run() now
+    entry = runs_.erase(entry);
+  }
+}
+
+void BatchService::run(const std::string& job_id, Run& state) {
+  bool again_later = false;
+  try {
+    BatchRunOptions options;
+    options.providers = providers_;
+    options.cancel = state.cancel;
+    again_later = run_batch(paths_, job_id, options).stopped == "taken_over";
+  } catch (const std::exception& error) {  // a thread must not throw: the job is tried again later
+    std::cerr << "weir serve: batch " << job_id << ": " << error.what() << '\n';
+    again_later = true;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (again_later) not_before_[job_id] = Clock::now() + kPoll;
+    state.finished = true;
+    woken_ = true;  // another job may be waiting for the room
+  }
+  changed_.notify_all();
 }
 
 void BatchService::loop() {
   while (true) {
     {
       std::lock_guard lock(mutex_);
-      if (stopping_) return;
+      if (stopping_) break;
       woken_ = false;
+      reap_locked();
     }
-    bool failed = false;
+    std::vector<std::string> ready;
     try {
-      std::string job = next_job();
-      if (!job.empty()) {
-        BatchRunOptions options;
-        options.providers = providers_;
-        options.cancel = cancel_;
-        run_batch(paths_, job, options);
-        continue;  // another may be waiting
-      }
+      ready = ready_jobs();
     } catch (const Error& error) {
       std::cerr << "weir serve: batch: " << error.what() << '\n';
-      failed = true;
     }
     std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, kPoll, [this, failed] { return stopping_ || (woken_ && !failed); });
+    auto now = Clock::now();
+    for (const auto& job_id : ready) {
+      if (stopping_ || runs_.size() >= kMostRunningBatches) break;
+      if (runs_.count(job_id) != 0) continue;
+      if (auto wait = not_before_.find(job_id); wait != not_before_.end()) {
+        if (now < wait->second) continue;
+        not_before_.erase(wait);
+      }
+      auto& slot = runs_[job_id];
+      slot = std::make_unique<Run>();
+      slot->cancel = cancel_.linked();
+      Run* started = slot.get();
+      slot->thread = std::thread([this, job_id, started] { run(job_id, *started); });
+    }
+    changed_.wait_for(lock, kPoll, [this] { return stopping_ || woken_; });
   }
+  // Stopping: every run is cancelled (cancel_ is linked to each) and joined.
+  std::map<std::string, std::unique_ptr<Run>> runs;
+  {
+    std::lock_guard lock(mutex_);
+    runs.swap(runs_);
+  }
+  for (auto& entry : runs) entry.second->thread.join();
 }
 
 }  // namespace weir

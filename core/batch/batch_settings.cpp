@@ -44,7 +44,7 @@ std::string string_member(const json& object, const char* name) {
 }  // namespace
 
 json BatchSettings::to_json() const {
-  return {{"gateway", gateway},
+  json object = {{"gateway", gateway},
           {"instructions", instructions},
           {"schema", schema},
           {"validate_with", validate_with},
@@ -55,6 +55,8 @@ json BatchSettings::to_json() const {
           {"openai_requests", openai_requests},
           {"input_file_id", input_file_id},
           {"metadata", metadata}};
+  if (!caller_key.empty()) object["caller_key"] = caller_key;
+  return object;
 }
 
 BatchSettings BatchSettings::from_json(const json& object) {
@@ -71,6 +73,7 @@ BatchSettings BatchSettings::from_json(const json& object) {
   settings.openai_requests = object.value("openai_requests", false);
   settings.input_file_id = string_member(object, "input_file_id");
   settings.metadata = object.value("metadata", json(nullptr));
+  settings.caller_key = string_member(object, "caller_key");
   return settings;
 }
 

@@ -40,6 +40,9 @@ struct BatchSettings {
   std::string input_file_id;                     // openai_requests: the uploaded file
   nlohmann::json metadata = nullptr;             // openai_requests: the batch's metadata
   int64_t completion_window_seconds = 24 * 3600;  // openai_requests: as asked ("24h")
+  // openai_requests: the id of the API key that created the batch ("" for
+  // none): its items are that key's requests, under its limits and budget.
+  std::string caller_key;
 
   nlohmann::json to_json() const;
   // Throws Error(usage) for a malformed stored object.

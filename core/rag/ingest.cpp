@@ -18,6 +18,7 @@
 #include "core/store/database.hpp"
 #include "core/store/document_repository.hpp"
 #include "core/store/full_text_statistics.hpp"
+#include "core/utf8.hpp"
 
 namespace fs = std::filesystem;
 
@@ -33,19 +34,6 @@ bool matches_any(const std::vector<std::string>& globs, const std::string& path)
   return std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
     return fnmatch(glob.c_str(), path.c_str(), 0) == 0 || fnmatch(glob.c_str(), name.c_str(), 0) == 0;
   });
-}
-
-bool valid_utf8(std::string_view text) {
-  size_t index = 0;
-  while (index < text.size()) {
-    auto byte = static_cast<unsigned char>(text[index]);
-    size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || index + length > text.size()) return false;
-    for (size_t next = 1; next < length; ++next)
-      if ((static_cast<unsigned char>(text[index + next]) & 0xC0) != 0x80) return false;
-    index += length;
-  }
-  return true;
 }
 
 void sync_index(Database& database, const Paths& paths, Collection& collection) {

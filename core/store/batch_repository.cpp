@@ -267,12 +267,23 @@ bool BatchRepository::finish(const std::string& job_id, int64_t item_id, const s
   return written;
 }
 
-bool BatchRepository::release(int64_t item_id, const std::string& token, const std::string& error, bool count_attempt) {
-  auto update = database_.prepare(
-      "UPDATE batch_items SET claim = NULL, error = ?, attempts = attempts - ?, updated_at = ? WHERE id = ? AND claim = ?");
-  update.bind(1, error).bind(2, count_attempt ? 0 : 1).bind(3, now_milliseconds()).bind(4, item_id).bind(5, token);
-  update.run();
-  return database_.changes() == 1;
+bool BatchRepository::release(const std::string& job_id, int64_t item_id, const std::string& token,
+                              const std::string& error, bool count_attempt, double cost) {
+  bool written = false;
+  database_.transaction([&] {
+    auto update = database_.prepare(
+        "UPDATE batch_items SET claim = NULL, error = ?, attempts = attempts - ?, cost = cost + ?, updated_at = ? "
+        "WHERE id = ? AND claim = ?");
+    update.bind(1, error).bind(2, count_attempt ? 0 : 1).bind(3, cost).bind(4, now_milliseconds()).bind(5, item_id).bind(6, token);
+    update.run();
+    if (database_.changes() != 1) return;
+    written = true;
+    if (cost == 0) return;
+    auto charge = database_.prepare("UPDATE batch_jobs SET cost = cost + ?, updated_at = ? WHERE id = ?");
+    charge.bind(1, cost).bind(2, now_milliseconds()).bind(3, job_id);
+    charge.run();
+  });
+  return written;
 }
 
 int64_t BatchRepository::retry(const std::string& job_id, RetryMode mode, double below) {

@@ -114,8 +114,11 @@ class BatchRepository {
   bool finish(const std::string& job_id, int64_t item_id, const std::string& token, const ItemResult& result);
   // Gives the item back as pending for another try, keeping `error` as its
   // last error; `count_attempt` false takes back the attempt its claim counted
-  // (the upstream asked us to slow down: not the item's fault).
-  bool release(int64_t item_id, const std::string& token, const std::string& error, bool count_attempt);
+  // (the upstream asked us to slow down: not the item's fault). `cost` (what
+  // the attempt consumed all the same) is added to the item's and the job's,
+  // in the same transaction; false (nothing written) when the claim no longer holds.
+  bool release(const std::string& job_id, int64_t item_id, const std::string& token, const std::string& error,
+               bool count_attempt, double cost = 0);
 
   // Puts the items `mode` selects back to pending (attempts and error kept,
   // output and confidence cleared); returns how many. low_confidence takes

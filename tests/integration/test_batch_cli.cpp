@@ -2,10 +2,15 @@
 // items killed with SIGKILL three times and resumed records and charges every
 // item exactly once; answers that need healing, fail validation, are refused
 // or keep failing land in the right states, and each retry mode moves exactly
-// its items; error-stop pauses a job with its reason.
+// its items; error-stop pauses a job with its reason. A retried item is
+// charged for every attempt; a run keeps within its gateway's
+// concurrent_requests and stops when paused while waiting out a budget; on
+// `weir serve`, a blocked batch holds no other back and a batch's requests
+// are its creating key's.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -15,6 +20,7 @@
 
 #include "tests/support/fake_upstream.hpp"
 #include "tests/support/serve_process.hpp"
+#include "tests/support/store_change.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -361,4 +367,206 @@ TEST_CASE("a batch backs off when the upstream answers 429 and sends the item ag
   CHECK(items["first"]["attempts"] == 1);  // the 429 was not the item's fault
   CHECK(items["second"]["state"] == "finished");
   CHECK(fixture.upstream.request_count() == 3);
+}
+
+TEST_CASE("a retried item is charged for every attempt it consumed, and so is its job") {
+  BatchFixture fixture;
+  fixture.run_ok({"provider", "add", "judge", "--base-url", fixture.upstream.base_url(), "--max-retries", "0"});
+  // The answer is billed, then the judge fails upstream: the item is tried
+  // again, and its second answer and verdict are billed too.
+  std::atomic<int> verdicts{0};
+  fixture.upstream.set_responder([&verdicts](const RecordedRequest& request, size_t) {
+    std::string text = last_user_text(request.json_body);
+    if (text.find("Input:\n") != std::string::npos) {
+      if (verdicts++ == 0)
+        return ScriptedResponse::json_body(500, {{"error", {{"message", "judge down"}, {"type", "server_error"}}}});
+      return ScriptedResponse::json_body(200, chat_completion(R"({"valid": true, "confidence": 0.8})"));
+    }
+    return ScriptedResponse::json_body(200, chat_completion(R"({"n": 1, "label": "odd"})"));
+  });
+  fixture.run_ok({"batch", "create", "retried", "--gateway", "labeller", "--schema",
+                  fixture.write("label.schema.json", kLabelSchema.dump()), "--validate-with", "judge/fake-model",
+                  "--max-retries", "1", "--concurrency", "1"});
+  fixture.run_ok({"batch", "add", "retried", fixture.write("items.txt", "only\n"), "--mode", "text"});
+  fixture.run_ok({"batch", "run", "retried"});
+  auto item = fixture.items("retried")["only"];
+  CHECK(item["state"] == "finished");
+  CHECK(item["attempts"] == 2);
+  CHECK(fixture.upstream.request_count() == 4);
+  CHECK(item["cost"].get<double>() == doctest::Approx(3 * kItemCost));  // two answers and a verdict
+  CHECK(fixture.status("retried")["cost"].get<double>() == doctest::Approx(3 * kItemCost));
+}
+
+namespace {
+
+// The Batch API of one `weir serve`: upload, create, read, cancel.
+struct BatchApi {
+  ServeProcess& serve;
+  std::vector<std::pair<std::string, std::string>> auth;
+
+  std::string upload(const std::string& content) {
+    const std::string boundary = "weirtestboundary";
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" +
+                       boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"in.jsonl\"\r\n\r\n" +
+                       content + "\r\n--" + boundary + "--\r\n";
+    auto headers = auth;
+    headers.push_back({"Content-Type", "multipart/form-data; boundary=" + boundary});
+    auto reply = http_request(serve.port(), "POST", "/v1/files", body, headers);
+    REQUIRE_MESSAGE(reply.status == 200, reply.body);
+    return body_json(reply)["id"].get<std::string>();
+  }
+  static std::string line(const std::string& id, const std::string& model, const std::string& text) {
+    return json{{"custom_id", id}, {"method", "POST"}, {"url", "/v1/chat/completions"},
+                {"body", {{"model", model}, {"messages", {{{"role", "user"}, {"content", text}}}}}}}.dump() + "\n";
+  }
+  std::string create(const std::string& content) {
+    auto headers = auth;
+    headers.push_back({"Content-Type", "application/json"});
+    auto reply = http_request(serve.port(), "POST", "/v1/batches",
+                              json{{"input_file_id", upload(content)}, {"endpoint", "/v1/chat/completions"},
+                                   {"completion_window", "24h"}}.dump(),
+                              headers);
+    REQUIRE_MESSAGE(reply.status == 200, reply.body);
+    return body_json(reply)["id"].get<std::string>();
+  }
+  json get(const std::string& id) { return body_json(http_request(serve.port(), "GET", "/v1/batches/" + id, "", auth)); }
+  // Reads the batch until it has `status` (the requests upstream were awaited first).
+  json until(const std::string& id, const std::string& status) {
+    json batch;
+    for (int tries = 0; tries < 10000; ++tries) {
+      batch = get(id);
+      if (batch["status"] == status) break;
+    }
+    return batch;
+  }
+  json cancel(const std::string& id) {
+    return body_json(http_request(serve.port(), "POST", "/v1/batches/" + id + "/cancel", "", auth));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("on weir serve, a batch waiting out a spent budget holds no other batch back, and cancel stops it") {
+  BatchFixture fixture;
+  // A budget of $0 a day is spent before anything is asked: every request
+  // through "spent" is refused 429 until the day ends, and again after.
+  fixture.run_ok({"gateway", "create", "spent", "--provider", "fake", "--model", "fake-model", "--budget-day", "0"});
+  fixture.upstream.set_default(ScriptedResponse::json_body(200, chat_completion("fine")));
+  ServeProcess serve(fixture.home);
+  BatchApi api{serve, {}};
+  std::string blocked = api.create(BatchApi::line("a", "spent", "waits"));
+  std::string free = api.create(BatchApi::line("b", "labeller", "runs"));
+  REQUIRE(fixture.upstream.wait_for_requests(1));
+  auto done = api.until(free, "completed");
+  CHECK(done["status"] == "completed");
+  CHECK(done["request_counts"]["completed"] == 1);
+  CHECK(api.get(blocked)["status"] == "in_progress");
+  CHECK(fixture.upstream.request_count() == 1);  // the spent gateway's request never left
+
+  auto cancelled = api.cancel(blocked);
+  CHECK(cancelled["status"] == "cancelled");
+  // The service is free again at once: a new batch runs.
+  std::string after = api.create(BatchApi::line("c", "labeller", "after"));
+  REQUIRE(fixture.upstream.wait_for_requests(2));
+  CHECK(api.until(after, "completed")["status"] == "completed");
+}
+
+TEST_CASE("a Batch API batch's requests count against the limits of the API key that created it") {
+  BatchFixture fixture;
+  auto key = json::parse(fixture.run_ok({"key", "create", "batcher", "--limit-rpd", "1", "--json"}).out);
+  fixture.upstream.set_default(ScriptedResponse::json_body(200, chat_completion("fine")));
+  ServeProcess serve(fixture.home);
+  BatchApi api{serve, {{"Authorization", "Bearer " + key["key"].get<std::string>()}}};
+  std::string id = api.create(BatchApi::line("only", "labeller", "hello"));
+  REQUIRE(fixture.upstream.wait_for_requests(1));
+  CHECK(api.until(id, "completed")["status"] == "completed");
+  // The key's one request of the day went to the batch: the next is refused.
+  auto headers = api.auth;
+  headers.push_back({"Content-Type", "application/json"});
+  auto direct = http_request(serve.port(), "POST", "/v1/chat/completions",
+                             json{{"model", "labeller"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}}.dump(),
+                             headers);
+  CHECK(direct.status == 429);
+  CHECK(direct.body.find("API key 'batcher'") != std::string::npos);
+  CHECK(fixture.upstream.request_count() == 1);
+}
+
+TEST_CASE("a batch runs no more items at once than its gateway's concurrent_requests, so none is refused") {
+  BatchFixture fixture;
+  fixture.run_ok({"gateway", "create", "narrow", "--provider", "fake", "--model", "fake-model", "--limit-concurrent", "2"});
+  auto answer = ScriptedResponse::json_body(200, chat_completion(R"({"n": 1, "label": "odd"})"));
+  answer.latency = std::chrono::milliseconds(20);
+  fixture.upstream.set_default(answer);
+  fixture.run_ok({"batch", "create", "bounded", "--gateway", "narrow", "--schema",
+                  fixture.write("label.schema.json", kLabelSchema.dump()), "--concurrency", "8"});
+  std::string lines;
+  for (int index = 0; index < 8; ++index) lines += "item " + std::to_string(index) + "\n";
+  fixture.run_ok({"batch", "add", "bounded", fixture.write("items.txt", lines), "--mode", "text"});
+  fixture.run_ok({"batch", "run", "bounded"});
+  CHECK(fixture.status("bounded")["items"]["finished"] == 8);
+  // Every request the log holds was answered: the limit never had to refuse one.
+  auto logged = json::parse(fixture.run_ok({"logs", "--json", "--limit", "1000"}).out);
+  CHECK(logged.size() == 8);
+  for (const auto& row : logged) CHECK_MESSAGE(row.value("status", "") == "ok", row.dump());
+}
+
+TEST_CASE("a batch run waiting out a spent budget stops as soon as the job is paused from another process") {
+  BatchFixture fixture;
+  fixture.run_ok({"gateway", "create", "spent", "--provider", "fake", "--model", "fake-model", "--budget-day", "0"});
+  fixture.run_ok({"batch", "create", "stuck", "--gateway", "spent", "--concurrency", "2"});
+  fixture.run_ok({"batch", "add", "stuck", fixture.write("items.txt", "one\n"), "--mode", "text"});
+  auto run = fixture.home.start({"--json", "batch", "run", "stuck"});
+  // The refusal is in the request log: the run now waits until the budget's day ends.
+  REQUIRE(wait_for_store(fixture.home.path(), [&] {
+    return json::parse(fixture.run_ok({"logs", "--json", "--limit", "10"}).out).size() >= 1;
+  }));
+  fixture.run_ok({"batch", "pause", "stuck"});
+  auto stopped = run->wait(std::chrono::seconds(20));
+  CHECK(stopped.out.find("\"stopped\":\"paused\"") != std::string::npos);
+  CHECK(fixture.upstream.request_count() == 0);
+  CHECK(fixture.status("stuck")["items"]["pending"] == 1);
+}
+
+TEST_CASE("batch add FILE.zip adds its text files; a zip bomb is exit 2 and adds nothing") {
+  BatchFixture fixture;
+  fixture.run_ok({"batch", "create", "zipped", "--gateway", "labeller"});
+  const std::string data = std::string(WEIR_SOURCE_DIR) + "/tests/data/zip/";
+  CHECK(fixture.run_ok({"batch", "add", "zipped", data + "tickets.zip"}).out == "added 2 items, skipped 1 binary\n");
+  for (const char* bomb : {"bomb_total.zip", "bomb_lying.zip", "nested.zip"}) {
+    auto refused = fixture.home.run({"batch", "add", "zipped", data + bomb});
+    CHECK_MESSAGE(refused.exit_code == 2, bomb);
+    CHECK_MESSAGE(refused.err.find("nothing was added") != std::string::npos, refused.err);
+  }
+  CHECK(fixture.status("zipped")["items"]["pending"] == 2);
+  std::set<std::string> sources;
+  for (const auto& [input, item] : fixture.items("zipped")) sources.insert(item["source"].get<std::string>());
+  CHECK(sources == std::set<std::string>{"first.txt", "inbox/second.md"});
+}
+
+TEST_CASE("a Batch API item that asks to stream is sent whole, and a model refusal of it lands as refused") {
+  BatchFixture fixture;
+  json refusal = chat_completion("");
+  refusal["choices"][0]["message"] = {{"role", "assistant"}, {"content", nullptr}, {"refusal", "I can't help with that."}};
+  fixture.upstream.set_default(ScriptedResponse::json_body(200, refusal));
+  ServeProcess serve(fixture.home);
+  BatchApi api{serve, {}};
+  json body = {{"model", "labeller"},
+               {"stream", true},
+               {"messages", {{{"role", "user"}, {"content", "label this"}}}},
+               {"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "label"}, {"schema", kLabelSchema}}}}}};
+  std::string id = api.create(json{{"custom_id", "streamed"}, {"method", "POST"}, {"url", "/v1/chat/completions"},
+                                   {"body", body}}.dump() + "\n");
+  REQUIRE(fixture.upstream.wait_for_requests(1));
+  auto batch = api.until(id, "completed");
+  REQUIRE(batch["status"] == "completed");
+  CHECK(batch["request_counts"]["failed"] == 1);
+  CHECK(fixture.upstream.requests()[0].json_body.value("stream", false) == false);
+  auto errors = http_request(serve.port(), "GET", "/v1/files/" + batch["error_file_id"].get<std::string>() + "/content");
+  auto line = json::parse(errors.body);
+  CHECK(line["custom_id"] == "streamed");
+  CHECK(line["response"]["body"]["error"]["code"] == "model_refused");
+  // The job behind the batch recorded the item as refused, not as an execution error.
+  auto jobs = json::parse(fixture.run_ok({"--json", "batch", "list"}).out);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0]["items"]["refused"] == 1);
 }

@@ -1,0 +1,179 @@
+#include "core/batch/zip_import.hpp"
+
+#include <zip.h>
+
+#include <array>
+#include <fstream>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/utf8.hpp"
+
+namespace weir {
+
+namespace {
+
+constexpr size_t kReadBytes = 64u << 10;
+
+// Names and leading bytes of archives and compressed files: a zip inside a
+// zip is how a bomb multiplies, and none of them is text to classify.
+constexpr std::array<std::string_view, 12> kArchiveExtensions = {".zip", ".jar", ".gz",  ".tgz", ".bz2", ".xz",
+                                                                 ".zst", ".7z",  ".rar", ".tar", ".lz4", ".z"};
+constexpr std::array<std::string_view, 8> kArchiveMagic = {
+    std::string_view("PK\x03\x04", 4), std::string_view("PK\x05\x06", 4), std::string_view("\x1f\x8b", 2),
+    std::string_view("BZh", 3),        std::string_view("\xfd" "7zXZ\0", 6), std::string_view("\x28\xb5\x2f\xfd", 4),
+    std::string_view("7z\xbc\xaf\x27\x1c", 6), std::string_view("Rar!\x1a\x07", 6)};
+
+std::string megabytes(uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB"; }
+
+std::string lowercase(std::string text) {
+  for (char& character : text)
+    if (character >= 'A' && character <= 'Z') character = static_cast<char>(character - 'A' + 'a');
+  return text;
+}
+
+bool named_like_archive(const std::string& name) {
+  auto lower = lowercase(name);
+  for (auto extension : kArchiveExtensions)
+    if (lower.size() > extension.size() && lower.ends_with(extension)) return true;
+  return false;
+}
+
+bool starts_like_archive(std::string_view content) {
+  for (auto magic : kArchiveMagic)
+    if (content.starts_with(magic)) return true;
+  return false;
+}
+
+bool ignored(const std::string& name) {
+  if (name.empty() || name.back() == '/') return true;  // a folder
+  if (name.starts_with("__MACOSX/")) return true;
+  size_t start = 0;
+  while (start < name.size()) {
+    size_t end = name.find('/', start);
+    if (end == std::string::npos) end = name.size();
+    if (end > start && name[start] == '.') return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+Error refused(ErrorKind kind, const std::string& path, const std::string& why) {
+  return Error(kind, path + ": " + why + "; nothing was added");
+}
+
+struct ArchiveCloser {
+  void operator()(zip_t* archive) const { zip_discard(archive); }
+};
+struct EntryCloser {
+  void operator()(zip_file_t* file) const { zip_fclose(file); }
+};
+
+struct Entry {
+  zip_uint64_t index = 0;
+  std::string name;
+  uint64_t declared = 0;
+};
+
+}  // namespace
+
+bool looks_like_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[4] = {};
+  if (!in.read(head, sizeof head)) return false;
+  std::string_view start(head, sizeof head);
+  return start == std::string_view("PK\x03\x04", 4) || start == std::string_view("PK\x05\x06", 4);
+}
+
+void read_zip_inputs(const std::string& path, BatchImport& import) {
+  int code = 0;
+  std::unique_ptr<zip_t, ArchiveCloser> archive(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
+  if (!archive) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    std::string why = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    throw Error(ErrorKind::usage, path + " is not a zip archive weir can read (" + why + ")");
+  }
+  zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+  if (count > kMostZipEntries)
+    throw refused(ErrorKind::too_large, path,
+                  "the archive holds " + std::to_string(count) + " entries; one import takes at most " +
+                      std::to_string(kMostZipEntries));
+
+  // Everything the headers say is checked before a byte is inflated.
+  std::vector<Entry> entries;
+  uint64_t declared_total = 0;
+  for (zip_int64_t index = 0; index < count; ++index) {
+    zip_stat_t stat;
+    zip_stat_init(&stat);
+    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(index), 0, &stat) != 0)
+      throw Error(ErrorKind::usage, path + ": entry " + std::to_string(index) + " cannot be read (" +
+                                        zip_strerror(archive.get()) + "); nothing was added");
+    std::string name = (stat.valid & ZIP_STAT_NAME) && stat.name ? stat.name : "";
+    if (ignored(name)) continue;
+    if (named_like_archive(name))
+      throw refused(ErrorKind::usage, path, name + " is an archive; nested archives are refused: add it on its own");
+    if (!(stat.valid & ZIP_STAT_SIZE))
+      throw refused(ErrorKind::usage, path, name + " does not declare its size");
+    declared_total += stat.size;
+    if (declared_total > kMostBatchImportBytes)
+      throw refused(ErrorKind::too_large, path,
+                    "its entries declare more than " + megabytes(kMostBatchImportBytes) +
+                        " uncompressed; one import takes at most that: split the archive");
+    if ((stat.valid & ZIP_STAT_ENCRYPTION_METHOD) && stat.encryption_method != ZIP_EM_NONE) {
+      import.rejected.push_back({name, "encrypted; weir takes no passwords: add it unencrypted"});
+      continue;
+    }
+    if ((stat.valid & ZIP_STAT_COMP_METHOD) && !zip_compression_method_supported(stat.comp_method, 0)) {
+      import.rejected.push_back({name, "compressed with a method libzip cannot read (" + std::to_string(stat.comp_method) + ")"});
+      continue;
+    }
+    if (stat.size > kMostBatchItemBytes) {
+      import.rejected.push_back({name, "the item is " + megabytes(stat.size) + "; an item may be at most " +
+                                           megabytes(kMostBatchItemBytes)});
+      continue;
+    }
+    entries.push_back({static_cast<zip_uint64_t>(index), std::move(name), stat.size});
+  }
+
+  // Now the real bytes, never more than declared (and so never past the limits).
+  uint64_t real_total = 0;
+  std::vector<BatchInput> inputs;
+  std::string chunk(kReadBytes, '\0');
+  for (const auto& entry : entries) {
+    std::unique_ptr<zip_file_t, EntryCloser> file(zip_fopen_index(archive.get(), entry.index, 0));
+    if (!file)
+      throw Error(ErrorKind::usage, path + ": " + entry.name + " cannot be opened (" + zip_strerror(archive.get()) +
+                                        "); nothing was added");
+    std::string content;
+    while (true) {
+      zip_int64_t got = zip_fread(file.get(), chunk.data(), chunk.size());
+      if (got < 0)
+        throw Error(ErrorKind::usage, path + ": " + entry.name + " is damaged (" + zip_file_strerror(file.get()) +
+                                          "); nothing was added");
+      if (got == 0) break;
+      auto bytes = static_cast<uint64_t>(got);
+      real_total += bytes;
+      if (content.size() + bytes > entry.declared)
+        throw refused(ErrorKind::too_large, path,
+                      entry.name + " inflates past the " + std::to_string(entry.declared) +
+                          " bytes its header declares: refused as a zip bomb");
+      if (real_total > kMostBatchImportBytes)
+        throw refused(ErrorKind::too_large, path, "it inflates past " + megabytes(kMostBatchImportBytes));
+      content.append(chunk.data(), bytes);
+    }
+    if (starts_like_archive(content))
+      throw refused(ErrorKind::usage, path, entry.name + " is an archive; nested archives are refused: add it on its own");
+    if (content.find('\0') != std::string::npos || !valid_utf8(content)) {
+      import.skipped.push_back({entry.name, "binary (NUL bytes or not UTF-8); only text files become items"});
+      continue;
+    }
+    inputs.push_back({entry.name, std::move(content)});
+  }
+  for (auto& input : inputs) import.inputs.push_back(std::move(input));
+}
+
+}  // namespace weir

@@ -1,0 +1,111 @@
+// Zip import for `weir batch add` (core/batch/zip_import.hpp), on the archives
+// tests/data/zip/make_fixtures.py writes: text entries become items named by
+// their path in the archive, binary ones are skipped, an oversized one is
+// rejected alone; zip bombs (declared past the import limit, or a header that
+// lies about its size) and nested archives are refused whole, quickly and
+// without the inflated size ever being held in memory.
+#include <doctest/doctest.h>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "core/batch/batch_import.hpp"
+#include "core/batch/zip_import.hpp"
+#include "tests/support/expect_error.hpp"
+
+using namespace weir;
+using weir::testing::expect_error;
+
+namespace {
+
+std::string fixture(const std::string& name) { return std::string(WEIR_SOURCE_DIR) + "/tests/data/zip/" + name; }
+
+long peak_rss_kilobytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// Refuses `archive` and says how much the peak memory grew while doing so.
+struct Refusal {
+  Error error;
+  long grown_kilobytes;
+  double seconds;
+};
+Refusal refuse(const std::string& archive) {
+  long before = peak_rss_kilobytes();
+  auto start = std::chrono::steady_clock::now();
+  auto error = expect_error([&] { read_batch_inputs(fixture(archive), ""); });
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return {error, peak_rss_kilobytes() - before, seconds};
+}
+
+}  // namespace
+
+TEST_CASE("a zip's text files become items named by their path in it; binary, hidden and fork entries do not") {
+  auto import = read_batch_inputs(fixture("tickets.zip"), "");  // the .zip extension picks the mode
+  REQUIRE(import.inputs.size() == 2);
+  CHECK(import.inputs[0].source == "first.txt");
+  CHECK(import.inputs[0].input == "The printer on floor 2 is out of toner.\n");
+  CHECK(import.inputs[1].source == "inbox/second.md");
+  CHECK(import.inputs[1].input.get<std::string>().find("order 1042") != std::string::npos);
+  REQUIRE(import.skipped.size() == 1);
+  CHECK(import.skipped[0].where == "logo.png");
+  CHECK(import.rejected.empty());
+}
+
+TEST_CASE("a zip is recognised by its first bytes whatever its name, and --mode zip refuses what is not one") {
+  auto renamed = std::filesystem::temp_directory_path() / "weir-zip-import-tickets.bin";
+  std::filesystem::copy_file(fixture("tickets.zip"), renamed, std::filesystem::copy_options::overwrite_existing);
+  CHECK(looks_like_zip(renamed.string()));
+  CHECK(read_batch_inputs(renamed.string(), "").inputs.size() == 2);
+  std::filesystem::remove(renamed);
+
+  auto text = std::filesystem::temp_directory_path() / "weir-zip-import-not.zip";
+  std::ofstream(text) << "just text\n";
+  auto error = expect_error([&] { read_batch_inputs(text.string(), "zip"); });
+  CHECK(error.kind() == ErrorKind::usage);
+  CHECK(std::string(error.what()).find("is not a zip archive") != std::string::npos);
+  std::filesystem::remove(text);
+}
+
+TEST_CASE("a zip entry over 10 MB is rejected by name and the others land") {
+  auto import = read_batch_inputs(fixture("big_item.zip"), "zip");
+  REQUIRE(import.inputs.size() == 1);
+  CHECK(import.inputs[0].source == "small.txt");
+  REQUIRE(import.rejected.size() == 1);
+  CHECK(import.rejected[0].where == "big.txt");
+  CHECK(import.rejected[0].reason.find("at most 10 MB") != std::string::npos);
+}
+
+TEST_CASE("a zip whose entries declare more than 100 MB is refused whole before anything inflates") {
+  auto refusal = refuse("bomb_total.zip");
+  CHECK(refusal.error.kind() == ErrorKind::too_large);
+  CHECK(std::string(refusal.error.what()).find("declare more than 100 MB") != std::string::npos);
+  CHECK(std::string(refusal.error.what()).find("nothing was added") != std::string::npos);
+  CHECK(refusal.grown_kilobytes < 20 * 1024);
+  CHECK(refusal.seconds < 2);
+}
+
+TEST_CASE("a zip entry that inflates past the size its header declares is refused as a bomb after one read") {
+  // 110 MB of text whose headers say 100 bytes: the real bytes are counted.
+  auto refusal = refuse("bomb_lying.zip");
+  CHECK(refusal.error.kind() == ErrorKind::too_large);
+  CHECK(std::string(refusal.error.what()).find("small.txt inflates past the 100 bytes its header declares") !=
+        std::string::npos);
+  CHECK(refusal.grown_kilobytes < 20 * 1024);
+  CHECK(refusal.seconds < 2);
+}
+
+TEST_CASE("nested archives are refused whole, by their name or by their first bytes") {
+  auto named = expect_error([] { read_batch_inputs(fixture("nested.zip"), ""); });
+  CHECK(named.kind() == ErrorKind::usage);
+  CHECK(std::string(named.what()).find("inner.zip is an archive; nested archives are refused") != std::string::npos);
+  auto disguised = expect_error([] { read_batch_inputs(fixture("nested_magic.zip"), ""); });
+  CHECK(disguised.kind() == ErrorKind::usage);
+  CHECK(std::string(disguised.what()).find("notes.txt is an archive") != std::string::npos);
+}
