@@ -1,4 +1,5 @@
-// `weir chat TARGET [MESSAGE...]` — one turn, or a REPL on a terminal.
+// `weir chat [TARGET] [MESSAGE...]` — one turn, or a REPL on a terminal. Which
+// target and which conversation a run starts with is core/engine/chat_start.hpp's rule.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,11 +19,14 @@
 #include "cli/spinner.hpp"
 #include "cli/terminal_text.hpp"
 #include "core/json_input.hpp"
+#include "core/config/terminal_style.hpp"
 #include "core/engine/answer_sources.hpp"
 #include "core/engine/attachment.hpp"
+#include "core/engine/chat_start.hpp"
 #include "core/engine/engine.hpp"
 #include "core/engine/session_turn.hpp"
 #include "core/error.hpp"
+#include "core/store/gateway_repository.hpp"
 #include "core/store/session_repository.hpp"
 
 namespace weir::cli {
@@ -33,9 +37,14 @@ namespace {
 constexpr std::size_t kHistoryLines = 1000;
 
 struct ChatOptions {
-  std::string target;
+  std::string target;  // as chosen (chat_start.hpp); the first word until then
   std::vector<std::string> words;
+  std::string model;   // -m/--model TARGET
+  std::string system;  // -s/--system TEXT: a system message for this run
+  bool continue_last = false;  // -c/--continue
   std::string session;
+  bool replace_session = false;  // the session is `last`, replaced by this run's first kept turn
+  bool unnamed = false;          // no --session or -c: the turns are kept only as `last`
   std::string user;  // the end user per-user tools (memory) act for
   bool no_stream = false;
   bool dry_run = false;
@@ -132,22 +141,39 @@ std::string read_all_stdin() {
 // plus the REPL's /system text, which goes first in every request.
 class Conversation {
  public:
-  Conversation(CommandContext& context, const ChatOptions& options) : context_(context), options_(options) {
-    if (!options.session.empty()) history_ = SessionRepository(context.database()).messages(options.session);
+  Conversation(CommandContext& context, const ChatOptions& options)
+      : context_(context), options_(options), replace_session_(options.replace_session) {
+    if (!options.session.empty() && !replace_session_)
+      history_ = SessionRepository(context.database()).messages(options.session);
+    if (!options.system.empty()) run_system_ = json{{"role", "system"}, {"content", options.system}};
   }
 
-  // What the next request starts with: the /system message, then the turns.
+  // What the next request starts with: the /system message, the turns, then
+  // -s's system message until a turn has kept it.
   json messages() const {
     json all = json::array();
     if (!system_.empty()) all.push_back({{"role", "system"}, {"content", system_}});
     for (const auto& message : history_) all.push_back(message);
+    if (!run_system_.is_null()) all.push_back(run_system_);
     return all;
   }
 
-  void append(const json& messages) {
+  // A turn's messages; -s's system message is kept with the first turn, so a
+  // continued session keeps the instruction where it was given.
+  void append(json messages) {
     if (messages.empty()) return;
-    if (!options_.session.empty())
-      SessionRepository(context_.database()).append(options_.session, options_.target, messages);
+    if (!run_system_.is_null()) {
+      messages.insert(messages.begin(), run_system_);
+      run_system_ = json();
+    }
+    if (!options_.session.empty()) {
+      SessionRepository sessions(context_.database());
+      if (replace_session_)
+        sessions.replace(options_.session, options_.target, messages);
+      else
+        sessions.append(options_.session, options_.target, messages);
+      replace_session_ = false;
+    }
     for (const auto& message : messages) history_.push_back(message);
   }
 
@@ -158,18 +184,24 @@ class Conversation {
   void saved() {
     history_ = messages();
     system_.clear();
+    run_system_ = json();
+    replace_session_ = false;
   }
 
+  // -s's message applies again from the next turn: it is this run's.
   void reset() {
     if (!options_.session.empty()) SessionRepository(context_.database()).remove(options_.session);
     history_ = json::array();
     system_.clear();
+    if (!options_.system.empty()) run_system_ = json{{"role", "system"}, {"content", options_.system}};
   }
 
  private:
   CommandContext& context_;
   const ChatOptions& options_;
+  bool replace_session_ = false;
   json history_ = json::array();
+  json run_system_;  // -s, until the first kept turn
   std::string system_;
 };
 
@@ -192,7 +224,7 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   input.stream = !options.no_stream;
   input.front_door = "chat";
   input.user = options.user;
-  input.conversation = options.session;
+  input.conversation = options.unnamed ? "" : options.session;
   if (!options.user.empty()) input.metadata = {{"user", options.user}};
   if (options.verbose) input.on_route_attempt = print_route_attempt;
 
@@ -212,9 +244,9 @@ void run_turn(CommandContext& context, const ChatOptions& options, Conversation&
   // Markdown styling: a terminal's stdout, no NO_COLOR, not --raw, and not
   // a --schema answer (JSON, which a script may copy as it is).
   // On any terminal the model's control characters are made visible.
-  const char* no_color = std::getenv("NO_COLOR");
   const bool terminal = print_live && stdout_is_terminal();
-  const bool styled = terminal && !(no_color && *no_color) && !options.raw && options.schema.empty();
+  const bool styled = print_live && options.schema.empty() &&
+                      styles_markdown(context.config(), options.raw, {stdout_is_terminal(), no_color_requested()});
   MarkdownStream markdown(styled ? AnswerStyle::styled : terminal ? AnswerStyle::escaped : AnswerStyle::verbatim,
                           terminal_columns(STDOUT_FILENO));
   ControlEscaper reasoning_text;
@@ -345,7 +377,7 @@ void run_slash_command(CommandContext& context, const SlashCommand& command, Cha
 void run_repl(CommandContext& context, ChatOptions options) {
   Conversation conversation(context, options);
   std::cerr << "weir chat with " << options.target
-            << (options.session.empty() ? "" : " (session " + options.session + ")")
+            << (options.unnamed ? "" : " (session " + options.session + ")")
             << " — /help lists the commands, /exit or Ctrl-D leaves\n";
   LineEditor editor(context.paths().chat_history, kHistoryLines);
   bool history_warned = !editor.history_error().empty();
@@ -396,10 +428,18 @@ void run_repl(CommandContext& context, ChatOptions options) {
 void register_chat_command(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<ChatOptions>();
   auto* chat = app.add_subcommand("chat", "Chat through a gateway (streams the answer; a REPL on a terminal)");
-  chat->add_option("target", options->target, "Gateway id, slug or name, or @provider/model")
-      ->required()
+  chat->add_option("target", options->target,
+                   "Gateway id, slug or name, or @provider/model (optional with a default-gateway, -m, or a "
+                   "continued session: a first word that is neither a gateway nor @... is the message)")
       ->type_name(value_name::target);
   chat->add_option("message", options->words, "The message (piped standard input is added to it)");
+  chat->add_option("-m,--model", options->model,
+                   "Talk to this gateway or @provider/model; every word is then the message")
+      ->type_name(value_name::target);
+  chat->add_option("-s,--system", options->system,
+                   "A system message for this chat, after the gateway's own instructions (kept in the session)");
+  chat->add_flag("-c,--continue", options->continue_last,
+                 "Continue the last conversation (the session used most recently, or `last`)");
   chat->add_option("--session", options->session, "Keep the conversation under this name")
       ->type_name(value_name::session);
   chat->add_option("--user", options->user, "Ask as this end user (per-user tools such as memory use it)")
@@ -427,6 +467,25 @@ void register_chat_command(CLI::App& app, CommandContext& context) {
   chat->add_flag("--sources", options->sources,
                  "After the answer, list the documents retrieval gave the model (ref or docid, collection, score)");
   chat->callback([&context, options] {
+    auto& config = context.config();
+    use_color_setting(config.value_or_fallback("color"));
+    {
+      SessionRepository sessions(context.database());
+      auto session = choose_chat_session(sessions, options->session, options->continue_last);
+      options->session = session.name;
+      options->replace_session = session.replace_on_first_turn;
+      options->unnamed = session.replace_on_first_turn;
+      ChatTargetRequest request;
+      request.model = options->model;
+      if (!options->target.empty()) request.words.push_back(options->target);
+      request.words.insert(request.words.end(), options->words.begin(), options->words.end());
+      request.session_target = session.target;
+      request.default_gateway = config.get("default-gateway").value_or("");
+      GatewayRepository gateways(context.database());
+      auto choice = choose_chat_target(gateways, request);
+      options->target = choice.target;
+      options->words = choice.message_words;
+    }
     std::string message;
     for (const auto& word : options->words) message += (message.empty() ? "" : " ") + word;
     if (!stdin_is_terminal()) {

@@ -26,6 +26,8 @@ void register_skill_commands(CLI::App& app, CommandContext& context);
 void register_memory_commands(CLI::App& app, CommandContext& context);
 void register_batch_commands(CLI::App& app, CommandContext& context);  // batch create|add|run|...
 void register_hook_key_commands(CLI::App& app, CommandContext& context);  // hook-key show|rotate
+void register_config_commands(CLI::App& app, CommandContext& context);   // config get|set|unset|list|path
+void register_session_commands(CLI::App& app, CommandContext& context);  // sessions list|show|export|delete|rename
 void register_system_commands(CLI::App& app, CommandContext& context);  // paths, version
 void register_completion_commands(CLI::App& app, CommandContext& context);  // completions, __complete
 void register_documentation_commands(CLI::App& app, CommandContext& context);  // __man-page, __command-tree

@@ -15,4 +15,9 @@ Database& CommandContext::database() {
   return *database_;
 }
 
+UserConfig& CommandContext::config() {
+  if (!config_) config_ = UserConfig::load(config_path(paths()));
+  return *config_;
+}
+
 }  // namespace weir::cli

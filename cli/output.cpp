@@ -8,16 +8,29 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "core/config/terminal_style.hpp"
+
 namespace weir::cli {
 
 bool stdout_is_terminal() { return isatty(STDOUT_FILENO) == 1; }
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 bool stdin_is_terminal() { return isatty(STDIN_FILENO) == 1; }
 
-bool stderr_uses_color() {
-  const char* no_color = std::getenv("NO_COLOR");
-  return stderr_is_terminal() && !(no_color && *no_color);
+namespace {
+std::string& color_setting() {
+  static std::string setting = "auto";
+  return setting;
 }
+}  // namespace
+
+bool no_color_requested() {
+  const char* no_color = std::getenv("NO_COLOR");
+  return no_color && *no_color;
+}
+
+void use_color_setting(const std::string& setting) { color_setting() = setting; }
+
+bool stderr_uses_color() { return uses_color(color_setting(), {stderr_is_terminal(), no_color_requested()}); }
 
 std::size_t terminal_columns(int fd) {
   winsize size{};

@@ -14,10 +14,15 @@ namespace weir::cli {
 bool stdout_is_terminal();
 bool stderr_is_terminal();
 bool stdin_is_terminal();
-// Colour for stderr diagnostics: a terminal and no NO_COLOR.
+// Colour for stderr diagnostics, by the `color` setting (terminal_style.hpp):
+// with "auto" (until use_color_setting), a terminal and no NO_COLOR.
 bool stderr_uses_color();
 // The width of the terminal on `fd`, or 80 when it is not one or cannot say.
 std::size_t terminal_columns(int fd);
+// The `color` config value commands that read the config apply.
+void use_color_setting(const std::string& setting);
+// NO_COLOR is set to a non-empty value.
+bool no_color_requested();
 
 void print_json(const nlohmann::json& value);
 // "weir: error: ..." on stderr.

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "core/config/user_config.hpp"
 #include "core/error.hpp"
 #include "core/net/curl_library.hpp"
 
@@ -15,14 +16,17 @@ void register_system_commands(CLI::App& app, CommandContext& context) {
   app.add_subcommand("paths", "Print where weir keeps its data")->callback([&context] {
     const auto& paths = context.paths();
     if (context.options.json) {
-      print_json(paths.to_json());
+      auto document = paths.to_json();
+      document["config"] = config_path(paths);
+      print_json(document);
       return;
     }
     std::cout << "home: " << paths.home << "  (from " << paths.home_source << ")\n"
               << "database: " << paths.database << "\n"
               << "indexes: " << paths.indexes << "\n"
               << "prices: " << paths.prices << "\n"
-              << "chat history: " << paths.chat_history << "\n";
+              << "chat history: " << paths.chat_history << "\n"
+              << "config: " << config_path(paths) << "\n";
   });
 
   app.add_subcommand("version", "Print the version, git commit and the versions of SQLite, libcurl and hnswlib")

@@ -6,7 +6,7 @@
 _weir_command() {
   case $1 in
   '')
-    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage cache skill memory hook-key batch paths version completions'
+    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage cache skill memory hook-key batch config sessions paths version completions'
     _weir_options='-h --help --version --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -107,7 +107,7 @@ _weir_command() {
     ;;
   'chat')
     _weir_commands=''
-    _weir_options='-h --help --session --user --no-stream --raw --dry-run -v --verbose -o --override --schema -a --attach --sources --home --json -q --quiet'
+    _weir_options='-h --help -m --model -s --system -c --continue --session --user --no-stream --raw --dry-run -v --verbose -o --override --schema -a --attach --sources --home --json -q --quiet'
     _weir_arguments='gateways none...'
     ;;
   'collection')
@@ -410,6 +410,66 @@ _weir_command() {
     _weir_options='-h --help --state --home --json -q --quiet'
     _weir_arguments='none'
     ;;
+  'config')
+    _weir_commands='path list get set unset'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'config path')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'config list')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'config get')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'config set')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none none'
+    ;;
+  'config unset')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'sessions')
+    _weir_commands='list show export delete rename'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'sessions list')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'sessions show')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='sessions'
+    ;;
+  'sessions export')
+    _weir_commands=''
+    _weir_options='-h --help --format --home --json -q --quiet'
+    _weir_arguments='sessions'
+    ;;
+  'sessions delete')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='sessions'
+    ;;
+  'sessions rename')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='sessions none'
+    ;;
   'paths')
     _weir_commands=''
     _weir_options='-h --help --home --json -q --quiet'
@@ -593,6 +653,10 @@ _weir_value() {
   'gateway update --unset') _weir_kind='none' ;;
   'gateway apply -f') _weir_kind='files' ;;
   'gateway apply --file') _weir_kind='files' ;;
+  'chat -m') _weir_kind='gateways' ;;
+  'chat --model') _weir_kind='gateways' ;;
+  'chat -s') _weir_kind='none' ;;
+  'chat --system') _weir_kind='none' ;;
   'chat --session') _weir_kind='sessions' ;;
   'chat --user') _weir_kind='none' ;;
   'chat -o') _weir_kind='none' ;;
@@ -702,6 +766,7 @@ _weir_value() {
   'batch retry --mode') _weir_kind='choices:errors,execution-error,validation-error,low-confidence' ;;
   'batch retry --below') _weir_kind='none' ;;
   'batch export --state') _weir_kind='choices:finished,errors,all' ;;
+  'sessions export --format') _weir_kind='choices:markdown,json' ;;
   *) _weir_kind='' ;;
   esac
 }

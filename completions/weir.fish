@@ -6,8 +6,8 @@
 function __weir_command
     switch "$argv[1]"
         case ''
-            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'budget' 'usage' 'cache' 'skill' 'memory' 'hook-key' 'batch' 'paths' 'version' 'completions'
-            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Spending budgets of gateways and API keys' 'Requests, tokens, cost and errors from the request log, grouped' 'Response caches of gateways: hits, money saved, clearing' 'Skills: instruction bundles a gateway\'s model loads with read_skill' 'Per-user memories the memory tools keep (builtin_tools: memory)' 'The secret that signs weir\'s requests to HTTP functions and function sources (X-Weir-Signature)' 'Batch jobs: one schema-checked request per item, resumable' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
+            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'budget' 'usage' 'cache' 'skill' 'memory' 'hook-key' 'batch' 'config' 'sessions' 'paths' 'version' 'completions'
+            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Spending budgets of gateways and API keys' 'Requests, tokens, cost and errors from the request log, grouped' 'Response caches of gateways: hits, money saved, clearing' 'Skills: instruction bundles a gateway\'s model loads with read_skill' 'Per-user memories the memory tools keep (builtin_tools: memory)' 'The secret that signs weir\'s requests to HTTP functions and function sources (X-Weir-Signature)' 'Batch jobs: one schema-checked request per item, resumable' 'Your defaults: default gateway, output style, colour (weir config list)' 'Saved conversations (chat --session NAME, and `last`, the last chat without one)' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
             set -g __weir_options '-h' '--help' '--version' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Display program version information and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
@@ -128,8 +128,8 @@ function __weir_command
         case 'chat'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--session' '--user' '--no-stream' '--raw' '--dry-run' '-v' '--verbose' '-o' '--override' '--schema' '-a' '--attach' '--sources' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Keep the conversation under this name' 'Ask as this end user (per-user tools such as memory use it)' 'Ask the upstream for the whole answer at once' 'Print the answer as written, without Markdown styling (frames, bold headings) on a terminal' 'Print the exact upstream request instead of sending it' 'Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr' 'Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr' 'Override a gateway field the gateway allows: KEY=VALUE' 'Override a gateway field the gateway allows: KEY=VALUE' 'Answer with JSON matching this JSON Schema (a file, or the JSON itself); invalid answers are asked again (healing_attempts)' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'After the answer, list the documents retrieval gave the model (ref or docid, collection, score)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '-m' '--model' '-s' '--system' '-c' '--continue' '--session' '--user' '--no-stream' '--raw' '--dry-run' '-v' '--verbose' '-o' '--override' '--schema' '-a' '--attach' '--sources' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Talk to this gateway or @provider/model; every word is then the message' 'Talk to this gateway or @provider/model; every word is then the message' 'A system message for this chat, after the gateway\'s own instructions (kept in the session)' 'A system message for this chat, after the gateway\'s own instructions (kept in the session)' 'Continue the last conversation (the session used most recently, or `last`)' 'Continue the last conversation (the session used most recently, or `last`)' 'Keep the conversation under this name' 'Ask as this end user (per-user tools such as memory use it)' 'Ask the upstream for the whole answer at once' 'Print the answer as written, without Markdown styling (frames, bold headings) on a terminal' 'Print the exact upstream request instead of sending it' 'Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr' 'Print each upstream attempt of a routed gateway (target, outcome, latency) on stderr' 'Override a gateway field the gateway allows: KEY=VALUE' 'Override a gateway field the gateway allows: KEY=VALUE' 'Answer with JSON matching this JSON Schema (a file, or the JSON itself); invalid answers are asked again (healing_attempts)' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'Attach a file to the message: an image, PDF, WAV/MP3 audio or text file (repeatable)' 'After the answer, list the documents retrieval gave the model (ref or docid, collection, score)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'gateways' 'none...'
         case 'collection'
             set -g __weir_commands 'create' 'list' 'show' 'check' 'delete' 'reset' 'export' 'import' 'add' 'search'
@@ -491,6 +491,78 @@ function __weir_command
             set -g __weir_options '-h' '--help' '--state' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'finished (default), errors, or all' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
+        case 'config'
+            set -g __weir_commands 'path' 'list' 'get' 'set' 'unset'
+            set -g __weir_command_descriptions 'Print where the config file is (it may not exist yet)' 'Print every key: its value, whether it is set, what it accepts' 'Print a key\'s value (its default when not set)' 'Set a key (checked before the file is written)' 'Remove a key (its default applies again)'
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'config path'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'config list'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'config get'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'config set'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none' 'none'
+        case 'config unset'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'sessions'
+            set -g __weir_commands 'list' 'show' 'export' 'delete' 'rename'
+            set -g __weir_command_descriptions 'List the sessions, most recently used first' 'Print a session\'s conversation' 'Print a session as Markdown or as one JSON document' 'Delete a session and its messages' 'Rename a session (`rename last NAME` keeps the last chat)'
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'sessions list'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'sessions show'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'sessions'
+        case 'sessions export'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--format' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'markdown (the default) or json' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'sessions'
+        case 'sessions delete'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'sessions'
+        case 'sessions rename'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'sessions' 'none'
         case 'paths'
             set -g __weir_commands
             set -g __weir_command_descriptions
@@ -843,6 +915,14 @@ function __weir_value
             echo 'files'
         case 'gateway apply --file'
             echo 'files'
+        case 'chat -m'
+            echo 'gateways'
+        case 'chat --model'
+            echo 'gateways'
+        case 'chat -s'
+            echo 'none'
+        case 'chat --system'
+            echo 'none'
         case 'chat --session'
             echo 'sessions'
         case 'chat --user'
@@ -1061,6 +1141,8 @@ function __weir_value
             echo 'none'
         case 'batch export --state'
             echo 'choices:finished,errors,all'
+        case 'sessions export --format'
+            echo 'choices:markdown,json'
     end
 end
 
