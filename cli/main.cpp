@@ -36,6 +36,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"usage", weir::cli::register_usage_command},            {"cache", weir::cli::register_cache_commands},
     {"skill", weir::cli::register_skill_commands},         {"memory", weir::cli::register_memory_commands},
     {"hook-key", weir::cli::register_hook_key_commands},   {"batch", weir::cli::register_batch_commands},
+    {"chat-client", weir::cli::register_chat_client_commands},
     {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},
     {"completions", weir::cli::register_completion_commands, true},
     {"__complete", weir::cli::register_completion_commands},
