@@ -213,11 +213,11 @@ void register_chat_client_commands(CLI::App& app, CommandContext& context) {
     session->add_option("--url", options->url, "Where `weir serve` is reached (default http://127.0.0.1:8484)")
         ->type_name("URL");
     session->callback([&context, options] {
-      SessionRequest request;
-      request.lifetime = session_lifetime(options->expires);
-      request.tag = options->tag;
-      request.extra_context = options->extra_context;
-      if (request.tag.size() > 200) throw Error(ErrorKind::usage, "--tag must be at most 200 bytes");
+      // The same checks as POST /v1/chat-clients/NAME/sessions.
+      json fields = {{"expires", options->expires}};
+      if (!options->tag.empty()) fields["tag"] = options->tag;
+      if (!options->extra_context.empty()) fields["extra_context"] = options->extra_context;
+      auto request = session_request_from_json(fields);
       auto base = options->url;
       while (!base.empty() && base.back() == '/') base.pop_back();
       if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0)

@@ -9,6 +9,7 @@
 //   /v1/files, /v1/batches      the OpenAI Batch API (batch_routes.cpp)
 //   /v1/chat-clients/.../sessions, /v1/chat-sessions/..., /chat/...
 //                               web chat sessions and their page (chat_session_routes.cpp)
+//   GET  /, /v1/dashboard       the dashboard and its data (dashboard_routes.cpp)
 // Handlers only translate between HTTP/JSON and core: a malformed body is a
 // 400 naming the problem, core's weir::Errors become error objects with their
 // status, and a client that hangs up cancels the upstream call.
@@ -59,6 +60,8 @@ void handle_embeddings(const Request& request, ResponseWriter& response, ApiCont
 // with its assets (chat_page_routes.cpp).
 void mount_chat_session_routes(Server& server, ApiContext& context);
 void mount_chat_page_routes(Server& server);
+// The dashboard at / and its data, GET /v1/dashboard (dashboard_routes.cpp).
+void mount_dashboard_routes(Server& server, ApiContext& context);
 // One of weir's pages' files (http/web/) with the pages' headers: a strict
 // Content-Security-Policy (this server's own script, style and connections
 // only), nosniff, no referrer, no framing; `cache`: revalidate, else no-store.
