@@ -6,7 +6,7 @@
 _weir_command() {
   case $1 in
   '')
-    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage cache skill memory hook-key batch config sessions paths version completions'
+    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage cache skill memory hook-key batch config sessions chat-client paths version completions'
     _weir_options='-h --help --version --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -470,6 +470,41 @@ _weir_command() {
     _weir_options='-h --help --home --json -q --quiet'
     _weir_arguments='sessions none'
     ;;
+  'chat-client')
+    _weir_commands='create update list show delete session'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'chat-client create')
+    _weir_commands=''
+    _weir_options='-h --help --gateway --title --subtitle --color --suggestion --placeholder --messages-per-hour --max-messages --show-tools --show-sources --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'chat-client update')
+    _weir_commands=''
+    _weir_options='-h --help --gateway --title --subtitle --color --suggestion --placeholder --messages-per-hour --max-messages --show-tools --show-sources --hide-tools --hide-sources --no-suggestions --unlimited --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'chat-client list')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'chat-client show')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'chat-client delete')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
+  'chat-client session')
+    _weir_commands=''
+    _weir_options='-h --help --tag --expires --extra-context --url --home --json -q --quiet'
+    _weir_arguments='none'
+    ;;
   'paths')
     _weir_commands=''
     _weir_options='-h --help --home --json -q --quiet'
@@ -767,6 +802,26 @@ _weir_value() {
   'batch retry --below') _weir_kind='none' ;;
   'batch export --state') _weir_kind='choices:finished,errors,all' ;;
   'sessions export --format') _weir_kind='choices:markdown,json' ;;
+  'chat-client create --gateway') _weir_kind='gateways' ;;
+  'chat-client create --title') _weir_kind='none' ;;
+  'chat-client create --subtitle') _weir_kind='none' ;;
+  'chat-client create --color') _weir_kind='none' ;;
+  'chat-client create --suggestion') _weir_kind='none' ;;
+  'chat-client create --placeholder') _weir_kind='none' ;;
+  'chat-client create --messages-per-hour') _weir_kind='none' ;;
+  'chat-client create --max-messages') _weir_kind='none' ;;
+  'chat-client update --gateway') _weir_kind='gateways' ;;
+  'chat-client update --title') _weir_kind='none' ;;
+  'chat-client update --subtitle') _weir_kind='none' ;;
+  'chat-client update --color') _weir_kind='none' ;;
+  'chat-client update --suggestion') _weir_kind='none' ;;
+  'chat-client update --placeholder') _weir_kind='none' ;;
+  'chat-client update --messages-per-hour') _weir_kind='none' ;;
+  'chat-client update --max-messages') _weir_kind='none' ;;
+  'chat-client session --tag') _weir_kind='none' ;;
+  'chat-client session --expires') _weir_kind='none' ;;
+  'chat-client session --extra-context') _weir_kind='none' ;;
+  'chat-client session --url') _weir_kind='none' ;;
   *) _weir_kind='' ;;
   esac
 }

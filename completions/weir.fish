@@ -6,8 +6,8 @@
 function __weir_command
     switch "$argv[1]"
         case ''
-            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'budget' 'usage' 'cache' 'skill' 'memory' 'hook-key' 'batch' 'config' 'sessions' 'paths' 'version' 'completions'
-            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Spending budgets of gateways and API keys' 'Requests, tokens, cost and errors from the request log, grouped' 'Response caches of gateways: hits, money saved, clearing' 'Skills: instruction bundles a gateway\'s model loads with read_skill' 'Per-user memories the memory tools keep (builtin_tools: memory)' 'The secret that signs weir\'s requests to HTTP functions and function sources (X-Weir-Signature)' 'Batch jobs: one schema-checked request per item, resumable' 'Your defaults: default gateway, output style, colour (weir config list)' 'Saved conversations (chat --session NAME, and `last`, the last chat without one)' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
+            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'budget' 'usage' 'cache' 'skill' 'memory' 'hook-key' 'batch' 'config' 'sessions' 'chat-client' 'paths' 'version' 'completions'
+            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Spending budgets of gateways and API keys' 'Requests, tokens, cost and errors from the request log, grouped' 'Response caches of gateways: hits, money saved, clearing' 'Skills: instruction bundles a gateway\'s model loads with read_skill' 'Per-user memories the memory tools keep (builtin_tools: memory)' 'The secret that signs weir\'s requests to HTTP functions and function sources (X-Weir-Signature)' 'Batch jobs: one schema-checked request per item, resumable' 'Your defaults: default gateway, output style, colour (weir config list)' 'Saved conversations (chat --session NAME, and `last`, the last chat without one)' 'Chat clients: a gateway as a chat page end users open with a session link' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
             set -g __weir_options '-h' '--help' '--version' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Display program version information and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
@@ -563,6 +563,48 @@ function __weir_command
             set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'sessions' 'none'
+        case 'chat-client'
+            set -g __weir_commands 'create' 'update' 'list' 'show' 'delete' 'session'
+            set -g __weir_command_descriptions 'Create a chat client of a gateway' 'Change a chat client\'s gateway, page or limits' 'List chat clients' 'Show a chat client\'s settings' 'Delete a chat client with its sessions' 'Open a session of a chat client and print its link'
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'chat-client create'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--gateway' '--title' '--subtitle' '--color' '--suggestion' '--placeholder' '--messages-per-hour' '--max-messages' '--show-tools' '--show-sources' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The gateway that answers' 'Title of the page (default: the client\'s name)' 'Line under the title' 'Accent colour, #rgb or #rrggbb (default #2563eb)' 'A prompt the page offers to start with (repeatable, at most 8)' 'Text shown in the empty message box' 'Prompts a session may send in any hour (1..10000)' 'Prompts a session may send in its life (1..100000)' 'Show the gateway\'s tool activity in the page' 'Show the documents an answer was grounded on' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'chat-client update'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--gateway' '--title' '--subtitle' '--color' '--suggestion' '--placeholder' '--messages-per-hour' '--max-messages' '--show-tools' '--show-sources' '--hide-tools' '--hide-sources' '--no-suggestions' '--unlimited' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The gateway that answers' 'Title of the page (default: the client\'s name)' 'Line under the title' 'Accent colour, #rgb or #rrggbb (default #2563eb)' 'A prompt the page offers to start with (repeatable, at most 8)' 'Text shown in the empty message box' 'Prompts a session may send in any hour (1..10000)' 'Prompts a session may send in its life (1..100000)' 'Show the gateway\'s tool activity in the page' 'Show the documents an answer was grounded on' 'Stop showing tool activity' 'Stop showing sources' 'Offer no suggestions' 'Remove both message limits' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'chat-client list'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'chat-client show'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'chat-client delete'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
+        case 'chat-client session'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--tag' '--expires' '--extra-context' '--url' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'A stable id of the end user: their live session is reused' 'How long the session lives, 10m..90d (default 1h)' 'Markdown the model is given for this session' 'Where `weir serve` is reached (default http://127.0.0.1:8484)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'none'
         case 'paths'
             set -g __weir_commands
             set -g __weir_command_descriptions
@@ -1143,6 +1185,46 @@ function __weir_value
             echo 'choices:finished,errors,all'
         case 'sessions export --format'
             echo 'choices:markdown,json'
+        case 'chat-client create --gateway'
+            echo 'gateways'
+        case 'chat-client create --title'
+            echo 'none'
+        case 'chat-client create --subtitle'
+            echo 'none'
+        case 'chat-client create --color'
+            echo 'none'
+        case 'chat-client create --suggestion'
+            echo 'none'
+        case 'chat-client create --placeholder'
+            echo 'none'
+        case 'chat-client create --messages-per-hour'
+            echo 'none'
+        case 'chat-client create --max-messages'
+            echo 'none'
+        case 'chat-client update --gateway'
+            echo 'gateways'
+        case 'chat-client update --title'
+            echo 'none'
+        case 'chat-client update --subtitle'
+            echo 'none'
+        case 'chat-client update --color'
+            echo 'none'
+        case 'chat-client update --suggestion'
+            echo 'none'
+        case 'chat-client update --placeholder'
+            echo 'none'
+        case 'chat-client update --messages-per-hour'
+            echo 'none'
+        case 'chat-client update --max-messages'
+            echo 'none'
+        case 'chat-client session --tag'
+            echo 'none'
+        case 'chat-client session --expires'
+            echo 'none'
+        case 'chat-client session --extra-context'
+            echo 'none'
+        case 'chat-client session --url'
+            echo 'none'
     end
 end
 

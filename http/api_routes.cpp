@@ -36,6 +36,9 @@ void mount_api_routes(Server& server, ApiContext& context) {
   server.route("GET", "/metrics",
                [&context](const Request& request, ResponseWriter& response) { handle_metrics(request, response, context); });
   mount_batch_routes(server, context);
+  mount_chat_session_routes(server, context);
+  mount_chat_page_routes(server);
+  mount_dashboard_routes(server, context);
   server.route("GET", "/healthz", [](const Request&, ResponseWriter& response) {
     response.send(200, "application/json", nlohmann::json{{"status", "ok"}, {"version", WEIR_VERSION}}.dump());
   });

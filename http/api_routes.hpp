@@ -7,6 +7,9 @@
 //   GET  /metrics               what this server answered, Prometheus text
 //   GET  /healthz               liveness, without a key
 //   /v1/files, /v1/batches      the OpenAI Batch API (batch_routes.cpp)
+//   /v1/chat-clients/.../sessions, /v1/chat-sessions/..., /chat/...
+//                               web chat sessions and their page (chat_session_routes.cpp)
+//   GET  /, /v1/dashboard       the dashboard and its data (dashboard_routes.cpp)
 // Handlers only translate between HTTP/JSON and core: a malformed body is a
 // 400 naming the problem, core's weir::Errors become error objects with their
 // status, and a client that hangs up cancels the upstream call.
@@ -53,6 +56,16 @@ void handle_models(const Request& request, ResponseWriter& response, ApiContext&
 void handle_collection_search(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_metrics(const Request& request, ResponseWriter& response, ApiContext& context);
 void handle_embeddings(const Request& request, ResponseWriter& response, ApiContext& context);
+// Web chat: sessions of chat clients (chat_session_routes.cpp) and their page
+// with its assets (chat_page_routes.cpp).
+void mount_chat_session_routes(Server& server, ApiContext& context);
+void mount_chat_page_routes(Server& server);
+// The dashboard at / and its data, GET /v1/dashboard (dashboard_routes.cpp).
+void mount_dashboard_routes(Server& server, ApiContext& context);
+// One of weir's pages' files (http/web/) with the pages' headers: a strict
+// Content-Security-Policy (this server's own script, style and connections
+// only), nosniff, no referrer, no framing; `cache`: revalidate, else no-store.
+void send_page_asset(ResponseWriter& response, std::string_view name, bool cache);
 // /v1/files and /v1/batches (batch_routes.cpp).
 void mount_batch_routes(Server& server, ApiContext& context);
 // The uploaded input file `file_id`, parsed; Error(usage) naming its first

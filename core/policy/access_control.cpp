@@ -63,8 +63,31 @@ std::string host_name(const std::string& host_header) {
   return host_header.substr(0, host_header.find(':'));
 }
 
+// The page's own requests carry an Origin naming this server (as its Host
+// header says); any other Origin, "null" included, is another site's page.
+bool same_origin(const std::string& origin, const std::string* host) {
+  if (!host || host->empty()) return false;
+  auto lower = [](std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+  };
+  auto sent = lower(origin), wanted = lower(*host);
+  return sent == "http://" + wanted || sent == "https://" + wanted;
+}
+
 void refuse_web_pages(const Request& request, bool loopback_only) {
-  if (const auto* origin = request.header("origin"))
+  const auto* origin = request.header("origin");
+  if (origin && is_web_page_path(request.path)) {
+    if (!same_origin(*origin, request.header("host")))
+      throw Error(ErrorKind::permission, "a chat session answers only its own page, not requests from other sites (Origin: " +
+                                             *origin + ")");
+    origin = nullptr;
+  }
+  // A link to the page may be followed from anywhere (a cross-site
+  // navigation); only the session routes must come from the page itself.
+  if (request.header_or("sec-fetch-site") == "cross-site" && request.path.rfind("/v1/chat-sessions/", 0) == 0)
+    throw Error(ErrorKind::permission, "a chat session answers only its own page, not requests from other sites");
+  if (origin)
     throw Error(ErrorKind::permission, "weir serve does not answer requests from web pages (Origin: " + *origin +
                                            "); call it from a program or a server");
   const auto* host = request.header("host");
@@ -93,6 +116,13 @@ std::string bearer_token(const std::string* authorization) {
 
 }  // namespace
 
+bool is_web_page_path(std::string_view path) {
+  if (path == "/") return true;
+  for (std::string_view prefix : {"/chat/", "/assets/", "/v1/chat-sessions/"})
+    if (path.substr(0, prefix.size()) == prefix) return true;
+  return false;
+}
+
 void AccessControl::admit(Request& request) {
   refuse_web_pages(request, loopback_only_);
   if (request.path == "/healthz") return;
@@ -103,6 +133,14 @@ void AccessControl::admit(Request& request) {
     throw Error(ErrorKind::authentication,
                 "this server listens beyond loopback and has no API keys, so it lets nobody in; create one with "
                 "`weir key create NAME`");
+  }
+  // weir's pages hold no data, and the session routes are opened by a
+  // session's access key (core/chat_client/chat_sessions.hpp), which they
+  // check; an API key is what creates sessions, not what a session's user
+  // holds. The dashboard's data (/v1/dashboard) needs the API key as usual.
+  if (is_web_page_path(request.path)) {
+    request.caller.remote_address = request.remote_address;
+    return;
   }
   auto presented = bearer_token(request.header("authorization"));
   if (presented.empty())

@@ -12,7 +12,12 @@
 // or, on a loopback server, one whose Host is not a loopback name. Without
 // this, any site the user visits could drive their gateways through the
 // browser (a cross-site POST, or DNS rebinding). MCP over HTTP requires the
-// same check.
+// same check. The one exception is weir's own pages (is_web_page_path): the
+// dashboard at /, the chat page, their assets and the chat session routes
+// answer their own page (an Origin equal to this server's Host) and refuse
+// every other Origin; they need no API key (the pages hold no data, the
+// session routes check the session's access key), but are refused like
+// everything else by a server beyond loopback with no keys.
 //
 // admit() is the server's gatekeeper: it sets Request::caller. Keys are
 // compared by SHA-256 with a copy of the keys table that is read again only
@@ -70,6 +75,10 @@ class AccessControl {
   std::map<std::string, ApiKey> by_hash_;
   RateLimiter limiter_;
 };
+
+// Is this path one of weir's pages (the dashboard at /, the chat page), their
+// assets (/assets/...) or a chat session route?
+bool is_web_page_path(std::string_view path);
 
 // Is this host a loopback address (127.0.0.0/8, ::1, localhost)?
 bool is_loopback_host(const std::string& host);

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 15> kMigrations = {
+constexpr std::array<const char*, 18> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -358,6 +358,48 @@ CREATE INDEX response_cache_by_gateway ON response_cache(gateway_id, id);
 CREATE INDEX response_cache_by_expiry ON response_cache(expires_at);
 ALTER TABLE requests ADD COLUMN cache TEXT;
 ALTER TABLE requests ADD COLUMN saved REAL NOT NULL DEFAULT 0;
+)sql",
+    // 16: web chat (core/chat_client). A chat client is a gateway dressed as
+    // a chat page (`settings`: title, colours, suggestions, limits); a
+    // session of it is one end user's conversation, opened with an access
+    // key whose SHA-256 alone is kept (a tag's live session is reused, so a
+    // session may have several keys). `sends` counts every prompt a session
+    // sent, kept when its conversation is cleared, so the per-hour and total
+    // limits cannot be reset by clearing.
+    R"sql(
+CREATE TABLE chat_clients (
+  name TEXT PRIMARY KEY,
+  gateway_id TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE chat_sessions (
+  id TEXT PRIMARY KEY,
+  client TEXT NOT NULL REFERENCES chat_clients(name) ON DELETE CASCADE ON UPDATE CASCADE,
+  tag TEXT,
+  extra_context TEXT NOT NULL DEFAULT '',
+  lifetime INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX chat_sessions_by_tag ON chat_sessions(client, tag, expires_at);
+CREATE TABLE chat_session_keys (
+  hash TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES chat_sessions(id) ON DELETE CASCADE
+);
+CREATE TABLE chat_session_messages (
+  id INTEGER PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES chat_sessions(id) ON DELETE CASCADE,
+  message TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX chat_session_messages_by_session ON chat_session_messages(session_id, id);
+CREATE TABLE chat_session_sends (
+  session_id TEXT NOT NULL REFERENCES chat_sessions(id) ON DELETE CASCADE,
+  sent_at INTEGER NOT NULL
+);
+CREATE INDEX chat_session_sends_by_session ON chat_session_sends(session_id, sent_at);
 )sql",
 };
 }  // namespace

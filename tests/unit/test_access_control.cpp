@@ -217,3 +217,41 @@ TEST_CASE("access control: a request refused after admission (403) does not coun
   access->refused(page);  // refused before admission: nothing to take back
   CHECK(refusal(*access, request_with(key)));
 }
+
+TEST_CASE("access control: web chat answers its own page without an API key, and no other site") {
+  GuardedStore store;
+  auto access = store.access();
+  store.create_key("ci");
+  auto chat = [](const std::string& path, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    Request request = request_with();
+    request.method = "POST";
+    request.target = request.path = path;
+    for (auto& header : headers) request.headers.push_back(std::move(header));
+    return request;
+  };
+  // The routes check the session's access key themselves; no API key needed.
+  CHECK_FALSE(refusal(*access, chat("/v1/chat-sessions/cs_1/messages")));
+  CHECK_FALSE(refusal(*access, chat("/chat/cs_1")));
+  CHECK_FALSE(refusal(*access, chat("/assets/chat/chat.js")));
+  CHECK_FALSE(refusal(*access, chat("/v1/chat-sessions/cs_1/messages", {{"origin", "http://127.0.0.1:8484"}})));
+  CHECK_FALSE(refusal(*access, chat("/v1/chat-sessions/cs_1", {{"origin", "HTTPS://127.0.0.1:8484"}})));
+  for (const auto& origin : {"http://evil.example", "null", "http://127.0.0.1:9999", "http://127.0.0.1"}) {
+    auto refused = refusal(*access, chat("/v1/chat-sessions/cs_1/messages", {{"origin", origin}}));
+    REQUIRE_MESSAGE(refused, origin);
+    CHECK(refused->kind() == ErrorKind::permission);
+  }
+  auto marked = refusal(*access, chat("/v1/chat-sessions/cs_1", {{"sec-fetch-site", "cross-site"}}));
+  REQUIRE(marked);
+  CHECK(marked->kind() == ErrorKind::permission);
+  // A link followed from another site opens the page.
+  CHECK_FALSE(refusal(*access, chat("/chat/cs_1", {{"sec-fetch-site", "cross-site"}})));
+  // Opening sessions and every other route keep the API key and the no-pages rule.
+  CHECK(refusal(*access, chat("/v1/chat-clients/support/sessions"))->code() == "missing_api_key");
+  CHECK(refusal(*access, chat("/v1/chat-clients/support/sessions", {{"origin", "http://127.0.0.1:8484"}}))->kind() ==
+        ErrorKind::permission);
+  CHECK(refusal(*access, chat("/v1/chat-sessionsX/1"))->code() == "missing_api_key");
+  // A server beyond loopback with no keys still lets nobody in.
+  KeyRepository(*store.other_process).revoke("ci");
+  auto open_network = store.access(false);
+  CHECK(refusal(*open_network, chat("/v1/chat-sessions/cs_1"))->kind() == ErrorKind::authentication);
+}
