@@ -1,6 +1,5 @@
 #include "core/batch/zip_import.hpp"
 
-#include <zip.h>
 
 #include <array>
 #include <fstream>
@@ -8,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/batch/zip_library.hpp"
 #include "core/error.hpp"
 #include "core/utf8.hpp"
 
@@ -65,10 +65,10 @@ Error refused(ErrorKind kind, const std::string& path, const std::string& why) {
 }
 
 struct ArchiveCloser {
-  void operator()(zip_t* archive) const { zip_discard(archive); }
+  void operator()(zip_t* archive) const { zip_library().discard(archive); }
 };
 struct EntryCloser {
-  void operator()(zip_file_t* file) const { zip_fclose(file); }
+  void operator()(zip_file_t* file) const { zip_library().fclose(file); }
 };
 
 struct Entry {
@@ -89,15 +89,15 @@ bool looks_like_zip(const std::string& path) {
 
 void read_zip_inputs(const std::string& path, BatchImport& import) {
   int code = 0;
-  std::unique_ptr<zip_t, ArchiveCloser> archive(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
+  std::unique_ptr<zip_t, ArchiveCloser> archive(zip_library().open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
   if (!archive) {
     zip_error_t error;
-    zip_error_init_with_code(&error, code);
-    std::string why = zip_error_strerror(&error);
-    zip_error_fini(&error);
+    zip_library().error_init_with_code(&error, code);
+    std::string why = zip_library().error_strerror(&error);
+    zip_library().error_fini(&error);
     throw Error(ErrorKind::usage, path + " is not a zip archive weir can read (" + why + ")");
   }
-  zip_int64_t count = zip_get_num_entries(archive.get(), 0);
+  zip_int64_t count = zip_library().get_num_entries(archive.get(), 0);
   if (count > kMostZipEntries)
     throw refused(ErrorKind::too_large, path,
                   "the archive holds " + std::to_string(count) + " entries; one import takes at most " +
@@ -108,10 +108,10 @@ void read_zip_inputs(const std::string& path, BatchImport& import) {
   uint64_t declared_total = 0;
   for (zip_int64_t index = 0; index < count; ++index) {
     zip_stat_t stat;
-    zip_stat_init(&stat);
-    if (zip_stat_index(archive.get(), static_cast<zip_uint64_t>(index), 0, &stat) != 0)
+    zip_library().stat_init(&stat);
+    if (zip_library().stat_index(archive.get(), static_cast<zip_uint64_t>(index), 0, &stat) != 0)
       throw Error(ErrorKind::usage, path + ": entry " + std::to_string(index) + " cannot be read (" +
-                                        zip_strerror(archive.get()) + "); nothing was added");
+                                        zip_library().strerror(archive.get()) + "); nothing was added");
     std::string name = (stat.valid & ZIP_STAT_NAME) && stat.name ? stat.name : "";
     if (ignored(name)) continue;
     if (named_like_archive(name))
@@ -127,7 +127,7 @@ void read_zip_inputs(const std::string& path, BatchImport& import) {
       import.rejected.push_back({name, "encrypted; weir takes no passwords: add it unencrypted"});
       continue;
     }
-    if ((stat.valid & ZIP_STAT_COMP_METHOD) && !zip_compression_method_supported(stat.comp_method, 0)) {
+    if ((stat.valid & ZIP_STAT_COMP_METHOD) && !zip_library().compression_method_supported(stat.comp_method, 0)) {
       import.rejected.push_back({name, "compressed with a method libzip cannot read (" + std::to_string(stat.comp_method) + ")"});
       continue;
     }
@@ -144,15 +144,15 @@ void read_zip_inputs(const std::string& path, BatchImport& import) {
   std::vector<BatchInput> inputs;
   std::string chunk(kReadBytes, '\0');
   for (const auto& entry : entries) {
-    std::unique_ptr<zip_file_t, EntryCloser> file(zip_fopen_index(archive.get(), entry.index, 0));
+    std::unique_ptr<zip_file_t, EntryCloser> file(zip_library().fopen_index(archive.get(), entry.index, 0));
     if (!file)
-      throw Error(ErrorKind::usage, path + ": " + entry.name + " cannot be opened (" + zip_strerror(archive.get()) +
+      throw Error(ErrorKind::usage, path + ": " + entry.name + " cannot be opened (" + zip_library().strerror(archive.get()) +
                                         "); nothing was added");
     std::string content;
     while (true) {
-      zip_int64_t got = zip_fread(file.get(), chunk.data(), chunk.size());
+      zip_int64_t got = zip_library().fread(file.get(), chunk.data(), chunk.size());
       if (got < 0)
-        throw Error(ErrorKind::usage, path + ": " + entry.name + " is damaged (" + zip_file_strerror(file.get()) +
+        throw Error(ErrorKind::usage, path + ": " + entry.name + " is damaged (" + zip_library().file_strerror(file.get()) +
                                           "); nothing was added");
       if (got == 0) break;
       auto bytes = static_cast<uint64_t>(got);

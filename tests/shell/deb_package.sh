@@ -64,6 +64,7 @@ done
 [ -n "${depended[libcurl4]:-}" ] || fail "Depends does not name libcurl4, which weir loads at run time"
 [ -n "${depended[libssl3]:-}" ] || fail "Depends does not name libssl3 (libcrypto.so.3), which weir loads at run time"
 [ -n "${depended[libxml2]:-}" ] || fail "Depends does not name libxml2, which the open_url tool loads at run time"
+[ -n "${depended[libzip4]:-}" ] || fail "Depends does not name libzip4, which weir batch add loads at run time"
 
 root=$scratch/root
 dpkg -x "$deb" "$root"
