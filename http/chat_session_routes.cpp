@@ -80,8 +80,10 @@ void open_session_route(const Request& request, ResponseWriter& response, ApiCon
 
 // One prompt's answer as the page's SSE events; the turn is kept as
 // session_turn.hpp says.
+// `replaced`: for a retry, the turn it took out, put back if the new answer
+// fails, so a retry never loses the conversation.
 void answer(const Request& request, ResponseWriter& response, ApiContext& context, Database& database,
-            SessionGrant& grant, const json& user_message) {
+            SessionGrant& grant, const json& user_message, const json& replaced = json::array()) {
   ChatSessionRepository sessions(database);
   auto input = prompt_input(grant, sessions.messages(grant.session.id), user_message);
   input.caller.remote_address = request.remote_address;
@@ -114,7 +116,9 @@ void answer(const Request& request, ResponseWriter& response, ApiContext& contex
         cancel);
   } catch (const Error& error) {
     pings.reset();
-    sessions.append(grant.session.id, failed_turn(user_message, received, error.kind()), now_milliseconds());
+    sessions.append(grant.session.id,
+                    replaced.empty() ? failed_turn(user_message, received, error.kind()) : replaced,
+                    now_milliseconds());
     if (!stream.begun()) throw;
     if (error.kind() != ErrorKind::interrupted) stream.event(dump({{"type", "error"}, {"message", error.what()}}));
     return;
@@ -159,8 +163,8 @@ void session_route(const Request& request, ResponseWriter& response, ApiContext&
     if (!has_prompt) throw Error(ErrorKind::usage, "there is no message to retry yet");
     admit_prompt(*database, grant, now);
     auto last = sessions.take_last_turn(id);
-    if (!last) throw Error(ErrorKind::usage, "there is no message to retry yet");
-    answer(request, response, context, *database, grant, *last);
+    if (last.empty()) throw Error(ErrorKind::usage, "there is no message to retry yet");
+    answer(request, response, context, *database, grant, last[0], last);
   } else {
     throw no_such_route(request);
   }

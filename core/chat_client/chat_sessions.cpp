@@ -53,12 +53,17 @@ int64_t session_lifetime(const std::string& text) { return checked_lifetime(pars
 SessionRequest session_request_from_json(const json& body) {
   SessionRequest request;
   if (auto expires = body.find("expires"); expires != body.end() && !expires->is_null()) {
-    if (expires->is_number_integer())
-      request.lifetime = checked_lifetime(expires->get<int64_t>() * 1000, std::to_string(expires->get<int64_t>()) + " seconds");
-    else if (expires->is_string())
+    if (expires->is_number_integer()) {
+      // Clamped before the multiplication: a huge number must be refused, not overflow into range.
+      auto seconds = expires->is_number_unsigned() && expires->get<uint64_t>() > uint64_t{1} << 40
+                         ? int64_t{1} << 40
+                         : std::clamp<int64_t>(expires->get<int64_t>(), -1, int64_t{1} << 40);
+      request.lifetime = checked_lifetime(seconds * 1000, expires->dump() + " seconds");
+    } else if (expires->is_string()) {
       request.lifetime = session_lifetime(expires->get<std::string>());
-    else
+    } else {
       throw Error(ErrorKind::usage, "\"expires\" must be seconds (a whole number) or a duration such as \"30m\", \"12h\", \"7d\"");
+    }
   }
   if (auto context = body.find("extra_context"); context != body.end() && !context->is_null()) {
     if (!context->is_string()) throw Error(ErrorKind::usage, "\"extra_context\" must be a string (Markdown for the model)");

@@ -26,7 +26,10 @@ namespace {
 
 // The file: a header page, the counter slots, the lease entries.
 constexpr char kMagic[8] = {'w', 'e', 'i', 'r', 'l', 'i', 'm', '1'};
-constexpr uint32_t kVersion = 1;
+// 2: names within a probe window, stale counters taken over, claims carrying
+// their process. A version 1 file is started afresh (its names may lie past
+// the window).
+constexpr uint32_t kVersion = 2;
 constexpr size_t kHeaderSize = 4096;
 constexpr size_t kNameCapacity = 100;
 
@@ -39,7 +42,9 @@ struct Header {
 };
 
 // tag: 0 free; while its name is written, the claiming process's id << 32
-// with bit 0 set; else the name's hash with bit 1 set and bit 0 clear.
+// with bit 0 set; kTombstone for a claim whose process died (a probe chain
+// must not end there, and any creation may take it); else the name's hash
+// with bit 1 set and bit 0 clear.
 // words: the two windows (see the header).
 struct Slot {
   uint64_t tag;
@@ -78,7 +83,11 @@ constexpr int kClaimPatience = 10'000;
 
 using Atomic = std::atomic_ref<uint64_t>;
 
-uint64_t ready_tag(uint64_t hash) { return (hash | 2) & ~uint64_t{1}; }
+constexpr uint64_t kTombstone = 2;
+uint64_t ready_tag(uint64_t hash) {
+  auto tag = (hash | 2) & ~uint64_t{1};
+  return tag == kTombstone ? tag | 4 : tag;
+}
 uint64_t claiming_tag() { return (static_cast<uint64_t>(static_cast<uint32_t>(getpid())) << 32) | 1; }
 bool is_claiming(uint64_t tag) { return (tag & 1) != 0; }
 
@@ -128,15 +137,17 @@ Lease* leases(unsigned char* base) { return reinterpret_cast<Lease*>(base + kLea
 Atomic occupied(unsigned char* base) { return Atomic(*reinterpret_cast<uint64_t*>(base + kOccupiedOffset)); }
 
 // The tag of a slot once no claim is under way: waits for a process writing
-// the slot's name, and frees a slot whose claimer died mid-claim (nothing
-// refers to a claim that never finished). A claimer that stays alive past
-// kClaimPatience yields (descheduled, or its pid reused) keeps its slot: the
-// tag returned is still a claim, which matches no name.
+// the slot's name, and makes a tombstone of a slot whose claimer died
+// mid-claim (nothing refers to a claim that never finished, but it may have
+// been taking over a slot names past it were found through, so it cannot be
+// emptied). A claimer that stays alive past kClaimPatience yields
+// (descheduled, or its pid reused) keeps its slot: the tag returned is still
+// a claim, which matches no name.
 uint64_t settled_tag(Atomic tag) {
   auto seen = tag.load(std::memory_order_acquire);
   for (int wait = 0; is_claiming(seen) && wait < kClaimPatience; ++wait) {
     if (process_gone(static_cast<uint32_t>(seen >> 32))) {
-      if (tag.compare_exchange_strong(seen, 0, std::memory_order_acq_rel)) return 0;
+      if (tag.compare_exchange_strong(seen, kTombstone, std::memory_order_acq_rel)) return kTombstone;
       continue;  // `seen` holds what it changed to
     }
     sched_yield();
@@ -212,13 +223,19 @@ void LimitCounters::map_file(const std::string& path) {
   expected.slot_size = sizeof(Slot);
   Header zero{};
   bool blank = std::memcmp(base_, &zero, sizeof zero) == 0;
-  if (damage.empty() && !blank && std::memcmp(base_, &expected, sizeof expected) != 0)
+  Header found{};
+  std::memcpy(&found, base_, sizeof found);
+  bool older = damage.empty() && std::memcmp(found.magic, kMagic, sizeof kMagic) == 0 && found.version < kVersion;
+  if (older)
+    std::cerr << "weir: the limits counters file " << path << " was written by an older weir (version "
+              << found.version << "); limits and budgets count afresh from now" << std::endl;
+  else if (damage.empty() && !blank && std::memcmp(base_, &expected, sizeof expected) != 0)
     damage = "its header is not that of weir's limits counters, version " + std::to_string(kVersion);
   if (!damage.empty())
     std::cerr << "weir: the limits counters file " << path << " was damaged (" << damage
               << "); limits and budgets count afresh from now" << std::endl;
   // A blank header on a full-size file: a process died while creating it.
-  if (!damage.empty() || blank) start_afresh();
+  if (!damage.empty() || blank || older) start_afresh();
 }
 
 void LimitCounters::start_afresh() {
@@ -245,14 +262,17 @@ int32_t LimitCounters::slot(std::string_view name, bool create, const Stale* sta
   };
   // The window ends at its first empty place: a name is never past one.
   uint32_t end = kProbeWindow;
+  bool tombstone_seen = false;
   for (uint32_t probe = 0; probe < kProbeWindow; ++probe) {
     auto index = place(probe);
     auto& slot = table[index];
     Atomic tag(slot.tag);
     auto seen = settled_tag(tag);
+    tombstone_seen = tombstone_seen || seen == kTombstone;
     if (seen == 0) {
       if (!create) return -1;
-      if (bounded && occupied(base_).load(std::memory_order_relaxed) >= kSlots / 2) {
+      // A tombstone before this place is taken first (below): no place is spent on it.
+      if (tombstone_seen || (bounded && occupied(base_).load(std::memory_order_relaxed) >= kSlots / 2)) {
         end = probe;
         break;
       }
@@ -270,15 +290,18 @@ int32_t LimitCounters::slot(std::string_view name, bool create, const Stale* sta
   }
   if (!create) return -1;
   // No empty place may take it: take over the first stale counter before the window's end.
-  for (uint32_t probe = 0; stale && probe < end; ++probe) {
+  for (uint32_t probe = 0; probe < end; ++probe) {
     auto index = place(probe);
     auto& slot = table[index];
     Atomic tag(slot.tag);
     auto seen = settled_tag(tag);
     if (seen == 0) break;
     if (is_claiming(seen)) continue;
+    // Another process may have just created this very name here.
+    if (seen == wanted && slot.name_length == name.size() && std::memcmp(slot.name, name.data(), stored_length) == 0)
+      return static_cast<int32_t>(index);
     std::string_view held(slot.name, std::min<size_t>(slot.name_length, kNameCapacity));
-    if (!(*stale)(held, windows(static_cast<int32_t>(index)))) continue;
+    if (seen != kTombstone && (!stale || !(*stale)(held, windows(static_cast<int32_t>(index))))) continue;
     if (!tag.compare_exchange_strong(seen, claiming_tag(), std::memory_order_acq_rel))
       return this->slot(name, create, stale, bounded);  // changed under us, perhaps for this very name
     for (auto& word : slot.words) Atomic(word).store(0, std::memory_order_release);

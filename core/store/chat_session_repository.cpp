@@ -105,17 +105,21 @@ void ChatSessionRepository::clear(const std::string& session_id) {
   erase.run();
 }
 
-std::optional<json> ChatSessionRepository::take_last_turn(const std::string& session_id) {
-  std::optional<json> taken;
+json ChatSessionRepository::take_last_turn(const std::string& session_id) {
+  json taken = json::array();
   database_.transaction([&] {
     auto query = database_.prepare(
-        "SELECT id, message FROM chat_session_messages WHERE session_id = ?1 AND json_extract(message, '$.role') = 'user'"
+        "SELECT id FROM chat_session_messages WHERE session_id = ?1 AND json_extract(message, '$.role') = 'user'"
         " ORDER BY id DESC LIMIT 1");
     query.bind(1, session_id);
     if (!query.step()) return;
     auto id = query.integer(0);
-    taken = json::parse(query.text(1), nullptr, false);
     query.reset();
+    auto turn = database_.prepare(
+        "SELECT message FROM chat_session_messages WHERE session_id = ?1 AND id >= ?2 ORDER BY id");
+    turn.bind(1, session_id).bind(2, id);
+    while (turn.step()) taken.push_back(json::parse(turn.text(0), nullptr, false));
+    turn.reset();
     auto erase = database_.prepare("DELETE FROM chat_session_messages WHERE session_id = ?1 AND id >= ?2");
     erase.bind(1, session_id).bind(2, id);
     erase.run();

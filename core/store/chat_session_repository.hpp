@@ -46,9 +46,11 @@ class ChatSessionRepository {
   nlohmann::json messages(const std::string& session_id);  // the conversation, oldest first
   void append(const std::string& session_id, const nlohmann::json& new_messages, int64_t now);
   void clear(const std::string& session_id);
-  // Removes the last user message and everything after it, and returns that
-  // message; nullopt (nothing removed) when there is no user message.
-  std::optional<nlohmann::json> take_last_turn(const std::string& session_id);
+  // Removes the last user message and everything after it, and returns what
+  // it removed, oldest first (the user message first), so a retry that fails
+  // can put it back; an empty array (nothing removed) when there is no user
+  // message.
+  nlohmann::json take_last_turn(const std::string& session_id);
 
   void record_send(const std::string& session_id, int64_t now);
   int64_t sends_since(const std::string& session_id, int64_t since);

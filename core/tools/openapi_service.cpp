@@ -124,6 +124,10 @@ LoadedOpenApiService load_openapi_service(const OpenApiServiceSettings& settings
     if (server.find('{') != std::string::npos)
       throw Error(ErrorKind::usage, "the OpenAPI document " + shown + "'s server URL " + server +
                                         " has variables; give --base-url");
+    // A fetched document must not decide where the credentials go.
+    if (is_url(settings.document) && !settings.headers.empty())
+      throw Error(ErrorKind::usage, "the OpenAPI document " + shown + " was fetched and headers are configured for "
+                                        "its service; give --base-url, so the document cannot choose where they go");
     if (!is_url(server)) {
       if (!is_url(settings.document))
         throw Error(ErrorKind::usage, "the OpenAPI document " + shown + "'s server URL '" + server +

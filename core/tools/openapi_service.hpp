@@ -7,7 +7,8 @@
 // (at most 10 MB, 30 s), reads it (openapi_document.hpp), keeps the named
 // operations and picks the base URL: `base_url` when given, else the
 // document's first server URL (a relative one is resolved against the
-// document's URL; from a file it must be absolute). Error(usage) naming the
+// document's URL; from a file it must be absolute; a fetched document with
+// headers configured needs `base_url`: it must not choose where they go). Error(usage) naming the
 // document for anything missing or wrong; the skipped operations are
 // returned for the caller to tell the user.
 #pragma once

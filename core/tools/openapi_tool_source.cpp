@@ -82,6 +82,8 @@ HttpRequest OpenApiToolSource::request_for(const std::string& tool_name, const j
     if (parameter.location == "path") {
       auto text = parameter_text(*found);
       if (text.empty()) throw refuse("path parameter '" + parameter.property + "' is empty");
+      // Sent as a dot-segment, it would climb to another endpoint than the operation's.
+      if (text == "." || text == "..") throw refuse("path parameter '" + parameter.property + "' is '" + text + "'");
       auto placeholder = "{" + parameter.name + "}";
       for (size_t at; (at = path.find(placeholder)) != std::string::npos;)
         path.replace(at, placeholder.size(), percent_encode(text));

@@ -8,7 +8,8 @@
 //    Error(usage) quoting every violation, and nothing is sent (the model,
 //    or the MCP client, can correct the call);
 // 2. the request is built: path parameters substituted percent-encoded
-//    (a value may not hold '/'), query parameters appended (an array as one
+//    ('/' encoded too; "." and ".." refused: a dot-segment would reach
+//    another endpoint), query parameters appended (an array as one
 //    `name=value` per item, an object as its JSON text), header parameters
 //    and the service's configured headers set (`${NAME}` read from weir's
 //    environment at call time, so credentials stay out of the config; a

@@ -249,3 +249,17 @@ TEST_CASE("chat sessions: the chat client's limits answer with a message for the
   CHECK(total.status == 429);
   CHECK(body_json(total)["error"]["message"] == "This chat session has reached its limit of 3 messages. Ask for a new link to go on.");
 }
+
+TEST_CASE("chat sessions: a retry whose new answer fails keeps the turn it was to replace") {
+  ChatFixture fixture;
+  ServeProcess serve(fixture.home);
+  auto session = open_session(serve.port());
+  REQUIRE(send(serve.port(), session, "one").status == 200);
+  fixture.upstream.enqueue(
+      ScriptedResponse::json_body(400, {{"error", {{"message", "refused"}, {"type", "invalid_request_error"}}}}));
+  auto retried = http_request(serve.port(), "POST", path_of(session, "/retry"), "{}", with_key(session));
+  CHECK(retried.status >= 400);
+  auto messages = body_json(http_request(serve.port(), "GET", path_of(session), "", with_key(session)))["messages"];
+  CHECK(messages == json::array({{{"role", "user"}, {"content", "one"}}, {{"role", "assistant"}, {"content", "answer 0"}}}));
+  CHECK(fixture.upstream.request_count() == 2);
+}

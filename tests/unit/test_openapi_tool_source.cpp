@@ -112,6 +112,7 @@ TEST_CASE("openapi tools: arguments that break the schema, or cannot be sent, se
   CHECK(refused("getNote", {{"noteId", "1"}, {"X-Request-Id", "a\r\nX-Evil: 1"}}).find("line break") !=
         std::string::npos);
   CHECK(refused("getNote", {{"noteId", ""}}).find("path parameter 'noteId' is empty") != std::string::npos);
+  CHECK(refused("getNote", {{"noteId", ".."}}).find("path parameter 'noteId' is '..'") != std::string::npos);
   ToolCall broken;
   broken.name = "getNote";
   broken.arguments = "{\"noteId\": ";
