@@ -25,7 +25,7 @@ struct ClientOptions {
   std::string name, gateway;
   std::optional<std::string> title, subtitle, color, placeholder;
   std::vector<std::string> suggestions;
-  std::optional<int> messages_per_hour, max_messages;
+  std::optional<int> messages_per_hour, max_messages, history;
   bool show_tools = false, hide_tools = false, show_sources = false, hide_sources = false;
   bool no_suggestions = false, unlimited = false;
 };
@@ -49,6 +49,9 @@ void add_setting_options(CLI::App& command, ClientOptions& options) {
       ->type_name("N");
   add_optional(command, "--max-messages", options.max_messages, "Prompts a session may send in its life (1..100000)")
       ->type_name("N");
+  add_optional(command, "--history", options.history,
+               "Latest messages of the conversation sent to the model with a prompt (0..1000, default 40)")
+      ->type_name("N");
   command.add_flag("--show-tools", options.show_tools, "Show the gateway's tool activity in the page");
   command.add_flag("--show-sources", options.show_sources, "Show the documents an answer was grounded on");
 }
@@ -63,6 +66,7 @@ void apply_settings(const ClientOptions& options, ChatClientSettings& settings) 
   if (options.unlimited) settings.messages_per_hour = settings.max_messages = std::nullopt;
   if (options.messages_per_hour) settings.messages_per_hour = options.messages_per_hour;
   if (options.max_messages) settings.max_messages = options.max_messages;
+  if (options.history) settings.history = *options.history;
   if (options.show_tools) settings.show_tools = true;
   if (options.hide_tools) settings.show_tools = false;
   if (options.show_sources) settings.show_sources = true;
@@ -98,6 +102,7 @@ void print_client(Database& database, const ChatClient& client, bool as_json) {
   for (const auto& suggestion : client.settings.suggestions) std::cout << "\n  - " << suggestion;
   std::cout << "\nmessages_per_hour: " << limit_text(object["messages_per_hour"])
             << "\nmax_messages: " << limit_text(object["max_messages"])
+            << "\nhistory: " << client.settings.history << " messages"
             << "\nshow_tools: " << (client.settings.show_tools ? "true" : "false")
             << "\nshow_sources: " << (client.settings.show_sources ? "true" : "false")
             << "\nlive_sessions: " << object["live_sessions"].get<int64_t>() << '\n';
@@ -200,21 +205,23 @@ void register_chat_client_commands(CLI::App& app, CommandContext& context) {
 
   {
     struct SessionOptions {
-      std::string name, tag, expires = "1h", extra_context;
+      std::string name, tag, expires, extra_context;
       std::string url = "http://127.0.0.1:8484";
     };
     auto options = std::make_shared<SessionOptions>();
     auto* session = group->add_subcommand("session", "Open a session of a chat client and print its link");
     session->add_option("name", options->name, "The chat client")->required()->type_name(kChatClientValue);
     session->add_option("--tag", options->tag, "A stable id of the end user: their live session is reused");
-    session->add_option("--expires", options->expires, "How long the session lives, 10m..90d (default 1h)")
+    session->add_option("--expires", options->expires,
+                        "How long the session lives, 10m..90d (default 1h; a reused session keeps its own)")
         ->type_name("DURATION");
     session->add_option("--extra-context", options->extra_context, "Markdown the model is given for this session");
     session->add_option("--url", options->url, "Where `weir serve` is reached (default http://127.0.0.1:8484)")
         ->type_name("URL");
     session->callback([&context, options] {
       // The same checks as POST /v1/chat-clients/NAME/sessions.
-      json fields = {{"expires", options->expires}};
+      json fields = json::object();
+      if (!options->expires.empty()) fields["expires"] = options->expires;
       if (!options->tag.empty()) fields["tag"] = options->tag;
       if (!options->extra_context.empty()) fields["extra_context"] = options->extra_context;
       auto request = session_request_from_json(fields);
@@ -222,7 +229,8 @@ void register_chat_client_commands(CLI::App& app, CommandContext& context) {
       while (!base.empty() && base.back() == '/') base.pop_back();
       if (base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0)
         throw Error(ErrorKind::usage, "--url must start with http:// or https://, got '" + options->url + "'");
-      auto opened = open_session(context.database(), options->name, request, now_milliseconds());
+      // The local user opens it: its prompts run under no API key's limits.
+      auto opened = open_session(context.database(), options->name, request, "", now_milliseconds());
       auto link = base + talk_path(opened);
       if (context.options.json) {
         print_json({{"session_id", opened.session.id},

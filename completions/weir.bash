@@ -477,12 +477,12 @@ _weir_command() {
     ;;
   'chat-client create')
     _weir_commands=''
-    _weir_options='-h --help --gateway --title --subtitle --color --suggestion --placeholder --messages-per-hour --max-messages --show-tools --show-sources --home --json -q --quiet'
+    _weir_options='-h --help --gateway --title --subtitle --color --suggestion --placeholder --messages-per-hour --max-messages --history --show-tools --show-sources --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'chat-client update')
     _weir_commands=''
-    _weir_options='-h --help --gateway --title --subtitle --color --suggestion --placeholder --messages-per-hour --max-messages --show-tools --show-sources --hide-tools --hide-sources --no-suggestions --unlimited --home --json -q --quiet'
+    _weir_options='-h --help --gateway --title --subtitle --color --suggestion --placeholder --messages-per-hour --max-messages --history --show-tools --show-sources --hide-tools --hide-sources --no-suggestions --unlimited --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'chat-client list')
@@ -810,6 +810,7 @@ _weir_value() {
   'chat-client create --placeholder') _weir_kind='none' ;;
   'chat-client create --messages-per-hour') _weir_kind='none' ;;
   'chat-client create --max-messages') _weir_kind='none' ;;
+  'chat-client create --history') _weir_kind='none' ;;
   'chat-client update --gateway') _weir_kind='gateways' ;;
   'chat-client update --title') _weir_kind='none' ;;
   'chat-client update --subtitle') _weir_kind='none' ;;
@@ -818,6 +819,7 @@ _weir_value() {
   'chat-client update --placeholder') _weir_kind='none' ;;
   'chat-client update --messages-per-hour') _weir_kind='none' ;;
   'chat-client update --max-messages') _weir_kind='none' ;;
+  'chat-client update --history') _weir_kind='none' ;;
   'chat-client session --tag') _weir_kind='none' ;;
   'chat-client session --expires') _weir_kind='none' ;;
   'chat-client session --extra-context') _weir_kind='none' ;;

@@ -572,14 +572,14 @@ function __weir_command
         case 'chat-client create'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--gateway' '--title' '--subtitle' '--color' '--suggestion' '--placeholder' '--messages-per-hour' '--max-messages' '--show-tools' '--show-sources' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The gateway that answers' 'Title of the page (default: the client\'s name)' 'Line under the title' 'Accent colour, #rgb or #rrggbb (default #2563eb)' 'A prompt the page offers to start with (repeatable, at most 8)' 'Text shown in the empty message box' 'Prompts a session may send in any hour (1..10000)' 'Prompts a session may send in its life (1..100000)' 'Show the gateway\'s tool activity in the page' 'Show the documents an answer was grounded on' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--gateway' '--title' '--subtitle' '--color' '--suggestion' '--placeholder' '--messages-per-hour' '--max-messages' '--history' '--show-tools' '--show-sources' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The gateway that answers' 'Title of the page (default: the client\'s name)' 'Line under the title' 'Accent colour, #rgb or #rrggbb (default #2563eb)' 'A prompt the page offers to start with (repeatable, at most 8)' 'Text shown in the empty message box' 'Prompts a session may send in any hour (1..10000)' 'Prompts a session may send in its life (1..100000)' 'Latest messages of the conversation sent to the model with a prompt (0..1000, default 40)' 'Show the gateway\'s tool activity in the page' 'Show the documents an answer was grounded on' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
         case 'chat-client update'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--gateway' '--title' '--subtitle' '--color' '--suggestion' '--placeholder' '--messages-per-hour' '--max-messages' '--show-tools' '--show-sources' '--hide-tools' '--hide-sources' '--no-suggestions' '--unlimited' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The gateway that answers' 'Title of the page (default: the client\'s name)' 'Line under the title' 'Accent colour, #rgb or #rrggbb (default #2563eb)' 'A prompt the page offers to start with (repeatable, at most 8)' 'Text shown in the empty message box' 'Prompts a session may send in any hour (1..10000)' 'Prompts a session may send in its life (1..100000)' 'Show the gateway\'s tool activity in the page' 'Show the documents an answer was grounded on' 'Stop showing tool activity' 'Stop showing sources' 'Offer no suggestions' 'Remove both message limits' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--gateway' '--title' '--subtitle' '--color' '--suggestion' '--placeholder' '--messages-per-hour' '--max-messages' '--history' '--show-tools' '--show-sources' '--hide-tools' '--hide-sources' '--no-suggestions' '--unlimited' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'The gateway that answers' 'Title of the page (default: the client\'s name)' 'Line under the title' 'Accent colour, #rgb or #rrggbb (default #2563eb)' 'A prompt the page offers to start with (repeatable, at most 8)' 'Text shown in the empty message box' 'Prompts a session may send in any hour (1..10000)' 'Prompts a session may send in its life (1..100000)' 'Latest messages of the conversation sent to the model with a prompt (0..1000, default 40)' 'Show the gateway\'s tool activity in the page' 'Show the documents an answer was grounded on' 'Stop showing tool activity' 'Stop showing sources' 'Offer no suggestions' 'Remove both message limits' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
         case 'chat-client list'
             set -g __weir_commands
@@ -603,7 +603,7 @@ function __weir_command
             set -g __weir_commands
             set -g __weir_command_descriptions
             set -g __weir_options '-h' '--help' '--tag' '--expires' '--extra-context' '--url' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'A stable id of the end user: their live session is reused' 'How long the session lives, 10m..90d (default 1h)' 'Markdown the model is given for this session' 'Where `weir serve` is reached (default http://127.0.0.1:8484)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'A stable id of the end user: their live session is reused' 'How long the session lives, 10m..90d (default 1h; a reused session keeps its own)' 'Markdown the model is given for this session' 'Where `weir serve` is reached (default http://127.0.0.1:8484)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
         case 'paths'
             set -g __weir_commands
@@ -1201,6 +1201,8 @@ function __weir_value
             echo 'none'
         case 'chat-client create --max-messages'
             echo 'none'
+        case 'chat-client create --history'
+            echo 'none'
         case 'chat-client update --gateway'
             echo 'gateways'
         case 'chat-client update --title'
@@ -1216,6 +1218,8 @@ function __weir_value
         case 'chat-client update --messages-per-hour'
             echo 'none'
         case 'chat-client update --max-messages'
+            echo 'none'
+        case 'chat-client update --history'
             echo 'none'
         case 'chat-client session --tag'
             echo 'none'

@@ -17,6 +17,7 @@
 
 #include <memory>
 
+#include "core/chat_client/session_answers.hpp"
 #include "core/engine/resolved_targets.hpp"
 #include "core/metrics/request_metrics.hpp"
 #include "core/net/keep_alive_ticker.hpp"
@@ -43,6 +44,7 @@ struct ApiContext {
   ResolvedTargets resolved_targets;          // what gateways resolve to, until the store changes them
   RequestMetrics metrics;                    // counted since the server started, for GET /metrics
   BatchService* batches = nullptr;           // runs the OpenAI Batch API's jobs (null: they wait for one)
+  SessionAnswers chat_answers;               // web chat sessions being answered: one answer at a time each
 };
 
 void mount_api_routes(Server& server, ApiContext& context);

@@ -4,7 +4,9 @@
 // and, opened by the session's access key (`Authorization: Bearer weir_ck_...`):
 //   GET    /v1/chat-sessions/{id}             what the page shows: client settings and the conversation
 //   POST   /v1/chat-sessions/{id}/messages    {content} -> the answer as SSE events
-//   POST   /v1/chat-sessions/{id}/retry       the last prompt again, its answer replaced
+//   POST   /v1/chat-sessions/{id}/retry       {content?} the last prompt again, its answer replaced;
+//                                            `content` is the prompt the page shows last: when the
+//                                            store does not hold it (its answer failed), it is sent anew
 //   DELETE /v1/chat-sessions/{id}/messages    forget the conversation
 //   GET    /v1/chat-sessions/{id}/transcript  the conversation as Markdown, for download
 // The page's SSE events are JSON objects by `type`: "delta" {content},
@@ -16,6 +18,7 @@
 
 #include "core/chat_client/chat_sessions.hpp"
 #include "core/engine/engine.hpp"
+#include "core/engine/retrieval_strategy.hpp"
 #include "core/engine/session_turn.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -67,7 +70,7 @@ void open_session_route(const Request& request, ResponseWriter& response, ApiCon
   auto body = request.body.empty() ? json::object() : parse_json_body(request);
   auto session_request = session_request_from_json(body);
   auto database = context.pool.acquire();
-  auto opened = open_session(*database, name, session_request, now_milliseconds());
+  auto opened = open_session(*database, name, session_request, request.caller.key_id, now_milliseconds());
   auto host = request.header_or("host", "127.0.0.1");
   response.send(201, "application/json",
                 dump({{"session_id", opened.session.id},
@@ -147,6 +150,7 @@ void session_route(const Request& request, ResponseWriter& response, ApiContext&
     headers.emplace_back("Content-Disposition", "attachment; filename=\"chat-" + id + ".md\"");
     response.send(200, "text/markdown; charset=utf-8", transcript_markdown(grant, sessions.messages(id)), headers);
   } else if (method == "DELETE" && rest == "/messages") {
+    auto answering = context.chat_answers.begin(id);
     sessions.clear(id);
     response.send(200, "application/json", dump({{"cleared", true}}), kPrivate);
   } else if (method == "POST" && rest == "/messages") {
@@ -155,12 +159,25 @@ void session_route(const Request& request, ResponseWriter& response, ApiContext&
     if (content == body.end() || !content->is_string())
       throw Error(ErrorKind::usage, "send {\"content\": \"your message\"}");
     auto message = user_message_from_text(content->get<std::string>());
+    auto answering = context.chat_answers.begin(id);
     admit_prompt(*database, grant, now);
     answer(request, response, context, *database, grant, message);
   } else if (method == "POST" && rest == "/retry") {
-    bool has_prompt = false;
-    for (const auto& message : sessions.messages(id)) has_prompt = has_prompt || message.value("role", "") == "user";
-    if (!has_prompt) throw Error(ErrorKind::usage, "there is no message to retry yet");
+    auto body = request.body.empty() ? json::object() : parse_json_body(request);
+    auto shown = body.find("content");
+    if (shown != body.end() && !shown->is_string())
+      throw Error(ErrorKind::usage, "\"content\" must be the text of the prompt to retry");
+    auto answering = context.chat_answers.begin(id);
+    auto stored = sessions.last_user_message(id);
+    // The page's last prompt is not the stored one when its answer failed
+    // (a failed turn keeps nothing): that prompt is what the user retries.
+    if (shown != body.end() && (!stored || message_text(*stored) != shown->get<std::string>())) {
+      auto message = user_message_from_text(shown->get<std::string>());
+      admit_prompt(*database, grant, now);
+      answer(request, response, context, *database, grant, message);
+      return;
+    }
+    if (!stored) throw Error(ErrorKind::usage, "there is no message to retry yet");
     admit_prompt(*database, grant, now);
     auto last = sessions.take_last_turn(id);
     if (last.empty()) throw Error(ErrorKind::usage, "there is no message to retry yet");

@@ -7,8 +7,8 @@
 #include "core/engine/prices.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
+#include "core/policy/key_caller.hpp"
 #include "core/store/database.hpp"
-#include "core/store/key_repository.hpp"
 
 namespace weir {
 
@@ -125,19 +125,8 @@ ItemOutcome run_openai_request(Engine& engine, Database& database, const BatchSe
 
 Caller batch_caller(Database& database, const BatchSettings& settings) {
   if (settings.caller_key.empty()) return Caller{};
-  for (const auto& key : KeyRepository(database).list()) {
-    if (key.id != settings.caller_key) continue;
-    if (key.expired(now_milliseconds()))
-      throw Error(ErrorKind::authentication,
-                  "API key '" + key.name + "', which created this batch, has expired; its requests are not sent",
-                  "expired_api_key");
-    Caller caller(key.name, key.is_public);
-    caller.key_id = key.id;
-    caller.key_limits = key.limits;
-    return caller;
-  }
-  throw Error(ErrorKind::authentication,
-              "the API key that created this batch has been revoked; its requests are not sent", "invalid_api_key");
+  return caller_of_key(database, settings.caller_key, "created this batch", "its requests are not sent",
+                       now_milliseconds());
 }
 
 ItemOutcome run_batch_item(Engine& engine, Database& database, const BatchSettings& settings, const json& input,

@@ -60,6 +60,8 @@ void ChatClientSettings::check() const {
   }
   check_range(messages_per_hour, 10'000, "--messages-per-hour");
   check_range(max_messages, 100'000, "--max-messages");
+  if (history < 0 || history > 1000)
+    throw Error(ErrorKind::usage, "--history must be 0..1000 messages (0: each prompt alone), got " + std::to_string(history));
 }
 
 json ChatClientSettings::to_json() const {
@@ -70,6 +72,7 @@ json ChatClientSettings::to_json() const {
           {"suggestions", suggestions},
           {"messages_per_hour", optional_number(messages_per_hour)},
           {"max_messages", optional_number(max_messages)},
+          {"history", history},
           {"show_tools", show_tools},
           {"show_sources", show_sources}};
 }
@@ -86,6 +89,7 @@ ChatClientSettings ChatClientSettings::from_json(const json& value) {
       if (suggestion.is_string()) settings.suggestions.push_back(suggestion.get<std::string>());
   settings.messages_per_hour = read_optional(value, "messages_per_hour");
   settings.max_messages = read_optional(value, "max_messages");
+  settings.history = read_optional(value, "history").value_or(kDefaultHistory);
   settings.show_tools = value.value("show_tools", false);
   settings.show_sources = value.value("show_sources", false);
   return settings;

@@ -5,7 +5,8 @@
 // placeholder, suggestions, whether tool activity and sources are shown) and
 // the limits every session of the client obeys: `messages_per_hour` prompts
 // in any rolling hour and `max_messages` prompts in its whole life (clearing
-// the conversation resets neither). check() refuses anything the page could
+// the conversation resets neither), and the `history` window of messages a
+// prompt takes to the model. check() refuses anything the page could
 // not show safely or a limit out of range, with Error(usage) naming the flag.
 // The page takes these values as data (textContent, CSSOM), never as markup.
 #pragma once
@@ -19,6 +20,8 @@
 
 namespace weir {
 
+constexpr int kDefaultHistory = 40;
+
 struct ChatClientSettings {
   std::string title;        // "" : the client's name
   std::string subtitle;
@@ -27,6 +30,10 @@ struct ChatClientSettings {
   std::vector<std::string> suggestions;
   std::optional<int> messages_per_hour;  // none: unlimited
   std::optional<int> max_messages;       // none: unlimited
+  // How many of the conversation's latest messages go to the model with a
+  // prompt: a long session neither grows without bound nor outgrows the
+  // model's context (the gateway's max_context_tokens still applies).
+  int history = kDefaultHistory;
   bool show_tools = false;
   bool show_sources = false;
 

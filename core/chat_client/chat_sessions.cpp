@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "core/crypto.hpp"
+#include "core/engine/retrieval_strategy.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
+#include "core/policy/key_caller.hpp"
 #include "core/store/chat_client_repository.hpp"
 #include "core/store/database.hpp"
 #include "core/store/key_repository.hpp"
@@ -28,17 +30,6 @@ int64_t checked_lifetime(int64_t lifetime, const std::string& as_given) {
   return lifetime;
 }
 
-std::string text_of(const json& message) {
-  auto content = message.find("content");
-  if (content == message.end()) return {};
-  if (content->is_string()) return content->get<std::string>();
-  std::string text;
-  if (content->is_array())
-    for (const auto& part : *content)
-      if (part.is_object() && part.value("type", "") == "text") text += part.value("text", "");
-  return text;
-}
-
 std::string messages_text(int count) { return std::to_string(count) + (count == 1 ? " message" : " messages"); }
 
 std::string minutes_text(int64_t milliseconds) {
@@ -52,6 +43,7 @@ int64_t session_lifetime(const std::string& text) { return checked_lifetime(pars
 
 SessionRequest session_request_from_json(const json& body) {
   SessionRequest request;
+  if (!body.is_object()) throw Error(ErrorKind::usage, "a session request is a JSON object: {expires?, extra_context?, tag?}");
   if (auto expires = body.find("expires"); expires != body.end() && !expires->is_null()) {
     if (expires->is_number_integer()) {
       // Clamped before the multiplication: a huge number must be refused, not overflow into range.
@@ -68,7 +60,7 @@ SessionRequest session_request_from_json(const json& body) {
   if (auto context = body.find("extra_context"); context != body.end() && !context->is_null()) {
     if (!context->is_string()) throw Error(ErrorKind::usage, "\"extra_context\" must be a string (Markdown for the model)");
     request.extra_context = context->get<std::string>();
-    if (request.extra_context.size() > kMaxExtraContext)
+    if (request.extra_context->size() > kMaxExtraContext)
       throw Error(ErrorKind::usage, "\"extra_context\" must be at most 64 KiB");
   }
   if (auto tag = body.find("tag"); tag != body.end() && !tag->is_null()) {
@@ -83,30 +75,37 @@ SessionRequest session_request_from_json(const json& body) {
 }
 
 OpenedSession open_session(Database& database, const std::string& client_name, const SessionRequest& request,
-                           int64_t now) {
+                           const std::string& opened_by_key, int64_t now) {
   OpenedSession opened;
   database.transaction([&] {
     ChatClientRepository(database).get(client_name);  // Error(not_found) for an unknown client
     ChatSessionRepository sessions(database);
     sessions.remove_ended(now - kEndedSessionsKept);
     std::optional<ChatSession> live;
-    if (!request.tag.empty()) live = sessions.live_with_tag(client_name, request.tag, now);
+    if (!request.tag.empty()) live = sessions.live_with_tag(client_name, request.tag, opened_by_key, now);
+    auto& session = opened.session;
     if (live) {
-      opened.session = *live;
+      session = *live;
       opened.reused = true;
+      if (request.extra_context) session.extra_context = *request.extra_context;
+      if (request.lifetime) {
+        session.lifetime = *request.lifetime;
+        session.expires_at = now + *request.lifetime;
+      }
+      sessions.update(session);
     } else {
-      auto& session = opened.session;
       session.id = "cs_" + random_token(16);
       session.client = client_name;
       session.tag = request.tag;
-      session.extra_context = request.extra_context;
-      session.lifetime = request.lifetime;
-      session.expires_at = now + request.lifetime;
+      session.extra_context = request.extra_context.value_or("");
+      session.opened_by_key = opened_by_key;
+      session.lifetime = request.lifetime.value_or(kDefaultSessionLifetime);
+      session.expires_at = now + session.lifetime;
       session.created_at = now;
       sessions.create(session);
     }
     opened.access_key = "weir_ck_" + random_token(32);
-    sessions.add_key(opened.session.id, sha256_hex(opened.access_key));
+    sessions.add_key(session.id, sha256_hex(opened.access_key));
   });
   return opened;
 }
@@ -123,7 +122,12 @@ SessionGrant authorize_session(Database& database, const std::string& session_id
                 "invalid_session_key");
   if (session->expires_at <= now)
     throw Error(ErrorKind::authentication, "this chat session has expired; ask for a new link", "session_expired");
-  return SessionGrant{*session, ChatClientRepository(database).get(session->client)};
+  SessionGrant grant{*session, ChatClientRepository(database).get(session->client), {}};
+  if (session->opened_by_key.empty())
+    grant.caller = Caller("chat-client:" + grant.client.name, false);
+  else
+    grant.caller = caller_of_key(database, session->opened_by_key, "opened this chat session", "ask for a new link", now);
+  return grant;
 }
 
 void admit_prompt(Database& database, SessionGrant& grant, int64_t now) {
@@ -131,7 +135,7 @@ void admit_prompt(Database& database, SessionGrant& grant, int64_t now) {
   const auto& settings = grant.client.settings;
   const auto& id = grant.session.id;
   database.transaction([&] {
-    if (settings.max_messages && sessions.sends_since(id, 0) >= *settings.max_messages)
+    if (settings.max_messages && sessions.total_sends(id) >= *settings.max_messages)
       throw Error(ErrorKind::rate_limited,
                   "This chat session has reached its limit of " + messages_text(*settings.max_messages) +
                       ". Ask for a new link to go on.",
@@ -167,11 +171,17 @@ ChatInput prompt_input(const SessionGrant& grant, const json& history, const jso
   input.front_door = "web";
   input.user = grant.session.tag;
   input.conversation = grant.session.id;
-  input.caller = Caller("chat-client:" + grant.client.name, false);
+  input.caller = grant.caller;
   input.metadata = {{"chat_client", grant.client.name}, {"chat_session", grant.session.id}};
   if (!grant.session.extra_context.empty())
     input.messages.push_back({{"role", "system"}, {"content", grant.session.extra_context}});
-  for (const auto& message : history) input.messages.push_back(message);
+  // The window starts at a user message: an assistant's tool calls are never
+  // sent without the turn that asked for them.
+  size_t first = history.size() > static_cast<size_t>(grant.client.settings.history)
+                     ? history.size() - static_cast<size_t>(grant.client.settings.history)
+                     : 0;
+  while (first < history.size() && history[first].value("role", "") != "user") ++first;
+  for (size_t index = first; index < history.size(); ++index) input.messages.push_back(history[index]);
   input.messages.push_back(user_message);
   return input;
 }
@@ -182,7 +192,7 @@ json session_view(const SessionGrant& grant, const json& messages) {
   for (const auto& message : messages) {
     auto role = message.value("role", "");
     if (role != "user" && role != "assistant") continue;
-    auto text = text_of(message);
+    auto text = message_text(message);
     if (text.empty()) continue;
     shown.push_back({{"role", role}, {"content", text}});
   }

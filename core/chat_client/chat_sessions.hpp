@@ -2,11 +2,15 @@
 // `weir serve`'s session routes and `weir chat-client session`.
 //
 // - open_session(): a session of a chat client lives `expires` (10 minutes
-//   to 90 days, default 1 hour). A tag names a stable end user: the live
-//   session with that tag is reused (a new access key for it), and the tag is
-//   the `user` of its requests, so per-user memory follows the person.
-//   `extra_context` (Markdown, at most 64 KiB) is given to the model as a
-//   system message before the conversation.
+//   to 90 days, default 1 hour). It belongs to the API key that opened it
+//   (none: the local user): its prompts run as that key, under the key's
+//   limits and budget, and revoking or expiring the key ends it. A tag names
+//   a stable end user: the live session with that tag opened by the same key
+//   is reused (a new access key for it; `expires` and `extra_context`, when
+//   given, replace the session's), and the tag is the `user` of its
+//   requests, so per-user memory follows the person. `extra_context`
+//   (Markdown, at most 64 KiB) is given to the model as a system message
+//   before the conversation.
 // - The access key ("weir_ck_" + 32 random bytes) is a capability for one
 //   session: authorize() finds the session by the key's SHA-256 alone (the
 //   key itself is never stored) and refuses it for any other session id,
@@ -18,12 +22,15 @@
 //   (the page shows it as is). An admitted prompt is counted, and a session
 //   with less than half its lifetime left is extended to a full lifetime.
 // - prompt_input() builds the engine's ChatInput: the gateway, the extra
-//   context, the conversation, the new message; the gateway's own limits,
+//   context, the last `history` messages of the conversation (the client's
+//   setting), the new message; the gateway's and the opening key's limits,
 //   guardrails and budget then apply as for any request.
+// - One answer at a time per session (session_answers.hpp).
 // Times are unix milliseconds passed in, so tests decide the clock.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -41,8 +48,8 @@ constexpr int64_t kMaximumSessionLifetime = 90LL * 24 * 3600 * 1000;
 constexpr int64_t kDefaultSessionLifetime = 3600LL * 1000;
 
 struct SessionRequest {
-  int64_t lifetime = kDefaultSessionLifetime;
-  std::string extra_context;
+  std::optional<int64_t> lifetime;  // none: the default for a new session, unchanged for a reused one
+  std::optional<std::string> extra_context;
   std::string tag;
 };
 
@@ -58,8 +65,9 @@ struct OpenedSession {
   bool reused = false;     // the tag's live session
 };
 
+// `opened_by_key`: the id of the API key asking; "" : the local user.
 OpenedSession open_session(Database& database, const std::string& client_name, const SessionRequest& request,
-                           int64_t now);
+                           const std::string& opened_by_key, int64_t now);
 // The page's path for a session: the key travels in the fragment, which
 // browsers never send to a server nor in a Referer.
 std::string talk_path(const OpenedSession& opened);
@@ -67,6 +75,7 @@ std::string talk_path(const OpenedSession& opened);
 struct SessionGrant {
   ChatSession session;
   ChatClient client;
+  Caller caller;  // who the prompts run as: the opening key, or the local user
 };
 
 SessionGrant authorize_session(Database& database, const std::string& session_id, const std::string& access_key,

@@ -8,7 +8,9 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr const char* kColumns = "s.id, s.client, s.tag, s.extra_context, s.lifetime, s.expires_at, s.created_at";
+constexpr const char* kColumns =
+    "s.id, s.client, s.tag, s.extra_context, s.lifetime, s.expires_at, s.created_at, s.opened_by_key";
+constexpr int64_t kHour = 3600LL * 1000;
 
 ChatSession read_session(Statement& row) {
   ChatSession session;
@@ -19,6 +21,7 @@ ChatSession read_session(Statement& row) {
   session.lifetime = row.integer(4);
   session.expires_at = row.integer(5);
   session.created_at = row.integer(6);
+  session.opened_by_key = row.is_null(7) ? "" : row.text(7);
   return session;
 }
 
@@ -26,20 +29,30 @@ ChatSession read_session(Statement& row) {
 
 void ChatSessionRepository::create(const ChatSession& session) {
   auto insert = database_.prepare(
-      "INSERT INTO chat_sessions (id, client, tag, extra_context, lifetime, expires_at, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "INSERT INTO chat_sessions (id, client, tag, extra_context, lifetime, expires_at, created_at, opened_by_key) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   insert.bind(1, session.id).bind(2, session.client);
   if (session.tag.empty()) insert.bind_null(3); else insert.bind(3, session.tag);
   insert.bind(4, session.extra_context).bind(5, session.lifetime).bind(6, session.expires_at).bind(7, session.created_at);
+  if (session.opened_by_key.empty()) insert.bind_null(8); else insert.bind(8, session.opened_by_key);
   insert.run();
 }
 
+void ChatSessionRepository::update(const ChatSession& session) {
+  auto update = database_.prepare(
+      "UPDATE chat_sessions SET extra_context = ?2, lifetime = ?3, expires_at = ?4 WHERE id = ?1");
+  update.bind(1, session.id).bind(2, session.extra_context).bind(3, session.lifetime).bind(4, session.expires_at);
+  update.run();
+}
+
 std::optional<ChatSession> ChatSessionRepository::live_with_tag(const std::string& client, const std::string& tag,
-                                                                int64_t now) {
+                                                                const std::string& opened_by_key, int64_t now) {
   auto query = database_.prepare("SELECT " + std::string(kColumns) +
-                                 " FROM chat_sessions s WHERE s.client = ?1 AND s.tag = ?2 AND s.expires_at > ?3"
-                                 " ORDER BY s.expires_at DESC LIMIT 1");
-  query.bind(1, client).bind(2, tag).bind(3, now);
+                                 " FROM chat_sessions s WHERE s.client = ?1 AND s.tag = ?2 AND s.opened_by_key IS ?3"
+                                 " AND s.expires_at > ?4 ORDER BY s.expires_at DESC LIMIT 1");
+  query.bind(1, client).bind(2, tag);
+  if (opened_by_key.empty()) query.bind_null(3); else query.bind(3, opened_by_key);
+  query.bind(4, now);
   if (!query.step()) return std::nullopt;
   return read_session(query);
 }
@@ -96,6 +109,11 @@ void ChatSessionRepository::append(const std::string& session_id, const json& ne
       insert.run();
       insert.reset();
     }
+    auto trim = database_.prepare(
+        "DELETE FROM chat_session_messages WHERE session_id = ?1 AND id <= (SELECT id FROM chat_session_messages"
+        " WHERE session_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)");
+    trim.bind(1, session_id).bind(2, int64_t{kMaxSessionMessages});
+    trim.run();
   });
 }
 
@@ -103,6 +121,15 @@ void ChatSessionRepository::clear(const std::string& session_id) {
   auto erase = database_.prepare("DELETE FROM chat_session_messages WHERE session_id = ?1");
   erase.bind(1, session_id);
   erase.run();
+}
+
+std::optional<json> ChatSessionRepository::last_user_message(const std::string& session_id) {
+  auto query = database_.prepare(
+      "SELECT message FROM chat_session_messages WHERE session_id = ?1 AND json_extract(message, '$.role') = 'user'"
+      " ORDER BY id DESC LIMIT 1");
+  query.bind(1, session_id);
+  if (!query.step()) return std::nullopt;
+  return json::parse(query.text(0), nullptr, false);
 }
 
 json ChatSessionRepository::take_last_turn(const std::string& session_id) {
@@ -128,9 +155,21 @@ json ChatSessionRepository::take_last_turn(const std::string& session_id) {
 }
 
 void ChatSessionRepository::record_send(const std::string& session_id, int64_t now) {
+  auto forget = database_.prepare("DELETE FROM chat_session_sends WHERE session_id = ?1 AND sent_at < ?2");
+  forget.bind(1, session_id).bind(2, now - kHour);
+  forget.run();
   auto insert = database_.prepare("INSERT INTO chat_session_sends (session_id, sent_at) VALUES (?1, ?2)");
   insert.bind(1, session_id).bind(2, now);
   insert.run();
+  auto count = database_.prepare("UPDATE chat_sessions SET sends_total = sends_total + 1 WHERE id = ?1");
+  count.bind(1, session_id);
+  count.run();
+}
+
+int64_t ChatSessionRepository::total_sends(const std::string& session_id) {
+  auto query = database_.prepare("SELECT sends_total FROM chat_sessions WHERE id = ?1");
+  query.bind(1, session_id);
+  return query.step() ? query.integer(0) : 0;
 }
 
 int64_t ChatSessionRepository::sends_since(const std::string& session_id, int64_t since) {

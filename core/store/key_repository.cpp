@@ -85,6 +85,13 @@ std::vector<ApiKey> KeyRepository::list() {
   return keys;
 }
 
+std::optional<ApiKey> KeyRepository::by_id(const std::string& id) {
+  auto query = database_.prepare("SELECT " + std::string(kColumns) + " FROM keys WHERE id = ?1");
+  query.bind(1, id);
+  if (!query.step()) return std::nullopt;
+  return read_key(query);
+}
+
 void KeyRepository::revoke(const std::string& name) {
   database_.prepare("DELETE FROM keys WHERE name = ?1").bind(1, name).run();
   if (database_.changes() == 0)

@@ -49,6 +49,7 @@ class KeyRepository {
   NewKey create(const std::string& name, bool is_public, std::optional<int> rpm, std::optional<int64_t> expires_at,
                 const nlohmann::json& limits = nullptr);
   std::vector<ApiKey> list();
+  std::optional<ApiKey> by_id(const std::string& id);  // nullopt: revoked (or never made)
   void revoke(const std::string& name);
 
  private:

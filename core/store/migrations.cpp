@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 16> kMigrations = {
+constexpr std::array<const char*, 17> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -400,6 +400,18 @@ CREATE TABLE chat_session_sends (
   sent_at INTEGER NOT NULL
 );
 CREATE INDEX chat_session_sends_by_session ON chat_session_sends(session_id, sent_at);
+)sql",
+    // 17: a chat session remembers the API key that opened it (NULL: the
+    // local user), so its prompts run under that key's limits and budget, a
+    // tag's session is reused only for that key, and revoking the key ends
+    // it. `sends_total` counts a session's prompts for its lifetime limit, so
+    // chat_session_sends keeps only the last hour (the hourly limit's window).
+    R"sql(
+ALTER TABLE chat_sessions ADD COLUMN opened_by_key TEXT;
+ALTER TABLE chat_sessions ADD COLUMN sends_total INTEGER NOT NULL DEFAULT 0;
+UPDATE chat_sessions SET sends_total = (SELECT count(*) FROM chat_session_sends s WHERE s.session_id = chat_sessions.id);
+DROP INDEX chat_sessions_by_tag;
+CREATE INDEX chat_sessions_by_tag ON chat_sessions(client, tag, opened_by_key, expires_at);
 )sql",
 };
 }  // namespace

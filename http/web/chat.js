@@ -246,7 +246,9 @@
     const lastUser = messages.map((node) => node.dataset.role).lastIndexOf("user");
     if (lastUser < 0) return;
     for (const node of messages.slice(lastUser + 1)) node.remove();
-    ask("POST", "/retry", {});
+    // The prompt shown, so a prompt whose answer failed (the server kept
+    // nothing of it) is sent again rather than the one before it.
+    ask("POST", "/retry", { content: messages[lastUser].textContent });
   }
 
   async function load() {

@@ -14,6 +14,7 @@
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
+using namespace std::chrono_literals;
 using json = nlohmann::json;
 namespace chunk = openai_chunk;
 
@@ -262,4 +263,95 @@ TEST_CASE("chat sessions: a retry whose new answer fails keeps the turn it was t
   auto messages = body_json(http_request(serve.port(), "GET", path_of(session), "", with_key(session)))["messages"];
   CHECK(messages == json::array({{{"role", "user"}, {"content", "one"}}, {{"role", "assistant"}, {"content", "answer 0"}}}));
   CHECK(fixture.upstream.request_count() == 2);
+}
+
+TEST_CASE("chat sessions: a session is its opening key's: its limits apply, its tag is its own, revoking it ends the session") {
+  ChatFixture fixture;
+  auto limited = json::parse(fixture.run_ok({"--json", "key", "create", "tenant-a", "--limit-rpm", "1"}).out);
+  auto other = json::parse(fixture.run_ok({"--json", "key", "create", "tenant-b"}).out);
+  ServeProcess serve(fixture.home);
+  const Headers tenant_a = {{"Authorization", "Bearer " + limited["key"].get<std::string>()}};
+  const Headers tenant_b = {{"Authorization", "Bearer " + other["key"].get<std::string>()}};
+
+  auto session = open_session(serve.port(), tenant_a, {{"tag", "alice"}});
+  // Another tenant naming the same end user gets its own session, not tenant-a's.
+  auto stranger = open_session(serve.port(), tenant_b, {{"tag", "alice"}});
+  CHECK(stranger["reused"] == false);
+  CHECK(stranger["session_id"] != session["session_id"]);
+  auto again = open_session(serve.port(), tenant_a, {{"tag", "alice"}});
+  CHECK(again["reused"] == true);
+  CHECK(again["session_id"] == session["session_id"]);
+
+  // The prompts are tenant-a's requests: its one request a minute holds.
+  REQUIRE(send(serve.port(), session, "one").status == 200);
+  auto refused = send(serve.port(), session, "two");
+  CHECK(refused.status == 429);
+  CHECK(body_json(refused)["error"]["message"].get<std::string>().find("tenant-a") != std::string::npos);
+  CHECK(fixture.upstream.request_count() == 1);
+
+  fixture.run_ok({"key", "revoke", "tenant-a"});
+  auto ended = http_request(serve.port(), "GET", path_of(session), "", with_key(session));
+  CHECK(ended.status == 401);
+  CHECK(body_json(ended)["error"]["message"].get<std::string>().find("revoked") != std::string::npos);
+  CHECK(send(serve.port(), stranger, "hello").status == 200);
+}
+
+TEST_CASE("chat sessions: retry after an answer failed mid-stream answers that prompt, not the one before") {
+  ChatFixture fixture;
+  ServeProcess serve(fixture.home);
+  auto session = open_session(serve.port());
+  REQUIRE(send(serve.port(), session, "one").status == 200);
+  fixture.upstream.enqueue(ScriptedResponse::sse(
+      {chunk::role(), chunk::content("half "), R"({"error":{"message":"overloaded","type":"server_error"}})"}));
+  auto failed = send(serve.port(), session, "two");
+  REQUIRE(failed.status == 200);
+  CHECK(answer_of(failed).second["type"] == "error");
+
+  // The page retries the prompt it shows: "two".
+  auto retried =
+      http_request(serve.port(), "POST", path_of(session, "/retry"), json{{"content", "two"}}.dump(), with_key(session));
+  REQUIRE_MESSAGE(retried.status == 200, retried.raw);
+  CHECK(answer_of(retried).first == "answer 2");
+  auto sent = fixture.upstream.requests().back().json_body["messages"];
+  CHECK(sent.back()["content"] == "two");
+  auto messages = body_json(http_request(serve.port(), "GET", path_of(session), "", with_key(session)))["messages"];
+  CHECK(messages == json::array({{{"role", "user"}, {"content", "one"}},
+                                 {{"role", "assistant"}, {"content", "answer 0"}},
+                                 {{"role", "user"}, {"content", "two"}},
+                                 {{"role", "assistant"}, {"content", "answer 2"}}}));
+  // A retry of the prompt the store holds replaces its answer.
+  auto replaced =
+      http_request(serve.port(), "POST", path_of(session, "/retry"), json{{"content", "two"}}.dump(), with_key(session));
+  CHECK(answer_of(replaced).first == "answer 3");
+  CHECK(body_json(http_request(serve.port(), "GET", path_of(session), "", with_key(session)))["messages"].size() == 4);
+}
+
+TEST_CASE("chat sessions: a prompt sent while another is being answered is refused, not interleaved") {
+  ChatFixture fixture;
+  ServeProcess serve(fixture.home);
+  auto session = open_session(serve.port());
+  fixture.upstream.enqueue(ScriptedResponse::stalled({chunk::role(), chunk::content("slow words")}, 60s));
+  RawConnection first(serve.port());
+  auto body = json{{"content", "first"}}.dump();
+  first.send("POST " + path_of(session, "/messages") + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+             session["access_key"].get<std::string>() + "\r\nContent-Type: application/json\r\nContent-Length: " +
+             std::to_string(body.size()) + "\r\n\r\n" + body);
+  REQUIRE(first.read_until("slow words"));
+
+  auto second = send(serve.port(), session, "second");
+  CHECK(second.status == 429);
+  CHECK(body_json(second)["error"]["code"] == "session_busy");
+  CHECK(http_request(serve.port(), "DELETE", path_of(session, "/messages"), "", with_key(session)).status == 429);
+  CHECK(fixture.upstream.request_count() == 1);
+
+  // The first answer ends when its tab goes; then the session takes prompts again.
+  first.close();
+  HttpReply next;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    next = send(serve.port(), session, "second");
+    if (next.status != 429) break;
+    REQUIRE(body_json(next)["error"]["code"] == "session_busy");
+  }
+  CHECK(next.status == 200);
+  CHECK(answer_of(next).first == "answer 1");
 }

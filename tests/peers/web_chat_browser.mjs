@@ -34,7 +34,9 @@ mkdirSync(artefacts, { recursive: true });
 const XSS_PROMPT = "Show me a trick";
 const XSS_ANSWER =
   'Look: <img src=x onerror="window.__pwned=1"> and [click me](javascript:window.__pwned=1) and [docs](https://example.com/docs).';
-let served = 0;
+const FAIL_PROMPT = "Fail once";
+let served = 0, failed = 0;
+const prompts = [];
 const upstream = http.createServer((request, response) => {
   let body = "";
   request.on("data", (data) => (body += data));
@@ -42,6 +44,15 @@ const upstream = http.createServer((request, response) => {
     const messages = JSON.parse(body).messages;
     const prompt = messages[messages.length - 1].content;
     served += 1;
+    prompts.push(prompt);
+    if (prompt === FAIL_PROMPT && failed++ === 0) {
+      // Part of an answer, then the upstream gives up mid-stream.
+      response.writeHead(200, { "Content-Type": "text/event-stream" });
+      response.end(`data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", model: "fake",
+                                            choices: [{ index: 0, delta: { role: "assistant", content: "Half an ans" }, finish_reason: null }] })}\n\n` +
+                   `data: ${JSON.stringify({ error: { message: "the model is overloaded", type: "server_error" } })}\n\n`);
+      return;
+    }
     const answer = prompt === XSS_PROMPT ? XSS_ANSWER : `Hello **there** (answer ${served}), this answer streams in pieces.`;
     const pieces = answer.match(/.{1,12}/gs);
     response.writeHead(200, { "Content-Type": "text/event-stream" });
@@ -202,6 +213,39 @@ try {
         "the dashboard lists gateways and collections with document counts", dashboard);
   check(dashboard.recent === 3 && dashboard.requests === "3", "the dashboard shows the recent requests", dashboard);
   await page.screenshot({ path: path.join(artefacts, "dashboard.png"), fullPage: true });
+
+  // A grounded client that shows its sources; an answer that fails mid-stream, then Retry.
+  run("gateway", "create", "grounded", "--provider", "fake", "--model", "fake-model", "--collection", "notes");
+  run("chat-client", "create", "library", "--gateway", "grounded", "--show-sources", "--show-tools");
+  await page.setViewport({ width: 900, height: 700 });
+  await page.goto(run("chat-client", "session", "library", "--url", origin).trim());
+  await idle();
+  await page.type("#input", "When are keys rotated?");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.body.dataset.state === "busy", { polling: "mutation" });
+  await idle();
+  const sources = await page.$$eval("#log .message.assistant .sources li", (nodes) => nodes.map((node) => node.textContent));
+  check(sources.length === 1 && sources[0] === "notes: keys", "the answer shows the document it was grounded on", sources);
+  await page.screenshot({ path: path.join(artefacts, "chat-sources.png") });
+
+  await page.type("#input", FAIL_PROMPT);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => !document.getElementById("notice").hidden && document.body.dataset.state === "idle",
+                             { polling: "mutation", timeout: 10000 });
+  const failure = await page.$eval("#notice", (node) => node.textContent);
+  check(failure.includes("overloaded"), "an answer that failed mid-stream says why in the page", failure);
+  await page.click("#retry");
+  await page.waitForFunction(() => document.body.dataset.state === "busy", { polling: "mutation" });
+  await idle();
+  conversation = await messages();
+  check(prompts[prompts.length - 1] === FAIL_PROMPT, "Retry sent the prompt whose answer failed, not the one before",
+        prompts.slice(-3));
+  check(conversation.length === 4 && conversation[2].text === FAIL_PROMPT && conversation[3].text.includes("this answer streams"),
+        "the retried prompt has its answer", conversation);
+  await page.reload();
+  await idle();
+  check((await messages()).length === 4, "the retried turn is kept", await messages());
+
   check(problems.length === 0, "no script errors and no Content-Security-Policy refusals", problems);
   console.log(`screenshots in ${artefacts}`);
 } finally {
