@@ -22,6 +22,7 @@ struct McpServeOptions {
   OpenApiServiceSettings openapi;
   std::vector<std::string> openapi_headers;
   std::string openapi_operations;
+  std::vector<std::string> mcp_servers;
 };
 
 nlohmann::json read_config(const std::string& path) {
@@ -72,6 +73,10 @@ void register_mcp_commands(CLI::App& app, CommandContext& context) {
   serve->add_option("--operations", options->openapi_operations,
                     "Serve only these --openapi operations (operationIds or tool names), comma-separated")
       ->type_name("IDS");
+  serve->add_option("--mcp-server", options->mcp_servers,
+                    "Also serve the tools of this MCP server: NAME=URL (streamable HTTP) or NAME='COMMAND ARG...' "
+                    "(stdio; repeatable)")
+      ->type_name("NAME=COMMAND|URL");
   serve->add_option("--config", options->config_file,
                     "JSON file serving several gateways and collection sets (see README, \"MCP\")")
       ->type_name(value_name::file);
@@ -97,6 +102,7 @@ void register_mcp_commands(CLI::App& app, CommandContext& context) {
     } else if (serve->count("--base-url") || serve->count("--header") || serve->count("--operations")) {
       throw Error(ErrorKind::usage, "--base-url, --header and --operations describe --openapi FILE|URL; give it");
     }
+    for (const auto& server : options->mcp_servers) config.mcp_servers.push_back(mcp::mcp_server_from_flag(server));
     if (!options->config_file.empty()) config.add_json(read_config(options->config_file), options->config_file);
     mcp::serve_stdio(config, context.paths());
   });

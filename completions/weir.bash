@@ -222,7 +222,7 @@ _weir_command() {
     ;;
   'mcp serve')
     _weir_commands=''
-    _weir_options='-h --help --gateway --tool-name --tool-description --tool-title --collections --collection-tool-name --top-k --min-score --reranker --include-references --allow-write --openapi --base-url --header --operations --config --home --json -q --quiet'
+    _weir_options='-h --help --gateway --tool-name --tool-description --tool-title --collections --collection-tool-name --top-k --min-score --reranker --include-references --allow-write --openapi --base-url --header --operations --mcp-server --config --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'serve')
@@ -755,6 +755,7 @@ _weir_value() {
   'mcp serve --base-url') _weir_kind='none' ;;
   'mcp serve --header') _weir_kind='none' ;;
   'mcp serve --operations') _weir_kind='none' ;;
+  'mcp serve --mcp-server') _weir_kind='none' ;;
   'mcp serve --config') _weir_kind='files' ;;
   'serve --host') _weir_kind='none' ;;
   'serve --port') _weir_kind='none' ;;

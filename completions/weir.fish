@@ -266,8 +266,8 @@ function __weir_command
         case 'mcp serve'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--gateway' '--tool-name' '--tool-description' '--tool-title' '--collections' '--collection-tool-name' '--top-k' '--min-score' '--reranker' '--include-references' '--allow-write' '--openapi' '--base-url' '--header' '--operations' '--config' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Gateway served as the invoke_<tool-name> tool' 'Its tool name, made an identifier (default ai_model)' 'Its description, for the model' 'Its title, for people' 'Collections served as the <collection-tool-name>_search tool, comma-separated' 'Name of the collection tools (default: the collection names)' 'Results per search, 1..128 (default 5)' 'Lowest score returned, 0.01..0.99 (default 0.2)' 'lexical (default) | none | rrf' 'Also return documents sharing a result\'s ref' 'Add <name>_upsert and <name>_delete tools that change the collections' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are served as tools' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Serve only these --openapi operations (operationIds or tool names), comma-separated' 'JSON file serving several gateways and collection sets (see README, "MCP")' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--gateway' '--tool-name' '--tool-description' '--tool-title' '--collections' '--collection-tool-name' '--top-k' '--min-score' '--reranker' '--include-references' '--allow-write' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--config' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Gateway served as the invoke_<tool-name> tool' 'Its tool name, made an identifier (default ai_model)' 'Its description, for the model' 'Its title, for people' 'Collections served as the <collection-tool-name>_search tool, comma-separated' 'Name of the collection tools (default: the collection names)' 'Results per search, 1..128 (default 5)' 'Lowest score returned, 0.01..0.99 (default 0.2)' 'lexical (default) | none | rrf' 'Also return documents sharing a result\'s ref' 'Add <name>_upsert and <name>_delete tools that change the collections' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are served as tools' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Serve only these --openapi operations (operationIds or tool names), comma-separated' 'Also serve the tools of this MCP server: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'JSON file serving several gateways and collection sets (see README, "MCP")' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
         case 'serve'
             set -g __weir_commands
@@ -1090,6 +1090,8 @@ function __weir_value
         case 'mcp serve --header'
             echo 'none'
         case 'mcp serve --operations'
+            echo 'none'
+        case 'mcp serve --mcp-server'
             echo 'none'
         case 'mcp serve --config'
             echo 'files'

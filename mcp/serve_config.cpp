@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/gateway/config_schema.hpp"
 #include "core/number_text.hpp"
 #include "core/rag/fusion.hpp"
 #include "mcp/tool_names.hpp"
@@ -12,6 +13,17 @@ namespace weir::mcp {
 using json = nlohmann::json;
 
 namespace {
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  size_t start = text.find_first_not_of(' ');
+  while (start != std::string::npos) {
+    auto end = text.find(' ', start);
+    words.push_back(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    start = end == std::string::npos ? end : text.find_first_not_of(' ', end);
+  }
+  return words;
+}
 
 [[noreturn]] void fail(const std::string& source, const std::string& message) {
   throw Error(ErrorKind::usage, source + ": " + message);
@@ -67,6 +79,24 @@ std::vector<std::string> split_list(const std::string& text) {
   return parts;
 }
 
+McpServerSettings mcp_server_from_flag(const std::string& text) {
+  auto equals = text.find('=');
+  if (equals == std::string::npos || equals == 0 || equals + 1 == text.size())
+    throw Error(ErrorKind::usage, "--mcp-server takes NAME=URL or NAME='COMMAND ARG...', got '" + text + "'");
+  McpServerSettings server;
+  server.name = text.substr(0, equals);
+  auto target = text.substr(equals + 1);
+  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+    server.url = target;
+    return server;
+  }
+  auto words = split_words(target);
+  if (words.empty()) throw Error(ErrorKind::usage, "--mcp-server " + server.name + "= needs a command or a URL");
+  server.command = words.front();
+  server.args.assign(words.begin() + 1, words.end());
+  return server;
+}
+
 void check_top_k(int top_k, std::string_view what) {
   if (top_k < 1 || top_k > 128)
     throw Error(ErrorKind::usage, std::string(what) + " must be 1..128, got " + std::to_string(top_k));
@@ -78,7 +108,7 @@ void check_min_score(double min_score, std::string_view what) {
 }
 
 void ServeConfig::add_json(const json& document, const std::string& source) {
-  check_keys(document, {"gateways", "collections", "openapi"}, source);
+  check_keys(document, {"gateways", "collections", "openapi", "mcp_servers"}, source);
   if (document.contains("gateways")) {
     if (!document["gateways"].is_array()) fail(source, "'gateways' must be an array");
     size_t index = 0;
@@ -117,6 +147,16 @@ void ServeConfig::add_json(const json& document, const std::string& source) {
       collection_sets.push_back(std::move(set));
     }
   }
+  if (document.contains("mcp_servers")) {
+    const auto& block = document["mcp_servers"];
+    if (!block.is_array()) fail(source, "'mcp_servers' must be an array");
+    try {
+      check_field_value("mcp_servers", *find_field_schema("mcp_servers"), block);
+    } catch (const Error& error) {
+      fail(source, error.what());
+    }
+    for (auto& server : mcp_server_settings(json{{"mcp_servers", block}})) mcp_servers.push_back(std::move(server));
+  }
   if (document.contains("openapi")) {
     if (!document["openapi"].is_array()) fail(source, "'openapi' must be an array");
     size_t index = 0;
@@ -127,9 +167,18 @@ void ServeConfig::add_json(const json& document, const std::string& source) {
 }
 
 void ServeConfig::validate() const {
-  if (gateways.empty() && collection_sets.empty() && openapi_services.empty())
-    throw Error(ErrorKind::usage, "nothing to serve: give --gateway G, --collections C1,C2, --openapi FILE|URL or "
-                                  "--config FILE (see `weir mcp serve --help`)");
+  if (gateways.empty() && collection_sets.empty() && openapi_services.empty() && mcp_servers.empty())
+    throw Error(ErrorKind::usage, "nothing to serve: give --gateway G, --collections C1,C2, --openapi FILE|URL, "
+                                  "--mcp-server NAME=COMMAND|URL or --config FILE (see `weir mcp serve --help`)");
+  json records = json::array();
+  for (const auto& server : mcp_servers) {
+    auto record = server.to_json();
+    // Only what was given: the checker refuses args on a url server, headers on a command.
+    for (auto it = record.begin(); it != record.end();)
+      it = (it.value() == json("") || it.value() == json::array()) ? record.erase(it) : std::next(it);
+    records.push_back(record);
+  }
+  if (!records.empty()) check_field_value("mcp_servers", *find_field_schema("mcp_servers"), records);
   std::set<std::string> names;
   auto claim = [&names](const std::string& name) {
     if (!names.insert(name).second)

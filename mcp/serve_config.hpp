@@ -1,7 +1,8 @@
 // ServeConfig — what `weir mcp serve` offers: gateways as `invoke_<name>`
 // tools, sets of collections as `<name>_search` (and, when writable,
 // `<name>_upsert` / `<name>_delete`) tools, and the operations of OpenAPI
-// services as tools named by their operationIds.
+// services as tools named by their operationIds, and the tools of other MCP
+// servers it proxies (proxied_servers.hpp).
 //
 // It comes from the command-line flags (one gateway, one collection set) and
 // from `--config FILE`, a JSON object with any number of each:
@@ -12,7 +13,12 @@
 //                     "include_references": false, "allow_write": false}],
 //    "openapi":     [{"document": "petstore.yaml", "base_url": "http://...",
 //                     "headers": {"Authorization": "Bearer ${TOKEN}"},
-//                     "operations": ["getPet"], "timeout_ms": 30000}]}
+//                     "operations": ["getPet"], "timeout_ms": 30000}],
+//    "mcp_servers": [{"name": "files", "command": "npx", "args": [...],
+//                     "allow": [...], "deny": [...], "prefix": "files_"},
+//                    {"name": "search", "url": "https://...", "headers": [...]}]}
+// (an mcp_servers record is the one a gateway's `mcp_servers` block holds,
+// with `deny` and `prefix`).
 // Contract: from_json() and validate() throw Error(usage) naming the key or
 // value at fault (unknown keys included); validate() also rejects two tools
 // with one name (an OpenAPI tool's name is known once its document is read,
@@ -27,6 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/tools/mcp_server_settings.hpp"
 #include "core/tools/openapi_service.hpp"
 
 namespace weir::mcp {
@@ -56,6 +63,7 @@ struct ServeConfig {
   std::vector<GatewayToolConfig> gateways;
   std::vector<CollectionToolConfig> collection_sets;
   std::vector<OpenApiServiceSettings> openapi_services;
+  std::vector<McpServerSettings> mcp_servers;
 
   // Adds what a --config file holds.
   void add_json(const nlohmann::json& document, const std::string& source);
@@ -67,6 +75,11 @@ struct ServeConfig {
 // "<what> must be 1..128, got N".
 void check_top_k(int top_k, std::string_view what);
 void check_min_score(double min_score, std::string_view what);
+
+// `--mcp-server NAME=URL` (a streamable-HTTP server) or NAME='COMMAND ARG...'
+// (a stdio server; arguments split at spaces: use --config for arguments with
+// spaces). Error(usage) naming the flag.
+McpServerSettings mcp_server_from_flag(const std::string& text);
 
 // Splits "a,b, c" into {"a", "b", "c"}, dropping empty parts.
 std::vector<std::string> split_list(const std::string& text);

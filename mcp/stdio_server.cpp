@@ -13,6 +13,7 @@
 #include "mcp/collection_tools.hpp"
 #include "mcp/gateway_tool.hpp"
 #include "mcp/protocol/stdio_server.hpp"
+#include "mcp/proxied_servers.hpp"
 #include "mcp/tool_source_tools.hpp"
 
 namespace weir::mcp {
@@ -27,8 +28,8 @@ void serve_stdio(const ServeConfig& config, const Paths& paths) {
   info.version = WEIR_VERSION;
   info.instructions =
       "weir serves AI gateways and knowledge collections of this machine as tools: invoke_* tools ask a "
-      "configured model, *_search tools search local documents, and other tools call the web services they "
-      "are named after.";
+      "configured model, *_search tools search local documents, and other tools call the web services or MCP "
+      "servers they come from.";
   protocol::StdioServer server(info);
   for (const auto& gateway : config.gateways) add_gateway_tool(server.tools(), gateway, pool, {}, {&searcher, nullptr});
   for (const auto& set : config.collection_sets) add_collection_tools(server.tools(), set, pool, searcher);
@@ -43,6 +44,8 @@ void serve_stdio(const ServeConfig& config, const Paths& paths) {
                                         "; serve fewer --operations, or the clashing tool under another name");
     }
   }
+  // Last: a proxied tool whose name weir's own tools took is the one renamed.
+  add_proxied_server_tools(server.tools(), config.mcp_servers, paths.home + "/logs", std::cerr);
   server.serve(STDIN_FILENO, STDOUT_FILENO);
 }
 

@@ -339,6 +339,13 @@ void check_mcp_servers(const std::string& path, const json& value) {
   }
 }
 
+void check_tool_prefix(const std::string& path, const json& value) {
+  auto prefix = value.get<std::string>();
+  if (prefix.size() > 32 ||
+      prefix.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != std::string::npos)
+    invalid(path, "must be at most 32 of A-Z a-z 0-9 _ . -, got '" + prefix + "'");
+}
+
 const std::vector<FieldSchema>& mcp_server_schema() {
   static const std::vector<FieldSchema> table = {
       {.name = "name", .type = FieldType::text, .help = "Server name (in tool owners and its log file)",
@@ -350,6 +357,10 @@ const std::vector<FieldSchema>& mcp_server_schema() {
       {.name = "url", .type = FieldType::text, .help = "Endpoint of a streamable-HTTP server"},
       {.name = "headers", .type = FieldType::text_list, .help = "'Name: value' headers sent to a url server"},
       {.name = "allow", .type = FieldType::text_list, .help = "Only these of its tools (default: all)"},
+      {.name = "deny", .type = FieldType::text_list, .help = "Never these of its tools"},
+      {.name = "prefix", .type = FieldType::text,
+       .help = "Put before its tool names (weir mcp serve; default: the server's name and '_' on a clash only)",
+       .check = check_tool_prefix},
       {.name = "cache_seconds", .type = FieldType::integer, .help = "How long its tool list is reused",
        .default_value = 600, .minimum = 0, .maximum = 86'400},
       {.name = "timeout_ms", .type = FieldType::integer, .help = "Longest one tool call may take",

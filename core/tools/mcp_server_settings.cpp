@@ -1,5 +1,7 @@
 #include "core/tools/mcp_server_settings.hpp"
 
+#include <algorithm>
+
 namespace weir {
 
 namespace {
@@ -23,7 +25,12 @@ std::string text(const nlohmann::json& record, const char* name) {
 nlohmann::json McpServerSettings::to_json() const {
   return {{"name", name},        {"command", command}, {"args", args},   {"env", environment},
           {"cwd", working_directory}, {"url", url},    {"headers", headers}, {"allow", allow},
-          {"cache_seconds", cache_seconds}, {"timeout_ms", timeout_ms}};
+          {"deny", deny},        {"prefix", prefix},   {"cache_seconds", cache_seconds}, {"timeout_ms", timeout_ms}};
+}
+
+bool McpServerSettings::offers(const std::string& tool) const {
+  if (!allow.empty() && std::find(allow.begin(), allow.end(), tool) == allow.end()) return false;
+  return std::find(deny.begin(), deny.end(), tool) == deny.end();
 }
 
 std::vector<McpServerSettings> mcp_server_settings(const nlohmann::json& gateway_fields) {
@@ -42,6 +49,8 @@ std::vector<McpServerSettings> mcp_server_settings(const nlohmann::json& gateway
     server.url = text(record, "url");
     server.headers = texts(record, "headers");
     server.allow = texts(record, "allow");
+    server.deny = texts(record, "deny");
+    server.prefix = text(record, "prefix");
     if (record.contains("cache_seconds") && record["cache_seconds"].is_number_integer())
       server.cache_seconds = record["cache_seconds"].get<int>();
     if (record.contains("timeout_ms") && record["timeout_ms"].is_number_integer())

@@ -23,11 +23,15 @@ struct McpServerSettings {
   std::string url;  // a streamable-HTTP server
   std::vector<std::string> headers;  // "Name: value"
   std::vector<std::string> allow;  // empty: every tool
+  std::vector<std::string> deny;   // never these
+  std::string prefix;              // weir mcp serve: put before its tool names
   int cache_seconds = 600;
   int timeout_ms = 60'000;
 
   nlohmann::json to_json() const;
   std::string key() const { return to_json().dump(); }
+  // Whether `tool` passes allow and deny.
+  bool offers(const std::string& tool) const;
   // "MCP server 'NAME'", for messages and the registry's owners.
   std::string owner() const { return "MCP server '" + name + "'"; }
 };

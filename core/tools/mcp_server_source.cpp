@@ -108,12 +108,11 @@ ToolOutput mcp_tool_output(const json& result, const std::string& owner) {
 McpServerSource::McpServerSource(std::shared_ptr<McpServerConnection> connection, std::string user,
                                  std::string conversation, const CancelToken& cancel)
     : connection_(std::move(connection)), user_(std::move(user)), conversation_(std::move(conversation)) {
-  const auto& allow = connection_->settings().allow;
   std::vector<json> tools;
   std::vector<std::string> mcp_names;
   for (const auto& tool : connection_->tools(cancel)) {
     const auto& name = tool["name"].get_ref<const std::string&>();
-    if (!allow.empty() && std::find(allow.begin(), allow.end(), name) == allow.end()) continue;
+    if (!connection_->settings().offers(name)) continue;
     tools.push_back(tool);
     mcp_names.push_back(name);
   }

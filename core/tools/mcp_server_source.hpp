@@ -6,7 +6,7 @@
 //   (mcp_server_pool.hpp), starting the server if needed; a server that
 //   cannot be started or listed is Error(upstream) naming it, so the request
 //   fails before the model is called. `allow`, when set, keeps only those
-//   tools. Tool names the model sees are the server's, with characters
+//   tools, and `deny` drops its tools. Tool names the model sees are the server's, with characters
 //   outside [A-Za-z0-9_-] turned to '_' and at most 64 long; the registry
 //   refuses names two sources share.
 // - run() calls the tool with the model's arguments (a JSON object, else

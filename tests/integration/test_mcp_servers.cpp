@@ -311,7 +311,7 @@ TEST_CASE("mcp tools: a gateway's tools with their source, --json definitions, a
 
   auto ad_hoc = fixture.home.run({"--json", "mcp", "tools", "--command", "python3", "--", kFakeServer});
   REQUIRE_MESSAGE(ad_hoc.exit_code == 0, ad_hoc.err);
-  CHECK(json::parse(ad_hoc.out).size() == 12);
+  CHECK(json::parse(ad_hoc.out).size() == 13);
 
   auto neither = fixture.home.run({"mcp", "tools"});
   CHECK(neither.exit_code == 2);
@@ -379,5 +379,5 @@ TEST_CASE("mcp servers: a public-key caller never gets them; a private key does"
   reply = http_request(serve.port(), "POST", "/v1/chat/completions", json({{"model", "g"}, {"prompt", "hi"}}).dump(),
                        {{"Authorization", "Bearer " + private_key}});
   REQUIRE_MESSAGE(reply.status == 200, reply.body);
-  CHECK(fixture.body(1)["tools"].size() == 12);
+  CHECK(fixture.body(1)["tools"].size() == 13);
 }

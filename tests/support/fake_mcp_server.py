@@ -16,6 +16,7 @@
 #                         (each is also logged on stderr: "cancelled request ID")
 #   stderr             -> writes a line to stderr, then "written"
 #   list_count         -> how many tools/list requests (pages) this server has answered
+#   call_count         -> how many tools/call requests this server has received, this one included
 # FAKE_MCP_CRASH_FILE: when set and the file exists, `crash` removes it and
 # exits; when it does not exist, `crash` answers "recovered" (so a restarted
 # server succeeds).
@@ -28,10 +29,11 @@ TOOLS = [
     {"name": n, "description": "the " + n + " tool",
      "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}}}
     for n in ["echo", "progress", "hang", "crash", "image", "structured", "fail", "meta", "change",
-              "cancelled_seen", "stderr", "list_count"]
+              "cancelled_seen", "stderr", "list_count", "call_count"]
 ]
 cancelled = []
 lists = [0]
+calls = [0]
 
 
 def send(message):
@@ -85,6 +87,8 @@ def call(request_id, params):
         return text(json.dumps(cancelled))
     if name == "list_count":
         return text(str(lists[0]))
+    if name == "call_count":
+        return text(str(calls[0]))
     if name == "stderr":
         sys.stderr.write("a line for the log\n")
         sys.stderr.flush()
@@ -121,6 +125,7 @@ for line in sys.stdin:
         else:
             send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32602, "message": "bad cursor"}})
     elif method == "tools/call":
+        calls[0] += 1
         try:
             result = call(request_id, message["params"])
         except KeyError as missing:

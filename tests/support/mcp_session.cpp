@@ -55,6 +55,7 @@ McpSession::McpSession(const WeirHome& home, const std::vector<std::string>& ser
       if (count <= 0) break;
       std::lock_guard lock(mutex_);
       err_.append(chunk, static_cast<size_t>(count));
+      arrived_.notify_all();
     }
   });
 }
@@ -149,6 +150,11 @@ int McpSession::wait_exit(std::chrono::milliseconds timeout) {
   exited_ = true;
   exit_code_ = *exit_code;
   return exit_code_;
+}
+
+bool McpSession::wait_for_stderr(const std::string& needle, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return arrived_.wait_for(lock, timeout, [&] { return err_.find(needle) != std::string::npos; });
 }
 
 std::string McpSession::standard_error() const {

@@ -50,6 +50,8 @@ class McpSession {
   // Waits for the process to exit; -1 on timeout. 128 + signal when killed.
   int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(60));
   std::string standard_error() const;
+  // Waits until stderr holds `needle`; false after the timeout.
+  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
  private:
   pid_t pid_ = -1;

@@ -51,7 +51,7 @@ TEST_CASE("mcp client: initialize agrees on 2025-06-18 and tools/list follows ne
   CHECK(client->protocol_version() == "2025-06-18");
   CHECK(client->server_info()["name"] == "fake-mcp");
   auto tools = client->list_tools(std::chrono::seconds(30));
-  REQUIRE(tools.size() == 12);
+  REQUIRE(tools.size() == 13);
   CHECK(tools[0]["name"] == "echo");
   CHECK(tools[4]["name"] == "image");  // the first tool of the second page
   CHECK(tools[10]["name"] == "stderr");

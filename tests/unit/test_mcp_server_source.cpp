@@ -121,7 +121,7 @@ TEST_CASE("mcp server connection: the tool list is cached until the server says 
   auto count = [&] {
     return connection.call("list_count", json::object(), nullptr, cancel)["content"][0]["text"].get<std::string>();
   };
-  CHECK(connection.tools(cancel).size() == 12);
+  CHECK(connection.tools(cancel).size() == 13);
   connection.tools(cancel);
   CHECK(count() == "2");  // two pages once: the second listing came from the cache
   connection.call("change", json::object(), nullptr, cancel);  // notifications/tools/list_changed

@@ -1,0 +1,138 @@
+#include "mcp/proxied_servers.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+
+#include "core/cancellation.hpp"
+#include "core/error.hpp"
+#include "core/json_schema.hpp"
+#include "core/tools/mcp_server_pool.hpp"
+#include "mcp/tool_errors.hpp"
+
+namespace weir::mcp {
+
+using json = nlohmann::json;
+using protocol::CallContext;
+using protocol::ToolResult;
+
+namespace {
+
+struct ProxiedTool {
+  std::shared_ptr<McpServerConnection> connection;
+  json tool;         // the server's Tool object
+  std::string name;  // what weir offers it as
+};
+
+bool allowed_tool_name(const std::string& name) {
+  return !name.empty() && name.size() <= 128 &&
+         name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+             std::string::npos;
+}
+
+std::string text_member(const json& object, const char* key) {
+  auto found = object.find(key);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+// The server's schema, compiled once; nullopt when the schema uses what the
+// validator cannot read (the server still checks it).
+std::optional<JsonSchema> input_schema(const json& schema, const std::string& what, std::ostream& warnings) {
+  try {
+    return JsonSchema::compile(schema, what);
+  } catch (const Error& error) {
+    warnings << "weir: arguments of " << what << " are not checked before a call: " << error.what() << '\n';
+    return std::nullopt;
+  }
+}
+
+void add_tool(protocol::ToolSet& tools, const ProxiedTool& proxied, std::ostream& warnings) {
+  const auto& tool = proxied.tool;
+  const auto server_name = text_member(tool, "name");
+  const auto owner = proxied.connection->settings().owner();
+  protocol::ToolDefinition definition;
+  definition.name = proxied.name;
+  definition.title = text_member(tool, "title");
+  definition.description = text_member(tool, "description");
+  if (tool.contains("inputSchema") && tool["inputSchema"].is_object()) definition.input_schema = tool["inputSchema"];
+  if (tool.contains("outputSchema") && tool["outputSchema"].is_object()) definition.output_schema = tool["outputSchema"];
+  if (tool.contains("annotations") && tool["annotations"].is_object()) definition.annotations = tool["annotations"];
+  auto schema = input_schema(definition.input_schema, "tool '" + server_name + "' of " + owner, warnings);
+  auto connection = proxied.connection;
+  tools.add(std::move(definition), [connection, server_name, owner, schema = std::move(schema)](
+                                       const json& given, CallContext& context) {
+    json arguments = given.is_null() ? json::object() : given;
+    if (schema) {
+      auto violations = schema->validate(arguments);
+      if (!violations.empty())
+        return ToolResult::error("invalid arguments for '" + server_name + "' (nothing was sent to " + owner +
+                                 "): " + describe_violations(violations));
+    }
+    CancelToken cancel;
+    context.on_cancel([cancel] { cancel.cancel(); });
+    // The server's progress, as this call's: MCP wants it to grow.
+    std::optional<double> last;
+    auto on_progress = [&context, &last](const json& params) {
+      if (!context.wants_progress() || !params.contains("progress") || !params["progress"].is_number()) return;
+      auto value = params["progress"].get<double>();
+      if (last && !(value > *last)) return;
+      last = value;
+      std::optional<double> total;
+      if (params.contains("total") && params["total"].is_number()) total = params["total"].get<double>();
+      context.progress(value, total, text_member(params, "message"));
+    };
+    try {
+      auto result = connection->call(server_name, arguments, json::object(), cancel, on_progress);
+      ToolResult forwarded;
+      if (result.contains("content") && result["content"].is_array()) forwarded.content = result["content"];
+      if (result.contains("structuredContent")) forwarded.structured_content = result["structuredContent"];
+      forwarded.is_error = result.value("isError", false);
+      return forwarded;
+    } catch (const Error& error) {
+      return tool_error(error);
+    }
+  });
+}
+
+}  // namespace
+
+void add_proxied_server_tools(protocol::ToolSet& tools, const std::vector<McpServerSettings>& servers,
+                              const std::string& log_directory, std::ostream& warnings) {
+  std::vector<ProxiedTool> proxied;
+  std::map<std::string, int> uses;  // offered name -> how many tools want it
+  for (const auto& registered : tools.tools()) ++uses[registered.definition.name];
+  for (const auto& settings : servers) {
+    auto connection = McpServerPool::shared().connection(settings, log_directory);
+    json listed;
+    try {
+      CancelToken never;
+      listed = connection->tools(never);
+    } catch (const Error& error) {
+      warnings << "weir: not served (" << settings.owner() << " is down: " << error.what() << ")\n";
+      continue;
+    }
+    for (const auto& tool : listed) {
+      auto name = text_member(tool, "name");
+      if (!settings.offers(name)) continue;
+      proxied.push_back({connection, tool, settings.prefix + name});
+      ++uses[settings.prefix + name];
+    }
+  }
+  for (auto& tool : proxied) {
+    if (uses[tool.name] > 1) tool.name = tool.connection->settings().name + "_" + tool.name;
+    if (!allowed_tool_name(tool.name)) {
+      warnings << "weir: not served (tool '" << tool.name << "' of " << tool.connection->settings().owner()
+               << ": MCP tool names are 1 to 128 of A-Z a-z 0-9 _ . -)\n";
+      continue;
+    }
+    try {
+      add_tool(tools, tool, warnings);
+    } catch (const std::invalid_argument& clash) {
+      warnings << "weir: not served (tool '" << tool.name << "' of " << tool.connection->settings().owner() << ": "
+               << clash.what() << ")\n";
+    }
+  }
+}
+
+}  // namespace weir::mcp

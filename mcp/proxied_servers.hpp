@@ -1,0 +1,38 @@
+// Proxied MCP servers — other MCP servers (stdio commands or streamable-HTTP
+// URLs) whose tools `weir mcp serve` offers next to its own, so a client
+// points at one server to reach all of its tools.
+//
+// Contract of add_proxied_server_tools():
+// - Each server is started (or reached) and listed before weir serves. A
+//   server that cannot be is reported in `warnings` ("not served: ...") and
+//   left out; the others are served. Its `allow` and `deny` choose its tools.
+// - Names: a tool keeps the server's name for it, after the server's
+//   `prefix` when one is set. Where that name is taken (by weir's own tools or
+//   another server's), every tool of that name gets its server's name and
+//   '_' in front instead ("everything_echo", "files_echo"). A name MCP does
+//   not allow is left out with a warning.
+// - A tool keeps the server's title, description, input and output schemas
+//   and annotations. A call's arguments are checked against the input schema
+//   before anything is sent: invalid ones are an isError result naming what
+//   is wrong, and the server never sees them.
+// - A call is forwarded as it is and its result comes back as the server
+//   made it (content, structuredContent, isError). The server's progress
+//   reaches the caller as this call's progress; the caller's cancellation
+//   reaches the server as notifications/cancelled. A server that has gone
+//   away is started again once (mcp_server_pool.hpp); one that cannot be is
+//   an isError result naming it, and the other servers' tools keep working.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/tools/mcp_server_settings.hpp"
+#include "mcp/protocol/tool_set.hpp"
+
+namespace weir::mcp {
+
+void add_proxied_server_tools(protocol::ToolSet& tools, const std::vector<McpServerSettings>& servers,
+                              const std::string& log_directory, std::ostream& warnings);
+
+}  // namespace weir::mcp
