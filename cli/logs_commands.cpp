@@ -11,6 +11,7 @@
 #include "core/gateway/identifiers.hpp"
 #include "core/store/request_log.hpp"
 #include "core/store/key_repository.hpp"
+#include "core/store/tool_call_log.hpp"
 #include "core/store/usage_report.hpp"
 
 namespace weir::cli {
@@ -208,15 +209,55 @@ void register_logs_commands(CLI::App& app, CommandContext& context) {
   auto* prune = logs->add_subcommand("prune", "Delete the rows older than a duration");
   prune->add_option("--older-than", *older_than, "Rows older than this go (30d, 12h)")->required()->type_name("DURATION");
   prune->callback([&context, older_than] {
-    auto removed = RequestLog(context.database()).prune(now_milliseconds() - parse_duration_milliseconds(*older_than));
+    auto before = now_milliseconds() - parse_duration_milliseconds(*older_than);
+    auto removed = RequestLog(context.database()).prune(before);
+    auto tool_calls = ToolCallLog(context.database()).prune(before);
     if (context.options.json) {
-      print_json({{"removed", removed}});
+      print_json({{"removed", removed}, {"removed_tool_calls", tool_calls}});
       return;
     }
-    print_notice("removed " + std::to_string(removed) + " request log row" + (removed == 1 ? "" : "s") +
-                     " older than " + *older_than,
+    print_notice("removed " + std::to_string(removed) + " request log row" + (removed == 1 ? "" : "s") + " and " +
+                     std::to_string(tool_calls) + " tool call row" + (tool_calls == 1 ? "" : "s") + " older than " +
+                     *older_than,
                  context.options.quiet);
   });
+
+  {
+    struct ToolOptions {
+      std::string tool, since = "7d", until;
+      int limit = 20;
+    };
+    auto options = std::make_shared<ToolOptions>();
+    auto* tools = logs->add_subcommand("tools", "Tool calls weir's MCP server answered, newest first");
+    tools->add_option("--tool", options->tool, "Only calls of this tool")->type_name("TOOL");
+    tools->add_option("--since", options->since, "From this long ago (7d, 12h) or this UTC date (default 7d)")
+        ->type_name("TIME");
+    tools->add_option("--until", options->until, "Up to this long ago or this UTC date (default now)")->type_name("TIME");
+    tools->add_option("--limit", options->limit, "How many recent rows (default 20)")->check(CLI::Range(1, 100'000));
+    tools->callback([&context, options] {
+      auto now = now_milliseconds();
+      auto since = parse_time_bound(options->since, now);
+      auto until = options->until.empty() ? now + 1 : parse_time_bound(options->until, now);
+      auto records = ToolCallLog(context.database()).list(since, until, options->tool, options->limit);
+      if (context.options.json) {
+        auto rows = nlohmann::json::array();
+        for (const auto& record : records) rows.push_back(record.to_json());
+        print_json(rows);
+        return;
+      }
+      if (records.empty()) {
+        print_notice("no tool calls logged in that time", context.options.quiet);
+        return;
+      }
+      Table table({"TIME", "TOOL", "SOURCE", "CALLER", "STATUS", "LATENCY", "IN", "OUT"});
+      for (const auto& record : records)
+        table.add({format_timestamp(record.created_at), record.tool, record.source,
+                   record.caller.empty() ? "local" : record.caller, record.status,
+                   std::to_string(static_cast<long long>(record.latency_ms)) + " ms",
+                   std::to_string(record.arguments_bytes), std::to_string(record.result_bytes)});
+      table.print();
+    });
+  }
 
   auto id = std::make_shared<std::string>();
   auto* show = logs->add_subcommand("show", "One request in full");

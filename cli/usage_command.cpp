@@ -1,4 +1,5 @@
-// `weir usage [--by D] [--since T] [--until T]` — the request log summed.
+// `weir usage [--by D] [--since T] [--until T]` — the request log summed
+// (`--by tool`: the tool call log).
 // On a terminal: a bar per group and a sparkline of the daily cost; piped:
 // the plain table (and --json the figures).
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include "cli/output.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
+#include "core/store/tool_call_log.hpp"
 #include "core/store/usage_report.hpp"
 
 namespace weir::cli {
@@ -44,22 +46,52 @@ std::string sparkline(const std::vector<std::pair<std::string, double>>& days) {
   return line;
 }
 
+// `--by tool`: the tool call log (core/store/tool_call_log.hpp), not the request log.
+void print_tool_usage(CommandContext& context, int64_t since, int64_t until) {
+  auto rows = ToolCallLog(context.database()).usage(since, until);
+  if (context.options.json) {
+    auto groups = nlohmann::json::array();
+    for (const auto& row : rows) groups.push_back(row.to_json());
+    print_json({{"by", "tool"}, {"since", format_timestamp(since)}, {"until", format_timestamp(until)}, {"groups", groups}});
+    return;
+  }
+  if (rows.empty()) {
+    print_notice("no tool calls between " + format_timestamp(since) + " and " + format_timestamp(until),
+                 context.options.quiet);
+    return;
+  }
+  Table table({"TOOL", "SOURCE", "CALLS", "ERRORS", "CANCELLED", "AVG MS", "SLOWEST MS", "IN", "OUT", "CALLERS"});
+  for (const auto& row : rows) {
+    std::string callers;
+    for (const auto& caller : row.callers) callers += (callers.empty() ? "" : ", ") + (caller.empty() ? "local" : caller);
+    table.add({row.tool, row.source, std::to_string(row.calls), std::to_string(row.errors), std::to_string(row.cancelled),
+               std::to_string(static_cast<long long>(row.average_ms + 0.5)),
+               std::to_string(static_cast<long long>(row.slowest_ms + 0.5)), std::to_string(row.arguments_bytes),
+               std::to_string(row.result_bytes), callers});
+  }
+  table.print();
+}
+
 }  // namespace
 
 void register_usage_command(CLI::App& app, CommandContext& context) {
   auto options = std::make_shared<UsageOptions>();
   auto* usage = app.add_subcommand("usage", "Requests, tokens, cost and errors from the request log, grouped");
-  usage->add_option("--by", options->by, "Group by gateway, model, key, provider, sku, day or user (default gateway)")
+  usage->add_option("--by", options->by, "Group by gateway, model, key, provider, sku, day or user (default gateway); tool: the MCP tool calls")
       ->type_name("DIMENSION");
   usage->add_option("--since", options->since, "From this long ago (7d, 12h) or this UTC date (default 7d)")
       ->type_name("TIME");
   usage->add_option("--until", options->until, "Up to this long ago or this UTC date (default now)")->type_name("TIME");
   usage->callback([&context, options] {
-    auto by = parse_usage_dimension(options->by);
     auto now = now_milliseconds();
     auto since = parse_time_bound(options->since, now);
     auto until = options->until.empty() ? now + 1 : parse_time_bound(options->until, now);
     if (until <= since) throw Error(ErrorKind::usage, "--until must be after --since");
+    if (options->by == "tool") {
+      print_tool_usage(context, since, until);
+      return;
+    }
+    auto by = parse_usage_dimension(options->by);
     auto report = usage_report(context.database(), by, since, until);
     if (context.options.json) {
       auto groups = nlohmann::json::array();

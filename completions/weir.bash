@@ -186,7 +186,7 @@ _weir_command() {
     _weir_arguments='collections none'
     ;;
   'logs')
-    _weir_commands='list export prune show'
+    _weir_commands='list export prune tools show'
     _weir_options='-h --help --limit --gateway --model --status --user --since -f --follow --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -203,6 +203,11 @@ _weir_command() {
   'logs prune')
     _weir_commands=''
     _weir_options='-h --help --older-than --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'logs tools')
+    _weir_commands=''
+    _weir_options='-h --help --tool --since --until --limit --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'logs show')
@@ -737,6 +742,10 @@ _weir_value() {
   'logs export --user') _weir_kind='none' ;;
   'logs export --since') _weir_kind='none' ;;
   'logs prune --older-than') _weir_kind='none' ;;
+  'logs tools --tool') _weir_kind='none' ;;
+  'logs tools --since') _weir_kind='none' ;;
+  'logs tools --until') _weir_kind='none' ;;
+  'logs tools --limit') _weir_kind='none' ;;
   'mcp tools --command') _weir_kind='none' ;;
   'mcp tools --url') _weir_kind='none' ;;
   'mcp tools --header') _weir_kind='none' ;;

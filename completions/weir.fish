@@ -222,8 +222,8 @@ function __weir_command
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'collections' 'none'
         case 'logs'
-            set -g __weir_commands 'list' 'export' 'prune' 'show'
-            set -g __weir_command_descriptions 'Recent requests, newest first' 'Every matching row as JSON Lines, oldest first (for a file)' 'Delete the rows older than a duration' 'One request in full'
+            set -g __weir_commands 'list' 'export' 'prune' 'tools' 'show'
+            set -g __weir_command_descriptions 'Recent requests, newest first' 'Every matching row as JSON Lines, oldest first (for a file)' 'Delete the rows older than a duration' 'Tool calls weir\'s MCP server answered, newest first' 'One request in full'
             set -g __weir_options '-h' '--help' '--limit' '--gateway' '--model' '--status' '--user' '--since' '-f' '--follow' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'How many recent rows (default 20)' 'Only this gateway\'s requests (name or id)' 'Only requests to this model' 'Only requests that ended so: ok, error or cancelled' 'Only requests made for this user' 'Only requests since this long ago (1d, 12h) or this UTC date' 'Print requests as they are logged, until Ctrl-C (JSON Lines with --json)' 'Print requests as they are logged, until Ctrl-C (JSON Lines with --json)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
@@ -244,6 +244,12 @@ function __weir_command
             set -g __weir_command_descriptions
             set -g __weir_options '-h' '--help' '--older-than' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Rows older than this go (30d, 12h)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'logs tools'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--tool' '--since' '--until' '--limit' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Only calls of this tool' 'From this long ago (7d, 12h) or this UTC date (default 7d)' 'Up to this long ago or this UTC date (default now)' 'How many recent rows (default 20)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
         case 'logs show'
             set -g __weir_commands
@@ -315,7 +321,7 @@ function __weir_command
             set -g __weir_commands
             set -g __weir_command_descriptions
             set -g __weir_options '-h' '--help' '--by' '--since' '--until' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Group by gateway, model, key, provider, sku, day or user (default gateway)' 'From this long ago (7d, 12h) or this UTC date (default 7d)' 'Up to this long ago or this UTC date (default now)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Group by gateway, model, key, provider, sku, day or user (default gateway); tool: the MCP tool calls' 'From this long ago (7d, 12h) or this UTC date (default 7d)' 'Up to this long ago or this UTC date (default now)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
         case 'cache'
             set -g __weir_commands 'stats' 'clear'
@@ -1054,6 +1060,14 @@ function __weir_value
         case 'logs export --since'
             echo 'none'
         case 'logs prune --older-than'
+            echo 'none'
+        case 'logs tools --tool'
+            echo 'none'
+        case 'logs tools --since'
+            echo 'none'
+        case 'logs tools --until'
+            echo 'none'
+        case 'logs tools --limit'
             echo 'none'
         case 'mcp tools --command'
             echo 'none'

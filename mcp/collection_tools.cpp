@@ -20,6 +20,12 @@ using protocol::ToolResult;
 
 namespace {
 
+std::string collections_source(const CollectionToolConfig& config) {
+  std::string names;
+  for (const auto& name : config.collections) names += (names.empty() ? "" : ",") + name;
+  return "collections '" + names + "'";
+}
+
 std::string list_names(const std::vector<std::string>& names) {
   std::string list;
   for (const auto& name : names) list += (list.empty() ? "'" : ", '") + name + "'";
@@ -97,6 +103,7 @@ std::string unknown_argument(const json& arguments, const std::vector<std::strin
 void add_search_tool(protocol::ToolSet& tools, const CollectionToolConfig& config, SharedSearcher& searcher) {
   protocol::ToolDefinition definition;
   definition.name = tool_name("", config.base_name(), "_search");
+  definition.source = collections_source(config);
   definition.title = "Search " + list_names(config.collections);
   definition.description =
       "Searches the knowledge collection" + std::string(config.collections.size() > 1 ? "s " : " ") +
@@ -158,6 +165,7 @@ void add_search_tool(protocol::ToolSet& tools, const CollectionToolConfig& confi
 void add_upsert_tool(protocol::ToolSet& tools, const CollectionToolConfig& config, DatabasePool& pool) {
   protocol::ToolDefinition definition;
   definition.name = tool_name("", config.base_name(), "_upsert");
+  definition.source = collections_source(config);
   definition.title = "Add or update a document in " + list_names(config.collections);
   definition.description =
       "Adds a document to the knowledge collection" + std::string(config.collections.size() > 1 ? "s " : " ") +
@@ -217,6 +225,7 @@ void add_upsert_tool(protocol::ToolSet& tools, const CollectionToolConfig& confi
 void add_delete_tool(protocol::ToolSet& tools, const CollectionToolConfig& config, DatabasePool& pool) {
   protocol::ToolDefinition definition;
   definition.name = tool_name("", config.base_name(), "_delete");
+  definition.source = collections_source(config);
   definition.title = "Delete a document from " + list_names(config.collections);
   definition.description = "Deletes the document with this docid from the knowledge collection" +
                            std::string(config.collections.size() > 1 ? "s " : " ") + list_names(config.collections) + ".";

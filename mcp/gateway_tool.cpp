@@ -14,6 +14,7 @@ void add_gateway_tool(protocol::ToolSet& tools, const GatewayToolConfig& config,
                       const GatewayCaller& caller, GatewayToolServices services) {
   protocol::ToolDefinition definition;
   definition.name = config.name();
+  definition.source = "gateway '" + config.gateway + "'";
   definition.title = config.title.empty() ? "Ask " + config.gateway : config.title;
   definition.description =
       config.description.empty()

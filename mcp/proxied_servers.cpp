@@ -53,6 +53,7 @@ void add_tool(protocol::ToolSet& tools, const ProxiedTool& proxied, std::ostream
   const auto owner = proxied.connection->settings().owner();
   protocol::ToolDefinition definition;
   definition.name = proxied.name;
+  definition.source = owner;
   definition.title = text_member(tool, "title");
   definition.description = text_member(tool, "description");
   if (tool.contains("inputSchema") && tool["inputSchema"].is_object()) definition.input_schema = tool["inputSchema"];

@@ -14,6 +14,7 @@
 #include "mcp/gateway_tool.hpp"
 #include "mcp/protocol/stdio_server.hpp"
 #include "mcp/proxied_servers.hpp"
+#include "mcp/tool_call_recorder.hpp"
 #include "mcp/tool_source_tools.hpp"
 
 namespace weir::mcp {
@@ -30,7 +31,9 @@ void serve_stdio(const ServeConfig& config, const Paths& paths) {
       "weir serves AI gateways and knowledge collections of this machine as tools: invoke_* tools ask a "
       "configured model, *_search tools search local documents, and other tools call the web services or MCP "
       "servers they come from.";
-  protocol::StdioServer server(info);
+  protocol::StdioOptions options;
+  options.on_call_finished = tool_call_recorder(pool, "mcp", "");
+  protocol::StdioServer server(info, options);
   for (const auto& gateway : config.gateways) add_gateway_tool(server.tools(), gateway, pool, {}, {&searcher, nullptr});
   for (const auto& set : config.collection_sets) add_collection_tools(server.tools(), set, pool, searcher);
   for (const auto& settings : config.openapi_services) {

@@ -30,6 +30,7 @@ void add_tool_source_tools(protocol::ToolSet& tools, std::shared_ptr<ToolSource>
     tool.name = function.value("name", std::string());
     tool.description = function.value("description", std::string());
     tool.input_schema = function.value("parameters", json{{"type", "object"}});
+    tool.source = source->owner();
     auto name = tool.name;
     tools.add(std::move(tool), [source, name](const json& arguments, CallContext& context) {
       CancelToken cancel;

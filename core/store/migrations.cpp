@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 17> kMigrations = {
+constexpr std::array<const char*, 18> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -412,6 +412,26 @@ ALTER TABLE chat_sessions ADD COLUMN sends_total INTEGER NOT NULL DEFAULT 0;
 UPDATE chat_sessions SET sends_total = (SELECT count(*) FROM chat_session_sends s WHERE s.session_id = chat_sessions.id);
 DROP INDEX chat_sessions_by_tag;
 CREATE INDEX chat_sessions_by_tag ON chat_sessions(client, tag, opened_by_key, expires_at);
+)sql",
+    // 18: one row per tool call weir's MCP server answered (core/store/
+    // tool_call_log.hpp): which tool, from which source, for which caller,
+    // how it ended, how long it took and how many bytes went each way.
+    // Inference rows stay in `requests`; a gateway's tool counts in both.
+    R"sql(
+CREATE TABLE tool_calls (
+  id INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  front_door TEXT NOT NULL,
+  tool TEXT NOT NULL,
+  source TEXT NOT NULL,
+  caller TEXT,
+  status TEXT NOT NULL,
+  latency_ms REAL NOT NULL,
+  arguments_bytes INTEGER NOT NULL,
+  result_bytes INTEGER NOT NULL,
+  error TEXT
+);
+CREATE INDEX tool_calls_by_time ON tool_calls(created_at);
 )sql",
 };
 }  // namespace

@@ -256,6 +256,9 @@ void Session::State::start_call(const IncomingMessage& request, const std::share
                                finished = worker.finished] {
     CallContext context(cancellation, progress_token, outbox, log_level, tool->definition.name);
     auto started = std::chrono::steady_clock::now();
+    FinishedCall ended;
+    ended.tool = &tool->definition;
+    if (options.on_call_finished) ended.arguments_bytes = arguments.dump().size();
     json response;
     try {
       auto result = tool->handler(arguments, context);
@@ -263,12 +266,20 @@ void Session::State::start_call(const IncomingMessage& request, const std::share
       context.log(result.is_error ? LogLevel::warning : LogLevel::debug,
                   {{"tool", tool->definition.name}, {"is_error", result.is_error}, {"milliseconds", milliseconds}});
       response = make_result(id, result_to_json(result, version()));
+      ended.is_error = result.is_error;
+      if (result.is_error)
+        for (const auto& part : result.content)
+          if (part.is_object() && part.value("type", "") == "text") ended.error += part.value("text", "");
     } catch (const ProtocolError& error) {
       response = make_error(id, error.code(), error.what(), error.data());
+      ended.is_error = true;
+      ended.error = error.what();
     } catch (const std::exception& error) {
       // A bug, not a tool failure: say so on stderr and to the client.
       log_stderr("internal error in " + tool->definition.name + ": " + error.what());
       response = make_error(id, error_code::internal_error, std::string("Internal error: ") + error.what());
+      ended.is_error = true;
+      ended.error = error.what();
     }
     bool cancelled;
     {
@@ -278,6 +289,12 @@ void Session::State::start_call(const IncomingMessage& request, const std::share
     }
     if (!cancelled) outbox->send(response);
     outbox->close();
+    if (options.on_call_finished) {
+      ended.cancelled = cancelled;
+      ended.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      if (!cancelled) ended.result_bytes = response.dump(-1, ' ', false, json::error_handler_t::replace).size();
+      options.on_call_finished(ended);
+    }
     finished->store(true);
     calls.finished();
     // Last: a transport waiting on it for shutdown may tear down what the

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,9 @@ struct SessionOptions {
   // Also counts this session's calls, for a transport that waits for all of
   // its sessions' calls at shutdown. May be null.
   std::shared_ptr<CallCounter> shared_counter;
+  // Told of every call once it has ended and its response has been sent
+  // (cancelled calls too), on the call's thread. Must not throw.
+  std::function<void(const FinishedCall&)> on_call_finished;
 };
 
 class Session {

@@ -24,7 +24,7 @@ class StdoutOutbox : public Outbox {
 
 }  // namespace
 
-StdioServer::StdioServer(ServerInfo info, StdioOptions options) : info_(std::move(info)), options_(options) {}
+StdioServer::StdioServer(ServerInfo info, StdioOptions options) : info_(std::move(info)), options_(std::move(options)) {}
 
 void StdioServer::serve(int input_fd, int output_fd) {
   // A client that goes away must not kill the server mid-answer with SIGPIPE:
@@ -33,6 +33,7 @@ void StdioServer::serve(int input_fd, int output_fd) {
   auto out = std::make_shared<StdoutOutbox>(output_fd);
   SessionOptions session_options;
   session_options.max_calls_in_flight = options_.max_calls_in_flight;
+  session_options.on_call_finished = options_.on_call_finished;
   Session session(info_, tools_, session_options);
   LineReader reader(input_fd, options_.max_message_bytes);
   while (true) {

@@ -11,6 +11,7 @@
 // in flight, sends their answers, and returns. Diagnostics go to stderr only.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "mcp/protocol/session.hpp"
@@ -21,6 +22,7 @@ namespace weir::mcp::protocol {
 struct StdioOptions {
   size_t max_message_bytes = 10 * 1024 * 1024;
   size_t max_calls_in_flight = 32;  // more are answered with an isError result
+  std::function<void(const FinishedCall&)> on_call_finished;  // see SessionOptions
 };
 
 class StdioServer {

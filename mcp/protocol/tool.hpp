@@ -20,6 +20,18 @@ struct ToolDefinition {
   nlohmann::json input_schema = {{"type", "object"}};
   nlohmann::json output_schema = nullptr;  // sent from 2025-06-18, when set
   nlohmann::json annotations = nullptr;    // hints (readOnlyHint...), from 2025-03-26
+  std::string source;  // who answers it, for logs ("MCP server 'files'"); never sent
+};
+
+// One call as it ended, for whoever records calls (SessionOptions::on_call_finished).
+struct FinishedCall {
+  const ToolDefinition* tool = nullptr;
+  size_t arguments_bytes = 0;
+  size_t result_bytes = 0;     // the result as sent (0 when none was: cancelled)
+  bool is_error = false;       // an isError result or a JSON-RPC error
+  bool cancelled = false;      // by the client: no response was sent
+  std::string error;           // the message of an isError result or a JSON-RPC error
+  double milliseconds = 0;
 };
 
 struct ToolResult {

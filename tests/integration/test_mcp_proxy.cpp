@@ -187,3 +187,64 @@ TEST_CASE("mcp proxy: a server that cannot start is left out with a warning; the
   CHECK(names.count("echo") == 1);
   CHECK(session.wait_for_stderr("MCP server 'broken' is down"));
 }
+
+TEST_CASE("mcp proxy: every tool call is a row of the tool call log, and usage by tool is the sum of those rows") {
+  WeirHome home;
+  {
+    McpSession session(home, {"--mcp-server", "fake=python3 " + kFakeServer});
+    session.initialize();
+    call(session, "echo", {{"text", "one"}}, 1);
+    call(session, "echo", {{"text", "two"}}, 2);
+    call(session, "echo", {{"text", 3}}, 3);  // refused by its schema: an error row
+    call(session, "fail", json::object(), 4);
+    session.close_input();
+    REQUIRE(session.wait_exit() == 0);  // every row is written before weir exits
+  }
+  auto listed = home.run({"--json", "logs", "tools"});
+  REQUIRE_MESSAGE(listed.exit_code == 0, listed.err);
+  auto rows = json::parse(listed.out);
+  REQUIRE(rows.size() == 4);
+  // Rows are written after each answer, so two calls ending in one
+  // millisecond may be listed either way round: find them by what they hold.
+  auto row_of = [&rows](const std::string& tool, const std::string& status) {
+    for (const auto& row : rows)
+      if (row["tool"] == tool && row["status"] == status) return row;
+    FAIL("no row for " << tool << " " << status << " in " << rows.dump());
+    return json();
+  };
+  auto failed = row_of("fail", "error");
+  CHECK(failed["error"] == "the disk is full");
+  CHECK(failed["source"] == "MCP server 'fake'");
+  CHECK(failed["caller"].is_null());  // the local user
+  auto refused = row_of("echo", "error");
+  CHECK(refused["error"].get<std::string>().find("nothing was sent") != std::string::npos);
+  size_t ok = 0;
+  for (const auto& row : rows) {
+    if (row["status"] != "ok") continue;
+    ++ok;
+    CHECK(row["arguments_bytes"] == json{{"text", "one"}}.dump().size());  // "two" is as long
+    CHECK(row["result_bytes"].get<int>() > 0);
+  }
+  CHECK(ok == 2);
+
+  auto usage = home.run({"--json", "usage", "--by", "tool"});
+  REQUIRE_MESSAGE(usage.exit_code == 0, usage.err);
+  auto groups = json::parse(usage.out)["groups"];
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0]["tool"] == "echo");
+  CHECK(groups[0]["calls"] == 3);
+  CHECK(groups[0]["errors"] == 1);
+  CHECK(groups[1]["tool"] == "fail");
+  CHECK(groups[1]["calls"] == 1);
+  int64_t calls = 0, bytes = 0;
+  for (const auto& group : groups) calls += group["calls"].get<int64_t>(), bytes += group["arguments_bytes"].get<int64_t>();
+  int64_t row_bytes = 0;
+  for (const auto& row : rows) row_bytes += row["arguments_bytes"].get<int64_t>();
+  CHECK(calls == static_cast<int64_t>(rows.size()));
+  CHECK(bytes == row_bytes);
+  auto table = home.run({"usage", "--by", "tool"});
+  CHECK(table.out.find("MCP server 'fake'") != std::string::npos);
+  auto only_fail = home.run({"logs", "tools", "--tool", "fail"}).out;
+  CHECK(only_fail.find("error") != std::string::npos);
+  CHECK(only_fail.find("echo") == std::string::npos);
+}
