@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ascii_case.hpp"
 #include "core/batch/zip_library.hpp"
 #include "core/error.hpp"
 #include "core/utf8.hpp"
@@ -28,14 +29,8 @@ constexpr std::array<std::string_view, 8> kArchiveMagic = {
 
 std::string megabytes(uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB"; }
 
-std::string lowercase(std::string text) {
-  for (char& character : text)
-    if (character >= 'A' && character <= 'Z') character = static_cast<char>(character - 'A' + 'a');
-  return text;
-}
-
 bool named_like_archive(const std::string& name) {
-  auto lower = lowercase(name);
+  auto lower = ascii_lowercase(name);
   for (auto extension : kArchiveExtensions)
     if (lower.size() > extension.size() && lower.ends_with(extension)) return true;
   return false;

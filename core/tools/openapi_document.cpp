@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/yaml_input.hpp"
@@ -19,11 +20,6 @@ constexpr size_t kMaxToolName = 64;
 // What inlining `$ref`s may build: a schema referring to another many times
 // over, at every level, grows exponentially.
 constexpr size_t kMaxResolvedValues = 1'000'000;
-
-std::string lower(std::string text) {
-  for (auto& character : text) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  return text;
-}
 
 std::string upper(std::string text) {
   for (auto& character : text) character = static_cast<char>(std::toupper(static_cast<unsigned char>(character)));
@@ -46,7 +42,7 @@ std::string identifier(std::string_view text) {
 }
 
 bool is_json_media_type(const std::string& type) {
-  auto base = lower(type.substr(0, type.find(';')));
+  auto base = ascii_lowercase(type.substr(0, type.find(';')));
   return base == "application/json" || (base.starts_with("application/") && base.ends_with("+json"));
 }
 
@@ -302,7 +298,7 @@ OpenApiDocument read_openapi(std::string_view text, const std::string& source) {
       if (!required.empty()) made.input_schema["required"] = required;
 
       auto base = identifier(made.operation_id);
-      if (base.empty()) base = identifier(lower(made.method) + "_" + path);
+      if (base.empty()) base = identifier(ascii_lowercase(made.method) + "_" + path);
       auto count = ++names_taken[base];
       made.tool_name = count == 1 ? base : base + "_" + std::to_string(count);
       document.operations.push_back(std::move(made));
