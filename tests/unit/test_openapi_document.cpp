@@ -208,6 +208,12 @@ TEST_CASE("yaml input: YAML 1.2 core scalars, and bounds on what a document may 
   }
   auto error = expect_error([&] { read_yaml_or_throw(laughs, "the document", ErrorKind::usage); });
   CHECK(std::string(error.what()).find("more than 1000000 values") != std::string::npos);
+  // A 1 MiB string and 70 aliases of it: few values, 70 MiB of text.
+  std::string copies = "big: &big " + std::string(size_t{1} << 20, 'x') + "\ncopies: [*big";
+  for (int copy = 1; copy < 70; ++copy) copies += ", *big";
+  copies += "]\n";
+  CHECK(std::string(expect_error([&] { read_yaml_or_throw(copies, "c", ErrorKind::usage); }).what())
+            .find("c is not acceptable YAML: it holds more than 64 MiB of text once its aliases are expanded") == 0);
   std::string deep(200, '[');
   deep += std::string(200, ']');
   CHECK(std::string(expect_error([&] { read_yaml_or_throw(deep, "d", ErrorKind::usage); }).what())
