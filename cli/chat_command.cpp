@@ -345,6 +345,7 @@ void run_slash_command(CommandContext& context, const SlashCommand& command, Cha
       std::cerr << "(now talking to " << options.target << ")\n";
       return;
     case SlashKind::save: {
+      check_new_session_name(command.argument);
       SessionRepository sessions(context.database());
       if (!sessions.messages(command.argument).empty())
         throw Error(ErrorKind::usage, "session '" + command.argument +

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/value_names.hpp"
+#include "core/engine/chat_start.hpp"
 #include "core/engine/session_transcript.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -92,6 +93,7 @@ void register_session_commands(CLI::App& app, CommandContext& context) {
   rename->add_option("old", rename_names->first, "The session")->required()->type_name(value_name::session);
   rename->add_option("new", rename_names->second, "Its new name")->required();
   rename->callback([&context, rename_names] {
+    check_new_session_name(rename_names->second);
     SessionRepository(context.database()).rename(rename_names->first, rename_names->second);
     if (context.options.json)
       print_json({{"renamed", rename_names->first}, {"name", rename_names->second}});

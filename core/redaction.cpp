@@ -4,6 +4,8 @@
 #include <array>
 #include <cctype>
 
+#include "core/ascii_case.hpp"
+
 namespace weir {
 
 namespace {
@@ -11,13 +13,6 @@ namespace {
 // Words that make a name a credential's, wherever they appear in it.
 constexpr std::array<std::string_view, 8> kSecretWords = {"key",       "token",      "secret", "password",
                                                           "passwd",    "signature",  "credential", "auth"};
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 bool contains_secret_word(const std::string& lowered) {
   return std::any_of(kSecretWords.begin(), kSecretWords.end(),
@@ -66,7 +61,7 @@ std::string redact_query(std::string_view query) {
 }
 
 bool starts_with_web_scheme(std::string_view text) {
-  std::string head = lower(text.substr(0, 8));
+  std::string head = ascii_lowercase(text.substr(0, 8));
   return head.rfind("http://", 0) == 0 || head.rfind("https://", 0) == 0;
 }
 
@@ -82,14 +77,14 @@ bool is_trailing_punctuation(char c) { return std::string_view(".,;:!?)]}").find
 }  // namespace
 
 bool is_secret_parameter_name(std::string_view name) {
-  std::string lowered = lower(name);
+  std::string lowered = ascii_lowercase(name);
   std::replace(lowered.begin(), lowered.end(), '-', '_');
   if (lowered == "sig" || lowered == "code" || lowered == "pass" || lowered == "pwd") return true;
   return contains_secret_word(lowered);
 }
 
 bool is_credential_header(std::string_view name) {
-  std::string lowered = lower(name);
+  std::string lowered = ascii_lowercase(name);
   return lowered == "cookie" || contains_secret_word(lowered);
 }
 

@@ -78,6 +78,7 @@ class Converter {
       case YAML::NodeType::Null:
         return nullptr;
       case YAML::NodeType::Scalar:
+        charge(node.Scalar().size());
         return scalar(node);
       case YAML::NodeType::Sequence: {
         check_depth(depth, node);
@@ -91,6 +92,7 @@ class Converter {
         for (const auto& item : node) {
           if (!item.first.IsScalar()) fail("a mapping key" + where(item.first) + " is not a plain value");
           const auto& key = item.first.Scalar();
+          charge(key.size());
           if (object.contains(key)) fail("the key '" + key + "'" + where(item.first) + " is given twice");
           object[key] = convert(item.second, depth + 1);
         }
@@ -110,6 +112,13 @@ class Converter {
     auto mark = node.Mark();
     return mark.line >= 0 ? " (line " + std::to_string(mark.line + 1) + ")" : "";
   }
+  // Counted before the text is copied, so the bound is what memory holds.
+  void charge(size_t bytes) {
+    bytes_ += bytes;
+    if (bytes_ > kMaxYamlTextBytes)
+      fail("it holds more than " + std::to_string(kMaxYamlTextBytes >> 20) +
+           " MiB of text once its aliases are expanded");
+  }
   void check_depth(size_t depth, const YAML::Node& node) const {
     if (depth >= kMaxJsonDepth)
       fail("it nests deeper than " + std::to_string(kMaxJsonDepth) + " levels" + where(node));
@@ -117,6 +126,7 @@ class Converter {
 
   std::string_view what_;
   size_t nodes_ = 0;
+  size_t bytes_ = 0;
 };
 
 }  // namespace

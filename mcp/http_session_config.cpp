@@ -1,9 +1,8 @@
 #include "mcp/http_session_config.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <charconv>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/rag/fusion.hpp"
 #include "mcp/tool_names.hpp"
@@ -43,9 +42,7 @@ double read_min_score(const std::string& text) {
 }
 
 bool read_flag(const std::string& header, const std::string& text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char character) { return static_cast<char>(std::tolower(character)); });
+  std::string lower = ascii_lowercase(text);
   if (lower == "true" || lower == "1" || lower == "yes") return true;
   if (lower == "false" || lower == "0" || lower == "no") return false;
   fail(header, "must be true or false, got '" + text + "'");

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/ascii_case.hpp"
 #include "core/batch/zip_import.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
@@ -93,9 +94,7 @@ BatchImport read_batch_inputs(const std::string& path, const std::string& mode_o
   bool folder = fs::is_directory(status);
   std::string mode = mode_option;
   if (mode.empty()) {
-    auto extension = fs::path(path).extension().string();
-    for (char& character : extension)
-      if (character >= 'A' && character <= 'Z') character = static_cast<char>(character - 'A' + 'a');
+    auto extension = ascii_lowercase(fs::path(path).extension().string());
     mode = folder                                                 ? "files"
            : (extension == ".jsonl" || extension == ".ndjson")   ? "lines"
            : (extension == ".zip" || looks_like_zip(path))       ? "zip"

@@ -1,12 +1,13 @@
 #include "core/batch/zip_import.hpp"
 
-
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <memory>
 #include <string_view>
 #include <vector>
 
+#include "core/ascii_case.hpp"
 #include "core/batch/zip_library.hpp"
 #include "core/error.hpp"
 #include "core/utf8.hpp"
@@ -16,6 +17,15 @@ namespace weir {
 namespace {
 
 constexpr size_t kReadBytes = 64u << 10;
+
+// The end of central directory record (22 bytes, then a comment of at most
+// 65535) and, before it when the archive is ZIP64, the ZIP64 locator (20
+// bytes) naming where the ZIP64 end record (56 bytes) is.
+constexpr std::string_view kEndMagic("PK\x05\x06", 4);
+constexpr std::string_view kZip64LocatorMagic("PK\x06\x07", 4);
+constexpr std::string_view kZip64EndMagic("PK\x06\x06", 4);
+constexpr size_t kEndBytes = 22, kZip64LocatorBytes = 20, kZip64EndBytes = 56;
+constexpr size_t kTailBytes = kZip64LocatorBytes + kEndBytes + 65535;
 
 // Names and leading bytes of archives and compressed files: a zip inside a
 // zip is how a bomb multiplies, and none of them is text to classify.
@@ -28,14 +38,8 @@ constexpr std::array<std::string_view, 8> kArchiveMagic = {
 
 std::string megabytes(uint64_t bytes) { return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MB"; }
 
-std::string lowercase(std::string text) {
-  for (char& character : text)
-    if (character >= 'A' && character <= 'Z') character = static_cast<char>(character - 'A' + 'a');
-  return text;
-}
-
 bool named_like_archive(const std::string& name) {
-  auto lower = lowercase(name);
+  auto lower = ascii_lowercase(name);
   for (auto extension : kArchiveExtensions)
     if (lower.size() > extension.size() && lower.ends_with(extension)) return true;
   return false;
@@ -58,6 +62,43 @@ bool ignored(const std::string& name) {
     start = end + 1;
   }
   return false;
+}
+
+uint64_t little_endian(std::string_view bytes, size_t at, size_t width) {
+  uint64_t value = 0;
+  for (size_t index = width; index-- > 0;) value = value << 8 | static_cast<unsigned char>(bytes[at + index]);
+  return value;
+}
+
+// The most entries any end record in the archive's last 64 KB declares (for
+// ZIP64, its ZIP64 end record's count). libzip tries every end record it
+// finds there and reads the central directory each names, so this bounds
+// its work before it starts; 0 when the file cannot be read (libzip says why).
+uint64_t declared_entries(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return 0;
+  auto end = in.tellg();
+  if (end < 0) return 0;
+  auto size = static_cast<uint64_t>(end);
+  std::string tail(static_cast<size_t>(std::min<uint64_t>(size, kTailBytes)), '\0');
+  in.seekg(static_cast<std::streamoff>(size - tail.size()));
+  if (!in.read(tail.data(), static_cast<std::streamsize>(tail.size()))) return 0;
+  uint64_t most = 0;
+  for (size_t at = tail.find(kEndMagic); at != std::string::npos && at + kEndBytes <= tail.size();
+       at = tail.find(kEndMagic, at + 1)) {
+    most = std::max({most, little_endian(tail, at + 8, 2), little_endian(tail, at + 10, 2)});
+    if (at < kZip64LocatorBytes || tail.compare(at - kZip64LocatorBytes, 4, kZip64LocatorMagic) != 0) continue;
+    uint64_t record = little_endian(tail, at - kZip64LocatorBytes + 8, 8);
+    if (size < kZip64EndBytes || record > size - kZip64EndBytes) continue;
+    std::string zip64_end(kZip64EndBytes, '\0');
+    in.clear();
+    in.seekg(static_cast<std::streamoff>(record));
+    if (!in.read(zip64_end.data(), static_cast<std::streamsize>(zip64_end.size())) ||
+        !std::string_view(zip64_end).starts_with(kZip64EndMagic))
+      continue;
+    most = std::max({most, little_endian(zip64_end, 24, 8), little_endian(zip64_end, 32, 8)});
+  }
+  return most;
 }
 
 Error refused(ErrorKind kind, const std::string& path, const std::string& why) {
@@ -88,6 +129,13 @@ bool looks_like_zip(const std::string& path) {
 }
 
 void read_zip_inputs(const std::string& path, BatchImport& import) {
+  auto too_many = [&](uint64_t count) {
+    return refused(ErrorKind::too_large, path,
+                   "the archive holds " + std::to_string(count) + " entries; one import takes at most " +
+                       std::to_string(kMostZipEntries));
+  };
+  if (uint64_t declared = declared_entries(path); declared > static_cast<uint64_t>(kMostZipEntries))
+    throw too_many(declared);
   int code = 0;
   std::unique_ptr<zip_t, ArchiveCloser> archive(zip_library().open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code));
   if (!archive) {
@@ -98,10 +146,7 @@ void read_zip_inputs(const std::string& path, BatchImport& import) {
     throw Error(ErrorKind::usage, path + " is not a zip archive weir can read (" + why + ")");
   }
   zip_int64_t count = zip_library().get_num_entries(archive.get(), 0);
-  if (count > kMostZipEntries)
-    throw refused(ErrorKind::too_large, path,
-                  "the archive holds " + std::to_string(count) + " entries; one import takes at most " +
-                      std::to_string(kMostZipEntries));
+  if (count > kMostZipEntries) throw too_many(static_cast<uint64_t>(count));
 
   // Everything the headers say is checked before a byte is inflated.
   std::vector<Entry> entries;

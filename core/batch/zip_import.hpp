@@ -3,14 +3,16 @@
 //
 // A zip is read as untrusted input (a zip bomb, a forged header) and never
 // extracted to disk. Before any entry is inflated, the archive is refused
-// whole (nothing added) when it holds more than kMostZipEntries entries, when
-// its entries' declared sizes add up past kMostBatchImportBytes, or when an
-// entry is named like an archive (nested archives are refused). While an
-// entry inflates, its real bytes are counted in 64 KB reads: one byte past
-// the size its header declared, or past the import's limit, refuses the
-// archive whole (Error(too_large)), so a header that lies costs at most one
-// read more than it declared and the inflated size is never allocated. An
-// entry whose content turns out to be an archive is refused the same way.
+// whole (nothing added) when it holds more than kMostZipEntries entries (as
+// its end of central directory records say, ZIP64's included: read before
+// libzip reads a central directory), when its entries' declared sizes add
+// up past kMostBatchImportBytes, or when an entry is named like an archive
+// (nested archives are refused). While an entry inflates, its real bytes
+// are counted in 64 KB reads: one byte past the size its header declared, or
+// past the import's limit, refuses the archive whole (Error(too_large)), so
+// a header that lies costs at most one read more than it declared and the
+// inflated size is never allocated. An entry whose content turns out to be
+// an archive is refused the same way.
 //
 // Per entry, like the files mode: an entry declaring more than
 // kMostBatchItemBytes is rejected (the others land), an encrypted or

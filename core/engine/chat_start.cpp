@@ -22,6 +22,13 @@ void check_default_gateway(GatewayRepository& gateways, const std::string& targe
   throw Error(ErrorKind::not_found, message + "; " + kDefaultHint);
 }
 
+void check_new_session_name(const std::string& name) {
+  if (name == kLastSession)
+    throw Error(ErrorKind::usage, std::string("the session name '") + kLastSession +
+                                      "' is kept for the latest chat without --session (each such chat replaces "
+                                      "it): choose another name; `weir chat -c` continues the latest chat");
+}
+
 ChatSessionChoice choose_chat_session(SessionRepository& sessions, const std::string& session_option,
                                       bool continue_last) {
   ChatSessionChoice choice;
@@ -43,6 +50,8 @@ ChatSessionChoice choose_chat_session(SessionRepository& sessions, const std::st
     if (auto existing = sessions.find(session_option)) {
       choice.continued = true;
       choice.target = existing->target;
+    } else {
+      check_new_session_name(session_option);
     }
     return choice;
   }

@@ -3,7 +3,8 @@
 // default-gateway (core/config/user_config.hpp).
 //
 // The conversation (choose_chat_session):
-// - `--session NAME` continues (or starts) that session;
+// - `--session NAME` continues (or starts) that session; it may continue
+//   `last` but not start it (check_new_session_name);
 // - `-c/--continue` continues the session used most recently (named or not);
 //   none yet is Error(not_found); with --session too, Error(usage);
 // - otherwise the chat is kept as the session named kLastSession ("last"),
@@ -28,6 +29,11 @@ class GatewayRepository;
 class SessionRepository;
 
 inline constexpr const char* kLastSession = "last";
+
+// Error(usage) when `name` is kLastSession: that name is kept for the
+// latest chat without --session, which replaces it, so a session the user
+// starts, saves or renames to it would be lost. Continuing `last` is fine.
+void check_new_session_name(const std::string& name);
 
 struct ChatSessionChoice {
   std::string name;                  // the session the turns are kept in

@@ -3,6 +3,7 @@
 #include <array>
 #include <cctype>
 
+#include "core/ascii_case.hpp"
 #include "core/base64.hpp"
 #include "core/error.hpp"
 
@@ -12,14 +13,8 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (auto& character : result) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  return result;
-}
-
 bool starts_with_case_insensitive(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && lower(text.substr(0, prefix.size())) == prefix;
+  return text.size() >= prefix.size() && ascii_lowercase(text.substr(0, prefix.size())) == prefix;
 }
 
 
@@ -166,8 +161,8 @@ DataUrl parse_data_url(std::string_view url) {
     auto end = header.find(';', start);
     auto piece = header.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
     if (index == 0)
-      media_type = lower(piece);
-    else if (lower(piece) == "base64")
+      media_type = ascii_lowercase(piece);
+    else if (ascii_lowercase(piece) == "base64")
       base64 = true;
     if (end == std::string_view::npos) break;
     start = end + 1;
@@ -206,7 +201,7 @@ std::string media_type_from_file_name(std::string_view file_name) {
   auto base = slash == std::string_view::npos ? file_name : file_name.substr(slash + 1);
   auto dot = base.find_last_of('.');
   if (dot == std::string_view::npos || dot == 0) return {};
-  auto extension = lower(base.substr(dot + 1));
+  auto extension = ascii_lowercase(base.substr(dot + 1));
   for (const auto& row : kExtensions)
     if (row.extension == extension) return std::string(row.media_type);
   return {};
@@ -238,7 +233,7 @@ std::string sniff_media_type(std::string_view bytes) noexcept {
 }
 
 std::string audio_format_for(std::string_view media_type) {
-  auto type = lower(media_type);
+  auto type = ascii_lowercase(media_type);
   if (type == "audio/wav" || type == "audio/x-wav" || type == "audio/wave") return "wav";
   if (type == "audio/mpeg" || type == "audio/mp3") return "mp3";
   return {};

@@ -1,61 +1,41 @@
 #include "core/net/curl_library.hpp"
 
-#include <dlfcn.h>
-
 #include <string>
 
+#include "core/dynamic_library.hpp"
 #include "core/error.hpp"
 
 namespace weir::curl {
 
 namespace {
 
-[[noreturn]] void fail_to_load(const std::string& reason) {
-  throw Error(ErrorKind::runtime, "libcurl (libcurl.so.4) could not be loaded: " + reason +
-                                      "; install the Debian package libcurl4");
-}
-
-template <typename Function>
-void resolve(void* library, const char* name, Function& target) {
-  void* symbol = dlsym(library, name);
-  if (symbol == nullptr) {
-    const char* reason = dlerror();
-    fail_to_load(reason != nullptr ? reason : std::string("missing symbol ") + name);
-  }
-  target = reinterpret_cast<Function>(symbol);
-}
-
 CurlLibrary load() {
-  void* library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-  if (library == nullptr) {
-    const char* error_text = dlerror();
-    std::string reason = error_text != nullptr ? error_text : "libcurl.so.4 not found";
-    // The GnuTLS build has the same ABI and is what some minimal images carry.
-    library = dlopen("libcurl-gnutls.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (library == nullptr) fail_to_load(reason);
-  }
-  // The library stays loaded for the life of the process: handles cached in
-  // thread_local storage may outlive any scope we could unload it from.
+  // The GnuTLS build has the same ABI and is what some minimal images carry.
+  DynamicLibrary library({"libcurl", {"libcurl.so.4", "libcurl-gnutls.so.4"}, "", "libcurl4"});
   CurlLibrary table{};
   CURLcode (*global_init)(long) = nullptr;
-  resolve(library, "curl_global_init", global_init);
-  resolve(library, "curl_easy_init", table.easy_init);
-  resolve(library, "curl_easy_cleanup", table.easy_cleanup);
-  resolve(library, "curl_easy_reset", table.easy_reset);
-  resolve(library, "curl_easy_setopt", table.easy_setopt);
-  resolve(library, "curl_easy_getinfo", table.easy_getinfo);
-  resolve(library, "curl_easy_strerror", table.easy_strerror);
-  resolve(library, "curl_slist_append", table.slist_append);
-  resolve(library, "curl_slist_free_all", table.slist_free_all);
-  resolve(library, "curl_multi_init", table.multi_init);
-  resolve(library, "curl_multi_cleanup", table.multi_cleanup);
-  resolve(library, "curl_multi_add_handle", table.multi_add_handle);
-  resolve(library, "curl_multi_remove_handle", table.multi_remove_handle);
-  resolve(library, "curl_multi_perform", table.multi_perform);
-  resolve(library, "curl_multi_poll", table.multi_poll);
-  resolve(library, "curl_multi_info_read", table.multi_info_read);
-  resolve(library, "curl_multi_strerror", table.multi_strerror);
-  resolve(library, "curl_version_info", table.version_info);
+  library.resolve("curl_global_init", global_init);
+  library.resolve("curl_easy_init", table.easy_init);
+  library.resolve("curl_easy_cleanup", table.easy_cleanup);
+  library.resolve("curl_easy_reset", table.easy_reset);
+  library.resolve("curl_easy_setopt", table.easy_setopt);
+  library.resolve("curl_easy_getinfo", table.easy_getinfo);
+  library.resolve("curl_easy_strerror", table.easy_strerror);
+  library.resolve("curl_slist_append", table.slist_append);
+  library.resolve("curl_slist_free_all", table.slist_free_all);
+  library.resolve("curl_multi_init", table.multi_init);
+  library.resolve("curl_multi_cleanup", table.multi_cleanup);
+  library.resolve("curl_multi_add_handle", table.multi_add_handle);
+  library.resolve("curl_multi_remove_handle", table.multi_remove_handle);
+  library.resolve("curl_multi_perform", table.multi_perform);
+  library.resolve("curl_multi_poll", table.multi_poll);
+  library.resolve("curl_multi_info_read", table.multi_info_read);
+  library.resolve("curl_multi_strerror", table.multi_strerror);
+  library.resolve("curl_version_info", table.version_info);
+  // From here on the library runs code of its own; it stays loaded for the
+  // life of the process, as handles cached in thread_local storage may
+  // outlive any scope we could unload it from.
+  library.keep_loaded();
   // curl_global_init is not thread-safe; running it inside the guarded
   // initialisation of a function-local static makes it happen exactly once.
   if (CURLcode code = global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK)

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <exception>
 
+#include "core/ascii_case.hpp"
 #include "core/net/curl_library.hpp"
 #include "core/redaction.hpp"
 
@@ -18,13 +18,6 @@ using Clock = std::chrono::steady_clock;
 // How often the transfer loop wakes up to look at the cancel token and the
 // idle clock when the server is silent. Bounds how late a cancel is noticed.
 constexpr int kWakeUpIntervalMs = 50;
-
-std::string to_lower(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](unsigned char letter) { return static_cast<char>(std::tolower(letter)); });
-  return lowered;
-}
 
 std::string_view trim(std::string_view text) {
   constexpr std::string_view kSpace = " \t\r\n";
@@ -91,7 +84,7 @@ size_t on_header_line(char* data, size_t size, size_t count, void* user) {
   auto colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return length;
   try {  // allocation may throw, and nothing may unwind through libcurl
-    transfer->head.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
+    transfer->head.headers.emplace_back(ascii_lowercase(trim(line.substr(0, colon))),
                                         std::string(trim(line.substr(colon + 1))));
   } catch (...) {
     transfer->failure = std::current_exception();
@@ -315,7 +308,7 @@ HttpResponseHead run_transfer(CurlSession& session, const HttpRequest& request,
 }  // namespace
 
 std::optional<std::string> HttpResponseHead::header(std::string_view name) const {
-  std::string wanted = to_lower(name);
+  std::string wanted = ascii_lowercase(name);
   for (const auto& [key, value] : headers)
     if (key == wanted) return value;
   return std::nullopt;

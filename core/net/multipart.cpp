@@ -1,19 +1,11 @@
 #include "core/net/multipart.hpp"
 
-#include <algorithm>
-#include <cctype>
-
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 
 namespace weir::http {
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -23,7 +15,7 @@ std::string_view trim(std::string_view text) {
 
 // The value of `parameter` in a header value like `form-data; name="file"; filename="a.jsonl"`.
 std::string parameter_of(std::string_view header, std::string_view parameter) {
-  std::string lowered = lower(header);
+  std::string lowered = ascii_lowercase(header);
   size_t at = 0;
   while ((at = lowered.find(parameter, at)) != std::string::npos) {
     bool starts = at == 0 || lowered[at - 1] == ';' || lowered[at - 1] == ' ';
@@ -44,7 +36,7 @@ std::string parameter_of(std::string_view header, std::string_view parameter) {
 }  // namespace
 
 std::vector<FormPart> parse_multipart(std::string_view content_type, std::string_view body) {
-  if (lower(content_type).rfind("multipart/form-data", 0) != 0)
+  if (ascii_lowercase(content_type).rfind("multipart/form-data", 0) != 0)
     throw Error(ErrorKind::usage, "send the file as multipart/form-data (Content-Type was '" + std::string(content_type) + "')");
   std::string boundary = parameter_of(content_type, "boundary");
   if (boundary.empty()) throw Error(ErrorKind::usage, "the multipart/form-data Content-Type has no boundary");
@@ -67,7 +59,7 @@ std::vector<FormPart> parse_multipart(std::string_view content_type, std::string
       headers = line_end == std::string_view::npos ? std::string_view() : headers.substr(line_end + 2);
       size_t colon = line.find(':');
       if (colon == std::string_view::npos) continue;
-      std::string name = lower(trim(line.substr(0, colon)));
+      std::string name = ascii_lowercase(trim(line.substr(0, colon)));
       std::string_view value = trim(line.substr(colon + 1));
       if (name == "content-disposition") {
         part.name = parameter_of(value, "name");

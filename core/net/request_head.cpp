@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/ascii_case.hpp"
+
 namespace weir::http {
 
 namespace {
@@ -31,18 +33,12 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (auto& c : result) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return result;
-}
-
 // Is `token` one of the comma-separated items of `list` (case-insensitive)?
 bool list_contains(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     auto comma = list.find(',');
     auto item = trim(list.substr(0, comma));
-    if (lower(item) == token) return true;
+    if (ascii_lowercase(item) == token) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -94,7 +90,7 @@ BodyFraming parse_request_head(std::string_view head, Request& request) {
     auto colon = line.find(':');
     if (colon == std::string_view::npos || !is_token(line.substr(0, colon)))
       throw HeadError(400, "malformed header line: expected NAME: VALUE");
-    auto name = lower(line.substr(0, colon));
+    auto name = ascii_lowercase(line.substr(0, colon));
     auto value = trim(line.substr(colon + 1));
     if (std::any_of(value.begin(), value.end(), [](char c) {
           auto byte = static_cast<unsigned char>(c);
@@ -112,7 +108,7 @@ BodyFraming parse_request_head(std::string_view head, Request& request) {
       has_length = true;
       framing.content_length = length;
     } else if (name == "transfer-encoding") {
-      if (lower(value) != "chunked")
+      if (ascii_lowercase(value) != "chunked")
         throw HeadError(501, "Transfer-Encoding '" + std::string(value) + "' is not supported; send chunked or a Content-Length");
       has_transfer_encoding = true;
       framing.chunked = true;
@@ -122,7 +118,7 @@ BodyFraming parse_request_head(std::string_view head, Request& request) {
     } else if (name == "host") {
       ++host_headers;
     } else if (name == "expect") {
-      if (lower(value) != "100-continue") throw HeadError(417, "Expect: only 100-continue is supported");
+      if (ascii_lowercase(value) != "100-continue") throw HeadError(417, "Expect: only 100-continue is supported");
       framing.expects_continue = true;
     }
     request.headers.emplace_back(std::move(name), std::string(value));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii_case.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
@@ -67,11 +68,7 @@ std::string host_name(const std::string& host_header) {
 // header says); any other Origin, "null" included, is another site's page.
 bool same_origin(const std::string& origin, const std::string* host) {
   if (!host || host->empty()) return false;
-  auto lower = [](std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-  };
-  auto sent = lower(origin), wanted = lower(*host);
+  auto sent = ascii_lowercase(origin), wanted = ascii_lowercase(*host);
   return sent == "http://" + wanted || sent == "https://" + wanted;
 }
 

@@ -1,8 +1,8 @@
 #include "core/policy/hooks.hpp"
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/gateway/hook_fields.hpp"
 #include "core/json_input.hpp"
@@ -21,17 +21,12 @@ using SystemClock = std::chrono::system_clock;
 // A hook's answer is read whole; anything longer is not an action list.
 constexpr size_t kMostAnswerBytes = size_t{4} << 20;
 
-std::string lower(std::string text) {
-  for (auto& character : text) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  return text;
-}
-
 // The media type of a Content-Type value, without parameters, in lower case.
 std::string media_type(const std::string& content_type) {
   auto type = content_type.substr(0, content_type.find(';'));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.erase(0, 1);
-  return lower(type);
+  return ascii_lowercase(type);
 }
 
 json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 
 namespace weir {
@@ -20,12 +21,6 @@ std::string_view trim(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (auto& character : result) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  return result;
 }
 
 std::string provider_label(const ProviderConfig& config) {
@@ -63,7 +58,7 @@ std::optional<AwsCredentials> parse_aws_credentials_file(std::string_view text, 
     if (!in_section) continue;
     auto equals = line.find('=');
     if (equals == std::string_view::npos) continue;
-    std::string key = lower(trim(line.substr(0, equals)));
+    std::string key = ascii_lowercase(trim(line.substr(0, equals)));
     std::string value(trim(line.substr(equals + 1)));
     if (key == "aws_access_key_id")
       found.access_key_id = value;

@@ -1,10 +1,10 @@
 #include "core/provider/aws_signature.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <map>
 
+#include "core/ascii_case.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/net/percent_encoding.hpp"
@@ -12,12 +12,6 @@
 namespace weir {
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string result(text);
-  for (auto& character : result) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  return result;
-}
 
 // Leading and trailing spaces dropped, runs of spaces inside made one.
 std::string trimmed_value(std::string_view value) {
@@ -70,14 +64,14 @@ UrlParts split_url(std::string_view url) {
   UrlParts parts;
   if (auto hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
   if (auto scheme_end = url.find("://"); scheme_end != std::string_view::npos) {
-    parts.scheme = lower(url.substr(0, scheme_end));
+    parts.scheme = ascii_lowercase(url.substr(0, scheme_end));
     url.remove_prefix(scheme_end + 3);
   }
   auto authority_end = url.find_first_of("/?");
   std::string_view authority = url.substr(0, authority_end);
   url = authority_end == std::string_view::npos ? std::string_view() : url.substr(authority_end);
   if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-  std::string host = lower(authority);
+  std::string host = ascii_lowercase(authority);
   if ((parts.scheme == "https" && host.ends_with(":443")) || (parts.scheme == "http" && host.ends_with(":80")))
     host.erase(host.rfind(':'));
   parts.host = host;
@@ -138,7 +132,7 @@ AwsSignature sign_aws_request(const AwsSigningInput& input, const AwsCredentials
   // Name (lower case) -> values in order; repeated headers are joined with ','.
   std::map<std::string, std::string> canonical;
   auto add = [&](const std::string& name, const std::string& value) {
-    auto& slot = canonical[lower(name)];
+    auto& slot = canonical[ascii_lowercase(name)];
     slot += (slot.empty() ? "" : ",") + trimmed_value(value);
   };
   for (const auto& [name, value] : input.headers) add(name, value);

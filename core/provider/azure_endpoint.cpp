@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/provider/upstream_call.hpp"
 #include "core/redaction.hpp"
@@ -23,9 +24,7 @@ std::string lower_path_of(const std::string& base_url) {
   auto slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   std::string path = slash == std::string::npos ? std::string() : url.substr(slash);
   while (!path.empty() && path.back() == '/') path.pop_back();
-  std::transform(path.begin(), path.end(), path.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return path;
+  return ascii_lowercase(path);
 }
 
 bool ends_with(std::string_view text, std::string_view suffix) {

@@ -3,6 +3,7 @@
 
 #include <cctype>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 
@@ -32,8 +33,7 @@ json image_block(const json& part) {
   std::string header = url.substr(5, comma == std::string::npos ? std::string::npos : comma - 5);
   if (comma == std::string::npos || header.find(";base64") == std::string::npos)
     throw Error(ErrorKind::usage, "an image data: URL must be base64 (data:image/png;base64,...)");
-  std::string mime = header.substr(0, header.find(';'));
-  for (auto& character : mime) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
+  std::string mime = ascii_lowercase(header.substr(0, header.find(';')));
   static const std::pair<const char*, const char*> kFormats[] = {
       {"image/png", "png"}, {"image/jpeg", "jpeg"}, {"image/jpg", "jpeg"}, {"image/gif", "gif"}, {"image/webp", "webp"}};
   for (const auto& [type, format] : kFormats)

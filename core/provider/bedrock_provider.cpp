@@ -1,11 +1,11 @@
 #include "core/provider/bedrock_provider.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/net/http_client.hpp"
@@ -155,9 +155,7 @@ json BedrockProvider::describe_request(const ChatRequest& request) const {
   std::vector<std::string> signed_names = {"host", "x-amz-content-sha256", "x-amz-date"};
   for (const auto& [name, value] : http.headers) {
     headers[name] = redact_header_value(name, value);
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    signed_names.push_back(lower);
+    signed_names.push_back(ascii_lowercase(name));
   }
   std::sort(signed_names.begin(), signed_names.end());
   std::string signed_headers;

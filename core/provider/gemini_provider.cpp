@@ -7,6 +7,7 @@
 #include <limits>
 #include <set>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/provider/api_key.hpp"
@@ -20,12 +21,6 @@ namespace {
 
 constexpr size_t kEmbeddingBatch = 100;  // batchEmbedContents takes at most 100 requests
 constexpr int kMostModelPages = 100;
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char character) { return static_cast<char>(std::tolower(character)); });
-  return text;
-}
 
 // `url` with one more query parameter, after any the base URL had.
 std::string with_parameter(const std::string& url, const std::string& parameter) {
@@ -65,7 +60,7 @@ std::optional<ErrorKind> read_google_error(const HttpResponseHead& head, std::st
   if (const json* details = member(*error, "details"); details != nullptr && details->is_array())
     for (const auto& detail : *details)
       if (string_member(detail, "reason") == "API_KEY_INVALID") return ErrorKind::authentication;
-  std::string message = lower(string_member(*error, "message"));
+  std::string message = ascii_lowercase(string_member(*error, "message"));
   if (message.find("api key not valid") != std::string::npos) return ErrorKind::authentication;
   if (message.find("exceeds the maximum number of tokens") != std::string::npos ||
       (message.find("token count") != std::string::npos && message.find("exceed") != std::string::npos))

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/provider/gemini_schema.hpp"
@@ -13,12 +14,6 @@
 namespace weir {
 
 namespace {
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char character) { return static_cast<char>(std::tolower(character)); });
-  return text;
-}
 
 struct DataUrl {
   std::string mime_type;
@@ -46,7 +41,7 @@ std::string image_type_of(const std::string& url) {
   auto dot = path.rfind('.');
   std::string extension = dot == std::string::npos || path.find('/', dot) != std::string::npos
                               ? std::string()
-                              : lower(path.substr(dot + 1));
+                              : ascii_lowercase(path.substr(dot + 1));
   if (extension == "png") return "image/png";
   if (extension == "jpg" || extension == "jpeg") return "image/jpeg";
   if (extension == "webp") return "image/webp";
@@ -66,7 +61,7 @@ json image_part(const json& part) {
   if (image != nullptr) url = image->is_string() ? image->get<std::string>() : string_member(*image, "url");
   if (url.empty()) throw Error(ErrorKind::usage, "an image_url content part has no url");
   if (auto data = parse_data_url(url)) return inline_data(data->mime_type, data->data);
-  std::string scheme = lower(url.substr(0, url.find(':')));
+  std::string scheme = ascii_lowercase(url.substr(0, url.find(':')));
   if (scheme != "https" && scheme != "http" && scheme != "gs")
     throw Error(ErrorKind::usage, "an image_url is neither a data URL nor an http(s) URL; Gemini cannot fetch '" +
                                       url.substr(0, 40) + "'");
@@ -76,7 +71,7 @@ json image_part(const json& part) {
 json audio_part(const json& part) {
   const json* audio = member(part, "input_audio");
   std::string data = audio != nullptr ? string_member(*audio, "data") : std::string();
-  std::string format = audio != nullptr ? lower(string_member(*audio, "format")) : std::string();
+  std::string format = audio != nullptr ? ascii_lowercase(string_member(*audio, "format")) : std::string();
   if (data.empty() || format.empty())
     throw Error(ErrorKind::usage, "an input_audio content part needs input_audio.data (base64) and .format");
   return inline_data("audio/" + format, data);

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "core/ascii_case.hpp"
 #include "core/json_input.hpp"
 #include "core/provider/api_key.hpp"
 #include "core/redaction.hpp"
@@ -59,10 +60,7 @@ const json* member(const json& object, const char* key) {
 }
 
 bool mentions_overload(std::string_view message) {
-  std::string lower(message);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("overload") != std::string::npos;
+  return ascii_lowercase(message).find("overload") != std::string::npos;
 }
 
 
@@ -88,9 +86,7 @@ void throw_for_rejected_request(const std::string& name, const std::string& http
 }  // namespace
 
 bool says_context_too_long(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string lower = ascii_lowercase(text);
   for (std::string_view phrase : {"prompt is too long", "context_length_exceeded", "maximum context length",
                                   "context window", "input is too long", "too many input tokens",
                                   "exceeds the available context size", "exceeds the maximum number of tokens"})

@@ -1,41 +1,19 @@
 #include "core/tools/html_library.hpp"
 
-#include <dlfcn.h>
-
-#include <string>
-
-#include "core/error.hpp"
+#include "core/dynamic_library.hpp"
 
 namespace weir {
 
 namespace {
 
-[[noreturn]] void fail_to_load(const std::string& reason) {
-  throw Error(ErrorKind::runtime, "libxml2 (libxml2.so.2), which open_url needs to read web pages, could not be "
-                                  "loaded: " + reason + "; install the Debian package libxml2");
-}
-
-template <typename Function>
-void resolve(void* library, const char* name, Function& target) {
-  void* symbol = dlsym(library, name);
-  if (symbol == nullptr) {
-    const char* reason = dlerror();
-    fail_to_load(reason != nullptr ? reason : std::string("missing symbol ") + name);
-  }
-  target = reinterpret_cast<Function>(symbol);
-}
-
 HtmlLibrary load() {
-  // Stays loaded for the life of the process, like libcurl.
-  void* library = dlopen("libxml2.so.2", RTLD_NOW | RTLD_LOCAL);
-  if (library == nullptr) {
-    const char* reason = dlerror();
-    fail_to_load(reason != nullptr ? reason : "libxml2.so.2 not found");
-  }
+  DynamicLibrary library({"libxml2", {"libxml2.so.2"}, "open_url needs to read web pages", "libxml2"});
   HtmlLibrary table{};
-  resolve(library, "htmlReadMemory", table.read_memory);
-  resolve(library, "xmlDocGetRootElement", table.root_element);
-  resolve(library, "xmlFreeDoc", table.free_document);
+  library.resolve("htmlReadMemory", table.read_memory);
+  library.resolve("xmlDocGetRootElement", table.root_element);
+  library.resolve("xmlFreeDoc", table.free_document);
+  // Stays loaded for the life of the process, like libcurl.
+  library.keep_loaded();
   return table;
 }
 

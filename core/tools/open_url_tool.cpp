@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/net/http_client.hpp"
@@ -25,16 +26,11 @@ struct UrlParts {
   int port = 0;
 };
 
-std::string lower(std::string text) {
-  for (auto& character : text) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  return text;
-}
-
 UrlParts parse_url(const std::string& url) {
   UrlParts parts;
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) throw Error(ErrorKind::usage, "'" + redact_url(url) + "' is not an http(s) URL");
-  parts.scheme = lower(url.substr(0, scheme_end));
+  parts.scheme = ascii_lowercase(url.substr(0, scheme_end));
   if (parts.scheme != "http" && parts.scheme != "https")
     throw Error(ErrorKind::usage, "'" + redact_url(url) + "' is not an http or https URL");
   auto authority_start = scheme_end + 3;
@@ -149,7 +145,7 @@ Fetched fetch_one(const std::string& start_url, const OpenUrlPolicy& policy, con
           [&](const HttpResponseHead& response_head, std::string_view bytes) {
             if (response_head.status >= 300 && response_head.status < 400) return;
             fetched.status = response_head.status;
-            fetched.content_type = lower(response_head.header("content-type").value_or(""));
+            fetched.content_type = ascii_lowercase(response_head.header("content-type").value_or(""));
             size_t room = kOpenUrlMostBytes - fetched.body.size();
             fetched.body.append(bytes.substr(0, room));
             if (bytes.size() > room) {
@@ -162,7 +158,7 @@ Fetched fetch_one(const std::string& start_url, const OpenUrlPolicy& policy, con
       return fetched;  // cut at kOpenUrlMostBytes; status and type were kept from the head
     }
     fetched.status = head.status;
-    fetched.content_type = lower(head.header("content-type").value_or(""));
+    fetched.content_type = ascii_lowercase(head.header("content-type").value_or(""));
     if (head.status >= 300 && head.status < 400) {
       auto location = head.header("location");
       if (!location) throw Error(ErrorKind::usage, redact_url(url) + " answered " + std::to_string(head.status) + " without a Location");
@@ -202,7 +198,7 @@ void collect_text(xmlNode* node, std::string& text) {
       continue;
     }
     if (child->type != XML_ELEMENT_NODE) continue;
-    std::string name = lower(reinterpret_cast<const char*>(child->name));
+    std::string name = ascii_lowercase(reinterpret_cast<const char*>(child->name));
     if (name == "script" || name == "style" || name == "noscript" || name == "head" || name == "template" ||
         name == "svg")
       continue;
@@ -223,7 +219,7 @@ void collect_text(xmlNode* node, std::string& text) {
 std::string find_title(xmlNode* node) {
   for (auto* child = node; child != nullptr; child = child->next) {
     if (child->type != XML_ELEMENT_NODE) continue;
-    if (lower(reinterpret_cast<const char*>(child->name)) == "title") {
+    if (ascii_lowercase(reinterpret_cast<const char*>(child->name)) == "title") {
       std::string title;
       for (auto* part = child->children; part != nullptr; part = part->next)
         if ((part->type == XML_TEXT_NODE || part->type == XML_CDATA_SECTION_NODE) && part->content != nullptr)
@@ -246,7 +242,7 @@ std::string trim(std::string text) {
 bool looks_like_html(const Fetched& fetched) {
   if (fetched.content_type.find("html") != std::string::npos) return true;
   if (!fetched.content_type.empty()) return false;
-  auto head = lower(fetched.body.substr(0, 512));
+  auto head = ascii_lowercase(fetched.body.substr(0, 512));
   return head.find("<html") != std::string::npos || head.find("<!doctype html") != std::string::npos;
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/yaml_input.hpp"
@@ -17,13 +18,10 @@ using json = nlohmann::json;
 constexpr const char* kMethods[] = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
 constexpr size_t kMaxToolName = 64;
 // What inlining `$ref`s may build: a schema referring to another many times
-// over, at every level, grows exponentially.
+// over, at every level, grows exponentially; a few refs to a schema with one
+// huge string grow by its size each time.
 constexpr size_t kMaxResolvedValues = 1'000'000;
-
-std::string lower(std::string text) {
-  for (auto& character : text) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  return text;
-}
+constexpr size_t kMaxResolvedBytes = size_t{64} << 20;  // of strings and keys
 
 std::string upper(std::string text) {
   for (auto& character : text) character = static_cast<char>(std::toupper(static_cast<unsigned char>(character)));
@@ -46,11 +44,12 @@ std::string identifier(std::string_view text) {
 }
 
 bool is_json_media_type(const std::string& type) {
-  auto base = lower(type.substr(0, type.find(';')));
+  auto base = ascii_lowercase(type.substr(0, type.find(';')));
   return base == "application/json" || (base.starts_with("application/") && base.ends_with("+json"));
 }
 
-// Local `$ref`s inlined, with a budget and a stop at recursion.
+// Local `$ref`s inlined, with a budget (values, and bytes of text) and a stop
+// at recursion.
 class Resolver {
  public:
   Resolver(const json& root, const std::string& source) : root_(root), source_(source) {}
@@ -83,6 +82,7 @@ class Resolver {
       for (const auto& item : value) array.push_back(resolve(item, open));
       return array;
     }
+    if (value.is_string()) charge(value.get_ref<const std::string&>().size());
     if (!value.is_object()) return value;
     auto reference = value.find("$ref");
     if (reference != value.end() && reference->is_string()) {
@@ -95,12 +95,27 @@ class Resolver {
       // OpenAPI 3.1 lets a reference carry its own description, summary...
       if (resolved.is_object())
         for (const auto& [key, sibling] : value.items())
-          if (key != "$ref") resolved[key] = resolve(sibling, open);
+          if (key != "$ref") {
+            charge(key.size());
+            resolved[key] = resolve(sibling, open);
+          }
       return resolved;
     }
     json object = json::object();
-    for (const auto& [key, item] : value.items()) object[key] = resolve(item, open);
+    for (const auto& [key, item] : value.items()) {
+      charge(key.size());
+      object[key] = resolve(item, open);
+    }
     return object;
+  }
+
+  // Counted before the text is copied, so the bound is what memory holds.
+  void charge(size_t bytes) {
+    bytes_ += bytes;
+    if (bytes_ > kMaxResolvedBytes)
+      throw Error(ErrorKind::usage, source_ + " expands too large: past " + std::to_string(kMaxResolvedBytes >> 20) +
+                                        " MiB of text once its $refs are inlined (a large schema referred to "
+                                        "many times?); split it into smaller documents");
   }
 
   static std::string unescape(const std::string& pointer) {
@@ -120,6 +135,7 @@ class Resolver {
   const json& root_;
   const std::string& source_;
   size_t values_ = 0;
+  size_t bytes_ = 0;
 };
 
 // OpenAPI 3.0's schema dialect made JSON Schema draft 7, which weir checks
@@ -302,7 +318,7 @@ OpenApiDocument read_openapi(std::string_view text, const std::string& source) {
       if (!required.empty()) made.input_schema["required"] = required;
 
       auto base = identifier(made.operation_id);
-      if (base.empty()) base = identifier(lower(made.method) + "_" + path);
+      if (base.empty()) base = identifier(ascii_lowercase(made.method) + "_" + path);
       auto count = ++names_taken[base];
       made.tool_name = count == 1 ? base : base + "_" + std::to_string(count);
       document.operations.push_back(std::move(made));

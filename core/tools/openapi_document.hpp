@@ -21,7 +21,8 @@
 // body is not JSON (it is skipped and named in `skipped`), cookie
 // parameters (ignored) are the limits. Swagger 2.0, a document without
 // `openapi: 3.x`, or one without paths is Error(usage) saying so; so is a
-// `$ref` that points nowhere, naming it.
+// `$ref` that points nowhere, naming it, and a document that grows past a
+// million values or 64 MiB of text once its `$ref`s are inlined.
 #pragma once
 
 #include <string>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/ascii_case.hpp"
 #include "core/error.hpp"
 #include "core/json_input.hpp"
 #include "core/net/percent_encoding.hpp"
@@ -14,11 +15,6 @@ namespace weir {
 namespace {
 
 using json = nlohmann::json;
-
-std::string lower(std::string text) {
-  for (auto& character : text) character = static_cast<char>(std::tolower(static_cast<unsigned char>(character)));
-  return text;
-}
 
 // A parameter's value as text: strings as they are, the rest as JSON.
 std::string parameter_text(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
@@ -74,7 +70,7 @@ HttpRequest OpenApiToolSource::request_for(const std::string& tool_name, const j
   for (const auto& [name, value] : service_.headers) {
     request.headers.emplace_back(
         name, resolve_environment_references(value, "OpenAPI service '" + service_.name + "' header " + name));
-    configured.push_back(lower(name));
+    configured.push_back(ascii_lowercase(name));
   }
   for (const auto& parameter : described.parameters) {
     auto found = arguments.find(parameter.property);
@@ -98,7 +94,7 @@ HttpRequest OpenApiToolSource::request_for(const std::string& tool_name, const j
     } else {
       auto text = parameter_text(*found);
       if (has_line_break(text)) throw refuse("header parameter '" + parameter.property + "' holds a line break");
-      if (std::find(configured.begin(), configured.end(), lower(parameter.name)) != configured.end())
+      if (std::find(configured.begin(), configured.end(), ascii_lowercase(parameter.name)) != configured.end())
         throw refuse("header '" + parameter.name + "' is set by weir's configuration of this service");
       request.headers.emplace_back(parameter.name, text);
     }

@@ -177,6 +177,11 @@ TEST_CASE("chat -c continues the last conversation, named or not, with its targe
   auto nothing = fixture.home.run({"chat", "-c", "hi"});
   CHECK(nothing.exit_code == 3);
   CHECK(contains(nothing.err, "no conversation to continue yet"));
+  // `last` is kept for chats without --session: naming a new session so is refused.
+  auto reserved = fixture.home.run({"chat", "assistant", "--session", "last", "hi"});
+  CHECK(reserved.exit_code == 2);
+  CHECK(contains(reserved.err, "the session name 'last' is kept for the latest chat without --session"));
+  CHECK(fixture.upstream.requests().empty());
 
   fixture.chat({"other", "-s", "be brief", "one"}, "first answer");
   fixture.chat({"-c", "two"});
@@ -209,6 +214,13 @@ TEST_CASE("chat -c continues the last conversation, named or not, with its targe
   auto both = fixture.home.run({"chat", "-c", "--session", "work", "x"});
   CHECK(both.exit_code == 2);
   CHECK(contains(both.err, "give one of them"));
+
+  // --session last continues the latest unnamed chat, like -c when it is the latest.
+  fixture.chat({"assistant", "unnamed"}, "unnamed answer");
+  fixture.chat({"--session", "last", "continued"});
+  CHECK(fixture.last_body()["messages"] == json::array({message("system", "You are assistant."), message("user", "unnamed"),
+                                                        message("assistant", "unnamed answer"),
+                                                        message("user", "continued")}));
 }
 
 TEST_CASE("sessions: list, show, export, rename and delete, with --json, and their errors") {
@@ -255,6 +267,9 @@ TEST_CASE("sessions: list, show, export, rename and delete, with --json, and the
   CHECK(contains(missing.err, "no session 'deplyo'; did you mean: deploy"));
 
   CHECK(fixture.ok({"sessions", "rename", "last", "quick"}).out == "renamed session last to quick\n");
+  auto reserved = fixture.home.run({"sessions", "rename", "quick", "last"});
+  CHECK(reserved.exit_code == 2);
+  CHECK(contains(reserved.err, "the session name 'last' is kept for the latest chat without --session"));
   auto taken = fixture.home.run({"sessions", "rename", "quick", "deploy"});
   CHECK(taken.exit_code == 2);
   CHECK(contains(taken.err, "a session named 'deploy' exists already"));

@@ -44,6 +44,13 @@ Refusal refuse(const std::string& archive) {
   return {error, peak_rss_kilobytes() - before, seconds};
 }
 
+// `value` as `width` little-endian bytes, as zip headers store numbers.
+std::string little_endian(uint64_t value, int width) {
+  std::string bytes;
+  for (int index = 0; index < width; ++index) bytes += static_cast<char>((value >> (8 * index)) & 0xff);
+  return bytes;
+}
+
 }  // namespace
 
 TEST_CASE("a zip's text files become items named by their path in it; binary, hidden and fork entries do not") {
@@ -108,4 +115,36 @@ TEST_CASE("nested archives are refused whole, by their name or by their first by
   auto disguised = expect_error([] { read_batch_inputs(fixture("nested_magic.zip"), ""); });
   CHECK(disguised.kind() == ErrorKind::usage);
   CHECK(std::string(disguised.what()).find("notes.txt is an archive") != std::string::npos);
+}
+
+TEST_CASE("a ZIP64 archive declaring more than 100000 entries is refused from its end records, before libzip reads them") {
+  // A central directory of 200,000 entries of 46 bytes (a hole in a sparse
+  // file: nothing is written), then the ZIP64 end record, its locator and
+  // the end record whose counts say "see ZIP64". libzip would allocate
+  // 200,000 entries and read the directory (finding zeros, a damaged
+  // archive); the end records alone refuse it as too large.
+  constexpr uint64_t kEntries = 200000, kDirectoryBytes = kEntries * 46;
+  auto path = std::filesystem::temp_directory_path() / "weir-zip-import-many-entries.zip";
+  std::filesystem::remove(path);
+  std::ofstream(path, std::ios::binary).close();
+  std::filesystem::resize_file(path, kDirectoryBytes);
+  std::string zip64_end = std::string("PK\x06\x06", 4) + little_endian(44, 8) + little_endian(45, 2) +
+                          little_endian(45, 2) + little_endian(0, 4) + little_endian(0, 4) +
+                          little_endian(kEntries, 8) + little_endian(kEntries, 8) +
+                          little_endian(kDirectoryBytes, 8) + little_endian(0, 8);
+  std::string locator = std::string("PK\x06\x07", 4) + little_endian(0, 4) + little_endian(kDirectoryBytes, 8) +
+                        little_endian(1, 4);
+  std::string end = std::string("PK\x05\x06", 4) + little_endian(0, 2) + little_endian(0, 2) +
+                    little_endian(0xffff, 2) + little_endian(0xffff, 2) + little_endian(0xffffffff, 4) +
+                    little_endian(0xffffffff, 4) + little_endian(0, 2);
+  REQUIRE(zip64_end.size() == 56);
+  REQUIRE(locator.size() == 20);
+  REQUIRE(end.size() == 22);
+  std::ofstream(path, std::ios::binary | std::ios::app) << zip64_end << locator << end;
+
+  auto error = expect_error([&] { read_batch_inputs(path.string(), "zip"); });
+  CHECK(error.kind() == ErrorKind::too_large);
+  CHECK(std::string(error.what()).find("the archive holds 200000 entries; one import takes at most 100000; nothing "
+                                       "was added") != std::string::npos);
+  std::filesystem::remove(path);
 }

@@ -166,6 +166,28 @@ TEST_CASE("openapi: documents weir cannot use are refused, saying why") {
   CHECK(refused("openapi: [3.0\n").find("is not acceptable YAML") != std::string::npos);
 }
 
+TEST_CASE("openapi: a document whose $refs expand past 64 MiB of text is refused") {
+  // One schema with a 1 MiB description, referred to `copies` times by the
+  // body's properties: a 1 MiB document standing for `copies` MiB.
+  auto document = [](int copies) {
+    json wide = {{"type", "object"}, {"properties", json::object()}};
+    for (int index = 0; index < copies; ++index)
+      wide["properties"]["p" + std::to_string(index)] = {{"$ref", "#/components/schemas/Big"}};
+    json root = {{"openapi", "3.0.3"},
+                 {"paths", {{"/a", {{"post", {{"requestBody", {{"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Wide"}}}}}}}}}}}}}}},
+                 {"components", {{"schemas", {{"Big", {{"type", "string"}, {"description", std::string(size_t{1} << 20, 'x')}}},
+                                              {"Wide", wide}}}}}};
+    return root.dump();
+  };
+  auto fine = read_openapi(document(10), "api.json");
+  REQUIRE(fine.operations.size() == 1);
+  CHECK(fine.operations[0].input_schema["properties"]["body"]["properties"].size() == 10);
+  auto error = expect_error([&] { read_openapi(document(70), "api.json"); });
+  CHECK(error.kind() == ErrorKind::usage);
+  CHECK(std::string(error.what()).find("api.json expands too large: past 64 MiB of text once its $refs are inlined") ==
+        0);
+}
+
 TEST_CASE("yaml input: YAML 1.2 core scalars, and bounds on what a document may cost") {
   auto value = read_yaml_or_throw("a: true\nb: 'true'\nc: 12\nd: 1.5e3\ne: ~\nf: 0x1\ng: -7\nh: \"12\"\n", "x", ErrorKind::usage);
   CHECK(value["a"] == true);
@@ -186,6 +208,12 @@ TEST_CASE("yaml input: YAML 1.2 core scalars, and bounds on what a document may 
   }
   auto error = expect_error([&] { read_yaml_or_throw(laughs, "the document", ErrorKind::usage); });
   CHECK(std::string(error.what()).find("more than 1000000 values") != std::string::npos);
+  // A 1 MiB string and 70 aliases of it: few values, 70 MiB of text.
+  std::string copies = "big: &big " + std::string(size_t{1} << 20, 'x') + "\ncopies: [*big";
+  for (int copy = 1; copy < 70; ++copy) copies += ", *big";
+  copies += "]\n";
+  CHECK(std::string(expect_error([&] { read_yaml_or_throw(copies, "c", ErrorKind::usage); }).what())
+            .find("c is not acceptable YAML: it holds more than 64 MiB of text once its aliases are expanded") == 0);
   std::string deep(200, '[');
   deep += std::string(200, ']');
   CHECK(std::string(expect_error([&] { read_yaml_or_throw(deep, "d", ErrorKind::usage); }).what())

@@ -241,6 +241,15 @@ TEST_CASE("chat start: a new unnamed chat replaces `last`; -c continues the sess
   CHECK_FALSE(choose_chat_session(store.sessions, "new-one", false).continued);
   CHECK(expect_error([&] { choose_chat_session(store.sessions, "work", true); }).kind() == ErrorKind::usage);
 
+  // `last` is kept for unnamed chats: --session may continue it, never start it.
+  CHECK(choose_chat_session(store.sessions, "last", false).continued);
+  CHECK(store.sessions.remove("last"));
+  auto reserved = expect_error([&] { choose_chat_session(store.sessions, "last", false); });
+  CHECK(reserved.kind() == ErrorKind::usage);
+  CHECK(std::string(reserved.what()).find("the session name 'last' is kept for the latest chat without --session") == 0);
+  CHECK(expect_error([] { check_new_session_name("last"); }).kind() == ErrorKind::usage);
+  check_new_session_name("lastly");
+
   // replace() drops what `last` held before, in one step.
   store.sessions.replace("last", "helper", json::array({{{"role", "user"}, {"content", "again"}}}));
   CHECK(store.sessions.messages("last").size() == 1);
