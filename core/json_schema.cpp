@@ -1,5 +1,6 @@
 #include "core/json_schema.hpp"
 
+#include <set>
 #include <stdexcept>
 
 // valijson throws std::runtime_error for a schema it cannot read instead of
@@ -22,17 +23,85 @@ namespace weir {
 
 struct JsonSchema::Compiled {
   valijson::Schema schema;
+  bool uses_regex = false;  // pattern, patternProperties, or a date/time format
 };
 
 JsonSchema::JsonSchema(nlohmann::json document, std::shared_ptr<const Compiled> compiled)
     : document_(std::move(document)), compiled_(std::move(compiled)) {}
+
+namespace {
+
+// valijson follows a chain of `$ref`s until it reaches a schema that is not
+// one, so a chain that comes back on itself recurses until the stack is gone:
+// such a schema is refused before it is parsed.
+void refuse_ref_loops(const nlohmann::json& root, const nlohmann::json& node, const std::string& what, int depth = 0) {
+  if (depth > 256) throw Error(ErrorKind::usage, what + " is not a usable JSON Schema: nested past 256 levels");
+  if (node.is_object()) {
+    if (auto ref = node.find("$ref"); ref != node.end() && ref->is_string()) {
+      std::set<std::string> seen;
+      const nlohmann::json* at = &node;
+      while (at->is_object() && at->contains("$ref") && (*at)["$ref"].is_string()) {
+        auto target = (*at)["$ref"].get<std::string>();
+        if (target.empty() || target[0] != '#') break;  // remote: refused by the parser
+        if (!seen.insert(target).second)
+          throw Error(ErrorKind::usage, what + " is not a usable JSON Schema: its $ref " + target +
+                                            " leads back to itself");
+        try {
+          at = &root.at(nlohmann::json::json_pointer(target.substr(1)));
+        } catch (const std::exception&) {
+          break;  // a dangling ref: the parser says so
+        }
+      }
+    }
+    for (const auto& [key, value] : node.items()) refuse_ref_loops(root, value, what, depth + 1);
+  } else if (node.is_array()) {
+    for (const auto& value : node) refuse_ref_loops(root, value, what, depth + 1);
+  }
+}
+
+bool uses_regex(const nlohmann::json& node, int depth = 0) {
+  if (depth > 256) return true;
+  if (node.is_object()) {
+    if (node.contains("pattern") || node.contains("patternProperties")) return true;
+    if (auto format = node.find("format"); format != node.end() && format->is_string()) {
+      const auto& name = format->get_ref<const std::string&>();
+      if (name == "date" || name == "time" || name == "date-time") return true;
+    }
+    for (const auto& [key, value] : node.items())
+      if (uses_regex(value, depth + 1)) return true;
+  } else if (node.is_array()) {
+    for (const auto& value : node)
+      if (uses_regex(value, depth + 1)) return true;
+  }
+  return false;
+}
+
+// std::regex (which valijson uses) recurses once per character matched: a
+// long enough string overflows the stack of the thread checking it.
+constexpr size_t kLongestRegexInput = 16 * 1024;
+
+bool holds_long_text(const nlohmann::json& value) {
+  if (value.is_string()) return value.get_ref<const std::string&>().size() > kLongestRegexInput;
+  if (value.is_object()) {
+    for (const auto& [key, member] : value.items())
+      if (key.size() > kLongestRegexInput || holds_long_text(member)) return true;
+  } else if (value.is_array()) {
+    for (const auto& member : value)
+      if (holds_long_text(member)) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 JsonSchema JsonSchema::compile(const nlohmann::json& schema, const std::string& what) {
   if (!schema.is_object() && !schema.is_boolean())
     throw Error(ErrorKind::usage, what + " is not a usable JSON Schema: it must be an object (such as "
                                          "{\"type\": \"object\", \"properties\": {...}}), got " +
                                       schema.dump());
+  refuse_ref_loops(schema, schema, what);
   auto compiled = std::make_shared<Compiled>();
+  compiled->uses_regex = uses_regex(schema);
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
     valijson::adapters::NlohmannJsonAdapter adapter(schema);
@@ -72,6 +141,10 @@ std::vector<SchemaViolation> JsonSchema::validate(const nlohmann::json& value) c
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(value);
   std::vector<SchemaViolation> violations;
+  if (compiled_->uses_regex && holds_long_text(value)) {
+    violations.push_back({"", "a text of over 16 KiB cannot be checked against this schema's patterns; send it shorter"});
+    return violations;
+  }
   try {
     if (validator.validate(compiled_->schema, adapter, &results)) return violations;
   } catch (const std::exception& error) {

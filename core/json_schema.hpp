@@ -10,7 +10,11 @@
 //
 // Contract:
 // - compile() throws Error(usage) "<what> is not a usable JSON Schema: ..."
-//   when the schema is not an object or boolean, or valijson cannot read it.
+//   when the schema is not an object or boolean, valijson cannot read it, or
+//   a chain of $refs leads back to itself (valijson would recurse forever).
+// - A schema with patterns (or date/time formats) is checked with std::regex,
+//   which recurses per character: a value holding a text over 16 KiB is then a
+//   violation instead of a stack overflow.
 // - validate() never throws for any JSON value; it returns every violation
 //   found, each with the JSON pointer of the offending value ("" for the root,
 //   "/items/0") and a readable message. An empty list means the value is valid.

@@ -4,9 +4,10 @@
 // and, opened by the session's access key (`Authorization: Bearer weir_ck_...`):
 //   GET    /v1/chat-sessions/{id}             what the page shows: client settings and the conversation
 //   POST   /v1/chat-sessions/{id}/messages    {content} -> the answer as SSE events
-//   POST   /v1/chat-sessions/{id}/retry       {content?} the last prompt again, its answer replaced;
-//                                            `content` is the prompt the page shows last: when the
-//                                            store does not hold it (its answer failed), it is sent anew
+//   POST   /v1/chat-sessions/{id}/retry       {content?, user_messages?} the last prompt again, its answer
+//                                            replaced; `content` is the prompt the page shows last and
+//                                            `user_messages` how many it shows: when the store does not
+//                                            hold that prompt (its answer failed), it is sent anew
 //   DELETE /v1/chat-sessions/{id}/messages    forget the conversation
 //   GET    /v1/chat-sessions/{id}/transcript  the conversation as Markdown, for download
 // The page's SSE events are JSON objects by `type`: "delta" {content},
@@ -125,6 +126,10 @@ void answer(const Request& request, ResponseWriter& response, ApiContext& contex
     if (!stream.begun()) throw;
     if (error.kind() != ErrorKind::interrupted) stream.event(dump({{"type", "error"}, {"message", error.what()}}));
     return;
+  } catch (...) {
+    // Not a weir::Error (a bug): the turn a retry took out still goes back.
+    if (!replaced.empty()) sessions.append(grant.session.id, replaced, now_milliseconds());
+    throw;
   }
   pings.reset();
   sessions.append(grant.session.id, finished_turn(user_message, result.completion), now_milliseconds());
@@ -167,11 +172,23 @@ void session_route(const Request& request, ResponseWriter& response, ApiContext&
     auto shown = body.find("content");
     if (shown != body.end() && !shown->is_string())
       throw Error(ErrorKind::usage, "\"content\" must be the text of the prompt to retry");
+    auto shown_count = body.find("user_messages");
+    if (shown_count != body.end() && !shown_count->is_number_unsigned())
+      throw Error(ErrorKind::usage, "\"user_messages\" must be how many prompts the page shows, a whole number");
     auto answering = context.chat_answers.begin(id);
-    auto stored = sessions.last_user_message(id);
-    // The page's last prompt is not the stored one when its answer failed
-    // (a failed turn keeps nothing): that prompt is what the user retries.
-    if (shown != body.end() && (!stored || message_text(*stored) != shown->get<std::string>())) {
+    auto messages = sessions.messages(id);
+    const json* stored = nullptr;
+    uint64_t stored_count = 0;
+    for (const auto& message : messages)
+      if (message.value("role", "") == "user") stored = &message, ++stored_count;
+    // The page's last prompt is not the stored one when its answer failed (a
+    // failed turn keeps nothing): that prompt is sent anew. The page says how
+    // many prompts it shows, so a repeated prompt ("yes") is not mistaken
+    // for the stored one before it.
+    bool page_is_ahead = shown != body.end() &&
+                         (!stored || message_text(*stored) != shown->get<std::string>() ||
+                          (shown_count != body.end() && shown_count->get<uint64_t>() != stored_count));
+    if (page_is_ahead) {
       auto message = user_message_from_text(shown->get<std::string>());
       admit_prompt(*database, grant, now);
       answer(request, response, context, *database, grant, message);

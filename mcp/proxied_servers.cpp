@@ -1,5 +1,6 @@
 #include "mcp/proxied_servers.hpp"
 
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +19,10 @@ using protocol::CallContext;
 using protocol::ToolResult;
 
 namespace {
+
+// More tools than a client or a model can use; a server offering more is
+// most likely broken, and each costs memory and a compiled schema.
+constexpr size_t kMostToolsPerServer = 1000;
 
 struct ProxiedTool {
   std::shared_ptr<McpServerConnection> connection;
@@ -87,8 +92,14 @@ void add_tool(protocol::ToolSet& tools, const ProxiedTool& proxied, std::ostream
       auto result = connection->call(server_name, arguments, json::object(), cancel, on_progress);
       ToolResult forwarded;
       if (result.contains("content") && result["content"].is_array()) forwarded.content = result["content"];
-      if (result.contains("structuredContent")) forwarded.structured_content = result["structuredContent"];
-      forwarded.is_error = result.value("isError", false);
+      if (result.contains("structuredContent")) {
+        forwarded.structured_content = result["structuredContent"];
+        // A client older than structuredContent reads content only.
+        if (forwarded.content.empty())
+          forwarded.content.push_back({{"type", "text"}, {"text", forwarded.structured_content.dump()}});
+      }
+      auto is_error = result.find("isError");
+      forwarded.is_error = is_error != result.end() && is_error->is_boolean() && is_error->get<bool>();
       return forwarded;
     } catch (const Error& error) {
       return tool_error(error);
@@ -103,20 +114,36 @@ void add_proxied_server_tools(protocol::ToolSet& tools, const std::vector<McpSer
   std::vector<ProxiedTool> proxied;
   std::map<std::string, int> uses;  // offered name -> how many tools want it
   for (const auto& registered : tools.tools()) ++uses[registered.definition.name];
+  // Every server is started and listed at once: a slow one (an `npx` that
+  // downloads) delays the start by its own time, not by the sum.
+  std::vector<std::future<json>> listings;
+  std::vector<std::shared_ptr<McpServerConnection>> connections;
   for (const auto& settings : servers) {
-    auto connection = McpServerPool::shared().connection(settings, log_directory);
+    connections.push_back(McpServerPool::shared().connection(settings, log_directory));
+    listings.push_back(std::async(std::launch::async, [connection = connections.back()] {
+      CancelToken never;
+      return connection->tools(never);
+    }));
+  }
+  for (size_t index = 0; index < servers.size(); ++index) {
+    const auto& settings = servers[index];
     json listed;
     try {
-      CancelToken never;
-      listed = connection->tools(never);
+      listed = listings[index].get();
     } catch (const Error& error) {
       warnings << "weir: not served (" << settings.owner() << " is down: " << error.what() << ")\n";
       continue;
     }
+    size_t offered = 0;
     for (const auto& tool : listed) {
       auto name = text_member(tool, "name");
       if (!settings.offers(name)) continue;
-      proxied.push_back({connection, tool, settings.prefix + name});
+      if (++offered > kMostToolsPerServer) {
+        warnings << "weir: not served (" << settings.owner() << " offers more than " << kMostToolsPerServer
+                 << " tools; the rest are left out: choose with allow)\n";
+        break;
+      }
+      proxied.push_back({connections[index], tool, settings.prefix + name});
       ++uses[settings.prefix + name];
     }
   }

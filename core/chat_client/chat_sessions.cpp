@@ -120,13 +120,14 @@ SessionGrant authorize_session(Database& database, const std::string& session_id
     throw Error(ErrorKind::authentication,
                 "this chat link is not valid: its access key does not open this session; ask for a new link",
                 "invalid_session_key");
-  if (session->expires_at <= now)
-    throw Error(ErrorKind::authentication, "this chat session has expired; ask for a new link", "session_expired");
   SessionGrant grant{*session, ChatClientRepository(database).get(session->client), {}};
+  // The key first: revoking it also ends the session, and this says why.
   if (session->opened_by_key.empty())
     grant.caller = Caller("chat-client:" + grant.client.name, false);
   else
     grant.caller = caller_of_key(database, session->opened_by_key, "opened this chat session", "ask for a new link", now);
+  if (session->expires_at <= now)
+    throw Error(ErrorKind::authentication, "this chat session has expired; ask for a new link", "session_expired");
   return grant;
 }
 

@@ -93,9 +93,19 @@ std::optional<ApiKey> KeyRepository::by_id(const std::string& id) {
 }
 
 void KeyRepository::revoke(const std::string& name) {
-  database_.prepare("DELETE FROM keys WHERE name = ?1").bind(1, name).run();
-  if (database_.changes() == 0)
-    throw Error(ErrorKind::not_found, "no key named '" + name + "'; `weir key list` shows the keys");
+  database_.transaction([&] {
+    // The web chat sessions the key opened end with it (their conversations
+    // go with the ended sessions, a week on).
+    database_.prepare(
+                 "UPDATE chat_sessions SET expires_at = min(expires_at, ?2)"
+                 " WHERE opened_by_key = (SELECT id FROM keys WHERE name = ?1)")
+        .bind(1, name)
+        .bind(2, now_milliseconds())
+        .run();
+    database_.prepare("DELETE FROM keys WHERE name = ?1").bind(1, name).run();
+    if (database_.changes() == 0)
+      throw Error(ErrorKind::not_found, "no key named '" + name + "'; `weir key list` shows the keys");
+  });
 }
 
 int64_t parse_duration_milliseconds(const std::string& text) {

@@ -8,6 +8,7 @@
 #include "core/cancellation.hpp"
 #include "core/json_input.hpp"
 #include "core/net/http_client.hpp"
+#include "core/outbound_values.hpp"
 #include "core/redaction.hpp"
 #include "mcp/protocol/json_rpc.hpp"
 
@@ -61,7 +62,10 @@ class HttpClientTransport final : public mcp::protocol::ClientTransport {
       auto colon = entry.find(':');
       std::string value = entry.substr(colon + 1);
       while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      headers_.emplace_back(entry.substr(0, colon), value);
+      // ${NAME} is read from weir's environment when the server is reached,
+      // so a credential lives there and not in the stored record.
+      auto name = entry.substr(0, colon);
+      headers_.emplace_back(name, resolve_environment_references(value, "MCP server header '" + name + "'"));
     }
   }
   ~HttpClientTransport() override { close(); }

@@ -13,7 +13,8 @@
 // a server that cannot be reached, or a 404 for our session (it ended),
 // closes the transport so the pool starts a new session. close() cancels the
 // POSTs in flight, joins them and DELETEs the session. `headers` are
-// "Name: value" entries sent on every request.
+// "Name: value" entries sent on every request; ${NAME} in a value is read
+// from the environment (Error(authentication) naming it when unset).
 #pragma once
 
 #include <memory>

@@ -248,7 +248,8 @@
     for (const node of messages.slice(lastUser + 1)) node.remove();
     // The prompt shown, so a prompt whose answer failed (the server kept
     // nothing of it) is sent again rather than the one before it.
-    ask("POST", "/retry", { content: messages[lastUser].textContent });
+    const userMessages = messages.filter((node) => node.dataset.role === "user").length;
+    ask("POST", "/retry", { content: messages[lastUser].textContent, user_messages: userMessages });
   }
 
   async function load() {

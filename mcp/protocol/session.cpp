@@ -258,18 +258,22 @@ void Session::State::start_call(const IncomingMessage& request, const std::share
     auto started = std::chrono::steady_clock::now();
     FinishedCall ended;
     ended.tool = &tool->definition;
-    if (options.on_call_finished) ended.arguments_bytes = arguments.dump().size();
     json response;
     try {
+      if (options.on_call_finished)
+        ended.arguments_bytes = arguments.dump(-1, ' ', false, json::error_handler_t::replace).size();
       auto result = tool->handler(arguments, context);
       auto milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
       context.log(result.is_error ? LogLevel::warning : LogLevel::debug,
                   {{"tool", tool->definition.name}, {"is_error", result.is_error}, {"milliseconds", milliseconds}});
       response = make_result(id, result_to_json(result, version()));
       ended.is_error = result.is_error;
-      if (result.is_error)
-        for (const auto& part : result.content)
-          if (part.is_object() && part.value("type", "") == "text") ended.error += part.value("text", "");
+      if (result.is_error && options.on_call_finished)
+        for (const auto& part : result.content) {
+          auto text = part.is_object() ? part.find("text") : part.end();
+          if (text != part.end() && text->is_string() && ended.error.size() < 1000)
+            ended.error += text->get_ref<const std::string&>().substr(0, 1000 - ended.error.size());
+        }
     } catch (const ProtocolError& error) {
       response = make_error(id, error.code(), error.what(), error.data());
       ended.is_error = true;

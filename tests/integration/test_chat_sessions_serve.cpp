@@ -324,6 +324,19 @@ TEST_CASE("chat sessions: retry after an answer failed mid-stream answers that p
       http_request(serve.port(), "POST", path_of(session, "/retry"), json{{"content", "two"}}.dump(), with_key(session));
   CHECK(answer_of(replaced).first == "answer 3");
   CHECK(body_json(http_request(serve.port(), "GET", path_of(session), "", with_key(session)))["messages"].size() == 4);
+
+  // The same prompt again, failing: the page shows three prompts, the store
+  // two, so the retry answers the third instead of replacing the second.
+  fixture.upstream.enqueue(ScriptedResponse::sse(
+      {chunk::role(), chunk::content("half "), R"({"error":{"message":"overloaded","type":"server_error"}})"}));
+  REQUIRE(answer_of(send(serve.port(), session, "two")).second["type"] == "error");
+  auto repeated = http_request(serve.port(), "POST", path_of(session, "/retry"),
+                               json{{"content", "two"}, {"user_messages", 3}}.dump(), with_key(session));
+  CHECK(answer_of(repeated).first == "answer 5");
+  auto kept = body_json(http_request(serve.port(), "GET", path_of(session), "", with_key(session)))["messages"];
+  REQUIRE(kept.size() == 6);
+  CHECK(kept[3]["content"] == "answer 3");
+  CHECK(kept[5]["content"] == "answer 5");
 }
 
 TEST_CASE("chat sessions: a prompt sent while another is being answered is refused, not interleaved") {

@@ -241,7 +241,10 @@ TEST_CASE("chat sessions: a tag's session belongs to the key that opened it, run
   CHECK(input.caller.key_limits["limits"]["requests_per_minute"] == 5);
 
   // Revoking the key ends its sessions.
+  ChatSessionRepository sessions(database);
+  CHECK(sessions.live_count("support", kNow + 3 * kMinute) == 3);
   keys.revoke("tenant-a");
+  CHECK(sessions.live_count("support", kNow + 3 * kMinute) == 2);
   std::string code;
   CHECK(kind_of([&] { authorize_session(database, opened.session.id, again.access_key, kNow + 3 * kMinute); }, &code) ==
         ErrorKind::authentication);

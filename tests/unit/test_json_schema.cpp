@@ -105,3 +105,33 @@ TEST_CASE("json schema: describe_violations stops at the limit and counts the re
   auto text = describe_violations(many, 2);
   CHECK(text == "/0: bad; /1: bad; and 3 more");
 }
+
+TEST_CASE("json schema: a $ref chain that comes back on itself is refused, a recursive schema is not") {
+  auto loop = json::parse(R"({"$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/definitions/b"},
+                                                                         "b": {"$ref": "#/definitions/a"}}})");
+  try {
+    JsonSchema::compile(loop, "the input schema of tool 'x'");
+    FAIL("a $ref loop was compiled");
+  } catch (const Error& error) {
+    CHECK(error.kind() == ErrorKind::usage);
+    CHECK(std::string(error.what()).find("leads back to itself") != std::string::npos);
+  }
+  auto self = json::parse(R"({"properties": {"next": {"$ref": "#/properties/next"}}})");
+  CHECK_THROWS_AS(JsonSchema::compile(self, "s"), Error);
+  // A tree: the recursion goes through a property, which valijson handles.
+  auto tree = json::parse(R"({"type": "object", "properties": {"child": {"$ref": "#"}, "name": {"type": "string"}}})");
+  auto schema = JsonSchema::compile(tree, "tree");
+  CHECK(schema.validate(json{{"name", "a"}, {"child", {{"name", "b"}}}}).empty());
+  CHECK_FALSE(schema.validate(json{{"child", {{"name", 5}}}}).empty());
+}
+
+TEST_CASE("json schema: a long text is not run through a pattern (std::regex would overflow the stack)") {
+  auto schema = JsonSchema::compile(json::parse(R"({"properties": {"code": {"type": "string", "pattern": "^(a|b)*$"}}})"), "s");
+  CHECK(schema.validate(json{{"code", "abab"}}).empty());
+  auto violations = schema.validate(json{{"code", std::string(1 << 20, 'a')}});
+  REQUIRE(violations.size() == 1);
+  CHECK(violations[0].message.find("16 KiB") != std::string::npos);
+  // Without patterns, long texts are checked as usual.
+  auto plain = JsonSchema::compile(json::parse(R"({"properties": {"text": {"type": "string"}}})"), "s");
+  CHECK(plain.validate(json{{"text", std::string(1 << 20, 'a')}}).empty());
+}
