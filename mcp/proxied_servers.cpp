@@ -1,6 +1,5 @@
 #include "mcp/proxied_servers.hpp"
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -9,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/json_schema.hpp"
 #include "core/tools/mcp_server_pool.hpp"
+#include "core/tools/proxied_tool_names.hpp"
 #include "mcp/tool_errors.hpp"
 
 namespace weir::mcp {
@@ -24,12 +24,6 @@ struct ProxiedTool {
   json tool;         // the server's Tool object
   std::string name;  // what weir offers it as
 };
-
-bool allowed_tool_name(const std::string& name) {
-  return !name.empty() && name.size() <= 128 &&
-         name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
-             std::string::npos;
-}
 
 std::string text_member(const json& object, const char* key) {
   auto found = object.find(key);
@@ -99,38 +93,29 @@ void add_tool(protocol::ToolSet& tools, const ProxiedTool& proxied, std::ostream
 
 void add_proxied_server_tools(protocol::ToolSet& tools, const std::vector<McpServerSettings>& servers,
                               const std::string& log_directory, std::ostream& warnings) {
-  std::vector<ProxiedTool> proxied;
-  std::map<std::string, int> uses;  // offered name -> how many tools want it
-  for (const auto& registered : tools.tools()) ++uses[registered.definition.name];
+  std::vector<std::shared_ptr<McpServerConnection>> connections;
+  std::vector<json> listed;
   for (const auto& settings : servers) {
-    auto connection = McpServerPool::shared().connection(settings, log_directory);
-    json listed;
+    connections.push_back(McpServerPool::shared().connection(settings, log_directory));
     try {
       CancelToken never;
-      listed = connection->tools(never);
+      listed.push_back(connections.back()->tools(never));
     } catch (const Error& error) {
       warnings << "weir: not served (" << settings.owner() << " is down: " << error.what() << ")\n";
-      continue;
-    }
-    for (const auto& tool : listed) {
-      auto name = text_member(tool, "name");
-      if (!settings.offers(name)) continue;
-      proxied.push_back({connection, tool, settings.prefix + name});
-      ++uses[settings.prefix + name];
+      listed.push_back(nullptr);
     }
   }
-  for (auto& tool : proxied) {
-    if (uses[tool.name] > 1) tool.name = tool.connection->settings().name + "_" + tool.name;
-    if (!allowed_tool_name(tool.name)) {
-      warnings << "weir: not served (tool '" << tool.name << "' of " << tool.connection->settings().owner()
-               << ": MCP tool names are 1 to 128 of A-Z a-z 0-9 _ . -)\n";
-      continue;
-    }
+  std::vector<std::string> taken, left_out;
+  for (const auto& registered : tools.tools()) taken.push_back(registered.definition.name);
+  auto named = name_proxied_tools(servers, listed, taken, left_out);
+  for (const auto& reason : left_out) warnings << "weir: not served (" << reason << ")\n";
+  for (auto& tool : named) {
+    ProxiedTool proxied{connections[tool.server], std::move(tool.tool), tool.name};
     try {
-      add_tool(tools, tool, warnings);
+      add_tool(tools, proxied, warnings);
     } catch (const std::invalid_argument& clash) {
-      warnings << "weir: not served (tool '" << tool.name << "' of " << tool.connection->settings().owner() << ": "
-               << clash.what() << ")\n";
+      warnings << "weir: not served (tool '" << proxied.name << "' of " << proxied.connection->settings().owner()
+               << ": " << clash.what() << ")\n";
     }
   }
 }
