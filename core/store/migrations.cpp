@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 17> kMigrations = {
+constexpr std::array<const char*, 18> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -412,6 +412,28 @@ ALTER TABLE chat_sessions ADD COLUMN sends_total INTEGER NOT NULL DEFAULT 0;
 UPDATE chat_sessions SET sends_total = (SELECT count(*) FROM chat_session_sends s WHERE s.session_id = chat_sessions.id);
 DROP INDEX chat_sessions_by_tag;
 CREATE INDEX chat_sessions_by_tag ON chat_sessions(client, tag, opened_by_key, expires_at);
+)sql",
+    // 18: tool sets (`weir toolset`): a named bundle of tool sources whose
+    // every change is a numbered revision (1, 2, 3... per tool set) keeping
+    // the sources (`config`, as `weir mcp serve --config` writes them) and
+    // the tools they offered when it was made (`tools`), so two revisions
+    // can be compared tool by tool.
+    R"sql(
+CREATE TABLE toolsets (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE toolset_revisions (
+  toolset_id TEXT NOT NULL REFERENCES toolsets(id) ON DELETE CASCADE,
+  revision INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  tools TEXT NOT NULL,
+  action TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (toolset_id, revision)
+);
 )sql",
 };
 }  // namespace
