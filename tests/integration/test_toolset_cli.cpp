@@ -185,6 +185,7 @@ TEST_CASE("toolset cli: errors name what is wrong, with the documented exit code
   std::ofstream(fixture.work / "set.json") << json{{"openapi", {{{"document", "library.yaml"}, {"deny", {"getBook"}}}}}}.dump();
   auto from_file = fixture.run_json({"toolset", "create", "t", "-f", "set.json"});
   CHECK(names(from_file["tools"]) == std::set<std::string>{"listBooks"});
+  CHECK(fixture.home.run({"__complete", "toolsets"}).out == "t\n");  // for `weir toolset show <TAB>`
   auto taken = fixture.home.run({"toolset", "create", "t", "--openapi", "library.yaml"});
   CHECK(taken.exit_code == 2);
   CHECK(taken.err.find("a tool set named 't' exists") != std::string::npos);
