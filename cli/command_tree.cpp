@@ -15,7 +15,7 @@ ValueCompletion completion_for_value_name(const std::string& value_name) {
       {value_name::gateway, ValueCompletion::gateway},       {value_name::target, ValueCompletion::gateway},
       {value_name::collection, ValueCompletion::collection}, {value_name::collections, ValueCompletion::collection},
       {value_name::provider, ValueCompletion::provider},     {value_name::session, ValueCompletion::session},
-      {value_name::key, ValueCompletion::key},
+      {value_name::key, ValueCompletion::key},             {value_name::toolset, ValueCompletion::toolset},
       {value_name::file, ValueCompletion::file},             {value_name::path, ValueCompletion::file},
       {value_name::directory, ValueCompletion::directory},
   };
@@ -117,6 +117,7 @@ const char* completion_word(ValueCompletion completion) {
     case ValueCompletion::provider: return "providers";
     case ValueCompletion::session: return "sessions";
     case ValueCompletion::key: return "keys";
+    case ValueCompletion::toolset: return "toolsets";
   }
   return "none";
 }

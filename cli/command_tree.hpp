@@ -20,7 +20,7 @@
 
 namespace weir::cli {
 
-enum class ValueCompletion { none, choices, file, directory, gateway, collection, provider, session, key };
+enum class ValueCompletion { none, choices, file, directory, gateway, collection, provider, session, key, toolset };
 
 // What a shell completes for the value: a `weir __complete` kind
 // ("gateways"...), "files", "directories", "choices" or "none".

@@ -26,6 +26,7 @@ void register_skill_commands(CLI::App& app, CommandContext& context);
 void register_memory_commands(CLI::App& app, CommandContext& context);
 void register_batch_commands(CLI::App& app, CommandContext& context);  // batch create|add|run|...
 void register_chat_client_commands(CLI::App& app, CommandContext& context);  // chat-client create|...|session
+void register_toolset_commands(CLI::App& app, CommandContext& context);  // toolset create|update|list|show|...|refresh
 void register_hook_key_commands(CLI::App& app, CommandContext& context);  // hook-key show|rotate
 void register_config_commands(CLI::App& app, CommandContext& context);   // config get|set|unset|list|path
 void register_session_commands(CLI::App& app, CommandContext& context);  // sessions list|show|export|delete|rename

@@ -14,7 +14,7 @@ std::string value_word(const OptionSpec& option) {
   std::string word = completion_word(option.completion);
   bool named = option.completion == ValueCompletion::gateway || option.completion == ValueCompletion::collection ||
                option.completion == ValueCompletion::provider || option.completion == ValueCompletion::session ||
-               option.completion == ValueCompletion::key;
+               option.completion == ValueCompletion::key || option.completion == ValueCompletion::toolset;
   if (named && option.comma_separated) word += ",";
   return word;
 }

@@ -37,7 +37,7 @@ constexpr CommandGroup kCommandGroups[] = {
     {"skill", weir::cli::register_skill_commands},         {"memory", weir::cli::register_memory_commands},
     {"hook-key", weir::cli::register_hook_key_commands},   {"batch", weir::cli::register_batch_commands},
     {"config", weir::cli::register_config_commands},       {"sessions", weir::cli::register_session_commands},
-    {"chat-client", weir::cli::register_chat_client_commands},
+    {"chat-client", weir::cli::register_chat_client_commands}, {"toolset", weir::cli::register_toolset_commands},
     {"paths", weir::cli::register_system_commands},        {"version", weir::cli::register_system_commands},
     {"completions", weir::cli::register_completion_commands, true},
     {"__complete", weir::cli::register_completion_commands},

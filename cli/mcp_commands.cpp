@@ -1,12 +1,13 @@
-// `weir mcp serve` — gateways, collections and OpenAPI services as MCP tools over stdio.
+// `weir mcp serve` — gateways, collections, OpenAPI services, other MCP servers and tool sets as MCP tools over stdio.
 #include <fstream>
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/tool_source_flags.hpp"
 #include "cli/value_names.hpp"
 #include "core/json_input.hpp"
 #include "core/error.hpp"
-#include "core/tools/openapi_service.hpp"
+#include "core/tools/toolsets.hpp"
 #include "mcp/serve_config.hpp"
 #include "mcp/stdio_server.hpp"
 
@@ -19,10 +20,8 @@ struct McpServeOptions {
   mcp::CollectionToolConfig collections;
   std::string collection_list;
   std::string config_file;
-  OpenApiServiceSettings openapi;
-  std::vector<std::string> openapi_headers;
-  std::string openapi_operations;
-  std::vector<std::string> mcp_servers;
+  ToolSourceFlags tool_sources;
+  std::vector<std::string> toolsets;
 };
 
 nlohmann::json read_config(const std::string& path) {
@@ -61,22 +60,10 @@ void register_mcp_commands(CLI::App& app, CommandContext& context) {
                   "Also return documents sharing a result's ref");
   serve->add_flag("--allow-write", options->collections.allow_write,
                   "Add <name>_upsert and <name>_delete tools that change the collections");
-  serve->add_option("--openapi", options->openapi.document,
-                    "OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are served as tools")
-      ->type_name(value_name::file);
-  serve->add_option("--base-url", options->openapi.base_url,
-                    "Where the --openapi service is called (default: the document's first server)")
-      ->type_name("URL");
-  serve->add_option("--header", options->openapi_headers,
-                    "Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment")
-      ->type_name("NAME:VALUE");
-  serve->add_option("--operations", options->openapi_operations,
-                    "Serve only these --openapi operations (operationIds or tool names), comma-separated")
-      ->type_name("IDS");
-  serve->add_option("--mcp-server", options->mcp_servers,
-                    "Also serve the tools of this MCP server: NAME=URL (streamable HTTP) or NAME='COMMAND ARG...' "
-                    "(stdio; repeatable)")
-      ->type_name("NAME=COMMAND|URL");
+  options->tool_sources.add_to(*serve, "served as tools", "Also serve the tools of this MCP server");
+  serve->add_option("--toolset", options->toolsets,
+                    "Serve the tools of this tool set (`weir toolset`), as its sources would be (repeatable)")
+      ->type_name(value_name::toolset);
   serve->add_option("--config", options->config_file,
                     "JSON file serving several gateways and collection sets (see README, \"MCP\")")
       ->type_name(value_name::file);
@@ -94,15 +81,9 @@ void register_mcp_commands(CLI::App& app, CommandContext& context) {
                serve->count("--reranker") || serve->count("--include-references") || serve->count("--allow-write")) {
       throw Error(ErrorKind::usage, "the collection options describe --collections C1,C2; give it");
     }
-    if (!options->openapi.document.empty()) {
-      for (const auto& header : options->openapi_headers)
-        options->openapi.headers.push_back(parse_header_argument(header, "--header '" + header + "'"));
-      options->openapi.operations = mcp::split_list(options->openapi_operations);
-      config.openapi_services.push_back(options->openapi);
-    } else if (serve->count("--base-url") || serve->count("--header") || serve->count("--operations")) {
-      throw Error(ErrorKind::usage, "--base-url, --header and --operations describe --openapi FILE|URL; give it");
-    }
-    for (const auto& server : options->mcp_servers) config.mcp_servers.push_back(mcp::mcp_server_from_flag(server));
+    options->tool_sources.collect(*serve, config);
+    // A tool set is served as its newest revision's sources, read now.
+    for (const auto& name : options->toolsets) config.append(toolset_sources(context.database(), name));
     if (!options->config_file.empty()) config.add_json(read_config(options->config_file), options->config_file);
     mcp::serve_stdio(config, context.paths());
   });

@@ -2,7 +2,7 @@
 //
 // They are also how the completion scripts know what a value is: the command
 // tree (command_tree.hpp) turns these names into dynamic completions (the
-// store's gateway, collection, provider or session names) or file names. An
+// store's gateway, collection, provider, session or tool set names) or file names. An
 // option with any other value name completes nothing, which is always safe, so
 // a new command only has to pick the right name to get good completion.
 #pragma once
@@ -17,6 +17,7 @@ inline constexpr const char* provider = "PROVIDER";
 inline constexpr const char* session = "SESSION";
 inline constexpr const char* user = "USER";
 inline constexpr const char* key = "KEY";                  // an API key's name
+inline constexpr const char* toolset = "TOOLSET";
 inline constexpr const char* file = "FILE";
 inline constexpr const char* path = "PATH";                // a file or a directory
 inline constexpr const char* directory = "DIR";

@@ -6,7 +6,7 @@
 _weir_command() {
   case $1 in
   '')
-    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage cache skill memory hook-key batch config sessions chat-client paths version completions'
+    _weir_commands='provider gateway chat collection doc logs mcp serve key budget usage cache skill memory hook-key batch config sessions chat-client toolset paths version completions'
     _weir_options='-h --help --version --home --json -q --quiet'
     _weir_arguments=''
     ;;
@@ -227,7 +227,7 @@ _weir_command() {
     ;;
   'mcp serve')
     _weir_commands=''
-    _weir_options='-h --help --gateway --tool-name --tool-description --tool-title --collections --collection-tool-name --top-k --min-score --reranker --include-references --allow-write --openapi --base-url --header --operations --mcp-server --config --home --json -q --quiet'
+    _weir_options='-h --help --gateway --tool-name --tool-description --tool-title --collections --collection-tool-name --top-k --min-score --reranker --include-references --allow-write --openapi --base-url --header --operations --mcp-server --toolset --config --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'serve')
@@ -510,6 +510,51 @@ _weir_command() {
     _weir_options='-h --help --tag --expires --extra-context --url --home --json -q --quiet'
     _weir_arguments='none'
     ;;
+  'toolset')
+    _weir_commands='create update list show delete history diff refresh'
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'toolset create')
+    _weir_commands=''
+    _weir_options='-h --help --openapi --base-url --header --operations --mcp-server --allow --deny -f --file --home --json -q --quiet'
+    _weir_arguments='toolsets'
+    ;;
+  'toolset update')
+    _weir_commands=''
+    _weir_options='-h --help --openapi --base-url --header --operations --mcp-server --allow --deny -f --file --home --json -q --quiet'
+    _weir_arguments='toolsets'
+    ;;
+  'toolset list')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments=''
+    ;;
+  'toolset show')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='toolsets'
+    ;;
+  'toolset delete')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='toolsets'
+    ;;
+  'toolset history')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='toolsets'
+    ;;
+  'toolset diff')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='toolsets none none'
+    ;;
+  'toolset refresh')
+    _weir_commands=''
+    _weir_options='-h --help --home --json -q --quiet'
+    _weir_arguments='toolsets'
+    ;;
   'paths')
     _weir_commands=''
     _weir_options='-h --help --home --json -q --quiet'
@@ -765,6 +810,7 @@ _weir_value() {
   'mcp serve --header') _weir_kind='none' ;;
   'mcp serve --operations') _weir_kind='none' ;;
   'mcp serve --mcp-server') _weir_kind='none' ;;
+  'mcp serve --toolset') _weir_kind='toolsets' ;;
   'mcp serve --config') _weir_kind='files' ;;
   'serve --host') _weir_kind='none' ;;
   'serve --port') _weir_kind='none' ;;
@@ -834,6 +880,24 @@ _weir_value() {
   'chat-client session --expires') _weir_kind='none' ;;
   'chat-client session --extra-context') _weir_kind='none' ;;
   'chat-client session --url') _weir_kind='none' ;;
+  'toolset create --openapi') _weir_kind='files' ;;
+  'toolset create --base-url') _weir_kind='none' ;;
+  'toolset create --header') _weir_kind='none' ;;
+  'toolset create --operations') _weir_kind='none' ;;
+  'toolset create --mcp-server') _weir_kind='none' ;;
+  'toolset create --allow') _weir_kind='none' ;;
+  'toolset create --deny') _weir_kind='none' ;;
+  'toolset create -f') _weir_kind='files' ;;
+  'toolset create --file') _weir_kind='files' ;;
+  'toolset update --openapi') _weir_kind='files' ;;
+  'toolset update --base-url') _weir_kind='none' ;;
+  'toolset update --header') _weir_kind='none' ;;
+  'toolset update --operations') _weir_kind='none' ;;
+  'toolset update --mcp-server') _weir_kind='none' ;;
+  'toolset update --allow') _weir_kind='none' ;;
+  'toolset update --deny') _weir_kind='none' ;;
+  'toolset update -f') _weir_kind='files' ;;
+  'toolset update --file') _weir_kind='files' ;;
   *) _weir_kind='' ;;
   esac
 }

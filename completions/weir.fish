@@ -6,8 +6,8 @@
 function __weir_command
     switch "$argv[1]"
         case ''
-            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'budget' 'usage' 'cache' 'skill' 'memory' 'hook-key' 'batch' 'config' 'sessions' 'chat-client' 'paths' 'version' 'completions'
-            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Spending budgets of gateways and API keys' 'Requests, tokens, cost and errors from the request log, grouped' 'Response caches of gateways: hits, money saved, clearing' 'Skills: instruction bundles a gateway\'s model loads with read_skill' 'Per-user memories the memory tools keep (builtin_tools: memory)' 'The secret that signs weir\'s requests to HTTP functions and function sources (X-Weir-Signature)' 'Batch jobs: one schema-checked request per item, resumable' 'Your defaults: default gateway, output style, colour (weir config list)' 'Saved conversations (chat --session NAME, and `last`, the last chat without one)' 'Chat clients: a gateway as a chat page end users open with a session link' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
+            set -g __weir_commands 'provider' 'gateway' 'chat' 'collection' 'doc' 'logs' 'mcp' 'serve' 'key' 'budget' 'usage' 'cache' 'skill' 'memory' 'hook-key' 'batch' 'config' 'sessions' 'chat-client' 'toolset' 'paths' 'version' 'completions'
+            set -g __weir_command_descriptions 'Upstream model services (OpenAI-compatible and others)' 'Saved gateways: a model plus instructions, sampling and limits' 'Chat through a gateway (streams the answer; a REPL on a terminal)' 'Knowledge collections: local documents searched by BM25 + HNSW' 'Documents of a collection' 'The request log: one row per inference' 'Model Context Protocol: serve gateways and collections as MCP tools' 'Serve gateways over an OpenAI-compatible HTTP API (and MCP over HTTP)' 'API keys for `weir serve` (once one exists, every request needs one)' 'Spending budgets of gateways and API keys' 'Requests, tokens, cost and errors from the request log, grouped' 'Response caches of gateways: hits, money saved, clearing' 'Skills: instruction bundles a gateway\'s model loads with read_skill' 'Per-user memories the memory tools keep (builtin_tools: memory)' 'The secret that signs weir\'s requests to HTTP functions and function sources (X-Weir-Signature)' 'Batch jobs: one schema-checked request per item, resumable' 'Your defaults: default gateway, output style, colour (weir config list)' 'Saved conversations (chat --session NAME, and `last`, the last chat without one)' 'Chat clients: a gateway as a chat page end users open with a session link' 'Tool sets: OpenAPI services and MCP servers stored under one name, with revisions of their tools' 'Print where weir keeps its data' 'Print the version, git commit and the versions of SQLite, libcurl and hnswlib' 'Print the shell completion script (bash, zsh or fish), e.g. source <(weir completions bash)'
             set -g __weir_options '-h' '--help' '--version' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Display program version information and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
@@ -272,8 +272,8 @@ function __weir_command
         case 'mcp serve'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--gateway' '--tool-name' '--tool-description' '--tool-title' '--collections' '--collection-tool-name' '--top-k' '--min-score' '--reranker' '--include-references' '--allow-write' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--config' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Gateway served as the invoke_<tool-name> tool' 'Its tool name, made an identifier (default ai_model)' 'Its description, for the model' 'Its title, for people' 'Collections served as the <collection-tool-name>_search tool, comma-separated' 'Name of the collection tools (default: the collection names)' 'Results per search, 1..128 (default 5)' 'Lowest score returned, 0.01..0.99 (default 0.2)' 'lexical (default) | none | rrf' 'Also return documents sharing a result\'s ref' 'Add <name>_upsert and <name>_delete tools that change the collections' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are served as tools' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Serve only these --openapi operations (operationIds or tool names), comma-separated' 'Also serve the tools of this MCP server: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'JSON file serving several gateways and collection sets (see README, "MCP")' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--gateway' '--tool-name' '--tool-description' '--tool-title' '--collections' '--collection-tool-name' '--top-k' '--min-score' '--reranker' '--include-references' '--allow-write' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--toolset' '--config' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Gateway served as the invoke_<tool-name> tool' 'Its tool name, made an identifier (default ai_model)' 'Its description, for the model' 'Its title, for people' 'Collections served as the <collection-tool-name>_search tool, comma-separated' 'Name of the collection tools (default: the collection names)' 'Results per search, 1..128 (default 5)' 'Lowest score returned, 0.01..0.99 (default 0.2)' 'lexical (default) | none | rrf' 'Also return documents sharing a result\'s ref' 'Add <name>_upsert and <name>_delete tools that change the collections' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are served as tools' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Only these --openapi operations (operationIds or tool names), comma-separated' 'Also serve the tools of this MCP server: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'Serve the tools of this tool set (`weir toolset`), as its sources would be (repeatable)' 'JSON file serving several gateways and collection sets (see README, "MCP")' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
         case 'serve'
             set -g __weir_commands
@@ -611,6 +611,60 @@ function __weir_command
             set -g __weir_options '-h' '--help' '--tag' '--expires' '--extra-context' '--url' '--home' '--json' '-q' '--quiet'
             set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'A stable id of the end user: their live session is reused' 'How long the session lives, 10m..90d (default 1h; a reused session keeps its own)' 'Markdown the model is given for this session' 'Where `weir serve` is reached (default http://127.0.0.1:8484)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'none'
+        case 'toolset'
+            set -g __weir_commands 'create' 'update' 'list' 'show' 'delete' 'history' 'diff' 'refresh'
+            set -g __weir_command_descriptions 'Create a tool set: its sources are read and their tools kept as revision 1' 'Give a tool set new sources (they replace its sources); a new revision when anything changed' 'List tool sets' 'Show a tool set\'s sources and the tools of its newest revision' 'Delete a tool set with its revisions' 'List a tool set\'s revisions and what each changed' 'Show the tools added, removed and changed between two revisions (default: the newest and the one before it)' 'Read a tool set\'s sources again; a new revision when their tools changed, with the diff'
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'toolset create'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--allow' '--deny' '-f' '--file' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are tools of the set' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Only these --openapi operations (operationIds or tool names), comma-separated' 'Put the tools of this MCP server in the set: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'Only these of the sources\' tools (names as offered), comma-separated' 'Never these of the sources\' tools, comma-separated' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'toolsets'
+        case 'toolset update'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--allow' '--deny' '-f' '--file' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are tools of the set' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Only these --openapi operations (operationIds or tool names), comma-separated' 'Put the tools of this MCP server in the set: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'Only these of the sources\' tools (names as offered), comma-separated' 'Never these of the sources\' tools, comma-separated' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'toolsets'
+        case 'toolset list'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments
+        case 'toolset show'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'toolsets'
+        case 'toolset delete'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'toolsets'
+        case 'toolset history'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'toolsets'
+        case 'toolset diff'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'toolsets' 'none' 'none'
+        case 'toolset refresh'
+            set -g __weir_commands
+            set -g __weir_command_descriptions
+            set -g __weir_options '-h' '--help' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_arguments 'toolsets'
         case 'paths'
             set -g __weir_commands
             set -g __weir_command_descriptions
@@ -1107,6 +1161,8 @@ function __weir_value
             echo 'none'
         case 'mcp serve --mcp-server'
             echo 'none'
+        case 'mcp serve --toolset'
+            echo 'toolsets'
         case 'mcp serve --config'
             echo 'files'
         case 'serve --host'
@@ -1245,6 +1301,42 @@ function __weir_value
             echo 'none'
         case 'chat-client session --url'
             echo 'none'
+        case 'toolset create --openapi'
+            echo 'files'
+        case 'toolset create --base-url'
+            echo 'none'
+        case 'toolset create --header'
+            echo 'none'
+        case 'toolset create --operations'
+            echo 'none'
+        case 'toolset create --mcp-server'
+            echo 'none'
+        case 'toolset create --allow'
+            echo 'none'
+        case 'toolset create --deny'
+            echo 'none'
+        case 'toolset create -f'
+            echo 'files'
+        case 'toolset create --file'
+            echo 'files'
+        case 'toolset update --openapi'
+            echo 'files'
+        case 'toolset update --base-url'
+            echo 'none'
+        case 'toolset update --header'
+            echo 'none'
+        case 'toolset update --operations'
+            echo 'none'
+        case 'toolset update --mcp-server'
+            echo 'none'
+        case 'toolset update --allow'
+            echo 'none'
+        case 'toolset update --deny'
+            echo 'none'
+        case 'toolset update -f'
+            echo 'files'
+        case 'toolset update --file'
+            echo 'files'
     end
 end
 

@@ -1,7 +1,6 @@
 #include "mcp/proxied_servers.hpp"
 
 #include <future>
-#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -10,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/json_schema.hpp"
 #include "core/tools/mcp_server_pool.hpp"
+#include "core/tools/proxied_tool_names.hpp"
 #include "mcp/tool_errors.hpp"
 
 namespace weir::mcp {
@@ -20,21 +20,11 @@ using protocol::ToolResult;
 
 namespace {
 
-// More tools than a client or a model can use; a server offering more is
-// most likely broken, and each costs memory and a compiled schema.
-constexpr size_t kMostToolsPerServer = 1000;
-
 struct ProxiedTool {
   std::shared_ptr<McpServerConnection> connection;
   json tool;         // the server's Tool object
   std::string name;  // what weir offers it as
 };
-
-bool allowed_tool_name(const std::string& name) {
-  return !name.empty() && name.size() <= 128 &&
-         name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
-             std::string::npos;
-}
 
 std::string text_member(const json& object, const char* key) {
   auto found = object.find(key);
@@ -111,13 +101,10 @@ void add_tool(protocol::ToolSet& tools, const ProxiedTool& proxied, std::ostream
 
 void add_proxied_server_tools(protocol::ToolSet& tools, const std::vector<McpServerSettings>& servers,
                               const std::string& log_directory, std::ostream& warnings) {
-  std::vector<ProxiedTool> proxied;
-  std::map<std::string, int> uses;  // offered name -> how many tools want it
-  for (const auto& registered : tools.tools()) ++uses[registered.definition.name];
   // Every server is started and listed at once: a slow one (an `npx` that
   // downloads) delays the start by its own time, not by the sum.
-  std::vector<std::future<json>> listings;
   std::vector<std::shared_ptr<McpServerConnection>> connections;
+  std::vector<std::future<json>> listings;
   for (const auto& settings : servers) {
     connections.push_back(McpServerPool::shared().connection(settings, log_directory));
     listings.push_back(std::async(std::launch::async, [connection = connections.back()] {
@@ -125,40 +112,26 @@ void add_proxied_server_tools(protocol::ToolSet& tools, const std::vector<McpSer
       return connection->tools(never);
     }));
   }
+  std::vector<json> listed;
   for (size_t index = 0; index < servers.size(); ++index) {
-    const auto& settings = servers[index];
-    json listed;
     try {
-      listed = listings[index].get();
+      listed.push_back(listings[index].get());
     } catch (const Error& error) {
-      warnings << "weir: not served (" << settings.owner() << " is down: " << error.what() << ")\n";
-      continue;
-    }
-    size_t offered = 0;
-    for (const auto& tool : listed) {
-      auto name = text_member(tool, "name");
-      if (!settings.offers(name)) continue;
-      if (++offered > kMostToolsPerServer) {
-        warnings << "weir: not served (" << settings.owner() << " offers more than " << kMostToolsPerServer
-                 << " tools; the rest are left out: choose with allow)\n";
-        break;
-      }
-      proxied.push_back({connections[index], tool, settings.prefix + name});
-      ++uses[settings.prefix + name];
+      warnings << "weir: not served (" << servers[index].owner() << " is down: " << error.what() << ")\n";
+      listed.push_back(nullptr);
     }
   }
-  for (auto& tool : proxied) {
-    if (uses[tool.name] > 1) tool.name = tool.connection->settings().name + "_" + tool.name;
-    if (!allowed_tool_name(tool.name)) {
-      warnings << "weir: not served (tool '" << tool.name << "' of " << tool.connection->settings().owner()
-               << ": MCP tool names are 1 to 128 of A-Z a-z 0-9 _ . -)\n";
-      continue;
-    }
+  std::vector<std::string> taken, left_out;
+  for (const auto& registered : tools.tools()) taken.push_back(registered.definition.name);
+  auto named = name_proxied_tools(servers, listed, taken, left_out);
+  for (const auto& reason : left_out) warnings << "weir: not served (" << reason << ")\n";
+  for (auto& tool : named) {
+    ProxiedTool proxied{connections[tool.server], std::move(tool.tool), tool.name};
     try {
-      add_tool(tools, tool, warnings);
+      add_tool(tools, proxied, warnings);
     } catch (const std::invalid_argument& clash) {
-      warnings << "weir: not served (tool '" << tool.name << "' of " << tool.connection->settings().owner() << ": "
-               << clash.what() << ")\n";
+      warnings << "weir: not served (tool '" << proxied.name << "' of " << proxied.connection->settings().owner()
+               << ": " << clash.what() << ")\n";
     }
   }
 }

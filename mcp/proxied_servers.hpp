@@ -10,7 +10,8 @@
 //   `prefix` when one is set. Where that name is taken (by weir's own tools or
 //   another server's), every tool of that name gets its server's name and
 //   '_' in front instead ("everything_echo", "files_echo"). A name MCP does
-//   not allow is left out with a warning.
+//   not allow is left out with a warning (core/tools/proxied_tool_names.hpp,
+//   which a tool set's stored tools are named by too).
 // - A tool keeps the server's title, description, input and output schemas
 //   and annotations. A call's arguments are checked against the input schema
 //   before anything is sent: invalid ones are an isError result naming what

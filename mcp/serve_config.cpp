@@ -3,7 +3,6 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "core/gateway/config_schema.hpp"
 #include "core/number_text.hpp"
 #include "core/rag/fusion.hpp"
 #include "mcp/tool_names.hpp"
@@ -147,38 +146,14 @@ void ServeConfig::add_json(const json& document, const std::string& source) {
       collection_sets.push_back(std::move(set));
     }
   }
-  if (document.contains("mcp_servers")) {
-    const auto& block = document["mcp_servers"];
-    if (!block.is_array()) fail(source, "'mcp_servers' must be an array");
-    try {
-      check_field_value("mcp_servers", *find_field_schema("mcp_servers"), block);
-    } catch (const Error& error) {
-      fail(source, error.what());
-    }
-    for (auto& server : mcp_server_settings(json{{"mcp_servers", block}})) mcp_servers.push_back(std::move(server));
-  }
-  if (document.contains("openapi")) {
-    if (!document["openapi"].is_array()) fail(source, "'openapi' must be an array");
-    size_t index = 0;
-    for (const auto& entry : document["openapi"])
-      openapi_services.push_back(
-          OpenApiServiceSettings::from_json(entry, source + ": openapi[" + std::to_string(index++) + "]"));
-  }
+  ToolSources::add_json(document, source);
 }
 
 void ServeConfig::validate() const {
   if (gateways.empty() && collection_sets.empty() && openapi_services.empty() && mcp_servers.empty())
     throw Error(ErrorKind::usage, "nothing to serve: give --gateway G, --collections C1,C2, --openapi FILE|URL, "
-                                  "--mcp-server NAME=COMMAND|URL or --config FILE (see `weir mcp serve --help`)");
-  json records = json::array();
-  for (const auto& server : mcp_servers) {
-    auto record = server.to_json();
-    // Only what was given: the checker refuses args on a url server, headers on a command.
-    for (auto it = record.begin(); it != record.end();)
-      it = (it.value() == json("") || it.value() == json::array()) ? record.erase(it) : std::next(it);
-    records.push_back(record);
-  }
-  if (!records.empty()) check_field_value("mcp_servers", *find_field_schema("mcp_servers"), records);
+                                  "--mcp-server NAME=COMMAND|URL, --toolset NAME or --config FILE (see `weir mcp serve --help`)");
+  ToolSources::validate();
   std::set<std::string> names;
   auto claim = [&names](const std::string& name) {
     if (!names.insert(name).second)

@@ -18,7 +18,8 @@
 //                     "allow": [...], "deny": [...], "prefix": "files_"},
 //                    {"name": "search", "url": "https://...", "headers": [...]}]}
 // (an mcp_servers record is the one a gateway's `mcp_servers` block holds,
-// with `deny` and `prefix`).
+// with `deny` and `prefix`; `openapi` and `mcp_servers` are read and checked
+// as core/tools/tool_sources.hpp says, the same as a tool set's).
 // Contract: from_json() and validate() throw Error(usage) naming the key or
 // value at fault (unknown keys included); validate() also rejects two tools
 // with one name (an OpenAPI tool's name is known once its document is read,
@@ -33,8 +34,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/tools/mcp_server_settings.hpp"
-#include "core/tools/openapi_service.hpp"
+#include "core/tools/tool_sources.hpp"
 
 namespace weir::mcp {
 
@@ -59,11 +59,10 @@ struct CollectionToolConfig {
   std::string base_name() const;  // the identifier before _search, _upsert, _delete
 };
 
-struct ServeConfig {
+// Its openapi_services and mcp_servers are ToolSources'.
+struct ServeConfig : ToolSources {
   std::vector<GatewayToolConfig> gateways;
   std::vector<CollectionToolConfig> collection_sets;
-  std::vector<OpenApiServiceSettings> openapi_services;
-  std::vector<McpServerSettings> mcp_servers;
 
   // Adds what a --config file holds.
   void add_json(const nlohmann::json& document, const std::string& source);

@@ -60,24 +60,4 @@ std::vector<FieldChange> diff_configs(const json& before, const json& after) {
   return changes;
 }
 
-std::string describe_change(const FieldChange& change) {
-  switch (change.kind) {
-    case ChangeKind::added:
-      return change.field + ": added " + change.after.dump();
-    case ChangeKind::removed:
-      return change.field + ": removed (was " + change.before.dump() + ")";
-    case ChangeKind::changed:
-      break;
-  }
-  return change.field + ": " + change.before.dump() + " -> " + change.after.dump();
-}
-
-json change_to_json(const FieldChange& change) {
-  static const char* kinds[] = {"added", "removed", "changed"};
-  return {{"field", change.field},
-          {"change", kinds[static_cast<int>(change.kind)]},
-          {"old", change.before},
-          {"new", change.after}};
-}
-
 }  // namespace weir

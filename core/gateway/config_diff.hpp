@@ -6,6 +6,7 @@
 // only is added or removed; a whole block appearing or going is reported key
 // by key. Keys the schema does not know (a config from another weir) are
 // compared too, after the known ones. Never throws for well-formed JSON objects.
+// The change records and their wording are core/json_diff.hpp's.
 #pragma once
 
 #include <string>
@@ -13,22 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_diff.hpp"
+
 namespace weir {
 
-enum class ChangeKind { added, removed, changed };
-
-struct FieldChange {
-  std::string field;  // "temperature", "rag.top", "name"
-  ChangeKind kind = ChangeKind::changed;
-  nlohmann::json before;  // null when added
-  nlohmann::json after;   // null when removed
-};
-
 std::vector<FieldChange> diff_configs(const nlohmann::json& before, const nlohmann::json& after);
-
-// "temperature: 0.5 -> 0.7", "rag.top: added 8", "system: removed (was \"x\")".
-std::string describe_change(const FieldChange& change);
-// {field, change: "added"|"removed"|"changed", old, new}
-nlohmann::json change_to_json(const FieldChange& change);
 
 }  // namespace weir

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 18> kMigrations = {
+constexpr std::array<const char*, 19> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -432,6 +432,28 @@ CREATE TABLE tool_calls (
   error TEXT
 );
 CREATE INDEX tool_calls_by_time ON tool_calls(created_at);
+)sql",
+    // 19: tool sets (`weir toolset`): a named bundle of tool sources whose
+    // every change is a numbered revision (1, 2, 3... per tool set) keeping
+    // the sources (`config`, as `weir mcp serve --config` writes them) and
+    // the tools they offered when it was made (`tools`), so two revisions
+    // can be compared tool by tool.
+    R"sql(
+CREATE TABLE toolsets (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE toolset_revisions (
+  toolset_id TEXT NOT NULL REFERENCES toolsets(id) ON DELETE CASCADE,
+  revision INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  tools TEXT NOT NULL,
+  action TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (toolset_id, revision)
+);
 )sql",
 };
 }  // namespace

@@ -18,6 +18,7 @@ const char* listing_query(NamedKind kind) {
     case NamedKind::provider: return "SELECT name FROM providers ORDER BY name";
     case NamedKind::session: return "SELECT name FROM sessions ORDER BY name";
     case NamedKind::key: return "SELECT name FROM keys ORDER BY name";
+    case NamedKind::toolset: return "SELECT name FROM toolsets ORDER BY name";
   }
   return "";
 }
@@ -34,6 +35,7 @@ std::optional<NamedKind> named_kind_from_plural(std::string_view plural) {
   if (plural == "providers") return NamedKind::provider;
   if (plural == "sessions") return NamedKind::session;
   if (plural == "keys") return NamedKind::key;
+  if (plural == "toolsets") return NamedKind::toolset;
   return std::nullopt;
 }
 

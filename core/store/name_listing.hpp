@@ -1,5 +1,5 @@
-// Name listing — the names of stored gateways, collections, providers or
-// sessions and API keys, for shell completion (`weir __complete KIND`).
+// Name listing — the names of stored gateways, collections, providers,
+// sessions, API keys or tool sets, for shell completion (`weir __complete KIND`).
 //
 // A completion runs on every TAB, so this opens the database read-only and
 // does nothing else: no home directory is created, no migration runs, no
@@ -14,9 +14,9 @@
 
 namespace weir {
 
-enum class NamedKind { gateway, collection, provider, session, key };
+enum class NamedKind { gateway, collection, provider, session, key, toolset };
 
-// "gateways", "collections", "providers", "sessions", "keys"; nullopt for anything else.
+// "gateways", "collections", "providers", "sessions", "keys", "toolsets"; nullopt for anything else.
 std::optional<NamedKind> named_kind_from_plural(std::string_view plural);
 
 // Sorted names of that kind in the store at `database_path`.

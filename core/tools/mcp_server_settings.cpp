@@ -1,6 +1,7 @@
 #include "core/tools/mcp_server_settings.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace weir {
 
@@ -26,6 +27,18 @@ nlohmann::json McpServerSettings::to_json() const {
   return {{"name", name},        {"command", command}, {"args", args},   {"env", environment},
           {"cwd", working_directory}, {"url", url},    {"headers", headers}, {"allow", allow},
           {"deny", deny},        {"prefix", prefix},   {"cache_seconds", cache_seconds}, {"timeout_ms", timeout_ms}};
+}
+
+nlohmann::json McpServerSettings::record() const {
+  auto record = to_json();
+  const McpServerSettings defaults;
+  for (auto it = record.begin(); it != record.end();) {
+    bool unset = it.value() == nlohmann::json("") || it.value() == nlohmann::json::array() ||
+                 (it.key() == "cache_seconds" && cache_seconds == defaults.cache_seconds) ||
+                 (it.key() == "timeout_ms" && timeout_ms == defaults.timeout_ms);
+    it = unset ? record.erase(it) : std::next(it);
+  }
+  return record;
 }
 
 bool McpServerSettings::offers(const std::string& tool) const {

@@ -29,6 +29,10 @@ struct McpServerSettings {
   int timeout_ms = 60'000;
 
   nlohmann::json to_json() const;
+  // to_json() without the fields left empty or at their defaults: the record
+  // a config file holds, as the gateway schema's mcp_servers block checks it
+  // (which refuses args on a url server, headers on a command).
+  nlohmann::json record() const;
   std::string key() const { return to_json().dump(); }
   // Whether `tool` passes allow and deny.
   bool offers(const std::string& tool) const;

@@ -1,5 +1,6 @@
 #include "core/tools/openapi_service.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -85,25 +86,40 @@ OpenApiServiceSettings OpenApiServiceSettings::from_json(const json& value, cons
         if (!header.is_string()) throw Error(ErrorKind::usage, at + "." + name + " must be a string");
         settings.headers.emplace_back(parse_header_argument(name + ":" + header.get<std::string>(), at + "." + name));
       }
-    } else if (key == "operations" && item.is_array()) {
+    } else if ((key == "operations" || key == "deny") && item.is_array()) {
       for (const auto& operation : item) {
         if (!operation.is_string()) throw Error(ErrorKind::usage, at + " must be a list of operation ids");
-        settings.operations.push_back(operation.get<std::string>());
+        (key == "deny" ? settings.deny : settings.operations).push_back(operation.get<std::string>());
       }
     } else if (key == "timeout_ms" && item.is_number_integer() && item.get<long long>() >= 100 &&
                item.get<long long>() <= 600'000) {
       settings.timeout_ms = item.get<int>();
-    } else if (key == "document" || key == "base_url" || key == "headers" || key == "operations" ||
+    } else if (key == "document" || key == "base_url" || key == "headers" || key == "operations" || key == "deny" ||
                key == "timeout_ms") {
       throw Error(ErrorKind::usage, at + " has the wrong type: document and base_url are strings, headers an "
-                                         "object of strings, operations a list of strings, timeout_ms 100..600000");
+                                         "object of strings, operations and deny lists of strings, timeout_ms "
+                                         "100..600000");
     } else {
       throw Error(ErrorKind::usage, where + " has an unknown key '" + key +
-                                        "'; known: document, base_url, headers, operations, timeout_ms");
+                                        "'; known: document, base_url, headers, operations, deny, timeout_ms");
     }
   }
   if (settings.document.empty()) throw Error(ErrorKind::usage, where + ".document is required");
   return settings;
+}
+
+json OpenApiServiceSettings::to_json() const {
+  json record = {{"document", document}};
+  if (!base_url.empty()) record["base_url"] = base_url;
+  if (!headers.empty()) {
+    json named = json::object();
+    for (const auto& [name, value] : headers) named[name] = value;
+    record["headers"] = named;
+  }
+  if (!operations.empty()) record["operations"] = operations;
+  if (!deny.empty()) record["deny"] = deny;
+  if (timeout_ms != OpenApiServiceSettings().timeout_ms) record["timeout_ms"] = timeout_ms;
+  return record;
 }
 
 LoadedOpenApiService load_openapi_service(const OpenApiServiceSettings& settings) {
@@ -116,6 +132,13 @@ LoadedOpenApiService load_openapi_service(const OpenApiServiceSettings& settings
   service.headers = settings.headers;
   service.timeout_ms = settings.timeout_ms;
   service.operations = select_operations(document, settings.operations, "the OpenAPI document " + shown);
+  std::erase_if(service.operations, [&](const OpenApiOperation& operation) {
+    return std::find_if(settings.deny.begin(), settings.deny.end(), [&](const std::string& denied) {
+             return denied == operation.tool_name || (!operation.operation_id.empty() && denied == operation.operation_id);
+           }) != settings.deny.end();
+  });
+  if (service.operations.empty())
+    throw Error(ErrorKind::usage, "every operation of the OpenAPI document " + shown + " is denied; deny fewer");
   service.base_url = settings.base_url;
   if (service.base_url.empty()) {
     if (document.server_urls.empty())

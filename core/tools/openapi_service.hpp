@@ -5,7 +5,7 @@
 //
 // load_openapi_service() reads the document from a file or an http(s) URL
 // (at most 10 MB, 30 s), reads it (openapi_document.hpp), keeps the named
-// operations and picks the base URL: `base_url` when given, else the
+// operations (less the denied ones) and picks the base URL: `base_url` when given, else the
 // document's first server URL (a relative one is resolved against the
 // document's URL; from a file it must be absolute; a fetched document with
 // headers configured needs `base_url`: it must not choose where they go). Error(usage) naming the
@@ -28,11 +28,14 @@ struct OpenApiServiceSettings {
   std::string base_url;  // "" : the document's first server
   std::vector<std::pair<std::string, std::string>> headers;
   std::vector<std::string> operations;  // operationIds or tool names; empty: all
+  std::vector<std::string> deny;        // never these (a name the document lacks is no error)
   int timeout_ms = 30'000;
 
   // {"document", "base_url", "headers": {NAME: VALUE}, "operations": [...],
-  // "timeout_ms"}; Error(usage) naming `where` and the key at fault.
+  // "deny": [...], "timeout_ms"}; Error(usage) naming `where` and the key at fault.
   static OpenApiServiceSettings from_json(const nlohmann::json& value, const std::string& where);
+  // What from_json() reads, with only the keys that differ from the defaults.
+  nlohmann::json to_json() const;
 };
 
 // "NAME:VALUE" (spaces around VALUE dropped) as a header; Error(usage) otherwise.

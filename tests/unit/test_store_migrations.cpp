@@ -78,6 +78,7 @@ TEST_CASE("a store at an older version is upgraded and keeps its rows") {
         "DROP TABLE response_cache; ALTER TABLE requests DROP COLUMN cache; ALTER TABLE requests DROP COLUMN saved; "
         "DROP TABLE chat_session_sends; DROP TABLE chat_session_messages; DROP TABLE chat_session_keys; "
         "DROP TABLE chat_sessions; DROP TABLE chat_clients; DROP TABLE tool_calls; "
+        "DROP TABLE toolset_revisions; DROP TABLE toolsets; "
         "PRAGMA user_version = 4;");
   }
   Database reopened(store.path);

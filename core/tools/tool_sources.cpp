@@ -1,0 +1,71 @@
+#include "core/tools/tool_sources.hpp"
+
+#include "core/error.hpp"
+#include "core/gateway/config_schema.hpp"
+
+namespace weir {
+
+using json = nlohmann::json;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& source, const std::string& message) {
+  throw Error(ErrorKind::usage, source + ": " + message);
+}
+
+void check_mcp_server_records(const json& records) {
+  check_field_value("mcp_servers", *find_field_schema("mcp_servers"), records);
+}
+
+}  // namespace
+
+void ToolSources::add_json(const json& document, const std::string& source) {
+  if (!document.is_object()) fail(source, "must be a JSON object");
+  if (document.contains("mcp_servers")) {
+    const auto& block = document["mcp_servers"];
+    if (!block.is_array()) fail(source, "'mcp_servers' must be an array");
+    try {
+      check_mcp_server_records(block);
+    } catch (const Error& error) {
+      fail(source, error.what());
+    }
+    for (auto& server : mcp_server_settings(json{{"mcp_servers", block}})) mcp_servers.push_back(std::move(server));
+  }
+  if (document.contains("openapi")) {
+    if (!document["openapi"].is_array()) fail(source, "'openapi' must be an array");
+    size_t index = 0;
+    for (const auto& entry : document["openapi"])
+      openapi_services.push_back(
+          OpenApiServiceSettings::from_json(entry, source + ": openapi[" + std::to_string(index++) + "]"));
+  }
+}
+
+ToolSources ToolSources::from_json(const json& document, const std::string& source) {
+  if (!document.is_object()) fail(source, "must be a JSON object");
+  for (const auto& item : document.items())
+    if (item.key() != "openapi" && item.key() != "mcp_servers")
+      fail(source, "unknown key '" + item.key() + "' (known: mcp_servers, openapi)");
+  ToolSources sources;
+  sources.add_json(document, source);
+  return sources;
+}
+
+json ToolSources::to_json() const {
+  json document = json::object();
+  for (const auto& service : openapi_services) document["openapi"].push_back(service.to_json());
+  for (const auto& server : mcp_servers) document["mcp_servers"].push_back(server.record());
+  return document;
+}
+
+void ToolSources::validate() const {
+  json records = json::array();
+  for (const auto& server : mcp_servers) records.push_back(server.record());
+  if (!records.empty()) check_mcp_server_records(records);
+}
+
+void ToolSources::append(const ToolSources& other) {
+  openapi_services.insert(openapi_services.end(), other.openapi_services.begin(), other.openapi_services.end());
+  mcp_servers.insert(mcp_servers.end(), other.mcp_servers.begin(), other.mcp_servers.end());
+}
+
+}  // namespace weir
