@@ -9,6 +9,7 @@
 #include "core/gateway/config_schema.hpp"
 #include "core/gateway/identifiers.hpp"
 #include "core/store/key_repository.hpp"
+#include "mcp/serve_config.hpp"
 
 namespace weir::cli {
 
@@ -20,6 +21,7 @@ struct CreateOptions {
   std::string expires;
   int rpm = 0;
   bool rpm_given = false;  // --rpm 0 is refused, not taken for "unlimited"
+  std::string toolsets;    // comma-separated
   // --limit-* and --budget-* as given, by block and field (the gateway schema's rows).
   std::map<std::pair<std::string, std::string>, std::string> blocks;
 };
@@ -66,6 +68,9 @@ void register_key_commands(CLI::App& app, CommandContext& context) {
               },
               help_text(row) + " (for a public key: per remote address)")
           ->type_name(row.type == FieldType::choice ? "TEXT" : row.type == FieldType::integer ? "INT" : "NUMBER");
+  create->add_option("--toolsets", create_options->toolsets,
+                     "The only tool sets it may use at /v1/mcp/toolsets/NAME, comma-separated (default: every one)")
+      ->type_name("TOOLSET,...");
   create->callback([&context, create_options] {
     std::optional<int> rpm;
     if (create_options->rpm_given) rpm = create_options->rpm;
@@ -74,7 +79,7 @@ void register_key_commands(CLI::App& app, CommandContext& context) {
       expires_at = now_milliseconds() + parse_duration_milliseconds(create_options->expires);
     auto made = KeyRepository(context.database())
                     .create(create_options->name, create_options->is_public, rpm, expires_at,
-                            limit_blocks(*create_options));
+                            limit_blocks(*create_options), mcp::split_list(create_options->toolsets));
     if (context.options.json) {
       auto document = made.key.to_json();
       document["key"] = made.text;
@@ -100,12 +105,15 @@ void register_key_commands(CLI::App& app, CommandContext& context) {
       return;
     }
     auto now = now_milliseconds();
-    Table table({"NAME", "KIND", "PREFIX", "RPM", "EXPIRES", "CREATED"});
-    for (const auto& key : keys)
+    Table table({"NAME", "KIND", "PREFIX", "RPM", "EXPIRES", "TOOL SETS", "CREATED"});
+    for (const auto& key : keys) {
+      std::string toolsets;
+      for (const auto& name : key.toolsets) toolsets += (toolsets.empty() ? "" : ",") + name;
       table.add({key.name, key.is_public ? "public" : "private", key.prefix + "…",
                  key.rpm ? std::to_string(*key.rpm) : "-",
                  key.expires_at ? format_timestamp(*key.expires_at) + (key.expired(now) ? " (expired)" : "") : "never",
-                 format_timestamp(key.created_at)});
+                 key.is_public ? "-" : toolsets.empty() ? "all" : toolsets, format_timestamp(key.created_at)});
+    }
     table.print();
   });
 

@@ -242,7 +242,7 @@ _weir_command() {
     ;;
   'key create')
     _weir_commands=''
-    _weir_options='-h --help --public --expires --rpm --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --home --json -q --quiet'
+    _weir_options='-h --help --public --expires --rpm --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --toolsets --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'key list')
@@ -829,6 +829,7 @@ _weir_value() {
   'key create --budget-week') _weir_kind='none' ;;
   'key create --budget-month') _weir_kind='none' ;;
   'key create --budget-action') _weir_kind='none' ;;
+  'key create --toolsets') _weir_kind='none' ;;
   'usage --by') _weir_kind='none' ;;
   'usage --since') _weir_kind='none' ;;
   'usage --until') _weir_kind='none' ;;

@@ -1,8 +1,10 @@
 // HttpEndpoints — the MCP front door of `weir serve`: the gateway tool at
-// /v1/mcp/inference and the collection tools at /v1/mcp/collections, over
-// the streamable-HTTP transport (mcp/protocol/streamable_http_server.hpp),
-// each session configured by the headers of its initialize request
-// (http_session_config.hpp).
+// /v1/mcp/inference, the collection tools at /v1/mcp/collections and a tool
+// set's tools (`weir toolset`, its sources as they are now) at
+// /v1/mcp/toolsets/NAME, over the streamable-HTTP transport
+// (mcp/protocol/streamable_http_server.hpp), the first two configured by the
+// headers of their initialize request (http_session_config.hpp). Every call
+// is a row of the tool call log, with the caller's key name.
 //
 // Every request is first shown to the authorizer (by default: the caller the
 // server's gatekeeper admitted, with its key checked and rate limited, and
@@ -10,7 +12,8 @@
 // throws is the answer. Then:
 //   - public keys: /v1/mcp/inference only, and X-Mcp-Model-Name must be the
 //     gateway's full id (403 otherwise); their invoke calls run the engine
-//     with ChatInput::public_caller; /v1/mcp/collections is 403;
+//     with ChatInput::public_caller; /v1/mcp/collections and tool sets are 403;
+//   - a key limited to some tool sets reaches only those (403 otherwise);
 //   - a session answers only requests made with the key that created it.
 // Bad or missing configuration headers are 400 naming the header (OpenAI
 // error objects, like every error of weir serve); transport faults (session
@@ -47,6 +50,7 @@ HttpCaller caller_from_gatekeeper(const http::Request& request);
 
 inline constexpr const char* kInferencePath = "/v1/mcp/inference";
 inline constexpr const char* kCollectionsPath = "/v1/mcp/collections";
+inline constexpr const char* kToolsetsPrefix = "/v1/mcp/toolsets/";  // + a tool set's name
 
 class HttpEndpoints {
  public:
@@ -69,8 +73,9 @@ class HttpEndpoints {
   size_t session_count() const;
 
  private:
-  std::shared_ptr<const protocol::ToolSet> make_tools(HttpEndpoint endpoint, const HttpCaller& caller,
-                                                      const protocol::HttpRequestView& request);
+  protocol::StreamableHttpServer::SessionSetup make_session(HttpEndpoint endpoint, const HttpCaller& caller,
+                                                            const std::string& toolset,
+                                                            const protocol::HttpRequestView& request);
 
   DatabasePool& pool_;
   SharedSearcher& searcher_;
@@ -78,6 +83,7 @@ class HttpEndpoints {
   HttpAuthorizer authorize_;
   std::unique_ptr<protocol::StreamableHttpServer> inference_;
   std::unique_ptr<protocol::StreamableHttpServer> collections_;
+  std::unique_ptr<protocol::StreamableHttpServer> toolsets_;
 };
 
 }  // namespace weir::mcp

@@ -25,7 +25,7 @@
 
 namespace weir::mcp {
 
-enum class HttpEndpoint { inference, collections };
+enum class HttpEndpoint { inference, collections, toolset };
 
 struct HttpSessionConfig {
   ServeConfig tools;  // one gateway, or one collection set

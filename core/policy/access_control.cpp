@@ -159,6 +159,7 @@ void AccessControl::admit(Request& request) {
   request.caller.key_id = key.id;
   request.caller.remote_address = request.remote_address;
   request.caller.key_limits = key.limits;
+  request.caller.toolsets = key.toolsets;
 }
 
 void AccessControl::refused(const Request& request) {

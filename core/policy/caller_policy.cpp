@@ -1,5 +1,7 @@
 #include "core/policy/caller_policy.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/gateway/identifiers.hpp"
 
@@ -27,7 +29,20 @@ void require_allowed(const Caller& caller, CallerAction action) {
     case CallerAction::read_metrics:
       throw Error(ErrorKind::permission,
                   "public API keys cannot read the server's metrics (/metrics); use a private key (weir key create NAME)");
+    case CallerAction::use_tool_sets:
+      throw Error(ErrorKind::permission,
+                  "public API keys cannot use tool sets (/v1/mcp/toolsets); use a private key (weir key create NAME)");
   }
+}
+
+void require_toolset_allowed(const Caller& caller, const std::string& toolset) {
+  require_allowed(caller, CallerAction::use_tool_sets);
+  if (caller.toolsets.empty() || std::find(caller.toolsets.begin(), caller.toolsets.end(), toolset) != caller.toolsets.end())
+    return;
+  std::string allowed;
+  for (const auto& name : caller.toolsets) allowed += (allowed.empty() ? "" : ", ") + name;
+  throw Error(ErrorKind::permission, "API key '" + caller.key_name + "' may use the tool sets " + allowed +
+                                         " only, not '" + toolset + "'");
 }
 
 void require_target_allowed(const Caller& caller, const std::string& target, std::string_view where) {

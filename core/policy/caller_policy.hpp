@@ -8,8 +8,8 @@
 // - they name it by its full id (a UUID), never by name or slug, and never a
 //   bare @provider/model;
 // - they cannot list models, search collections directly, use the
-//   collection tools, read the server's metrics, make embeddings or use the
-//   Batch API (/v1/files, /v1/batches);
+//   collection tools, read the server's metrics, make embeddings, use the
+//   Batch API (/v1/files, /v1/batches) or reach tool sets;
 // - their requests lose the fields that would reach tools (tools,
 //   tool_choice, parallel_tool_calls, functions, function_call), and the
 //   gateway offers them no server-side tools (query_function retrieval is
@@ -19,6 +19,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,7 @@ struct Caller {
   // count per address (core/engine/request_limits.hpp).
   std::string remote_address;
   nlohmann::json key_limits;  // the key's {"limits", "budget"} blocks; null: none
+  std::vector<std::string> toolsets;  // the tool sets the key may use; empty: every one
 };
 
 // What a caller may be refused outside a chat request.
@@ -45,6 +47,7 @@ enum class CallerAction {
   read_metrics,
   create_embeddings,
   use_batches,
+  use_tool_sets,
 };
 
 void require_allowed(const Caller& caller, CallerAction action);
@@ -52,6 +55,10 @@ void require_allowed(const Caller& caller, CallerAction action);
 // `target` as the caller named it; `where` says where it was given
 // ("\"model\"", "X-Mcp-Model-Name") for the error.
 void require_target_allowed(const Caller& caller, const std::string& target, std::string_view where);
+
+// A tool set at /v1/mcp/toolsets/NAME: refused (Error(permission)) to a
+// public key, and to a key limited to other tool sets.
+void require_toolset_allowed(const Caller& caller, const std::string& toolset);
 
 // Whether the gateway's server-side tools and the request's own tools are offered.
 bool may_use_tools(const Caller& caller);

@@ -26,10 +26,16 @@ ApiKey read_key(Statement& row) {
     key.limits = nlohmann::json::parse(row.text(8), nullptr, false);
     if (key.limits.is_discarded()) key.limits = nullptr;
   }
+  if (!row.is_null(9)) {
+    auto toolsets = nlohmann::json::parse(row.text(9), nullptr, false);
+    if (toolsets.is_array())
+      for (const auto& name : toolsets)
+        if (name.is_string()) key.toolsets.push_back(name.get<std::string>());
+  }
   return key;
 }
 
-constexpr const char* kColumns = "id, name, kind, hash, prefix, rpm, expires_at, created_at, limits";
+constexpr const char* kColumns = "id, name, kind, hash, prefix, rpm, expires_at, created_at, limits, toolsets";
 
 }  // namespace
 
@@ -42,12 +48,17 @@ nlohmann::json ApiKey::to_json() const {
           {"expires_at", expires_at ? nlohmann::json(*expires_at) : nlohmann::json(nullptr)},
           {"created_at", created_at},
           {"limits", limits.is_object() ? limits.value("limits", nlohmann::json(nullptr)) : nlohmann::json(nullptr)},
-          {"budget", limits.is_object() ? limits.value("budget", nlohmann::json(nullptr)) : nlohmann::json(nullptr)}};
+          {"budget", limits.is_object() ? limits.value("budget", nlohmann::json(nullptr)) : nlohmann::json(nullptr)},
+          {"toolsets", toolsets.empty() ? nlohmann::json(nullptr) : nlohmann::json(toolsets)}};
 }
 
 NewKey KeyRepository::create(const std::string& name, bool is_public, std::optional<int> rpm,
-                             std::optional<int64_t> expires_at, const nlohmann::json& limits) {
+                             std::optional<int64_t> expires_at, const nlohmann::json& limits,
+                             const std::vector<std::string>& toolsets) {
   validate_name(name, "key");
+  for (const auto& toolset : toolsets) validate_name(toolset, "tool set");
+  if (is_public && !toolsets.empty())
+    throw Error(ErrorKind::usage, "a public key reaches no tool set; --toolsets is for private keys");
   check_limit_blocks(limits);
   if (rpm && (*rpm < 1 || *rpm > 100'000))
     throw Error(ErrorKind::usage, "--rpm must be between 1 and 100000 requests per minute, got " +
@@ -68,12 +79,14 @@ NewKey KeyRepository::create(const std::string& name, bool is_public, std::optio
   exists.bind(1, name);
   if (exists.step())
     throw Error(ErrorKind::usage, "a key named '" + name + "' exists; pick another name or `weir key revoke " + name + "` first");
-  auto insert = database_.prepare("INSERT INTO keys (" + std::string(kColumns) + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  auto insert = database_.prepare("INSERT INTO keys (" + std::string(kColumns) + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
   insert.bind(1, key.id).bind(2, key.name).bind(3, is_public ? "public" : "private").bind(4, key.hash).bind(5, key.prefix);
   if (rpm) insert.bind(6, *rpm); else insert.bind_null(6);
   if (expires_at) insert.bind(7, *expires_at); else insert.bind_null(7);
   insert.bind(8, key.created_at);
   if (key.limits.is_null()) insert.bind_null(9); else insert.bind(9, key.limits.dump());
+  key.toolsets = toolsets;
+  if (toolsets.empty()) insert.bind_null(10); else insert.bind(10, nlohmann::json(toolsets).dump());
   insert.run();
   return made;
 }

@@ -31,6 +31,8 @@ struct ApiKey {
   int64_t created_at = 0;
   // {"limits": {...}, "budget": {...}} as a gateway's blocks (limit_settings.hpp); null: none.
   nlohmann::json limits;
+  // The tool sets it may use at /v1/mcp/toolsets/NAME; empty: every one.
+  std::vector<std::string> toolsets;
 
   bool expired(int64_t now_milliseconds) const { return expires_at && *expires_at <= now_milliseconds; }
   nlohmann::json to_json() const;  // never the key, never the hash
@@ -47,7 +49,7 @@ class KeyRepository {
 
   // `limits`: null, or the blocks checked by check_limit_blocks().
   NewKey create(const std::string& name, bool is_public, std::optional<int> rpm, std::optional<int64_t> expires_at,
-                const nlohmann::json& limits = nullptr);
+                const nlohmann::json& limits = nullptr, const std::vector<std::string>& toolsets = {});
   std::vector<ApiKey> list();
   std::optional<ApiKey> by_id(const std::string& id);  // nullopt: revoked (or never made)
   void revoke(const std::string& name);

@@ -10,7 +10,7 @@ namespace weir {
 
 namespace {
 // Append only: never edit a migration that has shipped.
-constexpr std::array<const char*, 19> kMigrations = {
+constexpr std::array<const char*, 20> kMigrations = {
     // 1: providers, gateways, sessions, request log, remote instruction cache.
     R"sql(
 CREATE TABLE providers (
@@ -454,6 +454,11 @@ CREATE TABLE toolset_revisions (
   created_at INTEGER NOT NULL,
   PRIMARY KEY (toolset_id, revision)
 );
+)sql",
+    // 20: an API key may be limited to some tool sets (a JSON array of their
+    // names; NULL: every one), which it then reaches at /v1/mcp/toolsets/NAME.
+    R"sql(
+ALTER TABLE keys ADD COLUMN toolsets TEXT;
 )sql",
 };
 }  // namespace

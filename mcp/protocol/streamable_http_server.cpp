@@ -113,11 +113,12 @@ void StreamableHttpServer::post(const HttpRequestView& request, HttpResponder& r
   bool initializing = incoming.kind == MessageKind::request && incoming.method == "initialize";
   std::unique_ptr<SessionTable::Lease> lease;
   if (initializing) {
-    auto tools = factory(request);  // may throw: nothing is answered yet
+    auto setup = factory(request);  // may throw: nothing is answered yet
     SessionOptions session_options;
     session_options.max_calls_in_flight = options_.max_calls_in_flight;
     session_options.shared_counter = calls_;
-    lease = sessions_.add(std::make_shared<Session>(info_, std::move(tools), session_options), request.owner);
+    session_options.on_call_finished = std::move(setup.on_call_finished);
+    lease = sessions_.add(std::make_shared<Session>(info_, std::move(setup.tools), session_options), request.owner);
     if (!lease)
       return refuse(responder, 503, "Service Unavailable: every MCP session is busy; try again in a moment");
   } else {

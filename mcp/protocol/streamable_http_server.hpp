@@ -58,9 +58,15 @@ struct StreamableHttpOptions {
 
 class StreamableHttpServer {
  public:
-  // The tools of a new session, from its initialize request. May throw to
-  // refuse the session (see the contract above).
-  using SessionFactory = std::function<std::shared_ptr<const ToolSet>(const HttpRequestView& request)>;
+  // What a new session serves: its tools, and (when set) who is told of each
+  // call as it ends (SessionOptions::on_call_finished).
+  struct SessionSetup {
+    std::shared_ptr<const ToolSet> tools;
+    std::function<void(const FinishedCall&)> on_call_finished;
+  };
+  // A new session's setup, from its initialize request. May throw to refuse
+  // the session (see the contract above).
+  using SessionFactory = std::function<SessionSetup(const HttpRequestView& request)>;
 
   explicit StreamableHttpServer(ServerInfo info, StreamableHttpOptions options = {});
   ~StreamableHttpServer();  // shutdown() with no bound on the wait

@@ -380,3 +380,52 @@ TEST_CASE("MCP over HTTP in process: the authorizer's public caller runs the eng
   public_runner.join();
   private_runner.join();
 }
+
+TEST_CASE("MCP over HTTP: tool sets at /v1/mcp/toolsets/NAME; a key limited to one cannot reach another; calls are logged with their key") {
+  McpHttpFixture fixture;
+  const std::string fake_server = "python3 " + std::string(WEIR_SOURCE_DIR) + "/tests/support/fake_mcp_server.py";
+  fixture.run_ok({"toolset", "create", "files", "--mcp-server", "fake=" + fake_server});
+  fixture.run_ok({"toolset", "create", "admin-tools", "--mcp-server", "other=" + fake_server, "--allow", "echo"});
+  auto limited = fixture.create_key({"limited", "--toolsets", "files"});
+  auto admin = fixture.create_key({"admin"});
+  auto public_key = fixture.create_key({"app", "--public"});
+  ServeProcess serve(fixture.home);
+  auto bearer = [](const std::string& key) { return Headers{{"Authorization", "Bearer " + key}}; };
+
+  McpHttpClient files{serve.port(), "/v1/mcp/toolsets/files", bearer(limited)};
+  REQUIRE(files.initialize().status == 200);
+  auto names = tool_names(files.request(1, "tools/list"));
+  CHECK(std::find(names.begin(), names.end(), "echo") != names.end());
+  auto echoed = files.request(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  CHECK(echoed["result"]["content"][0]["text"] == "echo: hi");
+
+  // The limited key reaches its tool set only; a public key reaches none.
+  McpHttpClient other{serve.port(), "/v1/mcp/toolsets/admin-tools", bearer(limited)};
+  auto refused = other.initialize();
+  CHECK(refused.status == 403);
+  CHECK(error_message(refused) == "API key 'limited' may use the tool sets files only, not 'admin-tools'");
+  McpHttpClient as_public{serve.port(), "/v1/mcp/toolsets/files", bearer(public_key)};
+  CHECK(as_public.initialize().status == 403);
+  McpHttpClient as_admin{serve.port(), "/v1/mcp/toolsets/admin-tools", bearer(admin)};
+  REQUIRE(as_admin.initialize().status == 200);
+  CHECK(tool_names(as_admin.request(1, "tools/list")) == json::array({"echo"}));
+  McpHttpClient unknown{serve.port(), "/v1/mcp/toolsets/nothing", bearer(admin)};
+  CHECK(unknown.initialize().status == 404);
+  CHECK(files.request(3, "tools/call", {{"name", "fail"}, {"arguments", json::object()}})["result"]["isError"] == true);
+
+  // Each call is a row with its key; usage by tool sums them.
+  json rows;
+  for (int attempt = 0; attempt < 500 && rows.size() < 2; ++attempt)  // written just after each answer
+    rows = json::parse(fixture.run_ok({"--json", "logs", "tools"}).out);
+  REQUIRE(rows.size() == 2);
+  for (const auto& row : rows) {
+    CHECK(row["caller"] == "limited");
+    CHECK(row["front_door"] == "mcp-http");
+    CHECK(row["source"] == "MCP server 'fake'");
+  }
+  auto usage = json::parse(fixture.run_ok({"--json", "usage", "--by", "tool"}).out)["groups"];
+  REQUIRE(usage.size() == 2);
+  CHECK(usage[0]["callers"] == json::array({"limited"}));
+  auto listed = json::parse(fixture.run_ok({"--json", "key", "list"}).out);
+  CHECK(listed[0]["toolsets"] == json::array({"files"}));
+}

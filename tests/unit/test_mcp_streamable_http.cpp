@@ -112,7 +112,9 @@ struct Fixture {
                                 options.keep_alive = 100ms;
                                 return options;
                               }()};
-  StreamableHttpServer::SessionFactory factory = [this](const HttpRequestView&) { return tools; };
+  StreamableHttpServer::SessionFactory factory = [this](const HttpRequestView&) {
+    return StreamableHttpServer::SessionSetup{tools, nullptr};
+  };
 
   Fixture() {
     ToolDefinition echo;
@@ -245,7 +247,7 @@ TEST_CASE("streamable HTTP: refusals of the transport itself") {
   CHECK(failed.header("Mcp-Session-Id").empty());
   CHECK(fixture.server.session_count() == 1);
   // A refusing factory's exception reaches the caller, with nothing answered.
-  fixture.factory = [](const HttpRequestView&) -> std::shared_ptr<const ToolSet> {
+  fixture.factory = [](const HttpRequestView&) -> StreamableHttpServer::SessionSetup {
     throw weir::Error(weir::ErrorKind::usage, "X-Mcp-Top-K: must be 1..128, got 0");
   };
   FakeResponder refused;

@@ -72,7 +72,7 @@ TEST_CASE("a store at an older version is upgraded and keeps its rows") {
         "DROP TRIGGER providers_version_update; DROP TRIGGER providers_version_delete; "
         "DROP TABLE table_versions; DROP TABLE gateway_revisions; ALTER TABLE requests DROP COLUMN routing; "
         "DROP TABLE skills; DROP TABLE memories; DROP TABLE conversation_skills; "
-        "ALTER TABLE keys DROP COLUMN limits; "
+        "ALTER TABLE keys DROP COLUMN limits; ALTER TABLE keys DROP COLUMN toolsets; "
         "DROP TABLE request_conversations; "
         "DROP TABLE batch_items; DROP TABLE batch_jobs; DROP TABLE batch_files; "
         "DROP TABLE response_cache; ALTER TABLE requests DROP COLUMN cache; ALTER TABLE requests DROP COLUMN saved; "

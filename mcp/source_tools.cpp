@@ -1,0 +1,30 @@
+#include "mcp/source_tools.hpp"
+
+#include <memory>
+#include <ostream>
+#include <stdexcept>
+
+#include "core/error.hpp"
+#include "core/tools/openapi_tool_source.hpp"
+#include "mcp/proxied_servers.hpp"
+#include "mcp/tool_source_tools.hpp"
+
+namespace weir::mcp {
+
+void add_source_tools(protocol::ToolSet& tools, const ToolSources& sources, const std::string& log_directory,
+                      std::ostream& warnings) {
+  for (const auto& settings : sources.openapi_services) {
+    auto loaded = load_openapi_service(settings);
+    for (const auto& skipped : loaded.skipped) warnings << "weir: not served (" << skipped << ")\n";
+    auto name = loaded.service.name;
+    try {
+      add_tool_source_tools(tools, std::make_shared<OpenApiToolSource>(std::move(loaded.service)));
+    } catch (const std::invalid_argument& clash) {
+      throw Error(ErrorKind::usage, "OpenAPI service '" + name + "': " + clash.what() +
+                                        "; serve fewer --operations, or the clashing tool under another name");
+    }
+  }
+  add_proxied_server_tools(tools, sources.mcp_servers, log_directory, warnings);
+}
+
+}  // namespace weir::mcp
