@@ -160,3 +160,21 @@ TEST_CASE("mcp server connection: a server that lets two calls in a row time out
   CHECK(connection.starts() == 2);
   CHECK(echoed["content"][0]["text"].get<std::string>().find("back") != std::string::npos);
 }
+
+TEST_CASE("mcp server source: allow keeps only its tools, deny drops its tools") {
+  McpServerSettings settings;
+  settings.name = "fake";
+  settings.command = "python3";
+  settings.args = {std::string(WEIR_SOURCE_DIR) + "/tests/support/fake_mcp_server.py"};
+  settings.allow = {"echo", "fail", "image"};
+  settings.deny = {"image"};
+  auto connection = std::make_shared<McpServerConnection>(settings, "");
+  CancelToken cancel;
+  McpServerSource source(connection, "", "", cancel);
+  std::vector<std::string> names;
+  for (const auto& definition : source.definitions()) names.push_back(definition["function"]["name"].get<std::string>());
+  CHECK(names == std::vector<std::string>{"echo", "fail"});
+  CHECK(settings.offers("echo"));
+  CHECK_FALSE(settings.offers("image"));
+  CHECK_FALSE(settings.offers("meta"));
+}
