@@ -64,6 +64,15 @@ void register_commands(CLI::App& app, weir::cli::CommandContext& context, int ar
     }
     break;
   }
+  // `weir --version` alone needs no command: building all of them would be
+  // most of its time.
+  bool version = false, help = false;
+  for (int index = 1; index < argc; ++index) {
+    std::string_view word = argv[index];
+    version = version || word == "--version";
+    help = help || word == "--help" || word == "-h" || (!word.empty() && word.front() != '-');
+  }
+  if (version && !help) return;
   Registration done[std::size(kCommandGroups)] = {};
   size_t count = 0;
   for (const auto& group : kCommandGroups) {
