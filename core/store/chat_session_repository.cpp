@@ -123,15 +123,6 @@ void ChatSessionRepository::clear(const std::string& session_id) {
   erase.run();
 }
 
-std::optional<json> ChatSessionRepository::last_user_message(const std::string& session_id) {
-  auto query = database_.prepare(
-      "SELECT message FROM chat_session_messages WHERE session_id = ?1 AND json_extract(message, '$.role') = 'user'"
-      " ORDER BY id DESC LIMIT 1");
-  query.bind(1, session_id);
-  if (!query.step()) return std::nullopt;
-  return json::parse(query.text(0), nullptr, false);
-}
-
 json ChatSessionRepository::take_last_turn(const std::string& session_id) {
   json taken = json::array();
   database_.transaction([&] {

@@ -61,7 +61,6 @@ class ChatSessionRepository {
   // can put it back; an empty array (nothing removed) when there is no user
   // message.
   nlohmann::json take_last_turn(const std::string& session_id);
-  std::optional<nlohmann::json> last_user_message(const std::string& session_id);
 
   // Counts a prompt, and forgets send times older than an hour before `now`;
   // call inside the transaction that checked the limits.
