@@ -8,6 +8,7 @@
 #include "core/cancellation.hpp"
 #include "core/error.hpp"
 #include "core/json_schema.hpp"
+#include "core/provider/json_fields.hpp"
 #include "core/tools/mcp_server_pool.hpp"
 #include "core/tools/proxied_tool_names.hpp"
 #include "mcp/tool_errors.hpp"
@@ -26,11 +27,6 @@ struct ProxiedTool {
   std::string name;  // what weir offers it as
 };
 
-std::string text_member(const json& object, const char* key) {
-  auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
-}
-
 // The server's schema, compiled once; nullopt when the schema uses what the
 // validator cannot read (the server still checks it).
 std::optional<JsonSchema> input_schema(const json& schema, const std::string& what, std::ostream& warnings) {
@@ -44,13 +40,13 @@ std::optional<JsonSchema> input_schema(const json& schema, const std::string& wh
 
 void add_tool(protocol::ToolSet& tools, const ProxiedTool& proxied, std::ostream& warnings) {
   const auto& tool = proxied.tool;
-  const auto server_name = text_member(tool, "name");
+  const auto server_name = string_member(tool, "name");
   const auto owner = proxied.connection->settings().owner();
   protocol::ToolDefinition definition;
   definition.name = proxied.name;
   definition.source = owner;
-  definition.title = text_member(tool, "title");
-  definition.description = text_member(tool, "description");
+  definition.title = string_member(tool, "title");
+  definition.description = string_member(tool, "description");
   if (tool.contains("inputSchema") && tool["inputSchema"].is_object()) definition.input_schema = tool["inputSchema"];
   if (tool.contains("outputSchema") && tool["outputSchema"].is_object()) definition.output_schema = tool["outputSchema"];
   if (tool.contains("annotations") && tool["annotations"].is_object()) definition.annotations = tool["annotations"];
@@ -76,7 +72,7 @@ void add_tool(protocol::ToolSet& tools, const ProxiedTool& proxied, std::ostream
       last = value;
       std::optional<double> total;
       if (params.contains("total") && params["total"].is_number()) total = params["total"].get<double>();
-      context.progress(value, total, text_member(params, "message"));
+      context.progress(value, total, string_member(params, "message"));
     };
     try {
       auto result = connection->call(server_name, arguments, json::object(), cancel, on_progress);
