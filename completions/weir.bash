@@ -57,7 +57,7 @@ _weir_command() {
     ;;
   'gateway create')
     _weir_commands=''
-    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --cache --cache-ttl-seconds --cache-threshold --cache-max-temperature --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --home --json -q --quiet'
+    _weir_options='-h --help --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --cache --cache-ttl-seconds --cache-threshold --cache-max-temperature --toolset --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --home --json -q --quiet'
     _weir_arguments='none'
     ;;
   'gateway list')
@@ -72,7 +72,7 @@ _weir_command() {
     ;;
   'gateway update')
     _weir_commands=''
-    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --cache --cache-ttl-seconds --cache-threshold --cache-max-temperature --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --unset --home --json -q --quiet'
+    _weir_options='-h --help --name --description --provider --model --system --system-file --system-url --prompt-template --prefill --stop --temperature --top-p --top-k --presence-penalty --frequency-penalty --seed --max-tokens --reasoning-effort --verbosity --overridable --max-context-tokens --on-overflow --tool-result-window --skill --hide-tools-unless-skill --always-visible-tool --builtin-tool --log-messages --collection --strategy --window --top --min-score --reranker --include-references --rewrite-model --max-tool-iterations --target --route --route-attempts --retry-on --retry-backoff-ms --max-retry-after-ms --fall-through --attempt-timeout-ms --total-timeout-ms --breaker-failures --breaker-cooldown-ms --router-model --limit-rpm --limit-rph --limit-rpd --limit-tpm --limit-tpd --limit-concurrent --budget-day --budget-week --budget-month --budget-action --cache --cache-ttl-seconds --cache-threshold --cache-max-temperature --toolset --function-source --open-url-allow-private --response-schema --healing-attempts --json-only --unset --home --json -q --quiet'
     _weir_arguments='gateways'
     ;;
   'gateway delete')
@@ -668,6 +668,7 @@ _weir_value() {
   'gateway create --cache-ttl-seconds') _weir_kind='none' ;;
   'gateway create --cache-threshold') _weir_kind='none' ;;
   'gateway create --cache-max-temperature') _weir_kind='none' ;;
+  'gateway create --toolset') _weir_kind='none' ;;
   'gateway create --function-source') _weir_kind='none' ;;
   'gateway create --response-schema') _weir_kind='files' ;;
   'gateway create --healing-attempts') _weir_kind='none' ;;
@@ -732,6 +733,7 @@ _weir_value() {
   'gateway update --cache-ttl-seconds') _weir_kind='none' ;;
   'gateway update --cache-threshold') _weir_kind='none' ;;
   'gateway update --cache-max-temperature') _weir_kind='none' ;;
+  'gateway update --toolset') _weir_kind='none' ;;
   'gateway update --function-source') _weir_kind='none' ;;
   'gateway update --response-schema') _weir_kind='files' ;;
   'gateway update --healing-attempts') _weir_kind='none' ;;

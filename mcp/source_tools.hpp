@@ -2,8 +2,9 @@
 // OpenAPI services and MCP servers) added to an MCP server's ToolSet, the
 // same way for `weir mcp serve` and for a tool set served over HTTP.
 //
-// OpenAPI services are read (documents loaded, fetched when given by URL)
-// and their operations added; an operation that cannot be served is a line
+// OpenAPI services are read (documents loaded, fetched when given by URL;
+// once per process while unchanged: openapi_service_cache.hpp) and their
+// operations added; an operation that cannot be served is a line
 // in `warnings`, a tool name taken twice is Error(usage) naming the service.
 // Then the MCP servers (proxied_servers.hpp), last, so a proxied tool whose
 // name is taken is the one renamed.

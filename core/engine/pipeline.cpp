@@ -29,6 +29,7 @@
 #include "core/tools/mcp_server_settings.hpp"
 #include "core/tools/mcp_server_source.hpp"
 #include "core/tools/memory_source.hpp"
+#include "core/tools/toolset_source.hpp"
 #include "core/tools/skill_source.hpp"
 
 namespace weir {
@@ -326,8 +327,23 @@ void add_mcp_server_sources(RequestContext& context, StageServices& services) {
   }
 }
 
+// The gateway's tool sets (core/tools/toolset_source.hpp), on the same terms
+// as its MCP servers.
+void add_toolset_sources(RequestContext& context, StageServices& services) {
+  if (!context.cancel || !may_use_tools(context.input.caller) || !context.capabilities.tools) return;
+  auto names = context.gateway.config.effective_value("toolsets");
+  if (!names.is_array()) return;
+  for (const auto& name : names)
+    context.tools.add(std::make_shared<ToolsetSource>(
+        services.database,
+        ToolsetSourceInput{name.get<std::string>(), services.paths.home + "/logs", context.input.user,
+                           context.input.conversation},
+        *context.cancel));
+}
+
 void tools_stage(RequestContext& context, StageServices& services) {
   add_mcp_server_sources(context, services);
+  add_toolset_sources(context, services);
   add_gateway_tools(context.tools, context.gateway.config,
                     {.home = services.paths.home,
                      .caller = {context.input.user, context.input.conversation, context.input.metadata},

@@ -560,6 +560,10 @@ std::vector<FieldSchema> build_gateway_schema() {
       {.name = "mcp_servers", .type = FieldType::record_list,
        .help = "MCP servers whose tools the model may call (stdio command or streamable-HTTP url)",
        .fields = &mcp_server_schema(), .check = check_mcp_servers},
+      {.name = "toolsets", .type = FieldType::text_list,
+       .help = "Tool sets whose tools the model may call (see `weir toolset list`)", .default_value = json::array(),
+       .flag = "--toolset", .flag_style = FlagStyle::comma_separated, .value_name = "NAME",
+       .check = check_no_repeats},
       // Gateway tools (issue 16): HTTP functions and built-ins (function_fields.cpp).
       {.name = "functions", .type = FieldType::record_list,
        .help = "HTTP functions the model may call: {name, description, parameters, url, headers, timeout_ms}",

@@ -132,9 +132,8 @@ McpServerSource::McpServerSource(std::shared_ptr<McpServerConnection> connection
   }
 }
 
-ToolOutput McpServerSource::run(const ToolCall& call, const ToolCallContext& context) {
-  auto name = mcp_names_.find(call.name);
-  if (name == mcp_names_.end()) throw Error(ErrorKind::usage, owner() + " has no tool named '" + call.name + "'");
+ToolOutput call_mcp_tool(McpServerConnection& connection, const std::string& mcp_name, const ToolCall& call,
+                         const std::string& user, const std::string& conversation, const ToolCallContext& context) {
   json arguments = json::object();
   if (!call.arguments.empty()) {
     auto parsed = read_json(call.arguments);
@@ -143,8 +142,8 @@ ToolOutput McpServerSource::run(const ToolCall& call, const ToolCallContext& con
     arguments = std::move(parsed.value);
   }
   json meta = json::object();
-  if (!user_.empty()) meta["weir/user"] = user_;
-  if (!conversation_.empty()) meta["weir/conversation"] = conversation_;
+  if (!user.empty()) meta["weir/user"] = user;
+  if (!conversation.empty()) meta["weir/conversation"] = conversation;
   // The server's notifications/progress params, as the caller's progress.
   auto progress = [&context](const json& params) {
     ToolProgress report;
@@ -153,7 +152,14 @@ ToolOutput McpServerSource::run(const ToolCall& call, const ToolCallContext& con
     if (const auto* message = text_member(params, "message")) report.message = utf8_prefix(*message, kMostProgressMessage);
     context.progress(report);
   };
-  return mcp_tool_output(connection_->call(name->second, arguments, meta, context.cancel, progress), owner());
+  return mcp_tool_output(connection.call(mcp_name, arguments, meta, context.cancel, progress),
+                         connection.settings().owner());
+}
+
+ToolOutput McpServerSource::run(const ToolCall& call, const ToolCallContext& context) {
+  auto name = mcp_names_.find(call.name);
+  if (name == mcp_names_.end()) throw Error(ErrorKind::usage, owner() + " has no tool named '" + call.name + "'");
+  return call_mcp_tool(*connection_, name->second, call, user_, conversation_, context);
 }
 
 }  // namespace weir

@@ -38,6 +38,13 @@ std::vector<std::string> mcp_tool_function_names(const std::vector<std::string>&
 // A CallToolResult as a ToolOutput (the rules above); `owner` names the server in errors.
 ToolOutput mcp_tool_output(const nlohmann::json& result, const std::string& owner);
 
+// One call of the server's tool `mcp_name` with `call`'s arguments, as run()
+// below makes it (`call.name` is only for messages): the arguments must be a
+// JSON object (Error(usage)), `user` and `conversation` go in `_meta` when set,
+// the server's progress is the context's.
+ToolOutput call_mcp_tool(McpServerConnection& connection, const std::string& mcp_name, const ToolCall& call,
+                         const std::string& user, const std::string& conversation, const ToolCallContext& context);
+
 class McpServerSource final : public ToolSource {
  public:
   McpServerSource(std::shared_ptr<McpServerConnection> connection, std::string user, std::string conversation,

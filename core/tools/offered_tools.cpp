@@ -4,7 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/tools/mcp_server_pool.hpp"
-#include "core/tools/openapi_tool_source.hpp"
+#include "core/tools/openapi_service_cache.hpp"
 #include "core/tools/proxied_tool_names.hpp"
 
 namespace weir {
@@ -45,9 +45,9 @@ OfferedTools list_offered_tools(const ToolSources& sources, const std::string& l
   std::vector<std::string> taken;
   size_t index = 0;
   for (const auto& settings : sources.openapi_services) {
-    auto loaded = load_openapi_service(settings);
+    auto loaded = cached_openapi_service(settings);
     for (const auto& skipped : loaded.skipped) offered.left_out.push_back(skipped);
-    OpenApiToolSource source(std::move(loaded.service));
+    const auto& source = *loaded.source;
     for (const auto& definition : source.definitions()) {
       const auto& function = definition.at("function");
       auto name = function.value("name", std::string());

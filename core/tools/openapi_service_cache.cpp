@@ -1,0 +1,95 @@
+#include "core/tools/openapi_service_cache.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <list>
+#include <mutex>
+#include <unordered_map>
+
+namespace weir {
+
+namespace {
+
+// What says a document is still the one read: a file's mtime and size, or
+// (a URL) the steady time it was fetched.
+struct Stamp {
+  long long modified_ns = -1;
+  long long size = -1;
+  std::chrono::steady_clock::time_point fetched{};
+};
+
+Stamp stamp_now(const std::string& document) {
+  Stamp stamp;
+  if (document.starts_with("http://") || document.starts_with("https://")) {
+    stamp.fetched = std::chrono::steady_clock::now();
+    return stamp;
+  }
+  struct stat status {};
+  if (::stat(document.c_str(), &status) == 0) {
+    stamp.modified_ns = static_cast<long long>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
+    stamp.size = static_cast<long long>(status.st_size);
+  }
+  return stamp;
+}
+
+bool still_current(const std::string& document, const Stamp& kept, const Stamp& now) {
+  if (document.starts_with("http://") || document.starts_with("https://"))
+    return now.fetched - kept.fetched < std::chrono::seconds(kUrlSeconds);
+  return kept.modified_ns >= 0 && kept.modified_ns == now.modified_ns && kept.size == now.size;
+}
+
+struct Entry {
+  std::string key;
+  Stamp stamp;
+  CachedOpenApiService service;
+};
+
+struct Cache {
+  std::mutex mutex;
+  std::list<Entry> entries;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index;
+};
+
+Cache& cache() {
+  static Cache instance;
+  return instance;
+}
+
+}  // namespace
+
+CachedOpenApiService cached_openapi_service(const OpenApiServiceSettings& settings) {
+  auto key = settings.to_json().dump();
+  auto now = stamp_now(settings.document);
+  auto& shared = cache();
+  {
+    std::lock_guard lock(shared.mutex);
+    if (auto found = shared.index.find(key); found != shared.index.end()) {
+      if (still_current(settings.document, found->second->stamp, now)) {
+        shared.entries.splice(shared.entries.begin(), shared.entries, found->second);
+        return found->second->service;
+      }
+      shared.entries.erase(found->second);
+      shared.index.erase(found);
+    }
+  }
+  // Read outside the lock: a fetch may take seconds, and other services'
+  // lookups must not wait for it.
+  auto loaded = load_openapi_service(settings);
+  CachedOpenApiService service{std::make_shared<OpenApiToolSource>(std::move(loaded.service)),
+                               std::move(loaded.skipped)};
+  std::lock_guard lock(shared.mutex);
+  if (auto found = shared.index.find(key); found != shared.index.end()) {
+    shared.entries.erase(found->second);
+    shared.index.erase(found);
+  }
+  shared.entries.push_front({key, now, service});
+  shared.index[key] = shared.entries.begin();
+  while (shared.entries.size() > kMostServices) {
+    shared.index.erase(shared.entries.back().key);
+    shared.entries.pop_back();
+  }
+  return service;
+}
+
+}  // namespace weir

@@ -1,0 +1,119 @@
+// A gateway whose tools come from a stored tool set (`--toolset NAME`):
+// the built `weir chat` against a fake model (tests/support/fake_upstream)
+// that calls a tool of the set's OpenAPI service (another fake upstream
+// serving the operation's path) and one of its MCP server
+// (tests/support/fake_mcp_server.py). The model sees the names an MCP client
+// of `weir mcp serve --toolset` sees; a set that does not exist fails the
+// request before the model is called.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/fake_upstream.hpp"
+#include "tests/support/weir_process.hpp"
+
+using namespace weir::testing;
+using json = nlohmann::json;
+namespace chunk = openai_chunk;
+
+namespace {
+
+const std::string kFakeServer = std::string(WEIR_SOURCE_DIR) + "/tests/support/fake_mcp_server.py";
+
+std::string library_document(const std::string& root_url) {
+  return R"(openapi: 3.0.3
+info: {title: Library, version: "1"}
+servers: [{url: ")" + root_url + R"(/api"}]
+paths:
+  /books/{bookId}:
+    get:
+      operationId: getBook
+      summary: One book
+      parameters:
+        - {name: bookId, in: path, required: true, schema: {type: string}}
+)";
+}
+
+struct Fixture {
+  FakeUpstream model;
+  FakeUpstream service;
+  WeirHome home;
+
+  Fixture() {
+    auto work = std::filesystem::path(home.path()) / "work";
+    std::filesystem::create_directories(work);
+    std::ofstream(work / "library.yaml") << library_document(service.root_url());
+    home.working_directory = work.string();
+    service.answer_get("/api/books/7", {{"id", "7"}, {"title", "Dune"}});
+    run({"provider", "add", "fake", "--base-url", model.base_url(), "--max-retries", "0"});
+    run({"toolset", "create", "library", "--openapi", "library.yaml", "--mcp-server",
+         "fake=python3 " + kFakeServer, "--allow", "getBook,echo"});
+  }
+
+  std::string run(const std::vector<std::string>& arguments, int expected_exit = 0) {
+    auto result = home.run(arguments);
+    INFO(result.err);
+    REQUIRE(result.exit_code == expected_exit);
+    return result.exit_code == 0 ? result.out : result.err;
+  }
+
+  // The model calls `tool` with `arguments`, then answers "ok".
+  void model_calls(const std::string& tool, const json& arguments) {
+    model.enqueue(ScriptedResponse::sse(
+        {chunk::role(), chunk::tool_call(0, "call_1", tool, arguments.dump()), chunk::finish("tool_calls"), chunk::kDone}));
+    model.enqueue(ScriptedResponse::sse({chunk::role(), chunk::content("ok"), chunk::finish("stop"), chunk::kDone}));
+  }
+
+  json body(size_t index) const {
+    auto requests = model.requests();
+    REQUIRE(requests.size() > index);
+    return requests[index].json_body;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("toolset gateway: the model calls the set's OpenAPI and MCP tools by the names MCP clients see") {
+  Fixture fixture;
+  fixture.run({"gateway", "create", "g", "--provider", "fake", "--model", "fake-model", "--toolset", "library"});
+
+  fixture.model_calls("getBook", {{"bookId", "7"}});
+  auto answer = json::parse(fixture.run({"--json", "chat", "g", "which book is 7?"}));
+  CHECK(answer["choices"][0]["message"]["content"] == "ok");
+  auto first = fixture.body(0);
+  std::vector<std::string> offered;
+  for (const auto& tool : first["tools"]) offered.push_back(tool["function"]["name"]);
+  CHECK(offered == std::vector<std::string>{"getBook", "echo"});
+  CHECK(first["tools"][0]["function"]["parameters"]["required"] == json{"bookId"});
+  auto tool_message = fixture.body(1)["messages"][2];
+  CHECK(tool_message["role"] == "tool");
+  CHECK(tool_message["content"].get<std::string>().starts_with("HTTP 200\n"));
+  CHECK(tool_message["content"].get<std::string>().find("Dune") != std::string::npos);
+  REQUIRE(fixture.service.request_count() == 1);
+  CHECK(fixture.service.requests()[0].path == "/api/books/7");
+
+  fixture.model_calls("echo", {{"text", "hi"}});
+  fixture.run({"chat", "g", "say hi"});
+  CHECK(fixture.body(3)["messages"][2]["content"] == "echo: hi");
+
+  // Arguments that break the operation's schema go back to the model; the service sees nothing.
+  fixture.model_calls("getBook", {{"bookId", 7}});
+  fixture.run({"chat", "g", "which book?"});
+  auto refused = fixture.body(5)["messages"][2]["content"].get<std::string>();
+  CHECK(refused.find("do not match its input schema") != std::string::npos);
+  CHECK(fixture.service.request_count() == 1);
+}
+
+TEST_CASE("toolset gateway: a tool set that does not exist fails the request before the model is called") {
+  Fixture fixture;
+  fixture.run({"gateway", "create", "g", "--provider", "fake", "--model", "fake-model", "--toolset", "missing"});
+  auto error = fixture.run({"chat", "g", "hello"}, 3);
+  CHECK(error.find("missing") != std::string::npos);
+  CHECK(error.find("weir toolset list") != std::string::npos);
+  CHECK(fixture.model.request_count() == 0);
+}
