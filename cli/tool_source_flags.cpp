@@ -2,6 +2,7 @@
 
 #include "cli/value_names.hpp"
 #include "core/error.hpp"
+#include "core/tools/tool_limits.hpp"
 #include "mcp/serve_config.hpp"
 
 namespace weir::cli {
@@ -22,6 +23,10 @@ void ToolSourceFlags::add_to(CLI::App& command, const std::string& openapi_help,
   command.add_option("--mcp-server", mcp_servers_,
                      mcp_server_help + ": NAME=URL (streamable HTTP) or NAME='COMMAND ARG...' (stdio; repeatable)")
       ->type_name("NAME=COMMAND|URL");
+  command.add_option("--tool-limit", tool_limits_,
+                     "At most N calls of TOOL per minute, hour or day, or N at once: TOOL=N/minute|hour|day|concurrent "
+                     "(repeatable; counted across every weir on this home)")
+      ->type_name("TOOL=N/UNIT");
 }
 
 void ToolSourceFlags::collect(const CLI::App& command, ToolSources& sources) const {
@@ -35,6 +40,12 @@ void ToolSourceFlags::collect(const CLI::App& command, ToolSources& sources) con
     throw Error(ErrorKind::usage, "--base-url, --header and --operations describe --openapi FILE|URL; give it");
   }
   for (const auto& server : mcp_servers_) sources.mcp_servers.push_back(mcp::mcp_server_from_flag(server));
+  for (const auto& text : tool_limits_) {
+    auto [tool, limits] = parse_tool_limit_argument(text);
+    auto& entry = sources.tool_limits[tool];
+    if (!entry.is_object()) entry = nlohmann::json::object();
+    entry.update(limits);
+  }
 }
 
 }  // namespace weir::cli

@@ -1,6 +1,6 @@
 // The flags that name tool sources — one OpenAPI service (--openapi, with
 // --base-url, --header, --operations) and any number of MCP servers
-// (--mcp-server) — shared by `weir mcp serve` and `weir toolset
+// (--mcp-server), and per-tool limits (--tool-limit) — shared by `weir mcp serve` and `weir toolset
 // create|update`, so both read them alike.
 #pragma once
 
@@ -28,6 +28,7 @@ class ToolSourceFlags {
   std::vector<std::string> headers_;
   std::string operations_;
   std::vector<std::string> mcp_servers_;
+  std::vector<std::string> tool_limits_;
 };
 
 }  // namespace weir::cli

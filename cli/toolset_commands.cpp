@@ -146,6 +146,21 @@ std::vector<std::string> source_lines(const json& config) {
     if (server.contains("prefix")) target += ", prefix " + server["prefix"].get<std::string>();
     lines.push_back("MCP server '" + server.value("name", "") + "': " + target + chosen_tools(server, "allow"));
   }
+  // "limits of getBook: 60 per minute, 2 at once"
+  const auto tool_limits = config.value("tool_limits", json::object());
+  for (const auto& [tool, limits] : tool_limits.items()) {
+    std::string line = "limits of " + tool + ":";
+    const char* separator = " ";
+    for (const auto& [field, label] : {std::pair{"requests_per_minute", " per minute"},
+                                       std::pair{"requests_per_hour", " per hour"},
+                                       std::pair{"requests_per_day", " per day"},
+                                       std::pair{"concurrent_requests", " at once"}}) {
+      if (!limits.contains(field)) continue;
+      line += separator + std::to_string(limits[field].get<long long>()) + label;
+      separator = ", ";
+    }
+    lines.push_back(line);
+  }
   return lines;
 }
 

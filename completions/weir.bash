@@ -227,7 +227,7 @@ _weir_command() {
     ;;
   'mcp serve')
     _weir_commands=''
-    _weir_options='-h --help --gateway --tool-name --tool-description --tool-title --collections --collection-tool-name --top-k --min-score --reranker --include-references --allow-write --openapi --base-url --header --operations --mcp-server --toolset --config --home --json -q --quiet'
+    _weir_options='-h --help --gateway --tool-name --tool-description --tool-title --collections --collection-tool-name --top-k --min-score --reranker --include-references --allow-write --openapi --base-url --header --operations --mcp-server --tool-limit --toolset --config --home --json -q --quiet'
     _weir_arguments=''
     ;;
   'serve')
@@ -517,12 +517,12 @@ _weir_command() {
     ;;
   'toolset create')
     _weir_commands=''
-    _weir_options='-h --help --openapi --base-url --header --operations --mcp-server --allow --deny -f --file --home --json -q --quiet'
+    _weir_options='-h --help --openapi --base-url --header --operations --mcp-server --tool-limit --allow --deny -f --file --home --json -q --quiet'
     _weir_arguments='toolsets'
     ;;
   'toolset update')
     _weir_commands=''
-    _weir_options='-h --help --openapi --base-url --header --operations --mcp-server --allow --deny -f --file --home --json -q --quiet'
+    _weir_options='-h --help --openapi --base-url --header --operations --mcp-server --tool-limit --allow --deny -f --file --home --json -q --quiet'
     _weir_arguments='toolsets'
     ;;
   'toolset list')
@@ -812,6 +812,7 @@ _weir_value() {
   'mcp serve --header') _weir_kind='none' ;;
   'mcp serve --operations') _weir_kind='none' ;;
   'mcp serve --mcp-server') _weir_kind='none' ;;
+  'mcp serve --tool-limit') _weir_kind='none' ;;
   'mcp serve --toolset') _weir_kind='toolsets' ;;
   'mcp serve --config') _weir_kind='files' ;;
   'serve --host') _weir_kind='none' ;;
@@ -888,6 +889,7 @@ _weir_value() {
   'toolset create --header') _weir_kind='none' ;;
   'toolset create --operations') _weir_kind='none' ;;
   'toolset create --mcp-server') _weir_kind='none' ;;
+  'toolset create --tool-limit') _weir_kind='none' ;;
   'toolset create --allow') _weir_kind='none' ;;
   'toolset create --deny') _weir_kind='none' ;;
   'toolset create -f') _weir_kind='files' ;;
@@ -897,6 +899,7 @@ _weir_value() {
   'toolset update --header') _weir_kind='none' ;;
   'toolset update --operations') _weir_kind='none' ;;
   'toolset update --mcp-server') _weir_kind='none' ;;
+  'toolset update --tool-limit') _weir_kind='none' ;;
   'toolset update --allow') _weir_kind='none' ;;
   'toolset update --deny') _weir_kind='none' ;;
   'toolset update -f') _weir_kind='files' ;;

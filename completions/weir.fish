@@ -272,8 +272,8 @@ function __weir_command
         case 'mcp serve'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--gateway' '--tool-name' '--tool-description' '--tool-title' '--collections' '--collection-tool-name' '--top-k' '--min-score' '--reranker' '--include-references' '--allow-write' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--toolset' '--config' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Gateway served as the invoke_<tool-name> tool' 'Its tool name, made an identifier (default ai_model)' 'Its description, for the model' 'Its title, for people' 'Collections served as the <collection-tool-name>_search tool, comma-separated' 'Name of the collection tools (default: the collection names)' 'Results per search, 1..128 (default 5)' 'Lowest score returned, 0.01..0.99 (default 0.2)' 'lexical (default) | none | rrf' 'Also return documents sharing a result\'s ref' 'Add <name>_upsert and <name>_delete tools that change the collections' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are served as tools' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Only these --openapi operations (operationIds or tool names), comma-separated' 'Also serve the tools of this MCP server: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'Serve the tools of this tool set (`weir toolset`), as its sources would be (repeatable)' 'JSON file serving several gateways and collection sets (see README, "MCP")' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--gateway' '--tool-name' '--tool-description' '--tool-title' '--collections' '--collection-tool-name' '--top-k' '--min-score' '--reranker' '--include-references' '--allow-write' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--tool-limit' '--toolset' '--config' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'Gateway served as the invoke_<tool-name> tool' 'Its tool name, made an identifier (default ai_model)' 'Its description, for the model' 'Its title, for people' 'Collections served as the <collection-tool-name>_search tool, comma-separated' 'Name of the collection tools (default: the collection names)' 'Results per search, 1..128 (default 5)' 'Lowest score returned, 0.01..0.99 (default 0.2)' 'lexical (default) | none | rrf' 'Also return documents sharing a result\'s ref' 'Add <name>_upsert and <name>_delete tools that change the collections' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are served as tools' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Only these --openapi operations (operationIds or tool names), comma-separated' 'Also serve the tools of this MCP server: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'At most N calls of TOOL per minute, hour or day, or N at once: TOOL=N/minute|hour|day|concurrent (repeatable; counted across every weir on this home)' 'Serve the tools of this tool set (`weir toolset`), as its sources would be (repeatable)' 'JSON file serving several gateways and collection sets (see README, "MCP")' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments
         case 'serve'
             set -g __weir_commands
@@ -620,14 +620,14 @@ function __weir_command
         case 'toolset create'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--allow' '--deny' '-f' '--file' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are tools of the set' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Only these --openapi operations (operationIds or tool names), comma-separated' 'Put the tools of this MCP server in the set: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'Only these of the sources\' tools (names as offered), comma-separated' 'Never these of the sources\' tools, comma-separated' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--tool-limit' '--allow' '--deny' '-f' '--file' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are tools of the set' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Only these --openapi operations (operationIds or tool names), comma-separated' 'Put the tools of this MCP server in the set: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'At most N calls of TOOL per minute, hour or day, or N at once: TOOL=N/minute|hour|day|concurrent (repeatable; counted across every weir on this home)' 'Only these of the sources\' tools (names as offered), comma-separated' 'Never these of the sources\' tools, comma-separated' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'toolsets'
         case 'toolset update'
             set -g __weir_commands
             set -g __weir_command_descriptions
-            set -g __weir_options '-h' '--help' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--allow' '--deny' '-f' '--file' '--home' '--json' '-q' '--quiet'
-            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are tools of the set' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Only these --openapi operations (operationIds or tool names), comma-separated' 'Put the tools of this MCP server in the set: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'Only these of the sources\' tools (names as offered), comma-separated' 'Never these of the sources\' tools, comma-separated' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
+            set -g __weir_options '-h' '--help' '--openapi' '--base-url' '--header' '--operations' '--mcp-server' '--tool-limit' '--allow' '--deny' '-f' '--file' '--home' '--json' '-q' '--quiet'
+            set -g __weir_option_descriptions 'Print this help message and exit' 'Print this help message and exit' 'OpenAPI 3.0/3.1 document (JSON or YAML file, or URL) whose operations are tools of the set' 'Where the --openapi service is called (default: the document\'s first server)' 'Header sent with every --openapi call, NAME:VALUE; ${VAR} is read from the environment' 'Only these --openapi operations (operationIds or tool names), comma-separated' 'Put the tools of this MCP server in the set: NAME=URL (streamable HTTP) or NAME=\'COMMAND ARG...\' (stdio; repeatable)' 'At most N calls of TOOL per minute, hour or day, or N at once: TOOL=N/minute|hour|day|concurrent (repeatable; counted across every weir on this home)' 'Only these of the sources\' tools (names as offered), comma-separated' 'Never these of the sources\' tools, comma-separated' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'JSON file of sources, {"openapi": [...], "mcp_servers": [...]} as in `weir mcp serve --config` (\'-\' for stdin)' 'Where weir keeps its data (default: $WEIR_HOME, $XDG_DATA_HOME/weir, ~/.local/share/weir)' 'Machine-readable output (one JSON document)' 'Print only results, no notices' 'Print only results, no notices'
             set -g __weir_arguments 'toolsets'
         case 'toolset list'
             set -g __weir_commands
@@ -1165,6 +1165,8 @@ function __weir_value
             echo 'none'
         case 'mcp serve --mcp-server'
             echo 'none'
+        case 'mcp serve --tool-limit'
+            echo 'none'
         case 'mcp serve --toolset'
             echo 'toolsets'
         case 'mcp serve --config'
@@ -1317,6 +1319,8 @@ function __weir_value
             echo 'none'
         case 'toolset create --mcp-server'
             echo 'none'
+        case 'toolset create --tool-limit'
+            echo 'none'
         case 'toolset create --allow'
             echo 'none'
         case 'toolset create --deny'
@@ -1334,6 +1338,8 @@ function __weir_value
         case 'toolset update --operations'
             echo 'none'
         case 'toolset update --mcp-server'
+            echo 'none'
+        case 'toolset update --tool-limit'
             echo 'none'
         case 'toolset update --allow'
             echo 'none'

@@ -143,7 +143,7 @@ protocol::StreamableHttpServer::SessionSetup HttpEndpoints::make_session(HttpEnd
       sources = toolset_sources(*database, toolset);  // Error(not_found) for an unknown tool set
     }
     std::ostringstream warnings;
-    add_source_tools(*tools, sources, pool_.paths().home + "/logs", warnings);
+    add_source_tools(*tools, sources, pool_, warnings);
     if (!warnings.str().empty()) std::cerr << warnings.str() << std::flush;
   } else {
     auto config = session_config_from_headers(endpoint, request);

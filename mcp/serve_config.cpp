@@ -107,7 +107,7 @@ void check_min_score(double min_score, std::string_view what) {
 }
 
 void ServeConfig::add_json(const json& document, const std::string& source) {
-  check_keys(document, {"gateways", "collections", "openapi", "mcp_servers"}, source);
+  check_keys(document, {"gateways", "collections", "openapi", "mcp_servers", "tool_limits"}, source);
   if (document.contains("gateways")) {
     if (!document["gateways"].is_array()) fail(source, "'gateways' must be an array");
     size_t index = 0;

@@ -16,9 +16,11 @@
 //                     "operations": ["getPet"], "timeout_ms": 30000}],
 //    "mcp_servers": [{"name": "files", "command": "npx", "args": [...],
 //                     "allow": [...], "deny": [...], "prefix": "files_"},
-//                    {"name": "search", "url": "https://...", "headers": [...]}]}
+//                    {"name": "search", "url": "https://...", "headers": [...]}],
+//    "tool_limits": {"getPet": {"requests_per_minute": 60}}}
 // (an mcp_servers record is the one a gateway's `mcp_servers` block holds,
-// with `deny` and `prefix`; `openapi` and `mcp_servers` are read and checked
+// with `deny` and `prefix`; `openapi`, `mcp_servers` and `tool_limits` (of
+// their tools, not weir's own) are read and checked
 // as core/tools/tool_sources.hpp says, the same as a tool set's).
 // Contract: from_json() and validate() throw Error(usage) naming the key or
 // value at fault (unknown keys included); validate() also rejects two tools

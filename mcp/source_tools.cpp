@@ -1,18 +1,52 @@
 #include "mcp/source_tools.hpp"
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/store/database_pool.hpp"
 #include "core/tools/openapi_service_cache.hpp"
+#include "core/tools/tool_limits.hpp"
 #include "mcp/proxied_servers.hpp"
+#include "mcp/tool_errors.hpp"
 #include "mcp/tool_source_tools.hpp"
 
 namespace weir::mcp {
 
-void add_source_tools(protocol::ToolSet& tools, const ToolSources& sources, const std::string& log_directory,
+namespace {
+
+// Each limited tool's handler admits the call first (core/tools/tool_limits.hpp).
+void limit_tools(protocol::ToolSet& tools, const ToolSources& sources, DatabasePool& pool, std::ostream& warnings) {
+  if (sources.tool_limits.empty()) return;
+  auto database = pool.acquire();
+  for (const auto& [name, limits] : sources.tool_limits.items()) {
+    const auto* tool = tools.find(name);
+    if (!tool || tool->definition.source.empty()) {
+      warnings << "weir: tool_limits names '" << name << "', which no OpenAPI service or MCP server here offers\n";
+      continue;
+    }
+    auto limiter = std::make_shared<ToolCallLimiter>(*database, name, tool->definition.source, limits);
+    tools.wrap(name, [limiter](protocol::ToolHandler handler) -> protocol::ToolHandler {
+      return [limiter, handler = std::move(handler)](const nlohmann::json& arguments, protocol::CallContext& context) {
+        std::optional<ToolCallLimiter::Admitted> admitted;
+        try {
+          admitted.emplace(limiter->admit());
+        } catch (const Error& refused) {
+          return tool_error(refused);
+        }
+        return handler(arguments, context);
+      };
+    });
+  }
+}
+
+}  // namespace
+
+void add_source_tools(protocol::ToolSet& tools, const ToolSources& sources, DatabasePool& pool,
                       std::ostream& warnings) {
+  const auto log_directory = pool.paths().home + "/logs";
   for (const auto& settings : sources.openapi_services) {
     auto loaded = cached_openapi_service(settings);
     for (const auto& skipped : loaded.skipped) warnings << "weir: not served (" << skipped << ")\n";
@@ -25,6 +59,7 @@ void add_source_tools(protocol::ToolSet& tools, const ToolSources& sources, cons
     }
   }
   add_proxied_server_tools(tools, sources.mcp_servers, log_directory, warnings);
+  limit_tools(tools, sources, pool, warnings);
 }
 
 }  // namespace weir::mcp

@@ -7,7 +7,11 @@
 // operations added; an operation that cannot be served is a line
 // in `warnings`, a tool name taken twice is Error(usage) naming the service.
 // Then the MCP servers (proxied_servers.hpp), last, so a proxied tool whose
-// name is taken is the one renamed.
+// name is taken is the one renamed. Last, each tool named in the sources'
+// tool_limits admits its calls through the home's limit ledger
+// (core/tools/tool_limits.hpp): a call past a limit is an isError result and
+// nothing is sent; a limit for a tool not served is a line in `warnings`.
+// Started servers log to `pool`'s home's logs directory.
 #pragma once
 
 #include <iosfwd>
@@ -16,9 +20,13 @@
 #include "core/tools/tool_sources.hpp"
 #include "mcp/protocol/tool_set.hpp"
 
+namespace weir {
+class DatabasePool;
+}
+
 namespace weir::mcp {
 
-void add_source_tools(protocol::ToolSet& tools, const ToolSources& sources, const std::string& log_directory,
+void add_source_tools(protocol::ToolSet& tools, const ToolSources& sources, DatabasePool& pool,
                       std::ostream& warnings);
 
 }  // namespace weir::mcp

@@ -34,7 +34,7 @@ void serve_stdio(const ServeConfig& config, const Paths& paths) {
   protocol::StdioServer server(info, options);
   for (const auto& gateway : config.gateways) add_gateway_tool(server.tools(), gateway, pool, {}, {&searcher, nullptr});
   for (const auto& set : config.collection_sets) add_collection_tools(server.tools(), set, pool, searcher);
-  add_source_tools(server.tools(), config, paths.home + "/logs", std::cerr);
+  add_source_tools(server.tools(), config, pool, std::cerr);
   server.serve(STDIN_FILENO, STDOUT_FILENO);
 }
 

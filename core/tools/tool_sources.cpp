@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/gateway/config_schema.hpp"
+#include "core/tools/tool_limits.hpp"
 
 namespace weir {
 
@@ -31,6 +32,10 @@ void ToolSources::add_json(const json& document, const std::string& source) {
     }
     for (auto& server : mcp_server_settings(json{{"mcp_servers", block}})) mcp_servers.push_back(std::move(server));
   }
+  if (document.contains("tool_limits")) {
+    check_tool_limits(document["tool_limits"], source);
+    tool_limits.update(document["tool_limits"]);
+  }
   if (document.contains("openapi")) {
     if (!document["openapi"].is_array()) fail(source, "'openapi' must be an array");
     size_t index = 0;
@@ -43,8 +48,8 @@ void ToolSources::add_json(const json& document, const std::string& source) {
 ToolSources ToolSources::from_json(const json& document, const std::string& source) {
   if (!document.is_object()) fail(source, "must be a JSON object");
   for (const auto& item : document.items())
-    if (item.key() != "openapi" && item.key() != "mcp_servers")
-      fail(source, "unknown key '" + item.key() + "' (known: mcp_servers, openapi)");
+    if (item.key() != "openapi" && item.key() != "mcp_servers" && item.key() != "tool_limits")
+      fail(source, "unknown key '" + item.key() + "' (known: mcp_servers, openapi, tool_limits)");
   ToolSources sources;
   sources.add_json(document, source);
   return sources;
@@ -54,6 +59,7 @@ json ToolSources::to_json() const {
   json document = json::object();
   for (const auto& service : openapi_services) document["openapi"].push_back(service.to_json());
   for (const auto& server : mcp_servers) document["mcp_servers"].push_back(server.record());
+  if (!tool_limits.empty()) document["tool_limits"] = tool_limits;
   return document;
 }
 
@@ -66,6 +72,7 @@ void ToolSources::validate() const {
 void ToolSources::append(const ToolSources& other) {
   openapi_services.insert(openapi_services.end(), other.openapi_services.begin(), other.openapi_services.end());
   mcp_servers.insert(mcp_servers.end(), other.mcp_servers.begin(), other.mcp_servers.end());
+  tool_limits.update(other.tool_limits);
 }
 
 }  // namespace weir

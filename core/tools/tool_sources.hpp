@@ -2,9 +2,11 @@
 // (openapi_service.hpp) and other MCP servers (mcp_server_settings.hpp), as
 // `weir mcp serve --config` names them and a tool set stores them:
 //   {"openapi":     [{"document": "pets.yaml", "base_url": ..., ...}],
-//    "mcp_servers": [{"name": "files", "command": "npx", "args": [...], ...}]}
+//    "mcp_servers": [{"name": "files", "command": "npx", "args": [...], ...}],
+//    "tool_limits": {"getBook": {"requests_per_minute": 60}}}
 // (an mcp_servers record is the one a gateway's `mcp_servers` block holds,
-// with `deny` and `prefix`).
+// with `deny` and `prefix`; tool_limits are tool_limits.hpp's, by the names
+// the tools are offered under).
 //
 // Contract: add_json() and validate() throw Error(usage) naming the source
 // ("serve.json: openapi[0].base_url ...") and the key or value at fault;
@@ -27,15 +29,16 @@ namespace weir {
 struct ToolSources {
   std::vector<OpenApiServiceSettings> openapi_services;
   std::vector<McpServerSettings> mcp_servers;
+  nlohmann::json tool_limits = nlohmann::json::object();  // checked; a later entry for a tool replaces its earlier one
 
   bool empty() const { return openapi_services.empty() && mcp_servers.empty(); }
   size_t size() const { return openapi_services.size() + mcp_servers.size(); }
 
-  // Appends the "openapi" and "mcp_servers" members of `document` when it
+  // Appends the "openapi", "mcp_servers" and "tool_limits" members of `document` when it
   // has them; its other keys are the caller's to read. `source` names the
   // document in errors.
   void add_json(const nlohmann::json& document, const std::string& source);
-  // A document of these two keys only (an unknown key is an error naming the known ones).
+  // A document of these keys only (an unknown key is an error naming the known ones).
   static ToolSources from_json(const nlohmann::json& document, const std::string& source);
   // Every record, in order; a key only for a kind that has records.
   nlohmann::json to_json() const;

@@ -1,10 +1,13 @@
 #include "core/tools/toolset_source.hpp"
 
+#include <optional>
+
 #include "core/error.hpp"
 #include "core/tools/mcp_server_pool.hpp"
 #include "core/tools/mcp_server_source.hpp"
 #include "core/tools/offered_tools.hpp"
 #include "core/tools/openapi_service_cache.hpp"
+#include "core/tools/tool_limits.hpp"
 #include "core/tools/toolsets.hpp"
 
 namespace weir {
@@ -23,6 +26,10 @@ ToolsetSource::ToolsetSource(Database& database, ToolsetSourceInput input, const
     const auto& tool = offered.tools[index];
     Target target;
     target.source_name = tool.source_name;
+    const auto& offered_name = offered_names[index];
+    if (sources.tool_limits.contains(offered_name))
+      target.limiter = std::make_shared<ToolCallLimiter>(database, offered_name, tool.record.value("source", ""),
+                                                         sources.tool_limits[offered_name]);
     if (tool.source < openapi_count)  // a cache hit: list_offered_tools() just read it
       target.openapi = cached_openapi_service(sources.openapi_services[tool.source]).source;
     else
@@ -42,6 +49,8 @@ ToolOutput ToolsetSource::run(const ToolCall& call, const ToolCallContext& conte
   auto found = targets_.find(call.name);
   if (found == targets_.end()) throw Error(ErrorKind::usage, owner() + " has no tool named '" + call.name + "'");
   const auto& target = found->second;
+  std::optional<ToolCallLimiter::Admitted> admitted;
+  if (target.limiter) admitted.emplace(target.limiter->admit());
   if (target.openapi) {
     ToolCall renamed = call;
     renamed.name = target.source_name;

@@ -32,6 +32,7 @@ namespace weir {
 
 class Database;
 class McpServerConnection;
+class ToolCallLimiter;
 
 struct ToolsetSourceInput {
   std::string name;           // the tool set's
@@ -54,6 +55,7 @@ class ToolsetSource final : public ToolSource {
     std::shared_ptr<ToolSource> openapi;
     std::shared_ptr<McpServerConnection> server;
     std::string source_name;  // the tool's name at its source
+    std::shared_ptr<ToolCallLimiter> limiter;  // null: no limits
   };
 
   ToolsetSourceInput input_;

@@ -47,9 +47,18 @@ std::pair<ToolSources, OfferedTools> resolve(const ToolsetContext& context, cons
   given.validate();
   auto sources = anchored(given, context.directory);
   auto offered = list_offered_tools(sources, context.log_directory, context.cancel);
-  if (filter.empty()) return {sources, offered};
-  sources = restrict_tools(sources, offered, filter);
-  return {sources, list_offered_tools(sources, context.log_directory, context.cancel)};
+  if (!filter.empty()) {
+    sources = restrict_tools(sources, offered, filter);
+    offered = list_offered_tools(sources, context.log_directory, context.cancel);
+  }
+  for (const auto& [name, limits] : sources.tool_limits.items()) {
+    bool offers = std::any_of(offered.tools.begin(), offered.tools.end(),
+                              [&](const OfferedTool& tool) { return tool.record["name"] == name; });
+    if (!offers)
+      throw Error(ErrorKind::usage, "tool_limits names '" + name + "', which the set does not offer; it offers: " +
+                                        listed_names(offered));
+  }
+  return {sources, offered};
 }
 
 ToolsetSaved save_revision(const ToolsetContext& context, Toolset toolset, const ToolSources& sources,

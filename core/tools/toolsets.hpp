@@ -18,6 +18,8 @@
 //   or `deny`, by each tool's name there), so the stored config says it
 //   all and a tool a source adds later is offered only when no `allow` was
 //   given; a source it leaves nothing of is Error(usage).
+// - The sources' tool_limits (tool_limits.hpp) must name tools the set
+//   offers: Error(usage) listing those it does.
 // - update() replaces the sources; it and refresh() (the same sources, read
 //   again) make a revision only when the sources or the tools changed.
 // - `cancel` interrupts listing (Error(interrupted)).

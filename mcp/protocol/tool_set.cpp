@@ -10,6 +10,14 @@ void ToolSet::add(ToolDefinition definition, ToolHandler handler) {
   tools_.push_back({std::move(definition), std::move(handler)});
 }
 
+bool ToolSet::wrap(const std::string& name, const std::function<ToolHandler(ToolHandler)>& wrapper) {
+  auto found = index_.find(name);
+  if (found == index_.end()) return false;
+  auto& handler = tools_[found->second].handler;
+  handler = wrapper(std::move(handler));
+  return true;
+}
+
 const RegisteredTool* ToolSet::find(const std::string& name) const {
   auto found = index_.find(name);
   return found == index_.end() ? nullptr : &tools_[found->second];

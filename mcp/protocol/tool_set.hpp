@@ -32,6 +32,10 @@ class ToolSet {
  public:
   // Throws std::invalid_argument when the name is already taken.
   void add(ToolDefinition definition, ToolHandler handler);
+  // Replaces the handler of `name` by what `wrapper` makes of it (a check
+  // run before the call, say); false when no tool has that name. Like add(),
+  // only while no session uses the set.
+  bool wrap(const std::string& name, const std::function<ToolHandler(ToolHandler)>& wrapper);
   const RegisteredTool* find(const std::string& name) const;  // nullptr when unknown
   const std::vector<RegisteredTool>& tools() const { return tools_; }
 

@@ -4,7 +4,9 @@
 // serving the operation's path) and one of its MCP server
 // (tests/support/fake_mcp_server.py). The model sees the names an MCP client
 // of `weir mcp serve --toolset` sees; a set that does not exist fails the
-// request before the model is called.
+// request before the model is called. A tool's limit (`--tool-limit`) is
+// counted across the gateway and `weir mcp serve`: a call past it is a
+// failed call and the service sees nothing.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -15,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/fake_upstream.hpp"
+#include "tests/support/mcp_session.hpp"
 #include "tests/support/weir_process.hpp"
 
 using namespace weir::testing;
@@ -44,15 +47,17 @@ struct Fixture {
   FakeUpstream service;
   WeirHome home;
 
-  Fixture() {
+  explicit Fixture(const std::vector<std::string>& toolset_flags = {}) {
     auto work = std::filesystem::path(home.path()) / "work";
     std::filesystem::create_directories(work);
     std::ofstream(work / "library.yaml") << library_document(service.root_url());
     home.working_directory = work.string();
     service.answer_get("/api/books/7", {{"id", "7"}, {"title", "Dune"}});
     run({"provider", "add", "fake", "--base-url", model.base_url(), "--max-retries", "0"});
-    run({"toolset", "create", "library", "--openapi", "library.yaml", "--mcp-server",
-         "fake=python3 " + kFakeServer, "--allow", "getBook,echo"});
+    std::vector<std::string> create = {"toolset", "create", "library", "--openapi", "library.yaml", "--mcp-server",
+                                       "fake=python3 " + kFakeServer, "--allow", "getBook,echo"};
+    create.insert(create.end(), toolset_flags.begin(), toolset_flags.end());
+    run(create);
   }
 
   std::string run(const std::vector<std::string>& arguments, int expected_exit = 0) {
@@ -116,4 +121,71 @@ TEST_CASE("toolset gateway: a tool set that does not exist fails the request bef
   CHECK(error.find("missing") != std::string::npos);
   CHECK(error.find("weir toolset list") != std::string::npos);
   CHECK(fixture.model.request_count() == 0);
+}
+
+TEST_CASE("toolset gateway: a tool's limit counts the gateway's calls and MCP clients' together") {
+  Fixture fixture({"--tool-limit", "getBook=2/hour"});
+  auto shown = json::parse(fixture.run({"toolset", "show", "library", "--json"}));
+  CHECK(shown["config"]["tool_limits"] == json{{"getBook", {{"requests_per_hour", 2}}}});
+  CHECK(fixture.run({"toolset", "show", "library"}).find("limits of getBook: 2 per hour") != std::string::npos);
+  fixture.run({"gateway", "create", "g", "--provider", "fake", "--model", "fake-model", "--toolset", "library"});
+
+  fixture.model_calls("getBook", {{"bookId", "7"}});
+  fixture.run({"chat", "g", "which book is 7?"});
+  CHECK(fixture.body(1)["messages"][2]["content"].get<std::string>().starts_with("HTTP 200"));
+
+  McpSession session(fixture.home, {"--toolset", "library"});
+  session.initialize();
+  auto second = session.request("tools/call", {{"name", "getBook"}, {"arguments", {{"bookId", "7"}}}}, 1);
+  REQUIRE(second.contains("result"));
+  CHECK(second["result"]["isError"] == false);
+  auto third = session.request("tools/call", {{"name", "getBook"}, {"arguments", {{"bookId", "7"}}}}, 2);
+  REQUIRE(third.contains("result"));
+  CHECK(third["result"]["isError"] == true);
+  auto refusal = third["result"]["content"][0]["text"].get<std::string>();
+  CHECK(refusal.find("tool 'getBook' is limited to 2") != std::string::npos);
+  auto unlimited = session.request("tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}, 3);
+  CHECK(unlimited["result"]["content"][0]["text"] == "echo: hi");
+
+  fixture.model_calls("getBook", {{"bookId", "7"}});
+  fixture.run({"chat", "g", "and again?"});
+  auto refused = fixture.body(3)["messages"][2]["content"].get<std::string>();
+  CHECK(refused.find("tool 'getBook' is limited to 2") != std::string::npos);
+  CHECK(fixture.service.request_count() == 2);  // the refused calls sent nothing
+}
+
+TEST_CASE("toolset gateway: a limit must name a tool the set offers and be a limit a tool can have") {
+  Fixture fixture;
+  auto unknown = fixture.home.run({"toolset", "update", "library", "--openapi", "library.yaml", "--tool-limit",
+                                   "getBok=5/minute"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("tool_limits names 'getBok', which the set does not offer; it offers: getBook") !=
+        std::string::npos);
+  for (const std::string bad : {"getBook=5", "getBook=0/minute", "getBook=5/week", "=5/minute"}) {
+    CAPTURE(bad);
+    auto refused = fixture.home.run({"toolset", "update", "library", "--openapi", "library.yaml", "--tool-limit", bad});
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("--tool-limit") != std::string::npos);
+  }
+  std::ofstream(std::filesystem::path(fixture.home.path()) / "work" / "set.json")
+      << json{{"openapi", {{{"document", "library.yaml"}}}}, {"tool_limits", {{"getBook", {{"tokens_per_minute", 9}}}}}}
+             .dump();
+  auto tokens = fixture.home.run({"toolset", "update", "library", "-f", "set.json"});
+  CHECK(tokens.exit_code == 2);
+  CHECK(tokens.err.find("tool_limits.getBook has 'tokens_per_minute'") != std::string::npos);
+}
+
+TEST_CASE("toolset gateway: weir mcp serve --tool-limit limits a proxied server's tool; a limit on no served tool is a warning") {
+  Fixture fixture;
+  McpSession session(fixture.home, {"--mcp-server", "fake=python3 " + kFakeServer, "--tool-limit", "echo=1/day",
+                                    "--tool-limit", "nothere=1/day"});
+  session.initialize();
+  auto first = session.request("tools/call", {{"name", "echo"}, {"arguments", {{"text", "a"}}}}, 1);
+  CHECK(first["result"]["content"][0]["text"] == "echo: a");
+  auto second = session.request("tools/call", {{"name", "echo"}, {"arguments", {{"text", "b"}}}}, 2);
+  CHECK(second["result"]["isError"] == true);
+  CHECK(second["result"]["content"][0]["text"].get<std::string>().find("is limited to 1 requests per day") != std::string::npos);
+  auto calls = session.request("tools/call", {{"name", "call_count"}, {"arguments", json::object()}}, 3);
+  CHECK(calls["result"]["content"][0]["text"] == "2");  // echo and this: the refused call never reached the server
+  CHECK(session.wait_for_stderr("tool_limits names 'nothere'"));
 }
