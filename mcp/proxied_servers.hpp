@@ -19,9 +19,10 @@
 // - A call is forwarded as it is and its result comes back as the server
 //   made it (content, structuredContent, isError). The server's progress
 //   reaches the caller as this call's progress; the caller's cancellation
-//   reaches the server as notifications/cancelled. A server that has gone
-//   away is started again once (mcp_server_pool.hpp); one that cannot be is
-//   an isError result naming it, and the other servers' tools keep working.
+//   reaches the server as notifications/cancelled. A server found gone is
+//   started again once (mcp_server_pool.hpp); one that cannot be, or that
+//   went away while running the call (never sent twice), is an isError
+//   result naming it, and the other servers' tools keep working.
 #pragma once
 
 #include <iosfwd>

@@ -151,10 +151,17 @@ nlohmann::json McpServerConnection::call(const std::string& tool, const nlohmann
       timeouts_in_a_row_ = 0;
       return result;
     } catch (const ClientError& error) {
-      // A crashed server is started again once per call.
-      if (error.kind() == ClientError::Kind::closed && attempt == 0) {
+      if (error.kind() == ClientError::Kind::closed) {
         forget(current);
-        continue;
+        // A server found gone before the call reached it is started again
+        // and the call sent, once. One that went away while the call ran
+        // may have acted on it: sending it again could run it twice.
+        if (!error.request_sent() && attempt == 0) continue;
+        if (error.request_sent())
+          throw Error(ErrorKind::upstream, settings_.owner() + " went away while running the tool '" + tool + "' (" +
+                                               error.what() +
+                                               "); it may have run, so weir did not send it again. The next call "
+                                               "starts the server again");
       }
       if (error.kind() == ClientError::Kind::timeout) {
         // A server that is alive but answers nothing is as good as crashed:

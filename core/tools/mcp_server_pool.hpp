@@ -5,8 +5,11 @@
 // starts one the first time a request needs it. A connection starts its
 // server and runs the handshake on first use, keeps the tool list for
 // cache_seconds (or until the server sends tools/list_changed), and when a
-// call finds the server gone (a crashed stdio server, a dropped session) it
-// starts it again and retries that call once. A server that lets two calls
+// call finds the server gone before the call reached it (a crashed stdio
+// server, a dropped session) it starts it again and sends that call once
+// more. A server that goes away while a call runs fails that call
+// (Error(upstream): the tool may have run, so it is never sent twice) and
+// is started again by the next one. A server that lets two calls
 // in a row time out is stopped, and started again by the next call.
 //
 // Errors are weir::Error naming the server: upstream when it cannot be

@@ -154,7 +154,7 @@ nlohmann::json McpClient::request(const std::string& method, nlohmann::json para
     if (pending->response) break;
     if (closed_reason_) {
       pending_.erase(id);
-      throw ClientError(ClientError::Kind::closed, *closed_reason_);
+      throw ClientError(ClientError::Kind::closed, *closed_reason_).after_send();
     }
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {

@@ -47,10 +47,19 @@ class ClientError : public std::runtime_error {
       : std::runtime_error(message), kind_(kind), code_(code) {}
   Kind kind() const noexcept { return kind_; }
   int code() const noexcept { return code_; }
+  // For `closed`: whether the request had been handed to the server before
+  // the connection closed. When it had, the server may have acted on it, so
+  // a tool call must not be sent again.
+  bool request_sent() const noexcept { return request_sent_; }
+  ClientError& after_send() noexcept {
+    request_sent_ = true;
+    return *this;
+  }
 
  private:
   Kind kind_;
   int code_;
+  bool request_sent_ = false;
 };
 
 struct CallOptions {

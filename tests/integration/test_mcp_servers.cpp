@@ -212,15 +212,24 @@ TEST_CASE("mcp servers: weir mcp serve passes a server's progress on to its own 
   CHECK(reports[3] == "ok");
 }
 
-TEST_CASE("mcp servers: a server that crashes mid-call is started again once and the call retried") {
+TEST_CASE("mcp servers: a server that crashes mid-call fails that call, never sent twice; the next call starts it again") {
   auto marker = std::filesystem::temp_directory_path() / ("weir-mcp-crash-" + std::to_string(::getpid()));
   std::ofstream(marker) << "crash once";
   McpFixture fixture(json::array({fake_server({{"env", {"FAKE_MCP_CRASH_FILE=" + marker.string()}}})}));
-  fixture.model_calls("crash", json::object());
+  // The model calls `crash`, is told it failed, and calls it again in the same request.
+  fixture.upstream.enqueue(ScriptedResponse::sse(
+      {chunk::role(), chunk::tool_call(0, "call_1", "crash", "{}"), chunk::finish("tool_calls"), chunk::kDone}));
+  fixture.model_calls("crash", json::object(), "call_2");
   auto response = fixture.chat_json({"crash"});
-  CHECK_FALSE(std::filesystem::exists(marker));  // the first server crashed
-  CHECK(fixture.tool_message()["content"] == "recovered");  // the second answered
-  CHECK(response["generation_context"]["runned_functions"][0]["success"] == true);
+  CHECK_FALSE(std::filesystem::exists(marker));  // the server got the call, and crashed
+  auto told = fixture.tool_message()["content"].get<std::string>();
+  CHECK(told.find("MCP server 'fake' went away while running the tool 'crash'") != std::string::npos);
+  CHECK(told.find("it may have run, so weir did not send it again") != std::string::npos);
+  CHECK(fixture.body(2)["messages"][4]["content"] == "recovered");  // a new server answered the next call
+  auto functions = response["generation_context"]["runned_functions"];
+  REQUIRE(functions.size() == 2);
+  CHECK(functions[0]["success"] == false);
+  CHECK(functions[1]["success"] == true);
 }
 
 TEST_CASE("mcp servers: a server that never answers fails the call after timeout_ms; the model is told") {
