@@ -1,5 +1,7 @@
 #include "core/tools/tool_sources.hpp"
 
+#include <algorithm>
+
 #include "core/error.hpp"
 #include "core/gateway/config_schema.hpp"
 #include "core/tools/tool_limits.hpp"
@@ -70,8 +72,19 @@ void ToolSources::validate() const {
 }
 
 void ToolSources::append(const ToolSources& other) {
-  openapi_services.insert(openapi_services.end(), other.openapi_services.begin(), other.openapi_services.end());
-  mcp_servers.insert(mcp_servers.end(), other.mcp_servers.begin(), other.mcp_servers.end());
+  // Two tool sets served together may share a source: it is served once.
+  for (const auto& service : other.openapi_services) {
+    auto record = service.to_json();
+    if (std::none_of(openapi_services.begin(), openapi_services.end(),
+                     [&](const OpenApiServiceSettings& kept) { return kept.to_json() == record; }))
+      openapi_services.push_back(service);
+  }
+  for (const auto& server : other.mcp_servers) {
+    auto record = server.record();
+    if (std::none_of(mcp_servers.begin(), mcp_servers.end(),
+                     [&](const McpServerSettings& kept) { return kept.record() == record; }))
+      mcp_servers.push_back(server);
+  }
   tool_limits.update(other.tool_limits);
 }
 

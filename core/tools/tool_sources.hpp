@@ -43,7 +43,8 @@ struct ToolSources {
   // Every record, in order; a key only for a kind that has records.
   nlohmann::json to_json() const;
   void validate() const;
-  // Appends the other's sources after these.
+  // Appends the other's sources after these, less those already here
+  // (the same record: two tool sets sharing a server serve it once).
   void append(const ToolSources& other);
 };
 

@@ -151,6 +151,18 @@ TEST_CASE("tool sources: read from JSON, written back the same; unknown keys and
   twice.mcp_servers.push_back(twice.mcp_servers.back());
   CHECK(std::string(expect_error([&] { twice.validate(); }).what()).find("names the server 'a' twice") !=
         std::string::npos);
+
+  // Two tool sets served together: a source they share is served once; their tool limits merge.
+  auto first = ToolSources::from_json(document, "a");
+  auto second_document = document;
+  second_document["mcp_servers"].push_back({{"name", "other"}, {"url", "http://127.0.0.1:1/mcp"}});
+  second_document["tool_limits"] = {{"read", {{"requests_per_minute", 5}}}};
+  first.append(ToolSources::from_json(second_document, "b"));
+  CHECK(first.openapi_services.size() == 1);
+  REQUIRE(first.mcp_servers.size() == 2);
+  CHECK(first.mcp_servers[1].name == "other");
+  CHECK(first.tool_limits == json{{"read", {{"requests_per_minute", 5}}}});
+  CHECK_NOTHROW(first.validate());
 }
 
 TEST_CASE("proxied tool names: prefix, the server's name on a clash, allow and deny, names MCP refuses") {
