@@ -39,6 +39,10 @@ class SlowUpstream {
  public:
   explicit SlowUpstream(std::chrono::milliseconds latency) {
     server_.new_task_queue = [] { return new httplib::ThreadPool(256); };
+    // httplib writes the head and the body apart: without TCP_NODELAY, Nagle
+    // holds the body until the client's delayed ACK (up to 40 ms), which
+    // would be timed as weir's.
+    server_.set_tcp_nodelay(true);
     server_.Post("/v1/chat/completions", [latency](const httplib::Request&, httplib::Response& response) {
       if (latency.count() > 0) std::this_thread::sleep_for(latency);
       nlohmann::json body = {

@@ -333,6 +333,9 @@ FakeUpstream::FakeUpstream() : state_(std::make_unique<State>()) {
   // One request per connection: an idle keep-alive connection would hold a
   // server thread, and stop() waits for it until the keep-alive timeout (5 s).
   state->server.set_keep_alive_max_count(1);
+  // Each write (a response head, a stream's event) goes out at once, as a
+  // real upstream's would: Nagle would hold it for the client's delayed ACK.
+  state->server.set_tcp_nodelay(true);
   state->port = state->server.bind_to_any_port("127.0.0.1");
   if (state->port <= 0) throw std::runtime_error("fake upstream: could not bind 127.0.0.1");
   state->listener = std::thread([state] { state->server.listen_after_bind(); });
