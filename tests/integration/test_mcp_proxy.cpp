@@ -155,10 +155,10 @@ TEST_CASE("mcp proxy: a server's tools/list_changed reaches the client; the new 
   auto initialized = session.initialize();
   CHECK(initialized["capabilities"]["tools"]["listChanged"] == true);
   CHECK(tool_names(session, 1).count("fresh") == 0);
-  int announced = 0;
-  auto nth_change = [&announced](int wanted) {
-    return [&announced, wanted](const json& message) {
-      return message.value("method", "") == "notifications/tools/list_changed" && ++announced == wanted;
+  // The wanted-th list_changed since the session began (wait_for looks at each message once, oldest first).
+  auto nth_change = [](int wanted) {
+    return [wanted, seen = 0](const json& message) mutable {
+      return message.value("method", "") == "notifications/tools/list_changed" && ++seen == wanted;
     };
   };
 
