@@ -135,7 +135,6 @@ protocol::StreamableHttpServer::SessionSetup HttpEndpoints::make_session(HttpEnd
                                                                           const HttpCaller& caller,
                                                                           const std::string& toolset,
                                                                           const protocol::HttpRequestView& request) {
-  auto tools = std::make_shared<protocol::ToolSet>();
   if (endpoint == HttpEndpoint::toolset) {
     ToolSources sources;
     {
@@ -143,23 +142,25 @@ protocol::StreamableHttpServer::SessionSetup HttpEndpoints::make_session(HttpEnd
       sources = toolset_sources(*database, toolset);  // Error(not_found) for an unknown tool set
     }
     std::ostringstream warnings;
-    add_source_tools(*tools, sources, pool_, warnings);
+    auto tools = source_tools({}, sources, pool_, warnings);
     if (!warnings.str().empty()) std::cerr << warnings.str() << std::flush;
-  } else {
-    auto config = session_config_from_headers(endpoint, request);
-    if (endpoint == HttpEndpoint::inference) {
-      const auto& gateway = config.tools.gateways.front();
-      require_target_allowed(caller, gateway.gateway, "X-Mcp-Model-Name");
-      GatewayCaller gateway_caller;
-      gateway_caller.front_door = "mcp-http";
-      gateway_caller.caller = caller;
-      gateway_caller.user = config.user;
-      add_gateway_tool(*tools, gateway, pool_, gateway_caller, {&searcher_, metrics_});
-    } else {
-      add_collection_tools(*tools, config.tools.collection_sets.front(), pool_, searcher_);
-    }
+    return {std::move(tools), tool_call_recorder(pool_, "mcp-http", caller.key_name)};
   }
-  return {std::move(tools), tool_call_recorder(pool_, "mcp-http", caller.key_name)};
+  auto tools = std::make_shared<protocol::ToolSet>();
+  auto config = session_config_from_headers(endpoint, request);
+  if (endpoint == HttpEndpoint::inference) {
+    const auto& gateway = config.tools.gateways.front();
+    require_target_allowed(caller, gateway.gateway, "X-Mcp-Model-Name");
+    GatewayCaller gateway_caller;
+    gateway_caller.front_door = "mcp-http";
+    gateway_caller.caller = caller;
+    gateway_caller.user = config.user;
+    add_gateway_tool(*tools, gateway, pool_, gateway_caller, {&searcher_, metrics_});
+  } else {
+    add_collection_tools(*tools, config.tools.collection_sets.front(), pool_, searcher_);
+  }
+  return {std::make_shared<protocol::ToolSetHolder>(std::move(tools)),
+          tool_call_recorder(pool_, "mcp-http", caller.key_name)};
 }
 
 }  // namespace weir::mcp

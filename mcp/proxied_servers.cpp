@@ -1,9 +1,13 @@
 #include "mcp/proxied_servers.hpp"
 
 #include <future>
+#include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <ostream>
+#include <set>
+#include <sstream>
 
 #include "core/cancellation.hpp"
 #include "core/error.hpp"
@@ -93,21 +97,152 @@ void add_tool(protocol::ToolSet& tools, const ProxiedTool& proxied, std::ostream
   });
 }
 
+// The proxied servers' tools behind one holder, kept current: each server's
+// latest list, and the whole set rebuilt from them when one changes.
+class ProxiedTools {
+ public:
+  ProxiedTools(protocol::ToolSet fixed, std::vector<McpServerSettings> servers,
+               std::vector<std::shared_ptr<McpServerConnection>> connections, FinishToolSet finish)
+      : holder(nullptr, true),
+        fixed_(std::move(fixed)),
+        servers_(std::move(servers)),
+        connections_(std::move(connections)),
+        finish_(std::move(finish)),
+        listed_(servers_.size()) {
+    gate_->tools = this;
+  }
+  ~ProxiedTools() {
+    stop_.cancel();  // a listing under way gives up
+    // A rebuild under way ends first (what `finish` uses may go with the
+    // holder's owner); none starts after.
+    std::lock_guard lock(gate_->mutex);
+    gate_->tools = nullptr;
+  }
+  ProxiedTools(const ProxiedTools&) = delete;
+  ProxiedTools& operator=(const ProxiedTools&) = delete;
+
+  protocol::ToolSetHolder holder;
+
+  // Before the first listing, so that a change made during it is not missed.
+  void watch() {
+    for (size_t index = 0; index < connections_.size(); ++index) {
+      // The connection runs this on its own thread, and outlives the call.
+      auto* connection = connections_[index].get();
+      watches_.push_back(connection->watch_tools([gate = gate_, index, connection, stop = stop_] {
+        json listed;
+        try {
+          listed = connection->tools(stop);
+        } catch (const Error& error) {
+          if (!stop.cancelled())
+            std::cerr << "weir: " << connection->settings().owner()
+                      << " changed its tools, which could not be listed again (its tools are served as they were): "
+                      << error.what() << std::endl;
+          return;
+        }
+        std::lock_guard lock(gate->mutex);
+        if (gate->tools) gate->tools->update(index, std::move(listed));
+      }));
+    }
+  }
+
+  // The first listing of every server (null: it is down); its warnings go to `warnings`.
+  void start(std::vector<json> first, std::ostream& warnings) {
+    std::lock_guard lock(mutex_);
+    for (size_t index = 0; index < first.size(); ++index)
+      if (!listed_[index] && !first[index].is_null()) listed_[index] = std::move(first[index]);
+    std::ostringstream said;
+    auto tools = build(said);
+    warnings << said.str();
+    remember(said.str());
+    holder.replace(std::move(tools));
+  }
+
+ private:
+  // Who may still rebuild: the listeners reach this object through it, and
+  // the destructor closes it.
+  struct Gate {
+    std::mutex mutex;
+    ProxiedTools* tools = nullptr;
+  };
+
+  void update(size_t index, json listed) {
+    std::lock_guard lock(mutex_);  // held through replace(): sets are published in the order they were built
+    if (listed_[index] && *listed_[index] == listed) return;  // told of a change that changed nothing
+    listed_[index] = std::move(listed);
+    std::ostringstream said;
+    auto tools = build(said);
+    // A warning given once (a clash, a schema the validator cannot read) is not repeated at every change.
+    for (const auto& line : remember(said.str())) std::cerr << line << '\n';
+    std::cerr << std::flush;
+    holder.replace(std::move(tools));
+  }
+
+  // Under mutex_: the fixed tools, then the proxied ones named afresh, then `finish`.
+  std::shared_ptr<const protocol::ToolSet> build(std::ostream& warnings) const {
+    auto tools = std::make_shared<protocol::ToolSet>(fixed_);
+    std::vector<json> listed;
+    for (const auto& list : listed_) listed.push_back(list ? *list : json(nullptr));
+    std::vector<std::string> taken, left_out;
+    for (const auto& registered : fixed_.tools()) taken.push_back(registered.definition.name);
+    auto named = name_proxied_tools(servers_, listed, taken, left_out);
+    for (const auto& reason : left_out) warnings << "weir: not served (" << reason << ")\n";
+    for (auto& tool : named) {
+      ProxiedTool proxied{connections_[tool.server], std::move(tool.tool), tool.name};
+      try {
+        add_tool(*tools, proxied, warnings);
+      } catch (const std::invalid_argument& clash) {
+        warnings << "weir: not served (tool '" << proxied.name << "' of " << proxied.connection->settings().owner()
+                 << ": " << clash.what() << ")\n";
+      }
+    }
+    if (finish_) finish_(*tools, warnings);
+    return tools;
+  }
+
+  // Under mutex_: the lines of `text` not said before.
+  std::vector<std::string> remember(const std::string& text) {
+    std::vector<std::string> fresh;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+      if (warned_.insert(line).second) fresh.push_back(line);
+    return fresh;
+  }
+
+  const protocol::ToolSet fixed_;
+  const std::vector<McpServerSettings> servers_;
+  const std::vector<std::shared_ptr<McpServerConnection>> connections_;
+  const FinishToolSet finish_;
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
+  CancelToken stop_;
+  std::vector<std::shared_ptr<void>> watches_;
+  std::mutex mutex_;
+  std::vector<std::optional<json>> listed_;  // nullopt: not listed (down at the start)
+  std::set<std::string> warned_;
+};
+
 }  // namespace
 
-void add_proxied_server_tools(protocol::ToolSet& tools, const std::vector<McpServerSettings>& servers,
-                              const std::string& log_directory, std::ostream& warnings) {
+std::shared_ptr<protocol::ToolSetHolder> serve_proxied_servers(protocol::ToolSet fixed,
+                                                               const std::vector<McpServerSettings>& servers,
+                                                               const std::string& log_directory,
+                                                               std::ostream& warnings, FinishToolSet finish) {
+  if (servers.empty()) {
+    if (finish) finish(fixed, warnings);
+    return std::make_shared<protocol::ToolSetHolder>(std::make_shared<const protocol::ToolSet>(std::move(fixed)));
+  }
+  std::vector<std::shared_ptr<McpServerConnection>> connections;
+  for (const auto& settings : servers) connections.push_back(McpServerPool::shared().connection(settings, log_directory));
+  auto proxied = std::make_shared<ProxiedTools>(std::move(fixed), servers, connections, std::move(finish));
+  proxied->watch();
+
   // Every server is started and listed at once: a slow one (an `npx` that
   // downloads) delays the start by its own time, not by the sum.
-  std::vector<std::shared_ptr<McpServerConnection>> connections;
   std::vector<std::future<json>> listings;
-  for (const auto& settings : servers) {
-    connections.push_back(McpServerPool::shared().connection(settings, log_directory));
-    listings.push_back(std::async(std::launch::async, [connection = connections.back()] {
+  for (const auto& connection : connections)
+    listings.push_back(std::async(std::launch::async, [connection] {
       CancelToken never;
       return connection->tools(never);
     }));
-  }
   std::vector<json> listed;
   for (size_t index = 0; index < servers.size(); ++index) {
     try {
@@ -117,19 +252,9 @@ void add_proxied_server_tools(protocol::ToolSet& tools, const std::vector<McpSer
       listed.push_back(nullptr);
     }
   }
-  std::vector<std::string> taken, left_out;
-  for (const auto& registered : tools.tools()) taken.push_back(registered.definition.name);
-  auto named = name_proxied_tools(servers, listed, taken, left_out);
-  for (const auto& reason : left_out) warnings << "weir: not served (" << reason << ")\n";
-  for (auto& tool : named) {
-    ProxiedTool proxied{connections[tool.server], std::move(tool.tool), tool.name};
-    try {
-      add_tool(tools, proxied, warnings);
-    } catch (const std::invalid_argument& clash) {
-      warnings << "weir: not served (tool '" << proxied.name << "' of " << proxied.connection->settings().owner()
-               << ": " << clash.what() << ")\n";
-    }
-  }
+  proxied->start(std::move(listed), warnings);
+  // The holder lives as long as what keeps it current.
+  return std::shared_ptr<protocol::ToolSetHolder>(proxied, &proxied->holder);
 }
 
 }  // namespace weir::mcp

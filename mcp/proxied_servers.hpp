@@ -2,7 +2,8 @@
 // URLs) whose tools `weir mcp serve` offers next to its own, so a client
 // points at one server to reach all of its tools.
 //
-// Contract of add_proxied_server_tools():
+// Contract of serve_proxied_servers(): the holder it returns offers `fixed`
+// (weir's own tools) and the servers' tools, named as below.
 // - Each server is started (or reached) and listed before weir serves. A
 //   server that cannot be is reported in `warnings` ("not served: ...") and
 //   left out; the others are served. Its `allow` and `deny` choose its tools.
@@ -23,18 +24,40 @@
 //   started again once (mcp_server_pool.hpp); one that cannot be, or that
 //   went away while running the call (never sent twice), is an isError
 //   result naming it, and the other servers' tools keep working.
+// - The list stays current: when a server sends
+//   notifications/tools/list_changed, it is listed again (on its
+//   connection's thread, never the one reading its messages), the whole set
+//   is rebuilt by the rules above from every server's latest list, and the
+//   holder's set is replaced, which each session announces to its client
+//   (session.hpp). A call in flight keeps the tool it started with; a tool
+//   the server dropped is then unknown. A list that did not change changes
+//   nothing; one that cannot be fetched leaves that server's tools as they
+//   were, with a line on stderr, where warnings not given before go too.
+//   This lasts as long as the holder; destroying it waits for a rebuild
+//   under way (never for a listing, which is cancelled). With no servers the
+//   holder never changes (and initialize says listChanged: false).
+// - `finish` (when set) runs on every set built, the first and each rebuild,
+//   after the servers' tools are in: what the caller lays on top (tool
+//   limits). Its lines in `warnings` are treated as the rest.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/tools/mcp_server_settings.hpp"
 #include "mcp/protocol/tool_set.hpp"
+#include "mcp/protocol/tool_set_holder.hpp"
 
 namespace weir::mcp {
 
-void add_proxied_server_tools(protocol::ToolSet& tools, const std::vector<McpServerSettings>& servers,
-                              const std::string& log_directory, std::ostream& warnings);
+using FinishToolSet = std::function<void(protocol::ToolSet& tools, std::ostream& warnings)>;
+
+std::shared_ptr<protocol::ToolSetHolder> serve_proxied_servers(protocol::ToolSet fixed,
+                                                               const std::vector<McpServerSettings>& servers,
+                                                               const std::string& log_directory,
+                                                               std::ostream& warnings, FinishToolSet finish = nullptr);
 
 }  // namespace weir::mcp

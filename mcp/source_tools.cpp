@@ -44,8 +44,8 @@ void limit_tools(protocol::ToolSet& tools, const ToolSources& sources, DatabaseP
 
 }  // namespace
 
-void add_source_tools(protocol::ToolSet& tools, const ToolSources& sources, DatabasePool& pool,
-                      std::ostream& warnings) {
+std::shared_ptr<protocol::ToolSetHolder> source_tools(protocol::ToolSet tools, const ToolSources& sources,
+                                                      DatabasePool& pool, std::ostream& warnings) {
   const auto log_directory = pool.paths().home + "/logs";
   for (const auto& settings : sources.openapi_services) {
     auto loaded = cached_openapi_service(settings);
@@ -58,8 +58,9 @@ void add_source_tools(protocol::ToolSet& tools, const ToolSources& sources, Data
                                         "; serve fewer --operations, or the clashing tool under another name");
     }
   }
-  add_proxied_server_tools(tools, sources.mcp_servers, log_directory, warnings);
-  limit_tools(tools, sources, pool, warnings);
+  // Applied to each list built, the first and every one after a server's change.
+  auto limit = [sources, &pool](protocol::ToolSet& built, std::ostream& said) { limit_tools(built, sources, pool, said); };
+  return serve_proxied_servers(std::move(tools), sources.mcp_servers, log_directory, warnings, std::move(limit));
 }
 
 }  // namespace weir::mcp

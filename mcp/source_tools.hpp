@@ -1,6 +1,8 @@
 // Source tools — the tools of a set of tool sources (core/tools/tool_sources:
-// OpenAPI services and MCP servers) added to an MCP server's ToolSet, the
-// same way for `weir mcp serve` and for a tool set served over HTTP.
+// OpenAPI services and MCP servers) next to an MCP server's own tools, the
+// same way for `weir mcp serve` and for a tool set served over HTTP: the
+// holder returned offers `own`, the services' operations and the servers'
+// tools, and changes when a server's tools do (proxied_servers.hpp).
 //
 // OpenAPI services are read (documents loaded, fetched when given by URL;
 // once per process while unchanged: openapi_service_cache.hpp) and their
@@ -11,14 +13,18 @@
 // tool_limits admits its calls through the home's limit ledger
 // (core/tools/tool_limits.hpp): a call past a limit is an isError result and
 // nothing is sent; a limit for a tool not served is a line in `warnings`.
-// Started servers log to `pool`'s home's logs directory.
+// The limits hold for every list the holder offers, a server's changed list
+// too. Started servers log to `pool`'s home's logs directory; `pool` must
+// outlive the holder.
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 #include "core/tools/tool_sources.hpp"
 #include "mcp/protocol/tool_set.hpp"
+#include "mcp/protocol/tool_set_holder.hpp"
 
 namespace weir {
 class DatabasePool;
@@ -26,7 +32,7 @@ class DatabasePool;
 
 namespace weir::mcp {
 
-void add_source_tools(protocol::ToolSet& tools, const ToolSources& sources, DatabasePool& pool,
-                      std::ostream& warnings);
+std::shared_ptr<protocol::ToolSetHolder> source_tools(protocol::ToolSet own, const ToolSources& sources,
+                                                      DatabasePool& pool, std::ostream& warnings);
 
 }  // namespace weir::mcp

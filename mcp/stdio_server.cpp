@@ -32,9 +32,10 @@ void serve_stdio(const ServeConfig& config, const Paths& paths) {
   protocol::StdioOptions options;
   options.on_call_finished = tool_call_recorder(pool, "mcp", "");
   protocol::StdioServer server(info, options);
-  for (const auto& gateway : config.gateways) add_gateway_tool(server.tools(), gateway, pool, {}, {&searcher, nullptr});
-  for (const auto& set : config.collection_sets) add_collection_tools(server.tools(), set, pool, searcher);
-  add_source_tools(server.tools(), config, pool, std::cerr);
+  protocol::ToolSet own;
+  for (const auto& gateway : config.gateways) add_gateway_tool(own, gateway, pool, {}, {&searcher, nullptr});
+  for (const auto& set : config.collection_sets) add_collection_tools(own, set, pool, searcher);
+  server.set_tools(source_tools(std::move(own), config, pool, std::cerr));
   server.serve(STDIN_FILENO, STDOUT_FILENO);
 }
 

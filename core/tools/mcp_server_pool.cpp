@@ -56,7 +56,49 @@ McpServerConnection::McpServerConnection(McpServerSettings settings, std::string
   }
 }
 
-McpServerConnection::~McpServerConnection() = default;
+McpServerConnection::~McpServerConnection() {
+  // The notifier first, while the client it may be listing through is alive;
+  // the client's reader sees stopping_ and starts nothing new.
+  {
+    std::lock_guard lock(notify_mutex_);
+    stopping_ = true;
+  }
+  notify_wake_.notify_all();
+  if (notifier_.joinable()) notifier_.join();
+  // Then the client (which joins its reader), before the members that
+  // reader reaches through tools_changed() are destroyed.
+  std::shared_ptr<McpClient> client;
+  {
+    std::lock_guard lock(mutex_);
+    client = std::move(client_);
+  }
+}
+
+std::shared_ptr<void> McpServerConnection::watch_tools(std::function<void()> listener) {
+  return tool_watchers_.add(std::move(listener));
+}
+
+void McpServerConnection::tools_changed() {
+  if (tool_watchers_.size() == 0) return;  // nobody to tell: the stale mark is enough
+  std::lock_guard lock(notify_mutex_);
+  if (stopping_) return;
+  ++changes_;
+  if (!notifier_.joinable()) notifier_ = std::thread([this] { tell_watchers(); });
+  notify_wake_.notify_all();
+}
+
+void McpServerConnection::tell_watchers() {
+  std::unique_lock lock(notify_mutex_);
+  uint64_t told = 0;
+  while (true) {
+    notify_wake_.wait(lock, [&] { return stopping_ || changes_ != told; });
+    if (stopping_) return;
+    told = changes_;
+    lock.unlock();
+    tool_watchers_.notify();
+    lock.lock();
+  }
+}
 
 int McpServerConnection::starts() const {
   std::lock_guard lock(mutex_);
@@ -89,6 +131,7 @@ std::shared_ptr<McpClient> McpServerConnection::client(const CancelToken& cancel
     transport = make_mcp_http_transport(settings_.url, settings_.headers, settings_.timeout_ms + 10'000);
   }
   auto client = std::make_shared<McpClient>(std::move(transport));
+  client->on_tools_changed([this] { tools_changed(); });
   ++starts_;
   listed_ = false;
   try {

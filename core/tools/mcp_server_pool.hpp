@@ -4,7 +4,8 @@
 // `weir serve` and `weir mcp serve` keep servers across requests; `weir chat`
 // starts one the first time a request needs it. A connection starts its
 // server and runs the handshake on first use, keeps the tool list for
-// cache_seconds (or until the server sends tools/list_changed), and when a
+// cache_seconds (or until the server sends tools/list_changed, which it
+// also passes on to whoever watches: watch_tools()), and when a
 // call finds the server gone before the call reached it (a crashed stdio
 // server, a dropped session) it starts it again and sends that call once
 // more. A server that goes away while a call runs fails that call
@@ -20,16 +21,20 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "core/cancellation.hpp"
 #include "core/tools/mcp_server_settings.hpp"
+#include "mcp/protocol/watchers.hpp"
 
 namespace weir::mcp::protocol {
 class McpClient;
@@ -50,11 +55,21 @@ class McpServerConnection {
                       const CancelToken& cancel, std::function<void(const nlohmann::json&)> on_progress = nullptr);
   // How many times the server was started (tests observe restarts).
   int starts() const;
+  // `listener` runs each time the server says its tool list changed, while
+  // the returned token is held (after which tools() lists it again). It runs
+  // on a thread of this connection's own, never the client's reader, so it
+  // may call tools() and take its time; listeners run one at a time, and
+  // changes that arrive meanwhile are told once more when they are done
+  // (several changes may be told as one). Must not throw.
+  [[nodiscard]] std::shared_ptr<void> watch_tools(std::function<void()> listener);
 
  private:
   std::shared_ptr<mcp::protocol::McpClient> client(const CancelToken& cancel);
   void forget(const std::shared_ptr<mcp::protocol::McpClient>& broken);
   [[noreturn]] void fail(const std::exception& error, const std::string& doing) const;
+  void tools_changed();  // on the client's reader thread
+  void tell_watchers();  // the notifier thread
+
 
   McpServerSettings settings_;
   std::string log_path_;
@@ -66,6 +81,13 @@ class McpServerConnection {
   int starts_ = 0;
   int timeouts_in_a_row_ = 0;
   static constexpr int kTimeoutsBeforeRestart = 2;
+
+  mcp::protocol::Watchers tool_watchers_;
+  std::mutex notify_mutex_;
+  std::condition_variable notify_wake_;
+  uint64_t changes_ = 0;  // list_changed notifications received
+  bool stopping_ = false;
+  std::thread notifier_;  // started by the first change anyone watches
 };
 
 class McpServerPool {

@@ -203,6 +203,7 @@ void McpClient::on_message(const nlohmann::json& message) {
     case MessageKind::notification: {
       if (incoming.method == "notifications/tools/list_changed") {
         tools_stale_ = true;
+        if (on_tools_changed_) on_tools_changed_();
       } else if (incoming.method == "notifications/progress") {
         const auto* token = string_member(incoming.params, "progressToken");
         if (token == nullptr) return;

@@ -9,7 +9,8 @@
 // call's `cancelled` turns true or its timeout passes, the client sends
 // `notifications/cancelled` for the request and stops waiting. A
 // `notifications/tools/list_changed` marks the tool list stale
-// (tools_stale()) until the next list_tools(). The server's own requests are
+// (tools_stale()) until the next list_tools(), then runs the callback given
+// to on_tools_changed(). The server's own requests are
 // answered: ping with an empty result, anything else method-not-found.
 //
 // Concurrency: several threads may call at once; responses are matched to
@@ -95,6 +96,11 @@ class McpClient {
   nlohmann::json request(const std::string& method, nlohmann::json params, const CallOptions& options);
 
   bool tools_stale() const noexcept { return tools_stale_; }
+  // Runs on the transport's thread each time the server says its tool list
+  // changed, after tools_stale() turned true: it must be quick and must not
+  // make requests of this client (their answers arrive on that very
+  // thread); hand the work to another thread. Set before connect().
+  void on_tools_changed(std::function<void()> callback) { on_tools_changed_ = std::move(callback); }
   bool closed() const;
   const std::string& describe() const noexcept { return description_; }
 
@@ -113,6 +119,7 @@ class McpClient {
   std::string protocol_version_;
   nlohmann::json server_info_;
   std::atomic<bool> tools_stale_{false};
+  std::function<void()> on_tools_changed_;
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;

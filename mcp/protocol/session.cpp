@@ -54,12 +54,35 @@ class CloseWhenDone {
   std::shared_ptr<Outbox> outbox_;
 };
 
+// Where the session's own notifications go. The tool holder's watcher shares
+// it, not the session, so a change announced while the session is being
+// destroyed touches only this.
+struct NotificationChannel {
+  std::mutex mutex;
+  std::shared_ptr<Outbox> outbox;
+  bool ended = false;
+  std::atomic<bool> ready{false};  // the initialize result has been sent
+
+  void send(const json& message) {
+    std::shared_ptr<Outbox> target;
+    {
+      std::lock_guard lock(mutex);
+      target = outbox;
+    }
+    // Sent outside the lock: a GET stream's outbox may block briefly. One
+    // detached meanwhile drops the message, which is allowed.
+    if (target && ready.load()) target->send(message);
+  }
+};
+
 }  // namespace
 
 struct Session::State {
   ServerInfo info;
-  std::shared_ptr<const ToolSet> tools;
+  std::shared_ptr<ToolSetHolder> tools;
   SessionOptions options;
+  std::shared_ptr<NotificationChannel> channel = std::make_shared<NotificationChannel>();
+  std::shared_ptr<void> watch;  // keeps the list_changed watcher registered
 
   std::atomic<int> log_level{static_cast<int>(LogLevel::warning)};
   // Index in kSupportedVersions, set by `initialize`; atomic because a client
@@ -84,14 +107,24 @@ struct Session::State {
   void reap_workers(bool all);
 };
 
-Session::Session(ServerInfo info, std::shared_ptr<const ToolSet> tools, SessionOptions options)
+Session::Session(ServerInfo info, std::shared_ptr<ToolSetHolder> tools, SessionOptions options)
     : state_(std::make_unique<State>()) {
   state_->info = std::move(info);
-  state_->tools = tools ? std::move(tools) : std::make_shared<const ToolSet>();
+  state_->tools = tools ? std::move(tools) : std::make_shared<ToolSetHolder>(nullptr);
   state_->options = std::move(options);
+  if (state_->tools->can_change())
+    state_->watch = state_->tools->watch([channel = state_->channel] {
+      channel->send({{"jsonrpc", "2.0"}, {"method", "notifications/tools/list_changed"}});
+    });
 }
 
-Session::~Session() { state_->reap_workers(true); }
+Session::Session(ServerInfo info, std::shared_ptr<const ToolSet> tools, SessionOptions options)
+    : Session(std::move(info), std::make_shared<ToolSetHolder>(std::move(tools)), std::move(options)) {}
+
+Session::~Session() {
+  state_->watch.reset();
+  state_->reap_workers(true);
+}
 
 bool Session::initialized() const { return state_->initialized.load(); }
 
@@ -140,6 +173,31 @@ void Session::cancel_all() {
   for (const auto& cancellation : cancellations) cancellation->cancel();
 }
 
+void Session::end() {
+  cancel_all();
+  std::shared_ptr<Outbox> attached;
+  {
+    std::lock_guard lock(state_->channel->mutex);
+    state_->channel->ended = true;
+    attached = std::move(state_->channel->outbox);
+  }
+  if (attached) attached->close();
+}
+
+bool Session::sends_notifications() const { return state_->tools->can_change(); }
+
+bool Session::attach_notifications(std::shared_ptr<Outbox> outbox) {
+  std::lock_guard lock(state_->channel->mutex);
+  if (state_->channel->ended || state_->channel->outbox) return false;
+  state_->channel->outbox = std::move(outbox);
+  return true;
+}
+
+void Session::detach_notifications(const std::shared_ptr<Outbox>& outbox) {
+  std::lock_guard lock(state_->channel->mutex);
+  if (state_->channel->outbox == outbox) state_->channel->outbox.reset();
+}
+
 bool Session::wait_idle(std::optional<std::chrono::milliseconds> timeout) {
   bool idle = state_->calls.wait_idle(timeout);
   state_->reap_workers(false);
@@ -155,6 +213,7 @@ void Session::State::handle_request(const IncomingMessage& request, const std::s
     outbox->send(make_result(request.id, json::object()));
   } else if (method == "initialize") {
     outbox->send(make_result(request.id, initialize(params)));
+    channel->ready = true;  // a list_changed never comes before the result that announces it
   } else if (method == "tools/list") {
     outbox->send(make_result(request.id, list_tools()));
   } else if (method == "tools/call") {
@@ -200,7 +259,7 @@ json Session::State::initialize(const json& params) {
   json server_info = {{"name", info.name}, {"version", info.version}};
   if (!info.title.empty()) server_info["title"] = info.title;
   json result = {{"protocolVersion", negotiated},
-                 {"capabilities", {{"tools", {{"listChanged", false}}}, {"logging", json::object()}}},
+                 {"capabilities", {{"tools", {{"listChanged", tools->can_change()}}}, {"logging", json::object()}}},
                  {"serverInfo", server_info}};
   if (!info.instructions.empty()) result["instructions"] = info.instructions;
   return result;
@@ -208,7 +267,7 @@ json Session::State::initialize(const json& params) {
 
 json Session::State::list_tools() const {
   auto list = json::array();
-  for (const auto& tool : tools->tools()) list.push_back(tool_to_json(tool.definition, version()));
+  for (const auto& tool : tools->current()->tools()) list.push_back(tool_to_json(tool.definition, version()));
   return {{"tools", list}};
 }
 
@@ -218,7 +277,9 @@ void Session::State::start_call(const IncomingMessage& request, const std::share
   if (!params.is_object() || !params.contains("name") || !params["name"].is_string())
     throw ProtocolError(error_code::invalid_params, "Invalid params: \"name\" (the tool to call) must be a string");
   auto name = params["name"].get<std::string>();
-  const RegisteredTool* tool = tools->find(name);
+  // The call keeps this snapshot: a tool removed by a later change still runs to its end.
+  auto snapshot = tools->current();
+  const RegisteredTool* tool = snapshot->find(name);
   if (!tool) throw ProtocolError(error_code::invalid_params, "Unknown tool: " + name);
   json arguments = json::object();
   if (params.contains("arguments")) {
@@ -251,7 +312,7 @@ void Session::State::start_call(const IncomingMessage& request, const std::share
   closer.hand_over();
   std::lock_guard workers_lock(workers_mutex);
   auto& worker = workers.emplace_back();
-  worker.thread = std::thread([this, tool, id = request.id, key, cancellation, outbox,
+  worker.thread = std::thread([this, snapshot, tool, id = request.id, key, cancellation, outbox,
                                arguments = std::move(arguments), progress_token = std::move(progress_token),
                                finished = worker.finished] {
     CallContext context(cancellation, progress_token, outbox, log_level, tool->definition.name);

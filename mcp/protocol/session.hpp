@@ -6,6 +6,13 @@
 // `notifications/cancelled`. The stdio transport gives it every line of
 // stdin; the HTTP transport gives it the message of each POST.
 //
+// Its tools come from a ToolSetHolder (tool_set_holder.hpp). When they can
+// change, `initialize` advertises tools.listChanged, and each change sends
+// `notifications/tools/list_changed` (to an initialized client) through the
+// notification outbox attached with attach_notifications(), outside any
+// call; a change made while none is attached is not announced (the client
+// sees the new list when it next asks).
+//
 // Contract of handle(): the answer to a message, if it has one, and the
 // notifications of the call it starts go to the Outbox given with it, then
 // the outbox is closed (outbox.hpp). Anything but `tools/call` is answered
@@ -18,8 +25,8 @@
 // isError result) at the level it set. More than max_calls_in_flight calls
 // at once are answered with an isError result. handle() is thread-safe.
 //
-// Destruction waits for the calls in flight (cancel_all() first to make that
-// quick). Diagnostics go to stderr only.
+// Destruction waits for the calls in flight (cancel_all() or end() first to
+// make that quick). Diagnostics go to stderr only.
 #pragma once
 
 #include <chrono>
@@ -35,6 +42,7 @@
 #include "mcp/protocol/json_rpc.hpp"
 #include "mcp/protocol/outbox.hpp"
 #include "mcp/protocol/tool_set.hpp"
+#include "mcp/protocol/tool_set_holder.hpp"
 
 namespace weir::mcp::protocol {
 
@@ -57,6 +65,8 @@ struct SessionOptions {
 
 class Session {
  public:
+  Session(ServerInfo info, std::shared_ptr<ToolSetHolder> tools, SessionOptions options = {});
+  // Tools that never change.
   Session(ServerInfo info, std::shared_ptr<const ToolSet> tools, SessionOptions options = {});
   ~Session();
   Session(const Session&) = delete;
@@ -69,6 +79,19 @@ class Session {
   // running) is told to stop and will send no response.
   void cancel(const nlohmann::json& request_id);
   void cancel_all();
+  // The session is over (DELETE, expiry, shutdown): cancel_all(), and the
+  // notification outbox is closed and detached. Idempotent.
+  void end();
+
+  // Whether this session ever sends a message outside a call (its tools can
+  // change): a transport offers a standing stream only then.
+  bool sends_notifications() const;
+  // Where those messages go: stdout for stdio, an HTTP client's standing GET
+  // stream. One at a time: false (and nothing attached) when one already
+  // is, or once the session has ended. detach_notifications() removes
+  // `outbox` only if it is still the one attached.
+  bool attach_notifications(std::shared_ptr<Outbox> outbox);
+  void detach_notifications(const std::shared_ptr<Outbox>& outbox);
   // True once no call is running (false when `timeout` passed first).
   bool wait_idle(std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 

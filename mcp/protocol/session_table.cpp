@@ -18,9 +18,10 @@ std::string new_session_id() {
   return id;
 }
 
-// Cancels the calls of sessions taken out of the table, outside its lock.
-void cancel_calls(const std::vector<std::shared_ptr<Session>>& sessions) {
-  for (const auto& session : sessions) session->cancel_all();
+// Ends the sessions taken out of the table (their calls are cancelled,
+// their standing streams closed), outside its lock.
+void end_sessions(const std::vector<std::shared_ptr<Session>>& sessions) {
+  for (const auto& session : sessions) session->end();
 }
 
 }  // namespace
@@ -70,7 +71,7 @@ std::unique_ptr<SessionTable::Lease> SessionTable::add(std::shared_ptr<Session> 
       lease = std::make_unique<Lease>(*this, id, std::move(session));
     }
   }
-  cancel_calls(dropped);
+  end_sessions(dropped);
   return lease;
 }
 
@@ -90,7 +91,7 @@ std::unique_ptr<SessionTable::Lease> SessionTable::acquire(const std::string& id
       return std::make_unique<Lease>(*this, id, found->second.session);
     }
   }
-  dropped->cancel_all();
+  dropped->end();
   return nullptr;
 }
 
@@ -112,7 +113,7 @@ bool SessionTable::remove(const std::string& id, const std::string& owner) {
     removed = std::move(found->second.session);
     sessions_.erase(found);
   }
-  removed->cancel_all();
+  removed->end();
   return true;
 }
 
@@ -123,7 +124,7 @@ void SessionTable::clear() {
     for (auto& [id, entry] : sessions_) removed.push_back(std::move(entry.session));
     sessions_.clear();
   }
-  cancel_calls(removed);
+  end_sessions(removed);
 }
 
 size_t SessionTable::size() const {

@@ -13,8 +13,9 @@
 //     Lease is gone; an expired session, an unknown id, or another owner's
 //     session is not found.
 //   - remove() (DELETE) and clear() (shutdown) take sessions out.
-//   Sessions taken out (evicted, expired, removed) get cancel_all() so their
-//   calls stop; they are destroyed when the last request using them is done.
+//   Sessions taken out (evicted, expired, removed) get Session::end() so
+//   their calls stop and a standing GET stream closes; they are destroyed
+//   when the last request using them is done.
 //   Thread-safe.
 #pragma once
 

@@ -34,7 +34,8 @@ void StdioServer::serve(int input_fd, int output_fd) {
   SessionOptions session_options;
   session_options.max_calls_in_flight = options_.max_calls_in_flight;
   session_options.on_call_finished = options_.on_call_finished;
-  Session session(info_, tools_, session_options);
+  Session session(info_, holder_ ? holder_ : std::make_shared<ToolSetHolder>(tools_), session_options);
+  session.attach_notifications(out);
   LineReader reader(input_fd, options_.max_message_bytes);
   while (true) {
     auto line = reader.next();

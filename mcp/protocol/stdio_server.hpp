@@ -9,6 +9,9 @@
 // keeps reading after each. Every answer and notification goes to
 // stdout, one message per line. At end of input serve() waits for the calls
 // in flight, sends their answers, and returns. Diagnostics go to stderr only.
+// When the tools can change (set_tools() with a holder that can), each change
+// is announced with notifications/tools/list_changed on stdout, written like
+// every other message (whole lines, never interleaved).
 #pragma once
 
 #include <functional>
@@ -16,6 +19,7 @@
 
 #include "mcp/protocol/session.hpp"
 #include "mcp/protocol/tool_set.hpp"
+#include "mcp/protocol/tool_set_holder.hpp"
 
 namespace weir::mcp::protocol {
 
@@ -33,6 +37,8 @@ class StdioServer {
 
   // The tools to offer; fill before serve().
   ToolSet& tools() { return *tools_; }
+  // Or tools that may change while serving; replaces what tools() holds.
+  void set_tools(std::shared_ptr<ToolSetHolder> tools) { holder_ = std::move(tools); }
 
   // Reads until end of input; returns once every call in flight has answered.
   void serve(int input_fd, int output_fd);
@@ -41,6 +47,7 @@ class StdioServer {
   ServerInfo info_;
   StdioOptions options_;
   std::shared_ptr<ToolSet> tools_ = std::make_shared<ToolSet>();
+  std::shared_ptr<ToolSetHolder> holder_;
 };
 
 }  // namespace weir::mcp::protocol

@@ -74,10 +74,58 @@ void StreamableHttpServer::handle(const HttpRequestView& request, HttpResponder&
   if (stopping_) return refuse(responder, 503, "Service Unavailable: the server is shutting down");
   if (request.method == "POST") return post(request, responder, factory);
   if (request.method == "DELETE") return remove(request, responder);
-  // GET would open a stream for messages the server starts on its own; this
-  // server sends none outside a call, which the spec allows to refuse so.
-  refuse(responder, 405, "Method Not Allowed: POST a JSON-RPC message, or DELETE to end the session",
-         kTransportError, {{"Allow", "POST, DELETE"}});
+  if (request.method == "GET") return listen(request, responder);
+  refuse(responder, 405, "Method Not Allowed: POST a JSON-RPC message, GET to listen, or DELETE to end the session",
+         kTransportError, {{"Allow", "GET, POST, DELETE"}});
+}
+
+void StreamableHttpServer::listen(const HttpRequestView& request, HttpResponder& responder) {
+  if (!accepts(request.header("accept"), kEventStream))
+    return refuse(responder, 406, "Not Acceptable: a GET stream is text/event-stream; accept it to listen");
+  if (auto version = request.header("mcp-protocol-version"); version && !supported_version(*version))
+    return refuse(responder, 400,
+                  "Bad Request: unsupported MCP-Protocol-Version '" + *version + "'; supported: " + supported_list());
+  auto id = request.header("mcp-session-id");
+  if (!id) return refuse(responder, 400, "Bad Request: the Mcp-Session-Id header is required (initialize first)");
+  // Held while the client listens: a session someone listens to is not idle.
+  auto lease = sessions_.acquire(*id, request.owner);
+  if (!lease)
+    return refuse(responder, 404, "Not Found: no session " + *id + " (it has ended or expired); initialize again");
+  // The spec's way of saying "nothing will ever come": the client stops asking.
+  if (!(*lease)->sends_notifications())
+    return refuse(responder, 405,
+                  "Method Not Allowed: this session's tools never change, so the server sends nothing outside a "
+                  "call; POST a JSON-RPC message, or DELETE to end the session",
+                  kTransportError, {{"Allow", "POST, DELETE"}});
+  auto stream = std::make_shared<RequestStream>();
+  if (!(*lease)->attach_notifications(stream))
+    return refuse(responder, 409,
+                  "Conflict: session " + *id + " already has a GET stream open (or has just ended); listen on that one");
+  struct Detach {
+    Session& session;
+    std::shared_ptr<Outbox> stream;
+    ~Detach() { session.detach_notifications(stream); }
+  } detach{**lease, stream};
+  responder.on_end([stream] { stream->abandon(); });
+
+  responder.begin_stream(200, kEventStream, {{"Cache-Control", "no-cache"}});
+  auto keep_alive = options_.keep_alive > std::chrono::milliseconds(0) ? options_.keep_alive : std::chrono::hours(24 * 365);
+  for (bool open = true; open;) {
+    auto event = stream->next(keep_alive);
+    switch (event.kind) {
+      case RequestStream::Event::Kind::message:
+        open = responder.write(sse_event(event.message));
+        break;
+      case RequestStream::Event::Kind::idle:
+        open = responder.write(": keep-alive\n\n");
+        break;
+      case RequestStream::Event::Kind::closed:     // the session ended (DELETE, expiry, shutdown)
+      case RequestStream::Event::Kind::abandoned:  // the client hung up, or the server is stopping
+        open = false;
+        break;
+    }
+  }
+  responder.finish();
 }
 
 void StreamableHttpServer::remove(const HttpRequestView& request, HttpResponder& responder) {

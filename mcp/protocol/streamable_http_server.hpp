@@ -26,9 +26,17 @@
 //     stream with no response. When the client hangs up before the answer,
 //     its call is cancelled: without resumable streams (not offered) the
 //     answer could never reach it, and the upstream work should stop.
-// GET (a server-initiated stream) is 405: this server sends no requests and
-// no notifications outside a call. DELETE ends the session (its calls are
-// cancelled).
+// GET (with `Mcp-Session-Id`) opens the session's standing SSE stream, for
+// what the server says outside any call: `notifications/tools/list_changed`
+// when its tools change (Session::attach_notifications). A session whose
+// tools never change has nothing to say: its GET is 405, which the spec
+// offers for that. One stream per session (a second GET is 409); it carries
+// keep-alive comments, holds the session busy (so it does not expire while
+// someone listens), and ends when the client hangs up, when the session ends
+// (DELETE, eviction) and at shutdown. Messages sent while no stream is open
+// are lost: the spec's resumable streams are not offered. Accept must allow
+// text/event-stream (406 otherwise); no session id is 400, an unknown one
+// 404. DELETE ends the session (its calls are cancelled).
 //
 // Errors of the transport itself carry a JSON-RPC error body with a null id
 // (as the reference SDKs do). Exceptions thrown by the SessionFactory
@@ -47,6 +55,7 @@
 #include "mcp/protocol/session.hpp"
 #include "mcp/protocol/session_table.hpp"
 #include "mcp/protocol/tool_set.hpp"
+#include "mcp/protocol/tool_set_holder.hpp"
 
 namespace weir::mcp::protocol {
 
@@ -58,10 +67,11 @@ struct StreamableHttpOptions {
 
 class StreamableHttpServer {
  public:
-  // What a new session serves: its tools, and (when set) who is told of each
-  // call as it ends (SessionOptions::on_call_finished).
+  // What a new session serves: its tools (which may change while it lives),
+  // and (when set) who is told of each call as it ends
+  // (SessionOptions::on_call_finished).
   struct SessionSetup {
-    std::shared_ptr<const ToolSet> tools;
+    std::shared_ptr<ToolSetHolder> tools;
     std::function<void(const FinishedCall&)> on_call_finished;
   };
   // A new session's setup, from its initialize request. May throw to refuse
@@ -73,7 +83,7 @@ class StreamableHttpServer {
   StreamableHttpServer(const StreamableHttpServer&) = delete;
   StreamableHttpServer& operator=(const StreamableHttpServer&) = delete;
 
-  // Any method; blocks while a call answers on its POST. `factory` is used
+  // Any method; blocks while a call answers on its POST, and while a GET stream is open. `factory` is used
   // only when the request is an initialize. Thread-safe.
   void handle(const HttpRequestView& request, HttpResponder& responder, const SessionFactory& factory);
 
@@ -85,6 +95,7 @@ class StreamableHttpServer {
  private:
   void post(const HttpRequestView& request, HttpResponder& responder, const SessionFactory& factory);
   void remove(const HttpRequestView& request, HttpResponder& responder);
+  void listen(const HttpRequestView& request, HttpResponder& responder);
 
   ServerInfo info_;
   StreamableHttpOptions options_;

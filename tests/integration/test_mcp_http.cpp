@@ -429,3 +429,38 @@ TEST_CASE("MCP over HTTP: tool sets at /v1/mcp/toolsets/NAME; a key limited to o
   auto listed = json::parse(fixture.run_ok({"--json", "key", "list"}).out);
   CHECK(listed[0]["toolsets"] == json::array({"files"}));
 }
+
+TEST_CASE("MCP over HTTP: a tool set's server changes its tools: list_changed on the session's GET stream, the new list served") {
+  McpHttpFixture fixture;
+  const std::string fake_server = "python3 " + std::string(WEIR_SOURCE_DIR) + "/tests/support/fake_mcp_server.py";
+  fixture.run_ok({"toolset", "create", "files", "--mcp-server", "fake=" + fake_server});
+  ServeProcess serve(fixture.home);
+  McpHttpClient files{serve.port(), "/v1/mcp/toolsets/files"};
+  auto initialized = files.initialize();
+  REQUIRE(initialized.status == 200);
+  CHECK(McpHttpClient::messages(initialized)[0]["result"]["capabilities"]["tools"]["listChanged"] == true);
+
+  RawConnection listen(serve.port());
+  listen.send("GET /v1/mcp/toolsets/files HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nMcp-Session-Id: " +
+              files.session + "\r\n\r\n");
+  REQUIRE(listen.read_until("\r\n\r\n"));  // the stream's head: it listens from now on
+  CHECK(listen.received().rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(listen.received().find("text/event-stream") != std::string::npos);
+  CHECK(http_request(serve.port(), "GET", files.path, {}, files.all_headers()).status == 409);  // one per session
+
+  auto changed = files.request(1, "tools/call", {{"name", "change"}, {"arguments", {{"text", "fresh"}}}});
+  CHECK(changed["result"]["content"][0]["text"] == "changed");
+  REQUIRE(listen.read_until("notifications/tools/list_changed"));
+  auto names = tool_names(files.request(2, "tools/list"));
+  CHECK(std::find(names.begin(), names.end(), "fresh") != names.end());
+  auto fresh = files.request(3, "tools/call", {{"name", "fresh"}, {"arguments", json::object()}});
+  CHECK(fresh["result"]["content"][0]["text"] == "fresh: called");
+
+  // DELETE ends the session, and with it the stream (the chunked body's last chunk).
+  CHECK(http_request(serve.port(), "DELETE", files.path, {}, files.all_headers()).status == 200);
+  CHECK(listen.read_until("\r\n0\r\n\r\n"));
+  // A session whose tools never change has nothing to listen to.
+  McpHttpClient inference{serve.port(), "/v1/mcp/inference", {{"X-Mcp-Model-Name", "helper"}}};
+  REQUIRE(inference.initialize().status == 200);
+  CHECK(http_request(serve.port(), "GET", inference.path, {}, inference.all_headers()).status == 405);
+}

@@ -4,7 +4,8 @@
 // stdio, and a `weir serve` reached over streamable HTTP: one merged list
 // (a server prefix on clashes only), calls forwarded with their results as
 // the server made them, arguments checked before they leave weir, progress
-// and cancellation passed through, and a server killed while the others go on.
+// and cancellation passed through, a server's changed tool list passed on to
+// the client, and a server killed while the others go on.
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -146,6 +147,44 @@ TEST_CASE("mcp proxy: a server's progress reaches the caller in order; the calle
     seen = json::parse(first_text(call(session, "cancelled_seen", json::object(), 100 + attempt)));
   CHECK(seen.size() == 1);
   CHECK_FALSE(session.response(2, std::chrono::milliseconds(0)));  // a cancelled call is not answered
+}
+
+TEST_CASE("mcp proxy: a server's tools/list_changed reaches the client; the new list is served, its new tool called") {
+  WeirHome home;
+  McpSession session(home, {"--mcp-server", "fake=python3 " + kFakeServer});
+  auto initialized = session.initialize();
+  CHECK(initialized["capabilities"]["tools"]["listChanged"] == true);
+  CHECK(tool_names(session, 1).count("fresh") == 0);
+  // The wanted-th list_changed since the session began (wait_for looks at each message once, oldest first).
+  auto nth_change = [](int wanted) {
+    return [wanted, seen = 0](const json& message) mutable {
+      return message.value("method", "") == "notifications/tools/list_changed" && ++seen == wanted;
+    };
+  };
+
+  // `change` adds the tool and tells weir, which lists the server again and tells its client.
+  CHECK(first_text(call(session, "change", {{"text", "fresh"}}, 2)) == "changed");
+  REQUIRE(session.wait_for(nth_change(1)));
+  auto names = tool_names(session, 3);
+  CHECK(names.count("fresh") == 1);
+  CHECK(names.count("echo") == 1);
+  CHECK(first_text(call(session, "fresh", json::object(), 4)) == "fresh: called");
+
+  // Removed again: the tool is unknown, the others still work.
+  CHECK(first_text(call(session, "change", {{"text", "fresh"}}, 5)) == "changed");
+  REQUIRE(session.wait_for(nth_change(2)));
+  CHECK(tool_names(session, 6).count("fresh") == 0);
+  auto unknown = session.request("tools/call", {{"name", "fresh"}, {"arguments", json::object()}}, 7);
+  CHECK(unknown["error"]["code"] == -32602);
+  CHECK(first_text(call(session, "echo", {{"text", "still"}}, 8)) == "echo: still");
+  CHECK(session.invalid_lines().empty());
+}
+
+TEST_CASE("mcp proxy: without proxied servers the tool list never changes, and initialize says so") {
+  WeirHome home;
+  REQUIRE(home.run({"collection", "create", "kb"}).exit_code == 0);
+  McpSession session(home, {"--collections", "kb"});
+  CHECK(session.initialize()["capabilities"]["tools"]["listChanged"] == false);
 }
 
 TEST_CASE("mcp proxy: a streamable-HTTP server killed mid-session is an isError result; the other server goes on") {

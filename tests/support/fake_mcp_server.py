@@ -11,7 +11,10 @@
 #   structured         -> structuredContent {"sum": 5}
 #   fail               -> isError with a text part
 #   meta               -> the request's _meta as JSON text
-#   change             -> notifications/tools/list_changed, then "changed"
+#   change {text?}     -> notifications/tools/list_changed, then "changed"; when
+#                         `text` names a tool, that tool is first added to the
+#                         list (answering "NAME: called"), or removed when it
+#                         was added before
 #   cancelled_seen     -> the requestIds of every notifications/cancelled so far
 #                         (each is also logged on stderr: "cancelled request ID")
 #   stderr             -> writes a line to stderr, then "written"
@@ -31,6 +34,7 @@ TOOLS = [
     for n in ["echo", "progress", "hang", "crash", "image", "structured", "fail", "meta", "change",
               "cancelled_seen", "stderr", "list_count", "call_count"]
 ]
+added = []  # tool names `change` added, listed after TOOLS
 cancelled = []
 lists = [0]
 calls = [0]
@@ -81,6 +85,12 @@ def call(request_id, params):
     if name == "meta":
         return text(json.dumps(params.get("_meta") or {}, sort_keys=True))
     if name == "change":
+        new = arguments.get("text")
+        if new:
+            if new in added:
+                added.remove(new)
+            else:
+                added.append(new)
         send({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
         return text("changed")
     if name == "cancelled_seen":
@@ -89,6 +99,8 @@ def call(request_id, params):
         return text(str(lists[0]))
     if name == "call_count":
         return text(str(calls[0]))
+    if name in added:
+        return text(name + ": called")
     if name == "stderr":
         sys.stderr.write("a line for the log\n")
         sys.stderr.flush()
@@ -121,7 +133,9 @@ for line in sys.stdin:
         if cursor is None:
             send({"jsonrpc": "2.0", "id": request_id, "result": {"tools": TOOLS[:4], "nextCursor": "page-2"}})
         elif cursor == "page-2":
-            send({"jsonrpc": "2.0", "id": request_id, "result": {"tools": TOOLS[4:]}})
+            listed = TOOLS[4:] + [{"name": n, "description": "added by change",
+                                   "inputSchema": {"type": "object"}} for n in added]
+            send({"jsonrpc": "2.0", "id": request_id, "result": {"tools": listed}})
         else:
             send({"jsonrpc": "2.0", "id": request_id, "error": {"code": -32602, "message": "bad cursor"}})
     elif method == "tools/call":

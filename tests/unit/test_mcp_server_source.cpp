@@ -7,6 +7,7 @@
 #include "core/tools/mcp_server_pool.hpp"
 #include "core/tools/mcp_server_settings.hpp"
 #include "core/tools/mcp_server_source.hpp"
+#include "tests/support/one_shot_event.hpp"
 
 using namespace weir;
 using nlohmann::json;
@@ -133,6 +134,28 @@ TEST_CASE("mcp server connection: the tool list is cached until the server says 
                          cancel);
   auto usage = [&] { source.run(ToolCall{"1", "echo", "[1, 2]"}, cancel); };
   CHECK_THROWS_AS(usage(), Error);
+}
+
+TEST_CASE("mcp server connection: watchers hear of tools/list_changed on the connection's thread, where they may list again") {
+  McpServerSettings settings;
+  settings.name = "fake";
+  settings.command = "python3";
+  settings.args = {std::string(WEIR_SOURCE_DIR) + "/tests/support/fake_mcp_server.py"};
+  McpServerConnection connection(settings, "");
+  CancelToken cancel;
+  CHECK(connection.tools(cancel).size() == 13);
+  testing::OneShotEvent told;
+  json relisted;
+  // Listing from the client's reader thread would wait for an answer only that thread can deliver.
+  auto watch = connection.watch_tools([&] {
+    relisted = connection.tools(cancel);
+    told.set();
+  });
+  connection.call("change", {{"text", "fresh"}}, nullptr, cancel);
+  REQUIRE(told.wait());
+  REQUIRE(relisted.size() == 14);
+  CHECK(relisted.back()["name"] == "fresh");
+  CHECK(connection.starts() == 1);
 }
 
 TEST_CASE("mcp server connection: a server that lets two calls in a row time out is started again by the next") {

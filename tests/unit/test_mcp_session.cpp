@@ -117,6 +117,67 @@ TEST_CASE("session: lifecycle, tools/list by negotiated version, protocol faults
   CHECK(outbox->messages().empty());
 }
 
+TEST_CASE("session: tools that can change: listChanged, list_changed on the notification outbox, the new list served, a call in flight finished") {
+  OneShotEvent started, release;
+  auto first = std::make_shared<ToolSet>();
+  ToolDefinition slow;
+  slow.name = "slow";
+  first->add(slow, [&](const json&, CallContext&) {
+    started.set();
+    release.wait();
+    return ToolResult::text("finished");
+  });
+  auto second = std::make_shared<ToolSet>();
+  ToolDefinition fresh;
+  fresh.name = "fresh";
+  second->add(fresh, [](const json&, CallContext&) { return ToolResult::text("new"); });
+  auto holder = std::make_shared<ToolSetHolder>(first, true);
+  Session session(info(), holder);
+  CHECK(session.sends_notifications());
+  auto notices = std::make_shared<RecordingOutbox>();
+  CHECK(session.attach_notifications(notices));
+  CHECK_FALSE(session.attach_notifications(std::make_shared<RecordingOutbox>()));  // one at a time
+
+  holder->replace(first);  // before initialize: the client has not been told of any tools yet
+  CHECK(notices->messages().empty());
+  auto initialized = handle(session, request(1, "initialize", {{"protocolVersion", "2025-06-18"}}));
+  CHECK(initialized["result"]["capabilities"]["tools"]["listChanged"] == true);
+
+  auto running = std::make_shared<RecordingOutbox>();
+  session.handle(classify(request(2, "tools/call", {{"name", "slow"}})), running);
+  REQUIRE(started.wait());
+  holder->replace(second);  // watchers run before replace() returns
+  REQUIRE(notices->messages().size() == 1);
+  CHECK(notices->messages()[0] == json{{"jsonrpc", "2.0"}, {"method", "notifications/tools/list_changed"}});
+  auto tools = handle(session, request(3, "tools/list"))["result"]["tools"];
+  REQUIRE(tools.size() == 1);
+  CHECK(tools[0]["name"] == "fresh");
+  CHECK(handle(session, request(4, "tools/call", {{"name", "slow"}}))["error"]["code"] == error_code::invalid_params);
+  CHECK(handle(session, request(5, "tools/call", {{"name", "fresh"}}))["result"]["content"][0]["text"] == "new");
+  release.set();  // the call that started on the old list ends normally
+  REQUIRE(running->wait_closed());
+  CHECK(running->messages().back()["result"]["content"][0]["text"] == "finished");
+
+  // Detached: a change is not announced; end() closes the attached outbox and refuses another.
+  session.detach_notifications(notices);
+  holder->replace(first);
+  CHECK(notices->messages().size() == 1);
+  CHECK(session.attach_notifications(notices));
+  session.end();
+  CHECK(notices->closes() == 1);
+  holder->replace(second);
+  CHECK(notices->messages().size() == 1);
+  CHECK_FALSE(session.attach_notifications(std::make_shared<RecordingOutbox>()));
+}
+
+TEST_CASE("session: tools that never change: listChanged false, and nothing to listen to") {
+  std::atomic<bool> saw_cancel{false};
+  Session session(info(), test_tools(saw_cancel));
+  CHECK_FALSE(session.sends_notifications());
+  auto initialized = handle(session, request(1, "initialize", {{"protocolVersion", "2025-06-18"}}));
+  CHECK(initialized["result"]["capabilities"]["tools"]["listChanged"] == false);
+}
+
 TEST_CASE("session: a call's progress and response go to its own outbox, closed once, after the response") {
   std::atomic<bool> saw_cancel{false};
   Session session(info(), test_tools(saw_cancel));

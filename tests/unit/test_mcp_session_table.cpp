@@ -17,7 +17,7 @@ TEST_CASE("session table: ids are long and random; owners, expiry and the cap ev
   options.max_sessions = 2;
   options.idle_expiry = 30min;
   SessionTable table(options, [&now] { return now; });
-  auto make = [] { return std::make_shared<Session>(info(), nullptr); };
+  auto make = [] { return std::make_shared<Session>(info(), std::shared_ptr<const ToolSet>()); };
 
   auto first = table.add(make(), "alice");
   REQUIRE(first);

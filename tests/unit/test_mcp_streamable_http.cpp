@@ -32,11 +32,14 @@ class FakeResponder : public HttpResponder {
     done_ = true;
   }
   void begin_stream(int status, std::string_view content_type, const HttpHeaders& headers) override {
-    std::lock_guard lock(mutex_);
-    status_ = status;
-    content_type_ = content_type;
-    headers_ = headers;
-    streamed_ = true;
+    {
+      std::lock_guard lock(mutex_);
+      status_ = status;
+      content_type_ = content_type;
+      headers_ = headers;
+      streamed_ = true;
+    }
+    wrote_.notify_all();
   }
   bool write(std::string_view piece) override {
     {
@@ -62,6 +65,10 @@ class FakeResponder : public HttpResponder {
       callbacks = on_end_;
     }
     for (auto& callback : callbacks) callback();
+  }
+  bool wait_for_stream(std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mutex_);
+    return wrote_.wait_for(lock, timeout, [&] { return streamed_; });
   }
   bool wait_for_body(const std::string& text, std::chrono::milliseconds timeout = 10s) {
     std::unique_lock lock(mutex_);
@@ -113,7 +120,7 @@ struct Fixture {
                                 return options;
                               }()};
   StreamableHttpServer::SessionFactory factory = [this](const HttpRequestView&) {
-    return StreamableHttpServer::SessionSetup{tools, nullptr};
+    return StreamableHttpServer::SessionSetup{std::make_shared<ToolSetHolder>(tools), nullptr};
   };
 
   Fixture() {
@@ -345,4 +352,60 @@ TEST_CASE("streamable HTTP: DELETE ends the session and cancels its calls; shutd
   FakeResponder late;
   fixture.send(late, "POST", fixture.headers(second), R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
   CHECK(late.status() == 503);
+}
+
+TEST_CASE("streamable HTTP: GET opens the standing stream of a session whose tools can change; list_changed arrives on it") {
+  Fixture fixture;
+  auto holder = std::make_shared<ToolSetHolder>(fixture.tools, true);
+  fixture.factory = [holder](const HttpRequestView&) { return StreamableHttpServer::SessionSetup{holder, nullptr}; };
+  auto session = fixture.initialize();
+  HttpHeaders listen_headers = {{"accept", "text/event-stream"}, {"mcp-session-id", session}};
+  FakeResponder listen;
+  auto listening = std::async(std::launch::async, [&] { fixture.send(listen, "GET", listen_headers, ""); });
+  REQUIRE(listen.wait_for_stream());
+  CHECK(listen.status() == 200);
+  CHECK(listen.content_type() == "text/event-stream");
+
+  FakeResponder second;
+  fixture.send(second, "GET", listen_headers, "");
+  CHECK(second.status() == 409);
+  FakeResponder json_only;
+  fixture.send(json_only, "GET", {{"accept", "application/json"}, {"mcp-session-id", session}}, "");
+  CHECK(json_only.status() == 406);
+  FakeResponder no_session;
+  fixture.send(no_session, "GET", {{"accept", "text/event-stream"}}, "");
+  CHECK(no_session.status() == 400);
+  FakeResponder unknown;
+  fixture.send(unknown, "GET", {{"accept", "text/event-stream"}, {"mcp-session-id", "not-a-session"}}, "");
+  CHECK(unknown.status() == 404);
+
+  holder->replace(fixture.tools);
+  REQUIRE(listen.wait_for_body("notifications/tools/list_changed"));
+  // The fixture's keep-alive is 100 ms: an idle stream says so in comments.
+  CHECK(listen.wait_for_body(": keep-alive"));
+
+  // DELETE ends the session and its stream.
+  FakeResponder end;
+  fixture.send(end, "DELETE", fixture.headers(session), "");
+  CHECK(end.status() == 200);
+  REQUIRE(listening.wait_for(10s) == std::future_status::ready);
+  CHECK(listen.done());
+  auto events = listen.events();
+  REQUIRE(events.size() == 1);
+  CHECK(events[0] == json{{"jsonrpc", "2.0"}, {"method", "notifications/tools/list_changed"}});
+
+  // A client that hangs up ends its stream; a new GET may then listen. Shutdown ends that one.
+  auto another = fixture.initialize();
+  listen_headers = {{"accept", "text/event-stream"}, {"mcp-session-id", another}};
+  FakeResponder gone;
+  auto hanging_up = std::async(std::launch::async, [&] { fixture.send(gone, "GET", listen_headers, ""); });
+  REQUIRE(gone.wait_for_stream());
+  gone.hang_up();
+  REQUIRE(hanging_up.wait_for(10s) == std::future_status::ready);
+  FakeResponder last;
+  auto last_listening = std::async(std::launch::async, [&] { fixture.send(last, "GET", listen_headers, ""); });
+  REQUIRE(last.wait_for_stream());
+  CHECK(fixture.server.shutdown(10s));
+  REQUIRE(last_listening.wait_for(10s) == std::future_status::ready);
+  CHECK(last.done());
 }
