@@ -461,18 +461,20 @@ CREATE TABLE toolset_revisions (
 ALTER TABLE keys ADD COLUMN toolsets TEXT;
 )sql",
 };
+
+size_t schema_version(Database& database) {
+  // Finished before any migration runs: DROP TABLE refuses while a statement is still reading.
+  auto version_query = database.prepare("PRAGMA user_version");
+  version_query.step();
+  return static_cast<size_t>(version_query.integer(0));
+}
+
 }  // namespace
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 void migrate(Database& database) {
-  size_t applied = 0;
-  {
-    // Finished before any migration runs: DROP TABLE refuses while a statement is still reading.
-    auto version_query = database.prepare("PRAGMA user_version");
-    version_query.step();
-    applied = static_cast<size_t>(version_query.integer(0));
-  }
+  size_t applied = schema_version(database);
   if (applied > kMigrations.size())
     throw Error(ErrorKind::runtime,
                 "the store at " + database.path() + " has schema version " + std::to_string(applied) +
@@ -480,6 +482,9 @@ void migrate(Database& database) {
                     "); upgrade weir");
   for (size_t index = applied; index < kMigrations.size(); ++index) {
     database.transaction([&] {
+      // Another process opening the same store may have applied it while
+      // this one waited for the write lock: read the version again under it.
+      if (schema_version(database) > index) return;
       database.execute(kMigrations[index]);
       database.execute("PRAGMA user_version = " + std::to_string(index + 1));
     });

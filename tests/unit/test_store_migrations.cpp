@@ -1,12 +1,15 @@
 // Schema migrations at open: a fresh store reaches the latest version, an
 // older store is upgraded keeping its rows (its gateways get a first
-// revision), and a store from a newer weir is refused, untouched.
+// revision), a store from a newer weir is refused, untouched, and several
+// connections opening a new store at once migrate it once between them.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/gateway/gateway_config.hpp"
@@ -54,6 +57,29 @@ TEST_CASE("a fresh store reaches the latest schema version") {
   Database database(store.path);
   CHECK(user_version(database) == latest_schema_version());
   CHECK(count(database, "gateway_revisions") == 0);
+}
+
+TEST_CASE("connections opening a new store at once migrate it once between them") {
+  // Two processes starting on a new home (Claude Desktop spawning weir mcp
+  // serve while the user runs weir) used to both apply a migration, and the
+  // second failed on a duplicate column.
+  for (int round = 0; round < 4; ++round) {
+    TemporaryStore store("migrations-race-" + std::to_string(round));
+    std::vector<std::thread> openers;
+    std::vector<std::string> failures(6);
+    for (size_t index = 0; index < failures.size(); ++index)
+      openers.emplace_back([&, index] {
+        try {
+          Database database(store.path);
+        } catch (const std::exception& error) {
+          failures[index] = error.what();
+        }
+      });
+    for (auto& opener : openers) opener.join();
+    for (const auto& failure : failures) CHECK(failure == "");
+    Database database(store.path);
+    CHECK(user_version(database) == latest_schema_version());
+  }
 }
 
 TEST_CASE("a store at an older version is upgraded and keeps its rows") {
