@@ -142,8 +142,8 @@ std::string printable_url(const HttpRequest& request) { return redact_url(reques
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
-      throw HttpConnectionError(ErrorKind::upstream, "could not connect to " + printable_url(request) + ": " +
-                                                         detail + "; is the service running?");
+      throw HttpConnectionError::unsent(ErrorKind::upstream, "could not connect to " + printable_url(request) + ": " +
+                                                                 detail + "; is the service running?");
     case CURLE_OPERATION_TIMEDOUT:
       // Our own idle check normally fires long before libcurl's low-speed
       // backstop, so a libcurl timeout with no byte received is the connect

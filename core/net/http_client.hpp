@@ -64,9 +64,21 @@ struct HttpResponseHead {
 
 // The server could not be reached, or the connection broke before the answer
 // was complete. Kind upstream (or upstream_timeout for a connect timeout).
+// before_request_sent(): no connection was made (the name did not resolve,
+// the connection was refused), so the server cannot have acted on the
+// request; false when that is not known.
 class HttpConnectionError : public Error {
  public:
   using Error::Error;
+  static HttpConnectionError unsent(ErrorKind kind, std::string message) {
+    HttpConnectionError error(kind, std::move(message));
+    error.before_request_sent_ = true;
+    return error;
+  }
+  bool before_request_sent() const noexcept { return before_request_sent_; }
+
+ private:
+  bool before_request_sent_ = false;
 };
 
 using HttpBodyCallback = std::function<void(const HttpResponseHead& head, std::string_view bytes)>;

@@ -199,7 +199,8 @@ class HttpClientTransport final : public mcp::protocol::ClientTransport {
       }
       bool session_gone = head.status == 404 && request_has_session(request);
       if (session_gone) {
-        if (on_closed_) on_closed_("the MCP server " + describe() + " ended the session (HTTP 404)");
+        // The server refused the request for its session: it did not run it.
+        if (on_closed_) on_closed_("the MCP server " + describe() + " ended the session (HTTP 404)", id);
         return;
       }
       if (!id.is_null())
@@ -208,7 +209,11 @@ class HttpClientTransport final : public mcp::protocol::ClientTransport {
     } catch (const Error& error) {
       if (cancel_.cancelled()) return;
       if (dynamic_cast<const HttpConnectionError*>(&error) != nullptr) {
-        if (on_closed_) on_closed_("cannot reach the MCP server " + describe() + ": " + error.what());
+        // Only a request that never got a connection is known not to have arrived.
+        auto* connection = dynamic_cast<const HttpConnectionError*>(&error);
+        if (on_closed_)
+          on_closed_("cannot reach the MCP server " + describe() + ": " + error.what(),
+                     connection->before_request_sent() ? id : json(nullptr));
         return;
       }
       if (!id.is_null())

@@ -11,7 +11,9 @@
 // the client's own timeout and cancellation stay in charge. An HTTP error
 // answer to a request becomes that request's JSON-RPC error ("HTTP 500: ...");
 // a server that cannot be reached, or a 404 for our session (it ended),
-// closes the transport so the pool starts a new session. close() cancels the
+// closes the transport so the pool starts a new session; it names the
+// request as undelivered (client_transport.hpp) for a 404 or a connection
+// never made, so the pool may send that request again. close() cancels the
 // POSTs in flight, joins them and DELETEs the session. `headers` are
 // "Name: value" entries sent on every request; ${NAME} in a value is read
 // from the environment (Error(authentication) naming it when unset).

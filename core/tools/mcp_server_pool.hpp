@@ -6,9 +6,10 @@
 // server and runs the handshake on first use, keeps the tool list for
 // cache_seconds (or until the server sends tools/list_changed, which it
 // also passes on to whoever watches: watch_tools()), and when a
-// call finds the server gone before the call reached it (a crashed stdio
-// server, a dropped session) it starts it again and sends that call once
-// more. A server that goes away while a call runs fails that call
+// call finds the server gone before the call reached it (a stdio server
+// found crashed, an HTTP session the server no longer has, a refused
+// connection) it starts it again, or opens a new session, and sends that
+// call once more. A server that goes away while a call runs fails that call
 // (Error(upstream): the tool may have run, so it is never sent twice) and
 // is started again by the next one. A server that lets two calls
 // in a row time out is stopped, and started again by the next call.

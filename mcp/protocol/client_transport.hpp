@@ -8,7 +8,11 @@
 // Contract:
 // - start() begins delivery: every JSON-RPC message the server sends goes to
 //   `on_message` (from a thread of the transport, one message at a time), and
-//   `on_closed` runs once when the server is gone (its reason for people).
+//   `on_closed` runs when the server is gone (its reason for people; more
+//   than once is harmless). When the transport knows a request never reached
+//   the server (a refused connection, a session the server no longer has),
+//   it names that request's id (else null): a tool call that never arrived
+//   may be sent again, one that did may have run.
 //   Neither may block long: the client only files messages and wakes waiters.
 // - send() delivers one message; it throws TransportError when the server is
 //   unreachable. It may be called from several threads (the transport
@@ -33,7 +37,7 @@ class TransportError : public std::runtime_error {
 class ClientTransport {
  public:
   using MessageHandler = std::function<void(const nlohmann::json& message)>;
-  using ClosedHandler = std::function<void(const std::string& reason)>;
+  using ClosedHandler = std::function<void(const std::string& reason, const nlohmann::json& undelivered_id)>;
 
   virtual ~ClientTransport() = default;
   virtual void start(MessageHandler on_message, ClosedHandler on_closed) = 0;

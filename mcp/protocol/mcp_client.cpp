@@ -34,7 +34,9 @@ bool McpClient::closed() const {
 
 void McpClient::connect(std::chrono::milliseconds timeout, std::function<bool()> cancelled) {
   transport_->start([this](const nlohmann::json& message) { on_message(message); },
-                    [this](const std::string& reason) { on_closed(reason); });
+                    [this](const std::string& reason, const nlohmann::json& undelivered_id) {
+                      on_closed(reason, undelivered_id);
+                    });
   nlohmann::json params = {{"protocolVersion", kClientOfferedVersion},
                            {"capabilities", nlohmann::json::object()},
                            {"clientInfo", {{"name", "weir"}, {"version", "1"}}}};
@@ -154,7 +156,9 @@ nlohmann::json McpClient::request(const std::string& method, nlohmann::json para
     if (pending->response) break;
     if (closed_reason_) {
       pending_.erase(id);
-      throw ClientError(ClientError::Kind::closed, *closed_reason_).after_send();
+      ClientError closed(ClientError::Kind::closed, *closed_reason_);
+      if (!pending->undelivered) closed.after_send();
+      throw closed;
     }
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
@@ -236,9 +240,12 @@ void McpClient::answer_server_request(const nlohmann::json& id, const std::strin
   }
 }
 
-void McpClient::on_closed(const std::string& reason) {
+void McpClient::on_closed(const std::string& reason, const nlohmann::json& undelivered_id) {
   std::lock_guard lock(mutex_);
-  closed_reason_ = reason;
+  if (undelivered_id.is_number_integer())
+    if (auto found = pending_.find(undelivered_id.get<int64_t>()); found != pending_.end())
+      found->second->undelivered = true;
+  if (!closed_reason_) closed_reason_ = reason;
   changed_.notify_all();
 }
 

@@ -109,9 +109,10 @@ class McpClient {
     std::optional<nlohmann::json> response;
     std::string progress_token;
     std::vector<nlohmann::json> progress;  // received, not yet handed to the caller
+    bool undelivered = false;              // the transport knows the server never got it
   };
   void on_message(const nlohmann::json& message);
-  void on_closed(const std::string& reason);
+  void on_closed(const std::string& reason, const nlohmann::json& undelivered_id);
   void answer_server_request(const nlohmann::json& id, const std::string& method);
 
   std::unique_ptr<ClientTransport> transport_;

@@ -153,7 +153,9 @@ void StdioClientTransport::read_messages(MessageHandler on_message, ClosedHandle
     }
     on_message(text.value);
   }
-  if (!closing_) on_closed("the MCP server " + describe() + " closed its output (it exited or crashed)");
+  // Whatever was written may have been read before the server went: no
+  // request is known to be undelivered.
+  if (!closing_) on_closed("the MCP server " + describe() + " closed its output (it exited or crashed)", nullptr);
 }
 
 void StdioClientTransport::read_errors() {

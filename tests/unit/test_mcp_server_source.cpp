@@ -2,15 +2,20 @@
 // and the `mcp_servers` block's rules.
 #include <doctest/doctest.h>
 
+#include <atomic>
+
 #include "core/error.hpp"
 #include "core/gateway/gateway_config.hpp"
 #include "core/tools/mcp_server_pool.hpp"
 #include "core/tools/mcp_server_settings.hpp"
 #include "core/tools/mcp_server_source.hpp"
+#include "tests/support/fake_upstream.hpp"
 #include "tests/support/one_shot_event.hpp"
 
 using namespace weir;
 using nlohmann::json;
+using weir::testing::FakeUpstream;
+using weir::testing::ScriptedResponse;
 
 TEST_CASE("mcp tool output: text parts joined, resources as text, images as image_url parts, isError failed") {
   json result = {{"content",
@@ -200,4 +205,41 @@ TEST_CASE("mcp server source: allow keeps only its tools, deny drops its tools")
   CHECK(settings.offers("echo"));
   CHECK_FALSE(settings.offers("image"));
   CHECK_FALSE(settings.offers("meta"));
+}
+
+TEST_CASE("mcp server connection: a call an HTTP server refuses for an ended session is sent once more on a new one") {
+  // A streamable-HTTP MCP server that ends the first session when it sees a
+  // tools/call in it (HTTP 404), as one restarted or idle-expired would.
+  FakeUpstream server;
+  server.answer_posts_matching("/mcp");
+  std::atomic<int> sessions{0}, calls_run{0};
+  server.set_responder([&](const weir::testing::RecordedRequest& request, size_t) {
+    const auto& message = request.json_body;
+    auto method = message.value("method", "");
+    if (method == "initialize") {
+      auto session = "s" + std::to_string(++sessions);
+      return ScriptedResponse::json_body(
+          200,
+          {{"jsonrpc", "2.0"}, {"id", message["id"]},
+           {"result", {{"protocolVersion", "2025-06-18"}, {"capabilities", json::object()},
+                       {"serverInfo", {{"name", "http-fake"}, {"version", "1"}}}}}},
+          {{"Mcp-Session-Id", session}});
+    }
+    if (!message.contains("id")) return ScriptedResponse::raw(202, "application/json", "");
+    if (method == "tools/call" && request.header("Mcp-Session-Id") == "s1")
+      return ScriptedResponse::raw(404, "application/json", "{}");
+    if (method == "tools/call") ++calls_run;
+    return ScriptedResponse::json_body(
+        200, {{"jsonrpc", "2.0"}, {"id", message["id"]},
+              {"result", {{"content", {{{"type", "text"}, {"text", "ran in " + request.header("Mcp-Session-Id")}}}}}}});
+  });
+  McpServerSettings settings;
+  settings.name = "remote";
+  settings.url = server.root_url() + "/mcp";
+  McpServerConnection connection(settings, "");
+  CancelToken cancel;
+  auto result = connection.call("echo", json::object(), nullptr, cancel);
+  CHECK(result["content"][0]["text"] == "ran in s2");
+  CHECK(sessions == 2);
+  CHECK(calls_run == 1);
 }
