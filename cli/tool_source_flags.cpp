@@ -42,9 +42,7 @@ void ToolSourceFlags::collect(const CLI::App& command, ToolSources& sources) con
   for (const auto& server : mcp_servers_) sources.mcp_servers.push_back(mcp::mcp_server_from_flag(server));
   for (const auto& text : tool_limits_) {
     auto [tool, limits] = parse_tool_limit_argument(text);
-    auto& entry = sources.tool_limits[tool];
-    if (!entry.is_object()) entry = nlohmann::json::object();
-    entry.update(limits);
+    merge_tool_limits(sources.tool_limits, nlohmann::json{{tool, limits}});
   }
 }
 

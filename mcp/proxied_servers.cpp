@@ -49,6 +49,7 @@ void add_tool(protocol::ToolSet& tools, const ProxiedTool& proxied, std::ostream
   protocol::ToolDefinition definition;
   definition.name = proxied.name;
   definition.source = owner;
+  if (server_name != proxied.name) definition.source_name = server_name;
   definition.title = string_member(tool, "title");
   definition.description = string_member(tool, "description");
   if (tool.contains("inputSchema") && tool["inputSchema"].is_object()) definition.input_schema = tool["inputSchema"];

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <stdexcept>
 
@@ -18,16 +19,21 @@ namespace weir::mcp {
 namespace {
 
 // Each limited tool's handler admits the call first (core/tools/tool_limits.hpp).
-void limit_tools(protocol::ToolSet& tools, const ToolSources& sources, DatabasePool& pool, std::ostream& warnings) {
+// Only the sources' tools are limited: a tool of weir's own (a gateway, a
+// collection search) that took the name is not the one the limit is for.
+void limit_tools(protocol::ToolSet& tools, const ToolSources& sources, const std::set<std::string>& owners,
+                 DatabasePool& pool, std::ostream& warnings) {
   if (sources.tool_limits.empty()) return;
   auto database = pool.acquire();
   for (const auto& [name, limits] : sources.tool_limits.items()) {
     const auto* tool = tools.find(name);
-    if (!tool || tool->definition.source.empty()) {
+    if (!tool || !owners.count(tool->definition.source)) {
       warnings << "weir: tool_limits names '" << name << "', which no OpenAPI service or MCP server here offers\n";
       continue;
     }
-    auto limiter = std::make_shared<ToolCallLimiter>(*database, name, tool->definition.source, limits);
+    const auto& definition = tool->definition;
+    auto limiter = std::make_shared<ToolCallLimiter>(
+        *database, name, definition.source, definition.source_name.empty() ? name : definition.source_name, limits);
     tools.wrap(name, [limiter](protocol::ToolHandler handler) -> protocol::ToolHandler {
       return [limiter, handler = std::move(handler)](const nlohmann::json& arguments, protocol::CallContext& context) {
         std::optional<ToolCallLimiter::Admitted> admitted;
@@ -47,8 +53,11 @@ void limit_tools(protocol::ToolSet& tools, const ToolSources& sources, DatabaseP
 std::shared_ptr<protocol::ToolSetHolder> source_tools(protocol::ToolSet tools, const ToolSources& sources,
                                                       DatabasePool& pool, std::ostream& warnings) {
   const auto log_directory = pool.paths().home + "/logs";
+  std::set<std::string> owners;  // of the sources' tools
+  for (const auto& server : sources.mcp_servers) owners.insert(server.owner());
   for (const auto& settings : sources.openapi_services) {
     auto loaded = cached_openapi_service(settings);
+    owners.insert(loaded.source->owner());
     for (const auto& skipped : loaded.skipped) warnings << "weir: not served (" << skipped << ")\n";
     const auto& name = loaded.source->service().name;
     try {
@@ -59,7 +68,9 @@ std::shared_ptr<protocol::ToolSetHolder> source_tools(protocol::ToolSet tools, c
     }
   }
   // Applied to each list built, the first and every one after a server's change.
-  auto limit = [sources, &pool](protocol::ToolSet& built, std::ostream& said) { limit_tools(built, sources, pool, said); };
+  auto limit = [sources, owners, &pool](protocol::ToolSet& built, std::ostream& said) {
+    limit_tools(built, sources, owners, pool, said);
+  };
   return serve_proxied_servers(std::move(tools), sources.mcp_servers, log_directory, warnings, std::move(limit));
 }
 

@@ -332,13 +332,13 @@ void add_mcp_server_sources(RequestContext& context, StageServices& services) {
 void add_toolset_sources(RequestContext& context, StageServices& services) {
   if (!context.cancel || !may_use_tools(context.input.caller) || !context.capabilities.tools) return;
   auto names = context.gateway.config.effective_value("toolsets");
-  if (!names.is_array()) return;
-  for (const auto& name : names)
-    context.tools.add(std::make_shared<ToolsetSource>(
-        services.database,
-        ToolsetSourceInput{name.get<std::string>(), services.paths.home + "/logs", context.input.user,
-                           context.input.conversation},
-        *context.cancel));
+  if (!names.is_array() || names.empty()) return;
+  // One source for all of them: sets sharing a server offer its tools once.
+  context.tools.add(std::make_shared<ToolsetSource>(
+      services.database,
+      ToolsetSourceInput{names.get<std::vector<std::string>>(), services.paths.home + "/logs", context.input.user,
+                         context.input.conversation},
+      *context.cancel));
 }
 
 void tools_stage(RequestContext& context, StageServices& services) {

@@ -11,11 +11,14 @@ namespace weir {
 
 namespace {
 
-// What says a document is still the one read: a file's mtime and size, or
-// (a URL) the steady time it was fetched.
+// What says a document is still the one read: a file's identity, times and
+// size (ctime too: `cp -p` or `tar x` put back an older mtime, never an
+// older ctime), or (a URL) the steady time it was fetched.
 struct Stamp {
   long long modified_ns = -1;
+  long long changed_ns = -1;
   long long size = -1;
+  unsigned long long device = 0, inode = 0;
   std::chrono::steady_clock::time_point fetched{};
 };
 
@@ -28,7 +31,10 @@ Stamp stamp_now(const std::string& document) {
   struct stat status {};
   if (::stat(document.c_str(), &status) == 0) {
     stamp.modified_ns = static_cast<long long>(status.st_mtim.tv_sec) * 1'000'000'000 + status.st_mtim.tv_nsec;
+    stamp.changed_ns = static_cast<long long>(status.st_ctim.tv_sec) * 1'000'000'000 + status.st_ctim.tv_nsec;
     stamp.size = static_cast<long long>(status.st_size);
+    stamp.device = status.st_dev;
+    stamp.inode = status.st_ino;
   }
   return stamp;
 }
@@ -36,7 +42,8 @@ Stamp stamp_now(const std::string& document) {
 bool still_current(const std::string& document, const Stamp& kept, const Stamp& now) {
   if (document.starts_with("http://") || document.starts_with("https://"))
     return now.fetched - kept.fetched < std::chrono::seconds(kUrlSeconds);
-  return kept.modified_ns >= 0 && kept.modified_ns == now.modified_ns && kept.size == now.size;
+  return kept.modified_ns >= 0 && kept.modified_ns == now.modified_ns && kept.changed_ns == now.changed_ns &&
+         kept.size == now.size && kept.device == now.device && kept.inode == now.inode;
 }
 
 struct Entry {

@@ -5,8 +5,9 @@
 //
 // Contract:
 // - The same settings (their to_json()) give the same source while the
-//   document is unchanged: a file whose modification time and size are the
-//   same, a URL fetched less than kUrlSeconds ago. A changed file is read
+//   document is unchanged: the same file (device and inode) with the same
+//   size, modification and change times; a URL fetched less than
+//   kUrlSeconds ago. A changed file is read
 //   again on the next lookup.
 // - A document that cannot be read or used is the Error
 //   load_openapi_service() throws (openapi_service.hpp); failures are not

@@ -50,6 +50,16 @@ void check_tool_limits(const json& value, const std::string& source) {
   }
 }
 
+void merge_tool_limits(json& into, const json& from) {
+  if (!into.is_object()) into = json::object();
+  for (const auto& [tool, limits] : from.items()) {
+    auto& kept = into[tool];
+    if (!kept.is_object()) kept = json::object();
+    for (const auto& [field, value] : limits.items())
+      if (!kept.contains(field) || value.get<long long>() < kept[field].get<long long>()) kept[field] = value;
+  }
+}
+
 std::pair<std::string, json> parse_tool_limit_argument(const std::string& text) {
   auto fail = [&]() -> std::pair<std::string, json> {
     throw Error(ErrorKind::usage, "--tool-limit '" + text +
@@ -76,9 +86,9 @@ std::pair<std::string, json> parse_tool_limit_argument(const std::string& text) 
 }
 
 ToolCallLimiter::ToolCallLimiter(Database& database, const std::string& tool, const std::string& source,
-                                 const json& limits)
+                                 const std::string& name_at_source, const json& limits)
     : ledger_(std::make_shared<LimitLedger>(database)) {
-  scope_.id = "tool:" + source + "/" + tool;
+  scope_.id = "tool:" + source + "/" + name_at_source;
   scope_.label = "tool '" + tool + "'";
   scope_.limits = LimitSettings::from_json(limits);
 }

@@ -7,7 +7,8 @@
 // gateway's `limits` block (tokens mean nothing to a tool).
 //
 // Calls are counted in the home's limit ledger (core/policy/limit_ledger.hpp)
-// under "tool:<source>/<name>", so every weir process serving the tool
+// under "tool:<source>/<its name at the source>" ("tool:MCP server
+// 'files'/read_file": sources named alike share a count), so every weir process serving the tool
 // (`weir mcp serve`, `/v1/mcp/toolsets/NAME`, a gateway's model) counts
 // together and a restart keeps the counts. A call past a limit is refused
 // before anything is sent: Error(rate_limited, "rate_limit_exceeded")
@@ -29,6 +30,12 @@ class Database;
 
 // Checks a "tool_limits" value; Error(usage) naming `source` and the key at fault.
 void check_tool_limits(const nlohmann::json& value, const std::string& source);
+
+// Adds `from`'s limits to `into` (both checked tool_limits values): where
+// both limit a tool's field, the stricter (smaller) stays, so a limit given
+// in one place (a flag, a tool set, a config file) is never loosened by
+// another.
+void merge_tool_limits(nlohmann::json& into, const nlohmann::json& from);
 
 // `--tool-limit TOOL=N/minute` (or /hour, /day, /concurrent) as the
 // tool_limits entry it sets: {TOOL, {"requests_per_minute": N}}; Error(usage)
@@ -54,10 +61,12 @@ class ToolCallLimiter {
   };
 
   // `limits`: the tool's checked tool_limits entry; `tool`: its name as
-  // offered; `source`: where it comes from ("OpenAPI service 'Library'").
+  // offered (for messages); `source`: where it comes from ("OpenAPI service
+  // 'Library'") and `name_at_source` its name there, which the count is kept
+  // under, so a tool renamed where it is served counts as itself.
   // Error(runtime) when the counters file cannot be opened.
   ToolCallLimiter(Database& database, const std::string& tool, const std::string& source,
-                  const nlohmann::json& limits);
+                  const std::string& name_at_source, const nlohmann::json& limits);
 
   // Counts one call; Error(rate_limited) past a limit. Keep the result
   // while the call runs.

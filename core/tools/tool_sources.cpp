@@ -36,7 +36,7 @@ void ToolSources::add_json(const json& document, const std::string& source) {
   }
   if (document.contains("tool_limits")) {
     check_tool_limits(document["tool_limits"], source);
-    tool_limits.update(document["tool_limits"]);
+    merge_tool_limits(tool_limits, document["tool_limits"]);
   }
   if (document.contains("openapi")) {
     if (!document["openapi"].is_array()) fail(source, "'openapi' must be an array");
@@ -85,7 +85,7 @@ void ToolSources::append(const ToolSources& other) {
                      [&](const McpServerSettings& kept) { return kept.record() == record; }))
       mcp_servers.push_back(server);
   }
-  tool_limits.update(other.tool_limits);
+  merge_tool_limits(tool_limits, other.tool_limits);
 }
 
 }  // namespace weir

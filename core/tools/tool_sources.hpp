@@ -29,7 +29,7 @@ namespace weir {
 struct ToolSources {
   std::vector<OpenApiServiceSettings> openapi_services;
   std::vector<McpServerSettings> mcp_servers;
-  nlohmann::json tool_limits = nlohmann::json::object();  // checked; a later entry for a tool replaces its earlier one
+  nlohmann::json tool_limits = nlohmann::json::object();  // checked; merged strictest first (merge_tool_limits)
 
   bool empty() const { return openapi_services.empty() && mcp_servers.empty(); }
   size_t size() const { return openapi_services.size() + mcp_servers.size(); }

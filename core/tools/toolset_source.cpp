@@ -16,7 +16,8 @@ using json = nlohmann::json;
 
 ToolsetSource::ToolsetSource(Database& database, ToolsetSourceInput input, const CancelToken& cancel)
     : input_(std::move(input)) {
-  auto sources = toolset_sources(database, input_.name);
+  ToolSources sources;
+  for (const auto& name : input_.names) sources.append(toolset_sources(database, name));
   auto offered = list_offered_tools(sources, input_.log_directory, cancel);
   std::vector<std::string> offered_names;
   for (const auto& tool : offered.tools) offered_names.push_back(tool.record["name"].get<std::string>());
@@ -29,7 +30,7 @@ ToolsetSource::ToolsetSource(Database& database, ToolsetSourceInput input, const
     const auto& offered_name = offered_names[index];
     if (sources.tool_limits.contains(offered_name))
       target.limiter = std::make_shared<ToolCallLimiter>(database, offered_name, tool.record.value("source", ""),
-                                                         sources.tool_limits[offered_name]);
+                                                         tool.source_name, sources.tool_limits[offered_name]);
     if (tool.source < openapi_count)  // a cache hit: list_offered_tools() just read it
       target.openapi = cached_openapi_service(sources.openapi_services[tool.source]).source;
     else
@@ -43,6 +44,12 @@ ToolsetSource::ToolsetSource(Database& database, ToolsetSourceInput input, const
     definitions_.push_back({{"type", "function"}, {"function", std::move(function)}});
     targets_.emplace(function_names[index], std::move(target));
   }
+}
+
+std::string ToolsetSource::owner() const {
+  std::string names;
+  for (const auto& name : input_.names) names += (names.empty() ? "'" : ", '") + name + "'";
+  return (input_.names.size() == 1 ? "tool set " : "tool sets ") + names;
 }
 
 ToolOutput ToolsetSource::run(const ToolCall& call, const ToolCallContext& context) {

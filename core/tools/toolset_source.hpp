@@ -1,11 +1,13 @@
-// ToolsetSource — a stored tool set (toolsets.hpp) as one of a gateway's
-// tool sources (`toolsets: [NAME]` in its config): the model is offered the
-// tools an MCP client of `weir mcp serve --toolset NAME` is, so one governed
-// set of tools serves both.
+// ToolsetSource — stored tool sets (toolsets.hpp) as one of a gateway's
+// tool sources (`toolsets: [NAME, ...]` in its config): the model is offered
+// the tools an MCP client of `weir mcp serve --toolset NAME ...` is, so one
+// governed set of tools serves both.
 //
 // Contract:
-// - Construction reads the set's newest sources (toolset_sources():
-//   Error(not_found) naming the sets there are) and lists them as
+// - Construction reads each set's newest sources (toolset_sources():
+//   Error(not_found) naming the sets there are), joined as `weir mcp serve`
+//   joins them (a source two sets share once, their limits at the
+//   strictest: ToolSources::append), and lists them as
 //   list_offered_tools() does: every source must answer, else its Error, so
 //   the request fails before the model is called. OpenAPI documents come
 //   from the process's cache (openapi_service_cache.hpp) and MCP servers'
@@ -24,6 +26,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/cancellation.hpp"
 #include "core/tools/tool_source.hpp"
@@ -35,7 +38,8 @@ class McpServerConnection;
 class ToolCallLimiter;
 
 struct ToolsetSourceInput {
-  std::string name;           // the tool set's
+  std::vector<std::string> names;  // the tool sets'
+
   std::string log_directory;  // where started MCP servers log
   std::string user;           // the request's, for MCP `_meta`
   std::string conversation;
@@ -45,7 +49,7 @@ class ToolsetSource final : public ToolSource {
  public:
   ToolsetSource(Database& database, ToolsetSourceInput input, const CancelToken& cancel);
 
-  std::string owner() const override { return "tool set '" + input_.name + "'"; }
+  std::string owner() const override;
   nlohmann::json definitions() const override { return definitions_; }
   ToolOutput run(const ToolCall& call, const ToolCallContext& context) override;
 

@@ -21,6 +21,7 @@ struct ToolDefinition {
   nlohmann::json output_schema = nullptr;  // sent from 2025-06-18, when set
   nlohmann::json annotations = nullptr;    // hints (readOnlyHint...), from 2025-03-26
   std::string source;  // who answers it, for logs ("MCP server 'files'"); never sent
+  std::string source_name;  // its name there, when weir serves it under another ("" : the same)
 };
 
 // One call as it ended, for whoever records calls (SessionOptions::on_call_finished).

@@ -114,6 +114,19 @@ TEST_CASE("toolset gateway: the model calls the set's OpenAPI and MCP tools by t
   CHECK(fixture.service.request_count() == 1);
 }
 
+TEST_CASE("toolset gateway: two tool sets sharing an MCP server offer its tools once") {
+  Fixture fixture;
+  fixture.run({"toolset", "create", "echoes", "--mcp-server", "fake=python3 " + kFakeServer, "--allow", "echo"});
+  fixture.run({"gateway", "create", "g", "--provider", "fake", "--model", "fake-model", "--toolset", "library,echoes"});
+  fixture.model_calls("echo", {{"text", "once"}});
+  fixture.run({"chat", "g", "say once"});
+  auto first = fixture.body(0);
+  std::vector<std::string> offered;
+  for (const auto& tool : first["tools"]) offered.push_back(tool["function"]["name"]);
+  CHECK(offered == std::vector<std::string>{"getBook", "echo"});
+  CHECK(fixture.body(1)["messages"][2]["content"] == "echo: once");
+}
+
 TEST_CASE("toolset gateway: a tool set that does not exist fails the request before the model is called") {
   Fixture fixture;
   fixture.run({"gateway", "create", "g", "--provider", "fake", "--model", "fake-model", "--toolset", "missing"});
@@ -124,10 +137,10 @@ TEST_CASE("toolset gateway: a tool set that does not exist fails the request bef
 }
 
 TEST_CASE("toolset gateway: a tool's limit counts the gateway's calls and MCP clients' together") {
-  Fixture fixture({"--tool-limit", "getBook=2/hour"});
+  Fixture fixture({"--tool-limit", "getBook=2/day"});
   auto shown = json::parse(fixture.run({"toolset", "show", "library", "--json"}));
-  CHECK(shown["config"]["tool_limits"] == json{{"getBook", {{"requests_per_hour", 2}}}});
-  CHECK(fixture.run({"toolset", "show", "library"}).find("limits of getBook: 2 per hour") != std::string::npos);
+  CHECK(shown["config"]["tool_limits"] == json{{"getBook", {{"requests_per_day", 2}}}});
+  CHECK(fixture.run({"toolset", "show", "library"}).find("limits of getBook: 2 per day") != std::string::npos);
   fixture.run({"gateway", "create", "g", "--provider", "fake", "--model", "fake-model", "--toolset", "library"});
 
   fixture.model_calls("getBook", {{"bookId", "7"}});

@@ -46,6 +46,14 @@ TEST_CASE("openapi service cache: one read while the file is unchanged, a new on
   denying.operations = {"op_a"};
   CHECK(cached_openapi_service(denying).source != first.source);
 
+  // A file put back with the same size and the old modification time (`cp -p`) is read again.
+  auto first_modified = std::filesystem::last_write_time(path);
+  std::ofstream(path) << document("b");
+  std::filesystem::last_write_time(path, first_modified);
+  auto replaced = cached_openapi_service(settings);
+  CHECK(replaced.source != first.source);
+  CHECK(replaced.source->service().operations[0].operation_id == "op_b");
+
   std::ofstream(path) << document("ab");
   auto changed = cached_openapi_service(settings);
   CHECK(changed.source != first.source);

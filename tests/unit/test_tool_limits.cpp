@@ -53,10 +53,18 @@ TEST_CASE("tool limits: --tool-limit values") {
   CHECK(expect_error([] { check_tool_limits(json::array(), "s"); }).kind() == ErrorKind::usage);
 }
 
+TEST_CASE("tool limits: limits given in several places keep each field's strictest value") {
+  json limits = {{"a", {{"requests_per_minute", 10}}}};
+  merge_tool_limits(limits, {{"a", {{"requests_per_minute", 20}, {"concurrent_requests", 2}}}, {"b", {{"requests_per_day", 5}}}});
+  CHECK(limits == json{{"a", {{"requests_per_minute", 10}, {"concurrent_requests", 2}}}, {"b", {{"requests_per_day", 5}}}});
+  merge_tool_limits(limits, {{"a", {{"requests_per_minute", 3}}}});
+  CHECK(limits["a"]["requests_per_minute"] == 3);
+}
+
 TEST_CASE("tool limits: calls per window, and a call at once while one is admitted") {
   TemporaryStore store;
   Database database(store.path);
-  ToolCallLimiter per_hour(database, "getBook", "OpenAPI service 'Library'", {{"requests_per_hour", 2}});
+  ToolCallLimiter per_hour(database, "getBook", "OpenAPI service 'Library'", "getBook", {{"requests_per_day", 2}});
   { auto first = per_hour.admit(); }
   { auto second = per_hour.admit(); }
   auto refused = expect_error([&] { auto third = per_hour.admit(); });
@@ -65,10 +73,13 @@ TEST_CASE("tool limits: calls per window, and a call at once while one is admitt
   CHECK(refused.retry_after_seconds() >= 1);
   CHECK(std::string(refused.what()).find("tool 'getBook' is limited to 2") != std::string::npos);
   // Another source's tool of the same name counts apart.
-  ToolCallLimiter other(database, "getBook", "OpenAPI service 'Shop'", {{"requests_per_hour", 2}});
+  ToolCallLimiter other(database, "getBook", "OpenAPI service 'Shop'", "getBook", {{"requests_per_day", 2}});
   { auto admitted = other.admit(); }
+  // The same tool served under another name (a prefix, a clash) is counted as itself.
+  ToolCallLimiter renamed(database, "library_getBook", "OpenAPI service 'Library'", "getBook", {{"requests_per_day", 2}});
+  CHECK(expect_error([&] { auto again = renamed.admit(); }).kind() == ErrorKind::rate_limited);
 
-  ToolCallLimiter at_once(database, "slow", "MCP server 'files'", {{"concurrent_requests", 1}});
+  ToolCallLimiter at_once(database, "slow", "MCP server 'files'", "slow", {{"concurrent_requests", 1}});
   {
     auto running = at_once.admit();
     CHECK(expect_error([&] { auto second = at_once.admit(); }).kind() == ErrorKind::rate_limited);
