@@ -96,6 +96,8 @@ void serve(CommandContext& context, const ServeOptions& options) {
   // gatekeeper has already checked the caller's key.
   mcp::protocol::StreamableHttpOptions mcp_options;
   mcp_options.keep_alive = std::chrono::milliseconds(static_cast<long long>(options.keep_alive_seconds * 1000));
+  // A GET stream holds a worker while open: a quarter of them at most.
+  mcp_options.max_listeners = std::max<size_t>(1, budget.max_workers / 4);
   mcp::HttpEndpoints mcp_endpoints(pool, *api.searcher, mcp::caller_from_gatekeeper, mcp_options, &api.metrics);
   mcp_endpoints.mount(server);
   server.listen();

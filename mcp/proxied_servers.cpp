@@ -130,18 +130,18 @@ class ProxiedTools {
       // The connection runs this on its own thread, and outlives the call.
       auto* connection = connections_[index].get();
       watches_.push_back(connection->watch_tools([gate = gate_, index, connection, stop = stop_] {
-        json listed;
+        // Runs on the connection's notifier thread: anything thrown here
+        // would end the process, so a failed rebuild keeps the tools served.
         try {
-          listed = connection->tools(stop);
-        } catch (const Error& error) {
+          auto listed = connection->tools(stop);
+          std::lock_guard lock(gate->mutex);
+          if (gate->tools) gate->tools->update(index, std::move(listed));
+        } catch (const std::exception& error) {
           if (!stop.cancelled())
             std::cerr << "weir: " << connection->settings().owner()
-                      << " changed its tools, which could not be listed again (its tools are served as they were): "
+                      << " changed its tools, which could not be served again (its tools are served as they were): "
                       << error.what() << std::endl;
-          return;
         }
-        std::lock_guard lock(gate->mutex);
-        if (gate->tools) gate->tools->update(index, std::move(listed));
       }));
     }
   }

@@ -157,17 +157,23 @@ nlohmann::json McpServerConnection::tools(const CancelToken& cancel) {
     auto current = client(cancel);
     {
       std::lock_guard lock(mutex_);
-      bool fresh = listed_ && !current->tools_stale() &&
+      bool fresh = listed_ && current->tool_list_changes() == listed_changes_ &&
                    std::chrono::steady_clock::now() - listed_at_ < std::chrono::seconds(settings_.cache_seconds);
       if (fresh) return tools_;
     }
     try {
+      // A change announced while the list is read makes it stale at once:
+      // the list is kept as of the changes counted before it was asked for.
+      auto changes_before = current->tool_list_changes();
       auto listed = current->list_tools(setup_timeout(settings_), [&cancel] { return cancel.cancelled(); });
       std::lock_guard lock(mutex_);
-      tools_ = std::move(listed);
-      listed_ = true;
-      listed_at_ = std::chrono::steady_clock::now();
-      return tools_;
+      if (client_ == current && (!listed_ || changes_before >= listed_changes_)) {
+        tools_ = listed;
+        listed_ = true;
+        listed_changes_ = changes_before;
+        listed_at_ = std::chrono::steady_clock::now();
+      }
+      return listed;
     } catch (const ClientError& error) {
       if (error.kind() == ClientError::Kind::closed && attempt == 0) {
         forget(current);

@@ -79,6 +79,7 @@ class McpServerConnection {
   nlohmann::json tools_;
   std::chrono::steady_clock::time_point listed_at_;
   bool listed_ = false;
+  uint64_t listed_changes_ = 0;  // the client's tool_list_changes() before tools_ was asked for
   int starts_ = 0;
   int timeouts_in_a_row_ = 0;
   static constexpr int kTimeoutsBeforeRestart = 2;

@@ -64,7 +64,6 @@ void McpClient::connect(std::chrono::milliseconds timeout, std::function<bool()>
 }
 
 nlohmann::json McpClient::list_tools(std::chrono::milliseconds timeout, std::function<bool()> cancelled) {
-  tools_stale_ = false;
   auto tools = nlohmann::json::array();
   std::optional<std::string> cursor;
   for (int page = 0; page < kMaxToolPages; ++page) {
@@ -206,7 +205,7 @@ void McpClient::on_message(const nlohmann::json& message) {
     }
     case MessageKind::notification: {
       if (incoming.method == "notifications/tools/list_changed") {
-        tools_stale_ = true;
+        ++tool_list_changes_;
         if (on_tools_changed_) on_tools_changed_();
       } else if (incoming.method == "notifications/progress") {
         const auto* token = string_member(incoming.params, "progressToken");

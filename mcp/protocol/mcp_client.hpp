@@ -8,9 +8,9 @@
 // calling thread and never after the call returned. When the
 // call's `cancelled` turns true or its timeout passes, the client sends
 // `notifications/cancelled` for the request and stops waiting. A
-// `notifications/tools/list_changed` marks the tool list stale
-// (tools_stale()) until the next list_tools(), then runs the callback given
-// to on_tools_changed(). The server's own requests are
+// `notifications/tools/list_changed` counts one more change
+// (tool_list_changes(): a list read before a change is older than it), then
+// runs the callback given to on_tools_changed(). The server's own requests are
 // answered: ping with an empty result, anything else method-not-found.
 //
 // Concurrency: several threads may call at once; responses are matched to
@@ -95,9 +95,10 @@ class McpClient {
   // Any request; its `result`.
   nlohmann::json request(const std::string& method, nlohmann::json params, const CallOptions& options);
 
-  bool tools_stale() const noexcept { return tools_stale_; }
+  // How many times the server has said its tool list changed.
+  uint64_t tool_list_changes() const noexcept { return tool_list_changes_; }
   // Runs on the transport's thread each time the server says its tool list
-  // changed, after tools_stale() turned true: it must be quick and must not
+  // changed, after tool_list_changes() grew: it must be quick and must not
   // make requests of this client (their answers arrive on that very
   // thread); hand the work to another thread. Set before connect().
   void on_tools_changed(std::function<void()> callback) { on_tools_changed_ = std::move(callback); }
@@ -119,7 +120,7 @@ class McpClient {
   std::string description_;
   std::string protocol_version_;
   nlohmann::json server_info_;
-  std::atomic<bool> tools_stale_{false};
+  std::atomic<uint64_t> tool_list_changes_{0};
   std::function<void()> on_tools_changed_;
 
   mutable std::mutex mutex_;

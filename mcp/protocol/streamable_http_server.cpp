@@ -15,6 +15,7 @@ constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kEventStream = "text/event-stream";
 // The JSON-RPC code the reference SDKs use for transport-level refusals.
 constexpr int kTransportError = -32000;
+constexpr auto kListenerKeepAlive = std::chrono::seconds(15);
 
 std::string lower_case(std::string_view text) {
   std::string lower(text);
@@ -97,6 +98,22 @@ void StreamableHttpServer::listen(const HttpRequestView& request, HttpResponder&
                   "Method Not Allowed: this session's tools never change, so the server sends nothing outside a "
                   "call; POST a JSON-RPC message, or DELETE to end the session",
                   kTransportError, {{"Allow", "POST, DELETE"}});
+  // Counted before anything else can fail, so every way out gives it back.
+  struct Listener {
+    std::atomic<size_t>& open;
+    bool counted;
+    ~Listener() {
+      if (counted) --open;
+    }
+  } listener{listeners_, ++listeners_ <= options_.max_listeners};
+  if (!listener.counted) {
+    --listeners_;
+    return refuse(responder, 405,
+                  "Method Not Allowed: " + std::to_string(options_.max_listeners) +
+                      " GET streams are open, as many as this server keeps; go on without one (answers still come "
+                      "on each POST)",
+                  kTransportError, {{"Allow", "POST, DELETE"}});
+  }
   auto stream = std::make_shared<RequestStream>();
   if (!(*lease)->attach_notifications(stream))
     return refuse(responder, 409,
@@ -109,7 +126,9 @@ void StreamableHttpServer::listen(const HttpRequestView& request, HttpResponder&
   responder.on_end([stream] { stream->abandon(); });
 
   responder.begin_stream(200, kEventStream, {{"Cache-Control", "no-cache"}});
-  auto keep_alive = options_.keep_alive > std::chrono::milliseconds(0) ? options_.keep_alive : std::chrono::hours(24 * 365);
+  // Always a keep-alive on a stream that may stay quiet for hours: a client
+  // gone without a word is found by the write that fails, and its worker freed.
+  auto keep_alive = options_.keep_alive > std::chrono::milliseconds(0) ? options_.keep_alive : kListenerKeepAlive;
   for (bool open = true; open;) {
     auto event = stream->next(keep_alive);
     switch (event.kind) {

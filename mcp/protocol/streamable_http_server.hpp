@@ -30,8 +30,10 @@
 // what the server says outside any call: `notifications/tools/list_changed`
 // when its tools change (Session::attach_notifications). A session whose
 // tools never change has nothing to say: its GET is 405, which the spec
-// offers for that. One stream per session (a second GET is 409); it carries
-// keep-alive comments, holds the session busy (so it does not expire while
+// offers for that. One stream per session (a second GET is 409), and at
+// most max_listeners open in all (405 past that: each holds a worker of the
+// HTTP server); it carries keep-alive comments (every 15 s when keep_alive
+// is 0, so a client gone silently is found), holds the session busy (so it does not expire while
 // someone listens), and ends when the client hangs up, when the session ends
 // (DELETE, eviction) and at shutdown. Messages sent while no stream is open
 // are lost: the spec's resumable streams are not offered. Accept must allow
@@ -63,6 +65,11 @@ struct StreamableHttpOptions {
   SessionTableOptions sessions;
   size_t max_calls_in_flight = 32;  // per session
   std::chrono::milliseconds keep_alive = std::chrono::seconds(15);  // 0: no keep-alive comments
+  // GET streams open at once. Each holds a worker of the HTTP server for as
+  // long as it is open, so a few must be left for everything else: past
+  // this, a GET gets 405 and the client goes on without the stream (it still
+  // gets every answer; only notifications outside a call are missed).
+  size_t max_listeners = 8;
 };
 
 class StreamableHttpServer {
@@ -93,6 +100,7 @@ class StreamableHttpServer {
   size_t session_count() const { return sessions_.size(); }
 
  private:
+  std::atomic<size_t> listeners_{0};  // GET streams open now
   void post(const HttpRequestView& request, HttpResponder& responder, const SessionFactory& factory);
   void remove(const HttpRequestView& request, HttpResponder& responder);
   void listen(const HttpRequestView& request, HttpResponder& responder);

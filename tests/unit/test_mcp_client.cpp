@@ -143,16 +143,16 @@ TEST_CASE("mcp client: a server that exits mid-call fails the call as closed, an
   CHECK_THROWS_AS(client->call_tool("echo", json::object(), nullptr, quick()), ClientError);
 }
 
-TEST_CASE("mcp client: notifications/tools/list_changed marks the list stale until it is listed again") {
+TEST_CASE("mcp client: each notifications/tools/list_changed counts one change, whatever is listed since") {
   LogLines log;
   auto client = fake_client(log);
   client->list_tools(std::chrono::seconds(30));
-  CHECK_FALSE(client->tools_stale());
+  CHECK(client->tool_list_changes() == 0);
   client->call_tool("change", json::object(), nullptr, quick());
   // The notification precedes the answer on the server's stdout.
-  CHECK(client->tools_stale());
+  CHECK(client->tool_list_changes() == 1);
   client->list_tools(std::chrono::seconds(30));
-  CHECK_FALSE(client->tools_stale());
+  CHECK(client->tool_list_changes() == 1);  // a listing does not undo the count: the pool compares
 }
 
 TEST_CASE("mcp client: closing a server that ignores SIGTERM kills it instead of waiting forever") {

@@ -146,11 +146,12 @@ TEST_CASE("mcp server connection: watchers hear of tools/list_changed on the con
   settings.name = "fake";
   settings.command = "python3";
   settings.args = {std::string(WEIR_SOURCE_DIR) + "/tests/support/fake_mcp_server.py"};
+  // Declared before the connection: its notifier thread may still be setting them as it is destroyed.
+  testing::OneShotEvent told;
+  json relisted;
   McpServerConnection connection(settings, "");
   CancelToken cancel;
   CHECK(connection.tools(cancel).size() == 13);
-  testing::OneShotEvent told;
-  json relisted;
   // Listing from the client's reader thread would wait for an answer only that thread can deliver.
   auto watch = connection.watch_tools([&] {
     relisted = connection.tools(cancel);

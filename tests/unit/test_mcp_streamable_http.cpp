@@ -409,3 +409,36 @@ TEST_CASE("streamable HTTP: GET opens the standing stream of a session whose too
   REQUIRE(last_listening.wait_for(10s) == std::future_status::ready);
   CHECK(last.done());
 }
+
+TEST_CASE("streamable HTTP: GET streams past max_listeners get 405; one that ends makes room") {
+  Fixture fixture;
+  auto holder = std::make_shared<ToolSetHolder>(fixture.tools, true);
+  fixture.factory = [holder](const HttpRequestView&) { return StreamableHttpServer::SessionSetup{holder, nullptr}; };
+  const size_t most = StreamableHttpOptions{}.max_listeners;
+  std::vector<std::unique_ptr<FakeResponder>> listeners;
+  std::vector<std::future<void>> listening;
+  std::vector<HttpHeaders> headers;
+  for (size_t index = 0; index <= most; ++index)
+    headers.push_back({{"accept", "text/event-stream"}, {"mcp-session-id", fixture.initialize()}});
+  for (size_t index = 0; index < most; ++index) {
+    listeners.push_back(std::make_unique<FakeResponder>());
+    auto* responder = listeners.back().get();
+    listening.push_back(
+        std::async(std::launch::async, [&, responder, index] { fixture.send(*responder, "GET", headers[index], ""); }));
+    REQUIRE(responder->wait_for_stream());
+  }
+  FakeResponder refused;
+  fixture.send(refused, "GET", headers[most], "");
+  CHECK(refused.status() == 405);
+  CHECK(refused.body().find("GET streams are open") != std::string::npos);
+
+  listeners[0]->hang_up();
+  REQUIRE(listening[0].wait_for(10s) == std::future_status::ready);
+  FakeResponder admitted;
+  auto last = std::async(std::launch::async, [&] { fixture.send(admitted, "GET", headers[most], ""); });
+  REQUIRE(admitted.wait_for_stream());
+  CHECK(admitted.status() == 200);
+  CHECK(fixture.server.shutdown(10s));
+  for (auto& stream : listening) REQUIRE(stream.wait_for(10s) == std::future_status::ready);
+  REQUIRE(last.wait_for(10s) == std::future_status::ready);
+}
