@@ -8,6 +8,7 @@
 #include "core/ascii_case.hpp"
 #include "core/batch/zip_import.hpp"
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "core/json_input.hpp"
 
 namespace weir {
@@ -82,7 +83,13 @@ void read_one_file(const fs::path& path, const std::string& source, BatchImport&
     import.rejected.push_back({source, too_large_item(bytes)});
     return;
   }
-  import.inputs.push_back({source, read_file(path)});
+  auto content = read_file(path);
+  // A picture or a PDF in a folder of notes is not a prompt: as in a zip.
+  if (content.find('\0') != std::string::npos || !valid_utf8(content)) {
+    import.skipped.push_back({source, "binary (NUL bytes or not UTF-8); only text files become items"});
+    return;
+  }
+  import.inputs.push_back({source, std::move(content)});
 }
 
 }  // namespace

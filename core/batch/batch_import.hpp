@@ -7,7 +7,8 @@
 //   text   each non-blank line of a text file is one item, its text;
 //   files  a file is one item, its whole text; a folder gives one item per
 //          regular file under it (recursively, in path order, hidden ones
-//          skipped);
+//          skipped); a binary file (NUL bytes or not UTF-8) is skipped and
+//          named in `skipped`;
 //   zip    each text file in a zip archive is one item, its source the path
 //          inside the archive (zip_import.hpp: zip bombs and nested archives
 //          are refused whole, binary entries skipped).

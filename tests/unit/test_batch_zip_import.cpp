@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -147,4 +148,22 @@ TEST_CASE("a ZIP64 archive declaring more than 100000 entries is refused from it
   CHECK(std::string(error.what()).find("the archive holds 200000 entries; one import takes at most 100000; nothing "
                                        "was added") != std::string::npos);
   std::filesystem::remove(path);
+}
+
+TEST_CASE("a folder's binary files are skipped by name; its text files become items") {
+  auto folder = std::filesystem::temp_directory_path() / ("weir-batch-files-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder / "a.txt") << "first ticket";
+  std::ofstream(folder / "b.png", std::ios::binary) << std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+  std::ofstream(folder / "c.txt", std::ios::binary) << "caf\xe9";  // Latin-1, not UTF-8
+  auto import = read_batch_inputs(folder.string(), "");
+  REQUIRE(import.inputs.size() == 1);
+  CHECK(import.inputs[0].input == "first ticket");
+  REQUIRE(import.skipped.size() == 2);
+  CHECK(import.skipped[0].where.ends_with("b.png"));
+  CHECK(import.skipped[1].where.ends_with("c.txt"));
+  CHECK(import.skipped[0].reason.find("binary") != std::string::npos);
+  CHECK(import.rejected.empty());
+  std::filesystem::remove_all(folder);
 }
