@@ -54,6 +54,7 @@ ChatResult run_one(Engine& engine, ChatInput input, const CancelToken& cancel, d
     cost += answer_cost(result);
     return result;
   } catch (const Error&) {
+    engine.flush_request_log();  // the failed request's row holds what it spent
     cost += failed_cost(database, request_id);
     throw;
   }

@@ -220,6 +220,10 @@ void Engine::record(RequestRecord row, const Error* failure) {
     RequestLog(database_).record(row);
 }
 
+void Engine::flush_request_log() {
+  if (options_.log_writer) options_.log_writer->flush();
+}
+
 Searcher& Engine::searcher() {
   if (options_.shared_searcher) return *options_.shared_searcher;
   if (!searcher_) searcher_ = std::make_unique<Searcher>(database_, paths_.indexes);

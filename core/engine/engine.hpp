@@ -99,6 +99,10 @@ class Engine {
   // so a conversation holding megabytes of image data is not copied.
   ChatResult run(ChatInput input, const DeltaCallback& on_delta, const CancelToken& cancel);
 
+  // Returns once every request log row of this engine is in the store (rows
+  // go through options.log_writer, when set, behind the answers).
+  void flush_request_log();
+
  private:
   StageServices services();
   ChatResult replay(RequestContext& context, RequestRecord& record, const DeltaCallback& on_delta,

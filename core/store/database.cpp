@@ -59,6 +59,19 @@ int wait_while_busy(void*, int looks_so_far) {
   return 1;
 }
 
+// Two connections switching a new store to WAL at once each hold a read lock
+// and want the write lock: SQLite answers one of them "busy" at once instead
+// of waiting (that would deadlock). By the next try the other has switched it,
+// and a store already in WAL needs no lock to say so.
+void switch_to_write_ahead_log(Database& database) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    int status = sqlite3_exec(database.handle(), "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (status != SQLITE_BUSY && status != SQLITE_LOCKED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + attempt % 5));
+  }
+  database.execute("PRAGMA journal_mode=WAL");  // done already, or its error named
+}
+
 // The constructor's work once the file is open.
 void configure_and_migrate(Database& database) {
   sqlite3* handle = database.handle();
@@ -74,7 +87,8 @@ void configure_and_migrate(Database& database) {
   // mmap and a larger page cache: searches read FTS and document pages
   // without a read() system call each (bench/retrieval: kernel copies were
   // the largest cost of a search before this).
-  database.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+  switch_to_write_ahead_log(database);
+  database.execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
                    "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;");
   migrate(database);
   register_full_text_ranking(handle);
