@@ -5,7 +5,10 @@
 #include <chrono>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
+
+#include "core/error.hpp"
 
 namespace weir {
 
@@ -39,9 +42,12 @@ Stamp stamp_now(const std::string& document) {
   return stamp;
 }
 
-bool still_current(const std::string& document, const Stamp& kept, const Stamp& now) {
-  if (document.starts_with("http://") || document.starts_with("https://"))
-    return now.fetched - kept.fetched < std::chrono::seconds(kUrlSeconds);
+bool is_url(const std::string& document) {
+  return document.starts_with("http://") || document.starts_with("https://");
+}
+
+bool still_current(const std::string& document, const Stamp& kept, const Stamp& now, std::chrono::seconds url_ttl) {
+  if (is_url(document)) return now.fetched - kept.fetched < url_ttl;
   return kept.modified_ns >= 0 && kept.modified_ns == now.modified_ns && kept.changed_ns == now.changed_ns &&
          kept.size == now.size && kept.device == now.device && kept.inode == now.inode;
 }
@@ -65,24 +71,35 @@ Cache& cache() {
 
 }  // namespace
 
-CachedOpenApiService cached_openapi_service(const OpenApiServiceSettings& settings) {
+CachedOpenApiService cached_openapi_service(const OpenApiServiceSettings& settings, std::chrono::seconds url_ttl) {
   auto key = settings.to_json().dump();
   auto now = stamp_now(settings.document);
   auto& shared = cache();
+  std::optional<CachedOpenApiService> previous;
   {
     std::lock_guard lock(shared.mutex);
     if (auto found = shared.index.find(key); found != shared.index.end()) {
-      if (still_current(settings.document, found->second->stamp, now)) {
+      if (still_current(settings.document, found->second->stamp, now, url_ttl)) {
         shared.entries.splice(shared.entries.begin(), shared.entries, found->second);
         return found->second->service;
       }
-      shared.entries.erase(found->second);
-      shared.index.erase(found);
+      previous = found->second->service;
     }
   }
   // Read outside the lock: a fetch may take seconds, and other services'
   // lookups must not wait for it.
-  auto loaded = load_openapi_service(settings);
+  LoadedOpenApiService loaded;
+  try {
+    loaded = load_openapi_service(settings);
+  } catch (const Error&) {
+    if (!previous || !is_url(settings.document)) throw;
+    // The service's host is down or answers nonsense for a while: its tools
+    // are served as last read, and the document asked for again after
+    // another url_ttl, instead of every request waiting for it to fail.
+    std::lock_guard lock(shared.mutex);
+    if (auto found = shared.index.find(key); found != shared.index.end()) found->second->stamp = now;
+    return *previous;
+  }
   CachedOpenApiService service{std::make_shared<OpenApiToolSource>(std::move(loaded.service)),
                                std::move(loaded.skipped)};
   std::lock_guard lock(shared.mutex);

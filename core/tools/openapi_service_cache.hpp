@@ -11,7 +11,10 @@
 //   again on the next lookup.
 // - A document that cannot be read or used is the Error
 //   load_openapi_service() throws (openapi_service.hpp); failures are not
-//   cached, so a fixed document is used on the next lookup.
+//   cached, so a fixed document is used on the next lookup. Except: a URL
+//   read before that cannot be fetched again keeps its last copy, asked for
+//   again after another url_ttl (a service's host down for a while must not
+//   make every request wait for the fetch to fail).
 // - At most kMostServices are kept; the least recently used goes first.
 // - Thread-safe. Two threads that miss on the same settings may both read
 //   the document; either result is kept.
@@ -19,6 +22,7 @@
 //   state, so concurrent calls are safe.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +40,7 @@ struct CachedOpenApiService {
 constexpr int kUrlSeconds = 300;
 constexpr size_t kMostServices = 64;
 
-CachedOpenApiService cached_openapi_service(const OpenApiServiceSettings& settings);
+CachedOpenApiService cached_openapi_service(const OpenApiServiceSettings& settings,
+                                           std::chrono::seconds url_ttl = std::chrono::seconds(kUrlSeconds));
 
 }  // namespace weir
