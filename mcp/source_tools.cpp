@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/error.hpp"
+#include "core/json_schema.hpp"
 #include "core/store/database_pool.hpp"
 #include "core/tools/openapi_service_cache.hpp"
 #include "core/tools/tool_limits.hpp"
@@ -34,8 +35,18 @@ void limit_tools(protocol::ToolSet& tools, const ToolSources& sources, const std
     const auto& definition = tool->definition;
     auto limiter = std::make_shared<ToolCallLimiter>(
         *database, name, definition.source, definition.source_name.empty() ? name : definition.source_name, limits);
-    tools.wrap(name, [limiter](protocol::ToolHandler handler) -> protocol::ToolHandler {
-      return [limiter, handler = std::move(handler)](const nlohmann::json& arguments, protocol::CallContext& context) {
+    // Arguments the tool would refuse (nothing is sent for them) use no quota.
+    std::shared_ptr<const JsonSchema> schema;
+    try {
+      schema = std::make_shared<const JsonSchema>(JsonSchema::compile(definition.input_schema, "tool " + name));
+    } catch (const Error&) {
+      // A schema the validator cannot read: every call is counted.
+    }
+    tools.wrap(name, [limiter, schema](protocol::ToolHandler handler) -> protocol::ToolHandler {
+      return [limiter, schema, handler = std::move(handler)](const nlohmann::json& arguments,
+                                                             protocol::CallContext& context) {
+        if (schema && !schema->validate(arguments.is_null() ? nlohmann::json::object() : arguments).empty())
+          return handler(arguments, context);  // refused there, with what is wrong
         std::optional<ToolCallLimiter::Admitted> admitted;
         try {
           admitted.emplace(limiter->admit());

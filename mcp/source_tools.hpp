@@ -12,7 +12,8 @@
 // name is taken is the one renamed. Last, each tool named in the sources'
 // tool_limits admits its calls through the home's limit ledger
 // (core/tools/tool_limits.hpp): a call past a limit is an isError result and
-// nothing is sent; a limit for a tool not served is a line in `warnings`.
+// nothing is sent; arguments the tool's schema refuses are not counted; a
+// limit for a tool not served is a line in `warnings`.
 // The limits hold for every list the holder offers, a server's changed list
 // too. Started servers log to `pool`'s home's logs directory; `pool` must
 // outlive the holder.

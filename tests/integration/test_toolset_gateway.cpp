@@ -157,6 +157,10 @@ TEST_CASE("toolset gateway: a tool's limit counts the gateway's calls and MCP cl
   CHECK(third["result"]["isError"] == true);
   auto refusal = third["result"]["content"][0]["text"].get<std::string>();
   CHECK(refusal.find("tool 'getBook' is limited to 2") != std::string::npos);
+  // Arguments the tool refuses use no quota, and say what is wrong rather than the limit.
+  auto invalid = session.request("tools/call", {{"name", "getBook"}, {"arguments", {{"bookId", 7}}}}, 4);
+  CHECK(invalid["result"]["isError"] == true);
+  CHECK(invalid["result"]["content"][0]["text"].get<std::string>().find("input schema") != std::string::npos);
   auto unlimited = session.request("tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}}}}, 3);
   CHECK(unlimited["result"]["content"][0]["text"] == "echo: hi");
 
