@@ -17,10 +17,8 @@ using json = nlohmann::json;
 constexpr size_t kMostDocumentBytes = size_t{10} << 20;
 constexpr int kDocumentTimeoutMs = 30'000;
 
-bool is_url(const std::string& text) { return text.starts_with("http://") || text.starts_with("https://"); }
-
 std::string read_document(const std::string& where) {
-  if (is_url(where)) {
+  if (is_http_url(where)) {
     HttpRequest request;
     request.url = where;
     request.headers = {{"Accept", "application/json, application/yaml, text/yaml, */*"}};
@@ -122,8 +120,12 @@ json OpenApiServiceSettings::to_json() const {
   return record;
 }
 
+bool is_http_url(const std::string& text) {
+  return text.starts_with("http://") || text.starts_with("https://");
+}
+
 LoadedOpenApiService load_openapi_service(const OpenApiServiceSettings& settings) {
-  auto shown = is_url(settings.document) ? redact_url(settings.document) : settings.document;
+  auto shown = is_http_url(settings.document) ? redact_url(settings.document) : settings.document;
   auto document = read_openapi(read_document(settings.document), "the OpenAPI document " + shown);
   LoadedOpenApiService loaded;
   loaded.skipped = document.skipped;
@@ -148,11 +150,11 @@ LoadedOpenApiService load_openapi_service(const OpenApiServiceSettings& settings
       throw Error(ErrorKind::usage, "the OpenAPI document " + shown + "'s server URL " + server +
                                         " has variables; give --base-url");
     // A fetched document must not decide where the credentials go.
-    if (is_url(settings.document) && !settings.headers.empty())
+    if (is_http_url(settings.document) && !settings.headers.empty())
       throw Error(ErrorKind::usage, "the OpenAPI document " + shown + " was fetched and headers are configured for "
                                         "its service; give --base-url, so the document cannot choose where they go");
-    if (!is_url(server)) {
-      if (!is_url(settings.document))
+    if (!is_http_url(server)) {
+      if (!is_http_url(settings.document))
         throw Error(ErrorKind::usage, "the OpenAPI document " + shown + "'s server URL '" + server +
                                           "' is relative to where the document is served; give --base-url");
       server = resolve_against(settings.document, server);

@@ -38,6 +38,10 @@ struct OpenApiServiceSettings {
   nlohmann::json to_json() const;
 };
 
+// Whether `text` is an http(s) URL: a document given so is fetched, else it
+// is a file path.
+bool is_http_url(const std::string& text);
+
 // "NAME:VALUE" (spaces around VALUE dropped) as a header; Error(usage) otherwise.
 std::pair<std::string, std::string> parse_header_argument(const std::string& text, const std::string& what);
 

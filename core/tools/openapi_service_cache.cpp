@@ -27,7 +27,7 @@ struct Stamp {
 
 Stamp stamp_now(const std::string& document) {
   Stamp stamp;
-  if (document.starts_with("http://") || document.starts_with("https://")) {
+  if (is_http_url(document)) {
     stamp.fetched = std::chrono::steady_clock::now();
     return stamp;
   }
@@ -42,12 +42,8 @@ Stamp stamp_now(const std::string& document) {
   return stamp;
 }
 
-bool is_url(const std::string& document) {
-  return document.starts_with("http://") || document.starts_with("https://");
-}
-
 bool still_current(const std::string& document, const Stamp& kept, const Stamp& now, std::chrono::seconds url_ttl) {
-  if (is_url(document)) return now.fetched - kept.fetched < url_ttl;
+  if (is_http_url(document)) return now.fetched - kept.fetched < url_ttl;
   return kept.modified_ns >= 0 && kept.modified_ns == now.modified_ns && kept.changed_ns == now.changed_ns &&
          kept.size == now.size && kept.device == now.device && kept.inode == now.inode;
 }
@@ -92,7 +88,7 @@ CachedOpenApiService cached_openapi_service(const OpenApiServiceSettings& settin
   try {
     loaded = load_openapi_service(settings);
   } catch (const Error&) {
-    if (!previous || !is_url(settings.document)) throw;
+    if (!previous || !is_http_url(settings.document)) throw;
     // The service's host is down or answers nonsense for a while: its tools
     // are served as last read, and the document asked for again after
     // another url_ttl, instead of every request waiting for it to fail.

@@ -13,15 +13,13 @@ using json = nlohmann::json;
 
 namespace {
 
-bool is_url(const std::string& text) { return text.starts_with("http://") || text.starts_with("https://"); }
-
 bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 ToolSources anchored(ToolSources sources, const std::string& directory) {
   for (auto& service : sources.openapi_services)
-    if (!service.document.empty() && !is_url(service.document))
+    if (!service.document.empty() && !is_http_url(service.document))
       service.document = (std::filesystem::path(directory) / service.document).lexically_normal().string();
   for (auto& server : sources.mcp_servers)
     if (!server.command.empty() && server.working_directory.empty()) server.working_directory = directory;
