@@ -1,5 +1,7 @@
 // What every conformance script in tests/peers shares: its one argument (the
-// weir binary), the rule for missing peers, and how a check is reported.
+// weir binary), the rule for missing peers, how a check is reported, and
+// starting `weir serve` on a free port.
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,4 +36,19 @@ export function check(condition, what, detail) {
     throw new Error(what);
   }
   console.log(`ok: ${what}`);
+}
+
+// `weir --home HOME serve --port 0`, resolved with {child, url} once it says
+// where it listens; rejected if it exits first.
+export function startServe(weir, home) {
+  const child = spawn(weir, ["--home", home, "serve", "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let said = "";
+    child.stderr.on("data", (data) => {
+      said += data;
+      const listening = said.match(/listening on (http:\/\/\S+)\n/);
+      if (listening) resolve({ child, url: listening[1] });
+    });
+    child.on("exit", (code) => reject(new Error(`weir serve exited (${code}) before listening: ${said}`)));
+  });
 }

@@ -11,13 +11,13 @@
 // Exit 0 when everything conforms, 1 on the first failure, 77 (skipped) when
 // the peers are not installed (`npm ci --prefix tests/peers`), unless
 // WEIR_REQUIRE_PEERS=1 (scripts/test) makes that a failure too.
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, watch } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { check, requirePeer, weirBinary } from "./conformance_support.mjs";
+import { check, requirePeer, startServe, weirBinary } from "./conformance_support.mjs";
 
 const weir = weirBinary("mcp_http_conformance.mjs");
 requirePeer("@modelcontextprotocol/sdk");
@@ -58,19 +58,6 @@ const baseUrl = `http://127.0.0.1:${upstream.address().port}/v1`;
 const home = mkdtempSync(path.join(tmpdir(), "weir-mcp-http-conformance-"));
 const run = (...args) => execFileSync(weir, ["--home", home, ...args], { stdio: ["pipe", "pipe", "inherit"] });
 
-// `weir serve --port 0`, resolved with its address once it listens.
-function startServe() {
-  const child = spawn(weir, ["--home", home, "serve", "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let text = "";
-    child.stderr.on("data", (data) => {
-      text += data;
-      const listening = text.match(/listening on (http:\/\/\S+)\n/);
-      if (listening) resolve({ child, url: listening[1] });
-    });
-    child.on("exit", (code) => reject(new Error(`weir serve exited (${code}) before listening: ${text}`)));
-  });
-}
 
 // What `condition` returns once it is not undefined, re-checked each time a
 // file in `directory` (the store or its write-ahead log) changes, as the
@@ -118,7 +105,7 @@ try {
     ].map((document) => JSON.stringify(document)).join("\n") + "\n",
     stdio: ["pipe", "pipe", "inherit"],
   });
-  serve = await startServe();
+  serve = await startServe(weir, home);
 
   // 1. /v1/mcp/inference: the gateway as invoke_helper.
   const inference = await connect("/v1/mcp/inference",

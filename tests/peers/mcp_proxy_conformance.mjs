@@ -9,13 +9,13 @@
 // Usage: node tests/peers/mcp_proxy_conformance.mjs WEIR_BINARY
 // Exit 0 when everything conforms, 1 on the first failure, 77 when the peers
 // are not installed (a failure with WEIR_REQUIRE_PEERS=1).
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { check, requirePeer, weirBinary } from "./conformance_support.mjs";
+import { check, requirePeer, startServe, weirBinary } from "./conformance_support.mjs";
 
 const weir = weirBinary("mcp_proxy_conformance.mjs");
 requirePeer("@modelcontextprotocol/sdk");
@@ -62,19 +62,6 @@ async function followsChanges(client, where) {
   check(!fresh.isError && text(fresh) === "fresh: called", `${where}: the new tool is called through weir`, fresh);
 }
 
-// `weir serve --port 0`, resolved with its address once it listens.
-function startServe() {
-  const child = spawn(weir, ["--home", httpHome, "serve", "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let said = "";
-    child.stderr.on("data", (data) => {
-      said += data;
-      const listening = said.match(/listening on (http:\/\/\S+)\n/);
-      if (listening) resolve({ child, url: listening[1] });
-    });
-    child.on("exit", (code) => reject(new Error(`weir serve exited (${code}) before listening: ${said}`)));
-  });
-}
 
 const clients = [];
 let serve;
@@ -92,7 +79,7 @@ try {
   // 2. streamable HTTP: a tool set of weir serve; the SDK listens on GET by itself.
   execFileSync(weir, ["--home", httpHome, "toolset", "create", "files", "--mcp-server", `fake=python3 ${fakeServer}`],
                { stdio: ["ignore", "ignore", "inherit"] });
-  serve = await startServe();
+  serve = await startServe(weir, httpHome);
   let listening;
   const opened = new Promise((resolve) => (listening = resolve));
   const http = new Client({ name: "weir-proxy-conformance", version: "1.0.0" });

@@ -21,26 +21,13 @@
 #include "core/policy/limit_ledger.hpp"
 #include "core/store/database.hpp"
 #include "tests/support/expect_error.hpp"
+#include "tests/support/temporary_store.hpp"
 
 using namespace weir;
+using weir::testing::TemporaryStore;
 using weir::testing::expect_error;
 
 namespace {
-
-struct TemporaryStore {
-  std::filesystem::path directory;
-  std::string path;
-  TemporaryStore() {
-    directory = std::filesystem::temp_directory_path() / ("weir-ledger-" + std::to_string(getpid()));
-    std::filesystem::remove_all(directory);
-    std::filesystem::create_directories(directory);
-    path = (directory / "weir.db").string();
-  }
-  ~TemporaryStore() {
-    std::error_code ignored;
-    std::filesystem::remove_all(directory, ignored);
-  }
-};
 
 // 2026-12-03T10:00:00Z, a Thursday.
 constexpr int64_t kStart = 1'796'292'000'000;
@@ -57,7 +44,7 @@ LimitScope scope_with(LimitSettings limits, BudgetSettings budget = {}) {
 }  // namespace
 
 TEST_CASE("limit ledger: requests per minute refuse with the seconds left in the window") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart + 12'300;  // 12.3 s into the minute
   LimitLedger ledger(database, [&] { return now; });
@@ -78,7 +65,7 @@ TEST_CASE("limit ledger: requests per minute refuse with the seconds left in the
 }
 
 TEST_CASE("limit ledger: hour and day windows give their own Retry-After") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart + 30 * 60'000;  // 10:30
   LimitLedger ledger(database, [&] { return now; });
@@ -99,7 +86,7 @@ TEST_CASE("limit ledger: hour and day windows give their own Retry-After") {
 }
 
 TEST_CASE("limit ledger: tokens are estimated at admit and settled from the real usage") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart + 1'000;
   LimitLedger ledger(database, [&] { return now; });
@@ -124,7 +111,7 @@ TEST_CASE("limit ledger: tokens are estimated at admit and settled from the real
 }
 
 TEST_CASE("limit ledger: counters survive a reopen and are shared by two connections") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   int64_t now = kStart;
   LimitSettings limits;
   limits.requests_per_day = 3;
@@ -141,7 +128,7 @@ TEST_CASE("limit ledger: counters survive a reopen and are shared by two connect
 }
 
 TEST_CASE("limit ledger: concurrent requests hold a lease until settled, or until it expires") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart;
   LimitLedger ledger(database, [&] { return now; });
@@ -159,7 +146,7 @@ TEST_CASE("limit ledger: concurrent requests hold a lease until settled, or unti
 }
 
 TEST_CASE("limit ledger: a public key's scope per address is counted apart") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart;
   LimitLedger ledger(database, [&] { return now; });
@@ -177,7 +164,7 @@ TEST_CASE("limit ledger: a public key's scope per address is counted apart") {
 }
 
 TEST_CASE("limit ledger: a budget refuses after the request that crossed it, until the period resets") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart;
   LimitLedger ledger(database, [&] { return now; });
@@ -199,7 +186,7 @@ TEST_CASE("limit ledger: a budget refuses after the request that crossed it, unt
 }
 
 TEST_CASE("limit ledger: a budget with action warn answers and reports") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart;
   LimitLedger ledger(database, [&] { return now; });
@@ -224,7 +211,7 @@ TEST_CASE("budget periods: UTC day, week from Monday, calendar month") {
 }
 
 TEST_CASE("limit ledger: scopes without limits are not counted") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   LimitLedger ledger(database, [] { return kStart; });
   auto admission = ledger.admit({scope_with({})}, "r1", 10);
@@ -232,7 +219,7 @@ TEST_CASE("limit ledger: scopes without limits are not counted") {
 }
 
 TEST_CASE("limit ledger: tokens per minute hold across two processes counting in one file") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   int64_t now = kStart;
   LimitSettings limits;
   limits.tokens_per_minute = 1000;
@@ -280,7 +267,7 @@ TEST_CASE("limit ledger: tokens per minute hold across two processes counting in
 }
 
 TEST_CASE("limit ledger: a killed process's concurrency lease is taken back at once") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   int64_t now = kStart;
   LimitSettings limits;
   limits.concurrent_requests = 1;
@@ -312,7 +299,7 @@ TEST_CASE("limit ledger: a killed process's concurrency lease is taken back at o
 }
 
 TEST_CASE("limit ledger: a refusal undoes the counts it added before it") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart;
   LimitLedger ledger(database, [&] { return now; });
@@ -327,7 +314,7 @@ TEST_CASE("limit ledger: a refusal undoes the counts it added before it") {
 }
 
 TEST_CASE("limit ledger: a damaged counters file is started afresh, never a crash") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   LimitSettings limits;
   limits.requests_per_minute = 1;
   std::ofstream(store.path + "-limits") << "not a counters file";
@@ -382,7 +369,7 @@ void fill_counters(const std::string& store_path, int count, int64_t window) {
 }  // namespace
 
 TEST_CASE("limit ledger: counters per remote address never take more than half the file") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart;
   LimitLedger ledger(database, [&] { return now; });
@@ -406,7 +393,7 @@ TEST_CASE("limit ledger: counters per remote address never take more than half t
 }
 
 TEST_CASE("limit ledger: a full counters file takes over counters nothing has counted in lately") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   int64_t now = kStart;
   LimitLedger ledger(database, [&] { return now; });
@@ -439,7 +426,7 @@ TEST_CASE("limit ledger: a full counters file takes over counters nothing has co
 }
 
 TEST_CASE("limit counters: a slot left mid-claim by a killed process is taken again, not waited on") {
-  TemporaryStore store;
+  TemporaryStore store("ledger");
   Database database(store.path);
   auto counters = LimitCounters::open(store.path);
   std::string name = "gateway:g1:requests_per_minute";

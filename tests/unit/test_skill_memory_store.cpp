@@ -13,26 +13,13 @@
 #include "core/store/memory_repository.hpp"
 #include "core/store/skill_repository.hpp"
 #include "tests/support/expect_error.hpp"
+#include "tests/support/temporary_store.hpp"
 
 using namespace weir;
+using weir::testing::TemporaryStore;
 using weir::testing::expect_error;
 
 namespace {
-
-struct TemporaryStore {
-  std::filesystem::path directory;
-  std::string path;
-  explicit TemporaryStore(const std::string& name) {
-    directory = std::filesystem::temp_directory_path() / ("weir-" + name + "-" + std::to_string(getpid()));
-    std::filesystem::remove_all(directory);
-    std::filesystem::create_directories(directory);
-    path = (directory / "weir.db").string();
-  }
-  ~TemporaryStore() {
-    std::error_code ignored;
-    std::filesystem::remove_all(directory, ignored);
-  }
-};
 
 Skill make_skill(const std::string& slug, const std::string& instructions = "Do it carefully.") {
   Skill skill;

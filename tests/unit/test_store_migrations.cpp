@@ -18,25 +18,12 @@
 #include "core/store/gateway_repository.hpp"
 #include "core/store/gateway_revision_repository.hpp"
 #include "core/store/migrations.hpp"
+#include "tests/support/temporary_store.hpp"
 
 using namespace weir;
+using weir::testing::TemporaryStore;
 
 namespace {
-
-struct TemporaryStore {
-  std::filesystem::path directory;
-  std::string path;
-  explicit TemporaryStore(const std::string& name) {
-    directory = std::filesystem::temp_directory_path() / ("weir-" + name + "-" + std::to_string(getpid()));
-    std::filesystem::remove_all(directory);
-    std::filesystem::create_directories(directory);
-    path = (directory / "weir.db").string();
-  }
-  ~TemporaryStore() {
-    std::error_code ignored;
-    std::filesystem::remove_all(directory, ignored);
-  }
-};
 
 int64_t user_version(Database& database) {
   auto query = database.prepare("PRAGMA user_version");

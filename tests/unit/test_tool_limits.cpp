@@ -11,29 +11,12 @@
 #include "core/store/database.hpp"
 #include "core/tools/tool_limits.hpp"
 #include "tests/support/expect_error.hpp"
+#include "tests/support/temporary_store.hpp"
 
 using namespace weir;
+using weir::testing::TemporaryStore;
 using weir::testing::expect_error;
 using json = nlohmann::json;
-
-namespace {
-
-struct TemporaryStore {
-  std::filesystem::path directory;
-  std::string path;
-  TemporaryStore() {
-    directory = std::filesystem::temp_directory_path() / ("weir-tool-limits-" + std::to_string(getpid()));
-    std::filesystem::remove_all(directory);
-    std::filesystem::create_directories(directory);
-    path = (directory / "weir.db").string();
-  }
-  ~TemporaryStore() {
-    std::error_code ignored;
-    std::filesystem::remove_all(directory, ignored);
-  }
-};
-
-}  // namespace
 
 TEST_CASE("tool limits: --tool-limit values") {
   CHECK(parse_tool_limit_argument("getBook=60/minute") ==
@@ -62,7 +45,7 @@ TEST_CASE("tool limits: limits given in several places keep each field's stricte
 }
 
 TEST_CASE("tool limits: calls per window, and a call at once while one is admitted") {
-  TemporaryStore store;
+  TemporaryStore store("tool-limits");
   Database database(store.path);
   ToolCallLimiter per_hour(database, "getBook", "OpenAPI service 'Library'", "getBook", {{"requests_per_day", 2}});
   { auto first = per_hour.admit(); }
